@@ -1,0 +1,327 @@
+/**
+ * The access matrix: ONE table of (role, path, operation, fixtures) → allow | deny that states
+ * what firestore.rules must do. It is run by
+ *   - access-matrix.test.ts          against the in-process evaluator (every machine), and
+ *   - access-matrix.emulator.test.ts against the official Firestore emulator (when available).
+ *
+ * The table is written as a grid per path and operation (the roles listed are allowed, every
+ * other role is denied), followed by the tricky cases one by one. ACCESS_MATRIX is the
+ * expanded list of rows.
+ *
+ * Field names the rules rely on (the functions code must write them):
+ *   customers/{id}.ownerUid          uid of the owning sales rep
+ *   applications/{id}.applicantUid   uid of the applicant
+ *   limitRequests/{id}.requestedBy   uid of the requester
+ *   customers/{id}/private/contacts  { contacts: [{name, email?, phone?}] (<= 10), updatedAt }
+ */
+import { REQUEST_TIME, type FixtureDoc, type FixtureValue } from "../support/rules-engine/index.js";
+
+export const ROLES = [
+  "signed-out",
+  "applicant",
+  "sales-owner",
+  "sales-other",
+  "analyst",
+  "manager",
+  "auditor",
+  "admin",
+  "integration",
+] as const;
+export type Role = (typeof ROLES)[number];
+export type Operation = "get" | "list" | "create" | "update" | "delete";
+export type Expectation = "allow" | "deny";
+export type WhereOp = "==" | "<" | "<=" | ">" | ">=";
+
+export interface MatrixRow {
+  role: Role;
+  op: Operation;
+  /** A document path, or a collection path for `list`. */
+  path: string;
+  expect: Expectation;
+  /** Why this row exists (tricky cases). */
+  note?: string;
+  /** create: the new document; update: the fields written (merged onto the stored document). */
+  data?: FixtureDoc;
+  /** list only: filters and limit. */
+  query?: { where?: Array<[string, WhereOp, FixtureValue]>; limit?: number };
+  /** Replace the role's token claims (e.g. odd role claims). */
+  claims?: Record<string, FixtureValue>;
+  /** Fixture documents to add (or, with null, remove) for this row only. */
+  docs?: Record<string, FixtureDoc | null>;
+}
+
+// ---------------------------------------------------------------- who
+
+export const UID: Readonly<Record<Exclude<Role, "signed-out">, string>> = {
+  applicant: "u-applicant",
+  "sales-owner": "u-sales-owner",
+  "sales-other": "u-sales-other",
+  analyst: "u-analyst",
+  manager: "u-manager",
+  auditor: "u-auditor",
+  admin: "u-admin",
+  integration: "u-integration",
+};
+
+/** Custom claims per role (an applicant has none). */
+export const CLAIMS: Readonly<Record<Exclude<Role, "signed-out">, Record<string, FixtureValue>>> = {
+  applicant: {},
+  "sales-owner": { role: "sales" },
+  "sales-other": { role: "sales" },
+  analyst: { role: "analyst" },
+  manager: { role: "manager" },
+  auditor: { role: "auditor" },
+  admin: { role: "admin" },
+  integration: { role: "integration" },
+};
+
+// ---------------------------------------------------------------- fixtures
+
+const T0 = new Date("2025-01-01T00:00:00.000Z");
+const ANN = { name: "Ann Lee", email: "ann@acme.test", phone: "+1 555 0100" };
+const BOB = { name: "Bob Roe", email: "bob@acme.test" };
+
+/** The database every row starts from (paths relative to /databases/(default)/documents). */
+export const BASE_DOCS: Readonly<Record<string, FixtureDoc>> = {
+  "customers/c-own": { name: "Acme Ltd", status: "active", tier: "standard", ownerUid: UID["sales-owner"], creditLimit: 5_000_000 },
+  "customers/c-own-bare": { name: "Bare Co", status: "active", ownerUid: UID["sales-owner"] },
+  "customers/c-other": { name: "Other GmbH", status: "active", ownerUid: "u-sales-third" },
+  "customers/c-noowner": { name: "No Owner SA", status: "on_hold" },
+  "customers/c-nullowner": { name: "Null Owner BV", status: "active", ownerUid: null },
+  "customers/c-own/private/financials": { revenue: 120_000_000, equity: 30_000_000, periodEnd: T0 },
+  "customers/c-own/private/assessment": { score: 71, grade: "B", tier: "standard", reasons: ["PAYS_ON_TIME"] },
+  "customers/c-own/private/contacts": { customerId: "c-own", contacts: [ANN], updatedAt: T0 },
+  "customers/c-noowner/private/contacts": { customerId: "c-noowner", contacts: [BOB], updatedAt: T0 },
+  "customers/c-own/transactions/t1": { type: "invoice", amount: 125_000, issuedAt: T0 },
+  "customers/c-other/transactions/t1": { type: "invoice", amount: 99_000, issuedAt: T0 },
+  "customers/c-noowner/transactions/t1": { type: "order", amount: 10_000, issuedAt: T0 },
+  "customers/c-own/ledger/t1": { applied: true, version: 1 },
+  "customers/c-own/reviews/r1": { score: 71, grade: "B", at: T0 },
+  "applications/app-own": { applicantUid: UID.applicant, status: "submitted" },
+  "applications/app-other": { applicantUid: "u-someone-else", status: "submitted" },
+  "applications/app-noapplicant": { status: "submitted" },
+  "applications/app-by-sales": { applicantUid: UID["sales-other"], status: "submitted" },
+  "applications/app-by-integration": { applicantUid: UID.integration, status: "submitted" },
+  "limitRequests/lr-own": { customerId: "c-own", requestedBy: UID["sales-owner"], newLimit: 6_000_000, status: "pending" },
+  "limitRequests/lr-other": { customerId: "c-other", requestedBy: UID.analyst, newLimit: 1_000_000, status: "pending" },
+  "limitRequests/lr-norequester": { customerId: "c-own", newLimit: 1, status: "pending" },
+  "alerts/al1": { customerId: "c-own", kind: "overdue", status: "open" },
+  "audit/customer_c-own": { seq: 1, hash: "abc" },
+  "audit/customer_c-own/entries/00000001": { seq: 1, action: "customer.created", hash: "abc", prevHash: "" },
+  "config/creditPolicy": { version: 1, weights: { payment: 0.4 } },
+  "backups/b1": { status: "done", startedAt: T0 },
+  "requests/rq1": { uid: UID.analyst, result: {} },
+  "identities/taxNo_DE123": { customerIds: ["c-own"] },
+  "processedEvents/ev1": { at: T0 },
+};
+
+// ---------------------------------------------------------------- helpers to write the table
+
+const STAFF: Role[] = ["sales-owner", "sales-other", "analyst", "manager", "auditor", "admin"];
+const NOBODY: Role[] = [];
+
+/** One row per role: the listed roles are allowed, every other role is denied. */
+function grid(op: Operation, path: string, allowed: readonly Role[], extra: Partial<MatrixRow> = {}): MatrixRow[] {
+  return ROLES.map((role) => ({ ...extra, role, op, path, expect: allowed.includes(role) ? "allow" : "deny" }));
+}
+
+function row(role: Role, op: Operation, path: string, expect: Expectation, note: string, extra: Partial<MatrixRow> = {}): MatrixRow {
+  return { ...extra, role, op, path, expect, note };
+}
+
+/** A valid contacts update: the new list plus updatedAt = request.time. */
+export function contactsUpdate(contacts: FixtureValue, extra: FixtureDoc = {}): FixtureDoc {
+  return { contacts, updatedAt: REQUEST_TIME, ...extra };
+}
+
+const CONTACTS = "customers/c-own/private/contacts";
+const VALID_UPDATE = contactsUpdate([ANN, BOB]);
+const CLIENT_WRITE: FixtureDoc = { note: "written by a client" };
+const tenContacts = Array.from({ length: 10 }, (_, i) => ({ name: `Person ${i}`, email: `p${i}@acme.test` }));
+
+/** Every document the rules know, for the write grids: [existing doc, a new doc in the same place]. */
+const WRITE_TARGETS: Array<[existing: string, fresh: string]> = [
+  ["customers/c-own", "customers/c-new"],
+  ["customers/c-own/private/financials", "customers/c-own-bare/private/financials"],
+  ["customers/c-own/private/assessment", "customers/c-own-bare/private/assessment"],
+  ["customers/c-own/transactions/t1", "customers/c-own/transactions/t-new"],
+  ["customers/c-own/ledger/t1", "customers/c-own/ledger/t-new"],
+  ["customers/c-own/reviews/r1", "customers/c-own/reviews/r-new"],
+  ["applications/app-own", "applications/app-new"],
+  ["limitRequests/lr-own", "limitRequests/lr-new"],
+  ["alerts/al1", "alerts/al-new"],
+  ["audit/customer_c-own", "audit/customer_c-new"],
+  ["audit/customer_c-own/entries/00000001", "audit/customer_c-own/entries/00000002"],
+  ["config/creditPolicy", "config/otherPolicy"],
+  ["backups/b1", "backups/b-new"],
+  ["requests/rq1", "requests/rq-new"],
+  ["identities/taxNo_DE123", "identities/taxNo_DE999"],
+  ["processedEvents/ev1", "processedEvents/ev-new"],
+];
+
+// ---------------------------------------------------------------- THE TABLE
+
+export const ACCESS_MATRIX: readonly MatrixRow[] = [
+  // ---- reads: customers (staff; sales only their own)
+  ...grid("get", "customers/c-own", ["sales-owner", "analyst", "manager", "auditor", "admin"]),
+  ...grid("get", "customers/c-other", ["analyst", "manager", "auditor", "admin"]),
+  ...grid("list", "customers", ["analyst", "manager", "auditor", "admin"], { note: "unfiltered list" }),
+  ...grid("list", "customers", ["sales-owner", "analyst", "manager", "auditor", "admin"], {
+    note: "list filtered ownerUid == sales-owner",
+    query: { where: [["ownerUid", "==", UID["sales-owner"]]] },
+  }),
+
+  // ---- reads: private documents of a customer
+  ...grid("get", "customers/c-own/private/financials", ["analyst", "manager", "auditor"]),
+  ...grid("get", "customers/c-own/private/assessment", ["analyst", "manager", "auditor"]),
+  ...grid("get", CONTACTS, ["sales-owner", "analyst", "manager"]),
+  ...grid("list", "customers/c-own/private", NOBODY, { note: "private docs are read one by one, never listed" }),
+
+  // ---- reads: customer subcollections
+  ...grid("get", "customers/c-own/transactions/t1", ["sales-owner", "analyst", "manager"]),
+  ...grid("list", "customers/c-own/transactions", ["sales-owner", "analyst", "manager"]),
+  ...grid("get", "customers/c-other/transactions/t1", ["analyst", "manager"]),
+  ...grid("list", "customers/c-other/transactions", ["analyst", "manager"]),
+  ...grid("get", "customers/c-own/ledger/t1", ["analyst", "manager"]),
+  ...grid("list", "customers/c-own/ledger", ["analyst", "manager"]),
+  ...grid("get", "customers/c-own/reviews/r1", ["analyst", "manager", "auditor"]),
+  ...grid("list", "customers/c-own/reviews", ["analyst", "manager", "auditor"]),
+
+  // ---- reads: workflow documents
+  ...grid("get", "applications/app-own", ["applicant", "analyst", "manager"]),
+  ...grid("get", "applications/app-other", ["analyst", "manager"]),
+  ...grid("list", "applications", ["analyst", "manager"], { note: "unfiltered list" }),
+  ...grid("list", "applications", ["applicant", "analyst", "manager"], {
+    note: "list filtered applicantUid == applicant",
+    query: { where: [["applicantUid", "==", UID.applicant]] },
+  }),
+  ...grid("get", "limitRequests/lr-own", ["sales-owner", "analyst", "manager"]),
+  ...grid("get", "limitRequests/lr-other", ["analyst", "manager"]),
+  ...grid("list", "limitRequests", ["analyst", "manager"], { note: "unfiltered list" }),
+  ...grid("list", "limitRequests", ["sales-owner", "analyst", "manager"], {
+    note: "list filtered requestedBy == sales-owner",
+    query: { where: [["requestedBy", "==", UID["sales-owner"]]] },
+  }),
+  ...grid("get", "alerts/al1", ["analyst", "manager"]),
+  ...grid("list", "alerts", ["analyst", "manager"]),
+
+  // ---- reads: audit, policy, backups, internal collections
+  ...grid("get", "audit/customer_c-own", ["auditor", "admin"]),
+  ...grid("list", "audit", ["auditor", "admin"]),
+  ...grid("get", "audit/customer_c-own/entries/00000001", ["auditor", "admin"]),
+  ...grid("list", "audit/customer_c-own/entries", ["auditor", "admin"]),
+  ...grid("get", "config/creditPolicy", STAFF),
+  ...grid("list", "config", NOBODY, { note: "the policy is read by its id, never listed" }),
+  ...grid("get", "backups/b1", ["admin"]),
+  ...grid("list", "backups", ["admin"]),
+  ...grid("get", "requests/rq1", NOBODY),
+  ...grid("list", "requests", NOBODY),
+  ...grid("get", "identities/taxNo_DE123", NOBODY),
+  ...grid("list", "identities", NOBODY),
+  ...grid("get", "processedEvents/ev1", NOBODY),
+  ...grid("list", "processedEvents", NOBODY),
+
+  // ---- writes: nothing from clients, anywhere ...
+  ...WRITE_TARGETS.flatMap(([existing, fresh]) => [
+    ...grid("create", fresh, NOBODY, { data: CLIENT_WRITE }),
+    ...grid("update", existing, NOBODY, { data: CLIENT_WRITE }),
+    ...grid("delete", existing, NOBODY),
+  ]),
+  // ... except the contact list: update only (never create or delete).
+  ...grid("update", CONTACTS, ["sales-owner", "analyst", "manager"], { note: "valid contacts update", data: VALID_UPDATE }),
+  ...grid("create", "customers/c-own-bare/private/contacts", NOBODY, { data: VALID_UPDATE }),
+  ...grid("delete", CONTACTS, NOBODY),
+
+  // ---- tricky: null and missing fields, missing documents
+  row("sales-owner", "get", "customers/c-noowner", "deny", "ownerUid missing → error → deny"),
+  row("analyst", "get", "customers/c-noowner", "allow", "ownerUid missing does not matter to an analyst"),
+  row("sales-owner", "get", "customers/c-nullowner", "deny", "ownerUid null"),
+  row("sales-owner", "get", "customers/c-missing", "deny", "document does not exist: resource == null"),
+  row("analyst", "get", "customers/c-missing", "allow", "analyst may learn that a customer does not exist"),
+  row("sales-owner", "get", "customers/c-noowner/transactions/t1", "deny", "get(customer).data.ownerUid missing"),
+  row("sales-owner", "get", "customers/c-missing/transactions/t1", "deny", "get(customer) of a missing customer is null"),
+  row("sales-owner", "get", "customers/c-noowner/private/contacts", "deny", "owner unknown"),
+  row("applicant", "get", "applications/app-noapplicant", "deny", "applicantUid missing"),
+  row("applicant", "get", "applications/app-missing", "deny", "application does not exist"),
+  row("sales-other", "get", "applications/app-by-sales", "allow", "staff who applied themselves read their own application"),
+  row("integration", "get", "applications/app-by-integration", "deny", "integration reads nothing, even 'its own'"),
+  row("sales-owner", "get", "limitRequests/lr-norequester", "deny", "requestedBy missing"),
+
+  // ---- tricky: odd role claims
+  row("applicant", "get", "applications/app-own", "allow", "role claim null = no role", { claims: { role: null } }),
+  row("applicant", "get", "applications/app-own", "deny", "unknown role is not an applicant", { claims: { role: "superuser" } }),
+  row("analyst", "get", "alerts/al1", "deny", "role is case-sensitive", { claims: { role: "Analyst" } }),
+  row("analyst", "get", "alerts/al1", "deny", "role as a list is not a role", { claims: { role: ["analyst"] } }),
+  row("admin", "get", "customers/c-own/private/financials", "deny", "admin does not read financials"),
+  row("auditor", "get", CONTACTS, "deny", "auditor does not read personal data"),
+
+  // ---- tricky: list queries the rules must prove safe
+  row("sales-owner", "list", "customers", "deny", "filter on another sales rep's uid", {
+    query: { where: [["ownerUid", "==", UID["sales-other"]]] },
+  }),
+  row("sales-owner", "list", "customers", "deny", "filter on another field only", {
+    query: { where: [["status", "==", "active"]] },
+  }),
+  row("sales-owner", "list", "customers", "allow", "own filter plus another filter and a limit", {
+    query: { where: [["ownerUid", "==", UID["sales-owner"]], ["status", "==", "active"]], limit: 10 },
+  }),
+  row("sales-owner", "list", "customers", "deny", "range filter on ownerUid proves nothing", {
+    query: { where: [["ownerUid", ">=", UID["sales-owner"]]] },
+  }),
+  row("integration", "list", "customers", "deny", "integration with an ownerUid filter", {
+    query: { where: [["ownerUid", "==", UID.integration]] },
+  }),
+  row("applicant", "list", "applications", "deny", "filter on someone else's uid", {
+    query: { where: [["applicantUid", "==", "u-someone-else"]] },
+  }),
+  row("sales-owner", "list", "limitRequests", "deny", "filter on another field", {
+    query: { where: [["customerId", "==", "c-own"]] },
+  }),
+  row("sales-owner", "list", "customers/c-noowner/transactions", "deny", "customer without owner"),
+  row("sales-owner", "list", "customers/c-missing/transactions", "deny", "customer does not exist"),
+
+  // ---- tricky: contacts updates (allow-list of keys, element validation)
+  row("sales-owner", "update", CONTACTS, "allow", "exact allowed change: contacts + updatedAt", { data: VALID_UPDATE }),
+  row("sales-owner", "update", CONTACTS, "deny", "adds another field", { data: contactsUpdate([ANN], { verified: true }) }),
+  row("sales-owner", "update", CONTACTS, "deny", "changes another field", { data: contactsUpdate([ANN], { customerId: "c-other" }) }),
+  row("analyst", "update", CONTACTS, "deny", "analyst changing another field", { data: contactsUpdate([ANN], { customerId: "c-other" }) }),
+  row("sales-owner", "update", CONTACTS, "deny", "updatedAt not written (stays the old value)", { data: { contacts: [ANN, BOB] } }),
+  row("sales-owner", "update", CONTACTS, "deny", "updatedAt is the client's clock", {
+    data: { contacts: [ANN, BOB], updatedAt: new Date("2025-01-15T11:59:00.000Z") },
+  }),
+  row("sales-owner", "update", CONTACTS, "allow", "exactly 10 contacts", { data: contactsUpdate(tenContacts) }),
+  row("sales-owner", "update", CONTACTS, "deny", "11 contacts: too long", {
+    data: contactsUpdate([...tenContacts, { name: "Eleven" }]),
+  }),
+  row("sales-owner", "update", CONTACTS, "allow", "empty list", { data: contactsUpdate([]) }),
+  row("sales-owner", "update", CONTACTS, "deny", "10th contact invalid (last unrolled check)", {
+    data: contactsUpdate([...tenContacts.slice(0, 9), { name: "" }]),
+  }),
+  row("sales-owner", "update", CONTACTS, "deny", "contacts is a string", { data: contactsUpdate("Ann Lee") }),
+  row("sales-owner", "update", CONTACTS, "deny", "contacts is a map", { data: contactsUpdate({ first: ANN }) }),
+  row("sales-owner", "update", CONTACTS, "deny", "contacts is null", { data: contactsUpdate(null) }),
+  row("sales-owner", "update", CONTACTS, "deny", "an element is a string", { data: contactsUpdate([ANN, "Bob"]) }),
+  row("sales-owner", "update", CONTACTS, "deny", "name is a number", { data: contactsUpdate([{ name: 42 }]) }),
+  row("sales-owner", "update", CONTACTS, "deny", "name missing", { data: contactsUpdate([{ email: "x@acme.test" }]) }),
+  row("sales-owner", "update", CONTACTS, "deny", "name empty", { data: contactsUpdate([{ name: "" }]) }),
+  row("sales-owner", "update", CONTACTS, "allow", "name of 200 chars", { data: contactsUpdate([{ name: "n".repeat(200) }]) }),
+  row("sales-owner", "update", CONTACTS, "deny", "name of 201 chars", { data: contactsUpdate([{ name: "n".repeat(201) }]) }),
+  row("sales-owner", "update", CONTACTS, "deny", "extra key in a contact", {
+    data: contactsUpdate([{ ...ANN, role: "cfo" }]),
+  }),
+  row("sales-owner", "update", CONTACTS, "allow", "email and phone absent ('in' on a map)", { data: contactsUpdate([{ name: "Cy" }]) }),
+  row("sales-owner", "update", CONTACTS, "deny", "email present but null ('in' on a map)", {
+    data: contactsUpdate([{ name: "Cy", email: null }]),
+  }),
+  row("sales-owner", "update", CONTACTS, "deny", "email malformed", { data: contactsUpdate([{ name: "Cy", email: "cy-at-acme" }]) }),
+  row("sales-owner", "update", CONTACTS, "deny", "email of 255 chars", {
+    data: contactsUpdate([{ name: "Cy", email: `${"a".repeat(245)}@acme.test` }]),
+  }),
+  row("sales-owner", "update", CONTACTS, "deny", "phone is a number", { data: contactsUpdate([{ name: "Cy", phone: 5550100 }]) }),
+  row("sales-owner", "update", CONTACTS, "deny", "phone of 41 chars", { data: contactsUpdate([{ name: "Cy", phone: "1".repeat(41) }]) }),
+  row("sales-owner", "update", "customers/c-noowner/private/contacts", "deny", "customer without ownerUid", { data: VALID_UPDATE }),
+  row("analyst", "update", "customers/c-noowner/private/contacts", "allow", "analyst edits any contact list", { data: VALID_UPDATE }),
+  row("sales-owner", "update", "customers/c-own/private/financials", "deny", "the contacts rule does not leak to siblings", {
+    data: contactsUpdate([ANN]),
+  }),
+];

@@ -1,0 +1,86 @@
+/**
+ * What every callable shares: auth and role guard, zod parsing with errors that name
+ * the field, error mapping, and the options (region, App Check). A callable file is
+ * `export const name = callable(spec)`; the spec's `run` is a service call.
+ */
+import { HttpsError, onCall, type CallableRequest, type CallableOptions } from "firebase-functions/v2/https";
+import { z } from "zod";
+import { ENFORCE_APP_CHECK, REGION } from "../config.js";
+import { CreditDeskError } from "../domain/errors.js";
+import { isRole, type Caller, type Role } from "../domain/roles.js";
+import { logs } from "../logs.js";
+
+export type Audience = Role | "applicant";
+
+export interface CallContext {
+  caller: Caller;
+  now: number;
+}
+
+export interface CallableSpec<I, O> {
+  name: string;
+  /** Who may call: roles, and "applicant" for signed-in users without a role. */
+  allow: readonly Audience[];
+  input: z.ZodType<I>;
+  run: (input: I, ctx: CallContext) => Promise<O>;
+}
+
+export const callableOptions: CallableOptions = {
+  region: REGION,
+  enforceAppCheck: ENFORCE_APP_CHECK,
+  cors: true,
+  timeoutSeconds: 60,
+  memory: "256MiB",
+};
+
+/** "company.name: Too small: expected string to have >=1 characters" — the field first. */
+export function describeZodError(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.length ? i.path.map(String).join(".") : "(input)"}: ${i.message}`)
+    .join("; ");
+}
+
+export function checkAuth(request: Pick<CallableRequest, "auth">): Caller {
+  const auth = request.auth;
+  if (!auth?.uid) throw new HttpsError("unauthenticated", "Sign in to call this function.");
+  const claim = auth.token?.role;
+  return { uid: auth.uid, role: isRole(claim) ? claim : null };
+}
+
+export function checkAudience(caller: Caller, allow: readonly Audience[]): void {
+  const audience: Audience = caller.role ?? "applicant";
+  if (!allow.includes(audience)) throw new HttpsError("permission-denied", `Role ${audience} may not call this function.`);
+}
+
+export function checkRequestZod<I>(schema: z.ZodType<I>, data: unknown): I {
+  const parsed = schema.safeParse(data);
+  if (!parsed.success) throw new HttpsError("invalid-argument", describeZodError(parsed.error));
+  return parsed.data;
+}
+
+function toHttpsError(name: string, caller: Caller | null, err: unknown): HttpsError {
+  if (err instanceof HttpsError) return err;
+  if (err instanceof CreditDeskError) return new HttpsError(err.code, err.message, err.details);
+  logs.callableFailed(name, caller?.uid ?? null, err);
+  return new HttpsError("internal", "Internal error; the change was not made.");
+}
+
+/** The handler body, separate from onCall so it is testable without the HTTP layer. */
+export async function handleCall<I, O>(spec: CallableSpec<I, O>, request: Pick<CallableRequest, "auth" | "data">, now: number = Date.now()): Promise<O> {
+  let caller: Caller | null = null;
+  try {
+    caller = checkAuth(request);
+    checkAudience(caller, spec.allow);
+    const input = checkRequestZod(spec.input, request.data);
+    return await spec.run(input, { caller, now });
+  } catch (err) {
+    const mapped = toHttpsError(spec.name, caller, err);
+    if (mapped.code !== "internal") logs.callableRejected(spec.name, mapped.code, caller?.uid ?? null);
+    throw mapped;
+  }
+}
+
+export function callable<I, O>(spec: CallableSpec<I, O>) {
+  return onCall(callableOptions, (request: CallableRequest<unknown>) => handleCall(spec, request));
+}

@@ -1,0 +1,11 @@
+import { reassessCustomerInput } from "../schemas/callables.js";
+import { loadPolicy } from "../services/policy.js";
+import * as customers from "../services/customers.js";
+import { callable } from "./common.js";
+
+export const reassessCustomer = callable({
+  name: "reassessCustomer",
+  allow: ["analyst", "manager"],
+  input: reassessCustomerInput,
+  run: async (input, { caller, now }) => customers.reassessCustomer(input, caller, now, await loadPolicy(now)),
+});

@@ -1,0 +1,99 @@
+/**
+ * The only place that knows Firestore paths. Every other layer asks here.
+ *
+ * Collections (see DESIGN.md, "Data"):
+ *   customers/{customerId}                      credit file head: status, tier, limit, exposure, aggregates
+ *   customers/{customerId}/private/financials   statements and ratios (confidential)
+ *   customers/{customerId}/private/assessment   score, factors, reason codes, fraud signals (confidential)
+ *   customers/{customerId}/private/contacts     contact persons (personal data)
+ *   customers/{customerId}/transactions/{txId}  orders, invoices, payments, credit notes
+ *   customers/{customerId}/ledger/{txId}        applied state of one transaction (idempotency, exact reversal)
+ *   customers/{customerId}/reviews/{reviewId}   assessment history (one per review)
+ *   applications/{applicationId}
+ *   applications/{applicationId}/private/assessment  the department's review (not for the applicant)
+ *   limitRequests/{requestId}
+ *   alerts/{alertId}
+ *   audit/{chainId}                              chain head (seq, hash)
+ *   audit/{chainId}/entries/{seq}               append-only, hash-chained entries
+ *   config/creditPolicy                          the credit policy
+ *   backups/{backupId}                           backup runs
+ *   requests/{requestKey}                        idempotency records of callables (requestId)
+ *   identities/{kind_value}                      identity index for fraud checks
+ *   processedEvents/{key}                        trigger/task dedupe markers
+ */
+export const COLLECTIONS = {
+  customers: "customers",
+  applications: "applications",
+  limitRequests: "limitRequests",
+  alerts: "alerts",
+  audit: "audit",
+  config: "config",
+  backups: "backups",
+  requests: "requests",
+  identities: "identities",
+  processedEvents: "processedEvents",
+} as const;
+
+export const CUSTOMER_SUBCOLLECTIONS = {
+  private: "private",
+  transactions: "transactions",
+  ledger: "ledger",
+  reviews: "reviews",
+} as const;
+
+export const PRIVATE_DOCS = {
+  financials: "financials",
+  assessment: "assessment",
+  contacts: "contacts",
+} as const;
+
+export const AUDIT_ENTRIES = "entries";
+
+export const paths = {
+  customer: (customerId: string) => `${COLLECTIONS.customers}/${customerId}`,
+  customerPrivate: (customerId: string, doc: keyof typeof PRIVATE_DOCS) =>
+    `${COLLECTIONS.customers}/${customerId}/${CUSTOMER_SUBCOLLECTIONS.private}/${PRIVATE_DOCS[doc]}`,
+  transactions: (customerId: string) =>
+    `${COLLECTIONS.customers}/${customerId}/${CUSTOMER_SUBCOLLECTIONS.transactions}`,
+  transaction: (customerId: string, txId: string) =>
+    `${COLLECTIONS.customers}/${customerId}/${CUSTOMER_SUBCOLLECTIONS.transactions}/${txId}`,
+  ledgerEntry: (customerId: string, txId: string) =>
+    `${COLLECTIONS.customers}/${customerId}/${CUSTOMER_SUBCOLLECTIONS.ledger}/${txId}`,
+  reviews: (customerId: string) =>
+    `${COLLECTIONS.customers}/${customerId}/${CUSTOMER_SUBCOLLECTIONS.reviews}`,
+  application: (applicationId: string) => `${COLLECTIONS.applications}/${applicationId}`,
+  applicationAssessment: (applicationId: string) => `${COLLECTIONS.applications}/${applicationId}/private/assessment`,
+  limitRequest: (requestId: string) => `${COLLECTIONS.limitRequests}/${requestId}`,
+  alert: (alertId: string) => `${COLLECTIONS.alerts}/${alertId}`,
+  auditChain: (chainId: string) => `${COLLECTIONS.audit}/${chainId}`,
+  auditEntries: (chainId: string) => `${COLLECTIONS.audit}/${chainId}/${AUDIT_ENTRIES}`,
+  policy: () => `${COLLECTIONS.config}/creditPolicy`,
+  backup: (backupId: string) => `${COLLECTIONS.backups}/${backupId}`,
+  request: (key: string) => `${COLLECTIONS.requests}/${key}`,
+  identity: (key: string) => `${COLLECTIONS.identities}/${key}`,
+  processedEvent: (key: string) => `${COLLECTIONS.processedEvents}/${key}`,
+};
+
+/** Audit chain ids: one chain per customer, per application, and one for system-wide actions. */
+export const auditChainId = {
+  customer: (customerId: string) => `customer_${customerId}`,
+  application: (applicationId: string) => `application_${applicationId}`,
+  system: () => "system",
+};
+
+/**
+ * Every collection that holds credit data, with the subcollections under its documents.
+ * Used by the logical backup (the in-process Firestore cannot list collections).
+ */
+export const DATA_TREE: ReadonlyArray<{ collection: string; subcollections?: readonly string[]; nested?: Record<string, readonly string[]> }> = [
+  { collection: COLLECTIONS.customers, subcollections: Object.values(CUSTOMER_SUBCOLLECTIONS) },
+  { collection: COLLECTIONS.applications, subcollections: ["private"] },
+  { collection: COLLECTIONS.limitRequests },
+  { collection: COLLECTIONS.alerts },
+  { collection: COLLECTIONS.audit, subcollections: [AUDIT_ENTRIES] },
+  { collection: COLLECTIONS.config },
+  { collection: COLLECTIONS.backups },
+  { collection: COLLECTIONS.requests },
+  { collection: COLLECTIONS.identities },
+  { collection: COLLECTIONS.processedEvents },
+];

@@ -1,0 +1,179 @@
+/**
+ * The credit file's head, in the credit department's words, and the pure rules that read
+ * it: effective limit, available credit, the order check. Epoch milliseconds for time,
+ * integer minor units for money.
+ */
+import type { CreditPolicy, Grade, Tier } from "../schemas/policy.js";
+import type { PaymentBehaviour, TradingRelationship } from "./scoring.js";
+
+export type CreditStatus = "active" | "on_hold" | "suspended";
+
+export interface AgingBuckets {
+  current: number;
+  d1_30: number;
+  d31_60: number;
+  d61_90: number;
+  d90plus: number;
+}
+
+/** Running aggregates kept on the customer document (see domain/ledger.ts). */
+export interface CustomerAggregates {
+  openInvoiceBalance: number;
+  openOrders: number;
+  exposure: number;
+  unappliedCash: number;
+  aging: AgingBuckets;
+  oldestDaysPastDue: number;
+  onTimeRatio12m: number | null;
+  avgDaysBeyondTerms12m: number | null;
+  volume12m: number;
+  orderCount12m: number;
+  dishonouredPayments: number;
+  firstActivityAt: number | null;
+  lastActivityAt: number | null;
+}
+
+export const EMPTY_AGGREGATES: CustomerAggregates = {
+  openInvoiceBalance: 0,
+  openOrders: 0,
+  exposure: 0,
+  unappliedCash: 0,
+  aging: { current: 0, d1_30: 0, d31_60: 0, d61_90: 0, d90plus: 0 },
+  oldestDaysPastDue: 0,
+  onTimeRatio12m: null,
+  avgDaysBeyondTerms12m: null,
+  volume12m: 0,
+  orderCount12m: 0,
+  dishonouredPayments: 0,
+  firstActivityAt: null,
+  lastActivityAt: null,
+};
+
+export interface TemporaryLimit {
+  amount: number;
+  expiresAt: number;
+}
+
+export interface CreditTerms {
+  status: CreditStatus;
+  creditLimit: number;
+  temporaryLimit: TemporaryLimit | null;
+  tier: Tier;
+  grade: Grade;
+  aggregates: CustomerAggregates;
+}
+
+/** The limit in force: the approved limit plus an unexpired temporary increase. */
+export function effectiveLimit(t: Pick<CreditTerms, "creditLimit" | "temporaryLimit">, asOf: number): number {
+  const temp = t.temporaryLimit && t.temporaryLimit.expiresAt > asOf ? t.temporaryLimit.amount : 0;
+  return t.creditLimit + temp;
+}
+
+/** Available credit = limit in force − exposure (open invoices + open orders); may be negative when over limit. */
+export function availableCredit(t: Pick<CreditTerms, "creditLimit" | "temporaryLimit" | "aggregates">, asOf: number): number {
+  return effectiveLimit(t, asOf) - t.aggregates.exposure;
+}
+
+export type OrderDecision = "approve" | "review" | "reject";
+
+export interface OrderCheck {
+  decision: OrderDecision;
+  availableCredit: number;
+  reasons: string[];
+}
+
+/** Answer an order from the customer's terms alone (no other read). */
+export function checkOrderAgainstTerms(t: CreditTerms, orderAmount: number, asOf: number, policy: CreditPolicy): OrderCheck {
+  const available = availableCredit(t, asOf);
+  const limit = effectiveLimit(t, asOf);
+  const reasons: string[] = [];
+  let decision: OrderDecision = "approve";
+  const worst = (d: OrderDecision) => {
+    const rank = { approve: 0, review: 1, reject: 2 } as const;
+    if (rank[d] > rank[decision]) decision = d;
+  };
+  if (t.status === "suspended") {
+    reasons.push("CREDIT_SUSPENDED");
+    worst("reject");
+  }
+  if (t.status === "on_hold") {
+    reasons.push("CREDIT_ON_HOLD");
+    worst("review");
+  }
+  if (limit <= 0) {
+    reasons.push("NO_CREDIT_LIMIT");
+    worst("review");
+  } else if (t.aggregates.exposure + orderAmount > limit * policy.orderCheck.reviewUtilization) {
+    reasons.push("EXCEEDS_AVAILABLE_CREDIT");
+    worst("review");
+  }
+  if (t.aggregates.oldestDaysPastDue > 30) {
+    reasons.push("INVOICES_PAST_DUE");
+    worst("review");
+  }
+  if (t.tier === "risky" && decision === "approve") {
+    reasons.push("RISKY_TIER");
+    worst("review");
+  }
+  if (reasons.length === 0) reasons.push("WITHIN_AVAILABLE_CREDIT");
+  return { decision, availableCredit: available, reasons };
+}
+
+export function behaviourFrom(a: CustomerAggregates): PaymentBehaviour | null {
+  const hasHistory = a.firstActivityAt !== null;
+  if (!hasHistory) return null;
+  return {
+    onTimeRatio12m: a.onTimeRatio12m,
+    avgDaysBeyondTerms12m: a.avgDaysBeyondTerms12m,
+    oldestDaysPastDue: a.oldestDaysPastDue,
+    dishonouredPayments: a.dishonouredPayments,
+  };
+}
+
+export function tradingFrom(a: CustomerAggregates, creditLimit: number): TradingRelationship | null {
+  if (a.firstActivityAt === null) return null;
+  return { firstActivityAt: a.firstActivityAt, volume12m: a.volume12m, orderCount12m: a.orderCount12m, creditLimit };
+}
+
+const DAY = 86_400_000;
+
+/** Start of the next UTC day: the daily monitoring's next look at this customer. */
+export function nextDay(asOf: number): number {
+  return Math.floor(asOf / DAY) * DAY + DAY;
+}
+
+/** First day of the next UTC month: the monthly reassessment's next look. */
+export function nextMonth(asOf: number): number {
+  const d = new Date(asOf);
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
+}
+
+/** The customer document (credit file head) as the domain sees it. */
+export interface CustomerFile extends CreditTerms {
+  name: string;
+  registrationNo: string;
+  country: string;
+  industry: string;
+  foundedYear: number;
+  address: string;
+  currency: string;
+  /** Why the status is what it is; `automatic` holds lift themselves when cured, `manual` only by a person. */
+  statusReason: string | null;
+  statusKind: "manual" | "automatic" | null;
+  ownerUid: string | null;
+  score: number;
+  confidence: number;
+  paymentTermsDays: number;
+  exposure: number;
+  availableCredit: number;
+  applicationId: string | null;
+  flags: { fraudHold: boolean; noLimitIncrease: boolean; extendedTermsEligible: boolean };
+  createdAt: number;
+  updatedAt: number;
+  assessedAt: number;
+  lastReviewedAt: number | null;
+  nextReviewAt: number;
+  nextAgingAt: number;
+  /** Opaque running state of the transaction ledger (domain/ledger.ts). */
+  ledger?: unknown;
+}

@@ -1,0 +1,39 @@
+/** Re-scoring an existing customer from its file: profile, latest statement, aggregates. */
+import type { CreditPolicy } from "../schemas/policy.js";
+import { behaviourFrom, tradingFrom, type CustomerFile } from "./customer.js";
+import { checkStatement, type FinancialStatement } from "./financials.js";
+import { recommendLimit, type LimitRecommendation } from "./limits.js";
+import { assess, type Assessment } from "./scoring.js";
+
+export interface CustomerAssessment {
+  assessment: Assessment;
+  limit: LimitRecommendation;
+}
+
+export function assessCustomer(customer: CustomerFile, statement: FinancialStatement | null, asOf: number, policy: CreditPolicy): CustomerAssessment {
+  const a = customer.aggregates;
+  const assessment = assess(
+    {
+      asOf,
+      profile: { industry: customer.industry, country: customer.country, foundedYear: customer.foundedYear },
+      statement,
+      behaviour: behaviourFrom(a),
+      trading: tradingFrom(a, customer.creditLimit),
+      overrides: { fraudHold: customer.flags.fraudHold },
+    },
+    policy,
+  );
+  const usable = statement && checkStatement(statement, policy.balanceTolerance).balanced ? statement : null;
+  const limit = recommendLimit(
+    {
+      grade: assessment.grade,
+      statement: usable,
+      paymentTermsDays: customer.paymentTermsDays,
+      volume12m: a.volume12m,
+      isNew: a.firstActivityAt === null,
+      requestedLimit: a.firstActivityAt === null ? customer.creditLimit : null,
+    },
+    policy,
+  );
+  return { assessment, limit };
+}

@@ -1,0 +1,35 @@
+/**
+ * One named function per log event. Logs carry ids and codes only: never names,
+ * contact details, or financial figures.
+ */
+import { logger } from "firebase-functions";
+
+export const logs = {
+  policyInvalid: (issues: Array<{ path: string }>) =>
+    logger.error("credit_policy_invalid", { code: "POLICY_INVALID", paths: issues.map((i) => i.path).slice(0, 20) }),
+  policyLoaded: (version: number) => logger.debug("credit_policy_loaded", { version }),
+  callableRejected: (callable: string, code: string, uid: string | null) =>
+    logger.info("callable_rejected", { callable, code, uid }),
+  callableFailed: (callable: string, uid: string | null, err: unknown) =>
+    logger.error("callable_failed", { callable, uid, error: err instanceof Error ? err.name + ": " + err.message.slice(0, 200) : "unknown" }),
+  applicationSubmitted: (applicationId: string) => logger.info("application_submitted", { applicationId }),
+  applicationReviewed: (applicationId: string, grade: string) => logger.info("application_reviewed", { applicationId, grade }),
+  applicationDecided: (applicationId: string, decision: string, customerId: string | null) =>
+    logger.info("application_decided", { applicationId, decision, customerId }),
+  customerReassessed: (customerId: string, grade: string, tier: string) => logger.info("customer_reassessed", { customerId, grade, tier }),
+  orderChecked: (customerId: string, decision: string) => logger.info("order_checked", { customerId, decision }),
+  roleSet: (uid: string, role: string | null) => logger.info("role_set", { uid, role }),
+  alertRaised: (alertId: string, type: string, subjectId: string) => logger.warn("alert_raised", { alertId, type, subjectId }),
+  alertResolved: (alertId: string, type: string) => logger.info("alert_resolved", { alertId, type }),
+  transactionsRecorded: (customerId: string, recorded: number, duplicates: number, rejected: number) =>
+    logger.info("transactions_recorded", { customerId, recorded, duplicates, rejected }),
+  triggerDuplicate: (fn: string, eventId: string) => logger.debug("trigger_duplicate_event", { fn, eventId }),
+  jobProgress: (job: string, processed: number, remaining: boolean) => logger.info("job_progress", { job, processed, remaining }),
+  backupStarted: (backupId: string, operation: string | null) => logger.info("backup_started", { backupId, operation }),
+  backupFinished: (backupId: string, status: string) => logger.info("backup_finished", { backupId, status }),
+  backupFailed: (backupId: string, code: string) => logger.error("backup_failed", { backupId, code }),
+  backupExpired: (backupId: string, deletedObjects: number) => logger.info("backup_expired", { backupId, deletedObjects }),
+  /** Not a failed backup: a poll that could not reach the operation, or retention that could not delete (retried next run). */
+  backupWarning: (backupId: string, code: string, error: string | null) =>
+    logger.warn("backup_warning", { backupId, code, error: error ? error.slice(0, 200) : null }),
+};

@@ -1,0 +1,30 @@
+import { z } from "zod";
+
+/** Integer minor units (cents), never a float; bounded well inside safe integers. */
+export const MAX_AMOUNT = 1_000_000_000_000_00; // one trillion major units
+export const amount = z.number().int("must be an integer number of minor units").nonnegative().max(MAX_AMOUNT);
+export const positiveAmount = amount.refine((n) => n > 0, "must be greater than zero");
+export const signedAmount = z.number().int("must be an integer number of minor units").min(-MAX_AMOUNT).max(MAX_AMOUNT);
+
+export const id = z.string().trim().min(1).max(128).regex(/^[A-Za-z0-9_-]+$/, "may contain only letters, digits, _ and -");
+export const requestId = z.string().min(1).max(128).regex(/^[A-Za-z0-9_.:-]+$/, "may contain only letters, digits and _ . : -");
+export const currency = z.string().regex(/^[A-Z]{3}$/, "must be an ISO 4217 code like USD");
+export const country = z.string().regex(/^[A-Z]{2}$/, "must be an ISO 3166 alpha-2 code like US");
+export const shortText = (max = 200) => z.string().trim().min(1).max(max);
+export const note = z.string().trim().min(1).max(2000);
+
+const MIN_DATE = Date.UTC(1900, 0, 1);
+const MAX_DATE = Date.UTC(2200, 0, 1);
+/** ISO-8601 date or date-time, between 1900 and 2200, as epoch milliseconds. */
+export const isoDate = z
+  .string()
+  .max(40)
+  .regex(/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?)?$/, "must be an ISO-8601 date")
+  .transform((s, ctx) => {
+    const ms = Date.parse(s.length === 10 ? `${s}T00:00:00Z` : s);
+    if (!Number.isFinite(ms) || ms < MIN_DATE || ms > MAX_DATE) {
+      ctx.addIssue({ code: "custom", message: "must be a real date between 1900 and 2200" });
+      return z.NEVER;
+    }
+    return ms;
+  });

@@ -1,0 +1,115 @@
+import { z } from "zod";
+
+/**
+ * The credit policy: every threshold, weight, band, cap and authority amount.
+ * Defaults live in domain/policy.ts; an admin may override any part in the
+ * `config/creditPolicy` document. A document that does not parse is never used.
+ * Money is integer minor units (cents).
+ */
+
+const money = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+
+/** A piecewise-linear curve: points [x, score 0..100], x strictly increasing. */
+const curve = z
+  .array(z.tuple([z.number().finite(), z.number().min(0).max(100)]))
+  .min(2)
+  .max(20)
+  .refine((pts) => pts.every((p, i) => i === 0 || p[0] > pts[i - 1]![0]), {
+    message: "curve x values must be strictly increasing",
+  });
+
+/** Curves whose direction is fixed by meaning: more of a good thing never scores lower. */
+const risingCurve = curve.refine((pts) => pts.every((p, i) => i === 0 || p[1] >= pts[i - 1]![1]), {
+  message: "curve must be non-decreasing",
+});
+const fallingCurve = curve.refine((pts) => pts.every((p, i) => i === 0 || p[1] <= pts[i - 1]![1]), {
+  message: "curve must be non-increasing",
+});
+
+const weight = z.number().min(0).max(100);
+const grade = z.enum(["A", "B", "C", "D", "E"]);
+const tier = z.enum(["premium", "standard", "risky"]);
+
+export const creditPolicySchema = z
+  .object({
+    version: z.number().int().nonnegative(),
+    currencies: z.array(z.string().regex(/^[A-Z]{3}$/)).min(1).max(50),
+    groupWeights: z.object({
+      payment: weight,
+      financial: weight,
+      trading: weight,
+      profile: weight,
+    }),
+    factorWeights: z.object({
+      payment: z.object({ onTimeRatio: weight, daysBeyondTerms: weight, oldestDaysPastDue: weight, dishonoured: weight }),
+      financial: z.object({ currentRatio: weight, debtToEquity: weight, netMargin: weight, altmanZ: weight }),
+      trading: z.object({ tenureMonths: weight, volumeToLimit: weight, orderFrequency: weight }),
+      profile: z.object({ yearsInBusiness: weight, industry: weight, country: weight }),
+    }),
+    curves: z.object({
+      onTimeRatio: risingCurve,
+      daysBeyondTerms: fallingCurve,
+      oldestDaysPastDue: fallingCurve,
+      dishonoured: fallingCurve,
+      currentRatio: risingCurve,
+      debtToEquity: fallingCurve,
+      netMargin: risingCurve,
+      altmanZ: risingCurve,
+      tenureMonths: risingCurve,
+      volumeToLimit: curve,
+      orderFrequency: risingCurve,
+      yearsInBusiness: risingCurve,
+    }),
+    industryScores: z.record(z.string().max(60), z.number().min(0).max(100)),
+    defaultIndustryScore: z.number().min(0).max(100),
+    countryScores: z.record(z.string().regex(/^[A-Z]{2}$/), z.number().min(0).max(100)),
+    defaultCountryScore: z.number().min(0).max(100),
+    /** Minimum score for each grade; E is everything below D. */
+    gradeBands: z.object({ A: z.number(), B: z.number(), C: z.number(), D: z.number() }).refine(
+      (b) => b.A > b.B && b.B > b.C && b.C > b.D && b.D > 0 && b.A <= 100,
+      { message: "grade bands must satisfy 100 >= A > B > C > D > 0" },
+    ),
+    tierByGrade: z.object({ A: tier, B: tier, C: tier, D: tier, E: tier }),
+    /** Assessments below this confidence cannot be premium (thin files). */
+    minConfidenceForPremium: z.number().min(0).max(1),
+    /** Statement balance check: |assets − (liabilities + equity)| ≤ max(abs, rel × assets). */
+    balanceTolerance: z.object({ absolute: money, relative: z.number().min(0).max(0.2) }),
+    reasonCodes: z.object({ max: z.number().int().min(1).max(10), belowFactorScore: z.number().min(0).max(100) }),
+    limits: z.object({
+      gradeCaps: z.object({ A: money, B: money, C: money, D: money, E: money }),
+      starterCap: money,
+      noStatementCapacity: money,
+      equityShare: z.number().min(0).max(1),
+      revenueShare: z.number().min(0).max(1),
+      /** Trading need = monthly purchases × (terms + buffer days) / 30. */
+      needBufferDays: z.number().int().min(0).max(180),
+      roundingUnit: money.min(1),
+    }),
+    paymentTerms: z.object({ defaultDays: z.number().int().min(0).max(365), maxDays: z.number().int().min(0).max(365) }),
+    /** Highest amount (minor units) each role may approve; admin has no ceiling. */
+    authority: z.object({ analyst: money, manager: money }),
+    fraud: z.object({
+      weights: z.object({
+        IDENTITY_COLLISION_REGISTRATION: weight,
+        IDENTITY_COLLISION_EMAIL: weight,
+        IDENTITY_COLLISION_PHONE: weight,
+        IDENTITY_COLLISION_BANK_ACCOUNT: weight,
+        STATEMENT_UNBALANCED: weight,
+        YOUNG_BUSINESS_LARGE_REQUEST: weight,
+        ORDER_VELOCITY_SPIKE: weight,
+        LARGE_FIRST_ORDER: weight,
+        ORDER_AFTER_BANK_CHANGE: weight,
+      }),
+      holdThreshold: z.number().min(1).max(1000),
+      youngBusinessLargeRequest: money,
+    }),
+    orderCheck: z.object({
+      /** Orders that would push utilisation above this share of the limit go to review. */
+      reviewUtilization: z.number().min(0).max(2),
+    }),
+  })
+  .strict();
+
+export type CreditPolicy = z.infer<typeof creditPolicySchema>;
+export type Grade = z.infer<typeof grade>;
+export type Tier = z.infer<typeof tier>;

@@ -1,0 +1,326 @@
+/**
+ * Credit applications: submit → review → decide. Each use-case is one Firestore
+ * transaction (all reads first, then writes) that also writes its audit entries and,
+ * when the client sent a `requestId`, the idempotency record.
+ */
+import { applicationFromSnapshot, applicationRefs, applicationToStored } from "../data/applications.js";
+import { AuditAppender, chains, headOf } from "../data/audit.js";
+import { customerRefs, customerToStored } from "../data/customers.js";
+import { firestore } from "../data/firebase.js";
+import { collisionsOf, identityKey, readIdentityOwners, registerIdentities, uniqueKeys, type IdentityKey } from "../data/identities.js";
+import { readRequest, requestRef, writeRequest } from "../data/requests.js";
+import { toStored } from "../data/convert.js";
+import { canDecide, canReview, type ApplicationReview, type CreditApplication } from "../domain/application.js";
+import { EMPTY_AGGREGATES, nextDay, nextMonth, type CustomerFile } from "../domain/customer.js";
+import { CreditDeskError, invalid, notFound, precondition } from "../domain/errors.js";
+import { computeRatios, checkStatement, type FinancialStatement } from "../domain/financials.js";
+import { applicationSignals, shouldHold } from "../domain/fraud.js";
+import { recommendLimit } from "../domain/limits.js";
+import { withinAuthority, type Caller } from "../domain/roles.js";
+import { assess } from "../domain/scoring.js";
+import type { DecideCreditApplicationInput, SubmitCreditApplicationInput } from "../schemas/callables.js";
+import type { CreditPolicy } from "../schemas/policy.js";
+import { logs } from "../logs.js";
+
+function identityKeysOf(input: Pick<CreditApplication, "company" | "contacts">): IdentityKey[] {
+  const keys = [identityKey("registration", `${input.company.country}:${input.company.registrationNo}`)];
+  for (const c of input.contacts) {
+    keys.push(identityKey("email", c.email), identityKey("phone", c.phone));
+  }
+  if (input.company.bankAccount) keys.push(identityKey("bank_account", input.company.bankAccount));
+  return uniqueKeys(keys);
+}
+
+export interface SubmitResult {
+  applicationId: string;
+  status: "submitted";
+}
+
+export async function submitApplication(input: SubmitCreditApplicationInput, caller: Caller, now: number, policy: CreditPolicy): Promise<SubmitResult> {
+  if (!policy.currencies.includes(input.currency)) throw invalid("currency", `${input.currency} is not a currency the policy accepts`);
+  if (input.financials && input.financials.currency !== input.currency) {
+    throw invalid("financials.currency", "must be the application's currency");
+  }
+  if (input.paymentTermsDays > policy.paymentTerms.maxDays) {
+    throw invalid("paymentTermsDays", `must be at most ${policy.paymentTerms.maxDays} days`);
+  }
+  const db = firestore();
+  const ref = applicationRefs.newApplication();
+  const reqRef = input.requestId ? requestRef("submitCreditApplication", caller.uid, input.requestId) : null;
+  const application: CreditApplication = {
+    applicantUid: caller.uid,
+    status: "submitted",
+    company: input.company,
+    contacts: input.contacts,
+    requestedLimit: input.requestedLimit,
+    currency: input.currency,
+    paymentTermsDays: input.paymentTermsDays,
+    financials: input.financials ?? null,
+    tradeReferences: input.tradeReferences ?? [],
+    submittedAt: now,
+    updatedAt: now,
+    reviewedAt: null,
+    reviewedBy: null,
+    decidedAt: null,
+    decidedBy: null,
+    decision: null,
+    approvedLimit: null,
+    customerId: null,
+  };
+  const keys = identityKeysOf(application);
+  const self = `application:${ref.id}`;
+  const result = await db.runTransaction(async (tx) => {
+    const prior = reqRef ? await readRequest(tx, reqRef) : undefined;
+    if (prior !== undefined) return prior as SubmitResult;
+    const owners = await readIdentityOwners(tx, keys);
+    const collisions = collisionsOf(keys, owners, self);
+    tx.set(ref, applicationToStored(application));
+    const review: ApplicationReview = {
+      identityCollisions: collisions,
+      score: null,
+      confidence: null,
+      grade: null,
+      tier: null,
+      recommendedLimit: null,
+      limitBounds: [],
+      reasons: [],
+      factors: [],
+      flags: [],
+      fraudSignals: [],
+      fraudHold: false,
+      reviewedAt: null,
+      reviewedBy: null,
+    };
+    tx.set(applicationRefs.assessment(ref.id), toStored(review) as FirebaseFirestore.DocumentData);
+    registerIdentities(tx, keys, owners, self);
+    new AuditAppender(tx, chains.application(ref.id), headOf(undefined), now).append({
+      action: "application.submit",
+      actor: caller,
+      target: ref.path,
+      before: null,
+      after: { status: "submitted", requestedLimit: input.requestedLimit, currency: input.currency, paymentTermsDays: input.paymentTermsDays },
+      reason: null,
+      requestId: input.requestId ?? null,
+    });
+    const out: SubmitResult = { applicationId: ref.id, status: "submitted" };
+    if (reqRef) writeRequest(tx, reqRef, "submitCreditApplication", caller.uid, out, now);
+    return out;
+  });
+  logs.applicationSubmitted(result.applicationId);
+  return result;
+}
+
+export interface ReviewResult {
+  score: number;
+  grade: string;
+  tier: string;
+  confidence: number;
+  recommendedLimit: number;
+  reasons: string[];
+  fraudSignals: string[];
+  status: "under_review";
+}
+
+/** Score a prospect from what it submitted: profile and statement (no history yet). */
+export function evaluateApplication(app: CreditApplication, collisions: ApplicationReview["identityCollisions"], now: number, policy: CreditPolicy) {
+  const statement: FinancialStatement | null = app.financials;
+  const fraudSignals = applicationSignals(
+    { foundedYear: app.company.foundedYear, requestedLimit: app.requestedLimit, statement, collisions, asOf: now },
+    policy.fraud,
+    policy.balanceTolerance,
+  );
+  const fraudHold = shouldHold(fraudSignals, policy.fraud);
+  const assessment = assess(
+    {
+      asOf: now,
+      profile: { industry: app.company.industry, country: app.company.country, foundedYear: app.company.foundedYear },
+      statement,
+      behaviour: null,
+      trading: null,
+      overrides: { fraudHold },
+    },
+    policy,
+  );
+  const usableStatement = statement && checkStatement(statement, policy.balanceTolerance).balanced ? statement : null;
+  const limit = recommendLimit(
+    { grade: assessment.grade, statement: usableStatement, paymentTermsDays: app.paymentTermsDays, volume12m: 0, isNew: true, requestedLimit: app.requestedLimit },
+    policy,
+  );
+  return { assessment, limit, fraudSignals, fraudHold };
+}
+
+export async function reviewApplication(input: { applicationId: string; requestId?: string | undefined }, caller: Caller, now: number, policy: CreditPolicy): Promise<ReviewResult> {
+  const db = firestore();
+  const ref = applicationRefs.application(input.applicationId);
+  const privRef = applicationRefs.assessment(input.applicationId);
+  const reqRef = input.requestId ? requestRef("reviewCreditApplication", caller.uid, input.requestId) : null;
+  const result = await db.runTransaction(async (tx) => {
+    const [prior, snap, privSnap] = await Promise.all([reqRef ? readRequest(tx, reqRef) : Promise.resolve(undefined), tx.get(ref), tx.get(privRef)]);
+    if (prior !== undefined) return prior as ReviewResult;
+    const app = applicationFromSnapshot<CreditApplication>(snap);
+    if (!app) throw notFound("application", input.applicationId);
+    if (!canReview(app.status)) throw precondition(`application is ${app.status}; only submitted or under-review applications can be reviewed`);
+    const stored = applicationFromSnapshot<ApplicationReview>(privSnap);
+    const collisions = stored?.identityCollisions ?? [];
+    const { assessment, limit, fraudSignals, fraudHold } = evaluateApplication(app, collisions, now, policy);
+    const review: ApplicationReview = {
+      identityCollisions: collisions,
+      score: assessment.score,
+      confidence: assessment.confidence,
+      grade: assessment.grade,
+      tier: assessment.tier,
+      recommendedLimit: limit.recommendedLimit,
+      limitBounds: limit.bounds,
+      reasons: assessment.reasons,
+      factors: assessment.factors,
+      flags: assessment.flags,
+      fraudSignals,
+      fraudHold,
+      reviewedAt: now,
+      reviewedBy: caller.uid,
+    };
+    tx.set(privRef, toStored(review) as FirebaseFirestore.DocumentData);
+    tx.update(ref, applicationToStored({ status: "under_review", reviewedAt: now, reviewedBy: caller.uid, updatedAt: now }));
+    new AuditAppender(tx, chains.application(input.applicationId), headOf(snap.data()), now).append({
+      action: "application.review",
+      actor: caller,
+      target: ref.path,
+      before: { status: app.status },
+      after: { status: "under_review", score: assessment.score, grade: assessment.grade, tier: assessment.tier, recommendedLimit: limit.recommendedLimit, fraudHold },
+      reason: null,
+      requestId: input.requestId ?? null,
+    });
+    const out: ReviewResult = {
+      score: assessment.score,
+      grade: assessment.grade,
+      tier: assessment.tier,
+      confidence: assessment.confidence,
+      recommendedLimit: limit.recommendedLimit,
+      reasons: assessment.reasons.map((r) => r.code),
+      fraudSignals: fraudSignals.map((s) => s.code),
+      status: "under_review",
+    };
+    if (reqRef) writeRequest(tx, reqRef, "reviewCreditApplication", caller.uid, out, now);
+    return out;
+  });
+  logs.applicationReviewed(input.applicationId, result.grade);
+  return result;
+}
+
+export interface DecideResult {
+  status: "approved" | "rejected";
+  customerId?: string;
+  creditLimit?: number;
+}
+
+export async function decideApplication(input: DecideCreditApplicationInput, caller: Caller, now: number, policy: CreditPolicy): Promise<DecideResult> {
+  const db = firestore();
+  const ref = applicationRefs.application(input.applicationId);
+  const privRef = applicationRefs.assessment(input.applicationId);
+  const reqRef = input.requestId ? requestRef("decideCreditApplication", caller.uid, input.requestId) : null;
+  const customerRef = customerRefs.newCustomer();
+  const result = await db.runTransaction(async (tx) => {
+    const [prior, snap, privSnap] = await Promise.all([reqRef ? readRequest(tx, reqRef) : Promise.resolve(undefined), tx.get(ref), tx.get(privRef)]);
+    if (prior !== undefined) return prior as DecideResult;
+    const app = applicationFromSnapshot<CreditApplication>(snap);
+    if (!app) throw notFound("application", input.applicationId);
+    if (app.applicantUid === caller.uid) throw precondition("four-eyes rule: the submitter of an application cannot decide it");
+    if (!canDecide(app.status)) {
+      throw precondition(app.status === "submitted" ? "application must be reviewed before it is decided" : `application is already ${app.status}`);
+    }
+    const review = applicationFromSnapshot<ApplicationReview>(privSnap);
+    if (!review || review.score === null || review.grade === null || review.tier === null) throw precondition("application has no review");
+    const appChain = new AuditAppender(tx, chains.application(input.applicationId), headOf(snap.data()), now);
+
+    if (input.decision === "reject") {
+      tx.update(ref, applicationToStored({ status: "rejected", decision: "reject", decidedAt: now, decidedBy: caller.uid, updatedAt: now }));
+      appChain.append({
+        action: "application.decide",
+        actor: caller,
+        target: ref.path,
+        before: { status: app.status },
+        after: { status: "rejected" },
+        reason: input.note,
+        requestId: input.requestId ?? null,
+      });
+      const out: DecideResult = { status: "rejected" };
+      if (reqRef) writeRequest(tx, reqRef, "decideCreditApplication", caller.uid, out, now);
+      return out;
+    }
+
+    const limit = input.approvedLimit ?? review.recommendedLimit ?? 0;
+    if (!withinAuthority(caller.role, limit, policy.authority)) {
+      throw new CreditDeskError("permission-denied", `a limit of ${limit} minor units is above the ${caller.role ?? "applicant"} approval authority`, {
+        field: "approvedLimit",
+      });
+    }
+    const terms = input.paymentTermsDays ?? app.paymentTermsDays;
+    if (terms > policy.paymentTerms.maxDays) throw invalid("paymentTermsDays", `must be at most ${policy.paymentTerms.maxDays} days`);
+    const statement = app.financials;
+    const customer: CustomerFile = {
+      name: app.company.name,
+      registrationNo: app.company.registrationNo,
+      country: app.company.country,
+      industry: app.company.industry,
+      foundedYear: app.company.foundedYear,
+      address: app.company.address,
+      currency: app.currency,
+      status: review.fraudHold ? "on_hold" : "active",
+      statusReason: review.fraudHold ? "FRAUD_SIGNALS" : null,
+      statusKind: review.fraudHold ? "manual" : null,
+      ownerUid: input.ownerUid ?? null,
+      score: review.score,
+      confidence: review.confidence ?? 0,
+      grade: review.grade,
+      tier: review.tier,
+      creditLimit: limit,
+      temporaryLimit: null,
+      paymentTermsDays: terms,
+      aggregates: EMPTY_AGGREGATES,
+      exposure: 0,
+      availableCredit: limit,
+      applicationId: input.applicationId,
+      flags: { fraudHold: review.fraudHold, noLimitIncrease: false, extendedTermsEligible: false },
+      createdAt: now,
+      updatedAt: now,
+      assessedAt: review.reviewedAt ?? now,
+      lastReviewedAt: review.reviewedAt ?? now,
+      nextReviewAt: nextMonth(now),
+      nextAgingAt: nextDay(now),
+    };
+    tx.set(customerRef, customerToStored(customer));
+    if (statement) {
+      tx.set(
+        customerRefs.financials(customerRef.id),
+        toStored({ statements: [statement], latest: statement, ratios: computeRatios(statement), check: checkStatement(statement, policy.balanceTolerance), updatedAt: now }) as FirebaseFirestore.DocumentData,
+      );
+    }
+    tx.set(customerRefs.assessment(customerRef.id), toStored({ ...review, source: "application", applicationId: input.applicationId, updatedAt: now }) as FirebaseFirestore.DocumentData);
+    tx.set(customerRefs.contacts(customerRef.id), toStored({ contacts: app.contacts, updatedAt: now }) as FirebaseFirestore.DocumentData);
+    tx.update(ref, applicationToStored({ status: "approved", decision: "approve", approvedLimit: limit, decidedAt: now, decidedBy: caller.uid, customerId: customerRef.id, updatedAt: now }));
+    appChain.append({
+      action: "application.decide",
+      actor: caller,
+      target: ref.path,
+      before: { status: app.status },
+      after: { status: "approved", approvedLimit: limit, paymentTermsDays: terms, customerId: customerRef.id },
+      reason: input.note,
+      requestId: input.requestId ?? null,
+    });
+    new AuditAppender(tx, chains.customer(customerRef.id), headOf(undefined), now).append({
+      action: "customer.create",
+      actor: caller,
+      target: customerRef.path,
+      before: null,
+      after: { status: customer.status, creditLimit: limit, paymentTermsDays: terms, tier: customer.tier, grade: customer.grade, ownerUid: customer.ownerUid, applicationId: input.applicationId },
+      reason: input.note,
+      requestId: input.requestId ?? null,
+    });
+    const out: DecideResult = { status: "approved", customerId: customerRef.id, creditLimit: limit };
+    if (reqRef) writeRequest(tx, reqRef, "decideCreditApplication", caller.uid, out, now);
+    return out;
+  });
+  logs.applicationDecided(input.applicationId, result.status, result.customerId ?? null);
+  return result;
+}
+

@@ -1,0 +1,149 @@
+/**
+ * Use-cases on an existing credit file: the order check (one document read), new
+ * financial statements, and an analyst's reassessment.
+ */
+import { AuditAppender, chains, headOf } from "../data/audit.js";
+import { toStored } from "../data/convert.js";
+import { customerFromSnapshot, customerRefs, plain, storedPatch } from "../data/customers.js";
+import { firestore } from "../data/firebase.js";
+import { readRequest, requestRef, writeRequest } from "../data/requests.js";
+import { changedFields } from "../domain/audit.js";
+import { availableCredit, checkOrderAgainstTerms, nextMonth, type CustomerFile, type OrderCheck } from "../domain/customer.js";
+import { denied, invalid, notFound } from "../domain/errors.js";
+import { checkStatement, computeRatios, type FinancialStatement } from "../domain/financials.js";
+import { assessCustomer } from "../domain/reassessment.js";
+import type { Caller } from "../domain/roles.js";
+import type { StatementInput } from "../schemas/callables.js";
+import type { CreditPolicy } from "../schemas/policy.js";
+import { logs } from "../logs.js";
+
+/** Sales see and act on their own customers only. */
+export function assertInScope(customer: Pick<CustomerFile, "ownerUid">, caller: Caller, customerId: string): void {
+  if (caller.role === "sales" && customer.ownerUid !== caller.uid) throw denied(`customer ${customerId} is not one of your customers`);
+}
+
+export async function checkOrder(input: { customerId: string; orderAmount: number }, caller: Caller, now: number, policy: CreditPolicy): Promise<OrderCheck> {
+  const snap = await customerRefs.customer(input.customerId).get();
+  const customer = customerFromSnapshot(snap);
+  if (!customer) throw notFound("customer", input.customerId);
+  assertInScope(customer, caller, input.customerId);
+  const result = checkOrderAgainstTerms(customer, input.orderAmount, now, policy);
+  logs.orderChecked(input.customerId, result.decision);
+  return result;
+}
+
+interface FinancialsDoc {
+  statements: FinancialStatement[];
+  latest: FinancialStatement | null;
+}
+
+const MAX_STATEMENTS_KEPT = 12;
+
+export interface ScoreResult {
+  score: number;
+  grade: string;
+  tier: string;
+  confidence: number;
+  recommendedLimit: number;
+  reasons: string[];
+}
+
+/**
+ * Reassess one customer inside a transaction: reads customer + financials, writes the
+ * customer head, the assessment document, a review record and the audit entry.
+ */
+async function reassessWith(
+  customerId: string,
+  caller: Caller,
+  now: number,
+  policy: CreditPolicy,
+  opts: { newStatement?: FinancialStatement; requestId?: string | undefined; callable: string; action: string },
+): Promise<ScoreResult> {
+  const db = firestore();
+  const ref = customerRefs.customer(customerId);
+  const finRef = customerRefs.financials(customerId);
+  const reqRef = opts.requestId ? requestRef(opts.callable, caller.uid, opts.requestId) : null;
+  return db.runTransaction(async (tx) => {
+    const [prior, snap, finSnap] = await Promise.all([reqRef ? readRequest(tx, reqRef) : Promise.resolve(undefined), tx.get(ref), tx.get(finRef)]);
+    if (prior !== undefined) return prior as ScoreResult;
+    const customer = customerFromSnapshot(snap);
+    if (!customer) throw notFound("customer", customerId);
+    assertInScope(customer, caller, customerId);
+    const fin = plain<FinancialsDoc>(finSnap);
+    let statement = fin?.latest ?? null;
+    if (opts.newStatement) {
+      if (opts.newStatement.currency !== customer.currency) throw invalid("statement.currency", `must be the customer's currency ${customer.currency}`);
+      statement = opts.newStatement;
+      const statements = [opts.newStatement, ...(fin?.statements ?? []).filter((s) => s.periodEnd !== opts.newStatement!.periodEnd)]
+        .sort((a, b) => b.periodEnd - a.periodEnd)
+        .slice(0, MAX_STATEMENTS_KEPT);
+      statement = statements[0]!;
+      tx.set(
+        finRef,
+        toStored({ statements, latest: statement, ratios: computeRatios(statement), check: checkStatement(statement, policy.balanceTolerance), updatedAt: now }) as FirebaseFirestore.DocumentData,
+      );
+    }
+    const { assessment, limit } = assessCustomer(customer, statement, now, policy);
+    const before = { score: customer.score, grade: customer.grade, tier: customer.tier, confidence: customer.confidence };
+    const after = { score: assessment.score, grade: assessment.grade, tier: assessment.tier, confidence: assessment.confidence };
+    const patch = {
+      ...after,
+      assessedAt: now,
+      lastReviewedAt: now,
+      nextReviewAt: nextMonth(now),
+      updatedAt: now,
+      availableCredit: availableCredit(customer, now),
+    };
+    tx.update(ref, storedPatch(patch));
+    const assessmentDoc = {
+      score: assessment.score,
+      confidence: assessment.confidence,
+      grade: assessment.grade,
+      tier: assessment.tier,
+      factors: assessment.factors,
+      reasons: assessment.reasons,
+      flags: assessment.flags,
+      ratios: assessment.ratios,
+      recommendedLimit: limit.recommendedLimit,
+      limitBounds: limit.bounds,
+      source: opts.action,
+      updatedAt: now,
+    };
+    tx.set(customerRefs.assessment(customerId), toStored(assessmentDoc) as FirebaseFirestore.DocumentData, { merge: true });
+    tx.set(customerRefs.newReview(customerId), toStored({ ...assessmentDoc, previous: before, reviewedBy: caller.uid, reviewedAt: now }) as FirebaseFirestore.DocumentData);
+    const diff = changedFields(before, after);
+    new AuditAppender(tx, chains.customer(customerId), headOf(snap.data()), now).append({
+      action: opts.action,
+      actor: caller,
+      target: ref.path,
+      before: opts.newStatement ? { ...diff.before, statementPeriodEnd: fin?.latest?.periodEnd ?? null } : diff.before,
+      after: opts.newStatement ? { ...diff.after, statementPeriodEnd: opts.newStatement.periodEnd } : diff.after,
+      reason: null,
+      requestId: opts.requestId ?? null,
+    });
+    const out: ScoreResult = {
+      score: assessment.score,
+      grade: assessment.grade,
+      tier: assessment.tier,
+      confidence: assessment.confidence,
+      recommendedLimit: limit.recommendedLimit,
+      reasons: assessment.reasons.map((r) => r.code),
+    };
+    if (reqRef) writeRequest(tx, reqRef, opts.callable, caller.uid, out, now);
+    logs.customerReassessed(customerId, out.grade, out.tier);
+    return out;
+  });
+}
+
+export function updateFinancials(input: { customerId: string; statement: StatementInput; requestId?: string | undefined }, caller: Caller, now: number, policy: CreditPolicy) {
+  return reassessWith(input.customerId, caller, now, policy, {
+    newStatement: input.statement,
+    requestId: input.requestId,
+    callable: "updateFinancials",
+    action: "customer.financials_update",
+  }).then(({ score, grade, tier, confidence }) => ({ score, grade, tier, confidence }));
+}
+
+export function reassessCustomer(input: { customerId: string; requestId?: string | undefined }, caller: Caller, now: number, policy: CreditPolicy) {
+  return reassessWith(input.customerId, caller, now, policy, { requestId: input.requestId, callable: "reassessCustomer", action: "customer.reassess" });
+}

@@ -1,0 +1,55 @@
+/**
+ * Calling the deployed callables in-process through firebase-functions-test, as a
+ * given role. (`.run` skips the HTTP layer's App Check check; the handler's own auth
+ * and role checks still run. App Check itself is covered by the e2e tier.)
+ */
+import functionsTest from "firebase-functions-test";
+import type { CallableFunction } from "firebase-functions/v2/https";
+import type { RunningFirestore } from "./firestore-server.js";
+
+export const fft = functionsTest({ projectId: "demo-credit" });
+
+export type Who = { uid: string; role?: string | null } | null;
+
+export const users: Record<"applicant" | "applicant2" | "sales" | "sales2" | "analyst" | "analyst2" | "manager" | "auditor" | "admin" | "integration", { uid: string; role: string | null }> = {
+  applicant: { uid: "u-applicant", role: null },
+  applicant2: { uid: "u-applicant-2", role: null },
+  sales: { uid: "u-sales", role: "sales" },
+  sales2: { uid: "u-sales-2", role: "sales" },
+  analyst: { uid: "u-analyst", role: "analyst" },
+  analyst2: { uid: "u-analyst-2", role: "analyst" },
+  manager: { uid: "u-manager", role: "manager" },
+  auditor: { uid: "u-auditor", role: "auditor" },
+  admin: { uid: "u-admin", role: "admin" },
+  integration: { uid: "u-integration", role: "integration" },
+};
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function call<T = any>(fn: CallableFunction<any, any>, data: unknown, who: Who): Promise<T> {
+  const wrapped = fft.wrap(fn);
+  const auth = who ? { uid: who.uid, token: who.role ? { role: who.role } : {} } : undefined;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  return (await (wrapped as any)({ data, auth, rawRequest: {} })) as T;
+}
+
+/** Resolve to the HttpsError code (and message) a call fails with; fails the test if it succeeds. */
+export async function callError(fn: CallableFunction<unknown, unknown>, data: unknown, who: Who): Promise<{ code: string; message: string }> {
+  try {
+    await call(fn, data, who);
+  } catch (err) {
+    const e = err as { code?: string; message?: string };
+    return { code: String(e.code), message: String(e.message) };
+  }
+  throw new Error("expected the call to fail, but it succeeded");
+}
+
+export function firestoreServer(): RunningFirestore {
+  const fs = (globalThis as Record<string, unknown>).__creditDeskFirestore as RunningFirestore | undefined;
+  if (!fs) throw new Error("in-process Firestore not started (see test/support/setup-firestore.ts)");
+  return fs;
+}
+
+/** The whole database as JSON: compare before and after to prove nothing was written. */
+export function databaseSnapshot(): string {
+  return JSON.stringify(firestoreServer().server.state.toJSON());
+}

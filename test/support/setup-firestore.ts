@@ -1,0 +1,19 @@
+/**
+ * Vitest setup file: every test file that imports Firebase code gets its own
+ * in-process Firestore before any module initialises the Admin SDK.
+ * The official emulators (npm run test:emulator) set CREDIT_DESK_OFFICIAL_EMULATOR=1
+ * and FIRESTORE_EMULATOR_HOST themselves; then nothing is started here.
+ */
+import { afterAll } from "vitest";
+import { startFirestore } from "./firestore-server.js";
+
+process.env.GCLOUD_PROJECT ??= "demo-credit";
+process.env.GOOGLE_CLOUD_PROJECT ??= "demo-credit";
+process.env.FUNCTIONS_EMULATOR ??= "true";
+
+if (process.env.CREDIT_DESK_OFFICIAL_EMULATOR !== "1") {
+  const fs = await startFirestore();
+  process.env.FIRESTORE_EMULATOR_HOST = fs.host;
+  (globalThis as Record<string, unknown>).__creditDeskFirestore = fs;
+  afterAll(() => fs.stop());
+}

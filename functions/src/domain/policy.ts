@@ -93,6 +93,9 @@ export function resolvePolicy(override: unknown): PolicyResolution {
   if (parsed.success) return { ok: true, policy: parsed.data };
   return {
     ok: false,
-    issues: parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })),
+    issues: parsed.error.issues.map((i) => ({
+      path: [...i.path, ...(i.code === "unrecognized_keys" ? [i.keys.join(",")] : [])].map(String).join("."),
+      message: i.message,
+    })),
   };
 }

@@ -27,8 +27,8 @@ const fallingCurve = curve.refine((pts) => pts.every((p, i) => i === 0 || p[1] <
 });
 
 const weight = z.number().min(0).max(100);
-const grade = z.enum(["A", "B", "C", "D", "E"]);
-const tier = z.enum(["premium", "standard", "risky"]);
+export const gradeSchema = z.enum(["A", "B", "C", "D", "E"]);
+export const tierSchema = z.enum(["premium", "standard", "risky"]);
 
 export const creditPolicySchema = z
   .object({
@@ -69,7 +69,7 @@ export const creditPolicySchema = z
       (b) => b.A > b.B && b.B > b.C && b.C > b.D && b.D > 0 && b.A <= 100,
       { message: "grade bands must satisfy 100 >= A > B > C > D > 0" },
     ),
-    tierByGrade: z.object({ A: tier, B: tier, C: tier, D: tier, E: tier }),
+    tierByGrade: z.object({ A: tierSchema, B: tierSchema, C: tierSchema, D: tierSchema, E: tierSchema }),
     /** Assessments below this confidence cannot be premium (thin files). */
     minConfidenceForPremium: z.number().min(0).max(1),
     /** Statement balance check: |assets − (liabilities + equity)| ≤ max(abs, rel × assets). */
@@ -111,5 +111,5 @@ export const creditPolicySchema = z
   .strict();
 
 export type CreditPolicy = z.infer<typeof creditPolicySchema>;
-export type Grade = z.infer<typeof grade>;
-export type Tier = z.infer<typeof tier>;
+export type Grade = z.infer<typeof gradeSchema>;
+export type Tier = z.infer<typeof tierSchema>;

@@ -4,7 +4,7 @@
  * integer minor units for money.
  */
 import type { CreditPolicy, Grade, Tier } from "../schemas/policy.js";
-import type { PaymentBehaviour, TradingRelationship } from "./scoring.js";
+import type { FinancialScores, PaymentBehaviour, TradingRelationship } from "./scoring.js";
 
 export type CreditStatus = "active" | "on_hold" | "suspended";
 
@@ -163,6 +163,8 @@ export interface CustomerFile extends CreditTerms {
   ownerUid: string | null;
   score: number;
   confidence: number;
+  /** Financial factor scores of the last usable statement (no figures), for rescoring without the statement. */
+  financialScores: FinancialScores | null;
   paymentTermsDays: number;
   exposure: number;
   availableCredit: number;

@@ -10,19 +10,34 @@ export interface CustomerAssessment {
   limit: LimitRecommendation;
 }
 
-export function assessCustomer(customer: CustomerFile, statement: FinancialStatement | null, asOf: number, policy: CreditPolicy): CustomerAssessment {
+function scoreCustomer(customer: CustomerFile, statement: FinancialStatement | null | undefined, asOf: number, policy: CreditPolicy): Assessment {
   const a = customer.aggregates;
-  const assessment = assess(
+  return assess(
     {
       asOf,
       profile: { industry: customer.industry, country: customer.country, foundedYear: customer.foundedYear },
-      statement,
+      statement: statement ?? null,
+      financialScores: statement === undefined ? customer.financialScores : null,
       behaviour: behaviourFrom(a),
       trading: tradingFrom(a, customer.creditLimit),
       overrides: { fraudHold: customer.flags.fraudHold },
     },
     policy,
   );
+}
+
+/**
+ * Rescore from the credit file alone: aggregates plus the cached financial factor scores.
+ * This is what every applied transaction does (no read of the confidential statement).
+ */
+export function rescoreFromFile(customer: CustomerFile, asOf: number, policy: CreditPolicy): Assessment {
+  return scoreCustomer(customer, undefined, asOf, policy);
+}
+
+/** Full reassessment with the latest statement (or none): score and a new recommended limit. */
+export function assessCustomer(customer: CustomerFile, statement: FinancialStatement | null, asOf: number, policy: CreditPolicy): CustomerAssessment {
+  const a = customer.aggregates;
+  const assessment = scoreCustomer(customer, statement, asOf, policy);
   const usable = statement && checkStatement(statement, policy.balanceTolerance).balanced ? statement : null;
   const limit = recommendLimit(
     {

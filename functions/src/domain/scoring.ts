@@ -34,11 +34,19 @@ export interface AssessmentInput {
   asOf: number;
   profile: { industry: string; country: string; foundedYear: number };
   statement?: FinancialStatement | null;
+  /**
+   * Factor scores (0–100) of the last usable statement, kept on the customer document so
+   * that rescoring on every transaction needs no read of the confidential statement.
+   * Used only when `statement` is absent.
+   */
+  financialScores?: FinancialScores | null;
   behaviour?: PaymentBehaviour | null;
   trading?: TradingRelationship | null;
   /** Overrides on the tier, whatever the score. */
   overrides?: { fraudHold?: boolean };
 }
+
+export type FinancialScores = Partial<Record<"currentRatio" | "debtToEquity" | "netMargin" | "altmanZ", number>>;
 
 export interface FactorResult {
   group: FactorGroup;
@@ -65,6 +73,8 @@ export interface Assessment {
   reasons: ReasonCode[];
   flags: string[];
   ratios: FinancialRatios | null;
+  /** The financial factors' scores, to cache on the customer document (null: none usable). */
+  financialScores: FinancialScores | null;
 }
 
 const MS_PER_DAY = 86_400_000;
@@ -178,6 +188,11 @@ export function assess(input: AssessmentInput, policy: CreditPolicy): Assessment
       if (ratios.netMargin !== null) push("financial", "netMargin", ratios.netMargin, curveScore(c.netMargin, ratios.netMargin), fw.financial.netMargin);
       if (ratios.altmanZ !== null) push("financial", "altmanZ", ratios.altmanZ, curveScore(c.altmanZ, ratios.altmanZ), fw.financial.altmanZ);
     }
+  } else if (input.financialScores && Object.keys(input.financialScores).length > 0) {
+    for (const [factor, score] of Object.entries(input.financialScores)) {
+      const w = fw.financial[factor as keyof typeof fw.financial];
+      if (typeof score === "number" && Number.isFinite(score) && w !== undefined) push("financial", factor, "cached", score, w);
+    }
   } else {
     flags.push("NO_STATEMENT");
   }
@@ -243,7 +258,11 @@ export function assess(input: AssessmentInput, policy: CreditPolicy): Assessment
     if (flags.includes(flag) && reasons.length < policy.reasonCodes.max + 2) reasons.push({ code: flag, factor: "file", pointsLost: 0 });
   }
 
-  return { score, confidence, grade, tier, factors, reasons, flags, ratios };
+  const financial = factors.filter((f) => f.group === "financial");
+  const financialScores: FinancialScores | null = financial.length
+    ? Object.fromEntries(financial.map((f) => [f.factor, f.score]))
+    : null;
+  return { score, confidence, grade, tier, factors, reasons, flags, ratios, financialScores };
 }
 
 function round2(x: number): number {

@@ -31,6 +31,11 @@ function identityKeysOf(input: Pick<CreditApplication, "company" | "contacts">):
   return uniqueKeys(keys);
 }
 
+function financialScoresOf(factors: ApplicationReview["factors"]) {
+  const fin = factors.filter((f) => f.group === "financial");
+  return fin.length ? Object.fromEntries(fin.map((f) => [f.factor, f.score])) : null;
+}
+
 export interface SubmitResult {
   applicationId: string;
   status: "submitted";
@@ -271,6 +276,7 @@ export async function decideApplication(input: DecideCreditApplicationInput, cal
       ownerUid: input.ownerUid ?? null,
       score: review.score,
       confidence: review.confidence ?? 0,
+      financialScores: financialScoresOf(review.factors),
       grade: review.grade,
       tier: review.tier,
       creditLimit: limit,

@@ -88,6 +88,7 @@ async function reassessWith(
     const after = { score: assessment.score, grade: assessment.grade, tier: assessment.tier, confidence: assessment.confidence };
     const patch = {
       ...after,
+      financialScores: assessment.financialScores,
       assessedAt: now,
       lastReviewedAt: now,
       nextReviewAt: nextMonth(now),

@@ -170,6 +170,13 @@ describe("scoring invariants", () => {
     );
   });
 
+  it("industry or country names like __proto__ are unknown names, not prototype lookups", () => {
+    for (const industry of ["__proto__", "constructor", "toString"]) {
+      const a = assess({ asOf: NOW, profile: { industry, country: "US", foundedYear: 2000 } }, P);
+      expect(a.factors.find((f) => f.factor === "industry")?.score).toBe(P.defaultIndustryScore);
+    }
+  });
+
   it("curves interpolate and clamp", () => {
     const c = [[0, 0], [10, 100]] as const;
     expect(curveScore(c, -5)).toBe(0);

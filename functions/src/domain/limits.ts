@@ -62,3 +62,32 @@ export function recommendLimit(input: LimitInput, policy: CreditPolicy): LimitRe
   const recommendedLimit = Math.floor(binding.amount / l.roundingUnit) * l.roundingUnit;
   return { recommendedLimit, bounds, bindingBound: binding.name };
 }
+
+export type LimitRequestStatus = "pending" | "approved" | "rejected";
+export type LimitRequestSource = "user" | "policy_incentive" | "policy_penalty";
+
+/** A limit change request (limitRequests/{id}); system proposals have deterministic ids. */
+export interface LimitRequest {
+  customerId: string;
+  currentLimit: number;
+  newLimit: number;
+  /** Temporary limits add to the approved limit until they expire. */
+  kind: "permanent" | "temporary";
+  expiresAt: number | null;
+  reason: string;
+  requestedBy: string;
+  requestedByRole: string | null;
+  source: LimitRequestSource;
+  status: LimitRequestStatus;
+  createdAt: number;
+  updatedAt: number;
+  decidedAt: number | null;
+  decidedBy: string | null;
+  note: string | null;
+}
+
+/** The id of a policy proposal: one per customer, kind of proposal and month. */
+export function proposalId(customerId: string, source: Exclude<LimitRequestSource, "user">, asOf: number): string {
+  const d = new Date(asOf);
+  return `${customerId}_${source}_${d.getUTCFullYear()}${String(d.getUTCMonth() + 1).padStart(2, "0")}`;
+}

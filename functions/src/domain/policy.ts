@@ -63,6 +63,12 @@ export const DEFAULT_POLICY: CreditPolicy = {
   paymentTerms: { defaultDays: 30, maxDays: 120 },
   authority: { analyst: 50_000_00, manager: 500_000_00 },
   fraud: DEFAULT_FRAUD_POLICY,
+  monitoring: { utilizationAlert: 0.9, scoreDropAlert: 10, temporaryLimitWarningDays: 7, statementStaleMonths: 15, reviewOverdueDays: 7 },
+  penalties: { noIncreaseAfterDays: 30, autoHoldAfterDays: 60, suspendAfterDays: 90, suspendOnDishonoured: true, limitCutTo: 0.5 },
+  incentives: { onTimeMonths: 6, minUtilization: 0.7, increaseShare: 0.2, autoApproveUpTo: 10_000_00, extendedTermsDays: 15 },
+  velocity: { multiple: 3, limitShare: 0.5, newCustomerDays: 90, largeFirstOrderShare: 0.5, bankChangeWindowDays: 30 },
+  jobs: { pageSize: 100, batchSize: 200, timeBudgetSeconds: 420 },
+  backup: { retentionDays: 35 },
   orderCheck: { reviewUtilization: 1 },
 };
 

@@ -215,8 +215,8 @@ export function assess(input: AssessmentInput, policy: CreditPolicy): Assessment
   const years = Math.max(0, new Date(input.asOf).getUTCFullYear() - input.profile.foundedYear);
   push("profile", "yearsInBusiness", years, curveScore(c.yearsInBusiness, years), fw.profile.yearsInBusiness);
   const industry = input.profile.industry.toLowerCase();
-  push("profile", "industry", industry, policy.industryScores[industry] ?? policy.defaultIndustryScore, fw.profile.industry);
-  push("profile", "country", input.profile.country, policy.countryScores[input.profile.country] ?? policy.defaultCountryScore, fw.profile.country);
+  push("profile", "industry", industry, lookup(policy.industryScores, industry) ?? policy.defaultIndustryScore, fw.profile.industry);
+  push("profile", "country", input.profile.country, lookup(policy.countryScores, input.profile.country) ?? policy.defaultCountryScore, fw.profile.country);
 
   // Re-weight: each factor's share = groupWeight × factorWeight / (sum of factor weights of its group).
   const groups: FactorGroup[] = ["payment", "financial", "trading", "profile"];
@@ -251,7 +251,7 @@ export function assess(input: AssessmentInput, policy: CreditPolicy): Assessment
   // Adverse-action style reasons: the factors that cost the most points, below the threshold.
   const reasons: ReasonCode[] = factors
     .filter((f) => f.score < policy.reasonCodes.belowFactorScore && f.weight > 0)
-    .map((f) => ({ code: REASON_CODE[f.factor] ?? f.factor.toUpperCase(), factor: f.factor, pointsLost: round2(f.weight * (100 - f.score)) }))
+    .map((f) => ({ code: (Object.hasOwn(REASON_CODE, f.factor) ? REASON_CODE[f.factor] : undefined) ?? f.factor.toUpperCase(), factor: f.factor, pointsLost: round2(f.weight * (100 - f.score)) }))
     .sort((a, b2) => b2.pointsLost - a.pointsLost || a.code.localeCompare(b2.code))
     .slice(0, policy.reasonCodes.max);
   for (const flag of ["STATEMENT_UNBALANCED", "NO_STATEMENT", "NO_PAYMENT_HISTORY"]) {
@@ -263,6 +263,11 @@ export function assess(input: AssessmentInput, policy: CreditPolicy): Assessment
     ? Object.fromEntries(financial.map((f) => [f.factor, f.score]))
     : null;
   return { score, confidence, grade, tier, factors, reasons, flags, ratios, financialScores };
+}
+
+/** Own keys only: a name like "__proto__" or "constructor" is just an unknown name. */
+function lookup(table: Record<string, number>, key: string): number | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
 }
 
 function round2(x: number): number {

@@ -103,6 +103,52 @@ export const creditPolicySchema = z
       holdThreshold: z.number().min(1).max(1000),
       youngBusinessLargeRequest: money,
     }),
+    monitoring: z.object({
+      utilizationAlert: z.number().min(0).max(2),
+      scoreDropAlert: z.number().min(1).max(100),
+      temporaryLimitWarningDays: z.number().int().min(0).max(90),
+      statementStaleMonths: z.number().int().min(1).max(60),
+      reviewOverdueDays: z.number().int().min(0).max(365),
+    }),
+    penalties: z
+      .object({
+        /** Oldest invoice past due more than this many days: no limit increases, tier at most standard. */
+        noIncreaseAfterDays: z.number().int().min(1).max(365),
+        /** …more than this: automatic credit hold and a proposed limit cut. */
+        autoHoldAfterDays: z.number().int().min(1).max(365),
+        /** …more than this, or a dishonoured payment: suspension. */
+        suspendAfterDays: z.number().int().min(1).max(365),
+        suspendOnDishonoured: z.boolean(),
+        /** Proposed limit after a cut, as a share of the current limit. */
+        limitCutTo: z.number().min(0).max(1),
+      })
+      .refine((p) => p.noIncreaseAfterDays < p.autoHoldAfterDays && p.autoHoldAfterDays < p.suspendAfterDays, {
+        message: "penalty thresholds must increase: noIncrease < autoHold < suspend",
+      }),
+    incentives: z.object({
+      /** Consecutive calendar months with every settled amount on time. */
+      onTimeMonths: z.number().int().min(1).max(24),
+      /** Utilization (exposure / limit) at or above which an increase is proposed. */
+      minUtilization: z.number().min(0).max(2),
+      /** Proposed increase as a share of the current limit. */
+      increaseShare: z.number().min(0).max(5),
+      /** Increases up to this amount are approved automatically. */
+      autoApproveUpTo: money,
+      extendedTermsDays: z.number().int().min(0).max(120),
+    }),
+    velocity: z.object({
+      multiple: z.number().min(1).max(100),
+      limitShare: z.number().min(0).max(10),
+      newCustomerDays: z.number().int().min(1).max(365),
+      largeFirstOrderShare: z.number().min(0).max(10),
+      bankChangeWindowDays: z.number().int().min(1).max(365),
+    }),
+    jobs: z.object({
+      pageSize: z.number().int().min(1).max(500),
+      batchSize: z.number().int().min(1).max(1000),
+      timeBudgetSeconds: z.number().int().min(10).max(3600),
+    }),
+    backup: z.object({ retentionDays: z.number().int().min(1).max(3650) }),
     orderCheck: z.object({
       /** Orders that would push utilisation above this share of the limit go to review. */
       reviewUtilization: z.number().min(0).max(2),

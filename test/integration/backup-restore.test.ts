@@ -1,0 +1,308 @@
+/**
+ * The restore drill: seed a portfolio with every kind of document, export it, wipe the
+ * database, restore, and compare every document field by field, types included.
+ * Plus the ways a restore must refuse: no manifest (interrupted export), a non-empty
+ * target, a tampered file.
+ */
+import { afterAll, beforeEach, describe, expect, it } from "vitest";
+import { cp, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { GeoPoint, Timestamp, type DocumentData, type Firestore } from "firebase-admin/firestore";
+import { firestore } from "../../functions/src/data/firebase.js";
+import { AuditAppender, chains, headOf } from "../../functions/src/data/audit.js";
+import { paths } from "../../functions/src/data/paths.js";
+import { raiseAlert } from "../../functions/src/services/alerts.js";
+import { collectionPatterns } from "../../functions/src/domain/backup.js";
+import { DATA_TREE } from "../../functions/src/data/paths.js";
+import {
+  FirestoreDouble,
+  dumpDatabase,
+  exportLogical,
+  importLogical,
+  isDatabaseEmpty,
+  openBackupDatabase,
+  walkTree,
+  wipeDatabase,
+  type Progress,
+} from "../../functions/src/tools/logicalBackup.js";
+
+const NOW = Date.UTC(2024, 4, 1, 9, 30, 0);
+const db = openBackupDatabase("demo-credit");
+const clearServer = () => (globalThis as unknown as { __creditDeskFirestore?: { clear(): void } }).__creditDeskFirestore?.clear();
+const dirs: string[] = [];
+
+async function tempDir(): Promise<string> {
+  const d = await mkdtemp(join(tmpdir(), "credit-backup-"));
+  dirs.push(d);
+  return d;
+}
+
+afterAll(async () => {
+  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+  await db.terminate();
+});
+
+async function auditAppend(chain: ReturnType<typeof chains.customer>, action: string, target: string) {
+  const app = firestore();
+  await app.runTransaction(async (tx) => {
+    const head = await tx.get(chain.headDoc);
+    new AuditAppender(tx, chain, headOf(head.data()), NOW).append({
+      action,
+      actor: { uid: "u-analyst", role: "analyst" },
+      target,
+      before: null,
+      after: { status: "active" },
+      reason: null,
+      requestId: "r1",
+    });
+  });
+}
+
+/** Every kind of document the system holds, with every Firestore value type. */
+async function seedPortfolio(customers = 3, transactionsPerCustomer = 4): Promise<void> {
+  const app = firestore();
+  const ts = (ms: number) => Timestamp.fromMillis(ms);
+  let batch = app.batch();
+  let n = 0;
+  const flush = async (force = false) => {
+    if (n >= 400 || (force && n > 0)) {
+      await batch.commit();
+      batch = app.batch();
+      n = 0;
+    }
+  };
+  for (let i = 1; i <= customers; i++) {
+    const id = `c${i}`;
+    batch.set(app.doc(paths.customer(id)), {
+      name: `Customer ${i} — Müller & Söhne 株式会社`,
+      status: "active",
+      tier: i % 2 ? "premium" : "standard",
+      grade: "B",
+      limit: 50_000_00 * i,
+      exposure: 12_345_67,
+      utilization: 0.2469,
+      scoreAsDouble: new FirestoreDouble(70),
+      terms: { days: 30, discount: { days: 10, pct: 0.02 } },
+      flags: ["watch", "new"],
+      ownerRef: app.doc(`users/sales-${i}`),
+      location: new GeoPoint(47.3769, 8.5417),
+      fingerprint: Buffer.from([1, 2, 3, i]),
+      nextReviewAt: ts(NOW + 90 * 86_400_000),
+      createdAt: new Timestamp(1_700_000_000, 123_456_789),
+      aggregates: { openBalance: 1_000_00, buckets: { current: 1, d30: 0, d60: 0, d90: 0 }, volume12m: [1, 2, 3.5] },
+      notes: null,
+      emptyMap: {},
+      emptyList: [],
+      "field.with.dots": true,
+      weird: { $ts: "user data that looks like a tag" },
+      specials: { negZero: -0, nan: NaN, inf: Infinity },
+    });
+    batch.set(app.doc(paths.customerPrivate(id, "financials")), { statements: [{ year: 2023, revenue: 1_000_000_00, equity: 250_000_00, currentRatio: 1.7 }], updatedAt: ts(NOW) });
+    batch.set(app.doc(paths.customerPrivate(id, "assessment")), { score: 71, factors: { payment: 80.5, financial: 60 }, reasonCodes: ["LOW_EQUITY"], fraudSignals: [] });
+    batch.set(app.doc(paths.customerPrivate(id, "contacts")), { people: [{ name: "A. Person", email: "a@example.com" }] });
+    for (let t = 1; t <= transactionsPerCustomer; t++) {
+      const txId = `t${t}`;
+      batch.set(app.doc(paths.transaction(id, txId)), { kind: t % 2 ? "invoice" : "payment", amount: 1_000_00 * t, currency: "EUR", issuedAt: ts(NOW - t * 86_400_000), dueAt: ts(NOW + t * 86_400_000), version: 1, lines: [{ sku: "X", qty: 2, price: 12.5 }] });
+      batch.set(app.doc(paths.ledgerEntry(id, txId)), { applied: { openDelta: 1_000_00 * t }, version: 1, at: ts(NOW) });
+      n += 2;
+      await flush();
+    }
+    batch.set(app.doc(`${paths.reviews(id)}/r1`), { score: 71, grade: "B", at: ts(NOW), kind: "monthly" });
+    n += 5;
+    await flush();
+  }
+  await flush(true);
+  await app.doc(paths.application("a1")).set({ status: "submitted", company: { name: "Prospect GmbH", founded: 2011 }, requestedLimit: 20_000_00, submittedAt: ts(NOW) });
+  await app.doc(`${paths.application("a1")}/private/assessment`).set({ score: 64, grade: "C", reasonCodes: ["SHORT_HISTORY"], at: ts(NOW) });
+  await app.doc(paths.limitRequest("l1")).set({ customerId: "c1", from: 50_000_00, to: 75_000_00, requestedBy: "u-sales", status: "pending" });
+  await app.doc(paths.policy()).set({ version: 3, groupWeights: { payment: 40, financial: 30, trading: 15, profile: 15 } });
+  await app.doc(paths.backup("daily-20240430T020000Z")).set({ status: "succeeded", startedAt: ts(NOW - 86_400_000), endedAt: ts(NOW - 86_000_000), outputUriPrefix: "gs://b/firestore/2024-04-30/daily-20240430T020000Z", expired: false });
+  await app.doc(paths.request("k1")).set({ callable: "submitApplication", uid: "u1", result: { applicationId: "a1" }, at: ts(NOW) });
+  await app.doc(paths.identity("taxId_DE123")).set({ customers: ["c1"], applications: ["a1"] });
+  await app.doc(paths.processedEvent("evt-1")).set({ at: ts(NOW) });
+  // alerts and the system chain (audit/system exists), a customer and an application chain (no audit/{chainId} document)
+  await raiseAlert({ type: "backup_failed", subject: { kind: "system", id: "backup" }, code: "EXPORT_FAILED" }, NOW);
+  await raiseAlert({ type: "overdue_30", subject: { kind: "customer", id: "c1" }, code: "OVERDUE_30" }, NOW);
+  await auditAppend(chains.customer("c1"), "customer.create", paths.customer("c1"));
+  await auditAppend(chains.customer("c1"), "limit.change", paths.customer("c1"));
+  await auditAppend(chains.application("a1"), "application.submit", paths.application("a1"));
+}
+
+/** Every document of the tree, raw (as the SDK returns it with useBigInt). */
+async function rawDocs(d: Firestore): Promise<Map<string, DocumentData>> {
+  const out = new Map<string, DocumentData>();
+  await walkTree(d, (_p, path, data) => {
+    out.set(path, data);
+  });
+  return new Map([...out.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)));
+}
+
+beforeEach(() => {
+  clearServer();
+});
+
+describe("logical backup and restore drill", () => {
+  it("restores every document field by field, types included", async () => {
+    await seedPortfolio();
+    const beforeTagged = await dumpDatabase(db);
+    const beforeRaw = await rawDocs(db);
+    const patternsSeen = new Set<string>();
+    await walkTree(db, (p) => {
+      patternsSeen.add(p);
+    });
+    expect([...patternsSeen].sort()).toEqual(collectionPatterns(DATA_TREE).sort()); // the seed covers every kind
+    expect(beforeRaw.has("audit/customer_c1/entries/000000000002")).toBe(true); // parent document does not exist
+    expect(beforeRaw.has("audit/application_a1/entries/000000000001")).toBe(true);
+    expect(beforeRaw.has("alerts/system_backup_backup_failed")).toBe(true);
+
+    const dir = await tempDir();
+    const { manifest } = await exportLogical(db, { outDir: dir, projectId: "demo-credit", host: process.env.FIRESTORE_EMULATOR_HOST ?? null, now: NOW });
+    expect(manifest.totalDocuments).toBe(beforeRaw.size);
+    expect(manifest.collections.find((c) => c.collection === "customers/*/transactions")?.documents).toBe(12);
+    expect(manifest.collections.find((c) => c.collection === "audit/*/entries")?.documents).toBe(5);
+    expect((await readdir(dir)).sort()).toContain("manifest.json");
+
+    const deleted = await wipeDatabase(db);
+    expect(deleted).toBe(beforeRaw.size);
+    expect(await isDatabaseEmpty(db)).toBe(true);
+    expect((await dumpDatabase(db)).size).toBe(0);
+
+    const result = await importLogical(db, { dir });
+    expect(result.written).toBe(beforeRaw.size);
+    expect(result.verified.contentHash).toBe(manifest.contentHash);
+    expect(result.extraDocuments).toBe(0);
+
+    const afterTagged = await dumpDatabase(db);
+    const afterRaw = await rawDocs(db);
+    expect([...afterTagged.keys()]).toEqual([...beforeTagged.keys()]);
+    for (const [path, data] of beforeTagged) expect(afterTagged.get(path), path).toEqual(data);
+    for (const [path, data] of beforeRaw) expect(afterRaw.get(path), path).toEqual(data);
+
+    // the types themselves, spelled out
+    const c1 = afterRaw.get("customers/c1")!;
+    expect(typeof c1.limit).toBe("bigint"); // integer
+    expect(typeof c1.utilization).toBe("number"); // double
+    expect(c1.scoreAsDouble).toBe(70); // an integral double stays a double (number, not bigint)
+    expect(Object.is(c1.specials.negZero, -0)).toBe(true);
+    expect(c1.specials.nan).toBeNaN();
+    expect(c1.createdAt).toBeInstanceOf(Timestamp);
+    expect(c1.createdAt.nanoseconds).toBe(123_456_789);
+    expect(c1.location).toBeInstanceOf(GeoPoint);
+    expect(c1.ownerRef.path).toBe("users/sales-1");
+    expect(Buffer.isBuffer(c1.fingerprint)).toBe(true);
+    expect(c1.weird).toEqual({ $ts: "user data that looks like a tag" });
+    expect(c1["field.with.dots"]).toBe(true);
+    expect(c1.emptyMap).toEqual({});
+  }, 60_000);
+
+  it("restores into an in-process server cleared outright, with progress, batches over 500", async () => {
+    await seedPortfolio(45, 10); // 45 × (1 + 3 + 20 + 1) + the rest ≈ 1,140 documents
+    const before = await dumpDatabase(db);
+    const dir = await tempDir();
+    const exportProgress: Progress[] = [];
+    await exportLogical(db, { outDir: dir, projectId: "demo-credit", onProgress: (p) => exportProgress.push(p) });
+    expect(exportProgress.filter((p) => p.documents % 500 === 0 && p.documents > 0).length).toBeGreaterThanOrEqual(2);
+
+    clearServer();
+    expect(await isDatabaseEmpty(db)).toBe(true);
+    const importProgress: Progress[] = [];
+    const result = await importLogical(db, { dir, onProgress: (p) => importProgress.push(p) });
+    expect(result.written).toBe(before.size);
+    expect(importProgress.some((p) => p.phase === "write" && p.documents >= 1000)).toBe(true);
+    expect(await dumpDatabase(db)).toEqual(before);
+  }, 120_000);
+
+  it("an export interrupted half-way leaves no manifest, and restore refuses the directory", async () => {
+    await seedPortfolio();
+    const dir = await tempDir();
+    await expect(exportLogical(db, { outDir: dir, projectId: "demo-credit", faultInjection: { afterDocuments: 20 } })).rejects.toThrow(/INJECTED_FAULT/);
+    const files = await readdir(dir);
+    expect(files).not.toContain("manifest.json");
+    expect(files).not.toContain("manifest.json.tmp");
+    expect(files.some((f) => f.endsWith(".jsonl"))).toBe(true); // partial data is there, unclaimed
+
+    clearServer();
+    await expect(importLogical(db, { dir })).rejects.toThrow(/NO_MANIFEST/);
+    expect(await isDatabaseEmpty(db)).toBe(true);
+  });
+
+  it("refuses to export into a directory that is not empty", async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, "old.txt"), "x");
+    await expect(exportLogical(db, { outDir: dir, projectId: "demo-credit" })).rejects.toThrow(/OUT_DIR_NOT_EMPTY/);
+  });
+
+  it("refuses to restore into a non-empty database unless forced", async () => {
+    await seedPortfolio(2, 2);
+    const dir = await tempDir();
+    const { manifest } = await exportLogical(db, { outDir: dir, projectId: "demo-credit" });
+    const app = firestore();
+    await app.doc("customers/c1").update({ status: "changed-after-backup" });
+    await app.doc("customers/c99").set({ status: "not in backup" });
+
+    await expect(importLogical(db, { dir })).rejects.toThrow(/TARGET_NOT_EMPTY/);
+    expect((await app.doc("customers/c1").get()).data()?.status).toBe("changed-after-backup"); // nothing written
+
+    // only an orphan subcollection left (top level empty): still not empty
+    clearServer();
+    await app.doc("audit/customer_c1/entries/000000000001").set({ seq: 1 });
+    await expect(importLogical(db, { dir })).rejects.toThrow(/TARGET_NOT_EMPTY/);
+
+    // --force writes over it, verifies the backup's documents, reports the extra ones
+    await app.doc("customers/c99").set({ status: "not in backup" });
+    const forced = await importLogical(db, { dir, force: true });
+    expect(forced.verified.contentHash).toBe(manifest.contentHash);
+    expect(forced.extraDocuments).toBe(1);
+    expect((await app.doc("customers/c1").get()).data()?.status).toBe("active");
+  });
+
+  it("a tampered file fails the hash check before anything is written", async () => {
+    await seedPortfolio(2, 2);
+    const dir = await tempDir();
+    await exportLogical(db, { outDir: dir, projectId: "demo-credit" });
+    clearServer();
+
+    // 1. one value changed in place
+    const bad1 = await tempDir();
+    await cp(dir, bad1, { recursive: true });
+    const file = join(bad1, "customers.jsonl");
+    const text = await readFile(file, "utf8");
+    expect(text).toContain('"grade":"B"');
+    await writeFile(file, text.replace('"grade":"B"', '"grade":"A"'));
+    await expect(importLogical(db, { dir: bad1 })).rejects.toThrow(/HASH_MISMATCH.*customers\.jsonl/);
+    expect(await isDatabaseEmpty(db)).toBe(true);
+
+    // 2. the file's own hash in the manifest updated too: the content hash still catches it
+    const bad2 = await tempDir();
+    await cp(bad1, bad2, { recursive: true });
+    const manifestPath = join(bad2, "manifest.json");
+    const manifest = JSON.parse(await readFile(manifestPath, "utf8"));
+    const { createHash } = await import("node:crypto");
+    const entry = manifest.collections.find((c: { file: string }) => c.file === "customers.jsonl");
+    entry.sha256 = createHash("sha256").update(await readFile(join(bad2, "customers.jsonl"))).digest("hex");
+    await writeFile(manifestPath, JSON.stringify(manifest));
+    await expect(importLogical(db, { dir: bad2 })).rejects.toThrow(/HASH_MISMATCH: content hash/);
+    expect(await isDatabaseEmpty(db)).toBe(true);
+
+    // 3. a line dropped from a file
+    const bad3 = await tempDir();
+    await cp(dir, bad3, { recursive: true });
+    const txFile = join(bad3, "customers__transactions.jsonl");
+    const lines = (await readFile(txFile, "utf8")).split("\n");
+    await writeFile(txFile, lines.slice(1).join("\n"));
+    await expect(importLogical(db, { dir: bad3 })).rejects.toThrow(/HASH_MISMATCH/);
+
+    // 4. a line moved into the wrong file (path outside its collection)
+    const bad4 = await tempDir();
+    await cp(dir, bad4, { recursive: true });
+    const alertsFile = join(bad4, "alerts.jsonl");
+    await writeFile(alertsFile, (await readFile(alertsFile, "utf8")).replace('"path":"alerts/', '"path":"config/'));
+    await expect(importLogical(db, { dir: bad4 })).rejects.toThrow(/HASH_MISMATCH|BAD_LINE/);
+    expect(await isDatabaseEmpty(db)).toBe(true);
+
+    // the untouched backup still restores
+    const ok = await importLogical(db, { dir });
+    expect(ok.written).toBeGreaterThan(0);
+  });
+});

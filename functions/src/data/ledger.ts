@@ -1,0 +1,57 @@
+/**
+ * Where the ledger lives: transaction records at customers/{c}/transactions/{externalId}
+ * (the document id IS the external id, so a re-sent record is the same document) and their
+ * applied entries at customers/{c}/ledger/{externalId} (what is in the aggregates, stored
+ * verbatim, plus the update time of the source version it reflects).
+ */
+import { Timestamp, type DocumentData, type DocumentReference, type DocumentSnapshot, type Transaction } from "firebase-admin/firestore";
+import type { AppliedEntry } from "../domain/ledger.js";
+import { firestore } from "./firebase.js";
+import { paths } from "./paths.js";
+
+export const ledgerRefs = {
+  transaction: (customerId: string, externalId: string): DocumentReference => firestore().doc(paths.transaction(customerId, externalId)),
+  entry: (customerId: string, externalId: string): DocumentReference => firestore().doc(paths.ledgerEntry(customerId, externalId)),
+};
+
+export interface StoredEntry {
+  entry: AppliedEntry | null;
+  /** Update time (ms) of the transaction document version this entry reflects; guards against stale events. */
+  sourceUpdateTime: number | null;
+}
+
+export function entryFromSnapshot(snap: DocumentSnapshot): StoredEntry {
+  if (!snap.exists) return { entry: null, sourceUpdateTime: null };
+  const { sourceUpdateTime, ...rest } = snap.data() as DocumentData;
+  const entry = rest as AppliedEntry;
+  const isTombstone = entry.applied === null && (!Array.isArray(entry.referencedBy) || entry.referencedBy.length === 0);
+  return { entry: isTombstone ? null : entry, sourceUpdateTime: typeof sourceUpdateTime === "number" ? sourceUpdateTime : null };
+}
+
+/** Read applied entries by external id, all in one round trip, in the transaction. */
+export async function readEntries(tx: Transaction, customerId: string, ids: Iterable<string>): Promise<Map<string, StoredEntry>> {
+  const unique = [...new Set(ids)];
+  const out = new Map<string, StoredEntry>();
+  if (unique.length === 0) return out;
+  const snaps = await tx.getAll(...unique.map((id) => ledgerRefs.entry(customerId, id)));
+  snaps.forEach((snap, i) => out.set(unique[i]!, entryFromSnapshot(snap)));
+  return out;
+}
+
+/**
+ * Write an entry. A removed entry is kept as a tombstone carrying the source update time
+ * when one is known, so a late, stale event cannot bring a deleted record back.
+ */
+export function writeEntry(tx: Transaction, customerId: string, id: string, entry: AppliedEntry | null, sourceUpdateTime: number | null): void {
+  const ref = ledgerRefs.entry(customerId, id);
+  if (entry === null) {
+    if (sourceUpdateTime === null) tx.delete(ref);
+    else tx.set(ref, { v: 1, id, applied: null, referencedBy: [], sourceUpdateTime });
+    return;
+  }
+  tx.set(ref, sourceUpdateTime === null ? { ...entry } : { ...entry, sourceUpdateTime });
+}
+
+export function toTimestamp(ms: number | undefined): Timestamp | null {
+  return ms === undefined ? null : Timestamp.fromMillis(ms);
+}

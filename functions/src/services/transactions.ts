@@ -1,0 +1,395 @@
+/**
+ * Recording transactions: one service for both paths. The callable (`recordTransactions`)
+ * applies a whole batch in one Firestore transaction; the Firestore trigger applies writes
+ * made any other way (console, direct imports). Whichever comes second is a no-op: the
+ * applied entry of each external id says which version is in the aggregates, and the
+ * transaction document carries the fingerprint of the version that was applied.
+ *
+ * Cost per record, whatever the history length: the customer document, the record's own
+ * applied entry and at most one referenced invoice entry (domain/ledger.ts).
+ */
+import { createHash } from "node:crypto";
+import { Timestamp, type DocumentData, type Transaction } from "firebase-admin/firestore";
+import { writeRaisedAlert, alertRefFor } from "../data/alerts.js";
+import { AuditAppender, chains, headOf } from "../data/audit.js";
+import { customerFromSnapshot, customerRefs, storedPatch } from "../data/customers.js";
+import { firestore } from "../data/firebase.js";
+import { ledgerRefs, readEntries, toTimestamp, writeEntry, type StoredEntry } from "../data/ledger.js";
+import { readRequest, requestRef, writeRequest } from "../data/requests.js";
+import { availableCredit, reportFields, type CustomerAggregates, type CustomerFile } from "../domain/customer.js";
+import { notFound } from "../domain/errors.js";
+import {
+  applyRecord,
+  emptyLedger,
+  LedgerError,
+  previousReferencedEntryId,
+  referencedEntryId,
+  summarize,
+  unapplyRecord,
+  unapplyReferencedEntryId,
+  validateRecord,
+  type AppliedEntry,
+  type LedgerRecord,
+  type LedgerRejection,
+  type LedgerState,
+} from "../domain/ledger.js";
+import { rescoreFromFile } from "../domain/reassessment.js";
+import type { Caller } from "../domain/roles.js";
+import type { RecordTransactionsInput, TransactionInput } from "../schemas/callables.js";
+import type { CreditPolicy } from "../schemas/policy.js";
+import { logs } from "../logs.js";
+
+/** The business content of a record version; the same content gives the same fingerprint. */
+export function fingerprint(r: LedgerRecord): string {
+  const parts = [r.externalId, r.type, r.amount, r.currency ?? "", r.issuedAt, r.dueAt ?? "", r.invoiceExternalId ?? "", r.status ?? ""];
+  return createHash("sha256").update(parts.join("\u0000")).digest("hex").slice(0, 32);
+}
+
+export function recordFromInput(t: TransactionInput): LedgerRecord {
+  const r: LedgerRecord = { externalId: t.externalId, type: t.type, amount: t.amount, issuedAt: t.issuedAt };
+  if (t.dueAt !== undefined) r.dueAt = t.dueAt;
+  if (t.invoiceExternalId !== undefined) r.invoiceExternalId = t.invoiceExternalId;
+  if (t.status !== undefined) r.status = t.status;
+  if (t.currency !== undefined) r.currency = t.currency;
+  return r;
+}
+
+/** A transaction document's business fields as a ledger record (times as ms). */
+export function recordFromDocument(externalId: string, d: DocumentData): LedgerRecord {
+  const ms = (v: unknown): number | undefined => (v instanceof Timestamp ? v.toMillis() : typeof v === "number" ? v : typeof v === "string" ? Date.parse(v) : undefined);
+  const r: LedgerRecord = { externalId, type: d.type, amount: d.amount, issuedAt: ms(d.issuedAt) as number };
+  const dueAt = ms(d.dueAt);
+  if (dueAt !== undefined && !Number.isNaN(dueAt)) r.dueAt = dueAt;
+  if (typeof d.invoiceExternalId === "string") r.invoiceExternalId = d.invoiceExternalId;
+  if (typeof d.status === "string" && d.status !== "") r.status = d.status;
+  if (typeof d.currency === "string") r.currency = d.currency;
+  return r;
+}
+
+export type LedgerMark =
+  | { state: "applied"; fingerprint: string; at: number }
+  | { state: "rejected"; fingerprint: string; at: number; code: string; field: string; message: string };
+
+function markToStored(mark: LedgerMark): DocumentData {
+  return { ...mark, at: Timestamp.fromMillis(mark.at) };
+}
+
+/** The transaction document as stored for a record (business fields + how the ledger took it). */
+function transactionDoc(r: LedgerRecord, mark: LedgerMark, source: string, actor: string): DocumentData {
+  return {
+    externalId: r.externalId,
+    type: r.type,
+    amount: r.amount,
+    currency: r.currency ?? null,
+    issuedAt: Timestamp.fromMillis(r.issuedAt),
+    dueAt: toTimestamp(r.dueAt),
+    invoiceExternalId: r.invoiceExternalId ?? null,
+    status: r.status ?? null,
+    source,
+    recordedBy: actor,
+    ledger: markToStored(mark),
+  };
+}
+
+export type LedgerChange =
+  | { kind: "upsert"; record: LedgerRecord; sourceUpdateTime: number }
+  | { kind: "delete"; externalId: string; sourceUpdateTime: number };
+
+export interface LedgerOutcome {
+  applied: string[];
+  duplicates: string[];
+  stale: string[];
+  rejected: Array<{ externalId: string } & LedgerRejection>;
+  customer: CustomerFile;
+  aggregates: CustomerAggregates;
+}
+
+/**
+ * Applies changes to one customer's ledger inside a transaction. Construct, `read()` (all
+ * reads), then `apply()` and `write()`. Entries touched by several records of one batch are
+ * read once and carried in memory.
+ */
+export class LedgerUnitOfWork {
+  private customer: CustomerFile | null = null;
+  private customerData: DocumentData | undefined;
+  private entries = new Map<string, StoredEntry>();
+  private dirty = new Set<string>();
+  private state: LedgerState = emptyLedger();
+  private alertExisting: DocumentData | undefined;
+  readonly outcome: Omit<LedgerOutcome, "customer" | "aggregates"> = { applied: [], duplicates: [], stale: [], rejected: [] };
+
+  constructor(
+    private readonly tx: Transaction,
+    readonly customerId: string,
+    private readonly changes: LedgerChange[],
+    private readonly now: number,
+  ) {}
+
+  async read(): Promise<CustomerFile> {
+    const snap = await this.tx.get(customerRefs.customer(this.customerId));
+    const customer = customerFromSnapshot(snap);
+    if (!customer) throw notFound("customer", this.customerId);
+    this.customer = customer;
+    this.customerData = snap.data();
+    this.state = (customer.ledger as LedgerState | undefined) ?? emptyLedger();
+    // Round 1: own entries and referenced invoices.
+    const ids = new Set<string>();
+    for (const c of this.changes) {
+      if (c.kind === "upsert") {
+        ids.add(c.record.externalId);
+        const ref = referencedEntryId(c.record);
+        if (ref) ids.add(ref);
+      } else ids.add(c.externalId);
+    }
+    this.entries = await readEntries(this.tx, this.customerId, ids);
+    // Round 2: what round 1 revealed (a correction moving a settlement; the invoice a deleted payment settled).
+    const more = new Set<string>();
+    for (const c of this.changes) {
+      const prev = this.entries.get(c.kind === "upsert" ? c.record.externalId : c.externalId)?.entry ?? null;
+      const extra = c.kind === "upsert" ? previousReferencedEntryId(c.record, prev) : unapplyReferencedEntryId(prev);
+      if (extra && !this.entries.has(extra)) more.add(extra);
+    }
+    for (const [id, e] of await readEntries(this.tx, this.customerId, more)) this.entries.set(id, e);
+    // A batch with rejections raises (at most) one alert: read it now, before any write.
+    const rejections = this.changes.filter((c) => c.kind === "upsert" && this.rejectionOf(c.record) !== null);
+    if (rejections.length > 0) {
+      this.alertExisting = (await this.tx.get(alertRefFor({ kind: "customer", id: this.customerId }, "transaction_rejected"))).data();
+    }
+    return customer;
+  }
+
+  private rejectionOf(record: LedgerRecord): LedgerRejection | null {
+    return validateRecord(record, { customerCurrency: this.customer!.currency });
+  }
+
+  private entry(id: string | null): AppliedEntry | null {
+    return id === null ? null : (this.entries.get(id)?.entry ?? null);
+  }
+
+  private put(id: string, entry: AppliedEntry | null, sourceUpdateTime?: number): void {
+    const prev = this.entries.get(id);
+    this.entries.set(id, { entry, sourceUpdateTime: sourceUpdateTime ?? prev?.sourceUpdateTime ?? null });
+    this.dirty.add(id);
+  }
+
+  /** Apply every change to the in-memory state; returns the transaction documents to write. */
+  apply(): Array<{ externalId: string; record: LedgerRecord; mark: LedgerMark }> {
+    const marks: Array<{ externalId: string; record: LedgerRecord; mark: LedgerMark }> = [];
+    for (const c of this.changes) {
+      const id = c.kind === "upsert" ? c.record.externalId : c.externalId;
+      const stored = this.entries.get(id);
+      if (stored?.sourceUpdateTime != null && c.sourceUpdateTime < stored.sourceUpdateTime) {
+        this.outcome.stale.push(id);
+        continue;
+      }
+      if (c.kind === "delete") {
+        const res = unapplyRecord(this.state, this.entry(id), this.entry(unapplyReferencedEntryId(this.entry(id))));
+        if (res.changed) {
+          this.state = res.state;
+          for (const w of res.writes) this.put(w.id, w.entry, w.id === id ? c.sourceUpdateTime : undefined);
+          this.outcome.applied.push(id);
+        } else this.outcome.duplicates.push(id);
+        continue;
+      }
+      const record = c.record;
+      const fp = fingerprint(record);
+      const rejection = this.rejectionOf(record);
+      if (rejection) {
+        this.outcome.rejected.push({ externalId: id, ...rejection });
+        marks.push({ externalId: id, record, mark: { state: "rejected", fingerprint: fp, at: this.now, ...rejection } });
+        continue;
+      }
+      const own = this.entry(id);
+      let res;
+      try {
+        res = applyRecord(this.state, record, own, this.entry(referencedEntryId(record)), this.entry(previousReferencedEntryId(record, own)));
+      } catch (err) {
+        // A record the ledger cannot take (e.g. sums beyond safe integers) is rejected, never retried forever.
+        if (!(err instanceof LedgerError)) throw err;
+        const r = { code: err.code, field: err.field, message: err.message };
+        this.outcome.rejected.push({ externalId: id, ...r });
+        marks.push({ externalId: id, record, mark: { state: "rejected", fingerprint: fp, at: this.now, ...r } });
+        continue;
+      }
+      if (!res.changed) {
+        this.outcome.duplicates.push(id);
+        continue;
+      }
+      this.state = res.state;
+      for (const w of res.writes) this.put(w.id, w.entry, w.id === id ? c.sourceUpdateTime : undefined);
+      this.outcome.applied.push(id);
+      marks.push({ externalId: id, record, mark: { state: "applied", fingerprint: fp, at: this.now } });
+    }
+    return marks;
+  }
+
+  /** Write entries, the customer head (aggregates, exposure, score), the alert and the audit entry. */
+  write(caller: Caller, policy: CreditPolicy, source: string, requestId: string | null): LedgerOutcome {
+    const customer = this.customer!;
+    for (const id of this.dirty) {
+      const e = this.entries.get(id)!;
+      writeEntry(this.tx, this.customerId, id, e.entry, e.sourceUpdateTime);
+    }
+    const aggregates = summarizeToAggregates(this.state, this.now);
+    const changed = this.outcome.applied.length > 0;
+    const updated: CustomerFile = { ...customer, aggregates, exposure: aggregates.exposure, ledger: this.state };
+    updated.availableCredit = availableCredit(updated, this.now);
+    if (changed) {
+      const a = rescoreFromFile(updated, this.now, policy);
+      updated.score = a.score;
+      updated.grade = a.grade;
+      updated.tier = a.tier;
+      updated.confidence = a.confidence;
+      updated.updatedAt = this.now;
+      this.tx.update(
+        customerRefs.customer(this.customerId),
+        storedPatch({
+          ledger: this.state,
+          aggregates,
+          ...reportFields(aggregates),
+          availableCredit: updated.availableCredit,
+          score: a.score,
+          grade: a.grade,
+          tier: a.tier,
+          confidence: a.confidence,
+          updatedAt: this.now,
+        }),
+      );
+    }
+    if (this.outcome.rejected.length > 0) {
+      writeRaisedAlert(
+        this.tx,
+        this.alertExisting,
+        {
+          type: "transaction_rejected",
+          subject: { kind: "customer", id: this.customerId },
+          code: this.outcome.rejected[0]!.code.toUpperCase(),
+          details: { externalId: this.outcome.rejected[0]!.externalId, count: this.outcome.rejected.length },
+        },
+        this.now,
+      );
+    }
+    if (changed || this.outcome.rejected.length > 0) {
+      new AuditAppender(this.tx, chains.customer(this.customerId), headOf(this.customerData), this.now).append({
+        action: "transactions.record",
+        actor: caller,
+        target: customerRefs.customer(this.customerId).path,
+        before: { exposure: customer.exposure, availableCredit: customer.availableCredit, score: customer.score, tier: customer.tier },
+        after: {
+          exposure: updated.exposure,
+          availableCredit: updated.availableCredit,
+          score: updated.score,
+          tier: updated.tier,
+          source,
+          applied: this.outcome.applied.slice(0, 500),
+          rejected: this.outcome.rejected.map((r) => `${r.externalId}:${r.code}`).slice(0, 500),
+        },
+        reason: null,
+        requestId,
+      });
+    }
+    return { ...this.outcome, customer: updated, aggregates };
+  }
+}
+
+export function summarizeToAggregates(state: LedgerState, asOf: number): CustomerAggregates {
+  const s = summarize(state, asOf);
+  return {
+    openInvoiceBalance: s.openInvoiceBalance,
+    openOrders: s.openOrders,
+    exposure: s.exposure,
+    unappliedCash: s.unappliedCash,
+    aging: s.aging,
+    oldestDaysPastDue: s.oldestDaysPastDue,
+    onTimeRatio12m: s.onTimeRatio12m,
+    avgDaysBeyondTerms12m: s.avgDaysBeyondTerms12m,
+    volume12m: s.volume12m,
+    orderCount12m: s.orderCount12m,
+    dishonouredPayments: s.dishonouredPayments,
+    firstActivityAt: s.firstActivityAt,
+    lastActivityAt: s.lastActivityAt,
+  };
+}
+
+export interface RecordTransactionsResult {
+  recorded: number;
+  duplicates: number;
+  rejected: Array<{ externalId: string; code: string; field: string; message: string }>;
+  exposure: number;
+  availableCredit: number;
+}
+
+/** The callable path: the whole batch in one transaction, documents and aggregates together. */
+export async function recordTransactions(input: RecordTransactionsInput, caller: Caller, now: number, policy: CreditPolicy): Promise<RecordTransactionsResult> {
+  const db = firestore();
+  const reqRef = input.requestId ? requestRef("recordTransactions", caller.uid, input.requestId) : null;
+  const records = input.transactions.map(recordFromInput);
+  const result = await db.runTransaction(async (tx) => {
+    const prior = reqRef ? await readRequest(tx, reqRef) : undefined;
+    if (prior !== undefined) return prior as RecordTransactionsResult;
+    const uow = new LedgerUnitOfWork(
+      tx,
+      input.customerId,
+      records.map((record) => ({ kind: "upsert" as const, record, sourceUpdateTime: now })),
+      now,
+    );
+    await uow.read();
+    const marks = uow.apply();
+    for (const m of marks) tx.set(ledgerRefs.transaction(input.customerId, m.externalId), transactionDoc(m.record, m.mark, "callable", caller.uid));
+    const outcome = uow.write(caller, policy, "callable", input.requestId ?? null);
+    const out: RecordTransactionsResult = {
+      recorded: outcome.applied.length,
+      duplicates: outcome.duplicates.length,
+      rejected: outcome.rejected.map(({ externalId, code, field, message }) => ({ externalId, code, field, message })),
+      exposure: outcome.customer.exposure,
+      availableCredit: outcome.customer.availableCredit,
+    };
+    if (reqRef) writeRequest(tx, reqRef, "recordTransactions", caller.uid, out, now);
+    return out;
+  });
+  logs.transactionsRecorded(input.customerId, result.recorded, result.duplicates, result.rejected.length);
+  return result;
+}
+
+export interface TransactionEvent {
+  customerId: string;
+  externalId: string;
+  /** The document after the write (null when deleted). */
+  after: DocumentData | null;
+  /** Update time (ms) of the version in the event (delete: the event time). */
+  sourceUpdateTime: number;
+}
+
+export const TRIGGER_ACTOR: Caller = { uid: "system:transaction-trigger", role: null };
+
+/**
+ * The trigger path, for writes made any other way. A document whose ledger mark carries its
+ * own fingerprint was written by this service (the callable, or this trigger marking a
+ * rejection): nothing to do, no read. Stale and redelivered events are no-ops.
+ */
+export async function applyTransactionEvent(ev: TransactionEvent, now: number, policy: CreditPolicy): Promise<"skipped" | "applied" | "duplicate" | "stale" | "rejected"> {
+  let change: LedgerChange;
+  if (ev.after === null) {
+    change = { kind: "delete", externalId: ev.externalId, sourceUpdateTime: ev.sourceUpdateTime };
+  } else {
+    const record = recordFromDocument(ev.externalId, ev.after);
+    if (ev.after.ledger?.fingerprint === fingerprint(record)) return "skipped";
+    change = { kind: "upsert", record, sourceUpdateTime: ev.sourceUpdateTime };
+  }
+  const db = firestore();
+  return db.runTransaction(async (tx) => {
+    const uow = new LedgerUnitOfWork(tx, ev.customerId, [change], now);
+    try {
+      await uow.read();
+    } catch (err) {
+      if ((err as { code?: string }).code === "not-found") return "skipped";
+      throw err;
+    }
+    const marks = uow.apply();
+    for (const m of marks) tx.set(ledgerRefs.transaction(ev.customerId, m.externalId), { ledger: markToStored(m.mark) }, { merge: true });
+    const outcome = uow.write(TRIGGER_ACTOR, policy, "trigger", null);
+    if (outcome.rejected.length) return "rejected";
+    if (outcome.stale.length) return "stale";
+    return outcome.applied.length ? "applied" : "duplicate";
+  });
+}

@@ -1,0 +1,241 @@
+import { beforeEach, describe, expect, it } from "vitest";
+import { getFirestore, Timestamp } from "firebase-admin/firestore";
+import * as fns from "../../functions/src/index.js";
+import { clearPolicyCache } from "../../functions/src/services/policy.js";
+import { recomputeFromHistory } from "../../functions/src/domain/ledger.js";
+import { recordFromInput } from "../../functions/src/services/transactions.js";
+import { transactionInput } from "../../functions/src/schemas/callables.js";
+import { call, callError, databaseSnapshot, fft, firestoreServer, users } from "../support/callables.js";
+import { application } from "../support/fixtures.js";
+
+const db = () => getFirestore();
+const DAY = 86_400_000;
+const iso = (ms: number) => new Date(ms).toISOString();
+
+async function newCustomer(limit = 40_000_00) {
+  const { applicationId } = await call(fns.submitCreditApplication, application({ requestedLimit: limit }), users.applicant);
+  await call(fns.reviewCreditApplication, { applicationId }, users.analyst);
+  const r = await call(fns.decideCreditApplication, { applicationId, decision: "approve", approvedLimit: limit, note: "ok", ownerUid: users.sales.uid }, users.manager);
+  return r.customerId as string;
+}
+
+const customer = async (id: string) => (await db().doc(`customers/${id}`).get()).data()!;
+
+beforeEach(() => {
+  firestoreServer().clear();
+  clearPolicyCache();
+});
+
+describe("recordTransactions", () => {
+  it("keeps exposure, available credit, aging and tier current; checkOrder turns to review", async () => {
+    const id = await newCustomer(40_000_00);
+    const now = Date.now();
+    const r1 = await call(
+      fns.recordTransactions,
+      {
+        customerId: id,
+        transactions: [
+          { externalId: "INV-1", type: "invoice", amount: 10_000_00, issuedAt: iso(now - 40 * DAY), dueAt: iso(now - 10 * DAY) },
+          { externalId: "INV-2", type: "invoice", amount: 20_000_00, issuedAt: iso(now - 5 * DAY), dueAt: iso(now + 25 * DAY) },
+          { externalId: "ORD-1", type: "order", amount: 5_000_00, issuedAt: iso(now - 1 * DAY) },
+        ],
+      },
+      users.integration,
+    );
+    expect(r1).toMatchObject({ recorded: 3, duplicates: 0, exposure: 35_000_00, availableCredit: 5_000_00 });
+    let c = await customer(id);
+    expect(c.aggregates.aging.d1_30).toBe(10_000_00);
+    expect(c.aggregates.aging.current).toBe(20_000_00);
+    expect(c.aggregates.oldestDaysPastDue).toBe(10);
+    expect((await call(fns.checkOrder, { customerId: id, orderAmount: 6_000_00 }, users.sales)).decision).toBe("review");
+
+    // A partial payment against INV-1, then the rest unreferenced (oldest first).
+    const r2 = await call(
+      fns.recordTransactions,
+      {
+        customerId: id,
+        transactions: [
+          { externalId: "PAY-1", type: "payment", amount: 4_000_00, issuedAt: iso(now), invoiceExternalId: "INV-1" },
+          { externalId: "PAY-2", type: "payment", amount: 7_000_00, issuedAt: iso(now) },
+        ],
+      },
+      users.integration,
+    );
+    expect(r2.exposure).toBe(24_000_00);
+    c = await customer(id);
+    expect(c.aggregates.aging.d1_30).toBe(0);
+    expect(c.aggregates.aging.current).toBe(19_000_00);
+    expect(c.aggregates.oldestDaysPastDue).toBe(0);
+    expect(c.availableCredit).toBe(16_000_00);
+    expect((await call(fns.checkOrder, { customerId: id, orderAmount: 6_000_00 }, users.sales)).decision).not.toBe("reject");
+    // audit: one entry per batch in the customer's chain
+    const entries = await db().collection(`audit/customer_${id}/entries`).orderBy("seq").get();
+    expect(entries.docs.map((d) => d.data().action)).toEqual(["customer.create", "transactions.record", "transactions.record"]);
+  });
+
+  it("is idempotent by externalId: re-sending records counts duplicates and changes nothing", async () => {
+    const id = await newCustomer();
+    const batch = { customerId: id, transactions: [{ externalId: "INV-9", type: "invoice", amount: 1_000_00, issuedAt: "2026-11-01", dueAt: "2026-12-01" }] };
+    await call(fns.recordTransactions, batch, users.integration);
+    const before = (await customer(id)).ledger;
+    const again = await call(fns.recordTransactions, batch, users.integration);
+    expect(again).toMatchObject({ recorded: 0, duplicates: 1, exposure: 1_000_00 });
+    expect((await customer(id)).ledger).toEqual(before);
+  });
+
+  it("accepts 500 records in one call and rejects 501 without writing", async () => {
+    const id = await newCustomer(100_000_00);
+    const make = (n: number) =>
+      Array.from({ length: n }, (_, i) => ({ externalId: `INV-${i}`, type: "invoice", amount: 100, issuedAt: "2026-10-01", dueAt: "2026-12-31" }));
+    const before = databaseSnapshot();
+    const err = await callError(fns.recordTransactions, { customerId: id, transactions: make(501) }, users.integration);
+    expect(err.code).toBe("invalid-argument");
+    expect(err.message).toContain("transactions");
+    expect(databaseSnapshot()).toBe(before);
+    const ok = await call(fns.recordTransactions, { customerId: id, transactions: make(500) }, users.integration);
+    expect(ok).toMatchObject({ recorded: 500, exposure: 500 * 100 });
+    expect((await db().collection(`customers/${id}/transactions`).get()).size).toBe(500);
+  });
+
+  it("one malformed record fails the whole call, naming it, and writes nothing", async () => {
+    const id = await newCustomer();
+    const before = databaseSnapshot();
+    const err = await callError(
+      fns.recordTransactions,
+      {
+        customerId: id,
+        transactions: [
+          { externalId: "INV-1", type: "invoice", amount: 1_000_00, issuedAt: "2026-11-01", dueAt: "2026-12-01" },
+          { externalId: "PAY-1", type: "payment", amount: -5, issuedAt: "2026-11-02" },
+        ],
+      },
+      users.integration,
+    );
+    expect(err.code).toBe("invalid-argument");
+    expect(err.message).toContain("transactions.1.amount");
+    expect(databaseSnapshot()).toBe(before);
+  });
+
+  it("a record the ledger cannot apply is marked rejected with a reason and an alert, next to good ones", async () => {
+    const id = await newCustomer();
+    const r = await call(
+      fns.recordTransactions,
+      {
+        customerId: id,
+        transactions: [
+          { externalId: "INV-1", type: "invoice", amount: 1_000_00, issuedAt: "2026-11-01", dueAt: "2026-12-01" },
+          { externalId: "INV-EUR", type: "invoice", amount: 1_000_00, currency: "EUR", issuedAt: "2026-11-01", dueAt: "2026-12-01" },
+          { externalId: "INV-NODUE", type: "invoice", amount: 1_000_00, issuedAt: "2026-11-01" },
+        ],
+      },
+      users.integration,
+    );
+    expect(r.recorded).toBe(1);
+    expect(r.rejected.map((x: { externalId: string }) => x.externalId).sort()).toEqual(["INV-EUR", "INV-NODUE"]);
+    expect(r.exposure).toBe(1_000_00);
+    const rejected = (await db().doc(`customers/${id}/transactions/INV-EUR`).get()).data()!;
+    expect(rejected.ledger.state).toBe("rejected");
+    expect(rejected.ledger.field).toBe("currency");
+    const alert = (await db().doc(`alerts/customer_${id}_transaction_rejected`).get()).data()!;
+    expect(alert.status).toBe("open");
+  });
+
+  it("roles: integration, analyst, manager only", async () => {
+    const id = await newCustomer();
+    const data = { customerId: id, transactions: [{ externalId: "X1", type: "order", amount: 100, issuedAt: "2026-11-01" }] };
+    for (const who of [users.sales, users.auditor, users.applicant, users.admin]) {
+      expect((await callError(fns.recordTransactions, data, who)).code).toBe("permission-denied");
+    }
+    expect((await callError(fns.recordTransactions, { ...data, customerId: "nope" }, users.integration)).code).toBe("not-found");
+  });
+});
+
+describe("onTransactionWritten trigger", () => {
+  const wrapped = () => fft.wrap(fns.onTransactionWritten);
+  const snap = (path: string, data: Record<string, unknown> | null, updateMs: number) =>
+    data === null
+      ? fft.firestore.makeDocumentSnapshot({}, path)
+      : fft.firestore.makeDocumentSnapshot(data, path, { updateTime: new Date(updateMs).toISOString(), createTime: new Date(updateMs).toISOString() } as never);
+
+  async function deliver(customerId: string, externalId: string, before: Record<string, unknown> | null, after: Record<string, unknown> | null, at: number, eventId: string) {
+    const path = `customers/${customerId}/transactions/${externalId}`;
+    const change = fft.makeChange(snap(path, before, at - 1), snap(path, after, at));
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    await (wrapped() as any)({ data: change, params: { customerId, externalId }, id: eventId, time: new Date(at).toISOString() });
+  }
+
+  const invoice = (amount: number) => ({ type: "invoice", amount, issuedAt: Timestamp.fromMillis(Date.UTC(2026, 10, 1)), dueAt: Timestamp.fromMillis(Date.UTC(2026, 11, 1)) });
+
+  it("applies a console write, and a redelivered event changes nothing", async () => {
+    const id = await newCustomer();
+    await db().doc(`customers/${id}/transactions/INV-C`).set(invoice(2_000_00));
+    const t = Date.now();
+    await deliver(id, "INV-C", null, invoice(2_000_00), t, "e1");
+    expect((await customer(id)).exposure).toBe(2_000_00);
+    const ledgerBefore = (await customer(id)).ledger;
+    const auditBefore = (await db().collection(`audit/customer_${id}/entries`).get()).size;
+    await deliver(id, "INV-C", null, invoice(2_000_00), t, "e1");
+    expect((await customer(id)).exposure).toBe(2_000_00);
+    expect((await customer(id)).ledger).toEqual(ledgerBefore);
+    expect((await db().collection(`audit/customer_${id}/entries`).get()).size).toBe(auditBefore);
+  });
+
+  it("out-of-order events: a stale update after a newer one is ignored; a delete unapplies exactly", async () => {
+    const id = await newCustomer();
+    const t = Date.now();
+    await deliver(id, "INV-D", null, invoice(3_000_00), t, "e1");
+    await deliver(id, "INV-D", invoice(3_000_00), invoice(5_000_00), t + 2000, "e3");
+    await deliver(id, "INV-D", invoice(5_000_00), invoice(4_000_00), t + 1000, "e2"); // stale
+    expect((await customer(id)).exposure).toBe(5_000_00);
+    await deliver(id, "INV-D", invoice(5_000_00), null, t + 3000, "e4");
+    expect((await customer(id)).exposure).toBe(0);
+    // a late create arriving after the delete does not bring it back
+    await deliver(id, "INV-D", null, invoice(3_000_00), t, "e1-late");
+    expect((await customer(id)).exposure).toBe(0);
+  });
+
+  it("skips documents already applied by the callable (no double counting)", async () => {
+    const id = await newCustomer();
+    await call(fns.recordTransactions, { customerId: id, transactions: [{ externalId: "INV-K", type: "invoice", amount: 7_00, issuedAt: "2026-11-01", dueAt: "2026-12-01" }] }, users.integration);
+    const stored = (await db().doc(`customers/${id}/transactions/INV-K`).get()).data()!;
+    await deliver(id, "INV-K", null, stored, Date.now(), "e-k");
+    expect((await customer(id)).exposure).toBe(7_00);
+  });
+
+  it("a bad console record is marked rejected once and does not throw (no endless retries)", async () => {
+    const id = await newCustomer();
+    const bad = { type: "invoice", amount: 10.5, issuedAt: Timestamp.fromMillis(Date.UTC(2026, 10, 1)) };
+    await db().doc(`customers/${id}/transactions/INV-BAD`).set(bad);
+    await deliver(id, "INV-BAD", null, bad, Date.now(), "e-bad");
+    const d = (await db().doc(`customers/${id}/transactions/INV-BAD`).get()).data()!;
+    expect(d.ledger.state).toBe("rejected");
+    expect((await customer(id)).exposure).toBe(0);
+    // the marked document's own event is recognised and skipped
+    await deliver(id, "INV-BAD", bad, d, Date.now() + 10, "e-bad-2");
+    expect((await db().doc(`alerts/customer_${id}_transaction_rejected`).get()).data()?.occurrences).toBe(1);
+  });
+});
+
+describe("aggregates equal a from-scratch recomputation", () => {
+  it("after a mixed history recorded in several calls", async () => {
+    const id = await newCustomer(100_000_00);
+    const base = Date.UTC(2026, 6, 1);
+    const txs = [
+      { externalId: "I1", type: "invoice", amount: 5_000_00, issuedAt: iso(base), dueAt: iso(base + 30 * DAY) },
+      { externalId: "I2", type: "invoice", amount: 8_000_00, issuedAt: iso(base + 10 * DAY), dueAt: iso(base + 40 * DAY) },
+      { externalId: "P1", type: "payment", amount: 6_000_00, issuedAt: iso(base + 35 * DAY) },
+      { externalId: "C1", type: "credit_note", amount: 1_000_00, issuedAt: iso(base + 36 * DAY), invoiceExternalId: "I2" },
+      { externalId: "P2", type: "payment", amount: 2_000_00, issuedAt: iso(base + 50 * DAY), invoiceExternalId: "I3" },
+      { externalId: "I3", type: "invoice", amount: 1_500_00, issuedAt: iso(base + 45 * DAY), dueAt: iso(base + 75 * DAY) },
+      { externalId: "O1", type: "order", amount: 3_000_00, issuedAt: iso(base + 60 * DAY) },
+    ];
+    await call(fns.recordTransactions, { customerId: id, transactions: txs.slice(4) }, users.integration);
+    await call(fns.recordTransactions, { customerId: id, transactions: txs.slice(0, 4) }, users.integration);
+    const c = await customer(id);
+    const oracle = recomputeFromHistory(txs.map((t) => recordFromInput(transactionInput.parse(t))), c.updatedAt.toMillis());
+    expect(c.aggregates.exposure).toBe(oracle.exposure);
+    expect(c.aggregates.unappliedCash).toBe(oracle.unappliedCash);
+    expect(c.aggregates.aging).toEqual(oracle.aging);
+    expect(c.aggregates.onTimeRatio12m).toBe(oracle.onTimeRatio12m);
+  });
+});

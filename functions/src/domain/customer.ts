@@ -179,3 +179,21 @@ export interface CustomerFile extends CreditTerms {
   /** Opaque running state of the transaction ledger (domain/ledger.ts). */
   ledger?: unknown;
 }
+
+/**
+ * Top-level copies of the aggregates the portfolio report sums (Firestore aggregation
+ * queries sum top-level fields; the in-process Firestore cannot sum nested ones). Every
+ * write of `aggregates` spreads these beside it.
+ */
+export function reportFields(a: CustomerAggregates) {
+  return {
+    exposure: a.exposure,
+    openInvoiceBalance: a.openInvoiceBalance,
+    volume12m: a.volume12m,
+    notYetDue: a.aging.current,
+    pastDue1to30: a.aging.d1_30,
+    pastDue31to60: a.aging.d31_60,
+    pastDue61to90: a.aging.d61_90,
+    pastDue90plus: a.aging.d90plus,
+  };
+}

@@ -85,3 +85,83 @@ export const setUserRoleInput = z
 export type SubmitCreditApplicationInput = z.infer<typeof submitCreditApplicationInput>;
 export type DecideCreditApplicationInput = z.infer<typeof decideCreditApplicationInput>;
 export type StatementInput = z.infer<typeof statementInput>;
+
+/** An external id is also the document id of the transaction: no '/', not reserved. */
+export const externalId = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]*$/, "may contain only letters, digits and _ . : - (starting with a letter or digit)");
+
+export const transactionInput = z
+  .object({
+    externalId,
+    type: z.enum(["order", "invoice", "payment", "credit_note"]),
+    amount: positiveAmount,
+    currency: currency.optional(),
+    issuedAt: isoDate,
+    dueAt: isoDate.optional(),
+    invoiceExternalId: externalId.optional(),
+    status: z.enum(["open", "fulfilled", "cancelled", "dishonoured"]).optional(),
+  })
+  .strict();
+
+export const MAX_TRANSACTIONS_PER_CALL = 500;
+
+export const recordTransactionsInput = z
+  .object({
+    customerId: id,
+    transactions: z
+      .array(transactionInput)
+      .min(1)
+      .max(MAX_TRANSACTIONS_PER_CALL, `at most ${MAX_TRANSACTIONS_PER_CALL} records per call`)
+      .superRefine((list, ctx) => {
+        const seen = new Set<string>();
+        list.forEach((t, i) => {
+          if (seen.has(t.externalId)) ctx.addIssue({ code: "custom", path: [i, "externalId"], message: "appears twice in this call" });
+          seen.add(t.externalId);
+        });
+      }),
+    requestId: requestId.optional(),
+  })
+  .strict();
+
+export type TransactionInput = z.infer<typeof transactionInput>;
+export type RecordTransactionsInput = z.infer<typeof recordTransactionsInput>;
+
+export const requestLimitChangeInput = z
+  .object({
+    customerId: id,
+    /** The new total limit; with `expiresAt`, a temporary limit on top of the approved one until then. */
+    newLimit: amount,
+    expiresAt: isoDate.optional(),
+    reason: note,
+    requestId: requestId.optional(),
+  })
+  .strict();
+
+export const decideLimitChangeInput = z
+  .object({
+    /** The limit request's id (limitRequests/{id}). */
+    requestId: id,
+    decision: z.enum(["approve", "reject"]),
+    note,
+  })
+  .strict();
+
+export const setCreditStatusInput = z
+  .object({ customerId: id, status: z.enum(["active", "on_hold", "suspended"]), reason: note, requestId: requestId.optional() })
+  .strict();
+
+export const ALERT_RESOLUTIONS = ["cured", "action_taken", "false_positive", "accepted_risk"] as const;
+
+export const resolveAlertInput = z
+  .object({ alertId: z.string().min(1).max(300).regex(/^[A-Za-z0-9_-]+$/), resolution: z.enum(ALERT_RESOLUTIONS), note, requestId: requestId.optional() })
+  .strict();
+
+export type RequestLimitChangeInput = z.infer<typeof requestLimitChangeInput>;
+export type DecideLimitChangeInput = z.infer<typeof decideLimitChangeInput>;
+export type SetCreditStatusInput = z.infer<typeof setCreditStatusInput>;
+export type ResolveAlertInput = z.infer<typeof resolveAlertInput>;
+
+export const getPortfolioReportInput = z.object({ asOf: isoDate.optional() }).strict();

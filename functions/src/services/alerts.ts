@@ -2,9 +2,12 @@
  * Raising and resolving alerts outside a larger use-case (jobs, policy loader, backup).
  * Each call is one transaction: the alert and its audit entry in the subject's chain.
  */
-import { alertId } from "../domain/alerts.js";
+import { alertId, type AlertSubject } from "../domain/alerts.js";
+import { notFound, precondition } from "../domain/errors.js";
+import type { Caller } from "../domain/roles.js";
+import { readRequest, requestRef, writeRequest } from "../data/requests.js";
 import { AuditAppender, chains, headOf, type AuditChain } from "../data/audit.js";
-import { alertRefFor, raisedAlertDoc, resolvedAlertPatch, type AlertInput } from "../data/alerts.js";
+import { alertRef, alertRefFor, raisedAlertDoc, resolvedAlertPatch, type AlertInput } from "../data/alerts.js";
 import { firestore } from "../data/firebase.js";
 import { logs } from "../logs.js";
 
@@ -68,4 +71,47 @@ export async function resolveAlertCondition(input: Omit<AlertInput, "code">, rea
   });
   if (resolved) logs.alertResolved(alertId(input.subject, input.type), input.type);
   return resolved;
+}
+
+/**
+ * resolveAlert: a person closes an open alert with a resolution and a note. For customer
+ * alerts the credit file's `openAlerts` map is kept in step, in the same transaction.
+ */
+export async function resolveAlertByPerson(
+  input: { alertId: string; resolution: string; note: string; requestId?: string | undefined },
+  caller: Caller,
+  now: number,
+): Promise<{ status: "resolved"; alertId: string }> {
+  const db = firestore();
+  const ref = alertRef(input.alertId);
+  const reqRef = input.requestId ? requestRef("resolveAlert", caller.uid, input.requestId) : null;
+  return db.runTransaction(async (tx) => {
+    const prior = reqRef ? await readRequest(tx, reqRef) : undefined;
+    if (prior !== undefined) return prior as { status: "resolved"; alertId: string };
+    const snap = await tx.get(ref);
+    if (!snap.exists) throw notFound("alert", input.alertId);
+    const alert = snap.data()!;
+    if (alert.status !== "open") throw precondition(`alert is already ${alert.status}`);
+    const subject = alert.subject as AlertSubject;
+    const chain = subject.kind === "customer" ? chains.customer(subject.id) : subject.kind === "application" ? chains.application(subject.id) : chains.system();
+    const headSnap = await tx.get(chain.headDoc);
+    tx.update(ref, resolvedAlertPatch(input.resolution, caller.uid, input.note, now));
+    if (subject.kind === "customer" && headSnap.exists) {
+      const open = { ...((headSnap.data()?.openAlerts as Record<string, boolean> | undefined) ?? {}) };
+      delete open[alert.type as string];
+      tx.update(chain.headDoc, { openAlerts: open });
+    }
+    new AuditAppender(tx, chain, headOf(headSnap.data()), now).append({
+      action: "alert.resolve",
+      actor: caller,
+      target: ref.path,
+      before: { status: "open" },
+      after: { status: "resolved", resolution: input.resolution },
+      reason: input.note,
+      requestId: input.requestId ?? null,
+    });
+    const out = { status: "resolved" as const, alertId: input.alertId };
+    if (reqRef) writeRequest(tx, reqRef, "resolveAlert", caller.uid, out, now);
+    return out;
+  });
 }

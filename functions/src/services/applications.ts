@@ -11,7 +11,7 @@ import { collisionsOf, identityKey, readIdentityOwners, registerIdentities, uniq
 import { readRequest, requestRef, writeRequest } from "../data/requests.js";
 import { toStored } from "../data/convert.js";
 import { canDecide, canReview, type ApplicationReview, type CreditApplication } from "../domain/application.js";
-import { EMPTY_AGGREGATES, nextDay, nextMonth, type CustomerFile } from "../domain/customer.js";
+import { EMPTY_AGGREGATES, nextDay, nextMonth, reportFields, type CustomerFile } from "../domain/customer.js";
 import { CreditDeskError, invalid, notFound, precondition } from "../domain/errors.js";
 import { computeRatios, checkStatement, type FinancialStatement } from "../domain/financials.js";
 import { applicationSignals, shouldHold } from "../domain/fraud.js";
@@ -283,7 +283,7 @@ export async function decideApplication(input: DecideCreditApplicationInput, cal
       temporaryLimit: null,
       paymentTermsDays: terms,
       aggregates: EMPTY_AGGREGATES,
-      exposure: 0,
+      ...reportFields(EMPTY_AGGREGATES),
       availableCredit: limit,
       applicationId: input.applicationId,
       flags: { fraudHold: review.fraudHold, noLimitIncrease: false, extendedTermsEligible: false },

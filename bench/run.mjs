@@ -1,0 +1,195 @@
+#!/usr/bin/env node
+/**
+ * npm run bench — figures for the README, measured in one run against the in-process
+ * Firestore (ratios matter more than absolute times on a shared machine):
+ *  1. recording one more transaction for customers with 10 … 10,000 records of history:
+ *     document reads/writes per record (counted) and median time, this design vs a naive
+ *     baseline that recomputes the aggregates from the full history;
+ *  2. checkOrder: reads per call, median and p95 latency over 1,000 calls;
+ *  3. pure scoring throughput on one core;
+ *  4. monthly reassessment of 10,000 customers (bench/reassessment.mjs), when present.
+ * Writes bench/results.json. Options: --sizes 10,100,1000,10000 --reassess 10000
+ */
+import { writeFileSync, existsSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { counters, installCounters, measure, median, percentile, progress, quietFunctionLogs, startFirestore } from "./support.mjs";
+
+const { values: opts } = parseArgs({ options: { sizes: { type: "string", default: "10,100,1000,10000" }, reassess: { type: "string", default: "10000" }, samples: { type: "string", default: "25" } } });
+const SIZES = opts.sizes.split(",").map(Number);
+const SAMPLES = Number(opts.samples);
+
+quietFunctionLogs();
+const server = await startFirestore();
+await installCounters();
+const lib = "../functions/lib";
+const { recordTransactions, recordFromDocument } = await import(`${lib}/services/transactions.js`);
+const { checkOrder } = await import(`${lib}/services/customers.js`);
+const { submitApplication, reviewApplication, decideApplication } = await import(`${lib}/services/applications.js`);
+const { DEFAULT_POLICY } = await import(`${lib}/domain/policy.js`);
+const { assess } = await import(`${lib}/domain/scoring.js`);
+const { recomputeFromHistory } = await import(`${lib}/domain/ledger.js`);
+const { firestore } = await import(`${lib}/data/firebase.js`);
+const { Timestamp } = await import("firebase-admin/firestore");
+
+const P = DEFAULT_POLICY;
+const DAY = 86_400_000;
+const NOW = Date.now();
+const applicant = { uid: "bench-applicant", role: null };
+const analyst = { uid: "bench-analyst", role: "analyst" };
+const admin = { uid: "bench-admin", role: "admin" };
+const integration = { uid: "bench-integration", role: "integration" };
+
+let seq = 0;
+async function newCustomer(limit) {
+  seq++;
+  const app = {
+    company: { name: `Bench ${seq}`, registrationNo: `B-${seq}`, country: "US", industry: "wholesale", foundedYear: 2005, address: "1 Bench Road" },
+    contacts: [{ name: "Bench", email: `b${seq}@bench.example`, phone: `+1 555 ${String(seq).padStart(4, "0")}` }],
+    requestedLimit: limit,
+    currency: "USD",
+    paymentTermsDays: 30,
+  };
+  const { applicationId } = await submitApplication(app, applicant, NOW, P);
+  await reviewApplication({ applicationId }, analyst, NOW, P);
+  const r = await decideApplication({ applicationId, decision: "approve", approvedLimit: limit, note: "bench" }, admin, NOW, P);
+  return r.customerId;
+}
+
+/** A realistic history: invoices due 30 days after issue, most paid (some late, some by reference), some orders. */
+function historyRecord(i, n) {
+  const issued = NOW - Math.floor(((n - i) / n) * 3 * 365 * DAY);
+  const iso = (ms) => new Date(ms).toISOString();
+  switch (i % 4) {
+    case 0:
+    case 1:
+      return { externalId: `H-INV-${i}`, type: "invoice", amount: 1_000_00 + (i % 97) * 100, issuedAt: iso(issued), dueAt: iso(issued + 30 * DAY) };
+    case 2:
+      return { externalId: `H-PAY-${i}`, type: "payment", amount: 1_000_00 + ((i - 2) % 97) * 100, issuedAt: iso(issued + (i % 7) * 5 * DAY), invoiceExternalId: `H-INV-${i - 2}` };
+    default:
+      return { externalId: `H-ORD-${i}`, type: "order", amount: 500_00, issuedAt: iso(issued), status: i % 8 === 3 ? "fulfilled" : "cancelled" };
+  }
+}
+
+function parseRecord(t) {
+  const r = { externalId: t.externalId, type: t.type, amount: t.amount, issuedAt: Date.parse(t.issuedAt) };
+  if (t.dueAt) r.dueAt = Date.parse(t.dueAt);
+  if (t.invoiceExternalId) r.invoiceExternalId = t.invoiceExternalId;
+  if (t.status) r.status = t.status;
+  return r;
+}
+
+async function seedHistory(customerId, n) {
+  for (let i = 0; i < n; i += 500) {
+    const batch = [];
+    for (let j = i; j < Math.min(n, i + 500); j++) batch.push(parseRecord(historyRecord(j, n)));
+    await recordTransactions({ customerId, transactions: batch }, integration, NOW, P);
+    progress(`seeding ${n} records`, Math.min(n, i + 500), n);
+  }
+}
+
+/** The naive baseline: read the whole history, recompute, write the record and the customer. */
+async function naiveRecord(customerId, t) {
+  const db = firestore();
+  await db.runTransaction(async (tx) => {
+    const cust = await tx.get(db.doc(`customers/${customerId}`));
+    const hist = await tx.get(db.collection(`customers/${customerId}/transactions`));
+    const records = hist.docs.map((d) => recordFromDocument(d.id, d.data()));
+    records.push(t);
+    const agg = recomputeFromHistory(records, NOW);
+    tx.set(db.doc(`customers/${customerId}/transactions/${t.externalId}`), { type: t.type, amount: t.amount, issuedAt: Timestamp.fromMillis(t.issuedAt), dueAt: t.dueAt ? Timestamp.fromMillis(t.dueAt) : null });
+    tx.update(cust.ref, { exposure: agg.exposure, availableCredit: (cust.data().creditLimit ?? 0) - agg.exposure });
+  });
+}
+
+const results = { machine: { node: process.version, cpus: 2 }, at: new Date().toISOString(), recording: [], checkOrder: null, scoring: null, reassessment: null };
+
+console.log("== 1. Recording one more transaction, by length of history");
+let orderCustomer = null;
+for (const n of SIZES) {
+  const customerId = await newCustomer(1_000_000_00);
+  await seedHistory(customerId, n);
+  if (n === 1000 || (orderCustomer === null && n === SIZES[SIZES.length - 1])) orderCustomer = customerId;
+  const inc = [];
+  for (let k = 0; k < SAMPLES; k++) {
+    const t = k % 2 === 0
+      ? { externalId: `N-INV-${k}`, type: "invoice", amount: 2_000_00, issuedAt: NOW - DAY, dueAt: NOW + 29 * DAY }
+      : { externalId: `N-PAY-${k}`, type: "payment", amount: 2_000_00, issuedAt: NOW, invoiceExternalId: `N-INV-${k - 1}` };
+    const m = measure();
+    await recordTransactions({ customerId, transactions: [t] }, integration, NOW, P);
+    inc.push(m());
+  }
+  const naiveSamples = n >= 10_000 ? 5 : n >= 1000 ? 8 : SAMPLES;
+  const naive = [];
+  for (let k = 0; k < naiveSamples; k++) {
+    const m = measure();
+    await naiveRecord(customerId, { externalId: `NV-${k}`, type: "invoice", amount: 1_00, issuedAt: NOW - DAY, dueAt: NOW + 29 * DAY });
+    naive.push(m());
+  }
+  const row = {
+    history: n,
+    incremental: { readsPerRecord: median(inc.map((x) => x.reads)), writesPerRecord: median(inc.map((x) => x.writes)), maxReads: Math.max(...inc.map((x) => x.reads)), medianMs: median(inc.map((x) => x.ms)) },
+    naive: { readsPerRecord: median(naive.map((x) => x.reads)), writesPerRecord: median(naive.map((x) => x.writes)), medianMs: median(naive.map((x) => x.ms)) },
+  };
+  row.naiveOverIncremental = Math.round((row.naive.medianMs / row.incremental.medianMs) * 10) / 10;
+  results.recording.push(row);
+  console.log(`  history ${String(n).padStart(6)}: incremental ${row.incremental.readsPerRecord} reads (max ${row.incremental.maxReads}) / ${row.incremental.writesPerRecord} writes, ${row.incremental.medianMs.toFixed(1)} ms · naive ${row.naive.readsPerRecord} reads / ${row.naive.writesPerRecord} writes, ${row.naive.medianMs.toFixed(1)} ms · ratio ${row.naiveOverIncremental}`);
+}
+
+console.log("== 2. checkOrder over 1,000 calls");
+{
+  const lat = [];
+  const start = counters.reads;
+  for (let i = 0; i < 1000; i++) {
+    const m = measure();
+    await checkOrder({ customerId: orderCustomer, orderAmount: 1_000_00 + i }, integration, NOW, P);
+    lat.push(m().ms);
+    if ((i + 1) % 250 === 0) progress("checkOrder calls", i + 1, 1000);
+  }
+  results.checkOrder = { calls: 1000, readsPerCall: (counters.reads - start) / 1000, medianMs: median(lat), p95Ms: percentile(lat, 95) };
+  console.log(`  reads per call ${results.checkOrder.readsPerCall}, median ${results.checkOrder.medianMs.toFixed(2)} ms, p95 ${results.checkOrder.p95Ms.toFixed(2)} ms`);
+}
+
+console.log("== 3. Pure scoring throughput (one core)");
+{
+  const inputs = Array.from({ length: 1000 }, (_, i) => ({
+    asOf: NOW,
+    profile: { industry: ["retail", "wholesale", "energy"][i % 3], country: ["US", "DE", "CN"][i % 3], foundedYear: 1950 + (i % 70) },
+    statement: { periodEnd: NOW - 100 * DAY, currency: "USD", totalAssets: 1_000_000_00 + i, currentAssets: 400_000_00, totalLiabilities: 600_000_00, currentLiabilities: 300_000_00, equity: 400_000_00 + i, retainedEarnings: 100_000_00, revenue: 2_000_000_00, ebit: 150_000_00, netIncome: 90_000_00 },
+    behaviour: { onTimeRatio12m: (i % 100) / 100, avgDaysBeyondTerms12m: i % 40, oldestDaysPastDue: i % 120, dishonouredPayments: i % 3 === 0 ? 1 : 0 },
+    trading: { firstActivityAt: NOW - (i % 60) * 30 * DAY, volume12m: 500_000_00, orderCount12m: i % 30, creditLimit: 100_000_00 },
+  }));
+  for (let i = 0; i < 20_000; i++) assess(inputs[i % 1000], P); // warm up
+  let n = 0;
+  const t0 = process.hrtime.bigint();
+  let elapsed = 0;
+  while (elapsed < 2000) {
+    for (let i = 0; i < 1000; i++) assess(inputs[i], P);
+    n += 1000;
+    elapsed = Number(process.hrtime.bigint() - t0) / 1e6;
+  }
+  results.scoring = { assessments: n, seconds: elapsed / 1000, perSecond: Math.round(n / (elapsed / 1000)) };
+  console.log(`  ${results.scoring.perSecond.toLocaleString("en-US")} assessments/s`);
+}
+
+if (existsSync(new URL("./reassessment.mjs", import.meta.url)) && Number(opts.reassess) > 0) {
+  console.log(`== 4. Monthly reassessment of ${opts.reassess} customers`);
+  const { runReassessmentBench } = await import("./reassessment.mjs");
+  results.reassessment = await runReassessmentBench({ customers: Number(opts.reassess), server });
+  console.log(`  ${JSON.stringify(results.reassessment)}`);
+}
+
+const at10k = results.recording.find((r) => r.history === 10_000);
+results.targets = {
+  readsPerRecordAtMost3: results.recording.every((r) => r.incremental.maxReads <= 3),
+  readsConstantInHistory: new Set(results.recording.map((r) => r.incremental.readsPerRecord)).size === 1,
+  naiveOverIncrementalAt10kAtLeast50: at10k ? at10k.naiveOverIncremental >= 50 : null,
+  checkOrderExactlyOneRead: results.checkOrder.readsPerCall === 1,
+  scoringAtLeast200kPerSecond: results.scoring.perSecond >= 200_000,
+  reassessmentReadsPerCustomerAtMost2: results.reassessment ? results.reassessment.readsPerCustomer <= 2 : null,
+};
+writeFileSync(new URL("./results.json", import.meta.url), JSON.stringify(results, null, 2) + "\n");
+console.log("== Targets");
+for (const [k, v] of Object.entries(results.targets)) console.log(`  ${v === true ? "MET " : v === null ? "n/a " : "MISS"} ${k}`);
+console.log("wrote bench/results.json");
+server.stop();
+process.exit(0);

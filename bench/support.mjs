@@ -1,0 +1,93 @@
+/**
+ * Bench support: an in-process Firestore, and counters of document reads and writes made
+ * through the Admin SDK (patched at the class level, counted per document returned or written).
+ */
+import net from "node:net";
+import { FirestoreServer } from "@firestore-emulator/server";
+
+export async function startFirestore() {
+  const port = await new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const p = srv.address().port;
+      srv.close(() => resolve(p));
+    });
+  });
+  const server = new FirestoreServer();
+  await server.start(port);
+  process.env.FIRESTORE_EMULATOR_HOST = `127.0.0.1:${port}`;
+  process.env.GCLOUD_PROJECT ??= "demo-credit";
+  process.env.FUNCTIONS_EMULATOR ??= "true";
+  return server;
+}
+
+/** The functions' structured logs (one JSON line per event) would drown the figures: keep them out. */
+export function quietFunctionLogs() {
+  const write = process.stdout.write.bind(process.stdout);
+  process.stdout.write = (chunk, ...rest) => {
+    const s = typeof chunk === "string" ? chunk : chunk.toString();
+    if (s.startsWith("{") && s.includes('"severity"')) return true;
+    return write(chunk, ...rest);
+  };
+  for (const m of ["log", "info", "debug"]) {
+    const orig = console[m].bind(console);
+    console[m] = (...args) => {
+      if (typeof args[0] === "string" && args[0].startsWith("{") && args[0].includes('"severity"')) return;
+      orig(...args);
+    };
+  }
+}
+
+export const counters = { reads: 0, writes: 0 };
+
+/** Patch firebase-admin's Firestore classes once, to count document reads and writes. */
+export async function installCounters() {
+  const fs = await import("firebase-admin/firestore");
+  const { Transaction, DocumentReference, Query, WriteBatch } = fs;
+  void Transaction;
+  const wrapRead = (proto, name, count) => {
+    const orig = proto[name];
+    proto[name] = async function (...args) {
+      const r = await orig.apply(this, args);
+      counters.reads += count(r, args);
+      return r;
+    };
+  };
+  wrapRead(DocumentReference.prototype, "get", () => 1);
+  wrapRead(Query.prototype, "get", (r) => Math.max(1, r.size ?? 0));
+  const txGet = Transaction.prototype.get;
+  Transaction.prototype.get = async function (refOrQuery) {
+    const r = await txGet.call(this, refOrQuery);
+    counters.reads += r && typeof r.size === "number" ? Math.max(1, r.size) : 1;
+    return r;
+  };
+  wrapRead(Transaction.prototype, "getAll", (r) => r.length);
+  // A Transaction writes through its own WriteBatch: counting the batch counts every write once.
+  for (const name of ["set", "update", "delete", "create"]) {
+    const orig = WriteBatch.prototype[name];
+    WriteBatch.prototype[name] = function (...args) {
+      counters.writes += 1;
+      return orig.apply(this, args);
+    };
+  }
+}
+
+export function measure() {
+  const start = { ...counters, t: process.hrtime.bigint() };
+  return () => ({ reads: counters.reads - start.reads, writes: counters.writes - start.writes, ms: Number(process.hrtime.bigint() - start.t) / 1e6 });
+}
+
+export function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.floor((s.length - 1) / 2)] : NaN;
+}
+
+export function percentile(xs, p) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] : NaN;
+}
+
+export function progress(label, done, total) {
+  process.stdout.write(`\r  ${label}: ${done}/${total}${done === total ? "\n" : ""}`);
+}

@@ -239,3 +239,26 @@ describe("aggregates equal a from-scratch recomputation", () => {
     expect(c.aggregates.onTimeRatio12m).toBe(oracle.onTimeRatio12m);
   });
 });
+
+describe("fraud signals on transactions", () => {
+  it("a new customer's large first order holds the file for a person and raises a fraud alert", async () => {
+    const id = await newCustomer(40_000_00);
+    const r = await call(fns.recordTransactions, { customerId: id, transactions: [{ externalId: "ORD-BIG", type: "order", amount: 30_000_00, issuedAt: new Date().toISOString() }] }, users.integration);
+    expect(r.recorded).toBe(1);
+    const c = await customer(id);
+    expect(c).toMatchObject({ status: "on_hold", statusKind: "manual", statusReason: "FRAUD_SIGNALS" });
+    expect(c.flags.fraudHold).toBe(true);
+    expect((await db().doc(`alerts/customer_${id}_fraud_signal`).get()).data()).toMatchObject({ status: "open", code: "LARGE_FIRST_ORDER" });
+    const assessment = (await db().doc(`customers/${id}/private/assessment`).get()).data()!;
+    expect(assessment.fraudSignals[0]).toMatchObject({ code: "LARGE_FIRST_ORDER", weight: expect.any(Number) });
+    expect((await call(fns.checkOrder, { customerId: id, orderAmount: 1_00 }, users.analyst)).decision).toBe("review");
+  });
+
+  it("a clean customer's ordinary orders raise none", async () => {
+    const id = await newCustomer(40_000_00);
+    await call(fns.recordTransactions, { customerId: id, transactions: [{ externalId: "ORD-1", type: "order", amount: 2_000_00, issuedAt: new Date().toISOString() }] }, users.integration);
+    const c = await customer(id);
+    expect(c.status).toBe("active");
+    expect((await db().doc(`alerts/customer_${id}_fraud_signal`).get()).exists).toBe(false);
+  });
+});

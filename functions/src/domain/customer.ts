@@ -178,6 +178,12 @@ export interface CustomerFile extends CreditTerms {
   nextAgingAt: number;
   /** Opaque running state of the transaction ledger (domain/ledger.ts). */
   ledger?: unknown;
+  /** Order amounts by day over the last 91 days (velocity checks). */
+  recentOrders?: Record<string, number>;
+  /** When the customer's bank details last changed (set by the ERP feed or in the console). */
+  bankAccountChangedAt?: number | null;
+  /** Alert types open for this customer: which alerts exist without reading them. */
+  openAlerts?: Partial<Record<string, true>>;
 }
 
 /**

@@ -40,7 +40,7 @@ export const DEFAULT_FRAUD_POLICY: FraudPolicy = {
     STATEMENT_UNBALANCED: 40,
     YOUNG_BUSINESS_LARGE_REQUEST: 40,
     ORDER_VELOCITY_SPIKE: 50,
-    LARGE_FIRST_ORDER: 40,
+    LARGE_FIRST_ORDER: 50,
     ORDER_AFTER_BANK_CHANGE: 60,
   },
   holdThreshold: 50,
@@ -107,4 +107,69 @@ export function fraudScore(signals: FraudSignal[]): number {
 
 export function shouldHold(signals: FraudSignal[], policy: FraudPolicy): boolean {
   return fraudScore(signals) >= policy.holdThreshold;
+}
+
+const DAY_MS = 86_400_000;
+
+/** Order amounts by UTC day (key: day number), the last `keepDays` days only. */
+export type RecentOrders = Record<string, number>;
+
+export function addRecentOrder(recent: RecentOrders, issuedAt: number, amount: number, asOf: number, keepDays = 91): RecentOrders {
+  const out: RecentOrders = {};
+  const today = Math.floor(asOf / DAY_MS);
+  for (const [k, v] of Object.entries(recent)) if (today - Number(k) < keepDays) out[k] = v;
+  const day = Math.floor(issuedAt / DAY_MS);
+  if (today - day < keepDays) out[String(day)] = (out[String(day)] ?? 0) + amount;
+  return out;
+}
+
+export interface OrderFraudInput {
+  orderAmount: number;
+  orderIssuedAt: number;
+  asOf: number;
+  /** Including this order. */
+  recentOrders: RecentOrders;
+  creditLimit: number;
+  customerSince: number;
+  /** Orders in the last 12 months before this one. */
+  priorOrders: number;
+  bankAccountChangedAt: number | null;
+}
+
+export interface VelocityPolicy {
+  multiple: number;
+  limitShare: number;
+  newCustomerDays: number;
+  largeFirstOrderShare: number;
+  bankChangeWindowDays: number;
+}
+
+/**
+ * Signals on an applied order: a 7-day volume spike against the trailing weekly average
+ * (and large against the limit), a large first order from a new customer, and a large
+ * order soon after the bank details changed.
+ */
+export function orderSignals(input: OrderFraudInput, velocity: VelocityPolicy, weights: FraudPolicy["weights"]): FraudSignal[] {
+  const signals: FraudSignal[] = [];
+  const today = Math.floor(input.asOf / DAY_MS);
+  let last7 = 0;
+  let prior = 0;
+  for (const [k, v] of Object.entries(input.recentOrders)) {
+    const age = today - Number(k);
+    if (age < 7) last7 += v;
+    else if (age < 91) prior += v;
+  }
+  const weeklyAverage = prior / 12;
+  const large = input.creditLimit > 0 && input.orderAmount > velocity.limitShare * input.creditLimit;
+  if (weeklyAverage > 0 && last7 > velocity.multiple * weeklyAverage && last7 > velocity.limitShare * input.creditLimit) {
+    signals.push({ code: "ORDER_VELOCITY_SPIKE", weight: weights.ORDER_VELOCITY_SPIKE });
+  }
+  const isNew = input.asOf - input.customerSince < velocity.newCustomerDays * DAY_MS;
+  if (isNew && input.priorOrders === 0 && input.creditLimit > 0 && input.orderAmount > velocity.largeFirstOrderShare * input.creditLimit) {
+    signals.push({ code: "LARGE_FIRST_ORDER", weight: weights.LARGE_FIRST_ORDER });
+  }
+  if (large && input.bankAccountChangedAt !== null && input.orderIssuedAt - input.bankAccountChangedAt <= velocity.bankChangeWindowDays * DAY_MS && input.orderIssuedAt >= input.bankAccountChangedAt) {
+    signals.push({ code: "ORDER_AFTER_BANK_CHANGE", weight: weights.ORDER_AFTER_BANK_CHANGE });
+  }
+  return signals;
 }

@@ -10,7 +10,8 @@
  */
 import { createHash } from "node:crypto";
 import { Timestamp, type DocumentData, type Transaction } from "firebase-admin/firestore";
-import { writeRaisedAlert, alertRefFor } from "../data/alerts.js";
+import { raisedAlertDoc, writeRaisedAlert, alertRefFor } from "../data/alerts.js";
+import { addRecentOrder, orderSignals, shouldHold, type FraudSignal } from "../domain/fraud.js";
 import { AuditAppender, chains, headOf } from "../data/audit.js";
 import { customerFromSnapshot, customerRefs, storedPatch } from "../data/customers.js";
 import { firestore } from "../data/firebase.js";
@@ -116,6 +117,8 @@ export class LedgerUnitOfWork {
   private dirty = new Set<string>();
   private state: LedgerState = emptyLedger();
   private alertExisting: DocumentData | undefined;
+  private recentOrders: Record<string, number> = {};
+  private fraudSignals: FraudSignal[] = [];
   readonly outcome: Omit<LedgerOutcome, "customer" | "aggregates"> = { applied: [], duplicates: [], stale: [], rejected: [] };
 
   constructor(
@@ -123,6 +126,7 @@ export class LedgerUnitOfWork {
     readonly customerId: string,
     private readonly changes: LedgerChange[],
     private readonly now: number,
+    private readonly policy: CreditPolicy,
   ) {}
 
   async read(): Promise<CustomerFile> {
@@ -132,6 +136,7 @@ export class LedgerUnitOfWork {
     this.customer = customer;
     this.customerData = snap.data();
     this.state = (customer.ledger as LedgerState | undefined) ?? emptyLedger();
+    this.recentOrders = customer.recentOrders ?? {};
     // Round 1: own entries and referenced invoices.
     const ids = new Set<string>();
     for (const c of this.changes) {
@@ -215,16 +220,40 @@ export class LedgerUnitOfWork {
         this.outcome.duplicates.push(id);
         continue;
       }
+      const priorOrders = record.type === "order" ? summarizeToAggregates(this.state, this.now).orderCount12m : 0;
       this.state = res.state;
       for (const w of res.writes) this.put(w.id, w.entry, w.id === id ? c.sourceUpdateTime : undefined);
       this.outcome.applied.push(id);
       marks.push({ externalId: id, record, mark: { state: "applied", fingerprint: fp, at: this.now } });
+      if (record.type === "order" && own?.applied == null && (record.status ?? "open") === "open") this.checkOrderFraud(record, priorOrders);
     }
     return marks;
   }
 
+  /** Fraud signals on a new open order (velocity, large first order, order after a bank change). */
+  private checkOrderFraud(record: LedgerRecord, priorOrders: number): void {
+    const c = this.customer!;
+    this.recentOrders = addRecentOrder(this.recentOrders, record.issuedAt, record.amount, this.now);
+    const found = orderSignals(
+      {
+        orderAmount: record.amount,
+        orderIssuedAt: record.issuedAt,
+        asOf: this.now,
+        recentOrders: this.recentOrders,
+        creditLimit: c.creditLimit,
+        customerSince: c.createdAt,
+        priorOrders,
+        bankAccountChangedAt: c.bankAccountChangedAt ?? null,
+      },
+      this.policy.velocity,
+      this.policy.fraud.weights,
+    );
+    for (const s of found) this.fraudSignals.push({ ...s, related: [record.externalId] });
+  }
+
   /** Write entries, the customer head (aggregates, exposure, score), the alert and the audit entry. */
-  write(caller: Caller, policy: CreditPolicy, source: string, requestId: string | null): LedgerOutcome {
+  write(caller: Caller, source: string, requestId: string | null): LedgerOutcome {
+    const policy = this.policy;
     const customer = this.customer!;
     for (const id of this.dirty) {
       const e = this.entries.get(id)!;
@@ -234,6 +263,14 @@ export class LedgerUnitOfWork {
     const changed = this.outcome.applied.length > 0;
     const updated: CustomerFile = { ...customer, aggregates, exposure: aggregates.exposure, ledger: this.state };
     updated.availableCredit = availableCredit(updated, this.now);
+    const fraudHold = this.fraudSignals.length > 0 && shouldHold(this.fraudSignals, policy.fraud);
+    if (fraudHold) {
+      // A person decides: the hold is manual (only setCreditStatus lifts it).
+      updated.status = customer.status === "suspended" ? "suspended" : "on_hold";
+      updated.statusKind = "manual";
+      updated.statusReason = "FRAUD_SIGNALS";
+      updated.flags = { ...customer.flags, fraudHold: true };
+    }
     if (changed) {
       const a = rescoreFromFile(updated, this.now, policy);
       updated.score = a.score;
@@ -253,8 +290,24 @@ export class LedgerUnitOfWork {
           tier: a.tier,
           confidence: a.confidence,
           updatedAt: this.now,
+          recentOrders: this.recentOrders,
+          ...(fraudHold
+            ? { status: updated.status, statusKind: updated.statusKind, statusReason: updated.statusReason, flags: updated.flags, openAlerts: { ...(customer.openAlerts ?? {}), fraud_signal: true } }
+            : {}),
         }),
       );
+    }
+    if (this.fraudSignals.length > 0) {
+      // Signals and weights are visible to analysts in the assessment document.
+      this.tx.set(
+        customerRefs.assessment(this.customerId),
+        { fraudSignals: this.fraudSignals.map((s) => ({ ...s, at: Timestamp.fromMillis(this.now) })), fraudCheckedAt: Timestamp.fromMillis(this.now) },
+        { merge: true },
+      );
+      if (fraudHold && !customer.openAlerts?.fraud_signal) {
+        const doc = raisedAlertDoc(undefined, { type: "fraud_signal", subject: { kind: "customer", id: this.customerId }, code: this.fraudSignals[0]!.code, details: { signals: this.fraudSignals.map((s) => s.code).join(",") } }, this.now);
+        if (doc) this.tx.set(alertRefFor({ kind: "customer", id: this.customerId }, "fraud_signal"), doc);
+      }
     }
     if (this.outcome.rejected.length > 0) {
       writeRaisedAlert(
@@ -280,6 +333,7 @@ export class LedgerUnitOfWork {
           availableCredit: updated.availableCredit,
           score: updated.score,
           tier: updated.tier,
+          ...(fraudHold ? { status: updated.status, fraudSignals: this.fraudSignals.map((s) => s.code) } : {}),
           source,
           applied: this.outcome.applied.slice(0, 500),
           rejected: this.outcome.rejected.map((r) => `${r.externalId}:${r.code}`).slice(0, 500),
@@ -332,11 +386,12 @@ export async function recordTransactions(input: RecordTransactionsInput, caller:
       input.customerId,
       records.map((record) => ({ kind: "upsert" as const, record, sourceUpdateTime: now })),
       now,
+      policy,
     );
     await uow.read();
     const marks = uow.apply();
     for (const m of marks) tx.set(ledgerRefs.transaction(input.customerId, m.externalId), transactionDoc(m.record, m.mark, "callable", caller.uid));
-    const outcome = uow.write(caller, policy, "callable", input.requestId ?? null);
+    const outcome = uow.write(caller, "callable", input.requestId ?? null);
     const out: RecordTransactionsResult = {
       recorded: outcome.applied.length,
       duplicates: outcome.duplicates.length,
@@ -378,7 +433,7 @@ export async function applyTransactionEvent(ev: TransactionEvent, now: number, p
   }
   const db = firestore();
   return db.runTransaction(async (tx) => {
-    const uow = new LedgerUnitOfWork(tx, ev.customerId, [change], now);
+    const uow = new LedgerUnitOfWork(tx, ev.customerId, [change], now, policy);
     try {
       await uow.read();
     } catch (err) {
@@ -387,7 +442,7 @@ export async function applyTransactionEvent(ev: TransactionEvent, now: number, p
     }
     const marks = uow.apply();
     for (const m of marks) tx.set(ledgerRefs.transaction(ev.customerId, m.externalId), { ledger: markToStored(m.mark) }, { merge: true });
-    const outcome = uow.write(TRIGGER_ACTOR, policy, "trigger", null);
+    const outcome = uow.write(TRIGGER_ACTOR, "trigger", null);
     if (outcome.rejected.length) return "rejected";
     if (outcome.stale.length) return "stale";
     return outcome.applied.length ? "applied" : "duplicate";

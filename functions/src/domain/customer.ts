@@ -183,7 +183,7 @@ export interface CustomerFile extends CreditTerms {
   /** When the customer's bank details last changed (set by the ERP feed or in the console). */
   bankAccountChangedAt?: number | null;
   /** Alert types open for this customer: which alerts exist without reading them. */
-  openAlerts?: Partial<Record<string, true>>;
+  openAlerts?: Partial<Record<string, boolean>>;
 }
 
 /**

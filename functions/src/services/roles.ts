@@ -55,7 +55,8 @@ export async function setUserRole(
   if (input.role === null) delete claims.role;
   else claims.role = input.role;
   await auth().setCustomUserClaims(input.uid, claims);
-  if (previous !== input.role) await auth().revokeRefreshTokens(input.uid);
+  // Losing or changing a role ends the old privileges at once (the user signs in again); a first role does not.
+  if (previous !== null && previous !== input.role) await auth().revokeRefreshTokens(input.uid);
   logs.roleSet(input.uid, input.role);
   return result;
 }

@@ -182,8 +182,18 @@ export interface CustomerFile extends CreditTerms {
   recentOrders?: Record<string, number>;
   /** When the customer's bank details last changed (set by the ERP feed or in the console). */
   bankAccountChangedAt?: number | null;
-  /** Alert types open for this customer: which alerts exist without reading them. */
+  /**
+   * Alert types of this customer: true = open; false = resolved by a person while the
+   * condition still held (not raised again until it clears). Read without the alerts.
+   */
   openAlerts?: Partial<Record<string, boolean>>;
+  /** The monitor's memory between runs (domain/monitoring.ts). */
+  monitor?: { penaltyLevel?: number; penaltyProposedAt?: number | null; lastIncentiveAt?: number | null };
+  /** Period end of the latest statement (statements_stale). */
+  latestStatementAt?: number | null;
+  /** What the last review concluded: score_drop and tier_downgrade compare against these. */
+  lastReviewScore?: number | null;
+  lastReviewTier?: Tier | null;
 }
 
 /**

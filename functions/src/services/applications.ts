@@ -293,6 +293,9 @@ export async function decideApplication(input: DecideCreditApplicationInput, cal
       lastReviewedAt: review.reviewedAt ?? now,
       nextReviewAt: nextMonth(now),
       nextAgingAt: nextDay(now),
+      lastReviewScore: review.score,
+      lastReviewTier: review.tier,
+      latestStatementAt: statement?.periodEnd ?? null,
     };
     tx.set(customerRef, customerToStored(customer));
     if (statement) {

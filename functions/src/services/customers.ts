@@ -89,6 +89,9 @@ async function reassessWith(
     const patch = {
       ...after,
       financialScores: assessment.financialScores,
+      lastReviewScore: assessment.score,
+      lastReviewTier: assessment.tier,
+      latestStatementAt: statement?.periodEnd ?? null,
       assessedAt: now,
       lastReviewedAt: now,
       nextReviewAt: nextMonth(now),

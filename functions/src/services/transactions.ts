@@ -35,6 +35,7 @@ import {
   type LedgerState,
 } from "../domain/ledger.js";
 import { rescoreFromFile } from "../domain/reassessment.js";
+import { penaltyLevel, penaltyTier } from "../domain/monitoring.js";
 import type { Caller } from "../domain/roles.js";
 import type { RecordTransactionsInput, TransactionInput } from "../schemas/callables.js";
 import type { CreditPolicy } from "../schemas/policy.js";
@@ -275,7 +276,8 @@ export class LedgerUnitOfWork {
       const a = rescoreFromFile(updated, this.now, policy);
       updated.score = a.score;
       updated.grade = a.grade;
-      updated.tier = a.tier;
+      // Penalties hold between monitor runs: a transaction cannot lift the tier cap of an overdue or dishonoured file.
+      updated.tier = penaltyTier(a.tier, penaltyLevel(aggregates, policy.penalties));
       updated.confidence = a.confidence;
       updated.updatedAt = this.now;
       this.tx.update(
@@ -287,7 +289,7 @@ export class LedgerUnitOfWork {
           availableCredit: updated.availableCredit,
           score: a.score,
           grade: a.grade,
-          tier: a.tier,
+          tier: updated.tier,
           confidence: a.confidence,
           updatedAt: this.now,
           recentOrders: this.recentOrders,

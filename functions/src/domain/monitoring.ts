@@ -1,0 +1,414 @@
+/**
+ * Monitoring decisions: what the daily monitor and the monthly review do to one credit
+ * file. Pure and deterministic (clock passed in, no Firebase); every threshold comes from
+ * the policy. The services (services/monitoring.ts, services/reassessment.ts) read, call
+ * these, and write what they return.
+ *
+ * Fields this module keeps on the customer document besides CustomerFile:
+ *   openAlerts        { [alertType]: true | false } — true: an alert of that type is open
+ *                     (so the monitor need not read alert documents to know); false: a
+ *                     person resolved it while its condition still held (acknowledged: not
+ *                     raised again until the condition has cleared). Absent: none.
+ *   monitor           { penaltyLevel, penaltyProposedAt, lastIncentiveAt } — the monitor's
+ *                     memory between runs (see MonitorState).
+ *   latestStatementAt period end of the latest financial statement (set by the monthly review).
+ *   lastReviewScore / lastReviewTier  score and tier of the last full review (monthly or manual).
+ */
+import type { CreditPolicy, Tier } from "../schemas/policy.js";
+import type { AlertType } from "./alerts.js";
+import { effectiveLimit, nextDay, type CreditStatus, type CustomerAggregates, type CustomerFile } from "./customer.js";
+import type { FinancialStatement } from "./financials.js";
+import { MONTH_ON_TIME, MONTH_SETTLED, monthIndexOfMs, monthKeyOfIndex } from "./ledger/model.js";
+import type { LimitRecommendation } from "./limits.js";
+import { assessCustomer, rescoreFromFile } from "./reassessment.js";
+import { isDowngrade, lowerTier, type Assessment } from "./scoring.js";
+
+const DAY = 86_400_000;
+
+/** Alert types the daily monitor raises and resolves. */
+export const MONITOR_ALERT_TYPES = [
+  "overdue_30",
+  "overdue_60",
+  "overdue_90",
+  "utilization_high",
+  "over_limit",
+  "temporary_limit_expiring",
+  "temporary_limit_expired",
+  "review_overdue",
+  "statements_stale",
+] as const satisfies readonly AlertType[];
+/** Alert types the monthly review raises and resolves. */
+export const REVIEW_ALERT_TYPES = ["score_drop", "tier_downgrade"] as const satisfies readonly AlertType[];
+export type MonitorAlertType = (typeof MONITOR_ALERT_TYPES)[number];
+export type ReviewAlertType = (typeof REVIEW_ALERT_TYPES)[number];
+
+export type OpenAlerts = Partial<Record<AlertType, boolean>>;
+
+/** 0 none; 1 no limit increase (tier ≤ standard); 2 automatic hold + limit cut proposed; 3 suspension. */
+export type PenaltyLevel = 0 | 1 | 2 | 3;
+
+export interface MonitorState {
+  /** The penalty level at the last run: an active customer is put on hold/suspended only when the level rises. */
+  penaltyLevel: PenaltyLevel;
+  /** When the limit cut of the current penalty episode was proposed (null: none; reset when cured). */
+  penaltyProposedAt: number | null;
+  /** When the last incentive increase was proposed (one per `incentives.onTimeMonths` months). */
+  lastIncentiveAt: number | null;
+}
+
+export interface MonitoredFields {
+  openAlerts?: OpenAlerts;
+  monitor?: Partial<MonitorState>;
+  latestStatementAt?: number | null;
+  lastReviewScore?: number | null;
+  lastReviewTier?: Tier | null;
+}
+export type MonitoredCustomer = CustomerFile & MonitoredFields;
+
+export interface AlertToRaise {
+  type: AlertType;
+  code: string;
+  details: Record<string, string | number | boolean | null>;
+}
+export interface AlertToResolve {
+  type: AlertType;
+  reason: string;
+}
+export interface StatusChange {
+  status: CreditStatus;
+  statusKind: "automatic";
+  reason: string;
+}
+export interface LimitProposal {
+  source: "policy_penalty" | "policy_incentive";
+  currentLimit: number;
+  newLimit: number;
+  autoApprove: boolean;
+  reason: string;
+}
+
+export interface MonitorDecision {
+  aggregates: CustomerAggregates;
+  assessment: Pick<Assessment, "score" | "grade" | "tier" | "confidence">;
+  /** The tier after penalty overrides. */
+  tier: Tier;
+  penaltyLevel: PenaltyLevel;
+  utilization: number;
+  alertsToRaise: AlertToRaise[];
+  alertsToResolve: AlertToResolve[];
+  /** The openAlerts map after the transitions (other writers' types kept as they are). */
+  openAlerts: OpenAlerts;
+  statusChange: StatusChange | null;
+  flags: { noLimitIncrease: boolean; extendedTermsEligible: boolean };
+  /** The temporary limit has expired: remove it from the credit file. */
+  clearTemporaryLimit: boolean;
+  proposal: LimitProposal | null;
+  monitor: MonitorState;
+  nextAgingAt: number;
+}
+
+// ---------------------------------------------------------------------------------------
+// Building blocks
+
+export function penaltyLevel(a: Pick<CustomerAggregates, "oldestDaysPastDue" | "dishonouredPayments">, p: CreditPolicy["penalties"]): PenaltyLevel {
+  if (a.oldestDaysPastDue > p.suspendAfterDays || (p.suspendOnDishonoured && a.dishonouredPayments > 0)) return 3;
+  if (a.oldestDaysPastDue > p.autoHoldAfterDays) return 2;
+  if (a.oldestDaysPastDue > p.noIncreaseAfterDays) return 1;
+  return 0;
+}
+
+/** Tier overrides of a penalty: any penalty caps at standard, a suspension is risky. */
+export function penaltyTier(tier: Tier, level: PenaltyLevel): Tier {
+  if (level >= 3) return "risky";
+  if (level >= 1) return lowerTier(tier, "standard");
+  return tier;
+}
+
+const STATUS_FOR_LEVEL: Record<PenaltyLevel, CreditStatus> = { 0: "active", 1: "active", 2: "on_hold", 3: "suspended" };
+
+function penaltyReason(a: Pick<CustomerAggregates, "oldestDaysPastDue" | "dishonouredPayments">, level: PenaltyLevel, p: CreditPolicy["penalties"]): string {
+  if (level === 3) return a.oldestDaysPastDue > p.suspendAfterDays ? `OVERDUE_OVER_${p.suspendAfterDays}_DAYS` : "PAYMENT_DISHONOURED";
+  if (level === 2) return `OVERDUE_OVER_${p.autoHoldAfterDays}_DAYS`;
+  return "PENALTY_CURED";
+}
+
+/**
+ * The automatic status for the penalty level, if the monitor may set it:
+ *  - a hold or suspension a person set (statusKind "manual", or none recorded) is never touched;
+ *  - an automatic hold/suspension follows the level both ways (lifted to active when cured);
+ *  - an active customer is held/suspended when the level has RISEN since the last run (so a
+ *    person who reactivates a customer is not overruled the next day, only when it gets worse).
+ */
+export function statusDecision(
+  customer: Pick<CustomerFile, "status" | "statusKind">,
+  level: PenaltyLevel,
+  previousLevel: PenaltyLevel,
+  reason: string,
+): StatusChange | null {
+  const desired = STATUS_FOR_LEVEL[level];
+  if (desired === customer.status) return null;
+  if (customer.statusKind === "automatic") return { status: desired, statusKind: "automatic", reason };
+  if (customer.status === "active" && level > previousLevel) return { status: desired, statusKind: "automatic", reason };
+  return null;
+}
+
+/** exposure / limit in force; a customer with exposure and no limit is infinitely utilised. */
+export function utilizationOf(exposure: number, limit: number): number {
+  if (limit > 0) return exposure / limit;
+  return exposure > 0 ? Number.POSITIVE_INFINITY : 0;
+}
+
+/**
+ * True when each of the `months` calendar months before asOf's month (the last complete
+ * ones) has settled cash > 0, all of it on or before the due day. Reads the ledger's month
+ * buckets (cash applied to invoices that the payments name).
+ */
+export function onTimeStreak(ledgerMonths: Record<string, number[]> | undefined, asOf: number, months: number): boolean {
+  const current = monthIndexOfMs(asOf);
+  for (let m = current - months; m < current; m++) {
+    const t = ledgerMonths?.[monthKeyOfIndex(m)];
+    const settled = t?.[MONTH_SETTLED] ?? 0;
+    const onTime = t?.[MONTH_ON_TIME] ?? 0;
+    if (!(settled > 0 && onTime >= settled)) return false;
+  }
+  return true;
+}
+
+function roundDown(amount: number, unit: number): number {
+  return Math.max(0, Math.floor(amount / unit) * unit);
+}
+
+function addMonths(ms: number, n: number): number {
+  const d = new Date(ms);
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + n, d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds(), d.getUTCMilliseconds());
+}
+
+/** A condition per alert type: "on" (holds), "off" (cleared, with the reason), "keep" (leave as is). */
+export type AlertCondition =
+  | { type: AlertType; state: "on"; code: string; details: AlertToRaise["details"] }
+  | { type: AlertType; state: "off"; reason: string }
+  | { type: AlertType; state: "keep" };
+
+/** Transitions from the open-alerts map: raise what holds and is not open, resolve what cleared. */
+export function alertTransitions(open: OpenAlerts | undefined, conditions: AlertCondition[]): { raise: AlertToRaise[]; resolve: AlertToResolve[]; openAlerts: OpenAlerts } {
+  const next: OpenAlerts = { ...(open ?? {}) };
+  const raise: AlertToRaise[] = [];
+  const resolve: AlertToResolve[] = [];
+  for (const c of conditions) {
+    const cur = next[c.type];
+    if (c.state === "on") {
+      if (cur === undefined) {
+        raise.push({ type: c.type, code: c.code, details: c.details });
+        next[c.type] = true;
+      }
+    } else if (c.state === "off") {
+      if (cur === true) resolve.push({ type: c.type, reason: c.reason });
+      delete next[c.type];
+    }
+  }
+  return { raise, resolve, openAlerts: next };
+}
+
+/**
+ * The openAlerts map after a person resolves an alert of `type` (resolveAlert): monitor and
+ * review types become `false` (acknowledged: not raised again while the condition persists;
+ * the key goes when the condition clears); other types are removed.
+ */
+export function openAlertsAfterManualResolve(open: OpenAlerts | undefined, type: string): OpenAlerts {
+  const next: OpenAlerts = { ...(open ?? {}) };
+  const owned = (MONITOR_ALERT_TYPES as readonly string[]).includes(type) || (REVIEW_ALERT_TYPES as readonly string[]).includes(type);
+  if (owned) next[type as AlertType] = false;
+  else delete next[type as AlertType];
+  return next;
+}
+
+// ---------------------------------------------------------------------------------------
+// The daily monitor
+
+export function monitorConditions(
+  customer: MonitoredCustomer,
+  a: CustomerAggregates,
+  limitInForce: number,
+  asOf: number,
+  policy: CreditPolicy,
+): AlertCondition[] {
+  const m = policy.monitoring;
+  const dpd = a.oldestDaysPastDue;
+  const out: AlertCondition[] = [];
+  for (const days of [30, 60, 90] as const) {
+    const type = `overdue_${days}` as const;
+    out.push(
+      dpd > days
+        ? { type, state: "on", code: `OVERDUE_OVER_${days}_DAYS`, details: { oldestDaysPastDue: dpd } }
+        : { type, state: "off", reason: dpd > 0 ? `OVERDUE_BELOW_${days + 1}_DAYS` : "OVERDUE_CURED" },
+    );
+  }
+  const util = utilizationOf(a.exposure, limitInForce);
+  const utilPct = Number.isFinite(util) ? Math.round(util * 100) : null;
+  out.push(
+    a.exposure > 0 && util >= m.utilizationAlert
+      ? { type: "utilization_high", state: "on", code: "UTILIZATION_HIGH", details: { utilizationPct: utilPct } }
+      : { type: "utilization_high", state: "off", reason: "UTILIZATION_NORMAL" },
+  );
+  out.push(
+    a.exposure > limitInForce
+      ? { type: "over_limit", state: "on", code: "OVER_LIMIT", details: { utilizationPct: utilPct } }
+      : { type: "over_limit", state: "off", reason: "WITHIN_LIMIT" },
+  );
+  const t = customer.temporaryLimit;
+  if (t && t.expiresAt <= asOf) {
+    out.push({ type: "temporary_limit_expiring", state: "off", reason: "TEMPORARY_LIMIT_EXPIRED" });
+    out.push({ type: "temporary_limit_expired", state: "on", code: "TEMPORARY_LIMIT_EXPIRED", details: { expiredOn: new Date(t.expiresAt).toISOString().slice(0, 10) } });
+  } else if (t) {
+    const soon = t.expiresAt - asOf <= m.temporaryLimitWarningDays * DAY;
+    out.push(
+      soon
+        ? { type: "temporary_limit_expiring", state: "on", code: "TEMPORARY_LIMIT_EXPIRING", details: { expiresOn: new Date(t.expiresAt).toISOString().slice(0, 10) } }
+        : { type: "temporary_limit_expiring", state: "off", reason: "TEMPORARY_LIMIT_EXTENDED" },
+    );
+    // A new temporary limit in force answers an earlier expiry.
+    out.push({ type: "temporary_limit_expired", state: "off", reason: "NEW_TEMPORARY_LIMIT" });
+  } else {
+    out.push({ type: "temporary_limit_expiring", state: "off", reason: "TEMPORARY_LIMIT_REMOVED" });
+    // The expiry notice stays open for a person (nothing later clears it but a new temporary limit).
+    out.push({ type: "temporary_limit_expired", state: "keep" });
+  }
+  out.push(
+    customer.nextReviewAt + m.reviewOverdueDays * DAY < asOf
+      ? { type: "review_overdue", state: "on", code: "REVIEW_OVERDUE", details: { dueOn: new Date(customer.nextReviewAt).toISOString().slice(0, 10) } }
+      : { type: "review_overdue", state: "off", reason: "REVIEW_DONE" },
+  );
+  const st = customer.latestStatementAt;
+  out.push(
+    typeof st === "number" && addMonths(st, m.statementStaleMonths) < asOf
+      ? { type: "statements_stale", state: "on", code: "STATEMENTS_STALE", details: { periodEnd: new Date(st).toISOString().slice(0, 10) } }
+      : { type: "statements_stale", state: "off", reason: "STATEMENT_CURRENT" },
+  );
+  return out;
+}
+
+/**
+ * One customer's daily monitoring at `asOf`, from its file, its aggregates re-summarised at
+ * asOf, and the ledger's month buckets.
+ */
+export function monitorDecision(
+  customer: MonitoredCustomer,
+  aggregates: CustomerAggregates,
+  ledgerMonths: Record<string, number[]> | undefined,
+  asOf: number,
+  policy: CreditPolicy,
+): MonitorDecision {
+  const p = policy.penalties;
+  const inc = policy.incentives;
+  const unit = policy.limits.roundingUnit;
+  const prev: MonitorState = {
+    penaltyLevel: customer.monitor?.penaltyLevel ?? 0,
+    penaltyProposedAt: customer.monitor?.penaltyProposedAt ?? null,
+    lastIncentiveAt: customer.monitor?.lastIncentiveAt ?? null,
+  };
+
+  const clearTemporaryLimit = customer.temporaryLimit !== null && customer.temporaryLimit !== undefined && customer.temporaryLimit.expiresAt <= asOf;
+  const terms = { creditLimit: customer.creditLimit, temporaryLimit: clearTemporaryLimit ? null : customer.temporaryLimit };
+  const limitInForce = effectiveLimit(terms, asOf);
+  const utilization = utilizationOf(aggregates.exposure, limitInForce);
+
+  const scored = rescoreFromFile({ ...customer, ...terms, aggregates, exposure: aggregates.exposure }, asOf, policy);
+  const level = penaltyLevel(aggregates, p);
+  const tier = penaltyTier(scored.tier, level);
+
+  const statusChange = statusDecision(customer, level, prev.penaltyLevel, penaltyReason(aggregates, level, p));
+  const statusAfter = statusChange?.status ?? customer.status;
+
+  const noLimitIncrease = level >= 1;
+  const streak = onTimeStreak(ledgerMonths, asOf, inc.onTimeMonths);
+  const extendedTermsEligible = tier === "premium" && streak && level === 0;
+
+  let proposal: LimitProposal | null = null;
+  const next: MonitorState = { ...prev, penaltyLevel: level };
+  if (level >= 2) {
+    const cut = roundDown(customer.creditLimit * p.limitCutTo, unit);
+    if (prev.penaltyProposedAt === null && cut < customer.creditLimit) {
+      proposal = { source: "policy_penalty", currentLimit: customer.creditLimit, newLimit: cut, autoApprove: false, reason: penaltyReason(aggregates, level, p) };
+      next.penaltyProposedAt = asOf;
+    }
+  } else {
+    next.penaltyProposedAt = null;
+  }
+  const incentiveDue = prev.lastIncentiveAt === null || monthIndexOfMs(asOf) - monthIndexOfMs(prev.lastIncentiveAt) >= inc.onTimeMonths;
+  if (
+    proposal === null &&
+    streak &&
+    incentiveDue &&
+    !noLimitIncrease &&
+    statusAfter === "active" &&
+    !customer.flags.fraudHold &&
+    customer.creditLimit > 0 &&
+    utilization >= inc.minUtilization
+  ) {
+    const cap = Math.max(customer.creditLimit, roundDown(policy.limits.gradeCaps[scored.grade], unit));
+    const newLimit = Math.min(customer.creditLimit + roundDown(customer.creditLimit * inc.increaseShare, unit), cap);
+    const increase = newLimit - customer.creditLimit;
+    if (increase > 0) {
+      proposal = { source: "policy_incentive", currentLimit: customer.creditLimit, newLimit, autoApprove: increase <= inc.autoApproveUpTo, reason: `ON_TIME_${inc.onTimeMonths}_MONTHS` };
+      next.lastIncentiveAt = asOf;
+    }
+  }
+
+  const { raise, resolve, openAlerts } = alertTransitions(customer.openAlerts, monitorConditions(customer, aggregates, limitInForce, asOf, policy));
+  return {
+    aggregates,
+    assessment: { score: scored.score, grade: scored.grade, tier: scored.tier, confidence: scored.confidence },
+    tier,
+    penaltyLevel: level,
+    utilization,
+    alertsToRaise: raise,
+    alertsToResolve: resolve,
+    openAlerts,
+    statusChange,
+    flags: { noLimitIncrease, extendedTermsEligible },
+    clearTemporaryLimit,
+    proposal,
+    monitor: next,
+    nextAgingAt: nextDay(asOf),
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// The monthly review
+
+export interface ReviewDecision {
+  assessment: Assessment;
+  limit: LimitRecommendation;
+  /** The tier after penalty overrides. */
+  tier: Tier;
+  previous: { score: number; tier: Tier };
+  alertsToRaise: AlertToRaise[];
+  alertsToResolve: AlertToResolve[];
+  openAlerts: OpenAlerts;
+}
+
+/** "YYYY-MM" of asOf (UTC): the monthly review's document id. */
+export function reviewPeriod(asOf: number): string {
+  return monthKeyOfIndex(monthIndexOfMs(asOf));
+}
+
+/**
+ * Full reassessment with the latest statement: score, recommended limit, tier (with the
+ * penalty overrides), and the score_drop / tier_downgrade alerts against the last review.
+ */
+export function reviewDecision(customer: MonitoredCustomer, aggregates: CustomerAggregates, statement: FinancialStatement | null, asOf: number, policy: CreditPolicy): ReviewDecision {
+  const { assessment, limit } = assessCustomer({ ...customer, aggregates, exposure: aggregates.exposure }, statement, asOf, policy);
+  const tier = penaltyTier(assessment.tier, penaltyLevel(aggregates, policy.penalties));
+  const previous = { score: customer.lastReviewScore ?? customer.score, tier: customer.lastReviewTier ?? customer.tier };
+  const drop = previous.score - assessment.score;
+  const conditions: AlertCondition[] = [
+    drop >= policy.monitoring.scoreDropAlert
+      ? { type: "score_drop", state: "on", code: "SCORE_DROP", details: { from: previous.score, to: assessment.score } }
+      : { type: "score_drop", state: "off", reason: "NO_SCORE_DROP_AT_REVIEW" },
+    isDowngrade(previous.tier, tier)
+      ? { type: "tier_downgrade", state: "on", code: "TIER_DOWNGRADE", details: { from: previous.tier, to: tier } }
+      : { type: "tier_downgrade", state: "off", reason: "NO_TIER_DOWNGRADE_AT_REVIEW" },
+  ];
+  const { raise, resolve, openAlerts } = alertTransitions(customer.openAlerts, conditions);
+  return { assessment, limit, tier, previous, alertsToRaise: raise, alertsToResolve: resolve, openAlerts };
+}

@@ -1,0 +1,28 @@
+/**
+ * Enqueueing onto a function's Cloud Tasks queue (firebase-admin/functions). A task id makes
+ * the enqueue idempotent: a second enqueue with the same id reports "exists" (Cloud Tasks
+ * keeps the name reserved for a while after the task ran).
+ */
+import { getFunctions } from "firebase-admin/functions";
+import { REGION } from "../config.js";
+import { app } from "../data/firebase.js";
+import type { Enqueue } from "../services/monitoring.js";
+
+export function taskQueueEnqueuer<T extends object>(functionName: string, region: string = REGION.value()): Enqueue<T> {
+  return async (payload, opts) => {
+    const queue = getFunctions(app()).taskQueue<T & Record<string, unknown>>(`locations/${region}/functions/${functionName}`);
+    try {
+      await queue.enqueue(payload as T & Record<string, unknown>, opts?.id ? { id: opts.id } : undefined);
+      return "enqueued";
+    } catch (err) {
+      const code = String((err as { code?: unknown })?.code ?? "");
+      if (code.endsWith("task-already-exists")) return "exists";
+      throw err;
+    }
+  };
+}
+
+/** Time left for a handler: its timeout minus a margin, capped by the policy's time budget. */
+export function deadlineFor(timeoutSeconds: number, budgetSeconds: number, start: number = Date.now()): number {
+  return start + Math.min(timeoutSeconds - 60, budgetSeconds) * 1000;
+}

@@ -1,0 +1,339 @@
+/**
+ * Monthly reassessment of every active customer: a work queue over
+ * `customers where status == "active" and nextReviewAt <= asOf order by nextReviewAt`
+ * (composite index status ↑, nextReviewAt ↑). The schedule counts the due customers and
+ * enqueues batches with idempotent task names (`reassess-YYYYMM-n`); each batch reviews up
+ * to `jobs.batchSize` customers, each in its own transaction.
+ *
+ * Exactly once per customer and month: the review record has a deterministic id
+ * (customers/{id}/reviews/{YYYY-MM}) and is written with `create` in the same commit that
+ * moves nextReviewAt to next month (out of the query). A batch delivered twice, two batches
+ * racing for the same page, or a batch killed half-way and run again: the second attempt
+ * either no longer sees the customer, or its commit fails (`create` finds the review, or the
+ * customer's lastUpdateTime precondition fails) and the fresh re-read says "already done".
+ *
+ * Reads per customer: the page query returns the customer (1) and the transaction reads
+ * private/financials (1); the customer write carries a lastUpdateTime precondition instead
+ * of a second read. Alert documents are read only when a score_drop/tier_downgrade alert
+ * opens or closes.
+ */
+import { Timestamp, type DocumentData, type DocumentSnapshot, type Transaction } from "firebase-admin/firestore";
+import { logger } from "firebase-functions";
+import { alertRefFor, raisedAlertDoc, resolvedAlertPatch } from "../data/alerts.js";
+import { AuditAppender, chains, headOf } from "../data/audit.js";
+import { toStored } from "../data/convert.js";
+import { customerFromSnapshot, customerRefs, plain, storedPatch } from "../data/customers.js";
+import { firestore } from "../data/firebase.js";
+import { COLLECTIONS, paths } from "../data/paths.js";
+import type { AlertType } from "../domain/alerts.js";
+import type { AuditActor } from "../domain/audit.js";
+import { availableCredit, nextMonth } from "../domain/customer.js";
+import type { FinancialStatement } from "../domain/financials.js";
+import { emptyLedger, type LedgerState } from "../domain/ledger.js";
+import { reviewDecision, reviewPeriod, type MonitoredCustomer } from "../domain/monitoring.js";
+import type { CreditPolicy } from "../schemas/policy.js";
+import { logs } from "../logs.js";
+import { isStaleWrite, pool, type Enqueue } from "./monitoring.js";
+import { summarizeToAggregates } from "./transactions.js";
+
+export const REVIEW_ACTOR: AuditActor = { uid: "system:monthly-reassessment", role: "system" };
+
+export interface ReassessTask {
+  job: "reassess";
+  asOf: number;
+  batch: number;
+  /** Continuation number of a batch that ran out of time (0 or absent: the batch itself). */
+  part?: number;
+  /** Customers left to review in this batch (continuations); default policy.jobs.batchSize. */
+  quota?: number;
+}
+
+/** Cloud Tasks id of a batch: a re-run of the schedule in the same month enqueues nothing new. */
+export function reassessTaskId(asOf: number, batch: number, part = 0): string {
+  return `reassess-${reviewPeriod(asOf).replace("-", "")}-${batch}${part > 0 ? `-${part}` : ""}`;
+}
+
+function dueQuery(asOf: number) {
+  return firestore()
+    .collection(COLLECTIONS.customers)
+    .where("status", "==", "active")
+    .where("nextReviewAt", "<=", Timestamp.fromMillis(asOf))
+    .orderBy("nextReviewAt");
+}
+
+export interface MonthlyRun {
+  due: number;
+  batches: number;
+  enqueued: number;
+  existing: number;
+}
+
+/** The monthly schedule: count what is due and enqueue that many batches (idempotent names). */
+export async function runMonthlyReassessment(now: number, policy: CreditPolicy, opts: { enqueue: Enqueue<ReassessTask> }): Promise<MonthlyRun> {
+  const due = (await dueQuery(now).count().get()).data().count;
+  const batches = Math.ceil(due / policy.jobs.batchSize);
+  const run: MonthlyRun = { due, batches, enqueued: 0, existing: 0 };
+  for (let batch = 0; batch < batches; batch++) {
+    const r = await opts.enqueue({ job: "reassess", asOf: now, batch }, { id: reassessTaskId(now, batch) });
+    if (r === "enqueued") run.enqueued++;
+    else run.existing++;
+  }
+  logs.jobProgress("monthlyReassessment", 0, batches > 0);
+  return run;
+}
+
+export interface ReviewResult {
+  customerId: string;
+  outcome: "reviewed" | "skipped" | "missing";
+  score?: number;
+  grade?: string;
+  tier?: string;
+  recommendedLimit?: number;
+  raised: AlertType[];
+  resolved: AlertType[];
+}
+
+interface FinancialsDoc {
+  latest: FinancialStatement | null;
+}
+
+/** Review one customer for the month of asOf (no-op when already reviewed or no longer due). */
+export async function reviewCustomer(
+  customerId: string,
+  asOf: number,
+  policy: CreditPolicy,
+  opts: { snapshot?: DocumentSnapshot; now?: number } = {},
+): Promise<ReviewResult> {
+  const now = opts.now ?? Date.now();
+  if (opts.snapshot?.exists) {
+    try {
+      return await reviewOnce(customerId, asOf, policy, now, opts.snapshot);
+    } catch (err) {
+      if (!isStaleWrite(err)) throw err;
+    }
+  }
+  return reviewOnce(customerId, asOf, policy, now, null);
+}
+
+async function reviewOnce(customerId: string, asOf: number, policy: CreditPolicy, now: number, pre: DocumentSnapshot | null): Promise<ReviewResult> {
+  const ref = customerRefs.customer(customerId);
+  const finRef = customerRefs.financials(customerId);
+  const reviewRef = firestore().doc(`${paths.reviews(customerId)}/${reviewPeriod(asOf)}`);
+  const skipped = (outcome: ReviewResult["outcome"]): ReviewResult => ({ customerId, outcome, raised: [], resolved: [] });
+  const result = await firestore().runTransaction(async (tx) => {
+    let snap: DocumentSnapshot;
+    let finSnap: DocumentSnapshot;
+    if (pre) {
+      snap = pre;
+      finSnap = await tx.get(finRef);
+    } else {
+      const [s, f, r] = await tx.getAll(ref, finRef, reviewRef);
+      snap = s!;
+      finSnap = f!;
+      if (r!.exists) {
+        // Reviewed this month already; if the customer is somehow still due, take it out of the queue.
+        const c = customerFromSnapshot(snap);
+        if (c && c.nextReviewAt <= asOf) tx.update(ref, storedPatch({ nextReviewAt: nextMonth(asOf) }));
+        return skipped("skipped");
+      }
+    }
+    const customer = customerFromSnapshot(snap) as MonitoredCustomer | null;
+    if (!customer) return skipped("missing");
+    if (customer.status !== "active" || customer.nextReviewAt > asOf) return skipped("skipped");
+
+    const statement = plain<FinancialsDoc>(finSnap)?.latest ?? null;
+    const ledger = (customer.ledger as LedgerState | undefined) ?? emptyLedger();
+    const aggregates = summarizeToAggregates(ledger, asOf);
+    const d = reviewDecision(customer, aggregates, statement, asOf, policy);
+    const { assessment, limit } = d;
+
+    const subject = { kind: "customer" as const, id: customerId };
+    const types = [...d.alertsToRaise.map((a) => a.type), ...d.alertsToResolve.map((a) => a.type)];
+    const alertSnaps = types.length ? await tx.getAll(...types.map((t) => alertRefFor(subject, t))) : [];
+    const existing = new Map<AlertType, DocumentData | undefined>(types.map((t, i) => [t, alertSnaps[i]?.data()] as const));
+
+
+    const previous = { score: customer.score, grade: customer.grade, tier: customer.tier, confidence: customer.confidence };
+    const after = { score: assessment.score, grade: assessment.grade, tier: d.tier, confidence: assessment.confidence };
+    const updated: MonitoredCustomer = { ...customer, aggregates, exposure: aggregates.exposure };
+    const assessmentDoc = {
+      score: assessment.score,
+      confidence: assessment.confidence,
+      grade: assessment.grade,
+      tier: d.tier,
+      scoredTier: assessment.tier,
+      factors: assessment.factors,
+      reasons: assessment.reasons,
+      flags: assessment.flags,
+      ratios: assessment.ratios,
+      recommendedLimit: limit.recommendedLimit,
+      limitBounds: limit.bounds,
+      bindingBound: limit.bindingBound,
+      source: "monthly_reassessment",
+      updatedAt: now,
+    };
+    tx.create(
+      reviewRef,
+      toStored({ ...assessmentDoc, period: reviewPeriod(asOf), previous, lastReview: d.previous, reviewedBy: REVIEW_ACTOR.uid, reviewedAt: asOf }) as DocumentData,
+    );
+    tx.set(customerRefs.assessment(customerId), toStored(assessmentDoc) as DocumentData, { merge: true });
+    const patch = storedPatch({
+      ...after,
+      financialScores: assessment.financialScores,
+      aggregates,
+      exposure: aggregates.exposure,
+      availableCredit: availableCredit(updated, asOf),
+      assessedAt: asOf,
+      lastReviewedAt: asOf,
+      nextReviewAt: nextMonth(asOf),
+      lastReviewScore: assessment.score,
+      lastReviewTier: d.tier,
+      latestStatementAt: statement?.periodEnd ?? null,
+      openAlerts: d.openAlerts,
+      updatedAt: now,
+    });
+    // The customer's own write goes first: it carries the precondition, before the audit head's merge.
+    if (pre && snap.updateTime) tx.update(ref, patch, { lastUpdateTime: snap.updateTime });
+    else tx.update(ref, patch);
+    const audit = new AuditAppender(tx, chains.customer(customerId), headOf(snap.data()), now);
+    const raised = writeAlerts(tx, audit, subject, d, existing, now);
+    audit.append({
+      action: "customer.monthly_review",
+      actor: REVIEW_ACTOR,
+      target: ref.path,
+      before: previous,
+      after: { ...after, recommendedLimit: limit.recommendedLimit, period: reviewPeriod(asOf) },
+      reason: null,
+      requestId: null,
+    });
+    return {
+      customerId,
+      outcome: "reviewed" as const,
+      score: assessment.score,
+      grade: assessment.grade,
+      tier: d.tier,
+      recommendedLimit: limit.recommendedLimit,
+      raised: raised.raised,
+      resolved: raised.resolved,
+    };
+  });
+  for (const t of result.raised) logs.alertRaised(`customer_${customerId}_${t}`, t, customerId);
+  for (const t of result.resolved) logs.alertResolved(`customer_${customerId}_${t}`, t);
+  if (result.outcome === "reviewed") logs.customerReassessed(customerId, result.grade ?? "", result.tier ?? "");
+  return result;
+}
+
+function writeAlerts(
+  tx: Transaction,
+  audit: AuditAppender,
+  subject: { kind: "customer"; id: string },
+  d: ReturnType<typeof reviewDecision>,
+  existing: Map<AlertType, DocumentData | undefined>,
+  now: number,
+): { raised: AlertType[]; resolved: AlertType[] } {
+  const raised: AlertType[] = [];
+  const resolved: AlertType[] = [];
+  for (const a of d.alertsToRaise) {
+    const doc = raisedAlertDoc(existing.get(a.type), { type: a.type, subject, code: a.code, details: a.details }, now);
+    if (!doc) continue;
+    const ref = alertRefFor(subject, a.type);
+    tx.set(ref, doc);
+    audit.append({ action: "alert.raise", actor: REVIEW_ACTOR, target: ref.path, before: null, after: { type: a.type, code: a.code, status: "open" }, reason: a.code, requestId: null });
+    raised.push(a.type);
+  }
+  for (const a of d.alertsToResolve) {
+    if (existing.get(a.type)?.status !== "open") continue;
+    const ref = alertRefFor(subject, a.type);
+    tx.update(ref, resolvedAlertPatch("condition_cleared", REVIEW_ACTOR.uid, a.reason, now));
+    audit.append({ action: "alert.auto_resolve", actor: REVIEW_ACTOR, target: ref.path, before: { status: "open" }, after: { status: "resolved" }, reason: a.reason, requestId: null });
+    resolved.push(a.type);
+  }
+  return { raised, resolved };
+}
+
+export interface BatchOptions {
+  /** Batch number (spreads concurrent batches over a page); default 0. */
+  batch?: number;
+  part?: number;
+  /** Customers to review in this batch; default policy.jobs.batchSize. */
+  quota?: number;
+  /** Stop at this time (on `clock`); the rest of the quota continues in a task when `enqueue` is given. */
+  deadline?: number;
+  enqueue?: Enqueue<ReassessTask>;
+  clock?: () => number;
+  concurrency?: number;
+  /** Audit/update time (default Date.now()). */
+  now?: number;
+}
+
+export interface BatchRun {
+  reviewed: number;
+  skipped: number;
+  failed: string[];
+  /** The queue was empty when the batch stopped. */
+  drained: boolean;
+  continued: boolean;
+}
+
+/**
+ * One batch: review up to `quota` due customers, taking them from the queue page by page
+ * (a customer reviewed by a concurrent batch drops out, and does not count).
+ */
+export async function reassessBatch(asOf: number, policy: CreditPolicy, opts: BatchOptions = {}): Promise<BatchRun> {
+  const clock = opts.clock ?? Date.now;
+  const quota = opts.quota ?? policy.jobs.batchSize;
+  const batch = opts.batch ?? 0;
+  const run: BatchRun = { reviewed: 0, skipped: 0, failed: [], drained: false, continued: false };
+  const failed = new Set<string>();
+  let pages = 0;
+  let idle = 0;
+  let outOfTime = false;
+  while (run.reviewed < quota) {
+    if (pages > 0 && opts.deadline !== undefined && clock() >= opts.deadline) {
+      outOfTime = true;
+      break;
+    }
+    const limit = Math.min(quota - run.reviewed, policy.jobs.batchSize) + failed.size;
+    const page = await dueQuery(asOf).limit(limit).get();
+    const todo = page.docs.filter((d) => !failed.has(d.id));
+    if (todo.length === 0) {
+      run.drained = true;
+      break;
+    }
+    pages++;
+    // Concurrent batches start at different places in the same page.
+    const start = (batch * 7919) % todo.length;
+    const ordered = [...todo.slice(start), ...todo.slice(0, start)];
+    const before = run.reviewed;
+    const stopped = await pool(ordered, opts.concurrency ?? 8, () => opts.deadline !== undefined && pages > 1 && clock() >= opts.deadline, async (doc) => {
+      if (run.reviewed >= quota) return;
+      try {
+        const r = await reviewCustomer(doc.id, asOf, policy, { snapshot: doc, now: opts.now ?? clock() });
+        if (r.outcome === "reviewed") run.reviewed++;
+        else run.skipped++;
+      } catch (err) {
+        failed.add(doc.id);
+        logger.error("job_customer_failed", { job: "reassessBatch", customerId: doc.id, error: err instanceof Error ? err.message.slice(0, 200) : "unknown" });
+      }
+    });
+    if (stopped) {
+      outOfTime = true;
+      break;
+    }
+    // A short page was the whole queue (what else is due is being taken by other batches).
+    if (page.size < limit) {
+      run.drained = true;
+      break;
+    }
+    idle = run.reviewed === before ? idle + 1 : 0;
+    if (idle >= 3) break; // the page is being taken by other batches; they will finish it
+  }
+  run.failed = [...failed];
+  if (outOfTime && run.reviewed < quota && opts.enqueue) {
+    const part = (opts.part ?? 0) + 1;
+    await opts.enqueue({ job: "reassess", asOf, batch, part, quota: quota - run.reviewed }, { id: reassessTaskId(asOf, batch, part) });
+    run.continued = true;
+  }
+  logs.jobProgress("reassessBatch", run.reviewed, !run.drained);
+  return run;
+}

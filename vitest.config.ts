@@ -8,5 +8,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     reporters: ["default"],
+    // The functions log structured JSON lines; show them only for tests that fail.
+    silent: "passed-only",
   },
 });

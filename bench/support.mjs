@@ -3,7 +3,7 @@
  * through the Admin SDK (patched at the class level, counted per document returned or written).
  */
 import net from "node:net";
-import { FirestoreServer } from "@firestore-emulator/server";
+import { FirestoreServer } from "../scripts/lib/in-process-firestore.mjs";
 
 export async function startFirestore() {
   const port = await new Promise((resolve, reject) => {

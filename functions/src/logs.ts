@@ -11,7 +11,8 @@ export const logs = {
   callableRejected: (callable: string, code: string, uid: string | null) =>
     logger.info("callable_rejected", { callable, code, uid }),
   callableFailed: (callable: string, uid: string | null, err: unknown) =>
-    logger.error("callable_failed", { callable, uid, error: err instanceof Error ? err.name + ": " + err.message.slice(0, 200) : "unknown" }),
+    // The error's name and code only: messages can carry input values (personal data, figures).
+    logger.error("callable_failed", { callable, uid, error: err instanceof Error ? err.name : "unknown", code: (err as { code?: unknown })?.code ?? null }),
   applicationSubmitted: (applicationId: string) => logger.info("application_submitted", { applicationId }),
   applicationReviewed: (applicationId: string, grade: string) => logger.info("application_reviewed", { applicationId, grade }),
   applicationDecided: (applicationId: string, decision: string, customerId: string | null) =>

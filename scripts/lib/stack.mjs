@@ -296,7 +296,7 @@ export async function startStack(opts = {}) {
   let firestoreServer = null;
   let firestoreHost = externalFirestore;
   if (!firestoreHost) {
-    const { FirestoreServer } = await import("@firestore-emulator/server");
+    const { FirestoreServer } = await import("./in-process-firestore.mjs");
     firestoreServer = new FirestoreServer();
     try {
       await firestoreServer.start(ports.firestore);

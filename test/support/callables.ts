@@ -49,7 +49,18 @@ export function firestoreServer(): RunningFirestore {
   return fs;
 }
 
-/** The whole database as JSON: compare before and after to prove nothing was written. */
+/**
+ * The whole database as JSON: compare before and after to prove nothing was written.
+ * Empty collection nodes are dropped: the in-process server creates one when a missing
+ * document of a never-written collection is merely read.
+ */
 export function databaseSnapshot(): string {
-  return JSON.stringify(firestoreServer().server.state.toJSON());
+  return JSON.stringify(firestoreServer().server.state.toJSON(), (_key, value: unknown) => {
+    if (value && typeof value === "object" && "collections" in value) {
+      const v = value as { collections: Record<string, { documents?: Record<string, unknown> }> };
+      const kept = Object.fromEntries(Object.entries(v.collections).filter(([, c]) => c.documents && Object.keys(c.documents).length > 0));
+      return { ...value, collections: kept };
+    }
+    return value;
+  });
 }

@@ -4,7 +4,7 @@
  * worker, so each file gets its own empty database.
  */
 import net from "node:net";
-import { FirestoreServer } from "@firestore-emulator/server";
+import { FirestoreServer } from "../../scripts/lib/in-process-firestore.mjs";
 
 export async function freePort(): Promise<number> {
   return await new Promise((resolve, reject) => {

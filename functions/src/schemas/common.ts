@@ -13,6 +13,16 @@ export const country = z.string().regex(/^[A-Z]{2}$/, "must be an ISO 3166 alpha
 export const shortText = (max = 200) => z.string().trim().min(1).max(max);
 export const note = z.string().trim().min(1).max(2000);
 
+/** Date.parse rolls 2025-02-30 over into March: accept only days and times that exist. */
+function isCalendarDate(s: string): boolean {
+  const [y, m, d] = s.slice(0, 10).split("-").map(Number) as [number, number, number];
+  const day = new Date(Date.UTC(2000, m - 1, d));
+  day.setUTCFullYear(y);
+  if (day.getUTCFullYear() !== y || day.getUTCMonth() !== m - 1 || day.getUTCDate() !== d) return false;
+  const t = /T(\d{2}):(\d{2})(?::(\d{2}))?/.exec(s);
+  return !t || (Number(t[1]) <= 23 && Number(t[2]) <= 59 && Number(t[3] ?? 0) <= 59);
+}
+
 const MIN_DATE = Date.UTC(1900, 0, 1);
 const MAX_DATE = Date.UTC(2200, 0, 1);
 /** ISO-8601 date or date-time, between 1900 and 2200, as epoch milliseconds. */
@@ -22,7 +32,7 @@ export const isoDate = z
   .regex(/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?)?$/, "must be an ISO-8601 date")
   .transform((s, ctx) => {
     const ms = Date.parse(s.length === 10 ? `${s}T00:00:00Z` : s);
-    if (!Number.isFinite(ms) || ms < MIN_DATE || ms > MAX_DATE) {
+    if (!Number.isFinite(ms) || ms < MIN_DATE || ms > MAX_DATE || !isCalendarDate(s)) {
       ctx.addIssue({ code: "custom", message: "must be a real date between 1900 and 2200" });
       return z.NEVER;
     }

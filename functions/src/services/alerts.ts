@@ -4,6 +4,7 @@
  */
 import { alertId, type AlertSubject } from "../domain/alerts.js";
 import { notFound, precondition } from "../domain/errors.js";
+import { openAlertsAfterManualResolve } from "../domain/monitoring.js";
 import type { Caller } from "../domain/roles.js";
 import { readRequest, requestRef, writeRequest } from "../data/requests.js";
 import { AuditAppender, chains, headOf, type AuditChain } from "../data/audit.js";
@@ -97,9 +98,8 @@ export async function resolveAlertByPerson(
     const headSnap = await tx.get(chain.headDoc);
     tx.update(ref, resolvedAlertPatch(input.resolution, caller.uid, input.note, now));
     if (subject.kind === "customer" && headSnap.exists) {
-      const open = { ...((headSnap.data()?.openAlerts as Record<string, boolean> | undefined) ?? {}) };
-      delete open[alert.type as string];
-      tx.update(chain.headDoc, { openAlerts: open });
+      // Resolved by a person while the condition may still hold: not raised again until it clears.
+      tx.update(chain.headDoc, { openAlerts: openAlertsAfterManualResolve(headSnap.data()?.openAlerts, alert.type as string) });
     }
     new AuditAppender(tx, chain, headOf(headSnap.data()), now).append({
       action: "alert.resolve",

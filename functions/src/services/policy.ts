@@ -6,6 +6,7 @@
  * the error is logged with the offending paths, and a `policy_invalid` alert is raised.
  */
 import { readLastGoodPolicy, readPolicyDocument, writeLastGoodPolicy } from "../data/policy.js";
+import { canonicalJson } from "../domain/audit.js";
 import { DEFAULT_POLICY, resolvePolicy } from "../domain/policy.js";
 import type { CreditPolicy } from "../schemas/policy.js";
 import { logs } from "../logs.js";
@@ -27,11 +28,10 @@ export async function loadPolicy(now: number = Date.now()): Promise<CreditPolicy
     policy = resolved.policy;
     if (stored.override) {
       const lastGood = await readLastGoodPolicy();
-      if (JSON.stringify(lastGood) !== JSON.stringify(stored.override)) {
-        await writeLastGoodPolicy(stored.override, stored.updateTime);
-        await resolveAlertCondition({ type: "policy_invalid", subject: { kind: "system", id: "creditPolicy" } }, "POLICY_VALID_AGAIN", now);
-      }
+      if (canonicalJson(lastGood) !== canonicalJson(stored.override)) await writeLastGoodPolicy(stored.override, stored.updateTime);
     }
+    // Valid again (a fix, a revert to the last good version, or the document deleted): close the alert.
+    await resolveAlertCondition({ type: "policy_invalid", subject: { kind: "system", id: "creditPolicy" } }, "POLICY_VALID_AGAIN", now);
   } else {
     logs.policyInvalid(resolved.issues);
     await raiseAlert(

@@ -1,0 +1,17 @@
+/** Validates every write of config/creditPolicy at once: audit, alert, last valid version. */
+import { onDocumentWritten } from "firebase-functions/v2/firestore";
+import { REGION } from "../config.js";
+import { onPolicyWritten } from "../services/policyWatch.js";
+
+export const policyWritten = onDocumentWritten({ document: "config/creditPolicy", region: REGION, retry: false }, async (event) => {
+  const after = event.data?.after;
+  await onPolicyWritten(
+    {
+      eventId: event.id,
+      before: event.data?.before?.exists ? event.data.before.data() : undefined,
+      after: after?.exists ? after.data() : undefined,
+      afterUpdateTime: after?.exists && after.updateTime ? after.updateTime.toMillis() : null,
+    },
+    Date.now(),
+  );
+});

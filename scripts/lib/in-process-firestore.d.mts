@@ -1,0 +1,1 @@
+export { FirestoreServer } from "@firestore-emulator/server";

@@ -27,3 +27,8 @@ export function runtimeConfig(): RuntimeConfig {
     emulated: process.env.FUNCTIONS_EMULATOR === "true" || Boolean(process.env.FIRESTORE_EMULATOR_HOST),
   };
 }
+
+/** The region as a string at run time (a param's default is applied at deploy; tests see ""). */
+export function regionName(): string {
+  return REGION.value() || process.env.CREDIT_DESK_REGION || "us-central1";
+}

@@ -21,3 +21,4 @@ export { monthlyReassessment } from "./jobs/monthlyReassessment.js";
 export { reassessBatch } from "./jobs/reassessBatch.js";
 export { verifyAuditTrail } from "./api/verifyAuditTrail.js";
 export { policyWritten } from "./triggers/policyWritten.js";
+export { runJobNow } from "./api/runJobNow.js";

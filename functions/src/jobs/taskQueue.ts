@@ -4,11 +4,11 @@
  * keeps the name reserved for a while after the task ran).
  */
 import { getFunctions } from "firebase-admin/functions";
-import { REGION } from "../config.js";
+import { regionName } from "../config.js";
 import { app } from "../data/firebase.js";
 import type { Enqueue } from "../services/monitoring.js";
 
-export function taskQueueEnqueuer<T extends object>(functionName: string, region: string = REGION.value()): Enqueue<T> {
+export function taskQueueEnqueuer<T extends object>(functionName: string, region: string = regionName()): Enqueue<T> {
   return async (payload, opts) => {
     const queue = getFunctions(app()).taskQueue<T & Record<string, unknown>>(`locations/${region}/functions/${functionName}`);
     try {

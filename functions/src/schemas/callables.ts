@@ -165,3 +165,14 @@ export type SetCreditStatusInput = z.infer<typeof setCreditStatusInput>;
 export type ResolveAlertInput = z.infer<typeof resolveAlertInput>;
 
 export const getPortfolioReportInput = z.object({ asOf: isoDate.optional() }).strict();
+
+export const JOBS = ["dailyMonitoring", "monthlyReassessment", "dailyBackup"] as const;
+export const runJobNowInput = z
+  .object({
+    job: z.enum(JOBS),
+    /** run (default) now; pause or resume the job's schedule (production only). */
+    action: z.enum(["run", "pause", "resume"]).optional(),
+    requestId: requestId.optional(),
+  })
+  .strict();
+export type RunJobNowInput = z.infer<typeof runJobNowInput>;

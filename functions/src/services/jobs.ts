@@ -1,0 +1,131 @@
+/**
+ * runJobNow: an admin starts a scheduled job at once, or pauses / resumes its schedule.
+ * In production the deployed job is asked to run through Cloud Scheduler (the same code
+ * path as its schedule, with its own timeout and retries); on the local stack, where
+ * there is no Cloud Scheduler, the job's service runs here and then. Audited in the
+ * system chain either way.
+ */
+import os from "node:os";
+import path from "node:path";
+import { CloudSchedulerClient } from "@google-cloud/scheduler";
+import { BACKUP_BUCKET, regionName, runtimeConfig } from "../config.js";
+import { AuditAppender, chains, headOf } from "../data/audit.js";
+import { localBackupPorts } from "../data/backups.js";
+import { firestore } from "../data/firebase.js";
+import { readRequest, requestRef, writeRequest } from "../data/requests.js";
+import { precondition } from "../domain/errors.js";
+import type { Caller } from "../domain/roles.js";
+import type { RunJobNowInput } from "../schemas/callables.js";
+import type { CreditPolicy } from "../schemas/policy.js";
+import { runDailyBackup } from "./backup.js";
+import { runDailyMonitoring, type MonitorTask } from "./monitoring.js";
+import { reassessBatch, runMonthlyReassessment, type ReassessTask } from "./reassessment.js";
+
+export type JobName = RunJobNowInput["job"];
+export type JobAction = NonNullable<RunJobNowInput["action"]>;
+
+/** The Cloud Scheduler job Firebase creates for a 2nd-gen scheduled function. */
+export function schedulerJobName(projectId: string, region: string, job: JobName): string {
+  return `projects/${projectId}/locations/${region}/jobs/firebase-schedule-${job}-${region}`;
+}
+
+export interface SchedulerPort {
+  run(name: string): Promise<void>;
+  pause(name: string): Promise<void>;
+  resume(name: string): Promise<void>;
+}
+
+export function cloudScheduler(): SchedulerPort {
+  let client: CloudSchedulerClient | undefined;
+  const c = () => (client ??= new CloudSchedulerClient());
+  return {
+    run: async (name) => void (await c().runJob({ name })),
+    pause: async (name) => void (await c().pauseJob({ name })),
+    resume: async (name) => void (await c().resumeJob({ name })),
+  };
+}
+
+export interface RunJobResult {
+  started: boolean;
+  job: JobName;
+  action: JobAction;
+  mode: "cloud-scheduler" | "local";
+  /** Local runs: what the job did (counts only). */
+  summary?: Record<string, unknown>;
+}
+
+/** The local stack's run of a job: the service, with task fan-out done inline. */
+export async function runJobLocally(job: JobName, now: number, policy: CreditPolicy): Promise<Record<string, unknown>> {
+  switch (job) {
+    case "dailyMonitoring": {
+      // Continuations (deadline reached) run one after another here instead of on Cloud Tasks.
+      const queue: MonitorTask[] = [];
+      const enqueue = async (t: MonitorTask) => (queue.push(t), "enqueued" as const);
+      const total = { processed: 0, skipped: 0, failed: 0, pages: 0, continuations: 0 };
+      let asOf: number | undefined = now;
+      while (asOf !== undefined && total.continuations < 100) {
+        const run = await runDailyMonitoring(asOf, policy, { deadline: Date.now() + 8 * 60_000, enqueue });
+        total.processed += run.processed;
+        total.skipped += run.skipped;
+        total.failed += run.failed.length;
+        total.pages += run.pages;
+        asOf = queue.shift()?.asOf;
+        if (asOf !== undefined) total.continuations++;
+      }
+      return total;
+    }
+    case "monthlyReassessment": {
+      const tasks: ReassessTask[] = [];
+      const run = await runMonthlyReassessment(now, policy, { enqueue: async (t) => (tasks.push(t), "enqueued") });
+      let reviewed = 0;
+      for (const t of tasks) reviewed += (await reassessBatch(t.asOf, policy, { batch: t.batch, ...(t.quota !== undefined ? { quota: t.quota } : {}) })).reviewed;
+      return { ...run, batchesRun: tasks.length, reviewed };
+    }
+    case "dailyBackup": {
+      const bucket = BACKUP_BUCKET.value() || "gs://local-backups";
+      const root = path.join(os.tmpdir(), "credit-desk-backups");
+      const r = await runDailyBackup({ now, bucket, ports: localBackupPorts(root, runtimeConfig().projectId), retentionDays: policy.backup.retentionDays });
+      return { backupId: r.start.backupId, status: r.start.status, errorCode: r.start.errorCode, folder: root };
+    }
+  }
+}
+
+export async function runJobNow(
+  input: RunJobNowInput,
+  caller: Caller,
+  now: number,
+  policy: CreditPolicy,
+  deps: { scheduler?: SchedulerPort; local?: boolean } = {},
+): Promise<RunJobResult> {
+  const action: JobAction = input.action ?? "run";
+  const local = deps.local ?? runtimeConfig().emulated;
+  if (local && action !== "run") throw precondition("pause and resume act on Cloud Scheduler, which the local stack does not have");
+  const db = firestore();
+  const chain = chains.system();
+  const reqRef = input.requestId ? requestRef("runJobNow", caller.uid, input.requestId) : null;
+  // Audit first: the intent is on record even if the run fails half-way.
+  const replay = await db.runTransaction(async (tx) => {
+    const [prior, head] = await Promise.all([reqRef ? readRequest(tx, reqRef) : Promise.resolve(undefined), tx.get(chain.headDoc)]);
+    if (prior !== undefined) return prior as RunJobResult;
+    new AuditAppender(tx, chain, headOf(head.data()), now).append({
+      action: `job.${action}`,
+      actor: caller,
+      target: `jobs/${input.job}`,
+      before: null,
+      after: { job: input.job, action, mode: local ? "local" : "cloud-scheduler" },
+      reason: null,
+      requestId: input.requestId ?? null,
+    });
+    if (reqRef) writeRequest(tx, reqRef, "runJobNow", caller.uid, { started: true, job: input.job, action, mode: local ? "local" : "cloud-scheduler" }, now);
+    return null;
+  });
+  if (replay) return replay;
+  if (local) {
+    const summary = await runJobLocally(input.job, now, policy);
+    return { started: true, job: input.job, action, mode: "local", summary };
+  }
+  const scheduler = deps.scheduler ?? cloudScheduler();
+  const name = schedulerJobName(runtimeConfig().projectId, regionName(), input.job);
+  await scheduler[action](name);
+  return { started: action === "run", job: input.job, action, mode: "cloud-scheduler" };
+}

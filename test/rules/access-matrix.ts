@@ -98,6 +98,7 @@ export const BASE_DOCS: Readonly<Record<string, FixtureDoc>> = {
   "customers/c-own/ledger/t1": { applied: true, version: 1 },
   "customers/c-own/reviews/r1": { score: 71, grade: "B", at: T0 },
   "applications/app-own": { applicantUid: UID.applicant, status: "submitted" },
+  "applications/app-own/private/assessment": { score: 61, fraudSignals: [] },
   "applications/app-other": { applicantUid: "u-someone-else", status: "submitted" },
   "applications/app-noapplicant": { status: "submitted" },
   "applications/app-by-sales": { applicantUid: UID["sales-other"], status: "submitted" },
@@ -189,6 +190,9 @@ export const ACCESS_MATRIX: readonly MatrixRow[] = [
 
   // ---- reads: workflow documents
   ...grid("get", "applications/app-own", ["applicant", "analyst", "manager"]),
+  ...grid("get", "applications/app-own/private/assessment", ["analyst", "manager"], { note: "the review is not the applicant's to read" }),
+  ...grid("list", "applications/app-own/private", [], { note: "private documents are fetched one by one" }),
+  ...grid("update", "applications/app-own/private/assessment", [], { data: { score: 99 } }),
   ...grid("get", "applications/app-other", ["analyst", "manager"]),
   ...grid("list", "applications", ["analyst", "manager"], { note: "unfiltered list" }),
   ...grid("list", "applications", ["applicant", "analyst", "manager"], {

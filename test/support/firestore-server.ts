@@ -20,10 +20,24 @@ export async function freePort(): Promise<number> {
 }
 
 export interface RunningFirestore {
-  server: FirestoreServer;
+  /** The in-process server; null on the official emulator (npm run test:emulator). */
+  server: FirestoreServer | null;
   host: string;
-  clear(): void;
+  clear(): void | Promise<void>;
   stop(): void;
+}
+
+/** The official Firestore emulator at FIRESTORE_EMULATOR_HOST: cleared through its REST API. */
+export function officialFirestore(host: string, projectId: string): RunningFirestore {
+  return {
+    server: null,
+    host,
+    clear: async () => {
+      const res = await fetch(`http://${host}/emulator/v1/projects/${projectId}/databases/(default)/documents`, { method: "DELETE" });
+      if (!res.ok) throw new Error(`clearing the official emulator failed: ${res.status}`);
+    },
+    stop: () => {},
+  };
 }
 
 export async function startFirestore(port?: number): Promise<RunningFirestore> {

@@ -5,7 +5,7 @@
  * and FIRESTORE_EMULATOR_HOST themselves; then nothing is started here.
  */
 import { afterAll } from "vitest";
-import { startFirestore } from "./firestore-server.js";
+import { officialFirestore, startFirestore } from "./firestore-server.js";
 
 process.env.GCLOUD_PROJECT ??= "demo-credit";
 process.env.GOOGLE_CLOUD_PROJECT ??= "demo-credit";
@@ -16,4 +16,8 @@ if (process.env.CREDIT_DESK_OFFICIAL_EMULATOR !== "1") {
   process.env.FIRESTORE_EMULATOR_HOST = fs.host;
   (globalThis as Record<string, unknown>).__creditDeskFirestore = fs;
   afterAll(() => fs.stop());
+} else {
+  const host = process.env.FIRESTORE_EMULATOR_HOST;
+  if (!host) throw new Error("CREDIT_DESK_OFFICIAL_EMULATOR=1 needs FIRESTORE_EMULATOR_HOST (npm run test:emulator sets both)");
+  (globalThis as Record<string, unknown>).__creditDeskFirestore = officialFirestore(host, process.env.GCLOUD_PROJECT);
 }

@@ -11,25 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ClientSession } from "../../scripts/lib/client.mjs";
 import { DEMO_PASSWORD, DEMO_PORTFOLIO, DEMO_USERS, ensureDemoUsers, closeSessions, seedDemoPortfolio, type DemoRole } from "../../scripts/lib/seed.mjs";
 import { e2eStack, exported } from "../support/stack.js";
+import { API_CALLABLES } from "../support/api.js";
 
-/** API.md: every callable. */
-const API = [
-  "submitCreditApplication",
-  "reviewCreditApplication",
-  "decideCreditApplication",
-  "checkOrder",
-  "recordTransactions",
-  "updateFinancials",
-  "reassessCustomer",
-  "requestLimitChange",
-  "decideLimitChange",
-  "setCreditStatus",
-  "resolveAlert",
-  "setUserRole",
-  "verifyAuditTrail",
-  "runJobNow",
-  "getPortfolioReport",
-] as const;
+const API = API_CALLABLES;
 
 const SLOW = 180_000; // each callable's first call starts an emulator worker (seconds on a busy machine)
 

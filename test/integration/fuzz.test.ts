@@ -6,6 +6,7 @@
  * is byte-for-byte unchanged. Each input is sent raw (as the handler could receive it)
  * and, for roles that get past the role check, as it arrives over the JSON wire.
  */
+import { API_CALLABLES, type CallableName } from "../support/api.js";
 import { readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -21,24 +22,6 @@ import { application, statement } from "../support/fixtures.js";
 const SRC = join(dirname(fileURLToPath(import.meta.url)), "../../functions/src");
 
 /** The callable names of API.md: the contract. A callable not listed here fails the suite. */
-const API_CALLABLES = [
-  "submitCreditApplication",
-  "reviewCreditApplication",
-  "decideCreditApplication",
-  "checkOrder",
-  "recordTransactions",
-  "updateFinancials",
-  "reassessCustomer",
-  "requestLimitChange",
-  "decideLimitChange",
-  "setCreditStatus",
-  "resolveAlert",
-  "setUserRole",
-  "verifyAuditTrail",
-  "runJobNow",
-  "getPortfolioReport",
-] as const;
-type CallableName = (typeof API_CALLABLES)[number];
 
 /** Implemented today: discovery must find each of these (guards the discovery itself). */
 const MUST_EXIST: CallableName[] = [

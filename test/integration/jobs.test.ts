@@ -4,17 +4,13 @@ import * as fns from "../../functions/src/index.js";
 import { clearPolicyCache } from "../../functions/src/services/policy.js";
 import { DEFAULT_POLICY } from "../../functions/src/domain/policy.js";
 import { runJobNow, schedulerJobName, type SchedulerPort } from "../../functions/src/services/jobs.js";
+import { approvedCustomer } from "../support/workflow.js";
 import { call, callError, firestoreServer, users } from "../support/callables.js";
-import { application } from "../support/fixtures.js";
 
 const db = () => getFirestore();
 const DAY = 86_400_000;
 
-async function newCustomer(limit = 40_000_00) {
-  const { applicationId } = await call(fns.submitCreditApplication, application({ requestedLimit: limit }), users.applicant);
-  await call(fns.reviewCreditApplication, { applicationId }, users.analyst);
-  return (await call(fns.decideCreditApplication, { applicationId, decision: "approve", approvedLimit: limit, note: "ok" }, users.manager)).customerId as string;
-}
+const newCustomer = approvedCustomer;
 
 beforeEach(() => {
   firestoreServer().clear();

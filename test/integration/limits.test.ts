@@ -2,18 +2,13 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { getFirestore } from "firebase-admin/firestore";
 import * as fns from "../../functions/src/index.js";
 import { clearPolicyCache } from "../../functions/src/services/policy.js";
+import { approvedCustomer } from "../support/workflow.js";
 import { call, callError, databaseSnapshot, firestoreServer, users } from "../support/callables.js";
-import { application } from "../support/fixtures.js";
 
 const db = () => getFirestore();
 const DAY = 86_400_000;
 
-async function newCustomer(limit = 40_000_00) {
-  const { applicationId } = await call(fns.submitCreditApplication, application({ requestedLimit: limit }), users.applicant);
-  await call(fns.reviewCreditApplication, { applicationId }, users.analyst);
-  const r = await call(fns.decideCreditApplication, { applicationId, decision: "approve", approvedLimit: limit, note: "ok", ownerUid: users.sales.uid }, users.manager);
-  return r.customerId as string;
-}
+const newCustomer = approvedCustomer;
 const customer = async (id: string) => (await db().doc(`customers/${id}`).get()).data()!;
 
 beforeEach(() => {

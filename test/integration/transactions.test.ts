@@ -5,19 +5,14 @@ import { clearPolicyCache } from "../../functions/src/services/policy.js";
 import { recomputeFromHistory } from "../../functions/src/domain/ledger.js";
 import { recordFromInput } from "../../functions/src/services/transactions.js";
 import { transactionInput } from "../../functions/src/schemas/callables.js";
+import { approvedCustomer } from "../support/workflow.js";
 import { call, callError, databaseSnapshot, fft, firestoreServer, users } from "../support/callables.js";
-import { application } from "../support/fixtures.js";
 
 const db = () => getFirestore();
 const DAY = 86_400_000;
 const iso = (ms: number) => new Date(ms).toISOString();
 
-async function newCustomer(limit = 40_000_00) {
-  const { applicationId } = await call(fns.submitCreditApplication, application({ requestedLimit: limit }), users.applicant);
-  await call(fns.reviewCreditApplication, { applicationId }, users.analyst);
-  const r = await call(fns.decideCreditApplication, { applicationId, decision: "approve", approvedLimit: limit, note: "ok", ownerUid: users.sales.uid }, users.manager);
-  return r.customerId as string;
-}
+const newCustomer = approvedCustomer;
 
 const customer = async (id: string) => (await db().doc(`customers/${id}`).get()).data()!;
 

@@ -30,12 +30,27 @@ export function entryFromSnapshot(snap: DocumentSnapshot): StoredEntry {
 
 /** Read applied entries by external id, all in one round trip, in the transaction. */
 export async function readEntries(tx: Transaction, customerId: string, ids: Iterable<string>): Promise<Map<string, StoredEntry>> {
+  return (await readWithEntries(tx, null, customerId, ids)).entries;
+}
+
+/**
+ * One round trip for a document (the customer) and the applied entries of the given ids:
+ * recording a transaction then costs a single read call before the commit.
+ */
+export async function readWithEntries(
+  tx: Transaction,
+  head: DocumentReference | null,
+  customerId: string,
+  ids: Iterable<string>,
+): Promise<{ head: DocumentSnapshot | null; entries: Map<string, StoredEntry> }> {
   const unique = [...new Set(ids)];
+  const refs = unique.map((id) => ledgerRefs.entry(customerId, id));
   const out = new Map<string, StoredEntry>();
-  if (unique.length === 0) return out;
-  const snaps = await tx.getAll(...unique.map((id) => ledgerRefs.entry(customerId, id)));
-  snaps.forEach((snap, i) => out.set(unique[i]!, entryFromSnapshot(snap)));
-  return out;
+  if (refs.length === 0 && head === null) return { head: null, entries: out };
+  const snaps = await tx.getAll(...(head ? [head, ...refs] : refs));
+  const offset = head ? 1 : 0;
+  unique.forEach((id, i) => out.set(id, entryFromSnapshot(snaps[i + offset]!)));
+  return { head: head ? snaps[0]! : null, entries: out };
 }
 
 /**

@@ -4,40 +4,21 @@
  * integer minor units for money.
  */
 import type { CreditPolicy, Grade, Tier } from "../schemas/policy.js";
+import type { LedgerAggregates } from "./ledger.js";
 import type { FinancialScores, PaymentBehaviour, TradingRelationship } from "./scoring.js";
 
 export type CreditStatus = "active" | "on_hold" | "suspended";
 
-export interface AgingBuckets {
-  current: number;
-  d1_30: number;
-  d31_60: number;
-  d61_90: number;
-  d90plus: number;
-}
-
-/** Running aggregates kept on the customer document (see domain/ledger.ts). */
-export interface CustomerAggregates {
-  openInvoiceBalance: number;
-  openOrders: number;
-  exposure: number;
-  unappliedCash: number;
-  aging: AgingBuckets;
-  oldestDaysPastDue: number;
-  onTimeRatio12m: number | null;
-  avgDaysBeyondTerms12m: number | null;
-  volume12m: number;
-  orderCount12m: number;
-  dishonouredPayments: number;
-  firstActivityAt: number | null;
-  lastActivityAt: number | null;
-}
+/** Running aggregates kept on the customer document: what the ledger summarizes (domain/ledger.ts). */
+export type { AgingBuckets } from "./ledger.js";
+export type CustomerAggregates = LedgerAggregates;
 
 export const EMPTY_AGGREGATES: CustomerAggregates = {
   openInvoiceBalance: 0,
   openOrders: 0,
   exposure: 0,
   unappliedCash: 0,
+  awaitingInvoice: 0,
   aging: { current: 0, d1_30: 0, d31_60: 0, d61_90: 0, d90plus: 0 },
   oldestDaysPastDue: 0,
   onTimeRatio12m: null,

@@ -15,7 +15,7 @@ import { addRecentOrder, orderSignals, shouldHold, type FraudSignal } from "../d
 import { AuditAppender, chains, headOf } from "../data/audit.js";
 import { customerFromSnapshot, customerRefs, storedPatch } from "../data/customers.js";
 import { firestore } from "../data/firebase.js";
-import { ledgerRefs, readEntries, toTimestamp, writeEntry, type StoredEntry } from "../data/ledger.js";
+import { ledgerRefs, readEntries, readWithEntries, toTimestamp, writeEntry, type StoredEntry } from "../data/ledger.js";
 import { readRequest, requestRef, writeRequest } from "../data/requests.js";
 import { availableCredit, reportFields, type CustomerAggregates, type CustomerFile } from "../domain/customer.js";
 import { notFound } from "../domain/errors.js";
@@ -131,14 +131,7 @@ export class LedgerUnitOfWork {
   ) {}
 
   async read(): Promise<CustomerFile> {
-    const snap = await this.tx.get(customerRefs.customer(this.customerId));
-    const customer = customerFromSnapshot(snap);
-    if (!customer) throw notFound("customer", this.customerId);
-    this.customer = customer;
-    this.customerData = snap.data();
-    this.state = (customer.ledger as LedgerState | undefined) ?? emptyLedger();
-    this.recentOrders = customer.recentOrders ?? {};
-    // Round 1: own entries and referenced invoices.
+    // Round 1, one call: the customer, the records' own entries and the invoices they reference.
     const ids = new Set<string>();
     for (const c of this.changes) {
       if (c.kind === "upsert") {
@@ -147,7 +140,15 @@ export class LedgerUnitOfWork {
         if (ref) ids.add(ref);
       } else ids.add(c.externalId);
     }
-    this.entries = await readEntries(this.tx, this.customerId, ids);
+    const first = await readWithEntries(this.tx, customerRefs.customer(this.customerId), this.customerId, ids);
+    const snap = first.head!;
+    const customer = customerFromSnapshot(snap);
+    if (!customer) throw notFound("customer", this.customerId);
+    this.customer = customer;
+    this.customerData = snap.data();
+    this.state = (customer.ledger as LedgerState | undefined) ?? emptyLedger();
+    this.recentOrders = customer.recentOrders ?? {};
+    this.entries = first.entries;
     // Round 2: what round 1 revealed (a correction moving a settlement; the invoice a deleted payment settled).
     const more = new Set<string>();
     for (const c of this.changes) {
@@ -348,23 +349,9 @@ export class LedgerUnitOfWork {
   }
 }
 
+/** The customer's aggregates at `asOf` are the ledger's summary (kept as a name the services share). */
 export function summarizeToAggregates(state: LedgerState, asOf: number): CustomerAggregates {
-  const s = summarize(state, asOf);
-  return {
-    openInvoiceBalance: s.openInvoiceBalance,
-    openOrders: s.openOrders,
-    exposure: s.exposure,
-    unappliedCash: s.unappliedCash,
-    aging: s.aging,
-    oldestDaysPastDue: s.oldestDaysPastDue,
-    onTimeRatio12m: s.onTimeRatio12m,
-    avgDaysBeyondTerms12m: s.avgDaysBeyondTerms12m,
-    volume12m: s.volume12m,
-    orderCount12m: s.orderCount12m,
-    dishonouredPayments: s.dishonouredPayments,
-    firstActivityAt: s.firstActivityAt,
-    lastActivityAt: s.lastActivityAt,
-  };
+  return summarize(state, asOf);
 }
 
 export interface RecordTransactionsResult {

@@ -159,16 +159,21 @@ console.log("== 3. Pure scoring throughput (one core)");
     trading: { firstActivityAt: NOW - (i % 60) * 30 * DAY, volume12m: 500_000_00, orderCount12m: i % 30, creditLimit: 100_000_00 },
   }));
   for (let i = 0; i < 20_000; i++) assess(inputs[i % 1000], P); // warm up
-  let n = 0;
-  const t0 = process.hrtime.bigint();
-  let elapsed = 0;
-  while (elapsed < 2000) {
-    for (let i = 0; i < 1000; i++) assess(inputs[i], P);
-    n += 1000;
-    elapsed = Number(process.hrtime.bigint() - t0) / 1e6;
+  // Five one-second windows: the median resists a neighbour's burst on a shared machine.
+  const windows = [];
+  for (let w = 0; w < 5; w++) {
+    let n = 0;
+    const t0 = process.hrtime.bigint();
+    let elapsed = 0;
+    while (elapsed < 1000) {
+      for (let i = 0; i < 1000; i++) assess(inputs[i], P);
+      n += 1000;
+      elapsed = Number(process.hrtime.bigint() - t0) / 1e6;
+    }
+    windows.push(Math.round(n / (elapsed / 1000)));
   }
-  results.scoring = { assessments: n, seconds: elapsed / 1000, perSecond: Math.round(n / (elapsed / 1000)) };
-  console.log(`  ${results.scoring.perSecond.toLocaleString("en-US")} assessments/s`);
+  results.scoring = { windows, perSecond: median(windows), best: Math.max(...windows) };
+  console.log(`  ${results.scoring.perSecond.toLocaleString("en-US")} assessments/s (median of 5 one-second windows; best ${results.scoring.best.toLocaleString("en-US")})`);
 }
 
 if (existsSync(new URL("./reassessment.mjs", import.meta.url)) && Number(opts.reassess) > 0) {

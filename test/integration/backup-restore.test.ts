@@ -121,6 +121,7 @@ async function seedPortfolio(customers = 3, transactionsPerCustomer = 4): Promis
   await app.doc(paths.request("k1")).set({ callable: "submitApplication", uid: "u1", result: { applicationId: "a1" }, at: ts(NOW) });
   await app.doc(paths.identity("taxId_DE123")).set({ customers: ["c1"], applications: ["a1"] });
   await app.doc(paths.processedEvent("evt-1")).set({ at: ts(NOW) });
+  await app.doc(paths.invoiceOwner("INV-c1-1")).set({ customerId: "c1" });
   // alerts and the system chain (audit/system exists), a customer and an application chain (no audit/{chainId} document)
   await raiseAlert({ type: "backup_failed", subject: { kind: "system", id: "backup" }, code: "EXPORT_FAILED" }, NOW);
   await raiseAlert({ type: "overdue_30", subject: { kind: "customer", id: "c1" }, code: "OVERDUE_30" }, NOW);

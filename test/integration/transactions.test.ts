@@ -257,3 +257,30 @@ describe("fraud signals on transactions", () => {
     expect((await db().doc(`alerts/customer_${id}_fraud_signal`).get()).exists).toBe(false);
   });
 });
+
+describe("invoices belong to one customer", () => {
+  it("a payment for another customer's invoice is rejected with a reason; an invoice id another customer uses is refused", async () => {
+    const a = await newCustomer();
+    const b = await newCustomer();
+    await call(fns.recordTransactions, { customerId: a, transactions: [{ externalId: "INV-A1", type: "invoice", amount: 1_000_00, issuedAt: "2026-11-01", dueAt: "2026-12-01" }] }, users.integration);
+    const r = await call(
+      fns.recordTransactions,
+      {
+        customerId: b,
+        transactions: [
+          { externalId: "PAY-B1", type: "payment", amount: 1_000_00, issuedAt: "2026-11-05", invoiceExternalId: "INV-A1" },
+          { externalId: "INV-A1", type: "invoice", amount: 5_00, issuedAt: "2026-11-01", dueAt: "2026-12-01" },
+          { externalId: "INV-B1", type: "invoice", amount: 2_000_00, issuedAt: "2026-11-01", dueAt: "2026-12-01" },
+        ],
+      },
+      users.integration,
+    );
+    expect(r.recorded).toBe(1);
+    expect(Object.fromEntries(r.rejected.map((x: { externalId: string; code: string }) => [x.externalId, x.code]))).toEqual({ "PAY-B1": "foreign_reference", "INV-A1": "foreign_external_id" });
+    expect(r.exposure).toBe(2_000_00);
+    expect((await customer(a)).exposure).toBe(1_000_00);
+    // the rightful owner can still settle it
+    const own = await call(fns.recordTransactions, { customerId: a, transactions: [{ externalId: "PAY-A1", type: "payment", amount: 1_000_00, issuedAt: "2026-11-05", invoiceExternalId: "INV-A1" }] }, users.integration);
+    expect(own).toMatchObject({ recorded: 1, exposure: 0 });
+  });
+});

@@ -10,6 +10,8 @@ import { firestore } from "./firebase.js";
 import { paths } from "./paths.js";
 
 export const ledgerRefs = {
+  /** Which customer an invoice external id belongs to (catches payments for another customer's invoice). */
+  invoiceOwner: (invoiceExternalId: string): DocumentReference => firestore().doc(paths.invoiceOwner(invoiceExternalId)),
   transaction: (customerId: string, externalId: string): DocumentReference => firestore().doc(paths.transaction(customerId, externalId)),
   entry: (customerId: string, externalId: string): DocumentReference => firestore().doc(paths.ledgerEntry(customerId, externalId)),
 };
@@ -42,15 +44,17 @@ export async function readWithEntries(
   head: DocumentReference | null,
   customerId: string,
   ids: Iterable<string>,
-): Promise<{ head: DocumentSnapshot | null; entries: Map<string, StoredEntry> }> {
+  extra: DocumentReference[] = [],
+): Promise<{ head: DocumentSnapshot | null; entries: Map<string, StoredEntry>; extra: DocumentSnapshot[] }> {
   const unique = [...new Set(ids)];
   const refs = unique.map((id) => ledgerRefs.entry(customerId, id));
   const out = new Map<string, StoredEntry>();
-  if (refs.length === 0 && head === null) return { head: null, entries: out };
-  const snaps = await tx.getAll(...(head ? [head, ...refs] : refs));
+  const all = [...(head ? [head] : []), ...refs, ...extra];
+  if (all.length === 0) return { head: null, entries: out, extra: [] };
+  const snaps = await tx.getAll(...all);
   const offset = head ? 1 : 0;
   unique.forEach((id, i) => out.set(id, entryFromSnapshot(snaps[i + offset]!)));
-  return { head: head ? snaps[0]! : null, entries: out };
+  return { head: head ? snaps[0]! : null, entries: out, extra: snaps.slice(offset + refs.length) };
 }
 
 /**

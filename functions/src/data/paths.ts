@@ -19,6 +19,7 @@
  *   backups/{backupId}                           backup runs
  *   requests/{requestKey}                        idempotency records of callables (requestId)
  *   identities/{kind_value}                      identity index for fraud checks
+ *   invoiceOwners/{invoiceExternalId}            which customer an invoice's external id belongs to
  *   processedEvents/{key}                        trigger/task dedupe markers
  */
 export const COLLECTIONS = {
@@ -31,6 +32,7 @@ export const COLLECTIONS = {
   backups: "backups",
   requests: "requests",
   identities: "identities",
+  invoiceOwners: "invoiceOwners",
   processedEvents: "processedEvents",
 } as const;
 
@@ -71,6 +73,7 @@ export const paths = {
   backup: (backupId: string) => `${COLLECTIONS.backups}/${backupId}`,
   request: (key: string) => `${COLLECTIONS.requests}/${key}`,
   identity: (key: string) => `${COLLECTIONS.identities}/${key}`,
+  invoiceOwner: (invoiceExternalId: string) => `${COLLECTIONS.invoiceOwners}/${invoiceExternalId}`,
   processedEvent: (key: string) => `${COLLECTIONS.processedEvents}/${key}`,
 };
 
@@ -95,5 +98,6 @@ export const DATA_TREE: ReadonlyArray<{ collection: string; subcollections?: rea
   { collection: COLLECTIONS.backups },
   { collection: COLLECTIONS.requests },
   { collection: COLLECTIONS.identities },
+  { collection: COLLECTIONS.invoiceOwners },
   { collection: COLLECTIONS.processedEvents },
 ];

@@ -119,6 +119,8 @@ export class LedgerUnitOfWork {
   private state: LedgerState = emptyLedger();
   private alertExisting: DocumentData | undefined;
   private recentOrders: Record<string, number> = {};
+  /** invoiceOwners/{id} read for this batch: the customer id, or null when unclaimed. */
+  private invoiceOwners = new Map<string, string | null>();
   private fraudSignals: FraudSignal[] = [];
   readonly outcome: Omit<LedgerOutcome, "customer" | "aggregates"> = { applied: [], duplicates: [], stale: [], rejected: [] };
 
@@ -140,7 +142,10 @@ export class LedgerUnitOfWork {
         if (ref) ids.add(ref);
       } else ids.add(c.externalId);
     }
-    const first = await readWithEntries(this.tx, customerRefs.customer(this.customerId), this.customerId, ids);
+    // …and who owns each new invoice's id (an id another customer uses is refused): same call.
+    const invoiceIds = [...new Set(this.changes.flatMap((c) => (c.kind === "upsert" && c.record.type === "invoice" ? [c.record.externalId] : [])))];
+    const first = await readWithEntries(this.tx, customerRefs.customer(this.customerId), this.customerId, ids, invoiceIds.map((id) => ledgerRefs.invoiceOwner(id)));
+    first.extra.forEach((snap, i) => this.invoiceOwners.set(invoiceIds[i]!, (snap.data()?.customerId as string | undefined) ?? null));
     const snap = first.head!;
     const customer = customerFromSnapshot(snap);
     if (!customer) throw notFound("customer", this.customerId);
@@ -157,6 +162,19 @@ export class LedgerUnitOfWork {
       if (extra && !this.entries.has(extra)) more.add(extra);
     }
     for (const [id, e] of await readEntries(this.tx, this.customerId, more)) this.entries.set(id, e);
+    // A settlement naming an invoice this customer does not have: another customer's invoice?
+    // Only for a settlement naming an invoice this customer does not have (rare: an extra read).
+    const owners = new Set<string>();
+    for (const c of this.changes) {
+      if (c.kind !== "upsert") continue;
+      const ref = referencedEntryId(c.record);
+      if (ref && !this.invoiceOwners.has(ref) && this.entries.get(ref)?.entry?.applied?.type !== "invoice") owners.add(ref);
+    }
+    if (owners.size > 0) {
+      const ids = [...owners];
+      const snaps = await this.tx.getAll(...ids.map((id) => ledgerRefs.invoiceOwner(id)));
+      snaps.forEach((snap, i) => this.invoiceOwners.set(ids[i]!, (snap.data()?.customerId as string | undefined) ?? null));
+    }
     // A batch with rejections raises (at most) one alert: read it now, before any write.
     const rejections = this.changes.filter((c) => c.kind === "upsert" && this.rejectionOf(c.record) !== null);
     if (rejections.length > 0) {
@@ -166,7 +184,16 @@ export class LedgerUnitOfWork {
   }
 
   private rejectionOf(record: LedgerRecord): LedgerRejection | null {
-    return validateRecord(record, { customerCurrency: this.customer!.currency });
+    const ownerOf = (id: string) => this.invoiceOwners.get(id) ?? null;
+    if (record.type === "invoice") {
+      const owner = ownerOf(record.externalId);
+      if (owner !== null && owner !== this.customerId) {
+        return { code: "foreign_external_id", field: "externalId", message: "an invoice with this externalId belongs to another customer" };
+      }
+    }
+    const ref = referencedEntryId(record);
+    const foreign = ref !== null && ownerOf(ref) !== null && ownerOf(ref) !== this.customerId;
+    return validateRecord(record, { customerCurrency: this.customer!.currency, referenceBelongsToOtherCustomer: foreign });
   }
 
   private entry(id: string | null): AppliedEntry | null {
@@ -260,6 +287,11 @@ export class LedgerUnitOfWork {
     for (const id of this.dirty) {
       const e = this.entries.get(id)!;
       writeEntry(this.tx, this.customerId, id, e.entry, e.sourceUpdateTime);
+    }
+    for (const [id, owner] of this.invoiceOwners) {
+      if (owner === null && this.entries.get(id)?.entry?.applied?.type === "invoice" && this.dirty.has(id)) {
+        this.tx.set(ledgerRefs.invoiceOwner(id), { customerId: this.customerId });
+      }
     }
     const aggregates = summarizeToAggregates(this.state, this.now);
     const changed = this.outcome.applied.length > 0;

@@ -35,6 +35,19 @@ describe("runJobNow on the local stack", () => {
     expect(audit).toContain("job.run");
   });
 
+  it("asOf runs a job on a controlled clock: 70 days on, the unpaid invoice has put the file on hold", async () => {
+    const id = await newCustomer();
+    const now = Date.now();
+    const iso = (ms: number) => new Date(ms).toISOString();
+    await call(fns.recordTransactions, { customerId: id, transactions: [{ externalId: "INV-1", type: "invoice", amount: 5_000_00, issuedAt: iso(now), dueAt: iso(now + 5 * DAY) }] }, users.integration);
+    const r = await call(fns.runJobNow, { job: "dailyMonitoring", asOf: iso(now + 70 * DAY) }, users.admin);
+    expect(r.summary.processed).toBe(1);
+    expect((await db().doc(`customers/${id}`).get()).data()).toMatchObject({ status: "on_hold", statusKind: "automatic" });
+    const err = await callError(fns.runJobNow, { job: "dailyMonitoring", asOf: "not-a-date" }, users.admin);
+    expect(err.message).toContain("asOf");
+    await expect(runJobNow({ job: "dailyMonitoring", asOf: now }, users.admin as never, now, DEFAULT_POLICY, { scheduler: { run: async () => {}, pause: async () => {}, resume: async () => {} }, local: false })).rejects.toThrow(/local stack/);
+  });
+
   it("monthlyReassessment reviews every due active customer once", async () => {
     const a = await newCustomer();
     await db().doc(`customers/${a}`).update({ nextReviewAt: new Date(Date.now() - 1000) });

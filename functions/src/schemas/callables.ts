@@ -172,6 +172,8 @@ export const runJobNowInput = z
     job: z.enum(JOBS),
     /** run (default) now; pause or resume the job's schedule (production only). */
     action: z.enum(["run", "pause", "resume"]).optional(),
+    /** Local stack only: run as of this date (a controlled clock for demos and drills). */
+    asOf: isoDate.optional(),
     requestId: requestId.optional(),
   })
   .strict();

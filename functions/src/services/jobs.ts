@@ -100,6 +100,8 @@ export async function runJobNow(
   const action: JobAction = input.action ?? "run";
   const local = deps.local ?? runtimeConfig().emulated;
   if (local && action !== "run") throw precondition("pause and resume act on Cloud Scheduler, which the local stack does not have");
+  if (!local && input.asOf !== undefined) throw precondition("asOf is for the local stack: a deployed job runs at its own time");
+  const runAt = input.asOf ?? now;
   const db = firestore();
   const chain = chains.system();
   const reqRef = input.requestId ? requestRef("runJobNow", caller.uid, input.requestId) : null;
@@ -112,7 +114,7 @@ export async function runJobNow(
       actor: caller,
       target: `jobs/${input.job}`,
       before: null,
-      after: { job: input.job, action, mode: local ? "local" : "cloud-scheduler" },
+      after: { job: input.job, action, mode: local ? "local" : "cloud-scheduler", asOf: input.asOf ?? null },
       reason: null,
       requestId: input.requestId ?? null,
     });
@@ -121,7 +123,7 @@ export async function runJobNow(
   });
   if (replay) return replay;
   if (local) {
-    const summary = await runJobLocally(input.job, now, policy);
+    const summary = await runJobLocally(input.job, runAt, policy);
     return { started: true, job: input.job, action, mode: "local", summary };
   }
   const scheduler = deps.scheduler ?? cloudScheduler();

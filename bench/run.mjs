@@ -56,17 +56,19 @@ async function newCustomer(limit) {
 }
 
 /** A realistic history: invoices due 30 days after issue, most paid (some late, some by reference), some orders. */
+/** Ids are unique across customers, as an ERP's invoice numbers are (an invoice id belongs to one customer). */
 function historyRecord(i, n) {
+  const p = `C${n}`;
   const issued = NOW - Math.floor(((n - i) / n) * 3 * 365 * DAY);
   const iso = (ms) => new Date(ms).toISOString();
   switch (i % 4) {
     case 0:
     case 1:
-      return { externalId: `H-INV-${i}`, type: "invoice", amount: 1_000_00 + (i % 97) * 100, issuedAt: iso(issued), dueAt: iso(issued + 30 * DAY) };
+      return { externalId: `${p}-H-INV-${i}`, type: "invoice", amount: 1_000_00 + (i % 97) * 100, issuedAt: iso(issued), dueAt: iso(issued + 30 * DAY) };
     case 2:
-      return { externalId: `H-PAY-${i}`, type: "payment", amount: 1_000_00 + ((i - 2) % 97) * 100, issuedAt: iso(issued + (i % 7) * 5 * DAY), invoiceExternalId: `H-INV-${i - 2}` };
+      return { externalId: `${p}-H-PAY-${i}`, type: "payment", amount: 1_000_00 + ((i - 2) % 97) * 100, issuedAt: iso(issued + (i % 7) * 5 * DAY), invoiceExternalId: `${p}-H-INV-${i - 2}` };
     default:
-      return { externalId: `H-ORD-${i}`, type: "order", amount: 500_00, issuedAt: iso(issued), status: i % 8 === 3 ? "fulfilled" : "cancelled" };
+      return { externalId: `${p}-H-ORD-${i}`, type: "order", amount: 500_00, issuedAt: iso(issued), status: i % 8 === 3 ? "fulfilled" : "cancelled" };
   }
 }
 
@@ -82,7 +84,8 @@ async function seedHistory(customerId, n) {
   for (let i = 0; i < n; i += 500) {
     const batch = [];
     for (let j = i; j < Math.min(n, i + 500); j++) batch.push(parseRecord(historyRecord(j, n)));
-    await recordTransactions({ customerId, transactions: batch }, integration, NOW, P);
+    const r = await recordTransactions({ customerId, transactions: batch }, integration, NOW, P);
+    if (r.rejected.length > 0) throw new Error(`history record rejected: ${JSON.stringify(r.rejected[0])}`);
     progress(`seeding ${n} records`, Math.min(n, i + 500), n);
   }
 }
@@ -112,17 +115,18 @@ for (const n of SIZES) {
   const inc = [];
   for (let k = 0; k < SAMPLES; k++) {
     const t = k % 2 === 0
-      ? { externalId: `N-INV-${k}`, type: "invoice", amount: 2_000_00, issuedAt: NOW - DAY, dueAt: NOW + 29 * DAY }
-      : { externalId: `N-PAY-${k}`, type: "payment", amount: 2_000_00, issuedAt: NOW, invoiceExternalId: `N-INV-${k - 1}` };
+      ? { externalId: `C${n}-N-INV-${k}`, type: "invoice", amount: 2_000_00, issuedAt: NOW - DAY, dueAt: NOW + 29 * DAY }
+      : { externalId: `C${n}-N-PAY-${k}`, type: "payment", amount: 2_000_00, issuedAt: NOW, invoiceExternalId: `C${n}-N-INV-${k - 1}` };
     const m = measure();
-    await recordTransactions({ customerId, transactions: [t] }, integration, NOW, P);
+    const r = await recordTransactions({ customerId, transactions: [t] }, integration, NOW, P);
     inc.push(m());
+    if (r.recorded !== 1) throw new Error(`bench record ${t.externalId} was not applied: ${JSON.stringify(r.rejected)}`);
   }
   const naiveSamples = n >= 10_000 ? 5 : n >= 1000 ? 8 : SAMPLES;
   const naive = [];
   for (let k = 0; k < naiveSamples; k++) {
     const m = measure();
-    await naiveRecord(customerId, { externalId: `NV-${k}`, type: "invoice", amount: 1_00, issuedAt: NOW - DAY, dueAt: NOW + 29 * DAY });
+    await naiveRecord(customerId, { externalId: `C${n}-NV-${k}`, type: "invoice", amount: 1_00, issuedAt: NOW - DAY, dueAt: NOW + 29 * DAY });
     naive.push(m());
   }
   const row = {

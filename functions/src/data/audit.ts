@@ -65,11 +65,16 @@ type Writer = Transaction | WriteBatch;
  */
 export class AuditAppender {
   private head: ChainHead;
+  /**
+   * `deferHead`: the caller writes the subject document itself in this transaction and puts
+   * `auditHead: appender.current` in that write (one write of the subject instead of two).
+   */
   constructor(
     private readonly writer: Writer,
     private readonly chain: AuditChain,
     head: ChainHead,
     private readonly now: number,
+    private readonly opts: { deferHead?: boolean } = {},
   ) {
     this.head = head;
   }
@@ -79,7 +84,7 @@ export class AuditAppender {
     const ref = firestore().doc(`${paths.auditEntries(this.chain.chainId)}/${entryDocId(entry.seq)}`);
     (this.writer as Transaction).set(ref, toStored(entry));
     this.head = { seq: entry.seq, hash: entry.hash };
-    (this.writer as Transaction).set(this.chain.headDoc, { auditHead: this.head }, { merge: true });
+    if (!this.opts.deferHead) (this.writer as Transaction).set(this.chain.headDoc, { auditHead: this.head }, { merge: true });
     return this.head;
   }
 

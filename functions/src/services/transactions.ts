@@ -305,6 +305,7 @@ export class LedgerUnitOfWork {
       updated.statusReason = "FRAUD_SIGNALS";
       updated.flags = { ...customer.flags, fraudHold: true };
     }
+    let customerPatch: Record<string, unknown> | null = null;
     if (changed) {
       const a = rescoreFromFile(updated, this.now, policy);
       updated.score = a.score;
@@ -313,9 +314,7 @@ export class LedgerUnitOfWork {
       updated.tier = penaltyTier(a.tier, penaltyLevel(aggregates, policy.penalties));
       updated.confidence = a.confidence;
       updated.updatedAt = this.now;
-      this.tx.update(
-        customerRefs.customer(this.customerId),
-        storedPatch({
+      customerPatch = {
           ledger: this.state,
           aggregates,
           ...reportFields(aggregates),
@@ -329,8 +328,7 @@ export class LedgerUnitOfWork {
           ...(fraudHold
             ? { status: updated.status, statusKind: updated.statusKind, statusReason: updated.statusReason, flags: updated.flags, openAlerts: { ...(customer.openAlerts ?? {}), fraud_signal: true } }
             : {}),
-        }),
-      );
+      };
     }
     if (this.fraudSignals.length > 0) {
       // Signals and weights are visible to analysts in the assessment document.
@@ -358,7 +356,9 @@ export class LedgerUnitOfWork {
       );
     }
     if (changed || this.outcome.rejected.length > 0) {
-      new AuditAppender(this.tx, chains.customer(this.customerId), headOf(this.customerData), this.now).append({
+      // When the customer is written anyway, the chain head rides in that write.
+      const audit = new AuditAppender(this.tx, chains.customer(this.customerId), headOf(this.customerData), this.now, { deferHead: customerPatch !== null });
+      audit.append({
         action: "transactions.record",
         actor: caller,
         target: customerRefs.customer(this.customerId).path,
@@ -376,7 +376,9 @@ export class LedgerUnitOfWork {
         reason: null,
         requestId,
       });
+      if (customerPatch) customerPatch.auditHead = audit.current;
     }
+    if (customerPatch) this.tx.update(customerRefs.customer(this.customerId), storedPatch(customerPatch));
     return { ...this.outcome, customer: updated, aggregates };
   }
 }

@@ -52,3 +52,15 @@ export function assessCustomer(customer: CustomerFile, statement: FinancialState
   );
   return { assessment, limit };
 }
+
+/** What a review answers a caller: the scores, the recommended limit and the reason codes. */
+export function recommendationSummary(assessment: Assessment, limit: LimitRecommendation) {
+  return {
+    score: assessment.score,
+    grade: assessment.grade,
+    tier: assessment.tier,
+    confidence: assessment.confidence,
+    recommendedLimit: limit.recommendedLimit,
+    reasons: assessment.reasons.map((r) => r.code),
+  };
+}

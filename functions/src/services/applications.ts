@@ -16,6 +16,7 @@ import { CreditDeskError, invalid, notFound, precondition } from "../domain/erro
 import { computeRatios, checkStatement, type FinancialStatement } from "../domain/financials.js";
 import { applicationSignals, shouldHold } from "../domain/fraud.js";
 import { recommendLimit } from "../domain/limits.js";
+import { recommendationSummary } from "../domain/reassessment.js";
 import { withinAuthority, type Caller } from "../domain/roles.js";
 import { assess } from "../domain/scoring.js";
 import type { DecideCreditApplicationInput, SubmitCreditApplicationInput } from "../schemas/callables.js";
@@ -196,12 +197,7 @@ export async function reviewApplication(input: { applicationId: string; requestI
       requestId: input.requestId ?? null,
     });
     const out: ReviewResult = {
-      score: assessment.score,
-      grade: assessment.grade,
-      tier: assessment.tier,
-      confidence: assessment.confidence,
-      recommendedLimit: limit.recommendedLimit,
-      reasons: assessment.reasons.map((r) => r.code),
+      ...recommendationSummary(assessment, limit),
       fraudSignals: fraudSignals.map((s) => s.code),
       status: "under_review",
     };

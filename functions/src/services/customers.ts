@@ -11,7 +11,7 @@ import { changedFields } from "../domain/audit.js";
 import { availableCredit, checkOrderAgainstTerms, nextMonth, type CustomerFile, type OrderCheck } from "../domain/customer.js";
 import { denied, invalid, notFound } from "../domain/errors.js";
 import { checkStatement, computeRatios, type FinancialStatement } from "../domain/financials.js";
-import { assessCustomer } from "../domain/reassessment.js";
+import { assessCustomer, recommendationSummary } from "../domain/reassessment.js";
 import type { Caller } from "../domain/roles.js";
 import type { StatementInput } from "../schemas/callables.js";
 import type { CreditPolicy } from "../schemas/policy.js";
@@ -125,14 +125,7 @@ async function reassessWith(
       reason: null,
       requestId: opts.requestId ?? null,
     });
-    const out: ScoreResult = {
-      score: assessment.score,
-      grade: assessment.grade,
-      tier: assessment.tier,
-      confidence: assessment.confidence,
-      recommendedLimit: limit.recommendedLimit,
-      reasons: assessment.reasons.map((r) => r.code),
-    };
+    const out: ScoreResult = recommendationSummary(assessment, limit);
     if (reqRef) writeRequest(tx, reqRef, opts.callable, caller.uid, out, now);
     logs.customerReassessed(customerId, out.grade, out.tier);
     return out;

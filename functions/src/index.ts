@@ -3,6 +3,8 @@ export { submitCreditApplication } from "./api/submitCreditApplication.js";
 export { reviewCreditApplication } from "./api/reviewCreditApplication.js";
 export { decideCreditApplication } from "./api/decideCreditApplication.js";
 export { checkOrder } from "./api/checkOrder.js";
+export { cancelReservation } from "./api/cancelReservation.js";
+export { releaseOrderBlock } from "./api/releaseOrderBlock.js";
 export { updateFinancials } from "./api/updateFinancials.js";
 export { reassessCustomer } from "./api/reassessCustomer.js";
 export { setUserRole } from "./api/setUserRole.js";

@@ -8,7 +8,7 @@ import * as fns from "../../functions/src/index.js";
 import { DEFAULT_POLICY } from "../../functions/src/domain/policy.js";
 import { proposalId } from "../../functions/src/domain/limits.js";
 import { recordTransactionsInput } from "../../functions/src/schemas/callables.js";
-import { checkOrder } from "../../functions/src/services/customers.js";
+import { checkOrder } from "../../functions/src/services/orders.js";
 import { monitorCustomer, type MonitorResult } from "../../functions/src/services/monitoring.js";
 import { clearPolicyCache } from "../../functions/src/services/policy.js";
 import { recordTransactions } from "../../functions/src/services/transactions.js";
@@ -168,7 +168,7 @@ describe("temporary limits", () => {
     const id = await newCustomer(40_000_00);
     const start = dayAt(0);
     const expiresAt = start - HOUR + 20 * DAY; // midnight, 20 days on
-    await db().doc(`customers/${id}`).update({ temporaryLimit: { amount: 10_000_00, expiresAt: Timestamp.fromMillis(expiresAt) } });
+    await db().doc(`customers/${id}`).update({ temporaryLimit: { limit: 50_000_00, expiresAt: Timestamp.fromMillis(expiresAt) } });
     await record(id, start, [{ externalId: "INV-1", type: "invoice", amount: 45_000_00, issuedAt: start, dueAt: start + 60 * DAY }]);
 
     const firstRaised = new Map<string, number>();

@@ -12,6 +12,7 @@
  *   customers/{id}.ownerUid          uid of the owning sales rep
  *   applications/{id}.applicantUid   uid of the applicant
  *   limitRequests/{id}.requestedBy   uid of the requester
+ *   orderBlocks/{id}.ownerUid        uid of the customer's sales rep when the order was blocked
  *   customers/{id}/private/contacts  { contacts: [{name, email?, phone?}] (<= 10), updatedAt }
  */
 import { REQUEST_TIME, type FixtureDoc, type FixtureValue } from "../support/rules-engine/index.js";
@@ -106,6 +107,9 @@ export const BASE_DOCS: Readonly<Record<string, FixtureDoc>> = {
   "limitRequests/lr-own": { customerId: "c-own", requestedBy: UID["sales-owner"], newLimit: 6_000_000, status: "pending" },
   "limitRequests/lr-other": { customerId: "c-other", requestedBy: UID.analyst, newLimit: 1_000_000, status: "pending" },
   "limitRequests/lr-norequester": { customerId: "c-own", newLimit: 1, status: "pending" },
+  "orderBlocks/ob-own": { customerId: "c-own", ownerUid: UID["sales-owner"], orderRef: "PO-1", amount: 100_000, status: "open" },
+  "orderBlocks/ob-other": { customerId: "c-other", ownerUid: "u-sales-third", orderRef: "PO-2", amount: 100_000, status: "open" },
+  "orderBlocks/ob-noowner": { customerId: "c-noowner", ownerUid: null, orderRef: "PO-3", amount: 100_000, status: "open" },
   "alerts/al1": { customerId: "c-own", kind: "overdue", status: "open" },
   "audit/customer_c-own": { seq: 1, hash: "abc" },
   "audit/customer_c-own/entries/00000001": { seq: 1, action: "customer.created", hash: "abc", prevHash: "" },
@@ -151,6 +155,7 @@ const WRITE_TARGETS: Array<[existing: string, fresh: string]> = [
   ["applications/app-own", "applications/app-new"],
   ["limitRequests/lr-own", "limitRequests/lr-new"],
   ["alerts/al1", "alerts/al-new"],
+  ["orderBlocks/ob-own", "orderBlocks/ob-new"],
   ["audit/customer_c-own", "audit/customer_c-new"],
   ["audit/customer_c-own/entries/00000001", "audit/customer_c-own/entries/00000002"],
   ["config/creditPolicy", "config/otherPolicy"],
@@ -206,6 +211,13 @@ export const ACCESS_MATRIX: readonly MatrixRow[] = [
     note: "list filtered requestedBy == sales-owner",
     query: { where: [["requestedBy", "==", UID["sales-owner"]]] },
   }),
+  ...grid("get", "orderBlocks/ob-own", ["sales-owner", "analyst", "manager", "admin"]),
+  ...grid("get", "orderBlocks/ob-other", ["analyst", "manager", "admin"]),
+  ...grid("list", "orderBlocks", ["analyst", "manager", "admin"], { note: "unfiltered list: the release queue" }),
+  ...grid("list", "orderBlocks", ["sales-owner", "analyst", "manager", "admin"], {
+    note: "list filtered ownerUid == sales-owner",
+    query: { where: [["ownerUid", "==", UID["sales-owner"]]] },
+  }),
   ...grid("get", "alerts/al1", ["analyst", "manager"]),
   ...grid("list", "alerts", ["analyst", "manager"]),
 
@@ -250,6 +262,10 @@ export const ACCESS_MATRIX: readonly MatrixRow[] = [
   row("sales-other", "get", "applications/app-by-sales", "allow", "staff who applied themselves read their own application"),
   row("integration", "get", "applications/app-by-integration", "deny", "integration reads nothing, even 'its own'"),
   row("sales-owner", "get", "limitRequests/lr-norequester", "deny", "requestedBy missing"),
+  row("sales-owner", "get", "orderBlocks/ob-noowner", "deny", "block of a customer without a sales rep"),
+  row("sales-owner", "list", "orderBlocks", "deny", "filter on the customer only proves nothing", {
+    query: { where: [["customerId", "==", "c-own"]] },
+  }),
 
   // ---- tricky: odd role claims
   row("applicant", "get", "applications/app-own", "allow", "role claim null = no role", { claims: { role: null } }),

@@ -4,6 +4,8 @@ export const API_CALLABLES = [
   "reviewCreditApplication",
   "decideCreditApplication",
   "checkOrder",
+  "cancelReservation",
+  "releaseOrderBlock",
   "recordTransactions",
   "updateFinancials",
   "reassessCustomer",

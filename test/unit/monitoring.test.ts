@@ -182,7 +182,7 @@ describe("alerts", () => {
 
   it("temporary limit: expiring within the warning days, expired on its day (cleared), resolved by a new one", () => {
     const expiresAt = Date.UTC(2026, 5, 22); // 7 days after NOW's midnight
-    const c = customerAt({ temporaryLimit: { amount: 10_000_00, expiresAt } });
+    const c = customerAt({ temporaryLimit: { limit: 50_000_00, expiresAt } });
     const early = monitorDecision(c, agg({ exposure: 45_000_00 }), undefined, NOW - DAY, P);
     expect(early.alertsToRaise.map((a) => a.type)).not.toContain("temporary_limit_expiring");
     const warn = monitorDecision(c, agg({ exposure: 45_000_00 }), undefined, NOW, P);
@@ -196,7 +196,7 @@ describe("alerts", () => {
     const later = monitorDecision({ ...c, temporaryLimit: null, openAlerts: onDay.openAlerts }, agg(), undefined, expiresAt + 5 * DAY, P);
     expect(later.openAlerts.temporary_limit_expired).toBe(true);
     const renewed = monitorDecision(
-      { ...c, temporaryLimit: { amount: 5_000_00, expiresAt: expiresAt + 60 * DAY }, openAlerts: later.openAlerts },
+      { ...c, temporaryLimit: { limit: 45_000_00, expiresAt: expiresAt + 60 * DAY }, openAlerts: later.openAlerts },
       agg(),
       undefined,
       expiresAt + 6 * DAY,

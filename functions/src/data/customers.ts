@@ -24,7 +24,19 @@ export function customerToStored(c: CustomerFile): DocumentData {
 
 export function customerFromSnapshot(snap: DocumentSnapshot): CustomerFile | null {
   if (!snap.exists) return null;
-  return fromStored<CustomerFile>(snap.data(), OPAQUE);
+  return withTemporaryLimitAsTotal(fromStored<CustomerFile>(snap.data(), OPAQUE));
+}
+
+/**
+ * Files written before temporary limits were stored as totals hold `{amount, expiresAt}`, an
+ * amount on top of the approved limit: read them as the total they meant.
+ */
+function withTemporaryLimitAsTotal(c: CustomerFile): CustomerFile {
+  const t = c.temporaryLimit as (CustomerFile["temporaryLimit"] & { amount?: number }) | null | undefined;
+  if (t && typeof t.limit !== "number" && typeof t.amount === "number") {
+    return { ...c, temporaryLimit: { limit: c.creditLimit + t.amount, expiresAt: t.expiresAt } };
+  }
+  return c;
 }
 
 export function storedPatch(patch: Partial<CustomerFile> | Record<string, unknown>): DocumentData {

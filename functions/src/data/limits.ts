@@ -34,6 +34,7 @@ export function proposalRequest(customerId: string, p: LimitProposal, actorUid: 
   return {
     customerId,
     currentLimit: p.currentLimit,
+    basis: { creditLimit: p.currentLimit, temporaryLimit: null },
     newLimit: p.newLimit,
     kind: "permanent",
     expiresAt: null,

@@ -11,7 +11,8 @@
  *   customers/{customerId}/reviews/{reviewId}   assessment history (one per review)
  *   applications/{applicationId}
  *   applications/{applicationId}/private/assessment  the department's review (not for the applicant)
- *   limitRequests/{requestId}
+ *   limitRequests/{limitRequestId}
+ *   orderBlocks/{blockId}                        orders blocked at the order check, for a person to release or reject
  *   alerts/{alertId}
  *   audit/{chainId}                              chain head (seq, hash)
  *   audit/{chainId}/entries/{seq}               append-only, hash-chained entries
@@ -26,6 +27,7 @@ export const COLLECTIONS = {
   customers: "customers",
   applications: "applications",
   limitRequests: "limitRequests",
+  orderBlocks: "orderBlocks",
   alerts: "alerts",
   audit: "audit",
   config: "config",
@@ -65,7 +67,8 @@ export const paths = {
     `${COLLECTIONS.customers}/${customerId}/${CUSTOMER_SUBCOLLECTIONS.reviews}`,
   application: (applicationId: string) => `${COLLECTIONS.applications}/${applicationId}`,
   applicationAssessment: (applicationId: string) => `${COLLECTIONS.applications}/${applicationId}/private/assessment`,
-  limitRequest: (requestId: string) => `${COLLECTIONS.limitRequests}/${requestId}`,
+  limitRequest: (limitRequestId: string) => `${COLLECTIONS.limitRequests}/${limitRequestId}`,
+  orderBlock: (blockId: string) => `${COLLECTIONS.orderBlocks}/${blockId}`,
   alert: (alertId: string) => `${COLLECTIONS.alerts}/${alertId}`,
   auditChain: (chainId: string) => `${COLLECTIONS.audit}/${chainId}`,
   auditEntries: (chainId: string) => `${COLLECTIONS.audit}/${chainId}/${AUDIT_ENTRIES}`,
@@ -92,6 +95,7 @@ export const DATA_TREE: ReadonlyArray<{ collection: string; subcollections?: rea
   { collection: COLLECTIONS.customers, subcollections: Object.values(CUSTOMER_SUBCOLLECTIONS) },
   { collection: COLLECTIONS.applications, subcollections: ["private"] },
   { collection: COLLECTIONS.limitRequests },
+  { collection: COLLECTIONS.orderBlocks },
   { collection: COLLECTIONS.alerts },
   { collection: COLLECTIONS.audit, subcollections: [AUDIT_ENTRIES] },
   { collection: COLLECTIONS.config },

@@ -5,6 +5,8 @@
  */
 import type { CreditPolicy, Grade, Tier } from "../schemas/policy.js";
 import type { LedgerAggregates } from "./ledger.js";
+import { limitInForce, type TemporaryLimit } from "./limits.js";
+import { reservedAmount, type OpenBlocks, type Reservations } from "./orders.js";
 import type { FinancialScores, PaymentBehaviour, TradingRelationship } from "./scoring.js";
 
 export type CreditStatus = "active" | "on_hold" | "suspended";
@@ -30,10 +32,7 @@ export const EMPTY_AGGREGATES: CustomerAggregates = {
   lastActivityAt: null,
 };
 
-export interface TemporaryLimit {
-  amount: number;
-  expiresAt: number;
-}
+export type { TemporaryLimit } from "./limits.js";
 
 export interface CreditTerms {
   status: CreditStatus;
@@ -42,17 +41,26 @@ export interface CreditTerms {
   tier: Tier;
   grade: Grade;
   aggregates: CustomerAggregates;
+  /** Credit held for approved orders not recorded yet (domain/orders.ts). */
+  reservations?: Reservations | null;
 }
 
-/** The limit in force: the approved limit plus an unexpired temporary increase. */
+/** The limit in force: the approved limit, or an unexpired temporary limit above it. */
 export function effectiveLimit(t: Pick<CreditTerms, "creditLimit" | "temporaryLimit">, asOf: number): number {
-  const temp = t.temporaryLimit && t.temporaryLimit.expiresAt > asOf ? t.temporaryLimit.amount : 0;
-  return t.creditLimit + temp;
+  return limitInForce(t, asOf);
 }
 
-/** Available credit = limit in force − exposure (open invoices + open orders); may be negative when over limit. */
-export function availableCredit(t: Pick<CreditTerms, "creditLimit" | "temporaryLimit" | "aggregates">, asOf: number): number {
-  return effectiveLimit(t, asOf) - t.aggregates.exposure;
+/** Exposure plus the credit live reservations hold: what the limit in force must cover. */
+export function committedExposure(t: Pick<CreditTerms, "aggregates" | "reservations">, asOf: number, exceptOrderRef?: string): number {
+  return t.aggregates.exposure + reservedAmount(t.reservations, asOf, exceptOrderRef);
+}
+
+/**
+ * Available credit = limit in force − exposure (open invoices + open orders) − live reservations;
+ * negative when over limit.
+ */
+export function availableCredit(t: Pick<CreditTerms, "creditLimit" | "temporaryLimit" | "aggregates" | "reservations">, asOf: number, exceptOrderRef?: string): number {
+  return effectiveLimit(t, asOf) - committedExposure(t, asOf, exceptOrderRef);
 }
 
 export type OrderDecision = "approve" | "review" | "reject";
@@ -63,10 +71,14 @@ export interface OrderCheck {
   reasons: string[];
 }
 
-/** Answer an order from the customer's terms alone (no other read). */
-export function checkOrderAgainstTerms(t: CreditTerms, orderAmount: number, asOf: number, policy: CreditPolicy): OrderCheck {
-  const available = availableCredit(t, asOf);
+/**
+ * Answer an order from the customer's terms alone (no other read). `orderRef` names the order
+ * when it is checked again: its own reservation is not counted against it.
+ */
+export function checkOrderAgainstTerms(t: CreditTerms, orderAmount: number, asOf: number, policy: CreditPolicy, orderRef?: string): OrderCheck {
+  const available = availableCredit(t, asOf, orderRef);
   const limit = effectiveLimit(t, asOf);
+  const committed = committedExposure(t, asOf, orderRef);
   const reasons: string[] = [];
   let decision: OrderDecision = "approve";
   const worst = (d: OrderDecision) => {
@@ -84,11 +96,11 @@ export function checkOrderAgainstTerms(t: CreditTerms, orderAmount: number, asOf
   if (limit <= 0) {
     reasons.push("NO_CREDIT_LIMIT");
     worst("review");
-  } else if (t.aggregates.exposure + orderAmount > limit * policy.orderCheck.reviewUtilization) {
+  } else if (committed + orderAmount > limit * policy.orderCheck.reviewUtilization) {
     reasons.push("EXCEEDS_AVAILABLE_CREDIT");
     worst("review");
   }
-  if (t.aggregates.oldestDaysPastDue > 30) {
+  if (t.aggregates.oldestDaysPastDue > policy.penalties.noIncreaseAfterDays) {
     reasons.push("INVOICES_PAST_DUE");
     worst("review");
   }
@@ -161,6 +173,10 @@ export interface CustomerFile extends CreditTerms {
   ledger?: unknown;
   /** Order amounts by day over the last 91 days (velocity checks). */
   recentOrders?: Record<string, number>;
+  /** Open blocked orders by order reference (orderBlocks/{blockId}; bounded by the policy). */
+  openBlocks?: OpenBlocks | null;
+  /** Credit held by live reservations when the document was last written (report field). */
+  reserved?: number;
   /** When the customer's bank details last changed (set by the ERP feed or in the console). */
   bankAccountChangedAt?: number | null;
   /**

@@ -16,6 +16,7 @@
  */
 import type { CreditPolicy, Tier } from "../schemas/policy.js";
 import type { AlertType } from "./alerts.js";
+import { reservedAmount } from "./orders.js";
 import { effectiveLimit, nextDay, type CreditStatus, type CustomerAggregates, type CustomerFile } from "./customer.js";
 import type { FinancialStatement } from "./financials.js";
 import { MONTH_ON_TIME, MONTH_SETTLED, monthIndexOfMs, monthKeyOfIndex } from "./ledger/model.js";
@@ -243,15 +244,17 @@ export function monitorConditions(
         : { type, state: "off", reason: dpd > 0 ? `OVERDUE_BELOW_${days + 1}_DAYS` : "OVERDUE_CURED" },
     );
   }
-  const util = utilizationOf(a.exposure, limitInForce);
+  // Live reservations hold credit as exposure does: they count toward utilisation and the limit.
+  const committed = a.exposure + reservedAmount(customer.reservations, asOf);
+  const util = utilizationOf(committed, limitInForce);
   const utilPct = Number.isFinite(util) ? Math.round(util * 100) : null;
   out.push(
-    a.exposure > 0 && util >= m.utilizationAlert
+    committed > 0 && util >= m.utilizationAlert
       ? { type: "utilization_high", state: "on", code: "UTILIZATION_HIGH", details: { utilizationPct: utilPct } }
       : { type: "utilization_high", state: "off", reason: "UTILIZATION_NORMAL" },
   );
   out.push(
-    a.exposure > limitInForce
+    committed > limitInForce
       ? { type: "over_limit", state: "on", code: "OVER_LIMIT", details: { utilizationPct: utilPct } }
       : { type: "over_limit", state: "off", reason: "WITHIN_LIMIT" },
   );
@@ -354,7 +357,10 @@ export function monitorDecision(
     }
   }
 
-  const { raise, resolve, openAlerts } = alertTransitions(customer.openAlerts, monitorConditions(customer, aggregates, limitInForce, asOf, policy));
+  const conditions = monitorConditions(customer, aggregates, limitInForce, asOf, policy);
+  // An order recorded while suspended (raised by the ledger) is answered once the suspension ends.
+  if (statusAfter !== "suspended") conditions.push({ type: "order_while_suspended", state: "off", reason: "NO_LONGER_SUSPENDED" });
+  const { raise, resolve, openAlerts } = alertTransitions(customer.openAlerts, conditions);
   return {
     aggregates,
     assessment: { score: scored.score, grade: scored.grade, tier: scored.tier, confidence: scored.confidence },

@@ -69,7 +69,7 @@ export const DEFAULT_POLICY: CreditPolicy = {
   velocity: { multiple: 3, limitShare: 0.5, newCustomerDays: 90, largeFirstOrderShare: 0.5, bankChangeWindowDays: 30 },
   jobs: { pageSize: 100, batchSize: 200, timeBudgetSeconds: 420 },
   backup: { retentionDays: 35 },
-  orderCheck: { reviewUtilization: 1 },
+  orderCheck: { reviewUtilization: 1, reservationHours: 72, maxOpenOrders: 100 },
 };
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {

@@ -72,7 +72,6 @@ export const decideCreditApplicationInput = z
   })
   .strict();
 
-export const checkOrderInput = z.object({ customerId: id, orderAmount: positiveAmount }).strict();
 
 export const updateFinancialsInput = z.object({ customerId: id, statement: statementInput, requestId: requestId.optional() }).strict();
 
@@ -93,9 +92,37 @@ export const externalId = z
   .max(128)
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]*$/, "may contain only letters, digits and _ . : - (starting with a letter or digit)");
 
+/** The ERP's order reference: the key of a reservation or a blocked order (an order's externalId by default). */
+export const orderRef = externalId;
+
+export const checkOrderInput = z
+  .object({
+    customerId: id,
+    orderAmount: positiveAmount,
+    /** Hold the credit for this order (approve) or block it for a person (review/reject). */
+    reserve: z.boolean().optional(),
+    orderRef: orderRef.optional(),
+    requestId: requestId.optional(),
+  })
+  .strict()
+  .superRefine((v, ctx) => {
+    if (v.reserve && v.orderRef === undefined) ctx.addIssue({ code: "custom", path: ["orderRef"], message: "is required with reserve" });
+  });
+export type CheckOrderInput = z.infer<typeof checkOrderInput>;
+
+export const cancelReservationInput = z.object({ customerId: id, orderRef, requestId: requestId.optional() }).strict();
+export type CancelReservationInput = z.infer<typeof cancelReservationInput>;
+
+export const releaseOrderBlockInput = z
+  .object({ blockId: id, decision: z.enum(["release", "reject"]), note, requestId: requestId.optional() })
+  .strict();
+export type ReleaseOrderBlockInput = z.infer<typeof releaseOrderBlockInput>;
+
 export const transactionInput = z
   .object({
     externalId,
+    /** An order's reference at the order check, when it differs from its externalId (converts its reservation). */
+    orderRef: orderRef.optional(),
     type: z.enum(["order", "invoice", "payment", "credit_note"]),
     amount: positiveAmount,
     currency: currency.optional(),
@@ -140,14 +167,30 @@ export const requestLimitChangeInput = z
   })
   .strict();
 
+/**
+ * The limit request is named by `limitRequestId`; `requestId` is then the idempotency key, as on
+ * every other mutating callable. For one release, a call without `limitRequestId` may still name
+ * the limit request by `requestId` (the old field) and then has no idempotency key.
+ */
 export const decideLimitChangeInput = z
   .object({
-    /** The limit request's id (limitRequests/{id}). */
-    requestId: id,
+    limitRequestId: id.optional(),
     decision: z.enum(["approve", "reject"]),
     note,
+    requestId: requestId.optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((v, ctx) => {
+    if (v.limitRequestId === undefined && v.requestId === undefined) ctx.addIssue({ code: "custom", path: ["limitRequestId"], message: "is required" });
+    if (v.limitRequestId === undefined && v.requestId !== undefined && !id.safeParse(v.requestId).success) {
+      ctx.addIssue({ code: "custom", path: ["requestId"], message: "names the limit request when limitRequestId is absent: letters, digits, _ and - only" });
+    }
+  })
+  .transform((v) =>
+    v.limitRequestId !== undefined
+      ? { limitRequestId: v.limitRequestId, decision: v.decision, note: v.note, requestId: v.requestId }
+      : { limitRequestId: v.requestId!, decision: v.decision, note: v.note, requestId: undefined },
+  );
 
 export const setCreditStatusInput = z
   .object({ customerId: id, status: z.enum(["active", "on_hold", "suspended"]), reason: note, requestId: requestId.optional() })

@@ -152,6 +152,10 @@ export const creditPolicySchema = z
     orderCheck: z.object({
       /** Orders that would push utilisation above this share of the limit go to review. */
       reviewUtilization: z.number().min(0).max(2),
+      /** How long a reservation made at the order check holds credit before it lapses. */
+      reservationHours: z.number().int().min(1).max(24 * 90),
+      /** Live reservations and open blocked orders per customer, each at most this many. */
+      maxOpenOrders: z.number().int().min(1).max(1000),
     }),
   })
   .strict();

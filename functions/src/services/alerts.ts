@@ -6,7 +6,7 @@ import { alertId, type AlertSubject } from "../domain/alerts.js";
 import { notFound, precondition } from "../domain/errors.js";
 import { openAlertsAfterManualResolve } from "../domain/monitoring.js";
 import type { Caller } from "../domain/roles.js";
-import { readRequest, requestRef, writeRequest } from "../data/requests.js";
+import { idempotencyKey, priorResult, recordResult } from "../data/requests.js";
 import { AuditAppender, chains, headOf, type AuditChain } from "../data/audit.js";
 import { alertRef, alertRefFor, raisedAlertDoc, resolvedAlertPatch, type AlertInput } from "../data/alerts.js";
 import { firestore } from "../data/firebase.js";
@@ -85,10 +85,10 @@ export async function resolveAlertByPerson(
 ): Promise<{ status: "resolved"; alertId: string }> {
   const db = firestore();
   const ref = alertRef(input.alertId);
-  const reqRef = input.requestId ? requestRef("resolveAlert", caller.uid, input.requestId) : null;
+  const key = idempotencyKey("resolveAlert", caller.uid, input);
   return db.runTransaction(async (tx) => {
-    const prior = reqRef ? await readRequest(tx, reqRef) : undefined;
-    if (prior !== undefined) return prior as { status: "resolved"; alertId: string };
+    const prior = await priorResult<{ status: "resolved"; alertId: string }>(tx, key);
+    if (prior !== undefined) return prior;
     const snap = await tx.get(ref);
     if (!snap.exists) throw notFound("alert", input.alertId);
     const alert = snap.data()!;
@@ -111,7 +111,7 @@ export async function resolveAlertByPerson(
       requestId: input.requestId ?? null,
     });
     const out = { status: "resolved" as const, alertId: input.alertId };
-    if (reqRef) writeRequest(tx, reqRef, "resolveAlert", caller.uid, out, now);
+    recordResult(tx, key, out, now);
     return out;
   });
 }

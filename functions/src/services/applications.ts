@@ -8,7 +8,7 @@ import { AuditAppender, chains, headOf } from "../data/audit.js";
 import { customerRefs, customerToStored } from "../data/customers.js";
 import { firestore } from "../data/firebase.js";
 import { collisionsOf, identityKey, readIdentityOwners, registerIdentities, uniqueKeys, type IdentityKey } from "../data/identities.js";
-import { readRequest, requestRef, writeRequest } from "../data/requests.js";
+import { idempotencyKey, priorResult, recordResult } from "../data/requests.js";
 import { toStored } from "../data/convert.js";
 import { canDecide, canReview, type ApplicationReview, type CreditApplication } from "../domain/application.js";
 import { EMPTY_AGGREGATES, nextDay, nextMonth, reportFields, type CustomerFile } from "../domain/customer.js";
@@ -52,7 +52,7 @@ export async function submitApplication(input: SubmitCreditApplicationInput, cal
   }
   const db = firestore();
   const ref = applicationRefs.newApplication();
-  const reqRef = input.requestId ? requestRef("submitCreditApplication", caller.uid, input.requestId) : null;
+  const key = idempotencyKey("submitCreditApplication", caller.uid, input);
   const application: CreditApplication = {
     applicantUid: caller.uid,
     status: "submitted",
@@ -76,8 +76,8 @@ export async function submitApplication(input: SubmitCreditApplicationInput, cal
   const keys = identityKeysOf(application);
   const self = `application:${ref.id}`;
   const result = await db.runTransaction(async (tx) => {
-    const prior = reqRef ? await readRequest(tx, reqRef) : undefined;
-    if (prior !== undefined) return prior as SubmitResult;
+    const prior = await priorResult<SubmitResult>(tx, key);
+    if (prior !== undefined) return prior;
     const owners = await readIdentityOwners(tx, keys);
     const collisions = collisionsOf(keys, owners, self);
     tx.set(ref, applicationToStored(application));
@@ -109,7 +109,7 @@ export async function submitApplication(input: SubmitCreditApplicationInput, cal
       requestId: input.requestId ?? null,
     });
     const out: SubmitResult = { applicationId: ref.id, status: "submitted" };
-    if (reqRef) writeRequest(tx, reqRef, "submitCreditApplication", caller.uid, out, now);
+    recordResult(tx, key, out, now);
     return out;
   });
   logs.applicationSubmitted(result.applicationId);
@@ -159,10 +159,10 @@ export async function reviewApplication(input: { applicationId: string; requestI
   const db = firestore();
   const ref = applicationRefs.application(input.applicationId);
   const privRef = applicationRefs.assessment(input.applicationId);
-  const reqRef = input.requestId ? requestRef("reviewCreditApplication", caller.uid, input.requestId) : null;
+  const key = idempotencyKey("reviewCreditApplication", caller.uid, input);
   const result = await db.runTransaction(async (tx) => {
-    const [prior, snap, privSnap] = await Promise.all([reqRef ? readRequest(tx, reqRef) : Promise.resolve(undefined), tx.get(ref), tx.get(privRef)]);
-    if (prior !== undefined) return prior as ReviewResult;
+    const [prior, snap, privSnap] = await Promise.all([priorResult<ReviewResult>(tx, key), tx.get(ref), tx.get(privRef)]);
+    if (prior !== undefined) return prior;
     const app = applicationFromSnapshot<CreditApplication>(snap);
     if (!app) throw notFound("application", input.applicationId);
     if (!canReview(app.status)) throw precondition(`application is ${app.status}; only submitted or under-review applications can be reviewed`);
@@ -201,7 +201,7 @@ export async function reviewApplication(input: { applicationId: string; requestI
       fraudSignals: fraudSignals.map((s) => s.code),
       status: "under_review",
     };
-    if (reqRef) writeRequest(tx, reqRef, "reviewCreditApplication", caller.uid, out, now);
+    recordResult(tx, key, out, now);
     return out;
   });
   logs.applicationReviewed(input.applicationId, result.grade);
@@ -218,11 +218,11 @@ export async function decideApplication(input: DecideCreditApplicationInput, cal
   const db = firestore();
   const ref = applicationRefs.application(input.applicationId);
   const privRef = applicationRefs.assessment(input.applicationId);
-  const reqRef = input.requestId ? requestRef("decideCreditApplication", caller.uid, input.requestId) : null;
+  const key = idempotencyKey("decideCreditApplication", caller.uid, input);
   const customerRef = customerRefs.newCustomer();
   const result = await db.runTransaction(async (tx) => {
-    const [prior, snap, privSnap] = await Promise.all([reqRef ? readRequest(tx, reqRef) : Promise.resolve(undefined), tx.get(ref), tx.get(privRef)]);
-    if (prior !== undefined) return prior as DecideResult;
+    const [prior, snap, privSnap] = await Promise.all([priorResult<DecideResult>(tx, key), tx.get(ref), tx.get(privRef)]);
+    if (prior !== undefined) return prior;
     const app = applicationFromSnapshot<CreditApplication>(snap);
     if (!app) throw notFound("application", input.applicationId);
     if (app.applicantUid === caller.uid) throw precondition("four-eyes rule: the submitter of an application cannot decide it");
@@ -245,7 +245,7 @@ export async function decideApplication(input: DecideCreditApplicationInput, cal
         requestId: input.requestId ?? null,
       });
       const out: DecideResult = { status: "rejected" };
-      if (reqRef) writeRequest(tx, reqRef, "decideCreditApplication", caller.uid, out, now);
+      recordResult(tx, key, out, now);
       return out;
     }
 
@@ -322,7 +322,7 @@ export async function decideApplication(input: DecideCreditApplicationInput, cal
       requestId: input.requestId ?? null,
     });
     const out: DecideResult = { status: "approved", customerId: customerRef.id, creditLimit: limit };
-    if (reqRef) writeRequest(tx, reqRef, "decideCreditApplication", caller.uid, out, now);
+    recordResult(tx, key, out, now);
     return out;
   });
   logs.applicationDecided(input.applicationId, result.status, result.customerId ?? null);

@@ -9,7 +9,7 @@ import { logger } from "firebase-functions";
 import { AuditAppender, chains, entryDocId, fromStored, headOf, type AuditChain } from "../data/audit.js";
 import { firestore } from "../data/firebase.js";
 import { auditChainId, paths } from "../data/paths.js";
-import { readRequest, requestRef, writeRequest } from "../data/requests.js";
+import { idempotencyKey, priorResult, priorResultNow, recordResult } from "../data/requests.js";
 import { ChainVerifier, type ChainHead, type ChainVerdict } from "../domain/audit.js";
 import { notFound } from "../domain/errors.js";
 import type { Caller } from "../domain/roles.js";
@@ -123,11 +123,9 @@ export async function verifyAuditTrail(
 ): Promise<VerifyResult> {
   const db = firestore();
   const chain = chainFor(input);
-  const reqRef = input.requestId ? requestRef("verifyAuditTrail", caller.uid, input.requestId) : null;
-  if (reqRef) {
-    const prior = await reqRef.get();
-    if (prior.exists) return prior.get("result") as VerifyResult;
-  }
+  const key = idempotencyKey("verifyAuditTrail", caller.uid, input);
+  const earlier = await priorResultNow<VerifyResult>(key);
+  if (earlier !== undefined) return earlier;
   if (chain.subject !== "system" && !(await chain.headDoc.get()).exists) throw notFound(chain.subject, chain.subjectId);
 
   const verdict = await verifyChain(chain.chainId, chain.headDoc, opts);
@@ -136,7 +134,7 @@ export async function verifyAuditTrail(
 
   const system = chains.system();
   const out = await db.runTransaction(async (tx) => {
-    const [prior, headSnap] = await Promise.all([reqRef ? readRequest(tx, reqRef) : Promise.resolve(undefined), tx.get(system.headDoc)]);
+    const [prior, headSnap] = await Promise.all([priorResult(tx, key), tx.get(system.headDoc)]);
     if (prior !== undefined) return prior as VerifyResult;
     new AuditAppender(tx, system, headOf(headSnap.data()), now).append({
       action: "audit.verify",
@@ -153,7 +151,7 @@ export async function verifyAuditTrail(
       reason: null,
       requestId: input.requestId ?? null,
     });
-    if (reqRef) writeRequest(tx, reqRef, "verifyAuditTrail", caller.uid, result, now);
+    recordResult(tx, key, result, now);
     return result;
   });
   if (out.firstBrokenEntry) auditLogs.broken(out.chainId, out.firstBrokenEntry.seq, out.firstBrokenEntry.problem);

@@ -1,14 +1,14 @@
 /**
- * Use-cases on an existing credit file: the order check (one document read), new
- * financial statements, and an analyst's reassessment.
+ * Use-cases on an existing credit file: new financial statements and an analyst's
+ * reassessment (the order check is in services/orders.ts).
  */
 import { AuditAppender, chains, headOf } from "../data/audit.js";
 import { toStored } from "../data/convert.js";
 import { customerFromSnapshot, customerRefs, plain, storedPatch } from "../data/customers.js";
 import { firestore } from "../data/firebase.js";
-import { readRequest, requestRef, writeRequest } from "../data/requests.js";
+import { idempotencyKey, priorResult, recordResult } from "../data/requests.js";
 import { changedFields } from "../domain/audit.js";
-import { availableCredit, checkOrderAgainstTerms, nextMonth, type CustomerFile, type OrderCheck } from "../domain/customer.js";
+import { availableCredit, nextMonth, type CustomerFile } from "../domain/customer.js";
 import { denied, invalid, notFound } from "../domain/errors.js";
 import { checkStatement, computeRatios, type FinancialStatement } from "../domain/financials.js";
 import { assessCustomer, recommendationSummary } from "../domain/reassessment.js";
@@ -20,16 +20,6 @@ import { logs } from "../logs.js";
 /** Sales see and act on their own customers only. */
 export function assertInScope(customer: Pick<CustomerFile, "ownerUid">, caller: Caller, customerId: string): void {
   if (caller.role === "sales" && customer.ownerUid !== caller.uid) throw denied(`customer ${customerId} is not one of your customers`);
-}
-
-export async function checkOrder(input: { customerId: string; orderAmount: number }, caller: Caller, now: number, policy: CreditPolicy): Promise<OrderCheck> {
-  const snap = await customerRefs.customer(input.customerId).get();
-  const customer = customerFromSnapshot(snap);
-  if (!customer) throw notFound("customer", input.customerId);
-  assertInScope(customer, caller, input.customerId);
-  const result = checkOrderAgainstTerms(customer, input.orderAmount, now, policy);
-  logs.orderChecked(input.customerId, result.decision);
-  return result;
 }
 
 interface FinancialsDoc {
@@ -57,15 +47,15 @@ async function reassessWith(
   caller: Caller,
   now: number,
   policy: CreditPolicy,
-  opts: { newStatement?: FinancialStatement; requestId?: string | undefined; callable: string; action: string },
+  opts: { newStatement?: FinancialStatement; input: { requestId?: string | undefined }; callable: string; action: string },
 ): Promise<ScoreResult> {
   const db = firestore();
   const ref = customerRefs.customer(customerId);
   const finRef = customerRefs.financials(customerId);
-  const reqRef = opts.requestId ? requestRef(opts.callable, caller.uid, opts.requestId) : null;
+  const key = idempotencyKey(opts.callable, caller.uid, opts.input);
   return db.runTransaction(async (tx) => {
-    const [prior, snap, finSnap] = await Promise.all([reqRef ? readRequest(tx, reqRef) : Promise.resolve(undefined), tx.get(ref), tx.get(finRef)]);
-    if (prior !== undefined) return prior as ScoreResult;
+    const [prior, snap, finSnap] = await Promise.all([priorResult<ScoreResult>(tx, key), tx.get(ref), tx.get(finRef)]);
+    if (prior !== undefined) return prior;
     const customer = customerFromSnapshot(snap);
     if (!customer) throw notFound("customer", customerId);
     assertInScope(customer, caller, customerId);
@@ -123,10 +113,10 @@ async function reassessWith(
       before: opts.newStatement ? { ...diff.before, statementPeriodEnd: fin?.latest?.periodEnd ?? null } : diff.before,
       after: opts.newStatement ? { ...diff.after, statementPeriodEnd: opts.newStatement.periodEnd } : diff.after,
       reason: null,
-      requestId: opts.requestId ?? null,
+      requestId: opts.input.requestId ?? null,
     });
     const out: ScoreResult = recommendationSummary(assessment, limit);
-    if (reqRef) writeRequest(tx, reqRef, opts.callable, caller.uid, out, now);
+    recordResult(tx, key, out, now);
     logs.customerReassessed(customerId, out.grade, out.tier);
     return out;
   });
@@ -135,12 +125,12 @@ async function reassessWith(
 export function updateFinancials(input: { customerId: string; statement: StatementInput; requestId?: string | undefined }, caller: Caller, now: number, policy: CreditPolicy) {
   return reassessWith(input.customerId, caller, now, policy, {
     newStatement: input.statement,
-    requestId: input.requestId,
+    input,
     callable: "updateFinancials",
     action: "customer.financials_update",
   }).then(({ score, grade, tier, confidence }) => ({ score, grade, tier, confidence }));
 }
 
 export function reassessCustomer(input: { customerId: string; requestId?: string | undefined }, caller: Caller, now: number, policy: CreditPolicy) {
-  return reassessWith(input.customerId, caller, now, policy, { requestId: input.requestId, callable: "reassessCustomer", action: "customer.reassess" });
+  return reassessWith(input.customerId, caller, now, policy, { input, callable: "reassessCustomer", action: "customer.reassess" });
 }

@@ -12,7 +12,7 @@ import { BACKUP_BUCKET, regionName, runtimeConfig } from "../config.js";
 import { AuditAppender, chains, headOf } from "../data/audit.js";
 import { localBackupPorts } from "../data/backups.js";
 import { firestore } from "../data/firebase.js";
-import { readRequest, requestRef, writeRequest } from "../data/requests.js";
+import { idempotencyKey, recordPending, recordResult, requestState } from "../data/requests.js";
 import { precondition } from "../domain/errors.js";
 import type { Caller } from "../domain/roles.js";
 import type { RunJobNowInput } from "../schemas/callables.js";
@@ -104,30 +104,38 @@ export async function runJobNow(
   const runAt = input.asOf ?? now;
   const db = firestore();
   const chain = chains.system();
-  const reqRef = input.requestId ? requestRef("runJobNow", caller.uid, input.requestId) : null;
-  // Audit first: the intent is on record even if the run fails half-way.
-  const replay = await db.runTransaction(async (tx) => {
-    const [prior, head] = await Promise.all([reqRef ? readRequest(tx, reqRef) : Promise.resolve(undefined), tx.get(chain.headDoc)]);
-    if (prior !== undefined) return prior as RunJobResult;
+  const key = idempotencyKey("runJobNow", caller.uid, input);
+  const mode = local ? ("local" as const) : ("cloud-scheduler" as const);
+  // The intent on record first (audited), so a run that fails half-way is on the trail; with a
+  // requestId it stays pending until the run is confirmed, and a retry runs it again (every job
+  // is idempotent) rather than answering with a run that did not happen.
+  const step1 = await db.runTransaction(async (tx) => {
+    const [state, head] = await Promise.all([key ? requestState<RunJobResult, null>(tx, key) : Promise.resolve({ state: "new" as const }), tx.get(chain.headDoc)]);
+    if (state.state !== "new") return state;
     new AuditAppender(tx, chain, headOf(head.data()), now).append({
       action: `job.${action}`,
       actor: caller,
       target: `jobs/${input.job}`,
       before: null,
-      after: { job: input.job, action, mode: local ? "local" : "cloud-scheduler", asOf: input.asOf ?? null },
+      after: { job: input.job, action, mode, asOf: input.asOf ?? null },
       reason: null,
       requestId: input.requestId ?? null,
     });
-    if (reqRef) writeRequest(tx, reqRef, "runJobNow", caller.uid, { started: true, job: input.job, action, mode: local ? "local" : "cloud-scheduler" }, now);
-    return null;
+    if (key) recordPending(tx, key, null, now);
+    return state;
   });
-  if (replay) return replay;
+  if (step1.state === "done") return step1.result;
+  const result = await runJob(input, action, runAt, policy, local, deps.scheduler);
+  if (key) await db.runTransaction(async (tx) => recordResult(tx, key, result, now));
+  return result;
+}
+
+async function runJob(input: RunJobNowInput, action: JobAction, runAt: number, policy: CreditPolicy, local: boolean, scheduler?: SchedulerPort): Promise<RunJobResult> {
   if (local) {
     const summary = await runJobLocally(input.job, runAt, policy);
     return { started: true, job: input.job, action, mode: "local", summary };
   }
-  const scheduler = deps.scheduler ?? cloudScheduler();
   const name = schedulerJobName(runtimeConfig().projectId, regionName(), input.job);
-  await scheduler[action](name);
+  await (scheduler ?? cloudScheduler())[action](name);
   return { started: action === "run", job: input.job, action, mode: "cloud-scheduler" };
 }

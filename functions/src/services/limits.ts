@@ -7,63 +7,82 @@ import { AuditAppender, chains, headOf } from "../data/audit.js";
 import { customerFromSnapshot, customerRefs, storedPatch } from "../data/customers.js";
 import { firestore } from "../data/firebase.js";
 import { limitRequestFromSnapshot, limitRequestRefs, limitRequestToStored } from "../data/limits.js";
-import { readRequest, requestRef, writeRequest } from "../data/requests.js";
+import { idempotencyKey, priorResult, recordResult } from "../data/requests.js";
 import { availableCredit, effectiveLimit, type CustomerFile } from "../domain/customer.js";
 import { CreditDeskError, invalid, notFound, precondition } from "../domain/errors.js";
-import type { LimitRequest } from "../domain/limits.js";
+import { basisChanged, planLimitChange, temporaryLimitInForce, type LimitRequest, type Limits } from "../domain/limits.js";
 import { withinAuthority, type Caller } from "../domain/roles.js";
 import type { DecideLimitChangeInput, RequestLimitChangeInput, SetCreditStatusInput } from "../schemas/callables.js";
 import type { CreditPolicy } from "../schemas/policy.js";
 import { assertInScope } from "./customers.js";
 
 export interface RequestLimitChangeResult {
+  limitRequestId: string;
+  /** @deprecated the limit request's id under its old name (one release); use `limitRequestId`. */
   requestId: string;
   status: "pending" | "approved";
   creditLimit: number;
 }
 
-/** Applying an approved request to the credit file: the patch and the audit before/after. */
-function applyApproved(customer: CustomerFile, r: Pick<LimitRequest, "kind" | "newLimit" | "expiresAt">, now: number) {
-  const next: CustomerFile = { ...customer };
-  if (r.kind === "temporary") {
-    next.temporaryLimit = { amount: r.newLimit - customer.creditLimit, expiresAt: r.expiresAt! };
-  } else {
-    next.creditLimit = r.newLimit;
-  }
-  next.availableCredit = availableCredit(next, now);
+export interface DecideLimitChangeResult {
+  status: "approved" | "rejected";
+  creditLimit: number;
+  /** The temporary limit in force after the decision: a total limit until `expiresAt`. */
+  temporaryLimit: { limit: number; amount: number; expiresAt: string } | null;
+}
+
+const NO_INCREASE = () => precondition("limit increases are blocked by policy while invoices are overdue", { reason: "NO_LIMIT_INCREASE" });
+
+/** The limits of a credit file as the limit rules see them (an expired temporary limit is gone). */
+function limitsOf(c: CustomerFile, now: number): Limits {
+  return { creditLimit: c.creditLimit, temporaryLimit: temporaryLimitInForce(c, now) };
+}
+
+/** Applying a planned change to the credit file: the patch and the audit before/after. */
+function applyLimits(customer: CustomerFile, next: Limits, now: number) {
+  const after: CustomerFile = { ...customer, ...next };
+  after.availableCredit = availableCredit(after, now);
+  const view = (c: CustomerFile) => ({ creditLimit: c.creditLimit, temporaryLimit: c.temporaryLimit ?? null, limitInForce: effectiveLimit(c, now), availableCredit: c.availableCredit });
   return {
-    patch: { creditLimit: next.creditLimit, temporaryLimit: next.temporaryLimit, availableCredit: next.availableCredit, updatedAt: now },
-    before: { creditLimit: customer.creditLimit, temporaryLimit: customer.temporaryLimit, availableCredit: customer.availableCredit },
-    after: { creditLimit: next.creditLimit, temporaryLimit: next.temporaryLimit, availableCredit: next.availableCredit },
+    file: after,
+    patch: { creditLimit: after.creditLimit, temporaryLimit: after.temporaryLimit, availableCredit: after.availableCredit, updatedAt: now },
+    before: view({ ...customer, availableCredit: availableCredit(customer, now) }),
+    after: view(after),
   };
 }
 
+function temporaryResult(c: CustomerFile, now: number): DecideLimitChangeResult["temporaryLimit"] {
+  const t = temporaryLimitInForce(c, now);
+  return t ? { limit: t.limit, amount: Math.max(0, t.limit - c.creditLimit), expiresAt: new Date(t.expiresAt).toISOString() } : null;
+}
+
+/**
+ * A limit request. A change that raises nothing (a lower approved limit, a lower or shorter
+ * temporary limit) takes effect at once: it only lowers risk. Every other request is an increase
+ * and waits for an approver (decideLimitChange).
+ */
 export async function requestLimitChange(input: RequestLimitChangeInput, caller: Caller, now: number, _policy: CreditPolicy): Promise<RequestLimitChangeResult> {
   if (input.expiresAt !== undefined && input.expiresAt <= now) throw invalid("expiresAt", "must be in the future");
   const db = firestore();
   const ref = limitRequestRefs.newRequest();
   const custRef = customerRefs.customer(input.customerId);
-  const reqRef = input.requestId ? requestRef("requestLimitChange", caller.uid, input.requestId) : null;
+  const key = idempotencyKey("requestLimitChange", caller.uid, input);
   return db.runTransaction(async (tx) => {
-    const [prior, snap] = await Promise.all([reqRef ? readRequest(tx, reqRef) : Promise.resolve(undefined), tx.get(custRef)]);
-    if (prior !== undefined) return prior as RequestLimitChangeResult;
+    const [prior, snap] = await Promise.all([priorResult<RequestLimitChangeResult>(tx, key), tx.get(custRef)]);
+    if (prior !== undefined) return prior;
     const customer = customerFromSnapshot(snap);
     if (!customer) throw notFound("customer", input.customerId);
     assertInScope(customer, caller, input.customerId);
     const kind = input.expiresAt !== undefined ? "temporary" : "permanent";
-    if (kind === "temporary" && input.newLimit <= customer.creditLimit) {
-      throw invalid("newLimit", "a temporary limit must be above the approved limit");
-    }
-    const increase = input.newLimit > effectiveLimit(customer, now);
-    if (increase && customer.flags.noLimitIncrease) {
-      throw precondition("limit increases are blocked by policy while invoices are overdue", { reason: "NO_LIMIT_INCREASE" });
-    }
-    if (!increase && kind === "permanent" && input.newLimit === customer.creditLimit) throw invalid("newLimit", "is the current limit");
-    // A decrease only lowers risk: it takes effect at once. Increases wait for an approver.
-    const status = increase ? "pending" : "approved";
+    const basis = limitsOf(customer, now);
+    const plan = planLimitChange(basis, { kind, newLimit: input.newLimit, expiresAt: input.expiresAt ?? null }, now);
+    if (!plan.ok) throw invalid(plan.field, plan.message);
+    if (plan.direction === "increase" && customer.flags.noLimitIncrease) throw NO_INCREASE();
+    const status = plan.direction === "increase" ? "pending" : "approved";
     const request: LimitRequest = {
       customerId: input.customerId,
       currentLimit: customer.creditLimit,
+      basis,
       newLimit: input.newLimit,
       kind,
       expiresAt: input.expiresAt ?? null,
@@ -82,10 +101,10 @@ export async function requestLimitChange(input: RequestLimitChangeInput, caller:
     let creditLimit = customer.creditLimit;
     const audit = new AuditAppender(tx, chains.customer(input.customerId), headOf(snap.data()), now);
     if (status === "approved") {
-      const change = applyApproved(customer, request, now);
+      const change = applyLimits(customer, plan.next, now);
       tx.update(custRef, storedPatch(change.patch));
-      creditLimit = change.after.creditLimit;
-      audit.append({ action: "limit.decrease", actor: caller, target: custRef.path, before: change.before, after: { ...change.after, limitRequestId: ref.id }, reason: input.reason, requestId: input.requestId ?? null });
+      creditLimit = change.file.creditLimit;
+      audit.append({ action: "limit.decrease", actor: caller, target: custRef.path, before: change.before, after: { ...change.after, limitRequestId: ref.id, kind }, reason: input.reason, requestId: input.requestId ?? null });
     } else {
       audit.append({
         action: "limit.request",
@@ -97,60 +116,80 @@ export async function requestLimitChange(input: RequestLimitChangeInput, caller:
         requestId: input.requestId ?? null,
       });
     }
-    const out: RequestLimitChangeResult = { requestId: ref.id, status, creditLimit };
-    if (reqRef) writeRequest(tx, reqRef, "requestLimitChange", caller.uid, out, now);
+    const out: RequestLimitChangeResult = { limitRequestId: ref.id, requestId: ref.id, status, creditLimit };
+    recordResult(tx, key, out, now);
     return out;
   });
 }
 
-export interface DecideLimitChangeResult {
-  status: "approved" | "rejected";
-  creditLimit: number;
-  temporaryLimit: { amount: number; expiresAt: string } | null;
-}
-
+/**
+ * A person approves or rejects a pending limit request. The approval re-validates against the
+ * credit file at decision time: a request whose basis changed (the approved limit, or the
+ * temporary limit in force, moved since it was made) or that would no longer raise anything is
+ * refused — reject it and request again — so no approval ever applies to a state it was not
+ * made for. Four eyes (never the requester) and authority for the resulting limit.
+ */
 export async function decideLimitChange(input: DecideLimitChangeInput, caller: Caller, now: number, policy: CreditPolicy): Promise<DecideLimitChangeResult> {
   const db = firestore();
-  const ref = limitRequestRefs.request(input.requestId);
+  const ref = limitRequestRefs.request(input.limitRequestId);
+  const key = idempotencyKey("decideLimitChange", caller.uid, input);
   return db.runTransaction(async (tx) => {
-    const snap = await tx.get(ref);
+    const [prior, snap] = await Promise.all([priorResult<DecideLimitChangeResult>(tx, key), tx.get(ref)]);
+    if (prior !== undefined) return prior;
     const request = limitRequestFromSnapshot(snap);
-    if (!request) throw notFound("limit request", input.requestId);
+    if (!request) throw notFound("limit request", input.limitRequestId);
     const custRef = customerRefs.customer(request.customerId);
     const custSnap = await tx.get(custRef);
     const customer = customerFromSnapshot(custSnap);
     if (!customer) throw notFound("customer", request.customerId);
-    const result = (c: CustomerFile, status: "approved" | "rejected"): DecideLimitChangeResult => ({
-      status,
-      creditLimit: c.creditLimit,
-      temporaryLimit: c.temporaryLimit ? { amount: c.temporaryLimit.amount, expiresAt: new Date(c.temporaryLimit.expiresAt).toISOString() } : null,
-    });
     const wanted = input.decision === "approve" ? "approved" : "rejected";
+    const answer = (c: CustomerFile, status: "approved" | "rejected"): DecideLimitChangeResult => ({ status, creditLimit: c.creditLimit, temporaryLimit: temporaryResult(c, now) });
     if (request.status !== "pending") {
-      // A retried call by the same decider with the same decision gets the first answer.
-      if (request.decidedBy === caller.uid && request.status === wanted) return result(customer, wanted);
+      // A retried call (no requestId) by the same decider with the same decision gets the first answer.
+      if (request.decidedBy === caller.uid && request.status === wanted) return answer(customer, wanted);
       throw precondition(`limit request is already ${request.status}`);
     }
     if (request.requestedBy === caller.uid) throw precondition("four-eyes rule: the requester cannot decide their own request");
-    if (input.decision === "approve" && !withinAuthority(caller.role, request.newLimit, policy.authority)) {
-      throw new CreditDeskError("permission-denied", `a limit of ${request.newLimit} minor units is above the ${caller.role} approval authority`);
-    }
-    if (input.decision === "approve" && request.kind === "temporary" && request.expiresAt !== null && request.expiresAt <= now) {
-      throw precondition("the temporary limit's expiry has passed; request again");
-    }
-    if (input.decision === "approve" && request.newLimit > effectiveLimit(customer, now) && customer.flags.noLimitIncrease) {
-      throw precondition("limit increases are blocked by policy while invoices are overdue", { reason: "NO_LIMIT_INCREASE" });
-    }
-    tx.update(ref, limitRequestToStored({ status: wanted, decidedAt: now, decidedBy: caller.uid, note: input.note, updatedAt: now }));
     const audit = new AuditAppender(tx, chains.customer(request.customerId), headOf(custSnap.data()), now);
+    const decided = { decidedAt: now, decidedBy: caller.uid, note: input.note, updatedAt: now };
     if (input.decision === "reject") {
-      audit.append({ action: "limit.reject", actor: caller, target: ref.path, before: { status: "pending" }, after: { status: "rejected" }, reason: input.note, requestId: null });
-      return result(customer, "rejected");
+      tx.update(ref, limitRequestToStored({ status: "rejected", ...decided }));
+      audit.append({ action: "limit.reject", actor: caller, target: ref.path, before: { status: "pending" }, after: { status: "rejected" }, reason: input.note, requestId: input.requestId ?? null });
+      const out = answer(customer, "rejected");
+      recordResult(tx, key, out, now);
+      return out;
     }
-    const change = applyApproved(customer, request, now);
+    const current = limitsOf(customer, now);
+    const basis = request.basis ?? { creditLimit: request.currentLimit, temporaryLimit: request.kind === "temporary" ? current.temporaryLimit : null };
+    if (basisChanged(request.kind, basis, current, now)) {
+      throw precondition("the limits changed since this request was made; reject it and request again", { reason: "BASIS_CHANGED" });
+    }
+    if (request.kind === "temporary" && request.expiresAt !== null && request.expiresAt <= now) {
+      throw precondition("the temporary limit's expiry has passed; reject it and request again", { reason: "EXPIRED" });
+    }
+    const plan = planLimitChange(current, { kind: request.kind, newLimit: request.newLimit, expiresAt: request.expiresAt }, now);
+    if (!plan.ok) throw precondition(`the request no longer applies: ${plan.field} ${plan.message}; reject it and request again`, { reason: "BASIS_CHANGED" });
+    if (plan.direction === "increase") {
+      if (!withinAuthority(caller.role, request.newLimit, policy.authority)) {
+        throw new CreditDeskError("permission-denied", `a limit of ${request.newLimit} minor units is above the ${caller.role} approval authority`);
+      }
+      if (customer.flags.noLimitIncrease) throw NO_INCREASE();
+    }
+    tx.update(ref, limitRequestToStored({ status: "approved", ...decided }));
+    const change = applyLimits(customer, plan.next, now);
     tx.update(custRef, storedPatch(change.patch));
-    audit.append({ action: "limit.approve", actor: caller, target: custRef.path, before: change.before, after: { ...change.after, limitRequestId: input.requestId }, reason: input.note, requestId: null });
-    return result({ ...customer, creditLimit: change.after.creditLimit, temporaryLimit: change.after.temporaryLimit }, "approved");
+    audit.append({
+      action: plan.direction === "increase" ? "limit.approve" : "limit.decrease",
+      actor: caller,
+      target: custRef.path,
+      before: change.before,
+      after: { ...change.after, limitRequestId: input.limitRequestId, kind: request.kind, requestedBy: request.requestedBy },
+      reason: input.note,
+      requestId: input.requestId ?? null,
+    });
+    const out = answer(change.file, "approved");
+    recordResult(tx, key, out, now);
+    return out;
   });
 }
 
@@ -158,10 +197,10 @@ export async function decideLimitChange(input: DecideLimitChangeInput, caller: C
 export async function setCreditStatus(input: SetCreditStatusInput, caller: Caller, now: number): Promise<{ status: string; statusKind: string | null }> {
   const db = firestore();
   const custRef = customerRefs.customer(input.customerId);
-  const reqRef = input.requestId ? requestRef("setCreditStatus", caller.uid, input.requestId) : null;
+  const key = idempotencyKey("setCreditStatus", caller.uid, input);
   return db.runTransaction(async (tx) => {
-    const [prior, snap] = await Promise.all([reqRef ? readRequest(tx, reqRef) : Promise.resolve(undefined), tx.get(custRef)]);
-    if (prior !== undefined) return prior as { status: string; statusKind: string | null };
+    const [prior, snap] = await Promise.all([priorResult<{ status: string; statusKind: string | null }>(tx, key), tx.get(custRef)]);
+    if (prior !== undefined) return prior;
     const customer = customerFromSnapshot(snap);
     if (!customer) throw notFound("customer", input.customerId);
     const statusKind = input.status === "active" ? null : "manual";
@@ -176,7 +215,7 @@ export async function setCreditStatus(input: SetCreditStatusInput, caller: Calle
       requestId: input.requestId ?? null,
     });
     const out = { status: input.status, statusKind };
-    if (reqRef) writeRequest(tx, reqRef, "setCreditStatus", caller.uid, out, now);
+    recordResult(tx, key, out, now);
     return out;
   });
 }

@@ -21,6 +21,8 @@ import type { AlertType } from "../domain/alerts.js";
 import type { AuditActor } from "../domain/audit.js";
 import { changedFields } from "../domain/audit.js";
 import { availableCredit } from "../domain/customer.js";
+import { planLimitChange, temporaryLimitInForce } from "../domain/limits.js";
+import { liveReservations, reservedAmount } from "../domain/orders.js";
 import { emptyLedger, type LedgerState } from "../domain/ledger.js";
 import { monitorDecision, type AlertToRaise, type AlertToResolve, type MonitoredCustomer, type MonitorDecision } from "../domain/monitoring.js";
 import type { CreditPolicy } from "../schemas/policy.js";
@@ -180,7 +182,13 @@ function planCustomer(
   const availableBefore = availableCredit(next, now);
   const request = d.proposal && propRef ? proposalRequest(d.customerId, d.proposal, MONITOR_ACTOR.uid, now) : null;
   const create = request !== null && !propExists;
-  if (create && request.status === "approved") next.creditLimit = request.newLimit;
+  if (create && request.status === "approved") {
+    // The same limit rules as a person's increase (a temporary limit it reaches ends).
+    const plan = planLimitChange({ creditLimit: next.creditLimit, temporaryLimit: temporaryLimitInForce(next, now) }, { kind: "permanent", newLimit: request.newLimit, expiresAt: null }, now);
+    if (plan.ok) Object.assign(next, plan.next);
+  }
+  // Reservations past their time are tidied away (they stopped counting when they lapsed).
+  next.reservations = liveReservations(customer.reservations, now);
   next.availableCredit = availableCredit(next, now);
 
   const view = (c: MonitoredCustomer) => ({
@@ -200,6 +208,8 @@ function planCustomer(
     availableCredit: next.availableCredit,
     creditLimit: next.creditLimit,
     temporaryLimit: next.temporaryLimit,
+    reservations: next.reservations ?? {},
+    reserved: reservedAmount(next.reservations, now),
     score: next.score,
     grade: next.grade,
     confidence: next.confidence,

@@ -10,14 +10,18 @@
  */
 import { createHash } from "node:crypto";
 import { Timestamp, type DocumentData, type Transaction } from "firebase-admin/firestore";
-import { raisedAlertDoc, writeRaisedAlert, alertRefFor } from "../data/alerts.js";
+import { alertRefFor, resolvedAlertPatch, writeRaisedAlert } from "../data/alerts.js";
+import { orderBlockRefs, orderBlockToStored } from "../data/orders.js";
+import type { AlertType } from "../domain/alerts.js";
+import { alertTransitions, type AlertCondition } from "../domain/monitoring.js";
+import { liveReservations, reservedAmount } from "../domain/orders.js";
 import { addRecentOrder, orderSignals, shouldHold, type FraudSignal } from "../domain/fraud.js";
 import { AuditAppender, chains, headOf } from "../data/audit.js";
 import { customerFromSnapshot, customerRefs, storedPatch } from "../data/customers.js";
 import { firestore } from "../data/firebase.js";
 import { ledgerRefs, readEntries, readWithEntries, toTimestamp, writeEntry, type StoredEntry } from "../data/ledger.js";
-import { readRequest, requestRef, writeRequest } from "../data/requests.js";
-import { availableCredit, reportFields, type CustomerAggregates, type CustomerFile } from "../domain/customer.js";
+import { idempotencyKey, priorResult, recordResult } from "../data/requests.js";
+import { availableCredit, committedExposure, effectiveLimit, reportFields, type CustomerAggregates, type CustomerFile } from "../domain/customer.js";
 import { notFound } from "../domain/errors.js";
 import {
   applyRecord,
@@ -77,8 +81,9 @@ function markToStored(mark: LedgerMark): DocumentData {
 }
 
 /** The transaction document as stored for a record (business fields + how the ledger took it). */
-function transactionDoc(r: LedgerRecord, mark: LedgerMark, source: string, actor: string): DocumentData {
+function transactionDoc(r: LedgerRecord, mark: LedgerMark, source: string, actor: string, orderRef?: string): DocumentData {
   return {
+    ...(orderRef !== undefined ? { orderRef } : {}),
     externalId: r.externalId,
     type: r.type,
     amount: r.amount,
@@ -94,7 +99,8 @@ function transactionDoc(r: LedgerRecord, mark: LedgerMark, source: string, actor
 }
 
 export type LedgerChange =
-  | { kind: "upsert"; record: LedgerRecord; sourceUpdateTime: number }
+  /** `orderRef`: an order's reference at the order check (default: its externalId), to convert its reservation. */
+  | { kind: "upsert"; record: LedgerRecord; sourceUpdateTime: number; orderRef?: string }
   | { kind: "delete"; externalId: string; sourceUpdateTime: number };
 
 export interface LedgerOutcome {
@@ -117,7 +123,13 @@ export class LedgerUnitOfWork {
   private entries = new Map<string, StoredEntry>();
   private dirty = new Set<string>();
   private state: LedgerState = emptyLedger();
-  private alertExisting: DocumentData | undefined;
+  /** Alert documents this unit will write, read after apply() and before any write. */
+  private alerts = new Map<AlertType, DocumentData | undefined>();
+  private breaches: ReturnType<typeof alertTransitions> = { raise: [], resolve: [], openAlerts: {} };
+  /** Orders recorded now whose reservation they convert, or whose open block they bypass. */
+  private converted: Array<{ orderRef: string; reservationId: string }> = [];
+  private bypassed: Array<{ orderRef: string; blockId: string }> = [];
+  private orderWhileSuspended: string | null = null;
   private recentOrders: Record<string, number> = {};
   /** invoiceOwners/{id} read for this batch: the customer id, or null when unclaimed. */
   private invoiceOwners = new Map<string, string | null>();
@@ -175,11 +187,6 @@ export class LedgerUnitOfWork {
       const snaps = await this.tx.getAll(...ids.map((id) => ledgerRefs.invoiceOwner(id)));
       snaps.forEach((snap, i) => this.invoiceOwners.set(ids[i]!, (snap.data()?.customerId as string | undefined) ?? null));
     }
-    // A batch with rejections raises (at most) one alert: read it now, before any write.
-    const rejections = this.changes.filter((c) => c.kind === "upsert" && this.rejectionOf(c.record) !== null);
-    if (rejections.length > 0) {
-      this.alertExisting = (await this.tx.get(alertRefFor({ kind: "customer", id: this.customerId }, "transaction_rejected"))).data();
-    }
     return customer;
   }
 
@@ -206,8 +213,11 @@ export class LedgerUnitOfWork {
     this.dirty.add(id);
   }
 
-  /** Apply every change to the in-memory state; returns the transaction documents to write. */
-  apply(): Array<{ externalId: string; record: LedgerRecord; mark: LedgerMark }> {
+  /**
+   * Apply every change to the in-memory state, then read the alert documents the outcome will
+   * write (still before any write). Returns the transaction documents to write.
+   */
+  async apply(): Promise<Array<{ externalId: string; record: LedgerRecord; mark: LedgerMark }>> {
     const marks: Array<{ externalId: string; record: LedgerRecord; mark: LedgerMark }> = [];
     for (const c of this.changes) {
       const id = c.kind === "upsert" ? c.record.externalId : c.externalId;
@@ -254,9 +264,61 @@ export class LedgerUnitOfWork {
       for (const w of res.writes) this.put(w.id, w.entry, w.id === id ? c.sourceUpdateTime : undefined);
       this.outcome.applied.push(id);
       marks.push({ externalId: id, record, mark: { state: "applied", fingerprint: fp, at: this.now } });
-      if (record.type === "order" && own?.applied == null && (record.status ?? "open") === "open") this.checkOrderFraud(record, priorOrders);
+      if (record.type === "order" && own?.applied == null) this.noteNewOrder(record, c.orderRef ?? record.externalId, priorOrders);
     }
+    await this.readAlerts();
     return marks;
+  }
+
+  /** A new order: it converts its reservation (counted once, by the ledger), bypasses an open block, and is checked for fraud. */
+  private noteNewOrder(record: LedgerRecord, orderRef: string, priorOrders: number): void {
+    const c = this.customer!;
+    const reservation = c.reservations?.[orderRef];
+    if (reservation) this.converted.push({ orderRef, reservationId: reservation.reservationId });
+    const block = c.openBlocks?.[orderRef];
+    if (block) this.bypassed.push({ orderRef, blockId: block.blockId });
+    if ((record.status ?? "open") !== "open") return;
+    if (c.status === "suspended" && this.orderWhileSuspended === null) this.orderWhileSuspended = record.externalId;
+    this.checkOrderFraud(record, priorOrders);
+  }
+
+  /** The credit file after this unit: ledger state, converted reservations, bypassed blocks. */
+  private updatedFile(): CustomerFile {
+    const customer = this.customer!;
+    const aggregates = summarizeToAggregates(this.state, this.now);
+    const reservations = liveReservations(customer.reservations, this.now);
+    for (const c of this.converted) delete reservations[c.orderRef];
+    const openBlocks = { ...(customer.openBlocks ?? {}) };
+    for (const b of this.bypassed) delete openBlocks[b.orderRef];
+    const updated: CustomerFile = { ...customer, aggregates, exposure: aggregates.exposure, ledger: this.state, reservations, openBlocks };
+    updated.availableCredit = availableCredit(updated, this.now);
+    return updated;
+  }
+
+  /**
+   * Breaches made visible when they happen: exposure beyond the limit in force raises
+   * `over_limit` (resolved when back within it), an order recorded for a suspended customer
+   * raises `order_while_suspended` (the ERP is the system of record: the order is accepted).
+   */
+  private async readAlerts(): Promise<void> {
+    const types = new Set<AlertType>();
+    if (this.outcome.rejected.length > 0) types.add("transaction_rejected");
+    if (this.fraudSignals.length > 0 && shouldHold(this.fraudSignals, this.policy.fraud) && !this.customer!.openAlerts?.fraud_signal) types.add("fraud_signal");
+    if (this.outcome.applied.length > 0) {
+      const updated = this.updatedFile();
+      const over = committedExposure(updated, this.now) > effectiveLimit(updated, this.now);
+      const conditions: AlertCondition[] = [
+        over ? { type: "over_limit", state: "on", code: "OVER_LIMIT", details: {} } : { type: "over_limit", state: "off", reason: "WITHIN_LIMIT" },
+      ];
+      if (this.orderWhileSuspended) conditions.push({ type: "order_while_suspended", state: "on", code: "ORDER_WHILE_SUSPENDED", details: { externalId: this.orderWhileSuspended } });
+      this.breaches = alertTransitions(this.customer!.openAlerts, conditions);
+      for (const a of this.breaches.raise) types.add(a.type);
+      for (const a of this.breaches.resolve) types.add(a.type);
+    }
+    if (types.size === 0) return;
+    const list = [...types];
+    const snaps = await this.tx.getAll(...list.map((t) => alertRefFor({ kind: "customer", id: this.customerId }, t)));
+    list.forEach((t, i) => this.alerts.set(t, snaps[i]!.data()));
   }
 
   /** Fraud signals on a new open order (velocity, large first order, order after a bank change). */
@@ -284,6 +346,7 @@ export class LedgerUnitOfWork {
   write(caller: Caller, source: string, requestId: string | null): LedgerOutcome {
     const policy = this.policy;
     const customer = this.customer!;
+    const subject = { kind: "customer" as const, id: this.customerId };
     for (const id of this.dirty) {
       const e = this.entries.get(id)!;
       writeEntry(this.tx, this.customerId, id, e.entry, e.sourceUpdateTime);
@@ -293,10 +356,9 @@ export class LedgerUnitOfWork {
         this.tx.set(ledgerRefs.invoiceOwner(id), { customerId: this.customerId });
       }
     }
-    const aggregates = summarizeToAggregates(this.state, this.now);
     const changed = this.outcome.applied.length > 0;
-    const updated: CustomerFile = { ...customer, aggregates, exposure: aggregates.exposure, ledger: this.state };
-    updated.availableCredit = availableCredit(updated, this.now);
+    const updated = this.updatedFile();
+    const aggregates = updated.aggregates;
     const fraudHold = this.fraudSignals.length > 0 && shouldHold(this.fraudSignals, policy.fraud);
     if (fraudHold) {
       // A person decides: the hold is manual (only setCreditStatus lifts it).
@@ -314,10 +376,15 @@ export class LedgerUnitOfWork {
       updated.tier = penaltyTier(a.tier, penaltyLevel(aggregates, policy.penalties));
       updated.confidence = a.confidence;
       updated.updatedAt = this.now;
+      const openAlerts = { ...this.breaches.openAlerts, ...(fraudHold ? { fraud_signal: true } : {}) };
       customerPatch = {
           ledger: this.state,
           aggregates,
           ...reportFields(aggregates),
+          reservations: updated.reservations,
+          openBlocks: updated.openBlocks,
+          reserved: reservedAmount(updated.reservations, this.now),
+          openAlerts,
           availableCredit: updated.availableCredit,
           score: a.score,
           grade: a.grade,
@@ -326,7 +393,7 @@ export class LedgerUnitOfWork {
           updatedAt: this.now,
           recentOrders: this.recentOrders,
           ...(fraudHold
-            ? { status: updated.status, statusKind: updated.statusKind, statusReason: updated.statusReason, flags: updated.flags, openAlerts: { ...(customer.openAlerts ?? {}), fraud_signal: true } }
+            ? { status: updated.status, statusKind: updated.statusKind, statusReason: updated.statusReason, flags: updated.flags }
             : {}),
       };
     }
@@ -338,14 +405,29 @@ export class LedgerUnitOfWork {
         { merge: true },
       );
       if (fraudHold && !customer.openAlerts?.fraud_signal) {
-        const doc = raisedAlertDoc(undefined, { type: "fraud_signal", subject: { kind: "customer", id: this.customerId }, code: this.fraudSignals[0]!.code, details: { signals: this.fraudSignals.map((s) => s.code).join(",") } }, this.now);
-        if (doc) this.tx.set(alertRefFor({ kind: "customer", id: this.customerId }, "fraud_signal"), doc);
+        writeRaisedAlert(this.tx, this.alerts.get("fraud_signal"), { type: "fraud_signal", subject, code: this.fraudSignals[0]!.code, details: { signals: this.fraudSignals.map((s) => s.code).join(",") } }, this.now);
+      }
+    }
+    for (const b of this.bypassed) {
+      // Recorded while blocked (the ERP is the system of record): the block is moot, and on the record.
+      this.tx.update(orderBlockRefs.block(b.blockId), orderBlockToStored({ status: "bypassed", note: "ORDER_RECORDED_WHILE_BLOCKED", decidedAt: this.now, updatedAt: this.now }));
+    }
+    const raisedBreaches: string[] = [];
+    const resolvedBreaches: string[] = [];
+    if (changed) {
+      for (const a of this.breaches.raise) {
+        if (writeRaisedAlert(this.tx, this.alerts.get(a.type), { type: a.type, subject, code: a.code, details: a.details }, this.now)) raisedBreaches.push(a.type);
+      }
+      for (const a of this.breaches.resolve) {
+        if (this.alerts.get(a.type)?.status !== "open") continue;
+        this.tx.update(alertRefFor(subject, a.type), resolvedAlertPatch("condition_cleared", caller.uid, a.reason, this.now));
+        resolvedBreaches.push(a.type);
       }
     }
     if (this.outcome.rejected.length > 0) {
       writeRaisedAlert(
         this.tx,
-        this.alertExisting,
+        this.alerts.get("transaction_rejected"),
         {
           type: "transaction_rejected",
           subject: { kind: "customer", id: this.customerId },
@@ -369,6 +451,10 @@ export class LedgerUnitOfWork {
           score: updated.score,
           tier: updated.tier,
           ...(fraudHold ? { status: updated.status, fraudSignals: this.fraudSignals.map((s) => s.code) } : {}),
+          ...(this.converted.length ? { convertedReservations: this.converted.map((c) => `${c.orderRef}:${c.reservationId}`) } : {}),
+          ...(this.bypassed.length ? { bypassedBlocks: this.bypassed.map((b) => `${b.orderRef}:${b.blockId}`) } : {}),
+          ...(raisedBreaches.length ? { alertsRaised: raisedBreaches } : {}),
+          ...(resolvedBreaches.length ? { alertsResolved: resolvedBreaches } : {}),
           source,
           applied: this.outcome.applied.slice(0, 500),
           rejected: this.outcome.rejected.map((r) => `${r.externalId}:${r.code}`).slice(0, 500),
@@ -399,21 +485,22 @@ export interface RecordTransactionsResult {
 /** The callable path: the whole batch in one transaction, documents and aggregates together. */
 export async function recordTransactions(input: RecordTransactionsInput, caller: Caller, now: number, policy: CreditPolicy): Promise<RecordTransactionsResult> {
   const db = firestore();
-  const reqRef = input.requestId ? requestRef("recordTransactions", caller.uid, input.requestId) : null;
+  const key = idempotencyKey("recordTransactions", caller.uid, input);
   const records = input.transactions.map(recordFromInput);
+  const orderRefs = new Map(input.transactions.flatMap((t) => (t.orderRef !== undefined ? [[t.externalId, t.orderRef] as const] : [])));
   const result = await db.runTransaction(async (tx) => {
-    const prior = reqRef ? await readRequest(tx, reqRef) : undefined;
-    if (prior !== undefined) return prior as RecordTransactionsResult;
+    const prior = await priorResult<RecordTransactionsResult>(tx, key);
+    if (prior !== undefined) return prior;
     const uow = new LedgerUnitOfWork(
       tx,
       input.customerId,
-      records.map((record) => ({ kind: "upsert" as const, record, sourceUpdateTime: now })),
+      records.map((record) => ({ kind: "upsert" as const, record, sourceUpdateTime: now, ...(orderRefs.has(record.externalId) ? { orderRef: orderRefs.get(record.externalId)! } : {}) })),
       now,
       policy,
     );
     await uow.read();
-    const marks = uow.apply();
-    for (const m of marks) tx.set(ledgerRefs.transaction(input.customerId, m.externalId), transactionDoc(m.record, m.mark, "callable", caller.uid));
+    const marks = await uow.apply();
+    for (const m of marks) tx.set(ledgerRefs.transaction(input.customerId, m.externalId), transactionDoc(m.record, m.mark, "callable", caller.uid, orderRefs.get(m.externalId)));
     const outcome = uow.write(caller, "callable", input.requestId ?? null);
     const out: RecordTransactionsResult = {
       recorded: outcome.applied.length,
@@ -422,7 +509,7 @@ export async function recordTransactions(input: RecordTransactionsInput, caller:
       exposure: outcome.customer.exposure,
       availableCredit: outcome.customer.availableCredit,
     };
-    if (reqRef) writeRequest(tx, reqRef, "recordTransactions", caller.uid, out, now);
+    recordResult(tx, key, out, now);
     return out;
   });
   logs.transactionsRecorded(input.customerId, result.recorded, result.duplicates, result.rejected.length);
@@ -452,7 +539,7 @@ export async function applyTransactionEvent(ev: TransactionEvent, now: number, p
   } else {
     const record = recordFromDocument(ev.externalId, ev.after);
     if (ev.after.ledger?.fingerprint === fingerprint(record)) return "skipped";
-    change = { kind: "upsert", record, sourceUpdateTime: ev.sourceUpdateTime };
+    change = { kind: "upsert", record, sourceUpdateTime: ev.sourceUpdateTime, ...(typeof ev.after.orderRef === "string" ? { orderRef: ev.after.orderRef } : {}) };
   }
   const db = firestore();
   return db.runTransaction(async (tx) => {
@@ -463,7 +550,7 @@ export async function applyTransactionEvent(ev: TransactionEvent, now: number, p
       if ((err as { code?: string }).code === "not-found") return "skipped";
       throw err;
     }
-    const marks = uow.apply();
+    const marks = await uow.apply();
     for (const m of marks) tx.set(ledgerRefs.transaction(ev.customerId, m.externalId), { ledger: markToStored(m.mark) }, { merge: true });
     const outcome = uow.write(TRIGGER_ACTOR, "trigger", null);
     if (outcome.rejected.length) return "rejected";

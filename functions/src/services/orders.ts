@@ -1,0 +1,292 @@
+/**
+ * Orders against the credit limit: the order check (read-only, one document read; or, with
+ * `reserve`, one transaction that holds the credit or blocks the order), cancelling a
+ * reservation, and a person releasing or rejecting a blocked order. Every hold, block, release,
+ * rejection and cancellation is audited in the customer's chain in the same transaction.
+ */
+import type { DocumentReference, Transaction } from "firebase-admin/firestore";
+import { alertRefFor, raisedAlertDoc } from "../data/alerts.js";
+import { AuditAppender, chains, headOf } from "../data/audit.js";
+import { customerFromSnapshot, customerRefs, storedPatch } from "../data/customers.js";
+import { firestore } from "../data/firebase.js";
+import { newReservationId, orderBlockFromSnapshot, orderBlockRefs, orderBlockToStored } from "../data/orders.js";
+import { idempotencyKey, priorResult, recordResult } from "../data/requests.js";
+import { availableCredit, checkOrderAgainstTerms, committedExposure, effectiveLimit, type CustomerFile, type OrderCheck } from "../domain/customer.js";
+import { CreditDeskError, denied, notFound, precondition } from "../domain/errors.js";
+import { alertTransitions } from "../domain/monitoring.js";
+import { holdForOrder } from "../domain/orderCheck.js";
+import { liveReservations, releaseNeedsManager, reservedAmount, type OrderBlock, type Reservation, type Reservations } from "../domain/orders.js";
+import { withinAuthority, type Caller } from "../domain/roles.js";
+import type { CancelReservationInput, CheckOrderInput, ReleaseOrderBlockInput } from "../schemas/callables.js";
+import type { CreditPolicy } from "../schemas/policy.js";
+import { logs } from "../logs.js";
+import { assertInScope } from "./customers.js";
+
+export interface OrderCheckResult extends OrderCheck {
+  reservationId?: string;
+  /** When the reservation lapses unless the order is recorded (ISO-8601). */
+  expiresAt?: string;
+  blockId?: string;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** The customer head's fields that follow the holds (the report's `reserved`, the available credit). */
+function holdPatch(customer: CustomerFile, reservations: Reservations, openBlocks: CustomerFile["openBlocks"], now: number) {
+  const next = { ...customer, reservations };
+  return {
+    reservations,
+    openBlocks: openBlocks ?? {},
+    reserved: reservedAmount(reservations, now),
+    availableCredit: availableCredit(next, now),
+    updatedAt: now,
+  };
+}
+
+export async function checkOrder(input: CheckOrderInput, caller: Caller, now: number, policy: CreditPolicy): Promise<OrderCheckResult> {
+  if (!input.reserve) {
+    const snap = await customerRefs.customer(input.customerId).get();
+    const customer = customerFromSnapshot(snap);
+    if (!customer) throw notFound("customer", input.customerId);
+    assertInScope(customer, caller, input.customerId);
+    const result = checkOrderAgainstTerms(customer, input.orderAmount, now, policy, input.orderRef);
+    logs.orderChecked(input.customerId, result.decision);
+    return result;
+  }
+  const orderRef = input.orderRef!; // the schema requires it with `reserve`
+  const db = firestore();
+  const key = idempotencyKey("checkOrder", caller.uid, input);
+  const custRef = customerRefs.customer(input.customerId);
+  const ids = { reservationId: newReservationId(), blockId: orderBlockRefs.newBlock().id };
+  const result = await db.runTransaction(async (tx) => {
+    const [prior, snap] = await Promise.all([priorResult<OrderCheckResult>(tx, key), tx.get(custRef)]);
+    if (prior !== undefined) return prior;
+    const customer = customerFromSnapshot(snap);
+    if (!customer) throw notFound("customer", input.customerId);
+    assertInScope(customer, caller, input.customerId);
+    const hold = holdForOrder(customer, { orderRef, amount: input.orderAmount }, now, policy, ids, caller.uid);
+    const out: OrderCheckResult = { ...hold.check };
+    if (hold.reservation) {
+      out.reservationId = hold.reservation.reservationId;
+      out.expiresAt = iso(hold.reservation.expiresAt);
+    }
+    if (hold.block) out.blockId = hold.block.blockId;
+    if (!hold.unchanged) {
+      const audit = new AuditAppender(tx, chains.customer(input.customerId), headOf(snap.data()), now, { deferHead: true });
+      if (hold.block) {
+        const blockRef = orderBlockRefs.block(hold.block.blockId);
+        const fields = { amount: input.orderAmount, decision: hold.check.decision as OrderBlock["decision"], reasons: hold.check.reasons, updatedAt: now };
+        if (hold.block.isNew) {
+          const block: OrderBlock = {
+            customerId: input.customerId,
+            ownerUid: customer.ownerUid,
+            orderRef,
+            currency: customer.currency,
+            ...fields,
+            requestedBy: caller.uid,
+            requestedByRole: caller.role,
+            status: "open",
+            createdAt: now,
+            decidedAt: null,
+            decidedBy: null,
+            decidedByRole: null,
+            note: null,
+            reservationId: null,
+          };
+          tx.create(blockRef, orderBlockToStored(block));
+        } else {
+          tx.update(blockRef, orderBlockToStored(fields));
+        }
+        audit.append({
+          action: "order.block",
+          actor: caller,
+          target: blockRef.path,
+          before: hold.releasedReservation ? { reservationId: hold.releasedReservation.reservationId, reserved: hold.releasedReservation.amount } : null,
+          after: { blockId: hold.block.blockId, orderRef, amount: input.orderAmount, decision: hold.check.decision, reasons: hold.check.reasons },
+          reason: hold.check.reasons.join(","),
+          requestId: input.requestId ?? null,
+        });
+      } else if (hold.reservation) {
+        if (hold.closedBlockId) {
+          tx.update(orderBlockRefs.block(hold.closedBlockId), orderBlockToStored({ status: "cancelled", note: "APPROVED_ON_RECHECK", decidedAt: now, updatedAt: now }));
+        }
+        audit.append({
+          action: "order.reserve",
+          actor: caller,
+          target: custRef.path,
+          before: { availableCredit: availableCredit(customer, now) },
+          after: {
+            orderRef,
+            reservationId: hold.reservation.reservationId,
+            amount: hold.reservation.amount,
+            expiresAt: iso(hold.reservation.expiresAt),
+            availableCredit: hold.check.availableCredit,
+            ...(hold.closedBlockId ? { closedBlockId: hold.closedBlockId } : {}),
+          },
+          reason: hold.check.reasons.join(","),
+          requestId: input.requestId ?? null,
+        });
+      }
+      tx.update(custRef, storedPatch({ ...holdPatch(customer, hold.reservations, hold.openBlocks, now), auditHead: audit.current }));
+    }
+    recordResult(tx, key, out, now);
+    return out;
+  });
+  logs.orderChecked(input.customerId, result.decision);
+  return result;
+}
+
+export interface CancelReservationResult {
+  released: boolean;
+  blockCancelled: boolean;
+}
+
+/** The ERP or a person cancels an order: its reservation stops holding credit, an open block of it closes. */
+export async function cancelReservation(input: CancelReservationInput, caller: Caller, now: number): Promise<CancelReservationResult> {
+  const db = firestore();
+  const key = idempotencyKey("cancelReservation", caller.uid, input);
+  const custRef = customerRefs.customer(input.customerId);
+  return db.runTransaction(async (tx) => {
+    const [prior, snap] = await Promise.all([priorResult<CancelReservationResult>(tx, key), tx.get(custRef)]);
+    if (prior !== undefined) return prior;
+    const customer = customerFromSnapshot(snap);
+    if (!customer) throw notFound("customer", input.customerId);
+    assertInScope(customer, caller, input.customerId);
+    const reservations = { ...(customer.reservations ?? {}) };
+    const openBlocks = { ...(customer.openBlocks ?? {}) };
+    const reservation = reservations[input.orderRef] ?? null;
+    const block = openBlocks[input.orderRef] ?? null;
+    const live = reservation !== null && reservation.expiresAt > now;
+    const out: CancelReservationResult = { released: live, blockCancelled: block !== null };
+    if (reservation || block) {
+      delete reservations[input.orderRef];
+      delete openBlocks[input.orderRef];
+      if (block) tx.update(orderBlockRefs.block(block.blockId), orderBlockToStored({ status: "cancelled", note: "ORDER_CANCELLED", decidedAt: now, decidedBy: caller.uid, decidedByRole: caller.role, updatedAt: now }));
+      const audit = new AuditAppender(tx, chains.customer(input.customerId), headOf(snap.data()), now, { deferHead: true });
+      audit.append({
+        action: "order.cancel",
+        actor: caller,
+        target: custRef.path,
+        before: { reservationId: reservation?.reservationId ?? null, reserved: live ? reservation!.amount : 0, blockId: block?.blockId ?? null },
+        after: { orderRef: input.orderRef, released: out.released, blockCancelled: out.blockCancelled },
+        reason: null,
+        requestId: input.requestId ?? null,
+      });
+      tx.update(custRef, storedPatch({ ...holdPatch(customer, liveReservations(reservations, now), openBlocks, now), auditHead: audit.current }));
+    }
+    recordResult(tx, key, out, now);
+    return out;
+  });
+}
+
+export interface ReleaseOrderBlockResult {
+  status: "released" | "rejected";
+  blockId: string;
+  reservationId?: string;
+  expiresAt?: string;
+}
+
+const MANAGERS = new Set(["manager", "admin"]);
+
+/**
+ * A person decides a blocked order: release (the order's amount is reserved, even beyond the
+ * available credit — the decision accepts that risk, and an over-limit file raises its alert)
+ * or reject. Four eyes: never whoever ran the check; within authority for the order's amount;
+ * a hard stop (a suspended file) only by a manager or an admin.
+ */
+export async function releaseOrderBlock(input: ReleaseOrderBlockInput, caller: Caller, now: number, policy: CreditPolicy): Promise<ReleaseOrderBlockResult> {
+  const db = firestore();
+  const key = idempotencyKey("releaseOrderBlock", caller.uid, input);
+  const blockRef = orderBlockRefs.block(input.blockId);
+  const reservationId = newReservationId();
+  return db.runTransaction(async (tx) => {
+    const [prior, blockSnap] = await Promise.all([priorResult<ReleaseOrderBlockResult>(tx, key), tx.get(blockRef)]);
+    if (prior !== undefined) return prior;
+    const block = orderBlockFromSnapshot(blockSnap);
+    if (!block) throw notFound("blocked order", input.blockId);
+    const custRef = customerRefs.customer(block.customerId);
+    const overLimitRef = alertRefFor({ kind: "customer", id: block.customerId }, "over_limit");
+    const [snap, overLimitSnap] = await Promise.all([tx.get(custRef), tx.get(overLimitRef)]);
+    const customer = customerFromSnapshot(snap);
+    if (!customer) throw notFound("customer", block.customerId);
+    if (block.status !== "open") throw precondition(`blocked order is already ${block.status}`);
+    if (block.requestedBy === caller.uid) throw precondition("four-eyes rule: whoever ran the order check cannot release or reject its block");
+    const openBlocks = { ...(customer.openBlocks ?? {}) };
+    delete openBlocks[block.orderRef];
+    const reservations = liveReservations(customer.reservations, now);
+    const decided = { decidedAt: now, decidedBy: caller.uid, decidedByRole: caller.role, note: input.note, updatedAt: now };
+    const audit = new AuditAppender(tx, chains.customer(block.customerId), headOf(snap.data()), now, { deferHead: true });
+    let out: ReleaseOrderBlockResult;
+    let openAlerts = customer.openAlerts;
+    if (input.decision === "reject") {
+      tx.update(blockRef, orderBlockToStored({ status: "rejected", ...decided }));
+      audit.append({
+        action: "order.block_reject",
+        actor: caller,
+        target: blockRef.path,
+        before: { status: "open" },
+        after: { status: "rejected", orderRef: block.orderRef, amount: block.amount },
+        reason: input.note,
+        requestId: input.requestId ?? null,
+      });
+      out = { status: "rejected", blockId: input.blockId };
+    } else {
+      if (releaseNeedsManager(block) && !MANAGERS.has(caller.role ?? "")) {
+        throw denied(`releasing an order the check rejected (${block.reasons.join(", ")}) needs a manager or an admin`);
+      }
+      if (!withinAuthority(caller.role, block.amount, policy.authority)) {
+        throw new CreditDeskError("permission-denied", `an order of ${block.amount} minor units is above the ${caller.role} approval authority`);
+      }
+      const others = Object.keys(reservations).filter((ref) => ref !== block.orderRef).length;
+      if (others >= policy.orderCheck.maxOpenOrders) {
+        throw precondition(`this customer has ${others} live reservations; record or cancel orders before releasing more`, { reason: "TOO_MANY_OPEN_RESERVATIONS" });
+      }
+      const reservation: Reservation = {
+        reservationId,
+        amount: block.amount,
+        createdAt: now,
+        expiresAt: now + policy.orderCheck.reservationHours * 3_600_000,
+        createdBy: caller.uid,
+      };
+      reservations[block.orderRef] = reservation;
+      tx.update(blockRef, orderBlockToStored({ status: "released", reservationId, ...decided }));
+      const after = { ...customer, reservations };
+      audit.append({
+        action: "order.block_release",
+        actor: caller,
+        target: blockRef.path,
+        before: { status: "open", availableCredit: availableCredit(customer, now) },
+        after: { status: "released", orderRef: block.orderRef, amount: block.amount, reservationId, expiresAt: iso(reservation.expiresAt), availableCredit: availableCredit(after, now) },
+        reason: input.note,
+        requestId: input.requestId ?? null,
+      });
+      openAlerts = writeOverLimitAlert(tx, audit, block.customerId, after, overLimitSnap.data(), caller, now);
+      out = { status: "released", blockId: input.blockId, reservationId, expiresAt: iso(reservation.expiresAt) };
+    }
+    tx.update(custRef, storedPatch({ ...holdPatch(customer, reservations, openBlocks, now), openAlerts: openAlerts ?? {}, auditHead: audit.current }));
+    recordResult(tx, key, out, now);
+    return out;
+  });
+}
+
+/** A release beyond the limit in force raises `over_limit` (resolved by monitoring or the ledger when cured). */
+function writeOverLimitAlert(
+  tx: Transaction,
+  audit: AuditAppender,
+  customerId: string,
+  after: CustomerFile,
+  existing: FirebaseFirestore.DocumentData | undefined,
+  actor: Caller,
+  now: number,
+): CustomerFile["openAlerts"] {
+  const over = committedExposure(after, now) > effectiveLimit(after, now);
+  if (!over) return after.openAlerts;
+  const t = alertTransitions(after.openAlerts, [{ type: "over_limit", state: "on", code: "OVER_LIMIT_BY_RELEASE", details: {} }]);
+  const doc = t.raise.length ? raisedAlertDoc(existing, { type: "over_limit", subject: { kind: "customer", id: customerId }, code: "OVER_LIMIT_BY_RELEASE" }, now) : null;
+  if (doc) {
+    const ref: DocumentReference = alertRefFor({ kind: "customer", id: customerId }, "over_limit");
+    tx.set(ref, doc);
+    audit.append({ action: "alert.raise", actor, target: ref.path, before: null, after: { type: "over_limit", code: "OVER_LIMIT_BY_RELEASE", status: "open" }, reason: "OVER_LIMIT_BY_RELEASE", requestId: null });
+  }
+  return t.openAlerts;
+}

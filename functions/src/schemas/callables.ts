@@ -186,10 +186,10 @@ export const decideLimitChangeInput = z
       ctx.addIssue({ code: "custom", path: ["requestId"], message: "names the limit request when limitRequestId is absent: letters, digits, _ and - only" });
     }
   })
-  .transform((v) =>
+  .transform((v): { limitRequestId: string; decision: "approve" | "reject"; note: string; requestId?: string | undefined } =>
     v.limitRequestId !== undefined
       ? { limitRequestId: v.limitRequestId, decision: v.decision, note: v.note, requestId: v.requestId }
-      : { limitRequestId: v.requestId!, decision: v.decision, note: v.note, requestId: undefined },
+      : { limitRequestId: v.requestId!, decision: v.decision, note: v.note },
   );
 
 export const setCreditStatusInput = z

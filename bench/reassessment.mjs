@@ -128,18 +128,19 @@ export async function runReassessmentBench(opts = {}) {
     lastReviewScore: steady.assessment.score,
     lastReviewTier: steady.tier,
   };
-  const customerDoc = customerToStored(template);
+  const customerDocs = customerToStored({ ...template, latestStatement: statement });
   const finDoc = toStored({ statements: [statement], latest: statement, updatedAt: asOf - 30 * DAY });
 
-  // ---- seed: batched writes of 500 (a customer and its financials: 250 customers a batch)
+  // ---- seed: batched writes of 500 (a customer's head, credit state and financials: 166 customers a batch)
   const seedStart = process.hrtime.bigint();
   const prefix = `bench-${asOf.toString(36)}-`;
-  const perBatch = 250;
+  const perBatch = 166;
   for (let i = 0; i < n; i += perBatch) {
     const batch = db.batch();
     for (let j = i; j < Math.min(n, i + perBatch); j++) {
       const id = `${prefix}${String(j).padStart(6, "0")}`;
-      batch.set(db.doc(`customers/${id}`), customerDoc);
+      batch.set(db.doc(`customers/${id}`), customerDocs.head);
+      batch.set(db.doc(`customers/${id}/private/creditState`), customerDocs.state);
       batch.set(db.doc(`customers/${id}/private/financials`), finDoc);
     }
     await batch.commit();

@@ -4,6 +4,7 @@ import * as fns from "../../functions/src/index.js";
 import { clearPolicyCache } from "../../functions/src/services/policy.js";
 import { call, callError, databaseSnapshot, firestoreServer, users } from "../support/callables.js";
 import { application, statement } from "../support/fixtures.js";
+import { creditFile } from "../support/credit-file.js";
 
 const db = () => getFirestore();
 
@@ -130,7 +131,7 @@ describe("decideCreditApplication", () => {
     const { id, review } = await reviewed();
     const r = await call(fns.decideCreditApplication, { applicationId: id, decision: "approve", note: "good file", ownerUid: users.sales.uid }, users.analyst2);
     expect(r.status).toBe("approved");
-    const c = (await db().doc(`customers/${r.customerId}`).get()).data()!;
+    const c = await creditFile(r.customerId);
     expect(c.creditLimit).toBe(review.recommendedLimit);
     expect(c.availableCredit).toBe(review.recommendedLimit);
     expect(c.exposure).toBe(0);
@@ -200,7 +201,7 @@ describe("decideCreditApplication", () => {
 describe("checkOrder", () => {
   it("approves within available credit and sends larger orders to review", async () => {
     const customerId = await approvedCustomer();
-    const c = (await db().doc(`customers/${customerId}`).get()).data()!;
+    const c = await creditFile(customerId);
     const ok = await call(fns.checkOrder, { customerId, orderAmount: 1_000_00 }, users.sales);
     expect(ok).toMatchObject({ decision: c.tier === "risky" ? "review" : "approve", availableCredit: c.creditLimit });
     const big = await call(fns.checkOrder, { customerId, orderAmount: c.creditLimit + 1 }, users.integration);
@@ -230,7 +231,7 @@ describe("updateFinancials and reassessCustomer", () => {
   it("a new statement rescores the customer, keeps history and is audited", async () => {
     const customerId = await approvedCustomer();
     const weak = { ...statement, periodEnd: "2026-06-30", totalLiabilities: 4_500_000_00, equity: 500_000_00, netIncome: -300_000_00, ebit: -200_000_00, retainedEarnings: -500_000_00 };
-    const before = (await db().doc(`customers/${customerId}`).get()).data()!;
+    const before = await creditFile(customerId);
     const r = await call(fns.updateFinancials, { customerId, statement: weak }, users.analyst);
     expect(r.score).toBeLessThan(before.score);
     const fin = (await db().doc(`customers/${customerId}/private/financials`).get()).data()!;

@@ -6,6 +6,7 @@ import { DEFAULT_POLICY } from "../../functions/src/domain/policy.js";
 import { runJobNow, schedulerJobName, type SchedulerPort } from "../../functions/src/services/jobs.js";
 import { approvedCustomer } from "../support/workflow.js";
 import { call, callError, firestoreServer, users } from "../support/callables.js";
+import { creditFile } from "../support/credit-file.js";
 
 const db = () => getFirestore();
 const DAY = 86_400_000;
@@ -27,7 +28,7 @@ describe("runJobNow on the local stack", () => {
     const r = await call(fns.runJobNow, { job: "dailyMonitoring" }, users.admin);
     expect(r).toMatchObject({ started: true, job: "dailyMonitoring", mode: "local" });
     expect(r.summary.processed).toBe(1);
-    const c = (await db().doc(`customers/${id}`).get()).data()!;
+    const c = await creditFile(id);
     expect(c).toMatchObject({ status: "on_hold", statusKind: "automatic" });
     expect(c.openAlerts).toMatchObject({ overdue_30: true, overdue_60: true });
     expect((await call(fns.checkOrder, { customerId: id, orderAmount: 100 }, users.analyst)).decision).toBe("review");
@@ -42,7 +43,7 @@ describe("runJobNow on the local stack", () => {
     await call(fns.recordTransactions, { customerId: id, transactions: [{ externalId: "INV-1", type: "invoice", amount: 5_000_00, issuedAt: iso(now), dueAt: iso(now + 5 * DAY) }] }, users.integration);
     const r = await call(fns.runJobNow, { job: "dailyMonitoring", asOf: iso(now + 70 * DAY) }, users.admin);
     expect(r.summary.processed).toBe(1);
-    expect((await db().doc(`customers/${id}`).get()).data()).toMatchObject({ status: "on_hold", statusKind: "automatic" });
+    expect(await creditFile(id)).toMatchObject({ status: "on_hold", statusKind: "automatic" });
     const err = await callError(fns.runJobNow, { job: "dailyMonitoring", asOf: "not-a-date" }, users.admin);
     expect(err.message).toContain("asOf");
     await expect(runJobNow({ job: "dailyMonitoring", asOf: now }, users.admin as never, now, DEFAULT_POLICY, { scheduler: { run: async () => {}, pause: async () => {}, resume: async () => {} }, local: false })).rejects.toThrow(/local stack/);

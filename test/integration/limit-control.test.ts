@@ -9,11 +9,12 @@ import * as fns from "../../functions/src/index.js";
 import { clearPolicyCache } from "../../functions/src/services/policy.js";
 import { approvedCustomer } from "../support/workflow.js";
 import { call, callError, databaseSnapshot, firestoreServer, users } from "../support/callables.js";
+import { creditFile, updateCreditFile } from "../support/credit-file.js";
 
 const db = () => getFirestore();
 const DAY = 86_400_000;
 const iso = (ms: number) => new Date(ms).toISOString();
-const customer = async (id: string) => (await db().doc(`customers/${id}`).get()).data()!;
+const customer = creditFile;
 const auditActions = async (id: string) => (await db().collection(`audit/customer_${id}/entries`).orderBy("seq").get()).docs.map((d) => d.data());
 
 beforeEach(() => {
@@ -86,7 +87,7 @@ describe("limit requests and decisions", () => {
   it("noLimitIncrease stops permanent raises, higher temporary limits and extensions, at request and at decision", async () => {
     const id = await approvedCustomer(40_000_00);
     const pending = await call(fns.requestLimitChange, { customerId: id, newLimit: 45_000_00, reason: "growth" }, users.sales);
-    await db().doc(`customers/${id}`).update({ "flags.noLimitIncrease": true });
+    await updateCreditFile(id, { "flags.noLimitIncrease": true });
     for (const input of [
       { customerId: id, newLimit: 41_000_00, reason: "x" },
       { customerId: id, newLimit: 41_000_00, expiresAt: iso(Date.now() + DAY), reason: "x" },
@@ -126,7 +127,7 @@ describe("limit requests and decisions", () => {
 
   it("reads a temporary limit stored the first wave's way ({amount} on top) as the total it meant", async () => {
     const id = await approvedCustomer(40_000_00);
-    await db().doc(`customers/${id}`).update({ temporaryLimit: { amount: 10_000_00, expiresAt: Timestamp.fromMillis(Date.now() + 5 * DAY) } });
+    await updateCreditFile(id, { temporaryLimit: { amount: 10_000_00, expiresAt: Timestamp.fromMillis(Date.now() + 5 * DAY) } });
     expect((await call(fns.checkOrder, { customerId: id, orderAmount: 1_00 }, users.analyst)).availableCredit).toBe(50_000_00);
   });
 });

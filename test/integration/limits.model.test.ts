@@ -17,7 +17,7 @@
 import fc from "fast-check";
 import { beforeEach, describe, expect, it } from "vitest";
 import { getFirestore } from "firebase-admin/firestore";
-import { customerFromSnapshot, customerRefs } from "../../functions/src/data/customers.js";
+import { readCustomer } from "../../functions/src/data/customers.js";
 import { DEFAULT_POLICY } from "../../functions/src/domain/policy.js";
 import { limitInForce, temporaryLimitInForce, type TemporaryLimit } from "../../functions/src/domain/limits.js";
 import { withinAuthority, type Caller } from "../../functions/src/domain/roles.js";
@@ -25,6 +25,7 @@ import { decideLimitChange, requestLimitChange, setCreditStatus } from "../../fu
 import { clearPolicyCache } from "../../functions/src/services/policy.js";
 import { approvedCustomer } from "../support/workflow.js";
 import { firestoreServer, users } from "../support/callables.js";
+import { updateCreditFile } from "../support/credit-file.js";
 
 const db = () => getFirestore();
 const HOUR = 3_600_000;
@@ -66,7 +67,7 @@ async function attempt(f: () => Promise<unknown>): Promise<Outcome> {
 }
 
 async function readLimits(customerId: string): Promise<Limits> {
-  const c = customerFromSnapshot(await customerRefs.customer(customerId).get())!;
+  const c = (await readCustomer(null, customerId)).file!;
   return { creditLimit: c.creditLimit, temporaryLimit: c.temporaryLimit ?? null };
 }
 
@@ -194,7 +195,7 @@ class PenaltyCommand implements fc.AsyncCommand<Model, Real> {
   constructor(readonly on: boolean) {}
   check = () => true;
   async run(m: Model): Promise<void> {
-    await db().doc(`customers/${m.customerId}`).update({ "flags.noLimitIncrease": this.on });
+    await updateCreditFile(m.customerId, { "flags.noLimitIncrease": this.on });
     m.noIncrease = this.on;
     await checkInvariants(m, this.toString());
   }

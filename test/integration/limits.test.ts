@@ -4,12 +4,13 @@ import * as fns from "../../functions/src/index.js";
 import { clearPolicyCache } from "../../functions/src/services/policy.js";
 import { approvedCustomer } from "../support/workflow.js";
 import { call, callError, databaseSnapshot, firestoreServer, users } from "../support/callables.js";
+import { creditFile, updateCreditFile } from "../support/credit-file.js";
 
 const db = () => getFirestore();
 const DAY = 86_400_000;
 
 const newCustomer = approvedCustomer;
-const customer = async (id: string) => (await db().doc(`customers/${id}`).get()).data()!;
+const customer = creditFile;
 
 beforeEach(() => {
   firestoreServer().clear();
@@ -57,7 +58,7 @@ describe("requestLimitChange / decideLimitChange", () => {
     expect((await customer(id)).availableCredit).toBe(45_000_00);
     // the order check honours the temporary limit before expiry and ignores it after
     expect((await call(fns.checkOrder, { customerId: id, orderAmount: 44_000_00 }, users.analyst)).availableCredit).toBe(45_000_00);
-    await db().doc(`customers/${id}`).update({ "temporaryLimit.expiresAt": new Date(Date.now() - 1000) });
+    await updateCreditFile(id, { "temporaryLimit.expiresAt": new Date(Date.now() - 1000) });
     expect((await call(fns.checkOrder, { customerId: id, orderAmount: 1_00 }, users.analyst)).availableCredit).toBe(40_000_00);
   });
 
@@ -67,7 +68,7 @@ describe("requestLimitChange / decideLimitChange", () => {
     expect((await callError(fns.requestLimitChange, { customerId: id, newLimit: 50_000_00, expiresAt: "2000-01-01", reason: "x" }, users.sales)).message).toContain("expiresAt");
     expect((await callError(fns.requestLimitChange, { customerId: id, newLimit: 50_000_00, reason: "x" }, users.sales2)).code).toBe("permission-denied");
     expect((await callError(fns.requestLimitChange, { customerId: id, newLimit: 50_000_00, reason: "x" }, users.auditor)).code).toBe("permission-denied");
-    await db().doc(`customers/${id}`).update({ "flags.noLimitIncrease": true });
+    await updateCreditFile(id, { "flags.noLimitIncrease": true });
     expect((await callError(fns.requestLimitChange, { customerId: id, newLimit: 50_000_00, reason: "x" }, users.sales)).code).toBe("failed-precondition");
     expect((await callError(fns.decideLimitChange, { requestId: "nope", decision: "approve", note: "x" }, users.manager)).code).toBe("not-found");
   });
@@ -93,7 +94,7 @@ describe("resolveAlert", () => {
     const id = await newCustomer();
     await call(fns.recordTransactions, { customerId: id, transactions: [{ externalId: "BAD", type: "invoice", amount: 5_00, currency: "EUR", issuedAt: "2026-11-01", dueAt: "2026-12-01" }] }, users.integration);
     const alertId = `customer_${id}_transaction_rejected`;
-    await db().doc(`customers/${id}`).update({ openAlerts: { transaction_rejected: true } });
+    await updateCreditFile(id, { openAlerts: { transaction_rejected: true } });
     const r = await call(fns.resolveAlert, { alertId, resolution: "action_taken", note: "ERP fixed" }, users.analyst);
     expect(r).toEqual({ status: "resolved", alertId });
     expect((await db().doc(`alerts/${alertId}`).get()).data()).toMatchObject({ status: "resolved", resolution: "action_taken", resolvedBy: users.analyst.uid });

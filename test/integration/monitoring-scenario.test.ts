@@ -15,6 +15,7 @@ import { recordTransactions } from "../../functions/src/services/transactions.js
 import { verifyChain } from "../../functions/src/services/auditTrail.js";
 import { call, firestoreServer, users } from "../support/callables.js";
 import { application } from "../support/fixtures.js";
+import { creditFile, updateCreditFile } from "../support/credit-file.js";
 
 const db = () => getFirestore();
 const P = DEFAULT_POLICY;
@@ -42,7 +43,7 @@ async function record(customerId: string, now: number, txs: Tx[]) {
   return recordTransactions(input, integration, now, P);
 }
 
-const customer = async (id: string) => (await db().doc(`customers/${id}`).get()).data()!;
+const customer = creditFile;
 const alert = async (id: string, type: string) => (await db().doc(`alerts/customer_${id}_${type}`).get()).data();
 const order = (id: string, now: number, amount = 1_000_00) => checkOrder({ customerId: id, orderAmount: amount }, sales, now, P);
 
@@ -138,7 +139,7 @@ describe("daily monitoring scenario: overdue → penalties → cure", () => {
     await monitorCustomer(id, due + 65 * DAY + HOUR, P);
     expect((await customer(id)).status).toBe("on_hold");
     // A person takes the hold over.
-    await db().doc(`customers/${id}`).update({ status: "on_hold", statusKind: "manual", statusReason: "MANUAL" });
+    await updateCreditFile(id, { status: "on_hold", statusKind: "manual", statusReason: "MANUAL" });
     const paidAt = due + 66 * DAY + HOUR;
     await record(id, paidAt, [{ externalId: "PAY-1", type: "payment", amount: 10_000_00, issuedAt: paidAt, invoiceExternalId: "INV-1" }]);
     for (let k = 0; k < 3; k++) {
@@ -168,7 +169,7 @@ describe("temporary limits", () => {
     const id = await newCustomer(40_000_00);
     const start = dayAt(0);
     const expiresAt = start - HOUR + 20 * DAY; // midnight, 20 days on
-    await db().doc(`customers/${id}`).update({ temporaryLimit: { limit: 50_000_00, expiresAt: Timestamp.fromMillis(expiresAt) } });
+    await updateCreditFile(id, { temporaryLimit: { limit: 50_000_00, expiresAt: Timestamp.fromMillis(expiresAt) } });
     await record(id, start, [{ externalId: "INV-1", type: "invoice", amount: 45_000_00, issuedAt: start, dueAt: start + 60 * DAY }]);
 
     const firstRaised = new Map<string, number>();

@@ -7,6 +7,7 @@ import { monitorCustomer, runDailyMonitoring, type MonitorTask } from "../../fun
 import { clearPolicyCache } from "../../functions/src/services/policy.js";
 import { call, firestoreServer, users } from "../support/callables.js";
 import { application } from "../support/fixtures.js";
+import { cloneCreditFile, creditFile, updateCreditFile } from "../support/credit-file.js";
 
 const db = () => getFirestore();
 const P = DEFAULT_POLICY;
@@ -23,16 +24,8 @@ async function newCustomer(limit = 40_000_00) {
 /** n copies of one real credit file (own audit chains), all due for aging at `dueAt`. */
 async function portfolio(n: number, dueAt: number): Promise<string[]> {
   const first = await newCustomer();
-  const template = (await db().doc(`customers/${first}`).get()).data()!;
-  delete template.auditHead;
-  const ids: string[] = [];
-  const batch = db().batch();
-  for (let i = 0; i < n; i++) {
-    const ref = db().collection("customers").doc(`c${String(i).padStart(3, "0")}`);
-    batch.set(ref, { ...template, nextAgingAt: Timestamp.fromMillis(dueAt - (i % 5) * HOUR) });
-    ids.push(ref.id);
-  }
-  await batch.commit();
+  const ids = Array.from({ length: n }, (_, i) => `c${String(i).padStart(3, "0")}`);
+  await cloneCreditFile(first, ids.map((id, i) => ({ id, head: { nextAgingAt: Timestamp.fromMillis(dueAt - (i % 5) * HOUR) } })));
   return ids;
 }
 
@@ -72,7 +65,7 @@ describe("runDailyMonitoring", () => {
     expect(q.tasks).toEqual([]);
     expect(await dueCount(now)).toBe(0);
     for (const id of ids) {
-      const c = (await db().doc(`customers/${id}`).get()).data()!;
+      const c = await creditFile(id);
       expect(c.nextAgingAt.toMillis()).toBe(Math.floor(now / DAY) * DAY + DAY);
     }
     // Delivered again (a retried schedule or task): nothing is due, nothing is written.
@@ -101,7 +94,7 @@ describe("runDailyMonitoring", () => {
     const now = Math.floor(Date.now() / DAY) * DAY + 2 * DAY + HOUR;
     await portfolio(12, now - HOUR);
     // A corrupt ledger: summarising it throws for this customer only.
-    await db().doc("customers/c000").update({ ledger: { v: 99 } });
+    await updateCreditFile("c000", { ledger: { v: 99 } });
     const q = stubQueue();
     const run = await runDailyMonitoring(now, P, { pageSize: 5, deadline: Number.MAX_SAFE_INTEGER, enqueue: q.enqueue });
     expect(run.failed).toEqual(["c000"]);

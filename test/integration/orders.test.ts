@@ -13,12 +13,13 @@ import { monitorCustomer } from "../../functions/src/services/monitoring.js";
 import { applyTransactionEvent } from "../../functions/src/services/transactions.js";
 import { approvedCustomer } from "../support/workflow.js";
 import { call, callError, databaseSnapshot, firestoreServer, users } from "../support/callables.js";
+import { creditFile } from "../support/credit-file.js";
 
 const db = () => getFirestore();
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const iso = (ms: number) => new Date(ms).toISOString();
-const customer = async (id: string) => (await db().doc(`customers/${id}`).get()).data()!;
+const customer = creditFile;
 const block = async (id: string) => (await db().doc(`orderBlocks/${id}`).get()).data()!;
 const alert = async (id: string, type: string) => (await db().doc(`alerts/customer_${id}_${type}`).get()).data();
 const actions = async (id: string) => (await db().collection(`audit/customer_${id}/entries`).orderBy("seq").get()).docs.map((d) => d.data().action as string);

@@ -10,6 +10,7 @@ import { reassessBatch, reassessTaskId, reviewCustomer, runMonthlyReassessment, 
 import { verifyChain } from "../../functions/src/services/auditTrail.js";
 import { call, firestoreServer, users } from "../support/callables.js";
 import { application } from "../support/fixtures.js";
+import { cloneCreditFile, creditFile, updateCreditFile } from "../support/credit-file.js";
 
 const db = () => getFirestore();
 const DAY = 86_400_000;
@@ -29,23 +30,24 @@ async function newCustomer(limit = 40_000_00) {
 /** n active customers due for review (copies of one real file, with its financials), plus some that are not due. */
 async function portfolio(n: number): Promise<{ due: string[]; notDue: string[] }> {
   const first = await newCustomer();
-  const template = (await db().doc(`customers/${first}`).get()).data()!;
   const fin = (await db().doc(`customers/${first}/private/financials`).get()).data()!;
-  delete template.auditHead;
-  await db().doc(`customers/${first}`).delete();
   const batch = db().batch();
   const due: string[] = [];
+  const copies: Array<{ id: string; head: Record<string, unknown> }> = [];
   for (let i = 0; i < n; i++) {
     const id = `c${String(i).padStart(3, "0")}`;
-    batch.set(db().doc(`customers/${id}`), { ...template, nextReviewAt: Timestamp.fromMillis(ASOF - 3 * HOUR - (i % 3) * DAY) });
+    copies.push({ id, head: { nextReviewAt: Timestamp.fromMillis(ASOF - 3 * HOUR - (i % 3) * DAY) } });
     batch.set(db().doc(`customers/${id}/private/financials`), fin);
     due.push(id);
   }
   const notDue = ["held", "suspended", "later"];
-  batch.set(db().doc("customers/held"), { ...template, status: "on_hold", statusKind: "manual", nextReviewAt: Timestamp.fromMillis(ASOF - DAY) });
-  batch.set(db().doc("customers/suspended"), { ...template, status: "suspended", statusKind: "automatic", nextReviewAt: Timestamp.fromMillis(ASOF - DAY) });
-  batch.set(db().doc("customers/later"), { ...template, nextReviewAt: Timestamp.fromMillis(ASOF + DAY) });
+  copies.push({ id: "held", head: { status: "on_hold", nextReviewAt: Timestamp.fromMillis(ASOF - DAY) } });
+  copies.push({ id: "suspended", head: { status: "suspended", nextReviewAt: Timestamp.fromMillis(ASOF - DAY) } });
+  copies.push({ id: "later", head: { nextReviewAt: Timestamp.fromMillis(ASOF + DAY) } });
+  await cloneCreditFile(first, copies, batch);
   await batch.commit();
+  await db().doc(`customers/${first}`).delete();
+  await db().doc(`customers/${first}/private/creditState`).delete();
   return { due, notDue };
 }
 
@@ -68,7 +70,7 @@ async function expectReviewedOnce(due: string[], notDue: string[]) {
     expect(reviews.docs.map((d) => d.id)).toEqual([PERIOD]);
     const entries = await db().collection(`audit/customer_${id}/entries`).where("action", "==", "customer.monthly_review").get();
     expect(entries.size).toBe(1);
-    const c = (await db().doc(`customers/${id}`).get()).data()!;
+    const c = await creditFile(id);
     expect(c.nextReviewAt.toMillis()).toBe(nextMonth(ASOF));
     expect(c.lastReviewedAt.toMillis()).toBe(ASOF);
     expect(typeof c.lastReviewScore).toBe("number");
@@ -106,7 +108,7 @@ describe("reassessBatch", () => {
     expect(runs.map((r) => r.reviewed)).toEqual([5, 5, 2]);
     expect(runs.every((r) => r.failed.length === 0)).toBe(true);
     await expectReviewedOnce(due, notDue);
-    const c = (await db().doc("customers/c000").get()).data()!;
+    const c = await creditFile("c000");
     expect((await verifyChain("customer_c000", db().doc("customers/c000"))).ok).toBe(true);
     const review = (await db().doc(`customers/c000/reviews/${PERIOD}`).get()).data()!;
     expect(review).toMatchObject({ source: "monthly_reassessment", period: PERIOD, score: c.score, tier: c.tier, reviewedBy: "system:monthly-reassessment" });
@@ -160,15 +162,15 @@ describe("reassessBatch", () => {
 
   it("score_drop and tier_downgrade against the last review, kept in openAlerts", async () => {
     const { due } = await portfolio(2);
-    await db().doc(`customers/${due[0]}`).update({ lastReviewScore: 100, lastReviewTier: "premium" });
-    await db().doc(`customers/${due[1]}`).update({ lastReviewScore: 0, openAlerts: { score_drop: true } });
+    await updateCreditFile(due[0]!, { lastReviewScore: 100, lastReviewTier: "premium" });
+    await updateCreditFile(due[1]!, { lastReviewScore: 0, openAlerts: { score_drop: true } });
     await db().doc(`alerts/customer_${due[1]}_score_drop`).set({ status: "open", type: "score_drop", occurrences: 1 });
     await reassessBatch(ASOF, P);
-    const a = (await db().doc(`customers/${due[0]}`).get()).data()!;
+    const a = await creditFile(due[0]!);
     expect(a.openAlerts.score_drop).toBe(true);
     expect((await db().doc(`alerts/customer_${due[0]}_score_drop`).get()).data()).toMatchObject({ status: "open", code: "SCORE_DROP", details: { from: 100, to: a.score } });
     if (a.tier !== "premium") expect(a.openAlerts.tier_downgrade).toBe(true);
-    const b = (await db().doc(`customers/${due[1]}`).get()).data()!;
+    const b = await creditFile(due[1]!);
     expect(b.openAlerts.score_drop).toBeUndefined();
     expect((await db().doc(`alerts/customer_${due[1]}_score_drop`).get()).data()).toMatchObject({ status: "resolved", note: "NO_SCORE_DROP_AT_REVIEW" });
   });

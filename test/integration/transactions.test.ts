@@ -7,6 +7,7 @@ import { recordFromInput } from "../../functions/src/services/transactions.js";
 import { transactionInput } from "../../functions/src/schemas/callables.js";
 import { approvedCustomer } from "../support/workflow.js";
 import { call, callError, databaseSnapshot, fft, firestoreServer, users } from "../support/callables.js";
+import { creditFile } from "../support/credit-file.js";
 
 const db = () => getFirestore();
 const DAY = 86_400_000;
@@ -14,7 +15,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
 
 const newCustomer = approvedCustomer;
 
-const customer = async (id: string) => (await db().doc(`customers/${id}`).get()).data()!;
+const customer = creditFile;
 
 beforeEach(() => {
   firestoreServer().clear();

@@ -91,6 +91,7 @@ export const BASE_DOCS: Readonly<Record<string, FixtureDoc>> = {
   "customers/c-nullowner": { name: "Null Owner BV", status: "active", ownerUid: null },
   "customers/c-own/private/financials": { revenue: 120_000_000, equity: 30_000_000, periodEnd: T0 },
   "customers/c-own/private/assessment": { score: 71, grade: "B", tier: "standard", reasons: ["PAYS_ON_TIME"] },
+  "customers/c-own/private/creditState": { score: 71, flags: { fraudHold: false }, statusReason: null, openAlerts: {} },
   "customers/c-own/private/contacts": { customerId: "c-own", contacts: [ANN], updatedAt: T0 },
   "customers/c-noowner/private/contacts": { customerId: "c-noowner", contacts: [BOB], updatedAt: T0 },
   "customers/c-own/transactions/t1": { type: "invoice", amount: 125_000, issuedAt: T0 },
@@ -149,6 +150,7 @@ const WRITE_TARGETS: Array<[existing: string, fresh: string]> = [
   ["customers/c-own", "customers/c-new"],
   ["customers/c-own/private/financials", "customers/c-own-bare/private/financials"],
   ["customers/c-own/private/assessment", "customers/c-own-bare/private/assessment"],
+  ["customers/c-own/private/creditState", "customers/c-own-bare/private/creditState"],
   ["customers/c-own/transactions/t1", "customers/c-own/transactions/t-new"],
   ["customers/c-own/ledger/t1", "customers/c-own/ledger/t-new"],
   ["customers/c-own/reviews/r1", "customers/c-own/reviews/r-new"],
@@ -180,6 +182,7 @@ export const ACCESS_MATRIX: readonly MatrixRow[] = [
   // ---- reads: private documents of a customer
   ...grid("get", "customers/c-own/private/financials", ["analyst", "manager", "auditor"]),
   ...grid("get", "customers/c-own/private/assessment", ["analyst", "manager", "auditor"]),
+  ...grid("get", "customers/c-own/private/creditState", ["analyst", "manager", "auditor"], { note: "the confidential rest of the credit file: never the sales rep's" }),
   ...grid("get", CONTACTS, ["sales-owner", "analyst", "manager"]),
   ...grid("list", "customers/c-own/private", NOBODY, { note: "private docs are read one by one, never listed" }),
 

@@ -49,6 +49,7 @@ function customerOf(s: State): MonitoredCustomer {
     paymentTermsDays: 30,
     aggregates: EMPTY_AGGREGATES,
     exposure: s.exposure,
+    oldestDaysPastDue: 0,
     availableCredit: s.creditLimit - s.exposure,
     applicationId: null,
     flags: { fraudHold: s.fraudHold, noLimitIncrease: false, extendedTermsEligible: false },

@@ -40,6 +40,7 @@ function customerAt(over: Partial<MonitoredCustomer> = {}): MonitoredCustomer {
     paymentTermsDays: 30,
     aggregates: EMPTY_AGGREGATES,
     exposure: 0,
+    oldestDaysPastDue: 0,
     availableCredit: 40_000_00,
     applicationId: null,
     flags: { fraudHold: false, noLimitIncrease: false, extendedTermsEligible: false },

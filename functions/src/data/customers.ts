@@ -1,14 +1,84 @@
-import type { DocumentData, DocumentReference, DocumentSnapshot } from "firebase-admin/firestore";
+/**
+ * The credit file is two documents, split by who may read them (firestore.rules):
+ *
+ *   customers/{id}                        the head: what the owning sales rep may read — an
+ *                                         allow-list (HEAD_FIELDS): who the customer is, its
+ *                                         status, class, terms, limits, exposure, available
+ *                                         credit, aging, reservations and blocked orders. The
+ *                                         order check answers from this document alone.
+ *   customers/{id}/private/creditState    everything else the services keep (credit staff and
+ *                                         auditors only): score and its factors, the ledger's
+ *                                         running state, payment behaviour, order history for
+ *                                         the velocity check, flags (fraud hold, penalties), open
+ *                                         alerts, the monitor's memory, the detailed status reason.
+ *
+ * Services see one CustomerFile: `readCustomer` reads both documents in one round trip and
+ * `writeCustomer` splits a change by the allow-list, writing each document only when it
+ * changes. The split costs one more read and at most one more write per use-case, whatever
+ * the history length. Documents from before the split (everything in the head) are read as
+ * they are and moved on their next write.
+ */
+import { FieldValue, type DocumentData, type DocumentReference, type DocumentSnapshot, type Timestamp, type Transaction } from "firebase-admin/firestore";
 import type { CustomerFile } from "../domain/customer.js";
 import { fromStored, toStored } from "./convert.js";
 import { firestore } from "./firebase.js";
 import { COLLECTIONS, paths, PRIVATE_DOCS } from "./paths.js";
+
+/**
+ * The head's fields: the documented allow-list of what a sales rep reads of their own
+ * customers (README, "What each role reads"). A field not listed here lives in creditState.
+ */
+export const HEAD_FIELDS = [
+  // who the customer is
+  "name",
+  "registrationNo",
+  "country",
+  "industry",
+  "foundedYear",
+  "address",
+  "currency",
+  "ownerUid",
+  "applicationId",
+  // status, class and terms
+  "status",
+  "tier",
+  "grade",
+  "paymentTermsDays",
+  "creditLimit",
+  "temporaryLimit",
+  // what the limit covers now
+  "exposure",
+  "availableCredit",
+  "reserved",
+  "reservations",
+  "openBlocks",
+  // aging of receivables (also the portfolio report's sums)
+  "openInvoiceBalance",
+  "volume12m",
+  "notYetDue",
+  "pastDue1to30",
+  "pastDue31to60",
+  "pastDue61to90",
+  "pastDue90plus",
+  "oldestDaysPastDue",
+  // dates and work queues
+  "createdAt",
+  "updatedAt",
+  "lastReviewedAt",
+  "nextReviewAt",
+  "nextAgingAt",
+  // the head of the customer's audit chain (hashes only)
+  "auditHead",
+] as const;
+
+const HEAD = new Set<string>(HEAD_FIELDS);
 
 /** Subtrees stored verbatim (no time conversion): the ledger's own encoding, the audit head. */
 const OPAQUE = new Set(["ledger", "auditHead"]);
 
 export const customerRefs = {
   customer: (id: string): DocumentReference => firestore().doc(paths.customer(id)),
+  creditState: (id: string): DocumentReference => firestore().doc(paths.customerPrivate(id, "creditState")),
   newCustomer: (): DocumentReference => firestore().collection(COLLECTIONS.customers).doc(),
   financials: (id: string) => firestore().doc(paths.customerPrivate(id, "financials")),
   assessment: (id: string) => firestore().doc(paths.customerPrivate(id, "assessment")),
@@ -18,13 +88,84 @@ export const customerRefs = {
 
 export type PrivateDoc = keyof typeof PRIVATE_DOCS;
 
-export function customerToStored(c: CustomerFile): DocumentData {
-  return toStored(c, OPAQUE) as DocumentData;
+/** Both documents of a credit file as read, and the file they make. */
+export interface CustomerRead {
+  file: CustomerFile | null;
+  head: DocumentSnapshot;
+  state: DocumentSnapshot;
 }
 
-export function customerFromSnapshot(snap: DocumentSnapshot): CustomerFile | null {
-  if (!snap.exists) return null;
-  return withTemporaryLimitAsTotal(fromStored<CustomerFile>(snap.data(), OPAQUE));
+/** A change of a credit file, split by the allow-list. */
+export function splitPatch(patch: Record<string, unknown>): { head: Record<string, unknown>; state: Record<string, unknown> } {
+  const head: Record<string, unknown> = {};
+  const state: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === undefined) continue;
+    (HEAD.has(k) ? head : state)[k] = v;
+  }
+  return { head, state };
+}
+
+/** A new credit file's two documents. */
+export function customerToStored(c: CustomerFile): { head: DocumentData; state: DocumentData } {
+  const { head, state } = splitPatch(c as unknown as Record<string, unknown>);
+  return { head: toStored(head, OPAQUE) as DocumentData, state: toStored(state, OPAQUE) as DocumentData };
+}
+
+export function createCustomer(tx: Transaction, ref: DocumentReference, c: CustomerFile): void {
+  const docs = customerToStored(c);
+  tx.set(ref, docs.head);
+  tx.set(customerRefs.creditState(ref.id), docs.state);
+}
+
+/** The credit file from its two documents (null when the head does not exist). */
+export function customerFromSnapshots(head: DocumentSnapshot, state: DocumentSnapshot | null): CustomerFile | null {
+  if (!head.exists) return null;
+  // A file from before the split keeps everything in the head: the state document adds nothing then.
+  const merged = { ...(state?.exists ? state.data() : {}), ...head.data() };
+  return withTemporaryLimitAsTotal(fromStored<CustomerFile>(merged, OPAQUE));
+}
+
+/** Read both documents of a credit file in one round trip (inside a transaction, or not). */
+export async function readCustomer(tx: Transaction | null, id: string): Promise<CustomerRead> {
+  const refs = [customerRefs.customer(id), customerRefs.creditState(id)] as const;
+  const [head, state] = tx ? await tx.getAll(...refs) : await firestore().getAll(...refs);
+  return { file: customerFromSnapshots(head!, state!), head: head!, state: state! };
+}
+
+/** The head alone: the order check's one read (every field it needs is on the head). */
+export async function readCustomerHead(id: string): Promise<CustomerFile | null> {
+  return customerFromSnapshots(await customerRefs.customer(id).get(), null);
+}
+
+/**
+ * Write a change of a credit file: the head's fields to the head (an update), the rest to
+ * creditState (replacing each field given, creating the document when missing). `read` is the
+ * read this change is based on: a file from before the split moves its confidential fields out
+ * of the head on this write.
+ */
+export function writeCustomer(
+  tx: Transaction,
+  id: string,
+  patch: Record<string, unknown>,
+  read?: Pick<CustomerRead, "head" | "state">,
+  opts: { headUpdateTime?: Timestamp } = {},
+): void {
+  const split = splitPatch(patch);
+  const head = toStored(split.head, OPAQUE) as DocumentData;
+  let state = toStored(split.state, OPAQUE) as DocumentData;
+  if (read && !read.state.exists && read.head.exists) {
+    // Before the split: move every confidential field out of the head now.
+    const legacy = splitPatch(read.head.data() as Record<string, unknown>).state;
+    state = { ...legacy, ...state };
+    for (const k of Object.keys(legacy)) head[k] = FieldValue.delete();
+  }
+  // A head read outside the transaction (a work queue's page) is written only if unchanged since.
+  if (Object.keys(head).length > 0) {
+    if (opts.headUpdateTime) tx.update(customerRefs.customer(id), head, { lastUpdateTime: opts.headUpdateTime });
+    else tx.update(customerRefs.customer(id), head);
+  }
+  if (Object.keys(state).length > 0) tx.set(customerRefs.creditState(id), state, { mergeFields: Object.keys(state) });
 }
 
 /**
@@ -37,10 +178,6 @@ function withTemporaryLimitAsTotal(c: CustomerFile): CustomerFile {
     return { ...c, temporaryLimit: { limit: c.creditLimit + t.amount, expiresAt: t.expiresAt } };
   }
   return c;
-}
-
-export function storedPatch(patch: Partial<CustomerFile> | Record<string, unknown>): DocumentData {
-  return toStored(patch, OPAQUE) as DocumentData;
 }
 
 export function plain<T>(snap: DocumentSnapshot): T | null {

@@ -2,7 +2,8 @@
  * The only place that knows Firestore paths. Every other layer asks here.
  *
  * Collections (see DESIGN.md, "Data"):
- *   customers/{customerId}                      credit file head: status, tier, limit, exposure, aggregates
+ *   customers/{customerId}                      credit file head: what its sales rep reads (status, class, limits, exposure, aging)
+ *   customers/{customerId}/private/creditState  the rest of the credit file: score, ledger state, flags, alerts (confidential)
  *   customers/{customerId}/private/financials   statements and ratios (confidential)
  *   customers/{customerId}/private/assessment   score, factors, reason codes, fraud signals (confidential)
  *   customers/{customerId}/private/contacts     contact persons (personal data)
@@ -49,6 +50,7 @@ export const PRIVATE_DOCS = {
   financials: "financials",
   assessment: "assessment",
   contacts: "contacts",
+  creditState: "creditState",
 } as const;
 
 export const AUDIT_ENTRIES = "entries";

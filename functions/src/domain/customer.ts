@@ -7,6 +7,7 @@ import type { CreditPolicy, Grade, Tier } from "../schemas/policy.js";
 import type { LedgerAggregates } from "./ledger.js";
 import { limitInForce, type TemporaryLimit } from "./limits.js";
 import { reservedAmount, type OpenBlocks, type Reservations } from "./orders.js";
+import type { FinancialStatement } from "./financials.js";
 import type { FinancialScores, PaymentBehaviour, TradingRelationship } from "./scoring.js";
 
 export type CreditStatus = "active" | "on_hold" | "suspended";
@@ -34,13 +35,16 @@ export const EMPTY_AGGREGATES: CustomerAggregates = {
 
 export type { TemporaryLimit } from "./limits.js";
 
+/** What the order check reads: all of it on the credit file's head (one document read). */
 export interface CreditTerms {
   status: CreditStatus;
   creditLimit: number;
   temporaryLimit: TemporaryLimit | null;
   tier: Tier;
   grade: Grade;
-  aggregates: CustomerAggregates;
+  /** Open invoices + open orders (the ledger's exposure). */
+  exposure: number;
+  oldestDaysPastDue: number;
   /** Credit held for approved orders not recorded yet (domain/orders.ts). */
   reservations?: Reservations | null;
 }
@@ -51,15 +55,15 @@ export function effectiveLimit(t: Pick<CreditTerms, "creditLimit" | "temporaryLi
 }
 
 /** Exposure plus the credit live reservations hold: what the limit in force must cover. */
-export function committedExposure(t: Pick<CreditTerms, "aggregates" | "reservations">, asOf: number, exceptOrderRef?: string): number {
-  return t.aggregates.exposure + reservedAmount(t.reservations, asOf, exceptOrderRef);
+export function committedExposure(t: Pick<CreditTerms, "exposure" | "reservations">, asOf: number, exceptOrderRef?: string): number {
+  return t.exposure + reservedAmount(t.reservations, asOf, exceptOrderRef);
 }
 
 /**
  * Available credit = limit in force − exposure (open invoices + open orders) − live reservations;
  * negative when over limit.
  */
-export function availableCredit(t: Pick<CreditTerms, "creditLimit" | "temporaryLimit" | "aggregates" | "reservations">, asOf: number, exceptOrderRef?: string): number {
+export function availableCredit(t: Pick<CreditTerms, "creditLimit" | "temporaryLimit" | "exposure" | "reservations">, asOf: number, exceptOrderRef?: string): number {
   return effectiveLimit(t, asOf) - committedExposure(t, asOf, exceptOrderRef);
 }
 
@@ -100,7 +104,7 @@ export function checkOrderAgainstTerms(t: CreditTerms, orderAmount: number, asOf
     reasons.push("EXCEEDS_AVAILABLE_CREDIT");
     worst("review");
   }
-  if (t.aggregates.oldestDaysPastDue > policy.penalties.noIncreaseAfterDays) {
+  if (t.oldestDaysPastDue > policy.penalties.noIncreaseAfterDays) {
     reasons.push("INVOICES_PAST_DUE");
     worst("review");
   }
@@ -143,6 +147,8 @@ export function nextMonth(asOf: number): number {
 
 /** The customer document (credit file head) as the domain sees it. */
 export interface CustomerFile extends CreditTerms {
+  /** The ledger's summary (confidential: payment behaviour); its top-level copies are reportFields. */
+  aggregates: CustomerAggregates;
   name: string;
   registrationNo: string;
   country: string;
@@ -159,7 +165,6 @@ export interface CustomerFile extends CreditTerms {
   /** Financial factor scores of the last usable statement (no figures), for rescoring without the statement. */
   financialScores: FinancialScores | null;
   paymentTermsDays: number;
-  exposure: number;
   availableCredit: number;
   applicationId: string | null;
   flags: { fraudHold: boolean; noLimitIncrease: boolean; extendedTermsEligible: boolean };
@@ -188,6 +193,8 @@ export interface CustomerFile extends CreditTerms {
   monitor?: { penaltyLevel?: number; penaltyProposedAt?: number | null; lastIncentiveAt?: number | null };
   /** Period end of the latest statement (statements_stale). */
   latestStatementAt?: number | null;
+  /** The latest statement itself (kept with the confidential state so a review reads one document). */
+  latestStatement?: FinancialStatement | null;
   /** What the last review concluded: score_drop and tier_downgrade compare against these. */
   lastReviewScore?: number | null;
   lastReviewTier?: Tier | null;
@@ -201,6 +208,7 @@ export interface CustomerFile extends CreditTerms {
 export function reportFields(a: CustomerAggregates) {
   return {
     exposure: a.exposure,
+    oldestDaysPastDue: a.oldestDaysPastDue,
     openInvoiceBalance: a.openInvoiceBalance,
     volume12m: a.volume12m,
     notYetDue: a.aging.current,
@@ -209,4 +217,9 @@ export function reportFields(a: CustomerAggregates) {
     pastDue61to90: a.aging.d61_90,
     pastDue90plus: a.aging.d90plus,
   };
+}
+
+/** The file with new aggregates and their top-level copies (the head's exposure and aging follow). */
+export function withAggregates<T extends CustomerFile>(file: T, aggregates: CustomerAggregates): T {
+  return { ...file, aggregates, ...reportFields(aggregates) };
 }

@@ -9,6 +9,7 @@ import type { Caller } from "../domain/roles.js";
 import { idempotencyKey, priorResult, recordResult } from "../data/requests.js";
 import { AuditAppender, chains, headOf, type AuditChain } from "../data/audit.js";
 import { alertRef, alertRefFor, raisedAlertDoc, resolvedAlertPatch, type AlertInput } from "../data/alerts.js";
+import { readCustomer, writeCustomer } from "../data/customers.js";
 import { firestore } from "../data/firebase.js";
 import { logs } from "../logs.js";
 
@@ -95,11 +96,12 @@ export async function resolveAlertByPerson(
     if (alert.status !== "open") throw precondition(`alert is already ${alert.status}`);
     const subject = alert.subject as AlertSubject;
     const chain = subject.kind === "customer" ? chains.customer(subject.id) : subject.kind === "application" ? chains.application(subject.id) : chains.system();
-    const headSnap = await tx.get(chain.headDoc);
+    const customer = subject.kind === "customer" ? await readCustomer(tx, subject.id) : null;
+    const headSnap = customer ? customer.head : await tx.get(chain.headDoc);
     tx.update(ref, resolvedAlertPatch(input.resolution, caller.uid, input.note, now));
-    if (subject.kind === "customer" && headSnap.exists) {
+    if (customer?.file) {
       // Resolved by a person while the condition may still hold: not raised again until it clears.
-      tx.update(chain.headDoc, { openAlerts: openAlertsAfterManualResolve(headSnap.data()?.openAlerts, alert.type as string) });
+      writeCustomer(tx, subject.id, { openAlerts: openAlertsAfterManualResolve(customer.file.openAlerts, alert.type as string) }, customer);
     }
     new AuditAppender(tx, chain, headOf(headSnap.data()), now).append({
       action: "alert.resolve",

@@ -5,7 +5,7 @@
  */
 import { applicationFromSnapshot, applicationRefs, applicationToStored } from "../data/applications.js";
 import { AuditAppender, chains, headOf } from "../data/audit.js";
-import { customerRefs, customerToStored } from "../data/customers.js";
+import { createCustomer, customerRefs } from "../data/customers.js";
 import { firestore } from "../data/firebase.js";
 import { collisionsOf, identityKey, readIdentityOwners, registerIdentities, uniqueKeys, type IdentityKey } from "../data/identities.js";
 import { idempotencyKey, priorResult, recordResult } from "../data/requests.js";
@@ -292,8 +292,9 @@ export async function decideApplication(input: DecideCreditApplicationInput, cal
       lastReviewScore: review.score,
       lastReviewTier: review.tier,
       latestStatementAt: statement?.periodEnd ?? null,
+      latestStatement: statement,
     };
-    tx.set(customerRef, customerToStored(customer));
+    createCustomer(tx, customerRef, customer);
     if (statement) {
       tx.set(
         customerRefs.financials(customerRef.id),

@@ -4,7 +4,7 @@
  */
 import { AuditAppender, chains, headOf } from "../data/audit.js";
 import { toStored } from "../data/convert.js";
-import { customerFromSnapshot, customerRefs, plain, storedPatch } from "../data/customers.js";
+import { customerRefs, plain, readCustomer, writeCustomer } from "../data/customers.js";
 import { firestore } from "../data/firebase.js";
 import { idempotencyKey, priorResult, recordResult } from "../data/requests.js";
 import { changedFields } from "../domain/audit.js";
@@ -54,9 +54,9 @@ async function reassessWith(
   const finRef = customerRefs.financials(customerId);
   const key = idempotencyKey(opts.callable, caller.uid, opts.input);
   return db.runTransaction(async (tx) => {
-    const [prior, snap, finSnap] = await Promise.all([priorResult<ScoreResult>(tx, key), tx.get(ref), tx.get(finRef)]);
+    const [prior, read, finSnap] = await Promise.all([priorResult<ScoreResult>(tx, key), readCustomer(tx, customerId), tx.get(finRef)]);
     if (prior !== undefined) return prior;
-    const customer = customerFromSnapshot(snap);
+    const customer = read.file;
     if (!customer) throw notFound("customer", customerId);
     assertInScope(customer, caller, customerId);
     const fin = plain<FinancialsDoc>(finSnap);
@@ -82,13 +82,14 @@ async function reassessWith(
       lastReviewScore: assessment.score,
       lastReviewTier: assessment.tier,
       latestStatementAt: statement?.periodEnd ?? null,
+      latestStatement: statement,
       assessedAt: now,
       lastReviewedAt: now,
       nextReviewAt: nextMonth(now),
       updatedAt: now,
       availableCredit: availableCredit(customer, now),
     };
-    tx.update(ref, storedPatch(patch));
+    writeCustomer(tx, customerId, patch, read);
     const assessmentDoc = {
       score: assessment.score,
       confidence: assessment.confidence,
@@ -106,7 +107,7 @@ async function reassessWith(
     tx.set(customerRefs.assessment(customerId), toStored(assessmentDoc) as FirebaseFirestore.DocumentData, { merge: true });
     tx.set(customerRefs.newReview(customerId), toStored({ ...assessmentDoc, previous: before, reviewedBy: caller.uid, reviewedAt: now }) as FirebaseFirestore.DocumentData);
     const diff = changedFields(before, after);
-    new AuditAppender(tx, chains.customer(customerId), headOf(snap.data()), now).append({
+    new AuditAppender(tx, chains.customer(customerId), headOf(read.head.data()), now).append({
       action: opts.action,
       actor: caller,
       target: ref.path,

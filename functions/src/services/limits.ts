@@ -4,7 +4,7 @@
  * in the customer's chain in the same transaction.
  */
 import { AuditAppender, chains, headOf } from "../data/audit.js";
-import { customerFromSnapshot, customerRefs, storedPatch } from "../data/customers.js";
+import { customerRefs, readCustomer, writeCustomer } from "../data/customers.js";
 import { firestore } from "../data/firebase.js";
 import { limitRequestFromSnapshot, limitRequestRefs, limitRequestToStored } from "../data/limits.js";
 import { idempotencyKey, priorResult, recordResult } from "../data/requests.js";
@@ -68,9 +68,9 @@ export async function requestLimitChange(input: RequestLimitChangeInput, caller:
   const custRef = customerRefs.customer(input.customerId);
   const key = idempotencyKey("requestLimitChange", caller.uid, input);
   return db.runTransaction(async (tx) => {
-    const [prior, snap] = await Promise.all([priorResult<RequestLimitChangeResult>(tx, key), tx.get(custRef)]);
+    const [prior, read] = await Promise.all([priorResult<RequestLimitChangeResult>(tx, key), readCustomer(tx, input.customerId)]);
     if (prior !== undefined) return prior;
-    const customer = customerFromSnapshot(snap);
+    const customer = read.file;
     if (!customer) throw notFound("customer", input.customerId);
     assertInScope(customer, caller, input.customerId);
     const kind = input.expiresAt !== undefined ? "temporary" : "permanent";
@@ -99,10 +99,10 @@ export async function requestLimitChange(input: RequestLimitChangeInput, caller:
     };
     tx.set(ref, limitRequestToStored(request));
     let creditLimit = customer.creditLimit;
-    const audit = new AuditAppender(tx, chains.customer(input.customerId), headOf(snap.data()), now);
+    const audit = new AuditAppender(tx, chains.customer(input.customerId), headOf(read.head.data()), now);
     if (status === "approved") {
       const change = applyLimits(customer, plan.next, now);
-      tx.update(custRef, storedPatch(change.patch));
+      writeCustomer(tx, input.customerId, change.patch, read);
       creditLimit = change.file.creditLimit;
       audit.append({ action: "limit.decrease", actor: caller, target: custRef.path, before: change.before, after: { ...change.after, limitRequestId: ref.id, kind }, reason: input.reason, requestId: input.requestId ?? null });
     } else {
@@ -139,8 +139,8 @@ export async function decideLimitChange(input: DecideLimitChangeInput, caller: C
     const request = limitRequestFromSnapshot(snap);
     if (!request) throw notFound("limit request", input.limitRequestId);
     const custRef = customerRefs.customer(request.customerId);
-    const custSnap = await tx.get(custRef);
-    const customer = customerFromSnapshot(custSnap);
+    const read = await readCustomer(tx, request.customerId);
+    const customer = read.file;
     if (!customer) throw notFound("customer", request.customerId);
     const wanted = input.decision === "approve" ? "approved" : "rejected";
     const answer = (c: CustomerFile, status: "approved" | "rejected"): DecideLimitChangeResult => ({ status, creditLimit: c.creditLimit, temporaryLimit: temporaryResult(c, now) });
@@ -150,7 +150,7 @@ export async function decideLimitChange(input: DecideLimitChangeInput, caller: C
       throw precondition(`limit request is already ${request.status}`);
     }
     if (request.requestedBy === caller.uid) throw precondition("four-eyes rule: the requester cannot decide their own request");
-    const audit = new AuditAppender(tx, chains.customer(request.customerId), headOf(custSnap.data()), now);
+    const audit = new AuditAppender(tx, chains.customer(request.customerId), headOf(read.head.data()), now);
     const decided = { decidedAt: now, decidedBy: caller.uid, note: input.note, updatedAt: now };
     if (input.decision === "reject") {
       tx.update(ref, limitRequestToStored({ status: "rejected", ...decided }));
@@ -177,7 +177,7 @@ export async function decideLimitChange(input: DecideLimitChangeInput, caller: C
     }
     tx.update(ref, limitRequestToStored({ status: "approved", ...decided }));
     const change = applyLimits(customer, plan.next, now);
-    tx.update(custRef, storedPatch(change.patch));
+    writeCustomer(tx, request.customerId, change.patch, read);
     audit.append({
       action: plan.direction === "increase" ? "limit.approve" : "limit.decrease",
       actor: caller,
@@ -199,13 +199,13 @@ export async function setCreditStatus(input: SetCreditStatusInput, caller: Calle
   const custRef = customerRefs.customer(input.customerId);
   const key = idempotencyKey("setCreditStatus", caller.uid, input);
   return db.runTransaction(async (tx) => {
-    const [prior, snap] = await Promise.all([priorResult<{ status: string; statusKind: string | null }>(tx, key), tx.get(custRef)]);
+    const [prior, read] = await Promise.all([priorResult<{ status: string; statusKind: string | null }>(tx, key), readCustomer(tx, input.customerId)]);
     if (prior !== undefined) return prior;
-    const customer = customerFromSnapshot(snap);
+    const customer = read.file;
     if (!customer) throw notFound("customer", input.customerId);
     const statusKind = input.status === "active" ? null : "manual";
-    tx.update(custRef, storedPatch({ status: input.status, statusKind, statusReason: input.status === "active" ? null : "MANUAL", updatedAt: now }));
-    new AuditAppender(tx, chains.customer(input.customerId), headOf(snap.data()), now).append({
+    writeCustomer(tx, input.customerId, { status: input.status, statusKind, statusReason: input.status === "active" ? null : "MANUAL", updatedAt: now }, read);
+    new AuditAppender(tx, chains.customer(input.customerId), headOf(read.head.data()), now).append({
       action: "customer.status",
       actor: caller,
       target: custRef.path,

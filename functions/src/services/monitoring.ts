@@ -2,25 +2,25 @@
  * Daily monitoring: ages every due customer's receivables, raises and resolves alerts,
  * applies penalties and incentives (domain/monitoring.ts decides; this writes).
  *
- * Cost per customer and day: the page query returns the customer document (1 read), and
- * the customer's transaction reuses that snapshot, writing with a `lastUpdateTime`
- * precondition (optimistic: if anything wrote the customer in between, the commit fails
- * and the customer is redone with a fresh read). Alert documents and the proposal
- * document are read only on the days they change. One write of the customer document
- * (which moves `nextAgingAt` past the run: the work queue needs no cursor).
+ * Cost per customer and day: the page query returns the customer's head (1 read) and the
+ * transaction reads its creditState (1); the head's write carries a `lastUpdateTime`
+ * precondition (optimistic: if anything wrote the head in between, the commit fails and the
+ * customer is redone with a fresh read). Alert documents and the proposal document are read
+ * only on the days they change. The head's write moves `nextAgingAt` past the run (the work
+ * queue needs no cursor); creditState is written with it.
  */
 import { Timestamp, type DocumentData, type DocumentSnapshot, type Transaction } from "firebase-admin/firestore";
 import { logger } from "firebase-functions";
 import { alertRefFor, raisedAlertDoc, resolvedAlertPatch } from "../data/alerts.js";
 import { AuditAppender, chains, headOf } from "../data/audit.js";
-import { customerFromSnapshot, customerRefs, storedPatch } from "../data/customers.js";
+import { customerFromSnapshots, customerRefs, writeCustomer } from "../data/customers.js";
 import { firestore } from "../data/firebase.js";
 import { createProposal, proposalRef, proposalRequest } from "../data/limits.js";
 import { COLLECTIONS, paths } from "../data/paths.js";
 import type { AlertType } from "../domain/alerts.js";
 import type { AuditActor } from "../domain/audit.js";
 import { changedFields } from "../domain/audit.js";
-import { availableCredit } from "../domain/customer.js";
+import { availableCredit, reportFields, withAggregates } from "../domain/customer.js";
 import { planLimitChange, temporaryLimitInForce } from "../domain/limits.js";
 import { liveReservations, reservedAmount } from "../domain/orders.js";
 import { emptyLedger, type LedgerState } from "../domain/ledger.js";
@@ -89,8 +89,9 @@ export async function monitorCustomer(customerId: string, now: number, policy: C
 async function monitorOnce(customerId: string, now: number, policy: CreditPolicy, onlyIfDue: boolean, pre: DocumentSnapshot | null): Promise<MonitorResult> {
   const ref = customerRefs.customer(customerId);
   const result = await firestore().runTransaction(async (tx) => {
-    const snap = pre ?? (await tx.get(ref));
-    const customer = customerFromSnapshot(snap) as MonitoredCustomer | null;
+    const stateRef = customerRefs.creditState(customerId);
+    const [snap, stateSnap] = pre ? [pre, await tx.get(stateRef)] : await tx.getAll(ref, stateRef);
+    const customer = customerFromSnapshots(snap!, stateSnap!) as MonitoredCustomer | null;
     if (!customer) return empty(customerId, "missing");
     if (onlyIfDue && customer.nextAgingAt > now) return empty(customerId, "skipped");
     const ledger = (customer.ledger as LedgerState | undefined) ?? emptyLedger();
@@ -106,9 +107,8 @@ async function monitorOnce(customerId: string, now: number, policy: CreditPolicy
 
     const plan = planCustomer(customer, d, propRef, propExists, now);
     // The customer's own write goes first: it carries the precondition, before the audit head's merge.
-    if (pre && snap.updateTime) tx.update(ref, plan.patch, { lastUpdateTime: snap.updateTime });
-    else tx.update(ref, plan.patch);
-    const audit = new AuditAppender(tx, chains.customer(customerId), headOf(snap.data()), now);
+    writeCustomer(tx, customerId, plan.patch, { head: snap!, state: stateSnap! }, pre && snap!.updateTime ? { headUpdateTime: snap!.updateTime } : {});
+    const audit = new AuditAppender(tx, chains.customer(customerId), headOf(snap!.data()), now);
     const raised = writeRaised(tx, audit, subject, d.alertsToRaise, existing, now);
     const resolved = writeResolved(tx, audit, subject, d.alertsToResolve, existing, now);
     plan.writeRest(tx, audit);
@@ -165,12 +165,11 @@ function planCustomer(
   propRef: FirebaseFirestore.DocumentReference | null,
   propExists: boolean,
   now: number,
-): { patch: DocumentData; result: Omit<MonitorResult, "raised" | "resolved">; writeRest: (tx: Transaction, audit: AuditAppender) => void } {
+): { patch: Record<string, unknown>; result: Omit<MonitorResult, "raised" | "resolved">; writeRest: (tx: Transaction, audit: AuditAppender) => void } {
   const customerPath = paths.customer(d.customerId);
   const next: MonitoredCustomer = {
     ...customer,
-    aggregates: d.aggregates,
-    exposure: d.aggregates.exposure,
+    ...withAggregates(customer, d.aggregates),
     temporaryLimit: d.clearTemporaryLimit ? null : customer.temporaryLimit,
     score: d.assessment.score,
     grade: d.assessment.grade,
@@ -202,9 +201,9 @@ function planCustomer(
   });
   const diff = changedFields(view(customer), view(next));
 
-  const patch = storedPatch({
+  const patch = {
     aggregates: next.aggregates,
-    exposure: next.exposure,
+    ...reportFields(next.aggregates),
     availableCredit: next.availableCredit,
     creditLimit: next.creditLimit,
     temporaryLimit: next.temporaryLimit,
@@ -222,7 +221,7 @@ function planCustomer(
     monitor: d.monitor,
     nextAgingAt: d.nextAgingAt,
     updatedAt: now,
-  });
+  };
 
   const writeRest = (tx: Transaction, audit: AuditAppender) => {
     if (create && propRef && request && d.proposal) {

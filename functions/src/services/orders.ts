@@ -7,7 +7,7 @@
 import type { DocumentReference, Transaction } from "firebase-admin/firestore";
 import { alertRefFor, raisedAlertDoc } from "../data/alerts.js";
 import { AuditAppender, chains, headOf } from "../data/audit.js";
-import { customerFromSnapshot, customerRefs, storedPatch } from "../data/customers.js";
+import { customerFromSnapshots, customerRefs, readCustomer, readCustomerHead, writeCustomer } from "../data/customers.js";
 import { firestore } from "../data/firebase.js";
 import { newReservationId, orderBlockFromSnapshot, orderBlockRefs, orderBlockToStored } from "../data/orders.js";
 import { idempotencyKey, priorResult, recordResult } from "../data/requests.js";
@@ -45,8 +45,7 @@ function holdPatch(customer: CustomerFile, reservations: Reservations, openBlock
 
 export async function checkOrder(input: CheckOrderInput, caller: Caller, now: number, policy: CreditPolicy): Promise<OrderCheckResult> {
   if (!input.reserve) {
-    const snap = await customerRefs.customer(input.customerId).get();
-    const customer = customerFromSnapshot(snap);
+    const customer = await readCustomerHead(input.customerId);
     if (!customer) throw notFound("customer", input.customerId);
     assertInScope(customer, caller, input.customerId);
     const result = checkOrderAgainstTerms(customer, input.orderAmount, now, policy, input.orderRef);
@@ -59,9 +58,10 @@ export async function checkOrder(input: CheckOrderInput, caller: Caller, now: nu
   const custRef = customerRefs.customer(input.customerId);
   const ids = { reservationId: newReservationId(), blockId: orderBlockRefs.newBlock().id };
   const result = await db.runTransaction(async (tx) => {
+    // The head alone: every field of the check and the hold is on it.
     const [prior, snap] = await Promise.all([priorResult<OrderCheckResult>(tx, key), tx.get(custRef)]);
     if (prior !== undefined) return prior;
-    const customer = customerFromSnapshot(snap);
+    const customer = customerFromSnapshots(snap, null);
     if (!customer) throw notFound("customer", input.customerId);
     assertInScope(customer, caller, input.customerId);
     const hold = holdForOrder(customer, { orderRef, amount: input.orderAmount }, now, policy, ids, caller.uid);
@@ -127,7 +127,7 @@ export async function checkOrder(input: CheckOrderInput, caller: Caller, now: nu
           requestId: input.requestId ?? null,
         });
       }
-      tx.update(custRef, storedPatch({ ...holdPatch(customer, hold.reservations, hold.openBlocks, now), auditHead: audit.current }));
+      writeCustomer(tx, input.customerId, { ...holdPatch(customer, hold.reservations, hold.openBlocks, now), auditHead: audit.current });
     }
     recordResult(tx, key, out, now);
     return out;
@@ -149,7 +149,7 @@ export async function cancelReservation(input: CancelReservationInput, caller: C
   return db.runTransaction(async (tx) => {
     const [prior, snap] = await Promise.all([priorResult<CancelReservationResult>(tx, key), tx.get(custRef)]);
     if (prior !== undefined) return prior;
-    const customer = customerFromSnapshot(snap);
+    const customer = customerFromSnapshots(snap, null);
     if (!customer) throw notFound("customer", input.customerId);
     assertInScope(customer, caller, input.customerId);
     const reservations = { ...(customer.reservations ?? {}) };
@@ -172,7 +172,7 @@ export async function cancelReservation(input: CancelReservationInput, caller: C
         reason: null,
         requestId: input.requestId ?? null,
       });
-      tx.update(custRef, storedPatch({ ...holdPatch(customer, liveReservations(reservations, now), openBlocks, now), auditHead: audit.current }));
+      writeCustomer(tx, input.customerId, { ...holdPatch(customer, liveReservations(reservations, now), openBlocks, now), auditHead: audit.current });
     }
     recordResult(tx, key, out, now);
     return out;
@@ -204,10 +204,10 @@ export async function releaseOrderBlock(input: ReleaseOrderBlockInput, caller: C
     if (prior !== undefined) return prior;
     const block = orderBlockFromSnapshot(blockSnap);
     if (!block) throw notFound("blocked order", input.blockId);
-    const custRef = customerRefs.customer(block.customerId);
     const overLimitRef = alertRefFor({ kind: "customer", id: block.customerId }, "over_limit");
-    const [snap, overLimitSnap] = await Promise.all([tx.get(custRef), tx.get(overLimitRef)]);
-    const customer = customerFromSnapshot(snap);
+    const [read, overLimitSnap] = await Promise.all([readCustomer(tx, block.customerId), tx.get(overLimitRef)]);
+    const customer = read.file;
+    const snap = read.head;
     if (!customer) throw notFound("customer", block.customerId);
     if (block.status !== "open") throw precondition(`blocked order is already ${block.status}`);
     if (block.requestedBy === caller.uid) throw precondition("four-eyes rule: whoever ran the order check cannot release or reject its block");
@@ -263,7 +263,7 @@ export async function releaseOrderBlock(input: ReleaseOrderBlockInput, caller: C
       openAlerts = writeOverLimitAlert(tx, audit, block.customerId, after, overLimitSnap.data(), caller, now);
       out = { status: "released", blockId: input.blockId, reservationId, expiresAt: iso(reservation.expiresAt) };
     }
-    tx.update(custRef, storedPatch({ ...holdPatch(customer, reservations, openBlocks, now), openAlerts: openAlerts ?? {}, auditHead: audit.current }));
+    writeCustomer(tx, block.customerId, { ...holdPatch(customer, reservations, openBlocks, now), openAlerts: openAlerts ?? {}, auditHead: audit.current }, read);
     recordResult(tx, key, out, now);
     return out;
   });

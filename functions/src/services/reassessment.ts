@@ -12,9 +12,9 @@
  * either no longer sees the customer, or its commit fails (`create` finds the review, or the
  * customer's lastUpdateTime precondition fails) and the fresh re-read says "already done".
  *
- * Reads per customer: the page query returns the customer (1) and the transaction reads
- * private/financials (1); the customer write carries a lastUpdateTime precondition instead
- * of a second read. Alert documents are read only when a score_drop/tier_downgrade alert
+ * Reads per customer: the page query returns the customer's head (1) and the transaction reads
+ * its creditState (1), which carries the latest statement; the head's write carries a
+ * lastUpdateTime precondition instead of a second read. Alert documents are read only when a score_drop/tier_downgrade alert
  * opens or closes.
  */
 import { Timestamp, type DocumentData, type DocumentSnapshot, type Transaction } from "firebase-admin/firestore";
@@ -22,12 +22,12 @@ import { logger } from "firebase-functions";
 import { alertRefFor, raisedAlertDoc, resolvedAlertPatch } from "../data/alerts.js";
 import { AuditAppender, chains, headOf } from "../data/audit.js";
 import { toStored } from "../data/convert.js";
-import { customerFromSnapshot, customerRefs, plain, storedPatch } from "../data/customers.js";
+import { customerFromSnapshots, customerRefs, plain, writeCustomer } from "../data/customers.js";
 import { firestore } from "../data/firebase.js";
 import { COLLECTIONS, paths } from "../data/paths.js";
 import type { AlertType } from "../domain/alerts.js";
 import type { AuditActor } from "../domain/audit.js";
-import { availableCredit, nextMonth } from "../domain/customer.js";
+import { availableCredit, nextMonth, reportFields, withAggregates } from "../domain/customer.js";
 import type { FinancialStatement } from "../domain/financials.js";
 import { emptyLedger, type LedgerState } from "../domain/ledger.js";
 import { reviewDecision, reviewPeriod, type MonitoredCustomer } from "../domain/monitoring.js";
@@ -118,30 +118,32 @@ export async function reviewCustomer(
 async function reviewOnce(customerId: string, asOf: number, policy: CreditPolicy, now: number, pre: DocumentSnapshot | null): Promise<ReviewResult> {
   const ref = customerRefs.customer(customerId);
   const finRef = customerRefs.financials(customerId);
+  const stateRef = customerRefs.creditState(customerId);
   const reviewRef = firestore().doc(`${paths.reviews(customerId)}/${reviewPeriod(asOf)}`);
   const skipped = (outcome: ReviewResult["outcome"]): ReviewResult => ({ customerId, outcome, raised: [], resolved: [] });
   const result = await firestore().runTransaction(async (tx) => {
     let snap: DocumentSnapshot;
-    let finSnap: DocumentSnapshot;
+    let stateSnap: DocumentSnapshot;
     if (pre) {
       snap = pre;
-      finSnap = await tx.get(finRef);
+      stateSnap = await tx.get(stateRef);
     } else {
-      const [s, f, r] = await tx.getAll(ref, finRef, reviewRef);
+      const [s, st, r] = await tx.getAll(ref, stateRef, reviewRef);
       snap = s!;
-      finSnap = f!;
+      stateSnap = st!;
       if (r!.exists) {
         // Reviewed this month already; if the customer is somehow still due, take it out of the queue.
-        const c = customerFromSnapshot(snap);
-        if (c && c.nextReviewAt <= asOf) tx.update(ref, storedPatch({ nextReviewAt: nextMonth(asOf) }));
+        const c = customerFromSnapshots(snap, stateSnap);
+        if (c && c.nextReviewAt <= asOf) writeCustomer(tx, customerId, { nextReviewAt: nextMonth(asOf) });
         return skipped("skipped");
       }
     }
-    const customer = customerFromSnapshot(snap) as MonitoredCustomer | null;
+    const customer = customerFromSnapshots(snap, stateSnap) as MonitoredCustomer | null;
     if (!customer) return skipped("missing");
     if (customer.status !== "active" || customer.nextReviewAt > asOf) return skipped("skipped");
 
-    const statement = plain<FinancialsDoc>(finSnap)?.latest ?? null;
+    // The latest statement rides in creditState; files from before that read private/financials.
+    const statement = customer.latestStatement !== undefined ? customer.latestStatement : (plain<FinancialsDoc>(await tx.get(finRef))?.latest ?? null);
     const ledger = (customer.ledger as LedgerState | undefined) ?? emptyLedger();
     const aggregates = summarizeToAggregates(ledger, asOf);
     const d = reviewDecision(customer, aggregates, statement, asOf, policy);
@@ -155,7 +157,7 @@ async function reviewOnce(customerId: string, asOf: number, policy: CreditPolicy
 
     const previous = { score: customer.score, grade: customer.grade, tier: customer.tier, confidence: customer.confidence };
     const after = { score: assessment.score, grade: assessment.grade, tier: d.tier, confidence: assessment.confidence };
-    const updated: MonitoredCustomer = { ...customer, aggregates, exposure: aggregates.exposure };
+    const updated: MonitoredCustomer = withAggregates(customer, aggregates);
     const assessmentDoc = {
       score: assessment.score,
       confidence: assessment.confidence,
@@ -177,11 +179,11 @@ async function reviewOnce(customerId: string, asOf: number, policy: CreditPolicy
       toStored({ ...assessmentDoc, period: reviewPeriod(asOf), previous, lastReview: d.previous, reviewedBy: REVIEW_ACTOR.uid, reviewedAt: asOf }) as DocumentData,
     );
     tx.set(customerRefs.assessment(customerId), toStored(assessmentDoc) as DocumentData, { merge: true });
-    const patch = storedPatch({
+    const patch = {
       ...after,
       financialScores: assessment.financialScores,
       aggregates,
-      exposure: aggregates.exposure,
+      ...reportFields(aggregates),
       availableCredit: availableCredit(updated, asOf),
       assessedAt: asOf,
       lastReviewedAt: asOf,
@@ -191,10 +193,9 @@ async function reviewOnce(customerId: string, asOf: number, policy: CreditPolicy
       latestStatementAt: statement?.periodEnd ?? null,
       openAlerts: d.openAlerts,
       updatedAt: now,
-    });
+    };
     // The customer's own write goes first: it carries the precondition, before the audit head's merge.
-    if (pre && snap.updateTime) tx.update(ref, patch, { lastUpdateTime: snap.updateTime });
-    else tx.update(ref, patch);
+    writeCustomer(tx, customerId, patch, { head: snap, state: stateSnap }, pre && snap.updateTime ? { headUpdateTime: snap.updateTime } : {});
     const audit = new AuditAppender(tx, chains.customer(customerId), headOf(snap.data()), now);
     const raised = writeAlerts(tx, audit, subject, d, existing, now);
     audit.append({

@@ -17,11 +17,11 @@ import { alertTransitions, type AlertCondition } from "../domain/monitoring.js";
 import { liveReservations, reservedAmount } from "../domain/orders.js";
 import { addRecentOrder, orderSignals, shouldHold, type FraudSignal } from "../domain/fraud.js";
 import { AuditAppender, chains, headOf } from "../data/audit.js";
-import { customerFromSnapshot, customerRefs, storedPatch } from "../data/customers.js";
+import { customerFromSnapshots, customerRefs, writeCustomer, type CustomerRead } from "../data/customers.js";
 import { firestore } from "../data/firebase.js";
 import { ledgerRefs, readEntries, readWithEntries, toTimestamp, writeEntry, type StoredEntry } from "../data/ledger.js";
 import { idempotencyKey, priorResult, recordResult } from "../data/requests.js";
-import { availableCredit, committedExposure, effectiveLimit, reportFields, type CustomerAggregates, type CustomerFile } from "../domain/customer.js";
+import { availableCredit, committedExposure, effectiveLimit, reportFields, withAggregates, type CustomerAggregates, type CustomerFile } from "../domain/customer.js";
 import { notFound } from "../domain/errors.js";
 import {
   applyRecord,
@@ -119,7 +119,7 @@ export interface LedgerOutcome {
  */
 export class LedgerUnitOfWork {
   private customer: CustomerFile | null = null;
-  private customerData: DocumentData | undefined;
+  private snapshots: Pick<CustomerRead, "head" | "state"> | null = null;
   private entries = new Map<string, StoredEntry>();
   private dirty = new Set<string>();
   private state: LedgerState = emptyLedger();
@@ -156,13 +156,15 @@ export class LedgerUnitOfWork {
     }
     // …and who owns each new invoice's id (an id another customer uses is refused): same call.
     const invoiceIds = [...new Set(this.changes.flatMap((c) => (c.kind === "upsert" && c.record.type === "invoice" ? [c.record.externalId] : [])))];
-    const first = await readWithEntries(this.tx, customerRefs.customer(this.customerId), this.customerId, ids, invoiceIds.map((id) => ledgerRefs.invoiceOwner(id)));
-    first.extra.forEach((snap, i) => this.invoiceOwners.set(invoiceIds[i]!, (snap.data()?.customerId as string | undefined) ?? null));
+    const stateRef = customerRefs.creditState(this.customerId);
+    const first = await readWithEntries(this.tx, customerRefs.customer(this.customerId), this.customerId, ids, [stateRef, ...invoiceIds.map((id) => ledgerRefs.invoiceOwner(id))]);
+    const [stateSnap, ...ownerSnaps] = first.extra;
+    ownerSnaps.forEach((snap, i) => this.invoiceOwners.set(invoiceIds[i]!, (snap.data()?.customerId as string | undefined) ?? null));
     const snap = first.head!;
-    const customer = customerFromSnapshot(snap);
+    const customer = customerFromSnapshots(snap, stateSnap!);
     if (!customer) throw notFound("customer", this.customerId);
     this.customer = customer;
-    this.customerData = snap.data();
+    this.snapshots = { head: snap, state: stateSnap! };
     this.state = (customer.ledger as LedgerState | undefined) ?? emptyLedger();
     this.recentOrders = customer.recentOrders ?? {};
     this.entries = first.entries;
@@ -290,7 +292,7 @@ export class LedgerUnitOfWork {
     for (const c of this.converted) delete reservations[c.orderRef];
     const openBlocks = { ...(customer.openBlocks ?? {}) };
     for (const b of this.bypassed) delete openBlocks[b.orderRef];
-    const updated: CustomerFile = { ...customer, aggregates, exposure: aggregates.exposure, ledger: this.state, reservations, openBlocks };
+    const updated: CustomerFile = { ...withAggregates(customer, aggregates), ledger: this.state, reservations, openBlocks };
     updated.availableCredit = availableCredit(updated, this.now);
     return updated;
   }
@@ -439,7 +441,7 @@ export class LedgerUnitOfWork {
     }
     if (changed || this.outcome.rejected.length > 0) {
       // When the customer is written anyway, the chain head rides in that write.
-      const audit = new AuditAppender(this.tx, chains.customer(this.customerId), headOf(this.customerData), this.now, { deferHead: customerPatch !== null });
+      const audit = new AuditAppender(this.tx, chains.customer(this.customerId), headOf(this.snapshots!.head.data()), this.now, { deferHead: customerPatch !== null });
       audit.append({
         action: "transactions.record",
         actor: caller,
@@ -464,7 +466,7 @@ export class LedgerUnitOfWork {
       });
       if (customerPatch) customerPatch.auditHead = audit.current;
     }
-    if (customerPatch) this.tx.update(customerRefs.customer(this.customerId), storedPatch(customerPatch));
+    if (customerPatch) writeCustomer(this.tx, this.customerId, customerPatch, this.snapshots!);
     return { ...this.outcome, customer: updated, aggregates };
   }
 }

@@ -1,16 +1,18 @@
 /**
  * What every callable shares: auth and role guard, zod parsing with errors that name
  * the field, error mapping, and the options (region, App Check). A callable file is
- * `export const name = callable(spec)`; the spec's `run` is a service call.
+ * `export const name = callable("name", run)`: who may call and the input schema come from
+ * the contract (schemas/contract.ts, docs/API.md); `run` is a service call.
  */
 import { HttpsError, onCall, type CallableRequest, type CallableOptions } from "firebase-functions/v2/https";
 import { z } from "zod";
 import { ENFORCE_APP_CHECK, REGION } from "../config.js";
 import { CreditDeskError } from "../domain/errors.js";
-import { isRole, type Caller, type Role } from "../domain/roles.js";
+import { isRole, type Caller } from "../domain/roles.js";
 import { logs } from "../logs.js";
+import { CALLABLES, type Audience, type CallableName, type CallableOutput, type CallableParsedInput } from "../schemas/contract.js";
 
-export type Audience = Role | "applicant";
+export type { Audience };
 
 export interface CallContext {
   caller: Caller;
@@ -81,6 +83,17 @@ export async function handleCall<I, O>(spec: CallableSpec<I, O>, request: Pick<C
   }
 }
 
-export function callable<I, O>(spec: CallableSpec<I, O>) {
+/** The callable's spec from the contract: its name, who may call, its input schema, and `run`. */
+export function callableSpec<N extends CallableName>(
+  name: N,
+  run: (input: CallableParsedInput<N>, ctx: CallContext) => Promise<CallableOutput<N>>,
+): CallableSpec<CallableParsedInput<N>, CallableOutput<N>> {
+  const contract = CALLABLES[name];
+  return { name, allow: contract.allow, input: contract.input as unknown as z.ZodType<CallableParsedInput<N>>, run };
+}
+
+/** A callable of the contract: `run` gets the parsed input and must return the contract's output. */
+export function callable<N extends CallableName>(name: N, run: (input: CallableParsedInput<N>, ctx: CallContext) => Promise<CallableOutput<N>>) {
+  const spec = callableSpec(name, run);
   return onCall(callableOptions, (request: CallableRequest<unknown>) => handleCall(spec, request));
 }

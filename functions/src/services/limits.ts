@@ -8,7 +8,7 @@ import { customerFromSnapshot, customerRefs, storedPatch } from "../data/custome
 import { firestore } from "../data/firebase.js";
 import { limitRequestFromSnapshot, limitRequestRefs, limitRequestToStored } from "../data/limits.js";
 import { readRequest, requestRef, writeRequest } from "../data/requests.js";
-import { availableCredit, effectiveLimit, type CustomerFile } from "../domain/customer.js";
+import { availableCredit, effectiveLimit, type CreditStatus, type CustomerFile } from "../domain/customer.js";
 import { CreditDeskError, invalid, notFound, precondition } from "../domain/errors.js";
 import type { LimitRequest } from "../domain/limits.js";
 import { withinAuthority, type Caller } from "../domain/roles.js";
@@ -155,16 +155,16 @@ export async function decideLimitChange(input: DecideLimitChangeInput, caller: C
 }
 
 /** A person's hold or suspension (statusKind manual): only a person lifts it. */
-export async function setCreditStatus(input: SetCreditStatusInput, caller: Caller, now: number): Promise<{ status: string; statusKind: string | null }> {
+export async function setCreditStatus(input: SetCreditStatusInput, caller: Caller, now: number): Promise<{ status: CreditStatus; statusKind: "manual" | null }> {
   const db = firestore();
   const custRef = customerRefs.customer(input.customerId);
   const reqRef = input.requestId ? requestRef("setCreditStatus", caller.uid, input.requestId) : null;
   return db.runTransaction(async (tx) => {
     const [prior, snap] = await Promise.all([reqRef ? readRequest(tx, reqRef) : Promise.resolve(undefined), tx.get(custRef)]);
-    if (prior !== undefined) return prior as { status: string; statusKind: string | null };
+    if (prior !== undefined) return prior as { status: CreditStatus; statusKind: "manual" | null };
     const customer = customerFromSnapshot(snap);
     if (!customer) throw notFound("customer", input.customerId);
-    const statusKind = input.status === "active" ? null : "manual";
+    const statusKind = input.status === "active" ? null : ("manual" as const);
     tx.update(custRef, storedPatch({ status: input.status, statusKind, statusReason: input.status === "active" ? null : "MANUAL", updatedAt: now }));
     new AuditAppender(tx, chains.customer(input.customerId), headOf(snap.data()), now).append({
       action: "customer.status",

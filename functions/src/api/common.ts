@@ -4,6 +4,7 @@
  * `export const name = callable("name", run)`: who may call and the input schema come from
  * the contract (schemas/contract.ts, docs/API.md); `run` is a service call.
  */
+import { randomUUID } from "node:crypto";
 import { HttpsError, onCall, type CallableRequest, type CallableOptions } from "firebase-functions/v2/https";
 import { z } from "zod";
 import { ENFORCE_APP_CHECK, REGION } from "../config.js";
@@ -61,11 +62,17 @@ export function checkRequestZod<I>(schema: z.ZodType<I>, data: unknown): I {
   return parsed.data;
 }
 
+/**
+ * An unexpected error is logged with its stack under a new error id, and the client's
+ * `internal` error carries that id (message and details.errorId): a support request that
+ * quotes it finds the log entry.
+ */
 function toHttpsError(name: string, caller: Caller | null, err: unknown): HttpsError {
   if (err instanceof HttpsError) return err;
   if (err instanceof CreditDeskError) return new HttpsError(err.code, err.message, err.details);
-  logs.callableFailed(name, caller?.uid ?? null, err);
-  return new HttpsError("internal", "Internal error; the change was not made.");
+  const errorId = randomUUID();
+  logs.callableFailed(name, caller?.uid ?? null, errorId, err);
+  return new HttpsError("internal", `Internal error ${errorId}; the change was not made.`, { errorId });
 }
 
 /** The handler body, separate from onCall so it is testable without the HTTP layer. */

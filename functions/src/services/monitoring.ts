@@ -10,7 +10,6 @@
  * (which moves `nextAgingAt` past the run: the work queue needs no cursor).
  */
 import { Timestamp, type DocumentData, type DocumentSnapshot, type Transaction } from "firebase-admin/firestore";
-import { logger } from "firebase-functions";
 import { alertRefFor, raisedAlertDoc, resolvedAlertPatch } from "../data/alerts.js";
 import { AuditAppender, chains, headOf } from "../data/audit.js";
 import { customerFromSnapshot, customerRefs, storedPatch } from "../data/customers.js";
@@ -327,7 +326,7 @@ export async function runDailyMonitoring(now: number, policy: CreditPolicy, opts
   for (;;) {
     if (run.pages > 0 && clock() >= opts.deadline) break;
     if (failed.size > 10 * pageSize) {
-      logger.error("job_stuck", { job: "dailyMonitoring", failed: failed.size });
+      logs.jobStuck("dailyMonitoring", failed.size);
       break;
     }
     const limit = pageSize + failed.size;
@@ -345,7 +344,7 @@ export async function runDailyMonitoring(now: number, policy: CreditPolicy, opts
         else run.skipped++;
       } catch (err) {
         failed.add(doc.id);
-        logger.error("job_customer_failed", { job: "dailyMonitoring", customerId: doc.id, error: err instanceof Error ? err.message.slice(0, 200) : "unknown" });
+        logs.jobCustomerFailed("dailyMonitoring", doc.id, err);
       }
     });
     if (stopped) break;

@@ -156,6 +156,17 @@ export const CALLABLES = {
   }),
 } as const;
 
+/** The error codes a callable answers with (FunctionsError code `functions/<code>` on the client), and when. */
+export const ERROR_CODES = {
+  unauthenticated: "No signed-in user.",
+  "permission-denied": "The caller's role may not call it; a sales rep acting on another rep's customer; an amount above the caller's approval authority.",
+  "invalid-argument": "Bad input: the message names the field first (`company.country: must be an ISO 3166 alpha-2 code like US`); nothing is written.",
+  "not-found": "An id that does not exist (customer, application, limit request, alert, user).",
+  "failed-precondition": "The record's state forbids it: deciding a decided application, deciding your own application or request (four eyes), a limit increase blocked by policy.",
+  internal: "An unexpected error; nothing was changed. The message and `details.errorId` carry an error id: quote it, it finds the logged stack.",
+} as const;
+export type CallableErrorCode = keyof typeof ERROR_CODES;
+
 export type Callables = typeof CALLABLES;
 export type CallableName = keyof Callables;
 /** Every callable's name, in the registry's order. */

@@ -28,7 +28,7 @@ export const DEMO_USERS = [
   { email: "applicant@demo.test", role: null },
 ];
 
-/** Approval authority defaults (API.md), in minor units. */
+/** Approval authority defaults (docs/API.md), in minor units. */
 const AUTHORITY = { analyst: 50_000_00, manager: 500_000_00, admin: Number.MAX_SAFE_INTEGER };
 
 const DAY = 86_400_000;

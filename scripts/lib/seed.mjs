@@ -390,6 +390,25 @@ export async function seedDemoPortfolio({ functionsOrigin, authHost, projectId =
   return { users, customers, applications, orderChecks, skipped: [...skipped].sort() };
 }
 
+export const FIRST_CALL_EXAMPLE = "docs/examples/first-call.mjs";
+
+/**
+ * The demo customers a newcomer needs for a first call, for the end of `npm start` and
+ * `scripts/seed.mjs`: customer ids are generated when decideCreditApplication approves an
+ * application, so they are printed rather than fixed. Lines: id, name, owner; then the
+ * first-call command with a customer the demo sales rep owns.
+ */
+export function describeDemoCustomers(seed, { command = "node" } = {}) {
+  const customers = seed?.customers ?? [];
+  if (customers.length === 0) return [];
+  const width = Math.max(...customers.map((c) => c.customerId.length));
+  const lines = ["Demo customers (customerId  name  owner):"];
+  for (const c of customers) lines.push(`  ${c.customerId.padEnd(width)}  ${c.name}  ${c.owner ? `${c.owner}@demo.test` : "no owner (staff only)"}`);
+  const ownedBySales = customers.find((c) => c.owner === "sales");
+  if (ownedBySales) lines.push(`First call, as sales@demo.test (${ownedBySales.name}): ${command} ${FIRST_CALL_EXAMPLE} ${ownedBySales.customerId}`);
+  return lines;
+}
+
 function money(minor, currency) {
   if (typeof minor !== "number") return "?";
   return `${currency} ${(minor / 100).toLocaleString("en-US", { minimumFractionDigits: 0, maximumFractionDigits: 2 })}`;

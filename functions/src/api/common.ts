@@ -91,7 +91,7 @@ export async function handleCall<I, O>(spec: CallableSpec<I, O>, request: Pick<C
 }
 
 /** The callable's spec from the contract: its name, who may call, its input schema, and `run`. */
-export function callableSpec<N extends CallableName>(
+function callableSpec<N extends CallableName>(
   name: N,
   run: (input: CallableParsedInput<N>, ctx: CallContext) => Promise<CallableOutput<N>>,
 ): CallableSpec<CallableParsedInput<N>, CallableOutput<N>> {

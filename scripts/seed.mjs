@@ -5,7 +5,7 @@
  *
  *   node scripts/seed.mjs [--functions http://127.0.0.1:5001] [--auth 127.0.0.1:9099] [--project demo-credit]
  */
-import { DEMO_PASSWORD, seedDemoPortfolio } from "./lib/seed.mjs";
+import { DEMO_PASSWORD, describeDemoCustomers, seedDemoPortfolio } from "./lib/seed.mjs";
 import { DEFAULT_PROJECT_ID, DEFAULT_REGION, defaultPorts } from "./lib/stack.mjs";
 
 const argv = process.argv.slice(2);
@@ -35,6 +35,7 @@ try {
       `${result.customers.length} customers, ${result.applications.length} applications` +
       (result.skipped.length ? `; skipped (not exported yet): ${result.skipped.join(", ")}` : ""),
   );
+  for (const line of describeDemoCustomers(result)) console.log(line);
   process.exit(0);
 } catch (err) {
   console.error(`Seeding failed: ${err.code ? `${err.code}: ` : ""}${err.message}`);

@@ -9,7 +9,7 @@
  *   npm start -- --no-seed     start without demo data
  *   npm start -- --quiet       do not echo the emulators' output (it is in the log file)
  */
-import { DEMO_PASSWORD, DEMO_USERS } from "./lib/seed.mjs";
+import { DEMO_PASSWORD, DEMO_USERS, describeDemoCustomers } from "./lib/seed.mjs";
 import { StackAbortedError, startStack } from "./lib/stack.mjs";
 
 const argv = process.argv.slice(2);
@@ -75,6 +75,7 @@ try {
     `Credit desk ready — functions ${stack.functionUrl("<name>")}, auth ${stack.authHost}, firestore ${stack.firestoreHost}, tasks ${stack.tasksHost}` +
       ` — demo users (password ${DEMO_PASSWORD}): ${seed ? users : "none (--no-seed)"}${seeded} — up in ${elapsed()}, Ctrl-C stops`,
   );
+  for (const line of describeDemoCustomers(stack.seed)) log(line);
   stack.exited.then(({ code, signal }) => {
     if (stopping) return;
     console.error(`\nThe Firebase emulators exited unexpectedly (${code ?? signal}). Last output:\n${stack.output(30)}`);

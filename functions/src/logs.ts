@@ -4,15 +4,52 @@
  */
 import { logger } from "firebase-functions";
 
+const MAX_FRAMES = 30;
+
+/**
+ * Where an unexpected error came from, without what it said: its name, its code, and the
+ * stack's frames (file, line, function). The message and the stack's first line are left
+ * out because messages can carry input values (personal data, figures); so are causes'.
+ */
+export function errorTrace(err: unknown): { error: string; code: string | number | null; stack: string[]; cause: string | null } {
+  const e = err instanceof Error ? err : null;
+  const rawCode = (err as { code?: unknown } | null)?.code;
+  const frames = (e?.stack ?? "")
+    .split("\n")
+    .filter((line) => /^\s+at /.test(line))
+    .slice(0, MAX_FRAMES)
+    .map((line) => line.trim());
+  const cause = e && e.cause instanceof Error ? e.cause.name : null;
+  return {
+    error: e ? e.name : typeof err,
+    code: typeof rawCode === "string" || typeof rawCode === "number" ? rawCode : null,
+    stack: frames,
+    cause,
+  };
+}
+
+/**
+ * An Error to log whose stack is the original's frames under a message we wrote: Cloud Error
+ * Reporting groups entries by the stack in the log message, so an unexpected error is
+ * reported where it was thrown, not where it was logged, and still without its message.
+ */
+function reportable(message: string, frames: readonly string[]): Error {
+  const e = new Error(message);
+  e.stack = [`Error: ${message}`, ...frames.map((f) => `    ${f}`)].join("\n");
+  return e;
+}
+
 export const logs = {
   policyInvalid: (issues: Array<{ path: string }>) =>
     logger.error("credit_policy_invalid", { code: "POLICY_INVALID", paths: issues.map((i) => i.path).slice(0, 20) }),
   policyLoaded: (version: number) => logger.debug("credit_policy_loaded", { version }),
   callableRejected: (callable: string, code: string, uid: string | null) =>
     logger.info("callable_rejected", { callable, code, uid }),
-  callableFailed: (callable: string, uid: string | null, err: unknown) =>
-    // The error's name and code only: messages can carry input values (personal data, figures).
-    logger.error("callable_failed", { callable, uid, error: err instanceof Error ? err.name : "unknown", code: (err as { code?: unknown })?.code ?? null }),
+  /** An unexpected error in a callable, under the error id its caller was given. */
+  callableFailed: (callable: string, uid: string | null, errorId: string, err: unknown) => {
+    const trace = errorTrace(err);
+    logger.error(reportable(`callable_failed ${errorId} (${trace.error})`, trace.stack), { callable, uid, errorId, ...trace });
+  },
   applicationSubmitted: (applicationId: string) => logger.info("application_submitted", { applicationId }),
   applicationReviewed: (applicationId: string, grade: string) => logger.info("application_reviewed", { applicationId, grade }),
   applicationDecided: (applicationId: string, decision: string, customerId: string | null) =>
@@ -26,6 +63,15 @@ export const logs = {
     logger.info("transactions_recorded", { customerId, recorded, duplicates, rejected }),
   triggerDuplicate: (fn: string, eventId: string) => logger.debug("trigger_duplicate_event", { fn, eventId }),
   jobProgress: (job: string, processed: number, remaining: boolean) => logger.info("job_progress", { job, processed, remaining }),
+  /** One customer of a job's page failed (the job goes on with the others; the customer stays due). */
+  jobCustomerFailed: (job: string, customerId: string, err: unknown) => {
+    const trace = errorTrace(err);
+    logger.error(reportable(`job_customer_failed ${job} (${trace.error})`, trace.stack), { job, customerId, ...trace });
+  },
+  /** So many customers failed that the job stopped rather than retry them page after page. */
+  jobStuck: (job: string, failed: number) => logger.error("job_stuck", { job, failed }),
+  auditChainVerified: (chainId: string, checked: number) => logger.info("audit_chain_verified", { chainId, checked }),
+  auditChainBroken: (chainId: string, seq: number, problem: string) => logger.error("audit_chain_broken", { chainId, seq, problem }),
   backupStarted: (backupId: string, operation: string | null) => logger.info("backup_started", { backupId, operation }),
   backupFinished: (backupId: string, status: string) => logger.info("backup_finished", { backupId, status }),
   backupFailed: (backupId: string, code: string) => logger.error("backup_failed", { backupId, code }),

@@ -1,6 +1,7 @@
 import type { FirebaseApp } from "firebase/app";
 import type { Auth, ParsedToken, User } from "firebase/auth";
 import type { Functions } from "firebase/functions";
+import type { CreditDeskClient } from "../../functions/src/client/index.js";
 
 export interface ClientSessionOptions {
   projectId: string;
@@ -16,8 +17,10 @@ export interface ClientSession {
   readonly app: FirebaseApp;
   readonly auth: Auth;
   readonly functions: Functions;
+  /** The typed callables (credit-desk-functions/client), every result checked against its output schema. */
+  readonly desk: CreditDeskClient;
   readonly user: User | null;
-  /** Resolves to the callable's result data; rejects with a FunctionsError (code "functions/..."). */
+  /** Any callable with any data (hostile inputs too); resolves to the result data, rejects with a FunctionsError (code "functions/..."). */
   call<T = unknown>(callableName: string, data?: unknown, opts?: { timeoutMs?: number }): Promise<T>;
   signIn(email: string, password: string): Promise<User>;
   signUpOrIn(email: string, password: string): Promise<User>;

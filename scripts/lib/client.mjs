@@ -1,8 +1,10 @@
 /**
  * A Firebase JS client session against the local stack: one FirebaseApp per user, its
- * Auth connected to the Auth emulator and its Functions to the Functions emulator.
- * This is what the web and mobile clients do, so the seed and the e2e tests go through
- * exactly the same path (ID token with the `role` claim → callable → firebase-admin).
+ * Auth connected to the Auth emulator and its Functions to the Functions emulator, and
+ * the callables through the typed client module (credit-desk-functions/client) with every
+ * result checked against its output schema. This is what the web and mobile clients do,
+ * so the seed and the e2e tests go through exactly the same path (ID token with the
+ * `role` claim → callable → firebase-admin) and the same client the README shows.
  */
 import { deleteApp, initializeApp } from "firebase/app";
 import {
@@ -15,6 +17,7 @@ import {
   signOut,
 } from "firebase/auth";
 import { connectFunctionsEmulator, getFunctions, httpsCallable } from "firebase/functions";
+import { creditDesk, isCallableName } from "credit-desk-functions/client";
 
 let sessionCounter = 0;
 
@@ -40,11 +43,18 @@ export function clientSession({ projectId, region, authHost, functionsOrigin, na
     app,
     auth,
     functions,
+    /** The typed callables (results checked against the contract). */
+    desk: creditDesk(functions, httpsCallable, { timeoutMs: 70_000, checkResults: true }),
     get user() {
       return auth.currentUser;
     },
-    /** Call a callable; resolves to its result data (rejects with FunctionsError: code "functions/..."). */
+    /**
+     * Call a callable by name with any data (hostile inputs too); resolves to its result data
+     * (rejects with FunctionsError: code "functions/..."). A callable of the contract goes
+     * through the typed client, so its result is checked against its output schema.
+     */
     async call(callableName, data, { timeoutMs = 70_000 } = {}) {
+      if (isCallableName(callableName)) return creditDesk(functions, httpsCallable, { timeoutMs, checkResults: true }).call(callableName, data);
       const res = await httpsCallable(functions, callableName, { timeout: timeoutMs })(data);
       return res.data;
     },

@@ -48,3 +48,6 @@ export declare function closeSessions(sessions: Map<string, ClientSession>): Pro
 export declare function withAdminAuth<T>(projectId: string, authHost: string, fn: (auth: import("firebase-admin/auth").Auth) => Promise<T>): Promise<T>;
 export declare function seedDemoPortfolio(ctx: SeedContext & { now?: number }): Promise<SeedResult>;
 export declare function warmUp(opts: { functionsOrigin: string; projectId?: string; region?: string; names: string[]; concurrency?: number }): Promise<void>;
+export declare const FIRST_CALL_EXAMPLE: string;
+/** Lines naming each demo customer's id, name and owner, and the first-call command. */
+export declare function describeDemoCustomers(seed: Pick<SeedResult, "customers"> | null, opts?: { command?: string }): string[];

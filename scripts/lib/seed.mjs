@@ -28,7 +28,7 @@ export const DEMO_USERS = [
   { email: "applicant@demo.test", role: null },
 ];
 
-/** Approval authority defaults (API.md), in minor units. */
+/** Approval authority defaults (docs/API.md), in minor units. */
 const AUTHORITY = { analyst: 50_000_00, manager: 500_000_00, admin: Number.MAX_SAFE_INTEGER };
 
 const DAY = 86_400_000;
@@ -388,6 +388,25 @@ export async function seedDemoPortfolio({ functionsOrigin, authHost, projectId =
   for (const a of applications.filter((x) => !customers.some((c) => c.key === x.key))) log(`  ✓ ${a.name}: application ${a.applicationId} ${a.status}`);
   if (skipped.size > 0) log(`  · not exported yet, skipped: ${[...skipped].sort().join(", ")}`);
   return { users, customers, applications, orderChecks, skipped: [...skipped].sort() };
+}
+
+export const FIRST_CALL_EXAMPLE = "docs/examples/first-call.mjs";
+
+/**
+ * The demo customers a newcomer needs for a first call, for the end of `npm start` and
+ * `scripts/seed.mjs`: customer ids are generated when decideCreditApplication approves an
+ * application, so they are printed rather than fixed. Lines: id, name, owner; then the
+ * first-call command with a customer the demo sales rep owns.
+ */
+export function describeDemoCustomers(seed, { command = "node" } = {}) {
+  const customers = seed?.customers ?? [];
+  if (customers.length === 0) return [];
+  const width = Math.max(...customers.map((c) => c.customerId.length));
+  const lines = ["Demo customers (customerId  name  owner):"];
+  for (const c of customers) lines.push(`  ${c.customerId.padEnd(width)}  ${c.name}  ${c.owner ? `${c.owner}@demo.test` : "no owner (staff only)"}`);
+  const ownedBySales = customers.find((c) => c.owner === "sales");
+  if (ownedBySales) lines.push(`First call, as sales@demo.test (${ownedBySales.name}): ${command} ${FIRST_CALL_EXAMPLE} ${ownedBySales.customerId}`);
+  return lines;
 }
 
 function money(minor, currency) {

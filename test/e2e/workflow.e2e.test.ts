@@ -7,29 +7,32 @@
  * Callables appear progressively: a test that needs one functions/lib does not export
  * yet is skipped, and says so in its title (remove the guards once the API is complete).
  */
+import { execFile } from "node:child_process";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { checkOrderOutput } from "../../functions/src/client/index.js";
 import type { ClientSession } from "../../scripts/lib/client.mjs";
-import { DEMO_PASSWORD, DEMO_PORTFOLIO, DEMO_USERS, ensureDemoUsers, closeSessions, seedDemoPortfolio, type DemoRole } from "../../scripts/lib/seed.mjs";
+import {
+  DEMO_PASSWORD,
+  DEMO_PORTFOLIO,
+  DEMO_USERS,
+  FIRST_CALL_EXAMPLE,
+  closeSessions,
+  describeDemoCustomers,
+  ensureDemoUsers,
+  seedDemoPortfolio,
+  type DemoRole,
+  type SeedResult,
+} from "../../scripts/lib/seed.mjs";
 import { e2eStack, exported } from "../support/stack.js";
 import { API_CALLABLES } from "../support/api.js";
 
 const API = API_CALLABLES;
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
 
 const SLOW = 180_000; // each callable's first call starts an emulator worker (seconds on a busy machine)
-
-interface ReviewResult {
-  score: number;
-  grade: string;
-  tier: string;
-  recommendedLimit: number;
-  reasons: unknown[];
-  fraudSignals: unknown[];
-}
-interface OrderCheck {
-  decision: "approve" | "review" | "reject";
-  availableCredit: number;
-  reasons: unknown[];
-}
 
 /** The FunctionsError code ("functions/...") and message a call rejected with. */
 async function failure(p: Promise<unknown>): Promise<{ code: string; message: string }> {
@@ -102,6 +105,8 @@ describe.sequential("e2e: Firebase JS client → Auth + Functions emulators → 
   };
   /** Shared by the workflow tests: the customer the manager approved. */
   let approved: { customerId: string; creditLimit: number; tier: string } | null = null;
+  /** The demo portfolio, seeded as `npm start` does. */
+  let demo: SeedResult | null = null;
 
   beforeAll(async () => {
     await e2e.start();
@@ -189,12 +194,13 @@ describe.sequential("e2e: Firebase JS client → Auth + Functions emulators → 
   it(
     `apply → review → decide: the manager approves, the customer's credit file is created`,
     async () => {
-      const submitted = await as(null).call<{ applicationId: string; status: string }>("submitCreditApplication", application());
+      // The typed client (credit-desk-functions/client): every result is checked against its output schema.
+      const submitted = await as(null).desk.submitCreditApplication(application());
       expect(submitted.status).toBe("submitted");
       expect(submitted.applicationId).toMatch(/^[A-Za-z0-9_-]+$/);
       const { applicationId } = submitted;
 
-      const review = await as("analyst").call<ReviewResult>("reviewCreditApplication", { applicationId });
+      const review = await as("analyst").desk.reviewCreditApplication({ applicationId });
       expect(review.score).toBeGreaterThanOrEqual(0);
       expect(review.score).toBeLessThanOrEqual(100);
       expect(["A", "B", "C", "D", "E"]).toContain(review.grade);
@@ -209,7 +215,7 @@ describe.sequential("e2e: Firebase JS client → Auth + Functions emulators → 
       );
 
       const creditLimit = 20_000_00; // within the manager's authority (500,000)
-      const decided = await as("manager").call<{ status: string; customerId?: string }>("decideCreditApplication", {
+      const decided = await as("manager").desk.decideCreditApplication({
         applicationId,
         decision: "approve",
         approvedLimit: creditLimit,
@@ -232,12 +238,12 @@ describe.sequential("e2e: Firebase JS client → Auth + Functions emulators → 
       if (!approved) throw new Error("needs the customer approved by the previous test");
       const { customerId, creditLimit, tier } = approved;
 
-      const small = await as("sales").call<OrderCheck>("checkOrder", { customerId, orderAmount: 5_000_00 });
+      const small = await as("sales").desk.checkOrder({ customerId, orderAmount: 5_000_00 });
       expect(small.availableCredit).toBe(creditLimit); // no exposure yet
       expect(small.decision).toBe(tier === "risky" ? "review" : "approve");
       expect(Array.isArray(small.reasons)).toBe(true);
 
-      const large = await as("analyst").call<OrderCheck>("checkOrder", { customerId, orderAmount: creditLimit + 1 });
+      const large = await as("analyst").desk.checkOrder({ customerId, orderAmount: creditLimit + 1 });
       expect(["review", "reject"]).toContain(large.decision);
 
       expect((await failure(as(null).call("checkOrder", { customerId, orderAmount: 100 }))).code).toBe("functions/permission-denied");
@@ -276,21 +282,18 @@ describe.sequential("e2e: Firebase JS client → Auth + Functions emulators → 
       const { customerId, creditLimit } = approved;
       const invoice = {
         externalId: `E2E-INV-${Date.now()}`,
-        type: "invoice",
+        type: "invoice" as const,
         amount: 3_000_00,
         issuedAt: new Date().toISOString().slice(0, 10),
         dueAt: new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10),
       };
-      const first = await as("integration").call<{ recorded: number; duplicates: number; exposure: number; availableCredit: number }>("recordTransactions", {
-        customerId,
-        transactions: [invoice],
-      });
+      const first = await as("integration").desk.recordTransactions({ customerId, transactions: [invoice] });
       expect(first).toMatchObject({ recorded: 1, duplicates: 0, exposure: 3_000_00, availableCredit: creditLimit - 3_000_00 });
 
-      const replay = await as("integration").call<{ recorded: number; duplicates: number; exposure: number }>("recordTransactions", { customerId, transactions: [invoice] });
+      const replay = await as("integration").desk.recordTransactions({ customerId, transactions: [invoice] });
       expect(replay).toMatchObject({ recorded: 0, duplicates: 1, exposure: 3_000_00 });
 
-      const check = await as("sales").call<OrderCheck>("checkOrder", { customerId, orderAmount: creditLimit - 1_000_00 });
+      const check = await as("sales").desk.checkOrder({ customerId, orderAmount: creditLimit - 1_000_00 });
       expect(check.availableCredit).toBe(creditLimit - 3_000_00);
       expect(check.decision).not.toBe("approve");
 
@@ -303,6 +306,7 @@ describe.sequential("e2e: Firebase JS client → Auth + Functions emulators → 
     "seeds the demo portfolio of `npm start` through the callables (skipping what is not exported)",
     async () => {
       const seeded = await seedDemoPortfolio(e2e.ctx);
+      demo = seeded;
       expect(seeded.users.map((u) => [u.email, u.role])).toEqual(DEMO_USERS.map((u) => [u.email, u.role]));
       const flow = ["submitCreditApplication", "reviewCreditApplication", "decideCreditApplication"];
       if (flow.every((n) => exported(n))) {
@@ -321,5 +325,28 @@ describe.sequential("e2e: Firebase JS client → Auth + Functions emulators → 
       expect(again.customers.map((c) => c.customerId)).toEqual(seeded.customers.map((c) => c.customerId));
     },
     240_000,
+  );
+
+  it(
+    `a newcomer's first call: npm start's demo customer list, then ${FIRST_CALL_EXAMPLE} (the README's snippet) as a separate process`,
+    async () => {
+      if (!demo) throw new Error("needs the demo portfolio seeded by the previous test");
+      const lines = describeDemoCustomers(demo);
+      for (const c of demo.customers) expect(lines.some((l) => l.includes(c.customerId) && l.includes(c.name)), c.name).toBe(true);
+      const owned = demo.customers.find((c) => c.owner === "sales");
+      if (!owned) throw new Error("the demo portfolio has no customer owned by sales@demo.test");
+      expect(lines.at(-1)).toBe(`First call, as sales@demo.test (${owned.name}): node ${FIRST_CALL_EXAMPLE} ${owned.customerId}`);
+
+      const functionsHost = new URL(e2e.ctx.functionsOrigin).host;
+      const { stdout } = await promisify(execFile)(process.execPath, [FIRST_CALL_EXAMPLE, owned.customerId], {
+        cwd: ROOT,
+        env: { ...process.env, CREDIT_DESK_AUTH: e2e.ctx.authHost, CREDIT_DESK_FUNCTIONS: functionsHost, CREDIT_DESK_PROJECT: e2e.ctx.projectId },
+        timeout: 120_000,
+      });
+      const result = checkOrderOutput.parse(JSON.parse(stdout.trim().split("\n").at(-1) ?? ""));
+      const now = await as("sales").desk.checkOrder({ customerId: owned.customerId, orderAmount: 1_250_00 });
+      expect(result).toEqual(now);
+    },
+    SLOW,
   );
 });

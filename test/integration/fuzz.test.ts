@@ -6,7 +6,7 @@
  * is byte-for-byte unchanged. Each input is sent raw (as the handler could receive it)
  * and, for roles that get past the role check, as it arrives over the JSON wire.
  */
-import { API_CALLABLES, type CallableName } from "../support/api.js";
+import { API_CALLABLES } from "../support/api.js";
 import { readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -14,14 +14,13 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import type { z } from "zod";
 import * as fns from "../../functions/src/index.js";
+import { CALLABLE_NAMES, CALLABLES, isCallableName, type Audience, type CallableName } from "../../functions/src/schemas/contract.js";
 import { clearPolicyCache } from "../../functions/src/services/policy.js";
 import { hostileInput, mutationOf, overTheWire, captureLogs, sameDatabase, type LogCapture, type Mutation, type SeedSpec } from "../support/arbitraries.js";
 import { call, databaseSnapshot, firestoreServer, users, type Who } from "../support/callables.js";
 import { application, statement } from "../support/fixtures.js";
 
 const SRC = join(dirname(fileURLToPath(import.meta.url)), "../../functions/src");
-
-/** The callable names of API.md: the contract. A callable not listed here fails the suite. */
 
 /** Implemented today: discovery must find each of these (guards the discovery itself). */
 const MUST_EXIST: CallableName[] = [
@@ -35,28 +34,8 @@ const MUST_EXIST: CallableName[] = [
   "verifyAuditTrail",
 ];
 
-type Audience = "applicant" | "sales" | "analyst" | "manager" | "auditor" | "admin" | "integration";
-const ALL_SIGNED_IN: Audience[] = ["applicant", "sales", "analyst", "manager", "auditor", "admin", "integration"];
-/** Who may call what (API.md). */
-const ALLOW: Record<CallableName, Audience[]> = {
-  submitCreditApplication: ALL_SIGNED_IN,
-  reviewCreditApplication: ["analyst", "manager"],
-  decideCreditApplication: ["analyst", "manager", "admin"],
-  checkOrder: ["sales", "analyst", "manager", "integration"],
-  cancelReservation: ["sales", "integration", "analyst", "manager"],
-  releaseOrderBlock: ["analyst", "manager", "admin"],
-  recordTransactions: ["integration", "analyst", "manager"],
-  updateFinancials: ["analyst", "manager"],
-  reassessCustomer: ["analyst", "manager"],
-  requestLimitChange: ["sales", "analyst", "manager"],
-  decideLimitChange: ["analyst", "manager", "admin"],
-  setCreditStatus: ["manager", "admin"],
-  resolveAlert: ["analyst", "manager"],
-  setUserRole: ["admin"],
-  verifyAuditTrail: ["auditor", "admin"],
-  runJobNow: ["admin"],
-  getPortfolioReport: ["manager", "auditor", "admin"],
-};
+/** Who may call what: the contract (functions/src/schemas/contract.ts, docs/API.md). */
+const ALLOW = Object.fromEntries(CALLABLE_NAMES.map((n) => [n, [...CALLABLES[n].allow]])) as Record<CallableName, Audience[]>;
 
 const IDENTITIES: Array<{ name: string; audience: Audience | null; who: Who }> = [
   { name: "signed-out", audience: null, who: null },
@@ -93,10 +72,7 @@ async function importDir(dir: string): Promise<Array<[string, unknown]>> {
 const fromIndex = new Map<string, AnyCallable>(Object.entries(fns).filter(([, v]) => isCallable(v)));
 const fromApiDir = new Map<string, AnyCallable>((await importDir("api")).filter(([, v]) => isCallable(v)));
 const discovered = new Map<string, AnyCallable>([...fromApiDir, ...fromIndex]);
-const schemas = new Map<string, z.ZodType>(
-  (await importDir("schemas")).filter(([k, v]) => k.endsWith("Input") && typeof (v as { safeParse?: unknown })?.safeParse === "function") as Array<[string, z.ZodType]>,
-);
-const schemaOf = (name: string) => schemas.get(`${name}Input`);
+const schemaOf = (name: string): z.ZodType | undefined => (isCallableName(name) ? CALLABLES[name].input : undefined);
 
 // ---------------------------------------------------------------------------------------
 // Seeded database (small: the snapshot is taken twice per run) and a valid input per callable
@@ -298,10 +274,10 @@ afterAll(() => {
 });
 
 describe("discovery", () => {
-  it("finds every implemented callable, each in API.md, each wired into index.ts", () => {
+  it("finds every implemented callable, each in the contract, each wired into index.ts", () => {
     for (const name of MUST_EXIST) expect(discovered.has(name), `${name} not found`).toBe(true);
     const unknown = [...discovered.keys()].filter((n) => !(API_CALLABLES as readonly string[]).includes(n));
-    expect(unknown, "callables missing from API.md / this suite's list: add them, with an allow list and a seed").toEqual([]);
+    expect(unknown, "callables missing from the contract (functions/src/schemas/contract.ts): add an entry, and a seed here").toEqual([]);
     const notExported = [...fromApiDir.keys()].filter((n) => !fromIndex.has(n));
     expect(notExported, "implemented in api/ but not exported from functions/src/index.ts").toEqual([]);
   });

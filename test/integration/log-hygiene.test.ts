@@ -126,7 +126,7 @@ beforeAll(async () => {
     await attempt("updateFinancials", f.updateFinancials, { customerId, statement: statement({ periodEnd: "2026-06-30", totalAssets: AMOUNTS.newTotalAssets, equity: AMOUNTS.newEquity }) }, users.analyst);
     await attempt("reassess", f.reassessCustomer, { customerId }, users.manager);
     await attempt("verifyAuditTrail", verifyAuditTrail, { customerId }, users.auditor);
-    // callables added since (contract of API.md), best effort: only their logs matter here
+    // callables added since (contract of docs/API.md), best effort: only their logs matter here
     await attempt("recordTransactions", f.recordTransactions, {
       customerId,
       transactions: [

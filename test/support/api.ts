@@ -1,21 +1,5 @@
-/** Every callable of the API contract (../shared/API.md). */
-export const API_CALLABLES = [
-  "submitCreditApplication",
-  "reviewCreditApplication",
-  "decideCreditApplication",
-  "checkOrder",
-  "cancelReservation",
-  "releaseOrderBlock",
-  "recordTransactions",
-  "updateFinancials",
-  "reassessCustomer",
-  "requestLimitChange",
-  "decideLimitChange",
-  "setCreditStatus",
-  "resolveAlert",
-  "setUserRole",
-  "verifyAuditTrail",
-  "runJobNow",
-  "getPortfolioReport",
-] as const;
-export type CallableName = (typeof API_CALLABLES)[number];
+/** Every callable of the API contract (functions/src/schemas/contract.ts, docs/API.md). */
+import { CALLABLE_NAMES, type CallableName } from "../../functions/src/schemas/contract.js";
+
+export const API_CALLABLES: readonly CallableName[] = CALLABLE_NAMES;
+export type { CallableName };

@@ -1,16 +1,19 @@
 /**
  * What every callable shares: auth and role guard, zod parsing with errors that name
  * the field, error mapping, and the options (region, App Check). A callable file is
- * `export const name = callable(spec)`; the spec's `run` is a service call.
+ * `export const name = callable("name", run)`: who may call and the input schema come from
+ * the contract (schemas/contract.ts, docs/API.md); `run` is a service call.
  */
+import { randomUUID } from "node:crypto";
 import { HttpsError, onCall, type CallableRequest, type CallableOptions } from "firebase-functions/v2/https";
 import { z } from "zod";
 import { ENFORCE_APP_CHECK, REGION } from "../config.js";
 import { CreditDeskError } from "../domain/errors.js";
-import { isRole, type Caller, type Role } from "../domain/roles.js";
+import { isRole, type Caller } from "../domain/roles.js";
 import { logs } from "../logs.js";
+import { CALLABLES, type Audience, type CallableName, type CallableOutput, type CallableParsedInput } from "../schemas/contract.js";
 
-export type Audience = Role | "applicant";
+export type { Audience };
 
 export interface CallContext {
   caller: Caller;
@@ -59,11 +62,17 @@ export function checkRequestZod<I>(schema: z.ZodType<I>, data: unknown): I {
   return parsed.data;
 }
 
+/**
+ * An unexpected error is logged with its stack under a new error id, and the client's
+ * `internal` error carries that id (message and details.errorId): a support request that
+ * quotes it finds the log entry.
+ */
 function toHttpsError(name: string, caller: Caller | null, err: unknown): HttpsError {
   if (err instanceof HttpsError) return err;
   if (err instanceof CreditDeskError) return new HttpsError(err.code, err.message, err.details);
-  logs.callableFailed(name, caller?.uid ?? null, err);
-  return new HttpsError("internal", "Internal error; the change was not made.");
+  const errorId = randomUUID();
+  logs.callableFailed(name, caller?.uid ?? null, errorId, err);
+  return new HttpsError("internal", `Internal error ${errorId}; the change was not made.`, { errorId });
 }
 
 /** The handler body, separate from onCall so it is testable without the HTTP layer. */
@@ -81,6 +90,17 @@ export async function handleCall<I, O>(spec: CallableSpec<I, O>, request: Pick<C
   }
 }
 
-export function callable<I, O>(spec: CallableSpec<I, O>) {
+/** The callable's spec from the contract: its name, who may call, its input schema, and `run`. */
+function callableSpec<N extends CallableName>(
+  name: N,
+  run: (input: CallableParsedInput<N>, ctx: CallContext) => Promise<CallableOutput<N>>,
+): CallableSpec<CallableParsedInput<N>, CallableOutput<N>> {
+  const contract = CALLABLES[name];
+  return { name, allow: contract.allow, input: contract.input as unknown as z.ZodType<CallableParsedInput<N>>, run };
+}
+
+/** A callable of the contract: `run` gets the parsed input and must return the contract's output. */
+export function callable<N extends CallableName>(name: N, run: (input: CallableParsedInput<N>, ctx: CallContext) => Promise<CallableOutput<N>>) {
+  const spec = callableSpec(name, run);
   return onCall(callableOptions, (request: CallableRequest<unknown>) => handleCall(spec, request));
 }

@@ -8,6 +8,8 @@ import { AggregateField, Timestamp, type Query, type ReadOptions } from "firebas
 import { ALERT_TYPES } from "../domain/alerts.js";
 import { firestore } from "./firebase.js";
 import { COLLECTIONS } from "./paths.js";
+import type { CreditStatus } from "../domain/customer.js";
+import type { Grade, Tier } from "../schemas/policy.js";
 
 export interface Slice {
   customers: number;
@@ -21,7 +23,7 @@ export interface PortfolioFigures {
   aging: { current: number; d1_30: number; d31_60: number; d61_90: number; d90plus: number };
   openInvoiceBalance: number;
   volume12m: number;
-  topExposures: Array<{ customerId: string; name: string; exposure: number; creditLimit: number; tier: string; grade: string; status: string }>;
+  topExposures: Array<{ customerId: string; name: string; exposure: number; creditLimit: number; tier: Tier; grade: Grade; status: CreditStatus }>;
   openAlerts: Record<string, number>;
 }
 

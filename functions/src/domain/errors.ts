@@ -1,6 +1,6 @@
 /**
  * Errors a use-case may end in, named by the callable error code clients see
- * (see API.md). Services throw these; api/ maps them to HttpsError one to one.
+ * (see docs/API.md). Services throw these; api/ maps them to HttpsError one to one.
  */
 export type CreditDeskErrorCode =
   | "invalid-argument"

@@ -1,4 +1,4 @@
-/** Inputs of the audit callables (API.md). Strict: unknown keys are rejected. */
+/** Inputs of the audit callables (docs/API.md). Strict: unknown keys are rejected. */
 import { z } from "zod";
 import { id, requestId } from "./common.js";
 

@@ -1,5 +1,5 @@
 /**
- * Inputs of every callable (API.md). Strict objects: unknown keys are rejected, so a
+ * Inputs of every callable (docs/API.md). Strict objects: unknown keys are rejected, so a
  * misspelt field is an error that names it rather than a silent default.
  */
 import { z } from "zod";

@@ -2,14 +2,29 @@ import { z } from "zod";
 
 /** Integer minor units (cents), never a float; bounded well inside safe integers. */
 export const MAX_AMOUNT = 1_000_000_000_000_00; // one trillion major units
-export const amount = z.number().int("must be an integer number of minor units").nonnegative().max(MAX_AMOUNT);
-export const positiveAmount = amount.refine((n) => n > 0, "must be greater than zero");
-export const signedAmount = z.number().int("must be an integer number of minor units").min(-MAX_AMOUNT).max(MAX_AMOUNT);
+export const amount = z
+  .number()
+  .int("must be an integer number of minor units")
+  .nonnegative()
+  .max(MAX_AMOUNT)
+  .meta({ description: "integer minor units (cents)" });
+export const positiveAmount = amount.refine((n) => n > 0, "must be greater than zero").meta({ description: "integer minor units (cents), greater than zero" });
+export const signedAmount = z
+  .number()
+  .int("must be an integer number of minor units")
+  .min(-MAX_AMOUNT)
+  .max(MAX_AMOUNT)
+  .meta({ description: "integer minor units (cents), may be negative" });
 
 export const id = z.string().trim().min(1).max(128).regex(/^[A-Za-z0-9_-]+$/, "may contain only letters, digits, _ and -");
-export const requestId = z.string().min(1).max(128).regex(/^[A-Za-z0-9_.:-]+$/, "may contain only letters, digits and _ . : -");
-export const currency = z.string().regex(/^[A-Z]{3}$/, "must be an ISO 4217 code like USD");
-export const country = z.string().regex(/^[A-Z]{2}$/, "must be an ISO 3166 alpha-2 code like US");
+export const requestId = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9_.:-]+$/, "may contain only letters, digits and _ . : -")
+  .meta({ description: "idempotency key: a retry with the same key returns the first result and writes nothing more" });
+export const currency = z.string().regex(/^[A-Z]{3}$/, "must be an ISO 4217 code like USD").meta({ description: "ISO 4217 currency code" });
+export const country = z.string().regex(/^[A-Z]{2}$/, "must be an ISO 3166 alpha-2 code like US").meta({ description: "ISO 3166 alpha-2 country code" });
 export const shortText = (max = 200) => z.string().trim().min(1).max(max);
 export const note = z.string().trim().min(1).max(2000);
 
@@ -37,4 +52,5 @@ export const isoDate = z
       return z.NEVER;
     }
     return ms;
-  });
+  })
+  .meta({ description: "ISO-8601 date (YYYY-MM-DD) or date-time, 1900–2200" });

@@ -20,7 +20,7 @@ import { recommendationSummary } from "../domain/reassessment.js";
 import { withinAuthority, type Caller } from "../domain/roles.js";
 import { assess } from "../domain/scoring.js";
 import type { DecideCreditApplicationInput, SubmitCreditApplicationInput } from "../schemas/callables.js";
-import type { CreditPolicy } from "../schemas/policy.js";
+import type { CreditPolicy, Grade, Tier } from "../schemas/policy.js";
 import { logs } from "../logs.js";
 
 function identityKeysOf(input: Pick<CreditApplication, "company" | "contacts">): IdentityKey[] {
@@ -118,8 +118,8 @@ export async function submitApplication(input: SubmitCreditApplicationInput, cal
 
 export interface ReviewResult {
   score: number;
-  grade: string;
-  tier: string;
+  grade: Grade;
+  tier: Tier;
   confidence: number;
   recommendedLimit: number;
   reasons: string[];

@@ -14,7 +14,7 @@ import { checkStatement, computeRatios, type FinancialStatement } from "../domai
 import { assessCustomer, recommendationSummary } from "../domain/reassessment.js";
 import type { Caller } from "../domain/roles.js";
 import type { StatementInput } from "../schemas/callables.js";
-import type { CreditPolicy } from "../schemas/policy.js";
+import type { CreditPolicy, Grade, Tier } from "../schemas/policy.js";
 import { logs } from "../logs.js";
 
 /** Sales see and act on their own customers only. */
@@ -31,8 +31,8 @@ const MAX_STATEMENTS_KEPT = 12;
 
 export interface ScoreResult {
   score: number;
-  grade: string;
-  tier: string;
+  grade: Grade;
+  tier: Tier;
   confidence: number;
   recommendedLimit: number;
   reasons: string[];

@@ -8,7 +8,7 @@ import { customerRefs, readCustomer, writeCustomer } from "../data/customers.js"
 import { firestore } from "../data/firebase.js";
 import { limitRequestFromSnapshot, limitRequestRefs, limitRequestToStored } from "../data/limits.js";
 import { idempotencyKey, priorResult, recordResult } from "../data/requests.js";
-import { availableCredit, effectiveLimit, type CustomerFile } from "../domain/customer.js";
+import { availableCredit, effectiveLimit, type CreditStatus, type CustomerFile } from "../domain/customer.js";
 import { CreditDeskError, invalid, notFound, precondition } from "../domain/errors.js";
 import { basisChanged, planLimitChange, temporaryLimitInForce, type LimitRequest, type Limits } from "../domain/limits.js";
 import { withinAuthority, type Caller } from "../domain/roles.js";
@@ -194,16 +194,16 @@ export async function decideLimitChange(input: DecideLimitChangeInput, caller: C
 }
 
 /** A person's hold or suspension (statusKind manual): only a person lifts it. */
-export async function setCreditStatus(input: SetCreditStatusInput, caller: Caller, now: number): Promise<{ status: string; statusKind: string | null }> {
+export async function setCreditStatus(input: SetCreditStatusInput, caller: Caller, now: number): Promise<{ status: CreditStatus; statusKind: "manual" | null }> {
   const db = firestore();
   const custRef = customerRefs.customer(input.customerId);
   const key = idempotencyKey("setCreditStatus", caller.uid, input);
   return db.runTransaction(async (tx) => {
-    const [prior, read] = await Promise.all([priorResult<{ status: string; statusKind: string | null }>(tx, key), readCustomer(tx, input.customerId)]);
+    const [prior, read] = await Promise.all([priorResult<{ status: CreditStatus; statusKind: "manual" | null }>(tx, key), readCustomer(tx, input.customerId)]);
     if (prior !== undefined) return prior;
     const customer = read.file;
     if (!customer) throw notFound("customer", input.customerId);
-    const statusKind = input.status === "active" ? null : "manual";
+    const statusKind = input.status === "active" ? null : ("manual" as const);
     writeCustomer(tx, input.customerId, { status: input.status, statusKind, statusReason: input.status === "active" ? null : "MANUAL", updatedAt: now }, read);
     new AuditAppender(tx, chains.customer(input.customerId), headOf(read.head.data()), now).append({
       action: "customer.status",

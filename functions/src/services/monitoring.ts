@@ -10,7 +10,6 @@
  * queue needs no cursor); creditState is written with it.
  */
 import { Timestamp, type DocumentData, type DocumentSnapshot, type Transaction } from "firebase-admin/firestore";
-import { logger } from "firebase-functions";
 import { alertRefFor, raisedAlertDoc, resolvedAlertPatch } from "../data/alerts.js";
 import { AuditAppender, chains, headOf } from "../data/audit.js";
 import { customerFromSnapshots, customerRefs, writeCustomer } from "../data/customers.js";
@@ -336,7 +335,7 @@ export async function runDailyMonitoring(now: number, policy: CreditPolicy, opts
   for (;;) {
     if (run.pages > 0 && clock() >= opts.deadline) break;
     if (failed.size > 10 * pageSize) {
-      logger.error("job_stuck", { job: "dailyMonitoring", failed: failed.size });
+      logs.jobStuck("dailyMonitoring", failed.size);
       break;
     }
     const limit = pageSize + failed.size;
@@ -354,7 +353,7 @@ export async function runDailyMonitoring(now: number, policy: CreditPolicy, opts
         else run.skipped++;
       } catch (err) {
         failed.add(doc.id);
-        logger.error("job_customer_failed", { job: "dailyMonitoring", customerId: doc.id, error: err instanceof Error ? err.message.slice(0, 200) : "unknown" });
+        logs.jobCustomerFailed("dailyMonitoring", doc.id, err);
       }
     });
     if (stopped) break;

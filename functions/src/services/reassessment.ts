@@ -18,7 +18,6 @@
  * opens or closes.
  */
 import { Timestamp, type DocumentData, type DocumentSnapshot, type Transaction } from "firebase-admin/firestore";
-import { logger } from "firebase-functions";
 import { alertRefFor, raisedAlertDoc, resolvedAlertPatch } from "../data/alerts.js";
 import { AuditAppender, chains, headOf } from "../data/audit.js";
 import { toStored } from "../data/convert.js";
@@ -314,7 +313,7 @@ export async function reassessBatch(asOf: number, policy: CreditPolicy, opts: Ba
         else run.skipped++;
       } catch (err) {
         failed.add(doc.id);
-        logger.error("job_customer_failed", { job: "reassessBatch", customerId: doc.id, error: err instanceof Error ? err.message.slice(0, 200) : "unknown" });
+        logs.jobCustomerFailed("reassessBatch", doc.id, err);
       }
     });
     if (stopped) {

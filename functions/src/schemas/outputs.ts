@@ -1,0 +1,147 @@
+/**
+ * Results of every callable, as clients receive them (docs/API.md). Written from what the
+ * services return; `callable()` in api/common.ts checks at compile time that each service's
+ * result fits its schema, and test/integration/contract.test.ts parses real results with
+ * them. Objects are not strict: adding a field is a compatible change, and a client that
+ * parses a result keeps working when one appears.
+ */
+import { z } from "zod";
+import { ALERT_TYPES } from "../domain/alerts.js";
+import { ROLES } from "../domain/roles.js";
+import { JOBS } from "./callables.js";
+import { gradeSchema, tierSchema } from "./policy.js";
+
+const minor = z.number().int().meta({ description: "integer minor units (cents)" });
+const count = z.number().int().nonnegative();
+const isoDateTime = z.iso.datetime().meta({ description: "ISO-8601 date-time (UTC)" });
+const score = z.number().min(0).max(100).meta({ description: "0–100" });
+const confidence = z.number().min(0).max(1).meta({ description: "share of the score's weight backed by data, 0–1" });
+const reasonCodes = z.array(z.string()).meta({ description: "reason codes: the factors that moved the answer" });
+const creditStatus = z.enum(["active", "on_hold", "suspended"]);
+
+export const submitCreditApplicationOutput = z.object({
+  applicationId: z.string(),
+  status: z.literal("submitted"),
+});
+
+/** The answer of a review: application review and customer reassessment share it. */
+const recommendation = {
+  score,
+  grade: gradeSchema,
+  tier: tierSchema,
+  confidence,
+  recommendedLimit: minor,
+  reasons: reasonCodes,
+};
+
+export const reviewCreditApplicationOutput = z.object({
+  ...recommendation,
+  fraudSignals: z.array(z.string()).meta({ description: "fraud signal codes; enough weight holds the file for a person" }),
+  status: z.literal("under_review"),
+});
+
+export const decideCreditApplicationOutput = z.object({
+  status: z.enum(["approved", "rejected"]),
+  customerId: z.string().optional().meta({ description: "the new customer's id (approved only)" }),
+  creditLimit: minor.optional().meta({ description: "the approved limit (approved only)" }),
+});
+
+export const checkOrderOutput = z.object({
+  decision: z.enum(["approve", "review", "reject"]),
+  availableCredit: minor.meta({
+    description: "limit in force − exposure − live reservations (after this order's reservation, with reserve); negative when over the limit",
+  }),
+  reasons: z.array(z.string()).meta({ description: "e.g. WITHIN_AVAILABLE_CREDIT, EXCEEDS_AVAILABLE_CREDIT, CREDIT_ON_HOLD, INVOICES_PAST_DUE, TOO_MANY_OPEN_RESERVATIONS" }),
+  reservationId: z.string().optional().meta({ description: "with reserve and approve: the reservation holding the order's credit" }),
+  expiresAt: isoDateTime.optional().meta({ description: "with reserve and approve: when the reservation lapses unless the order is recorded" }),
+  blockId: z.string().optional().meta({ description: "with reserve and review/reject: the blocked order (orderBlocks/{blockId}) waiting for a person" }),
+});
+
+export const cancelReservationOutput = z.object({
+  released: z.boolean().meta({ description: "a live reservation stopped holding credit" }),
+  blockCancelled: z.boolean().meta({ description: "an open block of the order was closed" }),
+});
+
+export const releaseOrderBlockOutput = z.object({
+  status: z.enum(["released", "rejected"]),
+  blockId: z.string(),
+  reservationId: z.string().optional().meta({ description: "released: the reservation now holding the order's credit" }),
+  expiresAt: isoDateTime.optional(),
+});
+
+export const recordTransactionsOutput = z.object({
+  recorded: count.meta({ description: "records applied by this call" }),
+  duplicates: count.meta({ description: "records already applied (same externalId and content)" }),
+  rejected: z
+    .array(z.object({ externalId: z.string(), code: z.string(), field: z.string(), message: z.string() }))
+    .meta({ description: "records refused, each with a reason code and the field at fault; the rest are applied" }),
+  exposure: minor,
+  availableCredit: minor,
+});
+
+export const updateFinancialsOutput = z.object({ score, grade: gradeSchema, tier: tierSchema, confidence });
+
+export const reassessCustomerOutput = z.object(recommendation);
+
+export const requestLimitChangeOutput = z.object({
+  limitRequestId: z.string().meta({ description: "the limit request's id (limitRequests/{id})" }),
+  requestId: z.string().meta({ description: "deprecated: the limit request's id under its old name, for one release; use limitRequestId" }),
+  status: z.enum(["pending", "approved"]),
+  creditLimit: minor.meta({ description: "the customer's approved limit after this call" }),
+});
+
+export const decideLimitChangeOutput = z.object({
+  status: z.enum(["approved", "rejected"]),
+  creditLimit: minor,
+  temporaryLimit: z
+    .object({
+      limit: minor.meta({ description: "the total limit in force until expiresAt" }),
+      amount: minor.meta({ description: "how far it is above the approved limit" }),
+      expiresAt: isoDateTime,
+    })
+    .nullable(),
+});
+
+export const setCreditStatusOutput = z.object({
+  status: creditStatus,
+  statusKind: z.literal("manual").nullable().meta({ description: "manual: only a person lifts it" }),
+});
+
+export const resolveAlertOutput = z.object({ status: z.literal("resolved"), alertId: z.string() });
+
+export const setUserRoleOutput = z.object({ uid: z.string(), role: z.enum(ROLES).nullable() });
+
+export const verifyAuditTrailOutput = z.object({
+  ok: z.boolean(),
+  checked: count.meta({ description: "entries checked" }),
+  chainId: z.string(),
+  firstBrokenEntry: z
+    .object({ seq: z.number().int(), problem: z.enum(["altered", "missing", "out_of_order", "head_mismatch", "unexpected"]) })
+    .optional()
+    .meta({ description: "the first entry altered, removed, inserted or reordered (when ok is false)" }),
+});
+
+export const runJobNowOutput = z.object({
+  started: z.boolean(),
+  job: z.enum(JOBS),
+  action: z.enum(["run", "pause", "resume"]),
+  mode: z.enum(["cloud-scheduler", "local"]),
+  summary: z.record(z.string(), z.unknown()).optional().meta({ description: "local runs: what the job did (counts only)" }),
+});
+
+const slice = z.object({ customers: count, exposure: minor, creditLimit: minor });
+
+export const getPortfolioReportOutput = z.object({
+  asOf: isoDateTime,
+  totals: z.object({ customers: count, exposure: minor, creditLimit: minor, openInvoiceBalance: minor, volume12m: minor }),
+  byTier: z.record(z.string(), slice).meta({ description: "by tier: premium, standard, risky" }),
+  byGrade: z.record(z.string(), slice).meta({ description: "by grade: A to E" }),
+  aging: z.object({ current: minor, d1_30: minor, d31_60: minor, d61_90: minor, d90plus: minor }).meta({ description: "open receivables by days past due" }),
+  dso: z.number().nullable().meta({ description: "days sales outstanding; null without sales in the last 12 months" }),
+  topExposures: z
+    .array(
+      z.object({ customerId: z.string(), name: z.string(), exposure: minor, creditLimit: minor, tier: tierSchema, grade: gradeSchema, status: creditStatus }),
+    )
+    .max(10),
+  openAlerts: z.partialRecord(z.enum(ALERT_TYPES), count).meta({ description: "open alerts by type (types with none are left out)" }),
+});

@@ -30,18 +30,29 @@ export const DEFAULT_POLICY: CreditPolicy = {
     orderFrequency: [[0, 20], [4, 50], [12, 85], [24, 100]],
     yearsInBusiness: [[0, 10], [1, 30], [3, 55], [10, 85], [20, 100]],
   },
+  // ISIC Rev. 4 sections (and the two trade divisions the old table told apart: wholesale, retail).
   industryScores: {
-    manufacturing: 70,
-    wholesale: 65,
-    retail: 55,
-    construction: 40,
-    hospitality: 40,
-    transport: 55,
-    technology: 65,
-    healthcare: 75,
-    agriculture: 55,
-    energy: 60,
-    services: 60,
+    A: 55, // agriculture, forestry and fishing
+    B: 50, // mining and quarrying
+    C: 70, // manufacturing
+    D: 60, // energy supply
+    E: 60, // water, sewerage, waste
+    F: 40, // construction
+    G: 60, // wholesale and retail trade
+    G46: 65, // wholesale
+    G47: 55, // retail
+    H: 55, // transportation and storage
+    I: 40, // accommodation and food service (hospitality)
+    J: 65, // information and communication (technology)
+    K: 60, // financial and insurance
+    L: 45, // real estate
+    M: 65, // professional, scientific and technical
+    N: 55, // administrative and support services
+    O: 80, // public administration
+    P: 65, // education
+    Q: 75, // human health and social work (healthcare)
+    R: 45, // arts, entertainment and recreation
+    S: 60, // other services
   },
   defaultIndustryScore: 50,
   countryScores: { US: 85, DE: 90, GB: 85, FR: 85, NL: 90, CH: 95, JP: 90, SG: 90, TW: 85, HK: 80, CN: 65, CA: 90, AU: 90 },

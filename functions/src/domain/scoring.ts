@@ -10,6 +10,7 @@
  */
 import type { CreditPolicy, Grade, Tier } from "../schemas/policy.js";
 import { checkStatement, computeRatios, type FinancialRatios, type FinancialStatement } from "./financials.js";
+import { industryRiskScore } from "./industry.js";
 
 export type FactorGroup = "payment" | "financial" | "trading" | "profile";
 
@@ -233,8 +234,7 @@ export function assess(input: AssessmentInput, policy: CreditPolicy): Assessment
   // Profile: always present.
   const years = Math.max(0, new Date(input.asOf).getUTCFullYear() - input.profile.foundedYear);
   push("profile", "yearsInBusiness", years, curveScore(c.yearsInBusiness, years), fw.profile.yearsInBusiness);
-  const industry = input.profile.industry.toLowerCase();
-  push("profile", "industry", industry, lookup(policy.industryScores, industry) ?? policy.defaultIndustryScore, fw.profile.industry);
+  push("profile", "industry", input.profile.industry, industryRiskScore(input.profile.industry, policy.industryScores, policy.defaultIndustryScore), fw.profile.industry);
   push("profile", "country", input.profile.country, lookup(policy.countryScores, input.profile.country) ?? policy.defaultCountryScore, fw.profile.country);
 
   // Re-weight: each factor's share = groupWeight × factorWeight / (present factor weight of its group),

@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { ROLES } from "../domain/roles.js";
-import { amount, country, currency, id, isoDate, note, positiveAmount, requestId, shortText, signedAmount } from "./common.js";
+import { amount, country, currency, id, industry, isoDate, note, positiveAmount, requestId, shortText, signedAmount } from "./common.js";
 
 export const statementInput = z
   .object({
@@ -39,7 +39,7 @@ export const submitCreditApplicationInput = z
         name: shortText(200),
         registrationNo: shortText(64),
         country,
-        industry: shortText(60),
+        industry,
         foundedYear: z.number().int().min(1800).refine((y) => y <= currentYear(), "must not be in the future"),
         address: shortText(500),
         bankAccount: z.string().trim().min(4).max(64).optional(),

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseIndustry } from "../domain/industry.js";
 
 /** Integer minor units (cents), never a float; bounded well inside safe integers. */
 export const MAX_AMOUNT = 1_000_000_000_000_00; // one trillion major units
@@ -25,6 +26,25 @@ export const requestId = z
   .meta({ description: "idempotency key: a retry with the same key returns the first result and writes nothing more" });
 export const currency = z.string().regex(/^[A-Z]{3}$/, "must be an ISO 4217 code like USD").meta({ description: "ISO 4217 currency code" });
 export const country = z.string().regex(/^[A-Z]{2}$/, "must be an ISO 3166 alpha-2 code like US").meta({ description: "ISO 3166 alpha-2 country code" });
+/**
+ * Industry: an ISIC Rev. 4 section (A–U) or division ("G47"). The free-text words of the old
+ * policy table ("wholesale", "retail", …) are migrated to their code; other text is refused.
+ */
+export const industry = z
+  .string()
+  .trim()
+  .min(1)
+  .max(60)
+  .transform((s, ctx) => {
+    const p = parseIndustry(s);
+    if (!p.ok) {
+      ctx.addIssue({ code: "custom", message: p.message });
+      return z.NEVER;
+    }
+    return p.code;
+  })
+  .meta({ description: "ISIC Rev. 4 code: a section letter A–U, or a section with one of its two-digit divisions like G47 (retail); the old words (wholesale, retail, healthcare, …) are migrated to their code, other text is refused" });
+
 export const shortText = (max = 200) => z.string().trim().min(1).max(max);
 export const note = z.string().trim().min(1).max(2000);
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isIndustryCode, parseIndustry } from "../domain/industry.js";
 
 /**
  * The credit policy: every threshold, weight, band, cap and authority amount.
@@ -27,6 +28,15 @@ const fallingCurve = curve.refine((pts) => pts.every((p, i) => i === 0 || p[1] <
 });
 
 const weight = z.number().min(0).max(100);
+
+/** The industry table: ISIC Rev. 4 codes as keys; the old free-text keys are refused naming their code. */
+const industryTable = z.record(z.string().max(60), z.number().min(0).max(100)).superRefine((table, ctx) => {
+  for (const k of Object.keys(table)) {
+    if (isIndustryCode(k)) continue;
+    const p = parseIndustry(k);
+    ctx.addIssue({ code: "custom", path: [k], message: p.ok ? `"${k}" is no longer a key: use its ISIC Rev. 4 code ${p.code}` : p.message });
+  }
+});
 export const gradeSchema = z.enum(["A", "B", "C", "D", "E"]);
 export const tierSchema = z.enum(["premium", "standard", "risky"]);
 
@@ -60,7 +70,8 @@ export const creditPolicySchema = z
       orderFrequency: risingCurve,
       yearsInBusiness: risingCurve,
     }),
-    industryScores: z.record(z.string().max(60), z.number().min(0).max(100)),
+    /** Industry risk by ISIC Rev. 4 code: a section (A–U) or a division (G47); a division's entry wins over its section's. */
+    industryScores: industryTable,
     defaultIndustryScore: z.number().min(0).max(100),
     countryScores: z.record(z.string().regex(/^[A-Z]{2}$/), z.number().min(0).max(100)),
     defaultCountryScore: z.number().min(0).max(100),

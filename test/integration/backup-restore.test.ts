@@ -109,7 +109,8 @@ async function seedPortfolio(customers = 3, transactionsPerCustomer = 4): Promis
       await flush();
     }
     batch.set(app.doc(`${paths.reviews(id)}/r1`), { score: 71, grade: "B", at: ts(NOW), kind: "monthly" });
-    n += 5;
+    batch.set(app.doc(`${paths.statusChanges(id)}/s1`), { customerId: id, after: { status: "on_hold" }, note: "dispute", reasonCodes: ["MANUAL_HOLD"], decidedBy: "u-manager", decidedByRole: "manager", decidedAt: ts(NOW) });
+    n += 6;
     await flush();
   }
   await flush(true);

@@ -77,7 +77,7 @@ describe("requestLimitChange / decideLimitChange", () => {
 describe("setCreditStatus", () => {
   it("a manager holds and releases; the hold is manual; checkOrder follows", async () => {
     const id = await newCustomer();
-    expect(await call(fns.setCreditStatus, { customerId: id, status: "on_hold", reason: "dispute" }, users.manager)).toEqual({ status: "on_hold", statusKind: "manual" });
+    expect(await call(fns.setCreditStatus, { customerId: id, status: "on_hold", reason: "dispute" }, users.manager)).toMatchObject({ status: "on_hold", statusKind: "manual" });
     expect((await call(fns.checkOrder, { customerId: id, orderAmount: 1_00 }, users.analyst)).decision).toBe("review");
     await call(fns.setCreditStatus, { customerId: id, status: "suspended", reason: "fraud" }, users.admin);
     expect((await call(fns.checkOrder, { customerId: id, orderAmount: 1_00 }, users.analyst)).decision).toBe("reject");

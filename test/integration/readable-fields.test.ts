@@ -61,7 +61,9 @@ const SALES_FIELDS: Record<string, readonly string[]> = {
     "updatedAt",
     "decidedAt",
     "decidedBy",
+    "decidedByRole",
     "note",
+    "reasonCodes",
   ],
   "order block": [
     "customerId",
@@ -80,6 +82,7 @@ const SALES_FIELDS: Record<string, readonly string[]> = {
     "decidedBy",
     "decidedByRole",
     "note",
+    "reasonCodes",
     "reservationId",
   ],
 };
@@ -90,7 +93,7 @@ const READS: Record<string, readonly string[]> = {
   "sales-other": [],
   analyst: ["customer head", "creditState", "financials", "assessment", "contacts", "transaction", "ledger entry", "review", "limit request", "order block", "alert"],
   manager: ["customer head", "creditState", "financials", "assessment", "contacts", "transaction", "ledger entry", "review", "limit request", "order block", "alert"],
-  auditor: ["customer head", "creditState", "financials", "assessment", "review"],
+  auditor: ["customer head", "creditState", "financials", "assessment", "review", "limit request", "order block"],
   admin: ["customer head", "order block"],
   integration: [],
   applicant: [],

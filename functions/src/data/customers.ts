@@ -84,6 +84,7 @@ export const customerRefs = {
   assessment: (id: string) => firestore().doc(paths.customerPrivate(id, "assessment")),
   contacts: (id: string) => firestore().doc(paths.customerPrivate(id, "contacts")),
   newReview: (id: string) => firestore().collection(paths.reviews(id)).doc(),
+  newStatusChange: (id: string) => firestore().collection(paths.statusChanges(id)).doc(),
 };
 
 export type PrivateDoc = keyof typeof PRIVATE_DOCS;

@@ -5,6 +5,7 @@
  * the monitor runs.
  */
 import type { DocumentData, DocumentReference, DocumentSnapshot, Transaction } from "firebase-admin/firestore";
+import { mergeReasonCodes } from "../domain/decisions.js";
 import { proposalId, type LimitRequest } from "../domain/limits.js";
 import type { LimitProposal } from "../domain/monitoring.js";
 import { fromStored, toStored } from "./convert.js";
@@ -47,7 +48,9 @@ export function proposalRequest(customerId: string, p: LimitProposal, actorUid: 
     updatedAt: now,
     decidedAt: approved ? now : null,
     decidedBy: approved ? `policy:${p.source}` : null,
+    decidedByRole: null,
     note: approved ? "AUTO_APPROVED_WITHIN_POLICY" : null,
+    reasonCodes: approved ? mergeReasonCodes([p.reason, "AUTO_APPROVED_WITHIN_POLICY"]) : [],
   };
 }
 

@@ -10,6 +10,7 @@
  *   customers/{customerId}/transactions/{txId}  orders, invoices, payments, credit notes
  *   customers/{customerId}/ledger/{txId}        applied state of one transaction (idempotency, exact reversal)
  *   customers/{customerId}/reviews/{reviewId}   assessment history (one per review)
+ *   customers/{customerId}/statusChanges/{id}   a person's status decisions, each with its decision memo
  *   applications/{applicationId}
  *   applications/{applicationId}/private/assessment  the department's review (not for the applicant)
  *   limitRequests/{limitRequestId}
@@ -44,6 +45,7 @@ export const CUSTOMER_SUBCOLLECTIONS = {
   transactions: "transactions",
   ledger: "ledger",
   reviews: "reviews",
+  statusChanges: "statusChanges",
 } as const;
 
 export const PRIVATE_DOCS = {
@@ -67,6 +69,8 @@ export const paths = {
     `${COLLECTIONS.customers}/${customerId}/${CUSTOMER_SUBCOLLECTIONS.ledger}/${txId}`,
   reviews: (customerId: string) =>
     `${COLLECTIONS.customers}/${customerId}/${CUSTOMER_SUBCOLLECTIONS.reviews}`,
+  statusChanges: (customerId: string) =>
+    `${COLLECTIONS.customers}/${customerId}/${CUSTOMER_SUBCOLLECTIONS.statusChanges}`,
   application: (applicationId: string) => `${COLLECTIONS.applications}/${applicationId}`,
   applicationAssessment: (applicationId: string) => `${COLLECTIONS.applications}/${applicationId}/private/assessment`,
   limitRequest: (limitRequestId: string) => `${COLLECTIONS.limitRequests}/${limitRequestId}`,

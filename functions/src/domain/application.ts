@@ -1,5 +1,6 @@
 /** A credit application and its life: submitted → under_review → approved | rejected. */
 import type { Grade, Tier } from "../schemas/policy.js";
+import type { DecisionMemo } from "./decisions.js";
 import type { FinancialStatement } from "./financials.js";
 import type { FraudSignal, IdentityCollision } from "./fraud.js";
 import type { LimitBound } from "./limits.js";
@@ -39,13 +40,18 @@ export interface CreditApplication {
   reviewedBy: string | null;
   decidedAt: number | null;
   decidedBy: string | null;
+  decidedByRole?: string | null;
   decision: "approve" | "reject" | null;
   approvedLimit: number | null;
   customerId: string | null;
 }
 
-/** The department's review, kept apart from what the applicant can read. */
-export interface ApplicationReview {
+/**
+ * The department's half of an application (applications/{id}/private/assessment), kept apart
+ * from what the applicant reads: the review, and once decided the decision memo (note, reason
+ * codes, who decided in which role, when), which credit staff and auditors read.
+ */
+export interface ApplicationReview extends Partial<DecisionMemo> {
   identityCollisions: IdentityCollision[];
   score: number | null;
   confidence: number | null;

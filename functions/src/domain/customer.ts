@@ -159,6 +159,8 @@ export interface CustomerFile extends CreditTerms {
   /** Why the status is what it is; `automatic` holds lift themselves when cured, `manual` only by a person. */
   statusReason: string | null;
   statusKind: "manual" | "automatic" | null;
+  /** A person's status decision in force (customers/{id}/statusChanges/{id}: its memo). */
+  statusChangeId?: string | null;
   ownerUid: string | null;
   score: number;
   confidence: number;

@@ -162,9 +162,12 @@ export interface LimitRequest {
   status: LimitRequestStatus;
   createdAt: number;
   updatedAt: number;
+  /** The decision memo (domain/decisions.ts): when, by whom in which role, the note and reason codes. */
   decidedAt: number | null;
   decidedBy: string | null;
+  decidedByRole?: string | null;
   note: string | null;
+  reasonCodes?: string[];
 }
 
 /** The id of a policy proposal: one per customer, kind of proposal and month. */

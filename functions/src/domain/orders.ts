@@ -67,8 +67,9 @@ export interface OrderBlock {
   decidedAt: number | null;
   decidedBy: string | null;
   decidedByRole: string | null;
-  /** The decision memo: why a person released or rejected it. */
+  /** The decision memo (domain/decisions.ts): why it was released, rejected, cancelled or bypassed. */
   note: string | null;
+  reasonCodes?: string[];
   reservationId: string | null;
 }
 

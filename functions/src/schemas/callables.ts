@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { ROLES } from "../domain/roles.js";
-import { amount, country, currency, id, industry, isoDate, note, positiveAmount, requestId, shortText, signedAmount } from "./common.js";
+import { amount, country, currency, id, industry, isoDate, note, positiveAmount, reasonCodes, requestId, shortText, signedAmount } from "./common.js";
 
 export const statementInput = z
   .object({
@@ -67,6 +67,7 @@ export const decideCreditApplicationInput = z
     approvedLimit: amount.optional(),
     paymentTermsDays: z.number().int().min(0).max(365).optional(),
     note,
+    reasonCodes: reasonCodes.optional(),
     ownerUid: id.optional(),
     requestId: requestId.optional(),
   })
@@ -114,7 +115,7 @@ export const cancelReservationInput = z.object({ customerId: id, orderRef, reque
 export type CancelReservationInput = z.infer<typeof cancelReservationInput>;
 
 export const releaseOrderBlockInput = z
-  .object({ blockId: id, decision: z.enum(["release", "reject"]), note, requestId: requestId.optional() })
+  .object({ blockId: id, decision: z.enum(["release", "reject"]), note, reasonCodes: reasonCodes.optional(), requestId: requestId.optional() })
   .strict();
 export type ReleaseOrderBlockInput = z.infer<typeof releaseOrderBlockInput>;
 
@@ -177,6 +178,7 @@ export const decideLimitChangeInput = z
     limitRequestId: id.optional(),
     decision: z.enum(["approve", "reject"]),
     note,
+    reasonCodes: reasonCodes.optional(),
     requestId: requestId.optional(),
   })
   .strict()
@@ -186,14 +188,14 @@ export const decideLimitChangeInput = z
       ctx.addIssue({ code: "custom", path: ["requestId"], message: "names the limit request when limitRequestId is absent: letters, digits, _ and - only" });
     }
   })
-  .transform((v): { limitRequestId: string; decision: "approve" | "reject"; note: string; requestId?: string | undefined } =>
+  .transform((v): { limitRequestId: string; decision: "approve" | "reject"; note: string; reasonCodes?: string[] | undefined; requestId?: string | undefined } =>
     v.limitRequestId !== undefined
-      ? { limitRequestId: v.limitRequestId, decision: v.decision, note: v.note, requestId: v.requestId }
-      : { limitRequestId: v.requestId!, decision: v.decision, note: v.note },
+      ? { limitRequestId: v.limitRequestId, decision: v.decision, note: v.note, reasonCodes: v.reasonCodes, requestId: v.requestId }
+      : { limitRequestId: v.requestId!, decision: v.decision, note: v.note, reasonCodes: v.reasonCodes },
   );
 
 export const setCreditStatusInput = z
-  .object({ customerId: id, status: z.enum(["active", "on_hold", "suspended"]), reason: note, requestId: requestId.optional() })
+  .object({ customerId: id, status: z.enum(["active", "on_hold", "suspended"]), reason: note, reasonCodes: reasonCodes.optional(), requestId: requestId.optional() })
   .strict();
 
 export const ALERT_RESOLUTIONS = ["cured", "action_taken", "false_positive", "accepted_risk"] as const;

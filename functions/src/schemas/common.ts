@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { MAX_REASON_CODES, REASON_CODE } from "../domain/decisions.js";
 import { parseIndustry } from "../domain/industry.js";
 
 /** Integer minor units (cents), never a float; bounded well inside safe integers. */
@@ -47,6 +48,11 @@ export const industry = z
 
 export const shortText = (max = 200) => z.string().trim().min(1).max(max);
 export const note = z.string().trim().min(1).max(2000);
+/** A decision memo's reason codes, beside its note (the decision adds the codes it implies). */
+export const reasonCodes = z
+  .array(z.string().regex(REASON_CODE, "must be an upper-case reason code like LATE_PAYMENTS (2–64 of A–Z, 0–9, _)"))
+  .max(MAX_REASON_CODES)
+  .meta({ description: "reason codes of the decision, kept with its note on the decided document" });
 
 /** Date.parse rolls 2025-02-30 over into March: accept only days and times that exist. */
 function isCalendarDate(s: string): boolean {

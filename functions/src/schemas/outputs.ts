@@ -105,6 +105,7 @@ export const decideLimitChangeOutput = z.object({
 export const setCreditStatusOutput = z.object({
   status: creditStatus,
   statusKind: z.literal("manual").nullable().meta({ description: "manual: only a person lifts it" }),
+  statusChangeId: z.string().meta({ description: "the status change (customers/{customerId}/statusChanges/{id}) keeping the decision memo: note, reasonCodes, decidedBy, decidedByRole, decidedAt" }),
 });
 
 export const resolveAlertOutput = z.object({ status: z.literal("resolved"), alertId: z.string() });

@@ -12,6 +12,7 @@ import { idempotencyKey, priorResult, recordResult } from "../data/requests.js";
 import { toStored } from "../data/convert.js";
 import { canDecide, canReview, type ApplicationReview, type CreditApplication } from "../domain/application.js";
 import { EMPTY_AGGREGATES, nextDay, nextMonth, reportFields, type CustomerFile } from "../domain/customer.js";
+import { personMemo } from "../domain/decisions.js";
 import { CreditDeskError, invalid, notFound, precondition } from "../domain/errors.js";
 import { computeRatios, checkStatement, type FinancialStatement } from "../domain/financials.js";
 import { applicationSignals, shouldHold } from "../domain/fraud.js";
@@ -234,13 +235,15 @@ export async function decideApplication(input: DecideCreditApplicationInput, cal
     const appChain = new AuditAppender(tx, chains.application(input.applicationId), headOf(snap.data()), now);
 
     if (input.decision === "reject") {
-      tx.update(ref, applicationToStored({ status: "rejected", decision: "reject", decidedAt: now, decidedBy: caller.uid, updatedAt: now }));
+      const memo = personMemo(caller, now, input.note, input.reasonCodes, ["APPLICATION_REJECTED"]);
+      tx.update(ref, applicationToStored({ status: "rejected", decision: "reject", decidedAt: now, decidedBy: caller.uid, decidedByRole: caller.role, updatedAt: now }));
+      tx.update(privRef, applicationToStored(memo));
       appChain.append({
         action: "application.decide",
         actor: caller,
         target: ref.path,
         before: { status: app.status },
-        after: { status: "rejected" },
+        after: { status: "rejected", reasonCodes: memo.reasonCodes },
         reason: input.note,
         requestId: input.requestId ?? null,
       });
@@ -303,13 +306,16 @@ export async function decideApplication(input: DecideCreditApplicationInput, cal
     }
     tx.set(customerRefs.assessment(customerRef.id), toStored({ ...review, source: "application", applicationId: input.applicationId, updatedAt: now }) as FirebaseFirestore.DocumentData);
     tx.set(customerRefs.contacts(customerRef.id), toStored({ contacts: app.contacts, updatedAt: now }) as FirebaseFirestore.DocumentData);
-    tx.update(ref, applicationToStored({ status: "approved", decision: "approve", approvedLimit: limit, decidedAt: now, decidedBy: caller.uid, customerId: customerRef.id, updatedAt: now }));
+    const implied = ["APPLICATION_APPROVED", ...(review.recommendedLimit !== null && limit > review.recommendedLimit ? ["ABOVE_RECOMMENDED_LIMIT"] : []), ...(review.fraudHold ? ["FRAUD_HOLD"] : [])];
+    const memo = personMemo(caller, now, input.note, input.reasonCodes, implied);
+    tx.update(ref, applicationToStored({ status: "approved", decision: "approve", approvedLimit: limit, decidedAt: now, decidedBy: caller.uid, decidedByRole: caller.role, customerId: customerRef.id, updatedAt: now }));
+    tx.update(privRef, applicationToStored(memo));
     appChain.append({
       action: "application.decide",
       actor: caller,
       target: ref.path,
       before: { status: app.status },
-      after: { status: "approved", approvedLimit: limit, paymentTermsDays: terms, customerId: customerRef.id },
+      after: { status: "approved", approvedLimit: limit, paymentTermsDays: terms, customerId: customerRef.id, reasonCodes: memo.reasonCodes },
       reason: input.note,
       requestId: input.requestId ?? null,
     });

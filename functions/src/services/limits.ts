@@ -4,11 +4,13 @@
  * in the customer's chain in the same transaction.
  */
 import { AuditAppender, chains, headOf } from "../data/audit.js";
+import { toStored } from "../data/convert.js";
 import { customerRefs, readCustomer, writeCustomer } from "../data/customers.js";
 import { firestore } from "../data/firebase.js";
 import { limitRequestFromSnapshot, limitRequestRefs, limitRequestToStored } from "../data/limits.js";
 import { idempotencyKey, priorResult, recordResult } from "../data/requests.js";
 import { availableCredit, effectiveLimit, type CreditStatus, type CustomerFile } from "../domain/customer.js";
+import { NO_MEMO, personMemo, systemMemo } from "../domain/decisions.js";
 import { CreditDeskError, invalid, notFound, precondition } from "../domain/errors.js";
 import { basisChanged, planLimitChange, temporaryLimitInForce, type LimitRequest, type Limits } from "../domain/limits.js";
 import { withinAuthority, type Caller } from "../domain/roles.js";
@@ -93,9 +95,8 @@ export async function requestLimitChange(input: RequestLimitChangeInput, caller:
       status,
       createdAt: now,
       updatedAt: now,
-      decidedAt: status === "approved" ? now : null,
-      decidedBy: status === "approved" ? "policy:decrease" : null,
-      note: null,
+      // A decrease is decided by the policy at once (it only lowers risk): its memo says so.
+      ...(status === "approved" ? systemMemo("policy:decrease", now, ["LIMIT_DECREASE"]) : NO_MEMO),
     };
     tx.set(ref, limitRequestToStored(request));
     let creditLimit = customer.creditLimit;
@@ -151,10 +152,10 @@ export async function decideLimitChange(input: DecideLimitChangeInput, caller: C
     }
     if (request.requestedBy === caller.uid) throw precondition("four-eyes rule: the requester cannot decide their own request");
     const audit = new AuditAppender(tx, chains.customer(request.customerId), headOf(read.head.data()), now);
-    const decided = { decidedAt: now, decidedBy: caller.uid, note: input.note, updatedAt: now };
     if (input.decision === "reject") {
+      const decided = { ...personMemo(caller, now, input.note, input.reasonCodes, ["LIMIT_REQUEST_REJECTED"]), updatedAt: now };
       tx.update(ref, limitRequestToStored({ status: "rejected", ...decided }));
-      audit.append({ action: "limit.reject", actor: caller, target: ref.path, before: { status: "pending" }, after: { status: "rejected" }, reason: input.note, requestId: input.requestId ?? null });
+      audit.append({ action: "limit.reject", actor: caller, target: ref.path, before: { status: "pending" }, after: { status: "rejected", reasonCodes: decided.reasonCodes }, reason: input.note, requestId: input.requestId ?? null });
       const out = answer(customer, "rejected");
       recordResult(tx, key, out, now);
       return out;
@@ -175,7 +176,9 @@ export async function decideLimitChange(input: DecideLimitChangeInput, caller: C
       }
       if (customer.flags.noLimitIncrease) throw NO_INCREASE();
     }
-    tx.update(ref, limitRequestToStored({ status: "approved", ...decided }));
+    const implied = plan.direction === "increase" ? ["LIMIT_INCREASE_APPROVED"] : ["LIMIT_DECREASE"];
+    const memo = personMemo(caller, now, input.note, input.reasonCodes, implied);
+    tx.update(ref, limitRequestToStored({ status: "approved", ...memo, updatedAt: now }));
     const change = applyLimits(customer, plan.next, now);
     writeCustomer(tx, request.customerId, change.patch, read);
     audit.append({
@@ -183,7 +186,7 @@ export async function decideLimitChange(input: DecideLimitChangeInput, caller: C
       actor: caller,
       target: custRef.path,
       before: change.before,
-      after: { ...change.after, limitRequestId: input.limitRequestId, kind: request.kind, requestedBy: request.requestedBy },
+      after: { ...change.after, limitRequestId: input.limitRequestId, kind: request.kind, requestedBy: request.requestedBy, reasonCodes: memo.reasonCodes },
       reason: input.note,
       requestId: input.requestId ?? null,
     });
@@ -193,28 +196,50 @@ export async function decideLimitChange(input: DecideLimitChangeInput, caller: C
   });
 }
 
-/** A person's hold or suspension (statusKind manual): only a person lifts it. */
-export async function setCreditStatus(input: SetCreditStatusInput, caller: Caller, now: number): Promise<{ status: CreditStatus; statusKind: "manual" | null }> {
+export interface SetCreditStatusResult {
+  status: CreditStatus;
+  statusKind: "manual" | null;
+  /** The status change's document (customers/{id}/statusChanges/{id}): its decision memo. */
+  statusChangeId: string;
+}
+
+const STATUS_CODE: Record<CreditStatus, string> = { active: "REACTIVATED", on_hold: "MANUAL_HOLD", suspended: "MANUAL_SUSPENSION" };
+
+/**
+ * A person's hold or suspension (statusKind manual: only a person lifts it), or making the file
+ * active again. The decision memo lives on a status change document of its own
+ * (customers/{id}/statusChanges/{changeId}: before, after, note, reason codes, who and when —
+ * credit staff and auditors read it), because the credit file holds only the status in force;
+ * creditState names the change in force (`statusChangeId`) and its first reason code
+ * (`statusReason`).
+ */
+export async function setCreditStatus(input: SetCreditStatusInput, caller: Caller, now: number): Promise<SetCreditStatusResult> {
   const db = firestore();
   const custRef = customerRefs.customer(input.customerId);
+  const changeRef = customerRefs.newStatusChange(input.customerId);
   const key = idempotencyKey("setCreditStatus", caller.uid, input);
   return db.runTransaction(async (tx) => {
-    const [prior, read] = await Promise.all([priorResult<{ status: CreditStatus; statusKind: "manual" | null }>(tx, key), readCustomer(tx, input.customerId)]);
+    const [prior, read] = await Promise.all([priorResult<SetCreditStatusResult>(tx, key), readCustomer(tx, input.customerId)]);
     if (prior !== undefined) return prior;
     const customer = read.file;
     if (!customer) throw notFound("customer", input.customerId);
     const statusKind = input.status === "active" ? null : ("manual" as const);
-    writeCustomer(tx, input.customerId, { status: input.status, statusKind, statusReason: input.status === "active" ? null : "MANUAL", updatedAt: now }, read);
+    const memo = personMemo(caller, now, input.reason, input.reasonCodes, [STATUS_CODE[input.status]]);
+    const statusReason = input.status === "active" ? null : memo.reasonCodes[0]!;
+    const before = { status: customer.status, statusKind: customer.statusKind, statusReason: customer.statusReason ?? null };
+    const after = { status: input.status, statusKind, statusReason };
+    tx.set(changeRef, toStored({ customerId: input.customerId, before, after, ...memo }) as FirebaseFirestore.DocumentData);
+    writeCustomer(tx, input.customerId, { status: input.status, statusKind, statusReason, statusChangeId: changeRef.id, updatedAt: now }, read);
     new AuditAppender(tx, chains.customer(input.customerId), headOf(read.head.data()), now).append({
       action: "customer.status",
       actor: caller,
       target: custRef.path,
       before: { status: customer.status, statusKind: customer.statusKind },
-      after: { status: input.status, statusKind },
+      after: { status: input.status, statusKind, statusChangeId: changeRef.id, reasonCodes: memo.reasonCodes },
       reason: input.reason,
       requestId: input.requestId ?? null,
     });
-    const out = { status: input.status, statusKind };
+    const out: SetCreditStatusResult = { status: input.status, statusKind, statusChangeId: changeRef.id };
     recordResult(tx, key, out, now);
     return out;
   });

@@ -12,6 +12,7 @@ import { firestore } from "../data/firebase.js";
 import { newReservationId, orderBlockFromSnapshot, orderBlockRefs, orderBlockToStored } from "../data/orders.js";
 import { idempotencyKey, priorResult, recordResult } from "../data/requests.js";
 import { availableCredit, checkOrderAgainstTerms, committedExposure, effectiveLimit, type CustomerFile, type OrderCheck } from "../domain/customer.js";
+import { personMemo } from "../domain/decisions.js";
 import { CreditDeskError, denied, notFound, precondition } from "../domain/errors.js";
 import { alertTransitions } from "../domain/monitoring.js";
 import { holdForOrder } from "../domain/orderCheck.js";
@@ -91,6 +92,7 @@ export async function checkOrder(input: CheckOrderInput, caller: Caller, now: nu
             decidedBy: null,
             decidedByRole: null,
             note: null,
+            reasonCodes: [],
             reservationId: null,
           };
           tx.create(blockRef, orderBlockToStored(block));
@@ -108,7 +110,7 @@ export async function checkOrder(input: CheckOrderInput, caller: Caller, now: nu
         });
       } else if (hold.reservation) {
         if (hold.closedBlockId) {
-          tx.update(orderBlockRefs.block(hold.closedBlockId), orderBlockToStored({ status: "cancelled", note: "APPROVED_ON_RECHECK", decidedAt: now, updatedAt: now }));
+          tx.update(orderBlockRefs.block(hold.closedBlockId), orderBlockToStored({ status: "cancelled", ...personMemo(caller, now, "APPROVED_ON_RECHECK", [], ["APPROVED_ON_RECHECK"]), updatedAt: now }));
         }
         audit.append({
           action: "order.reserve",
@@ -161,7 +163,7 @@ export async function cancelReservation(input: CancelReservationInput, caller: C
     if (reservation || block) {
       delete reservations[input.orderRef];
       delete openBlocks[input.orderRef];
-      if (block) tx.update(orderBlockRefs.block(block.blockId), orderBlockToStored({ status: "cancelled", note: "ORDER_CANCELLED", decidedAt: now, decidedBy: caller.uid, decidedByRole: caller.role, updatedAt: now }));
+      if (block) tx.update(orderBlockRefs.block(block.blockId), orderBlockToStored({ status: "cancelled", ...personMemo(caller, now, "ORDER_CANCELLED", [], ["ORDER_CANCELLED"]), updatedAt: now }));
       const audit = new AuditAppender(tx, chains.customer(input.customerId), headOf(snap.data()), now, { deferHead: true });
       audit.append({
         action: "order.cancel",
@@ -214,7 +216,7 @@ export async function releaseOrderBlock(input: ReleaseOrderBlockInput, caller: C
     const openBlocks = { ...(customer.openBlocks ?? {}) };
     delete openBlocks[block.orderRef];
     const reservations = liveReservations(customer.reservations, now);
-    const decided = { decidedAt: now, decidedBy: caller.uid, decidedByRole: caller.role, note: input.note, updatedAt: now };
+    const decided = { ...personMemo(caller, now, input.note, input.reasonCodes, [input.decision === "release" ? "ORDER_RELEASED" : "ORDER_REJECTED"]), updatedAt: now };
     const audit = new AuditAppender(tx, chains.customer(block.customerId), headOf(snap.data()), now, { deferHead: true });
     let out: ReleaseOrderBlockResult;
     let openAlerts = customer.openAlerts;
@@ -225,7 +227,7 @@ export async function releaseOrderBlock(input: ReleaseOrderBlockInput, caller: C
         actor: caller,
         target: blockRef.path,
         before: { status: "open" },
-        after: { status: "rejected", orderRef: block.orderRef, amount: block.amount },
+        after: { status: "rejected", orderRef: block.orderRef, amount: block.amount, reasonCodes: decided.reasonCodes },
         reason: input.note,
         requestId: input.requestId ?? null,
       });
@@ -256,7 +258,7 @@ export async function releaseOrderBlock(input: ReleaseOrderBlockInput, caller: C
         actor: caller,
         target: blockRef.path,
         before: { status: "open", availableCredit: availableCredit(customer, now) },
-        after: { status: "released", orderRef: block.orderRef, amount: block.amount, reservationId, expiresAt: iso(reservation.expiresAt), availableCredit: availableCredit(after, now) },
+        after: { status: "released", orderRef: block.orderRef, amount: block.amount, reservationId, expiresAt: iso(reservation.expiresAt), availableCredit: availableCredit(after, now), reasonCodes: decided.reasonCodes },
         reason: input.note,
         requestId: input.requestId ?? null,
       });

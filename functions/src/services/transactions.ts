@@ -22,6 +22,7 @@ import { firestore } from "../data/firebase.js";
 import { ledgerRefs, readEntries, readWithEntries, toTimestamp, writeEntry, type StoredEntry } from "../data/ledger.js";
 import { idempotencyKey, priorResult, recordResult } from "../data/requests.js";
 import { availableCredit, committedExposure, effectiveLimit, reportFields, withAggregates, type CustomerAggregates, type CustomerFile } from "../domain/customer.js";
+import { personMemo } from "../domain/decisions.js";
 import { notFound } from "../domain/errors.js";
 import {
   applyRecord,
@@ -412,7 +413,7 @@ export class LedgerUnitOfWork {
     }
     for (const b of this.bypassed) {
       // Recorded while blocked (the ERP is the system of record): the block is moot, and on the record.
-      this.tx.update(orderBlockRefs.block(b.blockId), orderBlockToStored({ status: "bypassed", note: "ORDER_RECORDED_WHILE_BLOCKED", decidedAt: this.now, updatedAt: this.now }));
+      this.tx.update(orderBlockRefs.block(b.blockId), orderBlockToStored({ status: "bypassed", ...personMemo(caller, this.now, "ORDER_RECORDED_WHILE_BLOCKED", [], ["ORDER_RECORDED_WHILE_BLOCKED"]), updatedAt: this.now }));
     }
     const raisedBreaches: string[] = [];
     const resolvedBreaches: string[] = [];

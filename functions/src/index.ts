@@ -7,6 +7,7 @@ export { cancelReservation } from "./api/cancelReservation.js";
 export { releaseOrderBlock } from "./api/releaseOrderBlock.js";
 export { updateFinancials } from "./api/updateFinancials.js";
 export { reassessCustomer } from "./api/reassessCustomer.js";
+export { updateCustomerProfile } from "./api/updateCustomerProfile.js";
 export { setUserRole } from "./api/setUserRole.js";
 export { recordTransactions } from "./api/recordTransactions.js";
 export { onTransactionWritten } from "./triggers/transactionWritten.js";

@@ -56,6 +56,9 @@ export const logs = {
     logger.info("application_decided", { applicationId, decision, customerId }),
   customerReassessed: (customerId: string, grade: string, tier: string) => logger.info("customer_reassessed", { customerId, grade, tier }),
   orderChecked: (customerId: string, decision: string) => logger.info("order_checked", { customerId, decision }),
+  /** Field names and signal codes only: never the values. */
+  customerProfileUpdated: (customerId: string, changed: readonly string[], fraudSignals: readonly string[]) =>
+    logger.info("customer_profile_updated", { customerId, changed, fraudSignals }),
   roleSet: (uid: string, role: string | null) => logger.info("role_set", { uid, role }),
   alertRaised: (alertId: string, type: string, subjectId: string) => logger.warn("alert_raised", { alertId, type, subjectId }),
   alertResolved: (alertId: string, type: string) => logger.info("alert_resolved", { alertId, type }),

@@ -140,6 +140,8 @@ describe("real results parse with the output schemas", () => {
 
     await callAndCheck("updateFinancials", { customerId, statement: { ...statement, periodEnd: "2026-06-30" } }, users.analyst);
     await callAndCheck("reassessCustomer", { customerId }, users.manager);
+    const profile = await callAndCheck("updateCustomerProfile", { customerId, changes: { industry: "G47", bankAccount: "GB29NWBK60161331926819" }, reason: "ERP master data" }, users.manager);
+    expect(profile.changed).toEqual(["industry", "bankAccount"]);
 
     const permanent = await callAndCheck("requestLimitChange", { customerId, newLimit: 45_000_00, reason: "growth" }, users.sales);
     await callAndCheck("decideLimitChange", { limitRequestId: permanent.limitRequestId, decision: "approve", note: "ok" }, users.manager);

@@ -123,6 +123,11 @@ function seeds(): Record<CallableName, SeedSpec> {
       signed: STATEMENT_SIGNED.map((k) => `statement.${k}`),
     },
     reassessCustomer: { base: { customerId }, ids: ["customerId"] },
+    updateCustomerProfile: {
+      base: { customerId, changes: { name: "Acme Trading Group Ltd", industry: "G46", bankAccount: "DE89370400440532013000" }, reason: "merger" },
+      optional: ["changes.name", "changes.industry", "changes.bankAccount"],
+      ids: ["customerId"],
+    },
     requestLimitChange: { base: { customerId, newLimit: 60_000_00, expiresAt: "2026-12-31", reason: "seasonal peak" }, optional: ["expiresAt"], ids: ["customerId"] },
     decideLimitChange: { base: { limitRequestId: "zz-no-such-request", decision: "approve", note: "ok" }, ids: ["limitRequestId"] },
     setCreditStatus: { base: { customerId, status: "on_hold", reason: "check" }, ids: ["customerId"] },

@@ -139,6 +139,8 @@ beforeAll(async () => {
     await attempt("decideLimitChange", f.decideLimitChange, { requestId: limit?.requestId ?? "none", decision: "approve", note: PERSONAL.note }, users.analyst);
     await attempt("setCreditStatus", f.setCreditStatus, { customerId, status: "on_hold", reason: PERSONAL.note }, users.manager);
     await attempt("getPortfolioReport", f.getPortfolioReport, {}, users.manager);
+    await attempt("updateCustomerProfile", f.updateCustomerProfile, { customerId, changes: { name: `${PERSONAL.company} Group`, address: PERSONAL.address.replace("1", "2"), bankAccount: `${PERSONAL.bankAccount}9` }, reason: PERSONAL.note }, users.manager);
+    await attempt("updateCustomerProfile-bad", f.updateCustomerProfile, { customerId, changes: { bankAccount: PERSONAL.bankAccount, industry: PERSONAL.company }, reason: PERSONAL.note }, users.integration);
 
     // failing calls: bad input carrying the personal data, refusals, an internal error
     await attempt("submit-bad-email", f.submitCreditApplication, applicationInput({ contacts: [{ name: PERSONAL.contactName, email: `${PERSONAL.emailUser}@`, phone: PERSONAL.phone }] }), users.applicant);

@@ -110,7 +110,7 @@ const UIDS: Record<string, { uid: string; role: string | null }> = {
 };
 
 /** Fields a sales rep must never read, anywhere (issue: what review found readable on the head). */
-const CONFIDENTIAL = ["score", "confidence", "financialScores", "aggregates", "ledger_state", "recentOrders", "flags", "openAlerts", "statusReason", "statusKind", "monitor", "lastReviewScore", "lastReviewTier", "latestStatement", "bankAccountChangedAt"];
+const CONFIDENTIAL = ["score", "confidence", "financialScores", "aggregates", "ledger_state", "recentOrders", "flags", "openAlerts", "statusReason", "statusKind", "monitor", "lastReviewScore", "lastReviewTier", "latestStatement", "bankAccount", "bankAccountChangedAt"];
 
 function fixture(v: unknown): FixtureValue {
   if (v instanceof Timestamp) return v.toDate();

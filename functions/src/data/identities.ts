@@ -53,3 +53,19 @@ export function registerIdentities(tx: Transaction, keys: IdentityKey[], owners:
     tx.set(firestore().doc(paths.identity(k.key)), { kind: k.kind, owners: [...current, owner].slice(-MAX_OWNERS) });
   }
 }
+
+/**
+ * Take `remove` off these identities (in the transaction, after reads): the credit file no
+ * longer uses them (its registration or bank details changed). A document left with no owner
+ * is deleted.
+ */
+export function unregisterIdentities(tx: Transaction, keys: IdentityKey[], owners: IdentityOwners, remove: readonly string[]): void {
+  for (const k of keys) {
+    const current = owners.get(k.key) ?? [];
+    const kept = current.filter((o) => !remove.includes(o));
+    if (kept.length === current.length) continue;
+    const ref = firestore().doc(paths.identity(k.key));
+    if (kept.length === 0) tx.delete(ref);
+    else tx.set(ref, { kind: k.kind, owners: kept });
+  }
+}

@@ -184,7 +184,9 @@ export interface CustomerFile extends CreditTerms {
   openBlocks?: OpenBlocks | null;
   /** Credit held by live reservations when the document was last written (report field). */
   reserved?: number;
-  /** When the customer's bank details last changed (set by the ERP feed or in the console). */
+  /** The bank account the customer pays from (updateCustomerProfile; confidential). */
+  bankAccount?: string | null;
+  /** When the customer's bank details last changed (updateCustomerProfile: the fraud window reads it). */
   bankAccountChangedAt?: number | null;
   /**
    * Alert types of this customer: true = open; false = resolved by a person while the

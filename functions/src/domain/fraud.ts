@@ -83,14 +83,20 @@ export interface ApplicationFraudInput {
   asOf: number;
 }
 
-export function applicationSignals(input: ApplicationFraudInput, policy: FraudPolicy, balanceTolerance: { absolute: number; relative: number }): FraudSignal[] {
+/** One signal per kind of identity another application or customer already uses. */
+export function collisionSignals(collisions: IdentityCollision[], weights: FraudPolicy["weights"]): FraudSignal[] {
   const signals: FraudSignal[] = [];
   const byKind = new Map<IdentityKind, string[]>();
-  for (const c of input.collisions) byKind.set(c.kind, [...(byKind.get(c.kind) ?? []), c.other]);
+  for (const c of collisions) byKind.set(c.kind, [...(byKind.get(c.kind) ?? []), c.other]);
   for (const [kind, related] of byKind) {
     const code = COLLISION_CODE[kind];
-    signals.push({ code, weight: policy.weights[code], related: [...new Set(related)].sort() });
+    signals.push({ code, weight: weights[code], related: [...new Set(related)].sort() });
   }
+  return signals;
+}
+
+export function applicationSignals(input: ApplicationFraudInput, policy: FraudPolicy, balanceTolerance: { absolute: number; relative: number }): FraudSignal[] {
+  const signals = collisionSignals(input.collisions, policy.weights);
   if (input.statement && !checkStatement(input.statement, balanceTolerance).balanced) {
     signals.push({ code: "STATEMENT_UNBALANCED", weight: policy.weights.STATEMENT_UNBALANCED });
   }

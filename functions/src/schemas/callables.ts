@@ -30,6 +30,9 @@ export const contactInput = z
   })
   .strict();
 
+/** A bank account as the ERP or an applicant sends it (IBAN or local account number). */
+export const bankAccount = z.string().trim().min(4).max(64);
+
 const currentYear = () => new Date().getUTCFullYear();
 
 export const submitCreditApplicationInput = z
@@ -42,7 +45,7 @@ export const submitCreditApplicationInput = z
         industry,
         foundedYear: z.number().int().min(1800).refine((y) => y <= currentYear(), "must not be in the future"),
         address: shortText(500),
-        bankAccount: z.string().trim().min(4).max(64).optional(),
+        bankAccount: bankAccount.optional(),
       })
       .strict(),
     contacts: z.array(contactInput).min(1).max(10),
@@ -208,6 +211,32 @@ export type RequestLimitChangeInput = z.infer<typeof requestLimitChangeInput>;
 export type DecideLimitChangeInput = z.infer<typeof decideLimitChangeInput>;
 export type SetCreditStatusInput = z.infer<typeof setCreditStatusInput>;
 export type ResolveAlertInput = z.infer<typeof resolveAlertInput>;
+
+export const PROFILE_FIELDS = ["name", "registrationNo", "address", "industry", "country", "ownerUid", "bankAccount"] as const;
+export type ProfileField = (typeof PROFILE_FIELDS)[number];
+
+export const updateCustomerProfileInput = z
+  .object({
+    customerId: id,
+    changes: z
+      .object({
+        name: shortText(200).optional(),
+        registrationNo: shortText(64).optional(),
+        address: shortText(500).optional(),
+        industry: industry.optional(),
+        country: country.optional(),
+        /** The owning sales rep (a manager's change); null: no owner (staff only). */
+        ownerUid: id.nullable().optional(),
+        bankAccount: bankAccount.optional(),
+      })
+      .strict()
+      .refine((c) => Object.values(c).some((v) => v !== undefined), { message: "name at least one field to change" }),
+    /** Why the base data changes (kept in the audit entry). */
+    reason: note,
+    requestId: requestId.optional(),
+  })
+  .strict();
+export type UpdateCustomerProfileInput = z.infer<typeof updateCustomerProfileInput>;
 
 export const getPortfolioReportInput = z.object({ asOf: isoDate.optional() }).strict();
 

@@ -29,6 +29,7 @@ import {
   setCreditStatusInput,
   setUserRoleInput,
   submitCreditApplicationInput,
+  updateCustomerProfileInput,
   updateFinancialsInput,
 } from "./callables.js";
 import {
@@ -47,6 +48,7 @@ import {
   setCreditStatusOutput,
   setUserRoleOutput,
   submitCreditApplicationOutput,
+  updateCustomerProfileOutput,
   updateFinancialsOutput,
   verifyAuditTrailOutput,
 } from "./outputs.js";
@@ -116,6 +118,13 @@ export const CALLABLES = {
     allow: ["analyst", "manager"],
     input: updateFinancialsInput,
     output: updateFinancialsOutput,
+  }),
+  updateCustomerProfile: entry({
+    summary:
+      "Correct or update a customer's base data (name, registration, address, ISIC industry, country, bank account; the owning sales rep by a manager only; bank details from the ERP feed), audited with before and after; the identity index follows, and a bank change opens the fraud window for large orders.",
+    allow: ["analyst", "manager", "integration"],
+    input: updateCustomerProfileInput,
+    output: updateCustomerProfileOutput,
   }),
   reassessCustomer: entry({
     summary: "Rescore a customer now from its file and latest statement, with a new recommended limit.",

@@ -8,7 +8,7 @@
 import { z } from "zod";
 import { ALERT_TYPES } from "../domain/alerts.js";
 import { ROLES } from "../domain/roles.js";
-import { JOBS } from "./callables.js";
+import { JOBS, PROFILE_FIELDS } from "./callables.js";
 import { gradeSchema, tierSchema } from "./policy.js";
 
 const minor = z.number().int().meta({ description: "integer minor units (cents)" });
@@ -106,6 +106,12 @@ export const setCreditStatusOutput = z.object({
   status: creditStatus,
   statusKind: z.literal("manual").nullable().meta({ description: "manual: only a person lifts it" }),
   statusChangeId: z.string().meta({ description: "the status change (customers/{customerId}/statusChanges/{id}) keeping the decision memo: note, reasonCodes, decidedBy, decidedByRole, decidedAt" }),
+});
+
+export const updateCustomerProfileOutput = z.object({
+  changed: z.array(z.enum(PROFILE_FIELDS)).meta({ description: "the fields that changed (a field given with its current value is left out)" }),
+  fraudSignals: z.array(z.string()).meta({ description: "identity collisions of the new registration or bank details (IDENTITY_COLLISION_*); enough weight holds the file for a person" }),
+  status: creditStatus.meta({ description: "the credit status after the change (on_hold when the new details collide with another file)" }),
 });
 
 export const resolveAlertOutput = z.object({ status: z.literal("resolved"), alertId: z.string() });

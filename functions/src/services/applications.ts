@@ -268,6 +268,7 @@ export async function decideApplication(input: DecideCreditApplicationInput, cal
       industry: app.company.industry,
       foundedYear: app.company.foundedYear,
       address: app.company.address,
+      bankAccount: app.company.bankAccount ?? null,
       currency: app.currency,
       status: review.fraudHold ? "on_hold" : "active",
       statusReason: review.fraudHold ? "FRAUD_SIGNALS" : null,

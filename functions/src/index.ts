@@ -24,4 +24,6 @@ export { monthlyReassessment } from "./jobs/monthlyReassessment.js";
 export { reassessBatch } from "./jobs/reassessBatch.js";
 export { verifyAuditTrail } from "./api/verifyAuditTrail.js";
 export { policyWritten } from "./triggers/policyWritten.js";
+export { fxRatesWritten } from "./triggers/fxRatesWritten.js";
+export { checkFxRates } from "./jobs/checkFxRates.js";
 export { runJobNow } from "./api/runJobNow.js";

@@ -43,6 +43,8 @@ export const logs = {
   policyInvalid: (issues: Array<{ path: string }>) =>
     logger.error("credit_policy_invalid", { code: "POLICY_INVALID", paths: issues.map((i) => i.path).slice(0, 20) }),
   policyLoaded: (version: number) => logger.debug("credit_policy_loaded", { version }),
+  fxRatesInvalid: (issues: Array<{ path: string }>) => logger.error("fx_rates_invalid", { code: "FX_RATES_INVALID", paths: issues.map((i) => i.path).slice(0, 20) }),
+  fxRatesChecked: (ageDays: number, stale: boolean) => logger.info("fx_rates_checked", { ageDays, stale }),
   callableRejected: (callable: string, code: string, uid: string | null) =>
     logger.info("callable_rejected", { callable, code, uid }),
   /** An unexpected error in a callable, under the error id its caller was given. */

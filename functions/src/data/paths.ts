@@ -19,6 +19,7 @@
  *   audit/{chainId}                              chain head (seq, hash)
  *   audit/{chainId}/entries/{seq}               append-only, hash-chained entries
  *   config/creditPolicy                          the credit policy
+ *   config/fxRates                               the FX table (rates against a base currency), edited by admins
  *   backups/{backupId}                           backup runs
  *   requests/{requestKey}                        idempotency records of callables (requestId)
  *   identities/{kind_value}                      identity index for fraud checks
@@ -79,6 +80,8 @@ export const paths = {
   auditChain: (chainId: string) => `${COLLECTIONS.audit}/${chainId}`,
   auditEntries: (chainId: string) => `${COLLECTIONS.audit}/${chainId}/${AUDIT_ENTRIES}`,
   policy: () => `${COLLECTIONS.config}/creditPolicy`,
+  fxRates: () => `${COLLECTIONS.config}/fxRates`,
+  fxRatesLastGood: () => `${COLLECTIONS.config}/fxRatesLastGood`,
   backup: (backupId: string) => `${COLLECTIONS.backups}/${backupId}`,
   request: (key: string) => `${COLLECTIONS.requests}/${key}`,
   identity: (key: string) => `${COLLECTIONS.identities}/${key}`,

@@ -15,6 +15,8 @@ export const ALERT_TYPES = [
   "fraud_signal",
   "transaction_rejected",
   "policy_invalid",
+  "fx_rates_invalid",
+  "fx_rates_stale",
   "backup_failed",
 ] as const;
 export type AlertType = (typeof ALERT_TYPES)[number];
@@ -48,5 +50,7 @@ export const ALERT_SEVERITY: Record<AlertType, AlertSeverity> = {
   fraud_signal: "critical",
   transaction_rejected: "warning",
   policy_invalid: "critical",
+  fx_rates_invalid: "critical",
+  fx_rates_stale: "warning",
   backup_failed: "critical",
 };

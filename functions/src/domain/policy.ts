@@ -2,13 +2,17 @@ import { creditPolicySchema, type CreditPolicy } from "../schemas/policy.js";
 import { DEFAULT_FRAUD_POLICY } from "./fraud.js";
 
 /**
- * The default credit policy. Amounts are minor units (cents): 50_000_00 is 50,000.00.
+ * The default credit policy. Amounts are minor units (cents) of the base currency: 50_000_00 is
+ * 50,000.00 USD, converted into a customer's currency when a decision compares with it.
  * Every number here is documented in docs/scoring.md; an admin overrides any part in
  * `config/creditPolicy` (deep-merged over these defaults, then validated as a whole).
  */
 export const DEFAULT_POLICY: CreditPolicy = {
   version: 1,
   currencies: ["USD", "EUR", "GBP", "CHF", "CAD", "AUD", "SGD", "HKD", "TWD", "CNY", "JPY"],
+  // Every money figure below is in the base currency, converted at decision time (domain/money.ts).
+  baseCurrency: "USD",
+  fx: { maxAgeDays: 7 },
   groupWeights: { payment: 40, financial: 30, trading: 15, profile: 15 },
   factorWeights: {
     payment: { onTimeRatio: 40, daysBeyondTerms: 25, oldestDaysPastDue: 25, dishonoured: 10 },

@@ -44,6 +44,16 @@ export const creditPolicySchema = z
   .object({
     version: z.number().int().nonnegative(),
     currencies: z.array(z.string().regex(/^[A-Z]{3}$/)).min(1).max(50),
+    /**
+     * The currency every money figure of this policy is in (authority, caps, ceilings,
+     * thresholds); converted at decision time into the customer's currency through the FX
+     * table in force (config/fxRates, domain/money.ts).
+     */
+    baseCurrency: z.string().regex(/^[A-Z]{3}$/),
+    fx: z.object({
+      /** A table whose rates are older than this many days raises `fx_rates_stale`. */
+      maxAgeDays: z.number().int().min(1).max(90),
+    }),
     groupWeights: z.object({
       payment: weight,
       financial: weight,
@@ -169,7 +179,8 @@ export const creditPolicySchema = z
       maxOpenOrders: z.number().int().min(1).max(1000),
     }),
   })
-  .strict();
+  .strict()
+  .refine((p) => p.currencies.includes(p.baseCurrency), { message: "the base currency must be one of the accepted currencies", path: ["baseCurrency"] });
 
 export type CreditPolicy = z.infer<typeof creditPolicySchema>;
 export type Grade = z.infer<typeof gradeSchema>;

@@ -18,7 +18,10 @@ import { computeRatios, checkStatement, type FinancialStatement } from "../domai
 import { applicationSignals, shouldHold } from "../domain/fraud.js";
 import { recommendLimit } from "../domain/limits.js";
 import { recommendationSummary } from "../domain/reassessment.js";
+import { policyInCurrency, type FxTable } from "../domain/money.js";
 import { withinAuthority, type Caller } from "../domain/roles.js";
+import { assertConvertible, loadFxTable } from "./fx.js";
+import { authorityNote, conversionOf } from "./money.js";
 import { assess } from "../domain/scoring.js";
 import type { DecideCreditApplicationInput, SubmitCreditApplicationInput } from "../schemas/callables.js";
 import type { CreditPolicy, Grade, Tier } from "../schemas/policy.js";
@@ -43,8 +46,10 @@ export interface SubmitResult {
   status: "submitted";
 }
 
-export async function submitApplication(input: SubmitCreditApplicationInput, caller: Caller, now: number, policy: CreditPolicy): Promise<SubmitResult> {
+export async function submitApplication(input: SubmitCreditApplicationInput, caller: Caller, now: number, policy: CreditPolicy, fx?: FxTable): Promise<SubmitResult> {
   if (!policy.currencies.includes(input.currency)) throw invalid("currency", `${input.currency} is not a currency the policy accepts`);
+  // Every figure the application will be judged by is converted from the base currency: it needs a rate.
+  assertConvertible("currency", input.currency, fx ?? (await loadFxTable(now, policy)));
   if (input.financials && input.financials.currency !== input.currency) {
     throw invalid("financials.currency", "must be the application's currency");
   }
@@ -156,7 +161,8 @@ export function evaluateApplication(app: CreditApplication, collisions: Applicat
   return { assessment, limit, fraudSignals, fraudHold };
 }
 
-export async function reviewApplication(input: { applicationId: string; requestId?: string | undefined }, caller: Caller, now: number, policy: CreditPolicy): Promise<ReviewResult> {
+export async function reviewApplication(input: { applicationId: string; requestId?: string | undefined }, caller: Caller, now: number, policy: CreditPolicy, fx?: FxTable): Promise<ReviewResult> {
+  const table = fx ?? (await loadFxTable(now, policy));
   const db = firestore();
   const ref = applicationRefs.application(input.applicationId);
   const privRef = applicationRefs.assessment(input.applicationId);
@@ -169,7 +175,8 @@ export async function reviewApplication(input: { applicationId: string; requestI
     if (!canReview(app.status)) throw precondition(`application is ${app.status}; only submitted or under-review applications can be reviewed`);
     const stored = applicationFromSnapshot<ApplicationReview>(privSnap);
     const collisions = stored?.identityCollisions ?? [];
-    const { assessment, limit, fraudSignals, fraudHold } = evaluateApplication(app, collisions, now, policy);
+    // Grade caps, the starter cap and the young-business threshold in the application's currency, at today's rate.
+    const { assessment, limit, fraudSignals, fraudHold } = evaluateApplication(app, collisions, now, policyInCurrency(policy, app.currency, table));
     const review: ApplicationReview = {
       identityCollisions: collisions,
       score: assessment.score,
@@ -193,7 +200,7 @@ export async function reviewApplication(input: { applicationId: string; requestI
       actor: caller,
       target: ref.path,
       before: { status: app.status },
-      after: { status: "under_review", score: assessment.score, grade: assessment.grade, tier: assessment.tier, recommendedLimit: limit.recommendedLimit, fraudHold },
+      after: { status: "under_review", score: assessment.score, grade: assessment.grade, tier: assessment.tier, recommendedLimit: limit.recommendedLimit, fraudHold, ...conversionOf(policy, app.currency, table) },
       reason: null,
       requestId: input.requestId ?? null,
     });
@@ -215,7 +222,8 @@ export interface DecideResult {
   creditLimit?: number;
 }
 
-export async function decideApplication(input: DecideCreditApplicationInput, caller: Caller, now: number, policy: CreditPolicy): Promise<DecideResult> {
+export async function decideApplication(input: DecideCreditApplicationInput, caller: Caller, now: number, policy: CreditPolicy, fx?: FxTable): Promise<DecideResult> {
+  const table = fx ?? (await loadFxTable(now, policy));
   const db = firestore();
   const ref = applicationRefs.application(input.applicationId);
   const privRef = applicationRefs.assessment(input.applicationId);
@@ -253,8 +261,10 @@ export async function decideApplication(input: DecideCreditApplicationInput, cal
     }
 
     const limit = input.approvedLimit ?? review.recommendedLimit ?? 0;
-    if (!withinAuthority(caller.role, limit, policy.authority)) {
-      throw new CreditDeskError("permission-denied", `a limit of ${limit} minor units is above the ${caller.role ?? "applicant"} approval authority`, {
+    // Authority is in the base currency, converted into the application's at decision time.
+    const local = policyInCurrency(policy, app.currency, table);
+    if (!withinAuthority(caller.role, limit, local.authority)) {
+      throw new CreditDeskError("permission-denied", `a limit of ${limit} minor units of ${app.currency} is above the ${caller.role ?? "applicant"} approval authority${authorityNote(policy, app.currency)}`, {
         field: "approvedLimit",
       });
     }
@@ -316,7 +326,7 @@ export async function decideApplication(input: DecideCreditApplicationInput, cal
       actor: caller,
       target: ref.path,
       before: { status: app.status },
-      after: { status: "approved", approvedLimit: limit, paymentTermsDays: terms, customerId: customerRef.id, reasonCodes: memo.reasonCodes },
+      after: { status: "approved", approvedLimit: limit, paymentTermsDays: terms, customerId: customerRef.id, reasonCodes: memo.reasonCodes, ...conversionOf(policy, app.currency, table) },
       reason: input.note,
       requestId: input.requestId ?? null,
     });

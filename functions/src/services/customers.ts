@@ -12,10 +12,12 @@ import { availableCredit, nextMonth, type CustomerFile } from "../domain/custome
 import { denied, invalid, notFound } from "../domain/errors.js";
 import { checkStatement, computeRatios, type FinancialStatement } from "../domain/financials.js";
 import { assessCustomer, recommendationSummary } from "../domain/reassessment.js";
+import { policyInCurrency, type FxTable } from "../domain/money.js";
 import type { Caller } from "../domain/roles.js";
 import type { StatementInput } from "../schemas/callables.js";
 import type { CreditPolicy, Grade, Tier } from "../schemas/policy.js";
 import { logs } from "../logs.js";
+import { loadFxTable } from "./fx.js";
 
 /** Sales see and act on their own customers only. */
 export function assertInScope(customer: Pick<CustomerFile, "ownerUid">, caller: Caller, customerId: string): void {
@@ -46,19 +48,22 @@ async function reassessWith(
   customerId: string,
   caller: Caller,
   now: number,
-  policy: CreditPolicy,
-  opts: { newStatement?: FinancialStatement; input: { requestId?: string | undefined }; callable: string; action: string },
+  basePolicy: CreditPolicy,
+  opts: { newStatement?: FinancialStatement; input: { requestId?: string | undefined }; callable: string; action: string; fx?: FxTable | undefined },
 ): Promise<ScoreResult> {
   const db = firestore();
   const ref = customerRefs.customer(customerId);
   const finRef = customerRefs.financials(customerId);
   const key = idempotencyKey(opts.callable, caller.uid, opts.input);
+  const table = opts.fx ?? (await loadFxTable(now, basePolicy));
   return db.runTransaction(async (tx) => {
     const [prior, read, finSnap] = await Promise.all([priorResult<ScoreResult>(tx, key), readCustomer(tx, customerId), tx.get(finRef)]);
     if (prior !== undefined) return prior;
     const customer = read.file;
     if (!customer) throw notFound("customer", customerId);
     assertInScope(customer, caller, customerId);
+    // Caps, capacity and tolerance in the customer's currency, at today's rate.
+    const policy = policyInCurrency(basePolicy, customer.currency, table);
     const fin = plain<FinancialsDoc>(finSnap);
     let statement = fin?.latest ?? null;
     if (opts.newStatement) {

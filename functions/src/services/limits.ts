@@ -13,10 +13,13 @@ import { availableCredit, effectiveLimit, type CreditStatus, type CustomerFile }
 import { NO_MEMO, personMemo, systemMemo } from "../domain/decisions.js";
 import { CreditDeskError, invalid, notFound, precondition } from "../domain/errors.js";
 import { basisChanged, planLimitChange, temporaryLimitInForce, type LimitRequest, type Limits } from "../domain/limits.js";
+import { policyInCurrency, type FxTable } from "../domain/money.js";
 import { withinAuthority, type Caller } from "../domain/roles.js";
 import type { DecideLimitChangeInput, RequestLimitChangeInput, SetCreditStatusInput } from "../schemas/callables.js";
 import type { CreditPolicy } from "../schemas/policy.js";
 import { assertInScope } from "./customers.js";
+import { loadFxTable } from "./fx.js";
+import { authorityNote, conversionOf } from "./money.js";
 
 export interface RequestLimitChangeResult {
   limitRequestId: string;
@@ -130,7 +133,8 @@ export async function requestLimitChange(input: RequestLimitChangeInput, caller:
  * refused — reject it and request again — so no approval ever applies to a state it was not
  * made for. Four eyes (never the requester) and authority for the resulting limit.
  */
-export async function decideLimitChange(input: DecideLimitChangeInput, caller: Caller, now: number, policy: CreditPolicy): Promise<DecideLimitChangeResult> {
+export async function decideLimitChange(input: DecideLimitChangeInput, caller: Caller, now: number, policy: CreditPolicy, fx?: FxTable): Promise<DecideLimitChangeResult> {
+  const table = fx ?? (await loadFxTable(now, policy));
   const db = firestore();
   const ref = limitRequestRefs.request(input.limitRequestId);
   const key = idempotencyKey("decideLimitChange", caller.uid, input);
@@ -171,8 +175,9 @@ export async function decideLimitChange(input: DecideLimitChangeInput, caller: C
     const plan = planLimitChange(current, { kind: request.kind, newLimit: request.newLimit, expiresAt: request.expiresAt }, now);
     if (!plan.ok) throw precondition(`the request no longer applies: ${plan.field} ${plan.message}; reject it and request again`, { reason: "BASIS_CHANGED" });
     if (plan.direction === "increase") {
-      if (!withinAuthority(caller.role, request.newLimit, policy.authority)) {
-        throw new CreditDeskError("permission-denied", `a limit of ${request.newLimit} minor units is above the ${caller.role} approval authority`);
+      // Authority is in the base currency, converted into the customer's at decision time.
+      if (!withinAuthority(caller.role, request.newLimit, policyInCurrency(policy, customer.currency, table).authority)) {
+        throw new CreditDeskError("permission-denied", `a limit of ${request.newLimit} minor units of ${customer.currency} is above the ${caller.role} approval authority${authorityNote(policy, customer.currency)}`);
       }
       if (customer.flags.noLimitIncrease) throw NO_INCREASE();
     }
@@ -186,7 +191,7 @@ export async function decideLimitChange(input: DecideLimitChangeInput, caller: C
       actor: caller,
       target: custRef.path,
       before: change.before,
-      after: { ...change.after, limitRequestId: input.limitRequestId, kind: request.kind, requestedBy: request.requestedBy, reasonCodes: memo.reasonCodes },
+      after: { ...change.after, limitRequestId: input.limitRequestId, kind: request.kind, requestedBy: request.requestedBy, reasonCodes: memo.reasonCodes, ...(plan.direction === "increase" ? conversionOf(policy, customer.currency, table) : {}) },
       reason: input.note,
       requestId: input.requestId ?? null,
     });

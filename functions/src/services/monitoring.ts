@@ -24,6 +24,8 @@ import { planLimitChange, temporaryLimitInForce } from "../domain/limits.js";
 import { liveReservations, reservedAmount } from "../domain/orders.js";
 import { emptyLedger, type LedgerState } from "../domain/ledger.js";
 import { monitorDecision, type AlertToRaise, type AlertToResolve, type MonitoredCustomer, type MonitorDecision } from "../domain/monitoring.js";
+import { policyInCurrency } from "../domain/money.js";
+import { loadFxTable } from "./fx.js";
 import type { CreditPolicy } from "../schemas/policy.js";
 import { logs } from "../logs.js";
 import { summarizeToAggregates } from "./transactions.js";
@@ -86,6 +88,7 @@ export async function monitorCustomer(customerId: string, now: number, policy: C
 }
 
 async function monitorOnce(customerId: string, now: number, policy: CreditPolicy, onlyIfDue: boolean, pre: DocumentSnapshot | null): Promise<MonitorResult> {
+  const fx = await loadFxTable(now, policy); // issue 12 hook: base-currency figures in the customer's currency
   const ref = customerRefs.customer(customerId);
   const result = await firestore().runTransaction(async (tx) => {
     const stateRef = customerRefs.creditState(customerId);
@@ -94,7 +97,7 @@ async function monitorOnce(customerId: string, now: number, policy: CreditPolicy
     if (!customer) return empty(customerId, "missing");
     if (onlyIfDue && customer.nextAgingAt > now) return empty(customerId, "skipped");
     const ledger = (customer.ledger as LedgerState | undefined) ?? emptyLedger();
-    const d = { ...monitorDecision(customer, summarizeToAggregates(ledger, now), ledger.months, now, policy), customerId };
+    const d = { ...monitorDecision(customer, summarizeToAggregates(ledger, now), ledger.months, now, policyInCurrency(policy, customer.currency, fx)), customerId };
 
     // Reads (only for what changes today), then writes.
     const subject = { kind: "customer" as const, id: customerId };

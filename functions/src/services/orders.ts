@@ -17,11 +17,14 @@ import { CreditDeskError, denied, notFound, precondition } from "../domain/error
 import { alertTransitions } from "../domain/monitoring.js";
 import { holdForOrder } from "../domain/orderCheck.js";
 import { liveReservations, releaseNeedsManager, reservedAmount, type OrderBlock, type Reservation, type Reservations } from "../domain/orders.js";
+import { policyInCurrency, type FxTable } from "../domain/money.js";
 import { withinAuthority, type Caller } from "../domain/roles.js";
 import type { CancelReservationInput, CheckOrderInput, ReleaseOrderBlockInput } from "../schemas/callables.js";
 import type { CreditPolicy } from "../schemas/policy.js";
 import { logs } from "../logs.js";
 import { assertInScope } from "./customers.js";
+import { loadFxTable } from "./fx.js";
+import { authorityNote, conversionOf } from "./money.js";
 
 export interface OrderCheckResult extends OrderCheck {
   reservationId?: string;
@@ -196,7 +199,8 @@ const MANAGERS = new Set(["manager", "admin"]);
  * or reject. Four eyes: never whoever ran the check; within authority for the order's amount;
  * a hard stop (a suspended file) only by a manager or an admin.
  */
-export async function releaseOrderBlock(input: ReleaseOrderBlockInput, caller: Caller, now: number, policy: CreditPolicy): Promise<ReleaseOrderBlockResult> {
+export async function releaseOrderBlock(input: ReleaseOrderBlockInput, caller: Caller, now: number, policy: CreditPolicy, fx?: FxTable): Promise<ReleaseOrderBlockResult> {
+  const table = fx ?? (await loadFxTable(now, policy));
   const db = firestore();
   const key = idempotencyKey("releaseOrderBlock", caller.uid, input);
   const blockRef = orderBlockRefs.block(input.blockId);
@@ -236,8 +240,9 @@ export async function releaseOrderBlock(input: ReleaseOrderBlockInput, caller: C
       if (releaseNeedsManager(block) && !MANAGERS.has(caller.role ?? "")) {
         throw denied(`releasing an order the check rejected (${block.reasons.join(", ")}) needs a manager or an admin`);
       }
-      if (!withinAuthority(caller.role, block.amount, policy.authority)) {
-        throw new CreditDeskError("permission-denied", `an order of ${block.amount} minor units is above the ${caller.role} approval authority`);
+      // Authority is in the base currency, converted into the order's at decision time.
+      if (!withinAuthority(caller.role, block.amount, policyInCurrency(policy, block.currency, table).authority)) {
+        throw new CreditDeskError("permission-denied", `an order of ${block.amount} minor units of ${block.currency} is above the ${caller.role} approval authority${authorityNote(policy, block.currency)}`);
       }
       const others = Object.keys(reservations).filter((ref) => ref !== block.orderRef).length;
       if (others >= policy.orderCheck.maxOpenOrders) {
@@ -258,7 +263,7 @@ export async function releaseOrderBlock(input: ReleaseOrderBlockInput, caller: C
         actor: caller,
         target: blockRef.path,
         before: { status: "open", availableCredit: availableCredit(customer, now) },
-        after: { status: "released", orderRef: block.orderRef, amount: block.amount, reservationId, expiresAt: iso(reservation.expiresAt), availableCredit: availableCredit(after, now), reasonCodes: decided.reasonCodes },
+        after: { status: "released", orderRef: block.orderRef, amount: block.amount, reservationId, expiresAt: iso(reservation.expiresAt), availableCredit: availableCredit(after, now), reasonCodes: decided.reasonCodes, ...conversionOf(policy, block.currency, table) },
         reason: input.note,
         requestId: input.requestId ?? null,
       });

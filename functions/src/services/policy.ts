@@ -11,12 +11,15 @@ import { DEFAULT_POLICY, resolvePolicy } from "../domain/policy.js";
 import type { CreditPolicy } from "../schemas/policy.js";
 import { logs } from "../logs.js";
 import { raiseAlert, resolveAlertCondition } from "./alerts.js";
+import { clearFxCache } from "./fx.js";
 
 const TTL_MS = 60_000;
 let cached: { policy: CreditPolicy; loadedAt: number } | null = null;
 
+/** Forget the cached policy, and the FX table validated against it. */
 export function clearPolicyCache(): void {
   cached = null;
+  clearFxCache();
 }
 
 export async function loadPolicy(now: number = Date.now()): Promise<CreditPolicy> {

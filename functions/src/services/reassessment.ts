@@ -30,6 +30,8 @@ import { availableCredit, nextMonth, reportFields, withAggregates } from "../dom
 import type { FinancialStatement } from "../domain/financials.js";
 import { emptyLedger, type LedgerState } from "../domain/ledger.js";
 import { reviewDecision, reviewPeriod, type MonitoredCustomer } from "../domain/monitoring.js";
+import { policyInCurrency } from "../domain/money.js";
+import { loadFxTable } from "./fx.js";
 import type { CreditPolicy } from "../schemas/policy.js";
 import { logs } from "../logs.js";
 import { isStaleWrite, pool, type Enqueue } from "./monitoring.js";
@@ -115,6 +117,7 @@ export async function reviewCustomer(
 }
 
 async function reviewOnce(customerId: string, asOf: number, policy: CreditPolicy, now: number, pre: DocumentSnapshot | null): Promise<ReviewResult> {
+  const fx = await loadFxTable(now, policy); // issue 12 hook: base-currency figures in the customer's currency
   const ref = customerRefs.customer(customerId);
   const finRef = customerRefs.financials(customerId);
   const stateRef = customerRefs.creditState(customerId);
@@ -145,7 +148,7 @@ async function reviewOnce(customerId: string, asOf: number, policy: CreditPolicy
     const statement = customer.latestStatement !== undefined ? customer.latestStatement : (plain<FinancialsDoc>(await tx.get(finRef))?.latest ?? null);
     const ledger = (customer.ledger as LedgerState | undefined) ?? emptyLedger();
     const aggregates = summarizeToAggregates(ledger, asOf);
-    const d = reviewDecision(customer, aggregates, statement, asOf, policy);
+    const d = reviewDecision(customer, aggregates, statement, asOf, policyInCurrency(policy, customer.currency, fx));
     const { assessment, limit } = d;
 
     const subject = { kind: "customer" as const, id: customerId };

@@ -3,11 +3,17 @@
  * queries (count/sum): the cost grows with the number of index entries scanned (one
  * billed read per 1,000), never with transaction history, and no customer document is
  * downloaded except the top exposures.
+ *
+ * Money of different currencies is never summed here: every sum is per currency (a filter on
+ * `currency`), and the service converts each currency's sums into the base currency. A count
+ * per accepted currency finds the currencies in use first, so a portfolio in three currencies
+ * runs the detailed queries three times, not eleven.
  */
-import { AggregateField, Timestamp, type Query, type ReadOptions } from "firebase-admin/firestore";
+import { AggregateField, Timestamp, type DocumentData, type Query, type ReadOptions } from "firebase-admin/firestore";
 import { ALERT_TYPES } from "../domain/alerts.js";
+import { fxDocFromStored } from "./fx.js";
 import { firestore } from "./firebase.js";
-import { COLLECTIONS } from "./paths.js";
+import { COLLECTIONS, paths } from "./paths.js";
 import type { CreditStatus } from "../domain/customer.js";
 import type { Grade, Tier } from "../schemas/policy.js";
 
@@ -17,19 +23,52 @@ export interface Slice {
   creditLimit: number;
 }
 
-export interface PortfolioFigures {
+export interface Aging {
+  current: number;
+  d1_30: number;
+  d31_60: number;
+  d61_90: number;
+  d90plus: number;
+}
+
+export interface TopExposure {
+  customerId: string;
+  name: string;
+  currency: string;
+  exposure: number;
+  creditLimit: number;
+  tier: Tier;
+  grade: Grade;
+  status: CreditStatus;
+}
+
+/** One currency's figures, in minor units of that currency. */
+export interface CurrencyFigures {
+  currency: string;
+  customers: number;
   byTier: Record<string, Slice>;
   byGrade: Record<string, Slice>;
-  aging: { current: number; d1_30: number; d31_60: number; d61_90: number; d90plus: number };
+  aging: Aging;
   openInvoiceBalance: number;
   volume12m: number;
-  topExposures: Array<{ customerId: string; name: string; exposure: number; creditLimit: number; tier: Tier; grade: Grade; status: CreditStatus }>;
+  topExposures: TopExposure[];
+}
+
+export interface PortfolioFigures {
+  byCurrency: CurrencyFigures[];
+  /** Customers whose currency is not one the policy accepts (counted, not summed). */
+  otherCustomers: number;
   openAlerts: Record<string, number>;
+  /** The FX table document as it was at the report's time (historical reports), else undefined. */
+  fxDoc?: Record<string, unknown> | undefined;
 }
 
 type Reader = <T>(q: Query, spec: T) => Promise<Record<keyof T, number>>;
 
-export async function readPortfolio(readTime: number | null): Promise<PortfolioFigures> {
+export const TIERS = ["premium", "standard", "risky"] as const;
+export const GRADES = ["A", "B", "C", "D", "E"] as const;
+
+export async function readPortfolio(readTime: number | null, currencies: readonly string[]): Promise<PortfolioFigures> {
   const db = firestore();
   const customers = db.collection(COLLECTIONS.customers);
   const run = async (fn: (tx: FirebaseFirestore.Transaction | null) => Promise<PortfolioFigures>) => {
@@ -44,46 +83,63 @@ export async function readPortfolio(readTime: number | null): Promise<PortfolioF
       const data = snap.data() as Record<string, number | null>;
       return Object.fromEntries(Object.keys(spec as object).map((k) => [k, Number(data[k] ?? 0)])) as Record<keyof typeof spec, number>;
     };
-    const slice = async (field: string, value: string): Promise<Slice> => {
-      const r = await agg(customers.where(field, "==", value), {
+    const inCurrency = (c: string) => customers.where("currency", "==", c);
+    const slice = async (c: string, field: string, value: string): Promise<Slice> => {
+      const r = await agg(inCurrency(c).where(field, "==", value), {
         customers: AggregateField.count(),
         exposure: AggregateField.sum("exposure"),
         creditLimit: AggregateField.sum("creditLimit"),
       });
       return { customers: r.customers, exposure: r.exposure, creditLimit: r.creditLimit };
     };
-    const tiers = ["premium", "standard", "risky"];
-    const grades = ["A", "B", "C", "D", "E"];
-    const [tierSlices, gradeSlices, aging, totals, top, alerts] = await Promise.all([
-      Promise.all(tiers.map((t) => slice("tier", t))),
-      Promise.all(grades.map((g) => slice("grade", g))),
-      agg(customers, {
-        current: AggregateField.sum("notYetDue"),
-        d1_30: AggregateField.sum("pastDue1to30"),
-        d31_60: AggregateField.sum("pastDue31to60"),
-        d61_90: AggregateField.sum("pastDue61to90"),
-        d90plus: AggregateField.sum("pastDue90plus"),
-      }),
-      agg(customers, { openInvoiceBalance: AggregateField.sum("openInvoiceBalance"), volume12m: AggregateField.sum("volume12m") }),
-      (async () => {
-        const q = customers.orderBy("exposure", "desc").limit(10);
-        return tx ? tx.get(q) : q.get();
-      })(),
+    const figuresOf = async (c: string, count: number): Promise<CurrencyFigures> => {
+      const [tierSlices, gradeSlices, aging, totals, top] = await Promise.all([
+        Promise.all(TIERS.map((t) => slice(c, "tier", t))),
+        Promise.all(GRADES.map((g) => slice(c, "grade", g))),
+        agg(inCurrency(c), {
+          current: AggregateField.sum("notYetDue"),
+          d1_30: AggregateField.sum("pastDue1to30"),
+          d31_60: AggregateField.sum("pastDue31to60"),
+          d61_90: AggregateField.sum("pastDue61to90"),
+          d90plus: AggregateField.sum("pastDue90plus"),
+        }),
+        agg(inCurrency(c), { openInvoiceBalance: AggregateField.sum("openInvoiceBalance"), volume12m: AggregateField.sum("volume12m") }),
+        (async () => {
+          const q = inCurrency(c).orderBy("exposure", "desc").limit(10);
+          return tx ? tx.get(q) : q.get();
+        })(),
+      ]);
+      return {
+        currency: c,
+        customers: count,
+        byTier: Object.fromEntries(TIERS.map((t, i) => [t, tierSlices[i]!])),
+        byGrade: Object.fromEntries(GRADES.map((g, i) => [g, gradeSlices[i]!])),
+        aging,
+        openInvoiceBalance: totals.openInvoiceBalance,
+        volume12m: totals.volume12m,
+        topExposures: top.docs.map((d) => {
+          const x = d.data();
+          return { customerId: d.id, name: x.name, currency: c, exposure: x.exposure, creditLimit: x.creditLimit, tier: x.tier, grade: x.grade, status: x.status };
+        }),
+      };
+    };
+    const fxRef = db.doc(paths.fxRates());
+    const [counts, all, alerts, fxSnap] = await Promise.all([
+      Promise.all(currencies.map(async (c) => (await agg(inCurrency(c), { n: AggregateField.count() })).n)),
+      agg(customers, { n: AggregateField.count() }),
       Promise.all(
         ALERT_TYPES.map(async (type) => [type, (await agg(db.collection(COLLECTIONS.alerts).where("status", "==", "open").where("type", "==", type), { n: AggregateField.count() })).n] as const),
       ),
+      tx ? tx.get(fxRef) : Promise.resolve(null),
     ]);
+    const inUse = currencies.map((c, i) => [c, counts[i]!] as const).filter(([, n]) => n > 0);
+    const byCurrency = await Promise.all(inUse.map(([c, n]) => figuresOf(c, n)));
+    const counted = inUse.reduce((s, [, n]) => s + n, 0);
     return {
-      byTier: Object.fromEntries(tiers.map((t, i) => [t, tierSlices[i]!])),
-      byGrade: Object.fromEntries(grades.map((g, i) => [g, gradeSlices[i]!])),
-      aging,
-      openInvoiceBalance: totals.openInvoiceBalance,
-      volume12m: totals.volume12m,
-      topExposures: top.docs.map((d) => {
-        const c = d.data();
-        return { customerId: d.id, name: c.name, exposure: c.exposure, creditLimit: c.creditLimit, tier: c.tier, grade: c.grade, status: c.status };
-      }),
+      byCurrency,
+      otherCustomers: Math.max(0, all.n - counted),
       openAlerts: Object.fromEntries(alerts.filter(([, n]) => n > 0)),
+      fxDoc: fxSnap ? fxDocFromStored(fxSnap.data() as DocumentData | undefined) : undefined,
     };
   });
 }

@@ -137,18 +137,51 @@ export const runJobNowOutput = z.object({
 });
 
 const slice = z.object({ customers: count, exposure: minor, creditLimit: minor });
+const aging = z.object({ current: minor, d1_30: minor, d31_60: minor, d61_90: minor, d90plus: minor });
 
 export const getPortfolioReportOutput = z.object({
   asOf: isoDateTime,
-  totals: z.object({ customers: count, exposure: minor, creditLimit: minor, openInvoiceBalance: minor, volume12m: minor }),
-  byTier: z.record(z.string(), slice).meta({ description: "by tier: premium, standard, risky" }),
-  byGrade: z.record(z.string(), slice).meta({ description: "by grade: A to E" }),
-  aging: z.object({ current: minor, d1_30: minor, d31_60: minor, d61_90: minor, d90plus: minor }).meta({ description: "open receivables by days past due" }),
-  dso: z.number().nullable().meta({ description: "days sales outstanding; null without sales in the last 12 months" }),
+  baseCurrency: z.string().meta({ description: "the policy's base currency: every figure below except byCurrency is in its minor units" }),
+  fx: z
+    .object({ base: z.string(), asOf: z.string(), source: z.string().nullable() })
+    .meta({ description: "the FX table the figures were converted with (each currency's sums to the nearest minor unit, then added)" }),
+  totals: z.object({ customers: count, exposure: minor, creditLimit: minor, openInvoiceBalance: minor, volume12m: minor }).meta({ description: "in the base currency" }),
+  byTier: z.record(z.string(), slice).meta({ description: "by tier: premium, standard, risky (base currency)" }),
+  byGrade: z.record(z.string(), slice).meta({ description: "by grade: A to E (base currency)" }),
+  aging: aging.meta({ description: "open receivables by days past due (base currency)" }),
+  dso: z.number().nullable().meta({ description: "days sales outstanding over the whole portfolio; null without sales in the last 12 months" }),
+  byCurrency: z
+    .array(
+      z.object({
+        currency: z.string(),
+        rate: z.number().nullable().meta({ description: "units of this currency for one unit of the base currency; null: no rate in the table" }),
+        customers: count,
+        exposure: minor,
+        creditLimit: minor,
+        openInvoiceBalance: minor,
+        volume12m: minor,
+        aging,
+        dso: z.number().nullable(),
+        inBase: z.object({ exposure: minor, creditLimit: minor, openInvoiceBalance: minor, volume12m: minor }).nullable(),
+      }),
+    )
+    .meta({ description: "per currency in use, in that currency's minor units, and converted (inBase)" }),
+  unconvertedCustomers: count.meta({ description: "customers in a currency the FX table has no rate for: left out of the base-currency figures" }),
   topExposures: z
     .array(
-      z.object({ customerId: z.string(), name: z.string(), exposure: minor, creditLimit: minor, tier: tierSchema, grade: gradeSchema, status: creditStatus }),
+      z.object({
+        customerId: z.string(),
+        name: z.string(),
+        currency: z.string(),
+        exposure: minor.meta({ description: "in the customer's currency" }),
+        exposureInBase: minor,
+        creditLimit: minor,
+        tier: tierSchema,
+        grade: gradeSchema,
+        status: creditStatus,
+      }),
     )
-    .max(10),
+    .max(10)
+    .meta({ description: "the ten largest exposures, ranked in the base currency" }),
   openAlerts: z.partialRecord(z.enum(ALERT_TYPES), count).meta({ description: "open alerts by type (types with none are left out)" }),
 });

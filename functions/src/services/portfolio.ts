@@ -1,16 +1,51 @@
-/** getPortfolioReport: exposure by tier and grade, aging, DSO, top exposures, open alerts. */
-import { readPortfolio } from "../data/portfolio.js";
+/**
+ * getPortfolioReport: exposure by tier and grade, aging, DSO, top exposures, open alerts —
+ * in the policy's base currency, with a breakdown per currency in its own minor units.
+ *
+ * Each currency's sums are converted into the base currency at the FX table in force when the
+ * report's moment was (a past `asOf` reads the table as it was then; if that one is not valid,
+ * the one in force now), each sum rounded to the nearest minor unit (halves away from zero),
+ * then added. Totals are the sums of the converted tier slices. Customers in a currency the
+ * table has no rate for are counted in `unconvertedCustomers`, listed in `byCurrency` with
+ * `inBase: null`, and left out of the base-currency figures.
+ */
+import { readPortfolio, TIERS, type Aging, type CurrencyFigures, type Slice, type TopExposure } from "../data/portfolio.js";
 import { precondition } from "../domain/errors.js";
+import { resolveFxTable } from "../domain/fxTable.js";
+import { convertMinor, rateOf, type FxTable } from "../domain/money.js";
+import type { CreditPolicy } from "../schemas/policy.js";
+import { loadFxTable } from "./fx.js";
+import { loadPolicy } from "./policy.js";
+
+export interface CurrencyBreakdown {
+  currency: string;
+  /** Units of this currency for one unit of the base currency (null: no rate in the table). */
+  rate: number | null;
+  customers: number;
+  exposure: number;
+  creditLimit: number;
+  openInvoiceBalance: number;
+  volume12m: number;
+  aging: Aging;
+  dso: number | null;
+  /** The same figures in the base currency (null when the table has no rate). */
+  inBase: { exposure: number; creditLimit: number; openInvoiceBalance: number; volume12m: number } | null;
+}
 
 export interface PortfolioReport {
   asOf: string;
+  baseCurrency: string;
+  /** The FX table the base-currency figures were converted with. */
+  fx: { base: string; asOf: string; source: string | null };
   totals: { customers: number; exposure: number; creditLimit: number; openInvoiceBalance: number; volume12m: number };
-  byTier: Awaited<ReturnType<typeof readPortfolio>>["byTier"];
-  byGrade: Awaited<ReturnType<typeof readPortfolio>>["byGrade"];
-  aging: Awaited<ReturnType<typeof readPortfolio>>["aging"];
+  byTier: Record<string, Slice>;
+  byGrade: Record<string, Slice>;
+  aging: Aging;
   /** Days sales outstanding: open receivables ÷ (12-month sales ÷ 365); null without sales. */
   dso: number | null;
-  topExposures: Awaited<ReturnType<typeof readPortfolio>>["topExposures"];
+  byCurrency: CurrencyBreakdown[];
+  unconvertedCustomers: number;
+  topExposures: Array<TopExposure & { exposureInBase: number }>;
   openAlerts: Record<string, number>;
 }
 
@@ -20,29 +55,99 @@ export function dso(openInvoiceBalance: number, volume12m: number): number | nul
   return Math.round((openInvoiceBalance / (volume12m / 365)) * 10) / 10;
 }
 
-export async function portfolioReport(input: { asOf?: number | undefined }, now: number): Promise<PortfolioReport> {
+const ZERO_AGING: Aging = { current: 0, d1_30: 0, d31_60: 0, d61_90: 0, d90plus: 0 };
+const emptySlices = (keys: readonly string[]) => Object.fromEntries(keys.map((k) => [k, { customers: 0, exposure: 0, creditLimit: 0 }])) as Record<string, Slice>;
+
+/** Sum the currencies' figures into the base currency. */
+export function inBaseCurrency(byCurrency: CurrencyFigures[], others: number, policy: CreditPolicy, table: FxTable) {
+  const base = policy.baseCurrency;
+  const byTier = emptySlices(TIERS);
+  const byGrade = emptySlices(["A", "B", "C", "D", "E"]);
+  const aging: Aging = { ...ZERO_AGING };
+  let openInvoiceBalance = 0;
+  let volume12m = 0;
+  let unconverted = others;
+  const breakdown: CurrencyBreakdown[] = [];
+  const top: Array<TopExposure & { exposureInBase: number }> = [];
+  for (const f of byCurrency) {
+    const own = Object.values(f.byTier).reduce((t, s) => ({ exposure: t.exposure + s.exposure, creditLimit: t.creditLimit + s.creditLimit }), { exposure: 0, creditLimit: 0 });
+    const rb = rateOf(table, base);
+    const rc = rateOf(table, f.currency);
+    const convertible = rb !== null && rc !== null;
+    const conv = (x: number) => convertMinor(x, f.currency, base, table, "nearest");
+    breakdown.push({
+      currency: f.currency,
+      rate: convertible ? Number((rc / rb).toPrecision(12)) : null,
+      customers: f.customers,
+      exposure: own.exposure,
+      creditLimit: own.creditLimit,
+      openInvoiceBalance: f.openInvoiceBalance,
+      volume12m: f.volume12m,
+      aging: f.aging,
+      dso: dso(f.openInvoiceBalance, f.volume12m),
+      inBase: convertible ? { exposure: conv(own.exposure), creditLimit: conv(own.creditLimit), openInvoiceBalance: conv(f.openInvoiceBalance), volume12m: conv(f.volume12m) } : null,
+    });
+    if (!convertible) {
+      unconverted += f.customers;
+      continue;
+    }
+    const add = (into: Record<string, Slice>, from: Record<string, Slice>) => {
+      for (const [k, s] of Object.entries(from)) {
+        const t = (into[k] ??= { customers: 0, exposure: 0, creditLimit: 0 });
+        t.customers += s.customers;
+        t.exposure += conv(s.exposure);
+        t.creditLimit += conv(s.creditLimit);
+      }
+    };
+    add(byTier, f.byTier);
+    add(byGrade, f.byGrade);
+    for (const k of Object.keys(aging) as Array<keyof Aging>) aging[k] += conv(f.aging[k]);
+    openInvoiceBalance += conv(f.openInvoiceBalance);
+    volume12m += conv(f.volume12m);
+    for (const t of f.topExposures) top.push({ ...t, exposureInBase: conv(t.exposure) });
+  }
+  const totals = Object.values(byTier).reduce(
+    (t, s) => ({ customers: t.customers + s.customers, exposure: t.exposure + s.exposure, creditLimit: t.creditLimit + s.creditLimit }),
+    { customers: 0, exposure: 0, creditLimit: 0 },
+  );
+  top.sort((a, b) => b.exposureInBase - a.exposureInBase || (a.customerId < b.customerId ? -1 : 1));
+  return {
+    totals: { ...totals, openInvoiceBalance, volume12m },
+    byTier,
+    byGrade,
+    aging,
+    dso: dso(openInvoiceBalance, volume12m),
+    byCurrency: breakdown,
+    unconvertedCustomers: unconverted,
+    topExposures: top.slice(0, 10),
+  };
+}
+
+export async function portfolioReport(input: { asOf?: number | undefined }, now: number, givenPolicy?: CreditPolicy): Promise<PortfolioReport> {
   const historical = input.asOf !== undefined && input.asOf < now - 60_000;
   if (input.asOf !== undefined && input.asOf > now + 60_000) throw precondition("asOf is in the future");
+  const policy = givenPolicy ?? (await loadPolicy(now));
+  const current = await loadFxTable(now, policy);
+  const currencies = [...new Set([policy.baseCurrency, ...policy.currencies])];
   let figures;
   try {
     // A past asOf reads the database as it was (Firestore point-in-time reads: an hour back, or 7 days with PITR enabled).
-    figures = await readPortfolio(historical ? Math.floor(input.asOf! / 60_000) * 60_000 : null);
+    figures = await readPortfolio(historical ? Math.floor(input.asOf! / 60_000) * 60_000 : null, currencies);
   } catch (err) {
     if (historical) throw precondition("the portfolio cannot be read as of that time (point-in-time recovery keeps 7 days)", { cause: String((err as Error).message).slice(0, 200) });
     throw err;
   }
-  const totals = Object.values(figures.byTier).reduce(
-    (t, s) => ({ customers: t.customers + s.customers, exposure: t.exposure + s.exposure, creditLimit: t.creditLimit + s.creditLimit }),
-    { customers: 0, exposure: 0, creditLimit: 0 },
-  );
+  let table = current;
+  if (historical && figures.fxDoc !== undefined) {
+    const then = resolveFxTable(figures.fxDoc, policy, input.asOf!);
+    if (then.ok) table = then.table;
+  }
+  const sums = inBaseCurrency(figures.byCurrency, figures.otherCustomers, policy, table);
   return {
     asOf: new Date(historical ? input.asOf! : now).toISOString(),
-    totals: { ...totals, openInvoiceBalance: figures.openInvoiceBalance, volume12m: figures.volume12m },
-    byTier: figures.byTier,
-    byGrade: figures.byGrade,
-    aging: figures.aging,
-    dso: dso(figures.openInvoiceBalance, figures.volume12m),
-    topExposures: figures.topExposures,
+    baseCurrency: policy.baseCurrency,
+    fx: { base: table.base, asOf: new Date(table.asOf).toISOString().slice(0, 10), source: table.source ?? null },
+    ...sums,
     openAlerts: figures.openAlerts,
   };
 }

@@ -14,6 +14,7 @@ export { onTransactionWritten } from "./triggers/transactionWritten.js";
 export { requestLimitChange } from "./api/requestLimitChange.js";
 export { decideLimitChange } from "./api/decideLimitChange.js";
 export { setCreditStatus } from "./api/setCreditStatus.js";
+export { setCreditGroup } from "./api/setCreditGroup.js";
 export { resolveAlert } from "./api/resolveAlert.js";
 export { dailyBackup } from "./jobs/dailyBackup.js";
 export { checkBackups } from "./jobs/checkBackups.js";

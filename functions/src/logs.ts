@@ -58,6 +58,7 @@ export const logs = {
     logger.info("application_decided", { applicationId, decision, customerId }),
   customerReassessed: (customerId: string, grade: string, tier: string) => logger.info("customer_reassessed", { customerId, grade, tier }),
   orderChecked: (customerId: string, decision: string) => logger.info("order_checked", { customerId, decision }),
+  creditGroupSet: (groupId: string, members: number, added: number, removed: number) => logger.info("credit_group_set", { groupId, members, added, removed }),
   /** Field names and signal codes only: never the values. */
   customerProfileUpdated: (customerId: string, changed: readonly string[], fraudSignals: readonly string[]) =>
     logger.info("customer_profile_updated", { customerId, changed, fraudSignals }),

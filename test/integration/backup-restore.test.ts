@@ -117,6 +117,7 @@ async function seedPortfolio(customers = 3, transactionsPerCustomer = 4): Promis
   await app.doc(paths.application("a1")).set({ status: "submitted", company: { name: "Prospect GmbH", founded: 2011 }, requestedLimit: 20_000_00, submittedAt: ts(NOW) });
   await app.doc(`${paths.application("a1")}/private/assessment`).set({ score: 64, grade: "C", reasonCodes: ["SHORT_HISTORY"], at: ts(NOW) });
   await app.doc(paths.limitRequest("l1")).set({ customerId: "c1", from: 50_000_00, to: 75_000_00, requestedBy: "u-sales", status: "pending" });
+  await app.doc(paths.creditGroup("g1")).set({ name: "Group One", currency: "USD", groupLimit: 100_000_00, memberIds: ["c1"], claims: { c1: { amount: 5_000_00, currency: "USD", changedAt: ts(NOW) } }, exposure: 5_000_00, availableCredit: 95_000_00, exposureInBase: 5_000_00, updatedAt: ts(NOW) });
   await app.doc(paths.orderBlock("b1")).set({ customerId: "c1", ownerUid: "u-sales", orderRef: "PO-1", amount: 9_000_00, reasons: ["EXCEEDS_AVAILABLE_CREDIT"], status: "open", createdAt: ts(NOW) });
   await app.doc(paths.policy()).set({ version: 3, groupWeights: { payment: 40, financial: 30, trading: 15, profile: 15 } });
   await app.doc(paths.backup("daily-20240430T020000Z")).set({ status: "succeeded", startedAt: ts(NOW - 86_400_000), endedAt: ts(NOW - 86_000_000), outputUriPrefix: "gs://b/firestore/2024-04-30/daily-20240430T020000Z", expired: false });

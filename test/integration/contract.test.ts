@@ -142,6 +142,9 @@ describe("real results parse with the output schemas", () => {
     await callAndCheck("reassessCustomer", { customerId }, users.manager);
     const profile = await callAndCheck("updateCustomerProfile", { customerId, changes: { industry: "G47", bankAccount: "GB29NWBK60161331926819" }, reason: "ERP master data" }, users.manager);
     expect(profile.changed).toEqual(["industry", "bankAccount"]);
+    await callAndCheck("setCreditGroup", { groupId: "c-group", name: "Contract Group", groupLimit: 100_000_00, memberIds: [customerId], reason: "parent guarantee" }, users.manager);
+    const member = await callAndCheck("checkOrder", { customerId, orderAmount: 1_000_00 }, users.sales);
+    expect(member.group, "a group member's answer (the group's side) is checked too").toBeDefined();
 
     const permanent = await callAndCheck("requestLimitChange", { customerId, newLimit: 45_000_00, reason: "growth" }, users.sales);
     await callAndCheck("decideLimitChange", { limitRequestId: permanent.limitRequestId, decision: "approve", note: "ok" }, users.manager);

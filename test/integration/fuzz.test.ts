@@ -131,6 +131,11 @@ function seeds(): Record<CallableName, SeedSpec> {
     requestLimitChange: { base: { customerId, newLimit: 60_000_00, expiresAt: "2026-12-31", reason: "seasonal peak" }, optional: ["expiresAt"], ids: ["customerId"] },
     decideLimitChange: { base: { limitRequestId: "zz-no-such-request", decision: "approve", note: "ok" }, ids: ["limitRequestId"] },
     setCreditStatus: { base: { customerId, status: "on_hold", reason: "check" }, ids: ["customerId"] },
+    setCreditGroup: {
+      base: { groupId: "g-fuzz", name: "Fuzz Holdings", groupLimit: 100_000_00, currency: "USD", memberIds: ["zz-no-such-customer"], reason: "parent guarantee" },
+      optional: ["currency"],
+      ids: ["groupId", "memberIds.*"],
+    },
     resolveAlert: { base: { alertId: "zz-no-such-alert", resolution: "false_positive", note: "ok" }, ids: ["alertId"] },
     setUserRole: { base: { uid: "u-target", role: "analyst" }, nullable: ["role"] },
     verifyAuditTrail: { base: { customerId }, ids: ["customerId"], optional: ["customerId"] },

@@ -21,6 +21,7 @@ export const chains = {
     chainId: auditChainId.application(applicationId),
     headDoc: firestore().doc(paths.application(applicationId)),
   }),
+  group: (groupId: string): AuditChain => ({ chainId: auditChainId.group(groupId), headDoc: firestore().doc(paths.creditGroup(groupId)) }),
   system: (): AuditChain => ({ chainId: auditChainId.system(), headDoc: firestore().doc(paths.auditChain(auditChainId.system())) }),
 };
 

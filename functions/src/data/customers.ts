@@ -39,6 +39,8 @@ export const HEAD_FIELDS = [
   "currency",
   "ownerUid",
   "applicationId",
+  // the credit group it belongs to (the order check reads the group's head next)
+  "groupId",
   // status, class and terms
   "status",
   "tier",

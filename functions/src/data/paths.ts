@@ -15,6 +15,7 @@
  *   applications/{applicationId}/private/assessment  the department's review (not for the applicant)
  *   limitRequests/{limitRequestId}
  *   orderBlocks/{blockId}                        orders blocked at the order check, for a person to release or reject
+ *   creditGroups/{groupId}                       a credit group: its limit, members and each member's claim on it
  *   alerts/{alertId}
  *   audit/{chainId}                              chain head (seq, hash)
  *   audit/{chainId}/entries/{seq}               append-only, hash-chained entries
@@ -31,6 +32,7 @@ export const COLLECTIONS = {
   applications: "applications",
   limitRequests: "limitRequests",
   orderBlocks: "orderBlocks",
+  creditGroups: "creditGroups",
   alerts: "alerts",
   audit: "audit",
   config: "config",
@@ -76,6 +78,7 @@ export const paths = {
   applicationAssessment: (applicationId: string) => `${COLLECTIONS.applications}/${applicationId}/private/assessment`,
   limitRequest: (limitRequestId: string) => `${COLLECTIONS.limitRequests}/${limitRequestId}`,
   orderBlock: (blockId: string) => `${COLLECTIONS.orderBlocks}/${blockId}`,
+  creditGroup: (groupId: string) => `${COLLECTIONS.creditGroups}/${groupId}`,
   alert: (alertId: string) => `${COLLECTIONS.alerts}/${alertId}`,
   auditChain: (chainId: string) => `${COLLECTIONS.audit}/${chainId}`,
   auditEntries: (chainId: string) => `${COLLECTIONS.audit}/${chainId}/${AUDIT_ENTRIES}`,
@@ -89,10 +92,11 @@ export const paths = {
   processedEvent: (key: string) => `${COLLECTIONS.processedEvents}/${key}`,
 };
 
-/** Audit chain ids: one chain per customer, per application, and one for system-wide actions. */
+/** Audit chain ids: one chain per customer, per application, per credit group, and one for system-wide actions. */
 export const auditChainId = {
   customer: (customerId: string) => `customer_${customerId}`,
   application: (applicationId: string) => `application_${applicationId}`,
+  group: (groupId: string) => `group_${groupId}`,
   system: () => "system",
 };
 
@@ -105,6 +109,7 @@ export const DATA_TREE: ReadonlyArray<{ collection: string; subcollections?: rea
   { collection: COLLECTIONS.applications, subcollections: ["private"] },
   { collection: COLLECTIONS.limitRequests },
   { collection: COLLECTIONS.orderBlocks },
+  { collection: COLLECTIONS.creditGroups },
   { collection: COLLECTIONS.alerts },
   { collection: COLLECTIONS.audit, subcollections: [AUDIT_ENTRIES] },
   { collection: COLLECTIONS.config },

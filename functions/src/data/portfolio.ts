@@ -7,11 +7,14 @@
  * Money of different currencies is never summed here: every sum is per currency (a filter on
  * `currency`), and the service converts each currency's sums into the base currency. A count
  * per accepted currency finds the currencies in use first, so a portfolio in three currencies
- * runs the detailed queries three times, not eleven.
+ * runs the detailed queries three times, not eleven. Credit groups: two counts and the ten largest
+ * heads (ranked by `exposureInBase`, kept on each head by every claim update).
  */
 import { AggregateField, Timestamp, type DocumentData, type Query, type ReadOptions } from "firebase-admin/firestore";
 import { ALERT_TYPES } from "../domain/alerts.js";
+import type { CreditGroup } from "../domain/groups.js";
 import { fxDocFromStored } from "./fx.js";
+import { groupFromSnapshot } from "./groups.js";
 import { firestore } from "./firebase.js";
 import { COLLECTIONS, paths } from "./paths.js";
 import type { CreditStatus } from "../domain/customer.js";
@@ -54,8 +57,16 @@ export interface CurrencyFigures {
   topExposures: TopExposure[];
 }
 
+/** Credit groups: how many, how many over their limit, and the largest by exposure (heads as stored). */
+export interface GroupFigures {
+  count: number;
+  overLimit: number;
+  top: Array<{ groupId: string; group: CreditGroup }>;
+}
+
 export interface PortfolioFigures {
   byCurrency: CurrencyFigures[];
+  groups: GroupFigures;
   /** Customers whose currency is not one the policy accepts (counted, not summed). */
   otherCustomers: number;
   openAlerts: Record<string, number>;
@@ -124,19 +135,32 @@ export async function readPortfolio(readTime: number | null, currencies: readonl
       };
     };
     const fxRef = db.doc(paths.fxRates());
-    const [counts, all, alerts, fxSnap] = await Promise.all([
+    const groupsRef = db.collection(COLLECTIONS.creditGroups);
+    const topGroups = groupsRef.orderBy("exposureInBase", "desc").limit(10);
+    const [counts, all, alerts, fxSnap, groupCount, groupsOver, groupTop] = await Promise.all([
       Promise.all(currencies.map(async (c) => (await agg(inCurrency(c), { n: AggregateField.count() })).n)),
       agg(customers, { n: AggregateField.count() }),
       Promise.all(
         ALERT_TYPES.map(async (type) => [type, (await agg(db.collection(COLLECTIONS.alerts).where("status", "==", "open").where("type", "==", type), { n: AggregateField.count() })).n] as const),
       ),
       tx ? tx.get(fxRef) : Promise.resolve(null),
+      agg(groupsRef, { n: AggregateField.count() }),
+      agg(groupsRef.where("availableCredit", "<", 0), { n: AggregateField.count() }),
+      tx ? tx.get(topGroups) : topGroups.get(),
     ]);
     const inUse = currencies.map((c, i) => [c, counts[i]!] as const).filter(([, n]) => n > 0);
     const byCurrency = await Promise.all(inUse.map(([c, n]) => figuresOf(c, n)));
     const counted = inUse.reduce((s, [, n]) => s + n, 0);
     return {
       byCurrency,
+      groups: {
+        count: groupCount.n,
+        overLimit: groupsOver.n,
+        top: groupTop.docs.flatMap((d) => {
+          const group = groupFromSnapshot(d);
+          return group ? [{ groupId: d.id, group }] : [];
+        }),
+      },
       otherCustomers: Math.max(0, all.n - counted),
       openAlerts: Object.fromEntries(alerts.filter(([, n]) => n > 0)),
       fxDoc: fxSnap ? fxDocFromStored(fxSnap.data() as DocumentData | undefined) : undefined,

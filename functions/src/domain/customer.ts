@@ -8,6 +8,7 @@ import type { LedgerAggregates } from "./ledger.js";
 import { limitInForce, type TemporaryLimit } from "./limits.js";
 import { reservedAmount, type OpenBlocks, type Reservations } from "./orders.js";
 import type { FinancialStatement } from "./financials.js";
+import type { MemberGroupState } from "./groups.js";
 import type { FinancialScores, PaymentBehaviour, TradingRelationship } from "./scoring.js";
 
 export type CreditStatus = "active" | "on_hold" | "suspended";
@@ -76,10 +77,20 @@ export interface OrderCheck {
 }
 
 /**
- * Answer an order from the customer's terms alone (no other read). `orderRef` names the order
- * when it is checked again: its own reservation is not counted against it.
+ * The group's side of an order check: the credit of its group still available to this customer,
+ * in the customer's currency (domain/groups.ts `groupPosition`, without this order's own
+ * reservation).
  */
-export function checkOrderAgainstTerms(t: CreditTerms, orderAmount: number, asOf: number, policy: CreditPolicy, orderRef?: string): OrderCheck {
+export interface GroupCredit {
+  availableInMemberCurrency: number;
+}
+
+/**
+ * Answer an order from the customer's terms (and its group's available credit, when it belongs to
+ * one). `orderRef` names the order when it is checked again: its own reservation is not counted
+ * against it.
+ */
+export function checkOrderAgainstTerms(t: CreditTerms, orderAmount: number, asOf: number, policy: CreditPolicy, orderRef?: string, group?: GroupCredit | null): OrderCheck {
   const available = availableCredit(t, asOf, orderRef);
   const limit = effectiveLimit(t, asOf);
   const committed = committedExposure(t, asOf, orderRef);
@@ -102,6 +113,10 @@ export function checkOrderAgainstTerms(t: CreditTerms, orderAmount: number, asOf
     worst("review");
   } else if (committed + orderAmount > limit * policy.orderCheck.reviewUtilization) {
     reasons.push("EXCEEDS_AVAILABLE_CREDIT");
+    worst("review");
+  }
+  if (group && orderAmount > group.availableInMemberCurrency) {
+    reasons.push("EXCEEDS_GROUP_AVAILABLE_CREDIT");
     worst("review");
   }
   if (t.oldestDaysPastDue > policy.penalties.noIncreaseAfterDays) {
@@ -159,6 +174,10 @@ export interface CustomerFile extends CreditTerms {
   /** Why the status is what it is; `automatic` holds lift themselves when cured, `manual` only by a person. */
   statusReason: string | null;
   statusKind: "manual" | "automatic" | null;
+  /** The credit group the customer belongs to (creditGroups/{groupId}); on the head: the order check reads it. */
+  groupId?: string | null;
+  /** The customer's claim on its group, mirrored from the group head (domain/groups.ts; confidential). */
+  creditGroup?: MemberGroupState | null;
   /** A person's status decision in force (customers/{id}/statusChanges/{id}: its memo). */
   statusChangeId?: string | null;
   ownerUid: string | null;

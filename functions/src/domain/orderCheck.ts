@@ -1,10 +1,12 @@
 /**
  * The order check with a hold: what `checkOrder({reserve: true})` does to a credit file. An
  * approved order reserves its amount; an order the check does not approve is blocked for a
- * person (one open block per order). Pure: ids and the clock come in.
+ * person (one open block per order). A member of a credit group is checked against the group's
+ * available credit too (the caller reads the group head: domain/groups.ts). Pure: ids and the
+ * clock come in.
  */
 import type { CreditPolicy } from "../schemas/policy.js";
-import { availableCredit, checkOrderAgainstTerms, type CreditTerms, type OrderCheck } from "./customer.js";
+import { availableCredit, checkOrderAgainstTerms, type CreditTerms, type GroupCredit, type OrderCheck } from "./customer.js";
 import { CreditDeskError } from "./errors.js";
 import { liveReservations, type OpenBlocks, type Reservation, type Reservations } from "./orders.js";
 
@@ -44,12 +46,13 @@ export function holdForOrder(
   policy: CreditPolicy,
   ids: HoldIds,
   by: string,
+  group?: GroupCredit | null,
 ): OrderHold {
   const cap = policy.orderCheck.maxOpenOrders;
   const reservations = liveReservations(terms.reservations, asOf);
   const openBlocks: OpenBlocks = { ...(terms.openBlocks ?? {}) };
   const existing = reservations[order.orderRef] ?? null;
-  let check = checkOrderAgainstTerms(terms, order.amount, asOf, policy, order.orderRef);
+  let check = checkOrderAgainstTerms(terms, order.amount, asOf, policy, order.orderRef, group);
   const othersReserved = Object.keys(reservations).filter((ref) => ref !== order.orderRef).length;
   if (check.decision === "approve" && othersReserved >= cap) {
     check = { ...check, decision: "review", reasons: ["TOO_MANY_OPEN_RESERVATIONS"] };

@@ -85,6 +85,7 @@ export const DEFAULT_POLICY: CreditPolicy = {
   jobs: { pageSize: 100, batchSize: 200, timeBudgetSeconds: 420 },
   backup: { retentionDays: 35 },
   orderCheck: { reviewUtilization: 1, reservationHours: 72, maxOpenOrders: 100 },
+  creditGroups: { maxMembers: 50, claimReleaseShare: 0.02, claimHoldHours: 24 },
 };
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {

@@ -238,6 +238,30 @@ export const updateCustomerProfileInput = z
   .strict();
 export type UpdateCustomerProfileInput = z.infer<typeof updateCustomerProfileInput>;
 
+export const setCreditGroupInput = z
+  .object({
+    groupId: id,
+    name: shortText(200),
+    /** The group limit, in `currency` (the policy's base currency when left out and the group is new). */
+    groupLimit: amount,
+    currency: currency.optional(),
+    /** The members after this call (replaces the list; [] dissolves the group). */
+    memberIds: z
+      .array(id)
+      .max(500)
+      .superRefine((list, ctx) => {
+        const seen = new Set<string>();
+        list.forEach((m, i) => {
+          if (seen.has(m)) ctx.addIssue({ code: "custom", path: [i], message: "appears twice" });
+          seen.add(m);
+        });
+      }),
+    reason: note,
+    requestId: requestId.optional(),
+  })
+  .strict();
+export type SetCreditGroupInput = z.infer<typeof setCreditGroupInput>;
+
 export const getPortfolioReportInput = z.object({ asOf: isoDate.optional() }).strict();
 
 export const JOBS = ["dailyMonitoring", "monthlyReassessment", "dailyBackup"] as const;

@@ -26,6 +26,7 @@ import {
   resolveAlertInput,
   reviewCreditApplicationInput,
   runJobNowInput,
+  setCreditGroupInput,
   setCreditStatusInput,
   setUserRoleInput,
   submitCreditApplicationInput,
@@ -45,6 +46,7 @@ import {
   resolveAlertOutput,
   reviewCreditApplicationOutput,
   runJobNowOutput,
+  setCreditGroupOutput,
   setCreditStatusOutput,
   setUserRoleOutput,
   submitCreditApplicationOutput,
@@ -90,7 +92,7 @@ export const CALLABLES = {
   }),
   checkOrder: entry({
     summary:
-      "Answer whether an order fits the customer's available credit (one document read); with reserve, hold the credit of an approved order or block the order for a person to release; sales only for their own customers.",
+      "Answer whether an order fits the customer's available credit and, for a member of a credit group, the group's (one document read, two for a member); with reserve, hold the credit of an approved order (on the group too) or block the order for a person to release; sales only for their own customers.",
     allow: ["sales", "analyst", "manager", "integration"],
     input: checkOrderInput,
     output: checkOrderOutput,
@@ -149,6 +151,13 @@ export const CALLABLES = {
     allow: ["manager", "admin"],
     input: setCreditStatusInput,
     output: setCreditStatusOutput,
+  }),
+  setCreditGroup: entry({
+    summary:
+      "Create a credit group or replace its name, limit and members (a manager within authority, or an admin): a customer belongs to one group at most, and checkOrder then answers for the customer's and the group's available credit.",
+    allow: ["manager", "admin"],
+    input: setCreditGroupInput,
+    output: setCreditGroupOutput,
   }),
   resolveAlert: entry({
     summary: "Close an open alert with a resolution and a note.",

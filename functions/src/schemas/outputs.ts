@@ -51,10 +51,19 @@ export const checkOrderOutput = z.object({
   availableCredit: minor.meta({
     description: "limit in force − exposure − live reservations (after this order's reservation, with reserve); negative when over the limit",
   }),
-  reasons: z.array(z.string()).meta({ description: "e.g. WITHIN_AVAILABLE_CREDIT, EXCEEDS_AVAILABLE_CREDIT, CREDIT_ON_HOLD, INVOICES_PAST_DUE, TOO_MANY_OPEN_RESERVATIONS" }),
+  reasons: z.array(z.string()).meta({ description: "e.g. WITHIN_AVAILABLE_CREDIT, EXCEEDS_AVAILABLE_CREDIT, EXCEEDS_GROUP_AVAILABLE_CREDIT, CREDIT_ON_HOLD, INVOICES_PAST_DUE, TOO_MANY_OPEN_RESERVATIONS" }),
   reservationId: z.string().optional().meta({ description: "with reserve and approve: the reservation holding the order's credit" }),
   expiresAt: isoDateTime.optional().meta({ description: "with reserve and approve: when the reservation lapses unless the order is recorded" }),
   blockId: z.string().optional().meta({ description: "with reserve and review/reject: the blocked order (orderBlocks/{blockId}) waiting for a person" }),
+  group: z
+    .object({
+      groupId: z.string(),
+      availableCredit: minor.meta({ description: "the group's credit available to this customer, in the customer's currency (after this order's reservation, with reserve); negative when over" }),
+      groupAvailableCredit: minor.meta({ description: "the same in the group's currency" }),
+      currency: z.string().meta({ description: "the group's currency" }),
+    })
+    .optional()
+    .meta({ description: "members of a credit group: the group's side of the answer (EXCEEDS_GROUP_AVAILABLE_CREDIT among the reasons when the order does not fit)" }),
 });
 
 export const cancelReservationOutput = z.object({
@@ -112,6 +121,17 @@ export const updateCustomerProfileOutput = z.object({
   changed: z.array(z.enum(PROFILE_FIELDS)).meta({ description: "the fields that changed (a field given with its current value is left out)" }),
   fraudSignals: z.array(z.string()).meta({ description: "identity collisions of the new registration or bank details (IDENTITY_COLLISION_*); enough weight holds the file for a person" }),
   status: creditStatus.meta({ description: "the credit status after the change (on_hold when the new details collide with another file)" }),
+});
+
+export const setCreditGroupOutput = z.object({
+  groupId: z.string(),
+  currency: z.string().meta({ description: "the currency of the group limit and of exposure and availableCredit" }),
+  groupLimit: minor,
+  memberIds: z.array(z.string()),
+  added: z.array(z.string()).meta({ description: "customers that joined with this call" }),
+  removed: z.array(z.string()).meta({ description: "customers that left with this call" }),
+  exposure: minor.meta({ description: "the members' committed exposure now (open invoices, open orders, live reservations), in the group currency" }),
+  availableCredit: minor.meta({ description: "groupLimit − exposure; negative when over" }),
 });
 
 export const resolveAlertOutput = z.object({ status: z.literal("resolved"), alertId: z.string() });
@@ -183,5 +203,25 @@ export const getPortfolioReportOutput = z.object({
     )
     .max(10)
     .meta({ description: "the ten largest exposures, ranked in the base currency" }),
+  groups: z
+    .object({
+      count: count,
+      overLimit: count.meta({ description: "groups whose members' claims exceed the group limit" }),
+      top: z
+        .array(
+          z.object({
+            groupId: z.string(),
+            name: z.string(),
+            currency: z.string(),
+            groupLimit: minor,
+            exposure: minor.meta({ description: "the members' claims (each at least its committed exposure), in the group currency" }),
+            availableCredit: minor,
+            exposureInBase: minor,
+            members: count,
+          }),
+        )
+        .max(10),
+    })
+    .meta({ description: "credit groups: the ten largest by exposure in the base currency" }),
   openAlerts: z.partialRecord(z.enum(ALERT_TYPES), count).meta({ description: "open alerts by type (types with none are left out)" }),
 });

@@ -170,6 +170,14 @@ export const creditPolicySchema = z
       timeBudgetSeconds: z.number().int().min(10).max(3600),
     }),
     backup: z.object({ retentionDays: z.number().int().min(1).max(3650) }),
+    creditGroups: z.object({
+      /** Members of one credit group, at most (setCreditGroup reads them all). */
+      maxMembers: z.number().int().min(1).max(500),
+      /** A member's claim on its group is lowered once its committed exposure fell this share of the group limit below it… */
+      claimReleaseShare: z.number().min(0).max(1),
+      /** …and the claim has not changed for this many hours (a high-water mark of about a day). */
+      claimHoldHours: z.number().min(0).max(24 * 31),
+    }),
     orderCheck: z.object({
       /** Orders that would push utilisation above this share of the limit go to review. */
       reviewUtilization: z.number().min(0).max(2),

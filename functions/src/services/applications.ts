@@ -284,6 +284,7 @@ export async function decideApplication(input: DecideCreditApplicationInput, cal
       statusReason: review.fraudHold ? "FRAUD_SIGNALS" : null,
       statusKind: review.fraudHold ? "manual" : null,
       ownerUid: input.ownerUid ?? null,
+      groupId: null,
       score: review.score,
       confidence: review.confidence ?? 0,
       financialScores: financialScoresOf(review.factors),

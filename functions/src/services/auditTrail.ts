@@ -28,7 +28,7 @@ export interface VerifyResult {
 }
 
 /** Which chain a request names: customerId → customer_{id}; chainId as given; neither → system. */
-export function chainFor(input: { customerId?: string | undefined; chainId?: string | undefined }): AuditChain & { subject: "customer" | "application" | "system"; subjectId: string } {
+export function chainFor(input: { customerId?: string | undefined; chainId?: string | undefined }): AuditChain & { subject: "customer" | "application" | "group" | "system"; subjectId: string } {
   if (input.customerId !== undefined) return { ...chains.customer(input.customerId), subject: "customer", subjectId: input.customerId };
   const chainId = input.chainId ?? auditChainId.system();
   if (chainId === auditChainId.system()) return { ...chains.system(), subject: "system", subjectId: chainId };
@@ -41,6 +41,11 @@ export function chainFor(input: { customerId?: string | undefined; chainId?: str
   if (chainId.startsWith(applicationPrefix)) {
     const id = chainId.slice(applicationPrefix.length);
     return { ...chains.application(id), subject: "application", subjectId: id };
+  }
+  const groupPrefix = auditChainId.group("");
+  if (chainId.startsWith(groupPrefix)) {
+    const id = chainId.slice(groupPrefix.length);
+    return { ...chains.group(id), subject: "group", subjectId: id };
   }
   throw notFound("audit chain", chainId);
 }

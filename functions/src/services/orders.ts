@@ -9,12 +9,14 @@ import { alertRefFor, raisedAlertDoc } from "../data/alerts.js";
 import { AuditAppender, chains, headOf } from "../data/audit.js";
 import { customerFromSnapshots, customerRefs, readCustomer, readCustomerHead, writeCustomer } from "../data/customers.js";
 import { firestore } from "../data/firebase.js";
+import { groupFromSnapshot, groupRefs } from "../data/groups.js";
 import { newReservationId, orderBlockFromSnapshot, orderBlockRefs, orderBlockToStored } from "../data/orders.js";
 import { idempotencyKey, priorResult, recordResult } from "../data/requests.js";
 import { availableCredit, checkOrderAgainstTerms, committedExposure, effectiveLimit, type CustomerFile, type OrderCheck } from "../domain/customer.js";
 import { personMemo } from "../domain/decisions.js";
 import { CreditDeskError, denied, notFound, precondition } from "../domain/errors.js";
 import { alertTransitions } from "../domain/monitoring.js";
+import type { GroupPosition } from "../domain/groups.js";
 import { holdForOrder } from "../domain/orderCheck.js";
 import { liveReservations, releaseNeedsManager, reservedAmount, type OrderBlock, type Reservation, type Reservations } from "../domain/orders.js";
 import { policyInCurrency, type FxTable } from "../domain/money.js";
@@ -24,6 +26,7 @@ import type { CreditPolicy } from "../schemas/policy.js";
 import { logs } from "../logs.js";
 import { assertInScope } from "./customers.js";
 import { loadFxTable } from "./fx.js";
+import { claimUpdateFor, positionFor, writeClaimUpdate, type ClaimUpdate } from "./groups.js";
 import { authorityNote, conversionOf } from "./money.js";
 
 export interface OrderCheckResult extends OrderCheck {
@@ -31,7 +34,16 @@ export interface OrderCheckResult extends OrderCheck {
   /** When the reservation lapses unless the order is recorded (ISO-8601). */
   expiresAt?: string;
   blockId?: string;
+  /** A member of a credit group: the group's available credit, in the customer's and the group's currency. */
+  group?: { groupId: string; availableCredit: number; groupAvailableCredit: number; currency: string };
 }
+
+const groupAnswer = (p: GroupPosition): NonNullable<OrderCheckResult["group"]> => ({
+  groupId: p.groupId,
+  availableCredit: p.availableInMemberCurrency,
+  groupAvailableCredit: p.available,
+  currency: p.currency,
+});
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -49,10 +61,14 @@ function holdPatch(customer: CustomerFile, reservations: Reservations, openBlock
 
 export async function checkOrder(input: CheckOrderInput, caller: Caller, now: number, policy: CreditPolicy): Promise<OrderCheckResult> {
   if (!input.reserve) {
+    // One read: the head. A member of a credit group: a second, the group's head.
     const customer = await readCustomerHead(input.customerId);
     if (!customer) throw notFound("customer", input.customerId);
     assertInScope(customer, caller, input.customerId);
-    const result = checkOrderAgainstTerms(customer, input.orderAmount, now, policy, input.orderRef);
+    const group = customer.groupId ? groupFromSnapshot(await groupRefs.group(customer.groupId).get()) : null;
+    const position = group ? positionFor(customer.groupId!, group, customer, input.customerId, now, await loadFxTable(now, policy), input.orderRef) : null;
+    const result: OrderCheckResult = checkOrderAgainstTerms(customer, input.orderAmount, now, policy, input.orderRef, position);
+    if (position) result.group = groupAnswer(position);
     logs.orderChecked(input.customerId, result.decision);
     return result;
   }
@@ -62,14 +78,25 @@ export async function checkOrder(input: CheckOrderInput, caller: Caller, now: nu
   const custRef = customerRefs.customer(input.customerId);
   const ids = { reservationId: newReservationId(), blockId: orderBlockRefs.newBlock().id };
   const result = await db.runTransaction(async (tx) => {
-    // The head alone: every field of the check and the hold is on it.
+    // The head: every field of the check and the hold is on it; a group member's group head next.
     const [prior, snap] = await Promise.all([priorResult<OrderCheckResult>(tx, key), tx.get(custRef)]);
     if (prior !== undefined) return prior;
     const customer = customerFromSnapshots(snap, null);
     if (!customer) throw notFound("customer", input.customerId);
     assertInScope(customer, caller, input.customerId);
-    const hold = holdForOrder(customer, { orderRef, amount: input.orderAmount }, now, policy, ids, caller.uid);
+    const groupId = customer.groupId ?? null;
+    const group = groupId ? groupFromSnapshot(await tx.get(groupRefs.group(groupId))) : null;
+    const fx = group ? await loadFxTable(now, policy) : null;
+    const position = group ? positionFor(groupId!, group, customer, input.customerId, now, fx!, orderRef) : null;
+    const hold = holdForOrder(customer, { orderRef, amount: input.orderAmount }, now, policy, ids, caller.uid, position);
     const out: OrderCheckResult = { ...hold.check };
+    // The group holds the reservation too: the member's claim rises with it (domain/groups.ts).
+    let claim: ClaimUpdate | null = null;
+    if (group) {
+      const after = { ...customer, reservations: hold.reservations };
+      claim = claimUpdateFor(groupId!, group, input.customerId, customer.currency, committedExposure(after, now), policy, fx!, now);
+      out.group = groupAnswer(positionFor(groupId!, group, after, input.customerId, now, fx!));
+    }
     if (hold.reservation) {
       out.reservationId = hold.reservation.reservationId;
       out.expiresAt = iso(hold.reservation.expiresAt);
@@ -127,12 +154,15 @@ export async function checkOrder(input: CheckOrderInput, caller: Caller, now: nu
             expiresAt: iso(hold.reservation.expiresAt),
             availableCredit: hold.check.availableCredit,
             ...(hold.closedBlockId ? { closedBlockId: hold.closedBlockId } : {}),
+            ...(out.group ? { groupId: out.group.groupId, groupAvailableCredit: out.group.groupAvailableCredit } : {}),
+            ...(claim ? { groupClaim: claim.claim.amount } : {}),
           },
           reason: hold.check.reasons.join(","),
           requestId: input.requestId ?? null,
         });
       }
-      writeCustomer(tx, input.customerId, { ...holdPatch(customer, hold.reservations, hold.openBlocks, now), auditHead: audit.current });
+      if (claim) writeClaimUpdate(tx, claim, now);
+      writeCustomer(tx, input.customerId, { ...holdPatch(customer, hold.reservations, hold.openBlocks, now), ...(claim ? { creditGroup: claim.mirror } : {}), auditHead: audit.current });
     }
     recordResult(tx, key, out, now);
     return out;
@@ -215,6 +245,8 @@ export async function releaseOrderBlock(input: ReleaseOrderBlockInput, caller: C
     const customer = read.file;
     const snap = read.head;
     if (!customer) throw notFound("customer", block.customerId);
+    const groupId = customer.groupId ?? null;
+    const group = groupId && input.decision === "release" ? groupFromSnapshot(await tx.get(groupRefs.group(groupId))) : null;
     if (block.status !== "open") throw precondition(`blocked order is already ${block.status}`);
     if (block.requestedBy === caller.uid) throw precondition("four-eyes rule: whoever ran the order check cannot release or reject its block");
     const openBlocks = { ...(customer.openBlocks ?? {}) };
@@ -224,6 +256,7 @@ export async function releaseOrderBlock(input: ReleaseOrderBlockInput, caller: C
     const audit = new AuditAppender(tx, chains.customer(block.customerId), headOf(snap.data()), now, { deferHead: true });
     let out: ReleaseOrderBlockResult;
     let openAlerts = customer.openAlerts;
+    let claim: ClaimUpdate | null = null;
     if (input.decision === "reject") {
       tx.update(blockRef, orderBlockToStored({ status: "rejected", ...decided }));
       audit.append({
@@ -268,9 +301,12 @@ export async function releaseOrderBlock(input: ReleaseOrderBlockInput, caller: C
         requestId: input.requestId ?? null,
       });
       openAlerts = writeOverLimitAlert(tx, audit, block.customerId, after, overLimitSnap.data(), caller, now);
+      // The released order holds the group's credit too (even beyond it: the decision accepts that).
+      claim = group ? claimUpdateFor(groupId!, group, block.customerId, customer.currency, committedExposure(after, now), policy, table, now) : null;
+      if (claim) writeClaimUpdate(tx, claim, now);
       out = { status: "released", blockId: input.blockId, reservationId, expiresAt: iso(reservation.expiresAt) };
     }
-    writeCustomer(tx, block.customerId, { ...holdPatch(customer, reservations, openBlocks, now), openAlerts: openAlerts ?? {}, auditHead: audit.current }, read);
+    writeCustomer(tx, block.customerId, { ...holdPatch(customer, reservations, openBlocks, now), openAlerts: openAlerts ?? {}, ...(claim ? { creditGroup: claim.mirror } : {}), auditHead: audit.current }, read);
     recordResult(tx, key, out, now);
     return out;
   });

@@ -7,12 +7,14 @@
  * the one in force now), each sum rounded to the nearest minor unit (halves away from zero),
  * then added. Totals are the sums of the converted tier slices. Customers in a currency the
  * table has no rate for are counted in `unconvertedCustomers`, listed in `byCurrency` with
- * `inBase: null`, and left out of the base-currency figures.
+ * `inBase: null`, and left out of the base-currency figures. Credit groups: how many, how many over
+ * their limit, and the ten largest, each recomputed from its members' claims (domain/groups.ts).
  */
 import { readPortfolio, TIERS, type Aging, type CurrencyFigures, type Slice, type TopExposure } from "../data/portfolio.js";
 import { precondition } from "../domain/errors.js";
 import { resolveFxTable } from "../domain/fxTable.js";
-import { convertMinor, rateOf, type FxTable } from "../domain/money.js";
+import { othersClaimed, type CreditGroup } from "../domain/groups.js";
+import { canConvert, convertMinor, rateOf, type FxTable } from "../domain/money.js";
 import type { CreditPolicy } from "../schemas/policy.js";
 import { loadFxTable } from "./fx.js";
 import { loadPolicy } from "./policy.js";
@@ -46,7 +48,23 @@ export interface PortfolioReport {
   byCurrency: CurrencyBreakdown[];
   unconvertedCustomers: number;
   topExposures: Array<TopExposure & { exposureInBase: number }>;
+  groups: {
+    count: number;
+    /** Groups whose claims exceed their limit (as last written). */
+    overLimit: number;
+    /** The ten largest by exposure in the base currency, recomputed from their claims at the table in force. */
+    top: Array<{ groupId: string; name: string; currency: string; groupLimit: number; exposure: number; availableCredit: number; exposureInBase: number; members: number }>;
+  };
   openAlerts: Record<string, number>;
+}
+
+/** A group's figures from its claims, at the table in force (claims in a currency without a rate: as last written). */
+function groupLine(groupId: string, g: CreditGroup, policy: CreditPolicy, table: FxTable) {
+  let exposure = g.exposure;
+  const convertible = canConvert(table, g.currency) && Object.values(g.claims).every((c) => canConvert(table, c.currency));
+  if (convertible) exposure = othersClaimed(g, null, table);
+  const exposureInBase = convertible && canConvert(table, policy.baseCurrency) ? convertMinor(exposure, g.currency, policy.baseCurrency, table, "nearest") : g.exposureInBase;
+  return { groupId, name: g.name, currency: g.currency, groupLimit: g.groupLimit, exposure, availableCredit: g.groupLimit - exposure, exposureInBase, members: g.memberIds.length };
 }
 
 /** Days sales outstanding, to one decimal. */
@@ -148,6 +166,11 @@ export async function portfolioReport(input: { asOf?: number | undefined }, now:
     baseCurrency: policy.baseCurrency,
     fx: { base: table.base, asOf: new Date(table.asOf).toISOString().slice(0, 10), source: table.source ?? null },
     ...sums,
+    groups: {
+      count: figures.groups.count,
+      overLimit: figures.groups.overLimit,
+      top: figures.groups.top.map((t) => groupLine(t.groupId, t.group, policy, table)).sort((a, b) => b.exposureInBase - a.exposureInBase),
+    },
     openAlerts: figures.openAlerts,
   };
 }

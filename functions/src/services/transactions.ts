@@ -45,6 +45,7 @@ import type { Caller } from "../domain/roles.js";
 import type { RecordTransactionsInput, TransactionInput } from "../schemas/callables.js";
 import type { CreditPolicy } from "../schemas/policy.js";
 import { logs } from "../logs.js";
+import { readLedgerClaimUpdate, writeClaimUpdate, type ClaimUpdate } from "./groups.js";
 
 /** The business content of a record version; the same content gives the same fingerprint. */
 export function fingerprint(r: LedgerRecord): string {
@@ -135,6 +136,8 @@ export class LedgerUnitOfWork {
   /** invoiceOwners/{id} read for this batch: the customer id, or null when unclaimed. */
   private invoiceOwners = new Map<string, string | null>();
   private fraudSignals: FraudSignal[] = [];
+  /** A member of a credit group whose committed exposure passed its claim (services/groups.ts). */
+  private groupClaim: ClaimUpdate | null = null;
   readonly outcome: Omit<LedgerOutcome, "customer" | "aggregates"> = { applied: [], duplicates: [], stale: [], rejected: [] };
 
   constructor(
@@ -309,6 +312,8 @@ export class LedgerUnitOfWork {
     if (this.fraudSignals.length > 0 && shouldHold(this.fraudSignals, this.policy.fraud) && !this.customer!.openAlerts?.fraud_signal) types.add("fraud_signal");
     if (this.outcome.applied.length > 0) {
       const updated = this.updatedFile();
+      // Credit groups: the member's claim on its group, read and moved only when it must (constant cost).
+      this.groupClaim = await readLedgerClaimUpdate(this.tx, this.customerId, this.customer!, updated, this.now, this.policy);
       const over = committedExposure(updated, this.now) > effectiveLimit(updated, this.now);
       const conditions: AlertCondition[] = [
         over ? { type: "over_limit", state: "on", code: "OVER_LIMIT", details: {} } : { type: "over_limit", state: "off", reason: "WITHIN_LIMIT" },
@@ -395,6 +400,7 @@ export class LedgerUnitOfWork {
           confidence: a.confidence,
           updatedAt: this.now,
           recentOrders: this.recentOrders,
+          ...(this.groupClaim ? { creditGroup: this.groupClaim.mirror } : {}),
           ...(fraudHold
             ? { status: updated.status, statusKind: updated.statusKind, statusReason: updated.statusReason, flags: updated.flags }
             : {}),
@@ -411,6 +417,7 @@ export class LedgerUnitOfWork {
         writeRaisedAlert(this.tx, this.alerts.get("fraud_signal"), { type: "fraud_signal", subject, code: this.fraudSignals[0]!.code, details: { signals: this.fraudSignals.map((s) => s.code).join(",") } }, this.now);
       }
     }
+    if (changed && this.groupClaim) writeClaimUpdate(this.tx, this.groupClaim, this.now);
     for (const b of this.bypassed) {
       // Recorded while blocked (the ERP is the system of record): the block is moot, and on the record.
       this.tx.update(orderBlockRefs.block(b.blockId), orderBlockToStored({ status: "bypassed", ...personMemo(caller, this.now, "ORDER_RECORDED_WHILE_BLOCKED", [], ["ORDER_RECORDED_WHILE_BLOCKED"]), updatedAt: this.now }));
@@ -458,6 +465,7 @@ export class LedgerUnitOfWork {
           ...(this.bypassed.length ? { bypassedBlocks: this.bypassed.map((b) => `${b.orderRef}:${b.blockId}`) } : {}),
           ...(raisedBreaches.length ? { alertsRaised: raisedBreaches } : {}),
           ...(resolvedBreaches.length ? { alertsResolved: resolvedBreaches } : {}),
+          ...(changed && this.groupClaim ? { groupId: this.groupClaim.groupId, groupClaim: this.groupClaim.claim.amount } : {}),
           source,
           applied: this.outcome.applied.slice(0, 500),
           rejected: this.outcome.rejected.map((r) => `${r.externalId}:${r.code}`).slice(0, 500),

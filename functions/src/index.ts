@@ -6,6 +6,7 @@ export { checkOrder } from "./api/checkOrder.js";
 export { cancelReservation } from "./api/cancelReservation.js";
 export { releaseOrderBlock } from "./api/releaseOrderBlock.js";
 export { updateFinancials } from "./api/updateFinancials.js";
+export { updateContacts } from "./api/updateContacts.js";
 export { reassessCustomer } from "./api/reassessCustomer.js";
 export { setUserRole } from "./api/setUserRole.js";
 export { recordTransactions } from "./api/recordTransactions.js";

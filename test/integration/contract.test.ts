@@ -140,6 +140,7 @@ describe("real results parse with the output schemas", () => {
 
     await callAndCheck("updateFinancials", { customerId, statement: { ...statement, periodEnd: "2026-06-30" } }, users.analyst);
     await callAndCheck("reassessCustomer", { customerId }, users.manager);
+    await callAndCheck("updateContacts", { customerId, contacts: [{ name: "Ann Lee", email: "ann@acme.example", phone: "+1 555 0101" }] }, users.sales);
 
     const permanent = await callAndCheck("requestLimitChange", { customerId, newLimit: 45_000_00, reason: "growth" }, users.sales);
     await callAndCheck("decideLimitChange", { limitRequestId: permanent.limitRequestId, decision: "approve", note: "ok" }, users.manager);

@@ -29,6 +29,7 @@ import {
   setCreditStatusInput,
   setUserRoleInput,
   submitCreditApplicationInput,
+  updateContactsInput,
   updateFinancialsInput,
 } from "./callables.js";
 import {
@@ -47,6 +48,7 @@ import {
   setCreditStatusOutput,
   setUserRoleOutput,
   submitCreditApplicationOutput,
+  updateContactsOutput,
   updateFinancialsOutput,
   verifyAuditTrailOutput,
 } from "./outputs.js";
@@ -146,6 +148,12 @@ export const CALLABLES = {
     allow: ["analyst", "manager"],
     input: resolveAlertInput,
     output: resolveAlertOutput,
+  }),
+  updateContacts: entry({
+    summary: "Replace a customer's contact persons (validated, audited with before and after, entered in the identity index); sales only for their own customers.",
+    allow: ["sales", "analyst", "manager"],
+    input: updateContactsInput,
+    output: updateContactsOutput,
   }),
   setUserRole: entry({
     summary: "Give a user a role, or take it away (null); the user's refresh tokens are revoked.",

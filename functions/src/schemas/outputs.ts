@@ -109,6 +109,11 @@ export const setCreditStatusOutput = z.object({
 
 export const resolveAlertOutput = z.object({ status: z.literal("resolved"), alertId: z.string() });
 
+export const updateContactsOutput = z.object({
+  contacts: z.array(z.object({ name: z.string(), email: z.string(), phone: z.string() })),
+  identityCollisions: count.meta({ description: "contacts' e-mails or phones that another customer or applicant also uses" }),
+});
+
 export const setUserRoleOutput = z.object({ uid: z.string(), role: z.enum(ROLES).nullable() });
 
 export const verifyAuditTrailOutput = z.object({

@@ -7,7 +7,7 @@ import { applicationFromSnapshot, applicationRefs, applicationToStored } from ".
 import { AuditAppender, chains, headOf } from "../data/audit.js";
 import { createCustomer, customerRefs } from "../data/customers.js";
 import { firestore } from "../data/firebase.js";
-import { collisionsOf, identityKey, readIdentityOwners, registerIdentities, uniqueKeys, type IdentityKey } from "../data/identities.js";
+import { collisionsOf, contactIdentityKeys, identityKey, readIdentityOwners, registerIdentities, uniqueKeys, type IdentityKey } from "../data/identities.js";
 import { idempotencyKey, priorResult, recordResult } from "../data/requests.js";
 import { toStored } from "../data/convert.js";
 import { canDecide, canReview, type ApplicationReview, type CreditApplication } from "../domain/application.js";
@@ -24,10 +24,7 @@ import type { CreditPolicy, Grade, Tier } from "../schemas/policy.js";
 import { logs } from "../logs.js";
 
 function identityKeysOf(input: Pick<CreditApplication, "company" | "contacts">): IdentityKey[] {
-  const keys = [identityKey("registration", `${input.company.country}:${input.company.registrationNo}`)];
-  for (const c of input.contacts) {
-    keys.push(identityKey("email", c.email), identityKey("phone", c.phone));
-  }
+  const keys = [identityKey("registration", `${input.company.country}:${input.company.registrationNo}`), ...contactIdentityKeys(input.contacts)];
   if (input.company.bankAccount) keys.push(identityKey("bank_account", input.company.bankAccount));
   return uniqueKeys(keys);
 }

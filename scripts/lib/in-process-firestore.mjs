@@ -52,6 +52,54 @@ if (!packageSet.__replacesDocument) {
   FirestoreStateDocument.prototype.set = replacingSet;
 }
 
+/**
+ * 5. Fidelity: a field named in an update mask but absent from the written data is deleted
+ *    (that is how `FieldValue.delete()` travels); the package left such fields in place.
+ */
+function maskPaths(updateMask) {
+  // "a.b" → ["a", "b"]; "`x.y`.z" → ["x.y", "z"]
+  return updateMask.map((m) => (m.match(/`[^`]*`|[^.]+/g) ?? []).map((seg) => (seg.startsWith("`") ? seg.slice(1, -1) : seg)));
+}
+function hasPath(fields, path) {
+  let cur = fields;
+  for (let i = 0; i < path.length; i++) {
+    const f = cur?.[path[i]];
+    if (f === undefined) return false;
+    if (i === path.length - 1) return true;
+    if (f.type !== "map_value") return false;
+    cur = f.value;
+  }
+  return false;
+}
+function withoutPath(fields, path) {
+  const [head, ...rest] = path;
+  if (!Object.hasOwn(fields, head)) return fields;
+  const copy = { ...fields };
+  if (rest.length === 0) {
+    delete copy[head];
+    return copy;
+  }
+  const f = copy[head];
+  if (f?.type !== "map_value") return fields;
+  copy[head] = new f.constructor(withoutPath(f.value, rest));
+  return copy;
+}
+for (const method of ["set", "update"]) {
+  const original = FirestoreStateDocument.prototype[method];
+  if (original.__deletesMaskedFields) continue;
+  const patched = function (date, fields, updateMask = []) {
+    const result = original.call(this, date, fields, updateMask);
+    if (updateMask.length > 0) {
+      let next = this.fields;
+      for (const path of maskPaths(updateMask)) if (!hasPath(fields, path)) next = withoutPath(next, path);
+      this.fields = next;
+    }
+    return result;
+  };
+  patched.__deletesMaskedFields = true;
+  FirestoreStateDocument.prototype[method] = patched;
+}
+
 /** Whether servers isolate transactions unless told otherwise (CREDIT_DESK_FIRESTORE_ISOLATION=off turns it off). */
 export function isolationByDefault() {
   return (process.env.CREDIT_DESK_FIRESTORE_ISOLATION ?? "on").toLowerCase() !== "off";

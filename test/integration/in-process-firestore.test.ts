@@ -271,3 +271,14 @@ describe.skipIf(official)("the unpatched engine (isolation off)", () => {
     expect((await ref.get()).get("n")).toBe(1);
   });
 });
+
+describe("FieldValue.delete() in an update", () => {
+  it("removes the field, top-level and nested, as Cloud Firestore does", async () => {
+    const ref = db.doc("fidelity/delete");
+    await ref.set({ keep: 1, gone: 2, nested: { a: 1, b: 2 } });
+    await ref.update({ gone: FieldValue.delete(), "nested.b": FieldValue.delete() });
+    expect((await ref.get()).data()).toEqual({ keep: 1, nested: { a: 1 } });
+    await ref.set({ more: FieldValue.delete(), keep: 3 }, { merge: true });
+    expect((await ref.get()).data()).toEqual({ keep: 3, nested: { a: 1 } });
+  });
+});

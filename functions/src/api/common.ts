@@ -5,7 +5,7 @@
  */
 import { HttpsError, onCall, type CallableRequest, type CallableOptions } from "firebase-functions/v2/https";
 import { z } from "zod";
-import { ENFORCE_APP_CHECK, REGION } from "../config.js";
+import { AUDITED, ENFORCE_APP_CHECK, REGION } from "../config.js";
 import { CreditDeskError } from "../domain/errors.js";
 import { isRole, type Caller, type Role } from "../domain/roles.js";
 import { logs } from "../logs.js";
@@ -26,6 +26,7 @@ export interface CallableSpec<I, O> {
 }
 
 export const callableOptions: CallableOptions = {
+  ...AUDITED,
   region: REGION,
   enforceAppCheck: ENFORCE_APP_CHECK,
   cors: true,

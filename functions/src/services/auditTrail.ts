@@ -6,6 +6,7 @@
  */
 import type { DocumentReference, QueryDocumentSnapshot } from "firebase-admin/firestore";
 import { logger } from "firebase-functions";
+import { auditKeyring } from "../config.js";
 import { AuditAppender, chains, entryDocId, fromStored, headOf, type AuditChain } from "../data/audit.js";
 import { firestore } from "../data/firebase.js";
 import { auditChainId, paths } from "../data/paths.js";
@@ -58,13 +59,13 @@ export function chainFor(input: { customerId?: string | undefined; chainId?: str
 export async function verifyChain(chainId: string, headDoc: DocumentReference, opts: { pageSize?: number } = {}): Promise<Omit<VerifyResult, "chainId">> {
   const pageSize = opts.pageSize ?? VERIFY_PAGE_SIZE;
   const entries = firestore().collection(paths.auditEntries(chainId));
-  const verifier = new ChainVerifier(chainId);
+  const verifier = new ChainVerifier(chainId, auditKeyring());
   /** Set when an entry is intact but stored under a document id that is not its seq. */
   let misplaced: BrokenEntry | undefined;
   let lastSeq = 1;
   /** Documents already fed whose seq is lastSeq (the `>=` page overlap). */
   let seenAtLast = new Set<string>();
-  const broken = () => misplaced !== undefined || !verifier.finish(null).ok;
+  const broken = () => misplaced !== undefined || verifier.firstBroken !== undefined;
 
   const feed = (doc: QueryDocumentSnapshot): void => {
     const entry = fromStored(doc.data());
@@ -104,7 +105,7 @@ export async function verifyChain(chainId: string, headDoc: DocumentReference, o
     head = headOf((await headDoc.get()).data());
     // Intact so far, `checked` is the seq reached. A head further on means entries were
     // appended while we walked (walk on from there) or are missing (the next walk finds none).
-    if (broken() || head.seq <= verifier.finish(null).checked) break;
+    if (broken() || head.seq <= verifier.last.seq) break;
   }
   if (misplaced) return { ok: false, checked: verifier.finish(null).checked, firstBrokenEntry: misplaced };
   return verifier.finish(head);

@@ -376,7 +376,7 @@ export class LedgerUnitOfWork {
         reason: null,
         requestId,
       });
-      if (customerPatch) customerPatch.auditHead = audit.current;
+      if (customerPatch) Object.assign(customerPatch, audit.headFields);
     }
     if (customerPatch) this.tx.update(customerRefs.customer(this.customerId), storedPatch(customerPatch));
     return { ...this.outcome, customer: updated, aggregates };

@@ -30,6 +30,8 @@ export const logs = {
   backupFinished: (backupId: string, status: string) => logger.info("backup_finished", { backupId, status }),
   backupFailed: (backupId: string, code: string) => logger.error("backup_failed", { backupId, code }),
   backupExpired: (backupId: string, deletedObjects: number) => logger.info("backup_expired", { backupId, deletedObjects }),
+  auditChainVerified: (chainId: string, checked: number) => logger.info("audit_chain_verified", { chainId, checked }),
+  auditChainBroken: (chainId: string, seq: number, problem: string) => logger.error("audit_chain_broken", { chainId, seq, problem }),
   /** Not a failed backup: a poll that could not reach the operation, or retention that could not delete (retried next run). */
   backupWarning: (backupId: string, code: string, error: string | null) =>
     logger.warn("backup_warning", { backupId, code, error: error ? error.slice(0, 200) : null }),

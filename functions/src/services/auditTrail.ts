@@ -5,7 +5,6 @@
  * document. The verification itself is audited in the system chain (`audit.verify`).
  */
 import type { DocumentReference, QueryDocumentSnapshot } from "firebase-admin/firestore";
-import { logger } from "firebase-functions";
 import { auditKeyring } from "../config.js";
 import { AuditAppender, chains, entryDocId, fromStored, headOf, type AuditChain } from "../data/audit.js";
 import { firestore } from "../data/firebase.js";
@@ -14,16 +13,11 @@ import { readRequest, requestRef, writeRequest } from "../data/requests.js";
 import { ChainVerifier, type ChainHead, type ChainVerdict } from "../domain/audit.js";
 import { notFound } from "../domain/errors.js";
 import type { Caller } from "../domain/roles.js";
+import { logs } from "../logs.js";
 
 export const VERIFY_PAGE_SIZE = 500;
 /** Re-reads of the head when entries were appended while the chain was being walked. */
 const MAX_ROUNDS = 5;
-
-/** Log events of this service (ids and codes only; candidates for logs.ts). */
-const auditLogs = {
-  verified: (chainId: string, checked: number) => logger.info("audit_chain_verified", { chainId, checked }),
-  broken: (chainId: string, seq: number, problem: string) => logger.error("audit_chain_broken", { chainId, seq, problem }),
-};
 
 export type BrokenEntry = NonNullable<ChainVerdict["firstBrokenEntry"]>;
 
@@ -157,7 +151,7 @@ export async function verifyAuditTrail(
     if (reqRef) writeRequest(tx, reqRef, "verifyAuditTrail", caller.uid, result, now);
     return result;
   });
-  if (out.firstBrokenEntry) auditLogs.broken(out.chainId, out.firstBrokenEntry.seq, out.firstBrokenEntry.problem);
-  else auditLogs.verified(out.chainId, out.checked);
+  if (out.firstBrokenEntry) logs.auditChainBroken(out.chainId, out.firstBrokenEntry.seq, out.firstBrokenEntry.problem);
+  else logs.auditChainVerified(out.chainId, out.checked);
   return out;
 }

@@ -32,6 +32,11 @@ export const logs = {
   backupExpired: (backupId: string, deletedObjects: number) => logger.info("backup_expired", { backupId, deletedObjects }),
   auditChainVerified: (chainId: string, checked: number) => logger.info("audit_chain_verified", { chainId, checked }),
   auditChainBroken: (chainId: string, seq: number, problem: string) => logger.error("audit_chain_broken", { chainId, seq, problem }),
+  /** The system chain's head after the seal goes to Cloud Logging too: an anchor a Firestore writer cannot edit. */
+  auditSealed: (sealId: string, sealed: number, broken: number, systemSeq: number, systemHash: string) =>
+    logger.info("audit_sealed", { sealId, sealed, broken, systemSeq, systemHash }),
+  auditSealIncomplete: (sealId: string, sealed: number, code: string) => logger.warn("audit_seal_incomplete", { sealId, sealed, code }),
+  auditLegacyMigrated: (migrated: number, broken: number) => logger.info("audit_legacy_migrated", { migrated, broken }),
   /** Not a failed backup: a poll that could not reach the operation, or retention that could not delete (retried next run). */
   backupWarning: (backupId: string, code: string, error: string | null) =>
     logger.warn("backup_warning", { backupId, code, error: error ? error.slice(0, 200) : null }),

@@ -128,3 +128,74 @@ export class AuditAppender {
     return this.changedAt ? { auditHead: this.head, auditChangedAt: this.changedAt } : { auditHead: this.head };
   }
 }
+
+// ---------------------------------------------------------------------------------------
+// Queries of the seal and the verification (top-level fields only: the in-process
+// Firestore filters neither nested fields nor collection groups)
+
+const systemEntries = () => firestore().collection(paths.auditEntries(auditChainId.system()));
+
+/** The newest system-chain entries whose `sealedChains` name `chainId`, newest first. */
+export async function sealEntriesNaming(chainId: string, limit = 3): Promise<AuditEntry[]> {
+  const snap = await systemEntries().where("sealedChains", "array-contains", chainId).orderBy("seq", "desc").limit(limit).get();
+  return snap.docs.map((d) => fromStored(d.data()));
+}
+
+/** The newest system-chain entries of one action, newest first. */
+export async function systemEntriesOfAction(action: string, limit = 3): Promise<AuditEntry[]> {
+  const snap = await systemEntries().where("action", "==", action).orderBy("seq", "desc").limit(limit).get();
+  return snap.docs.map((d) => fromStored(d.data()));
+}
+
+/** Whether the chain holds any entry document. */
+export async function chainHasEntries(chainId: string): Promise<boolean> {
+  return !(await firestore().collection(paths.auditEntries(chainId)).limit(1).get()).empty;
+}
+
+export interface ChangedSubject {
+  id: string;
+  head: ChainHead;
+}
+
+/**
+ * The documents of `collection` whose chain head moved in (since, upTo] (auditChangedAt),
+ * page by page in that order. No cursors: a page starts at `>=` the last time seen and
+ * skips the ids already yielded at that time; more than a page of documents at one
+ * millisecond are taken with one equality query.
+ */
+export async function* changedSubjects(collection: string, since: number | null, upTo: number, pageSize: number): AsyncGenerator<ChangedSubject[]> {
+  const col = firestore().collection(collection);
+  const upper = Timestamp.fromMillis(upTo);
+  let lower: Timestamp | null = since === null ? null : Timestamp.fromMillis(since);
+  let inclusive = false;
+  let seenAtLower = new Set<string>();
+  const changedAt = (d: DocumentData): Timestamp | null => (d[AUDIT_CHANGED_AT] instanceof Timestamp ? (d[AUDIT_CHANGED_AT] as Timestamp) : null);
+  for (;;) {
+    let q = col.where(AUDIT_CHANGED_AT, "<=", upper);
+    if (lower) q = q.where(AUDIT_CHANGED_AT, inclusive ? ">=" : ">", lower);
+    const page = await q.orderBy(AUDIT_CHANGED_AT).limit(pageSize).get();
+    const fresh = page.docs.filter((d) => !(lower && seenAtLower.has(d.id) && changedAt(d.data())?.isEqual(lower)));
+    if (fresh.length === 0 && page.size === pageSize && lower) {
+      // A full page at one instant, all seen: take that instant whole, then move past it.
+      const same = await col.where(AUDIT_CHANGED_AT, "==", lower).get();
+      const rest = same.docs.filter((d) => !seenAtLower.has(d.id)).map((d) => ({ id: d.id, head: headOf(d.data()) }));
+      for (let i = 0; i < rest.length; i += pageSize) yield rest.slice(i, i + pageSize);
+      inclusive = false;
+      seenAtLower = new Set();
+      continue;
+    }
+    if (fresh.length > 0) yield fresh.map((d) => ({ id: d.id, head: headOf(d.data()) }));
+    if (page.size < pageSize) return;
+    const last = changedAt(page.docs[page.size - 1]!.data());
+    if (!last) return;
+    if (!lower || !last.isEqual(lower)) seenAtLower = new Set();
+    for (const d of page.docs) if (changedAt(d.data())?.isEqual(last)) seenAtLower.add(d.id);
+    lower = last;
+    inclusive = true;
+  }
+}
+
+/** The system chain's document (head, seal and migration markers). */
+export function systemChainDoc(): DocumentReference {
+  return chains.system().headDoc;
+}

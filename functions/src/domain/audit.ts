@@ -206,7 +206,9 @@ export type ChainProblem =
   /** Unkeyed entries with no keyed entry after them: never sealed by the migration. */
   | "legacy_unsealed"
   /** The entry names a key the keyring does not hold. */
-  | "unknown_key";
+  | "unknown_key"
+  /** The latest seal entry naming this chain fails its own MAC (seq: its seq in the system chain). */
+  | "seal_invalid";
 
 export interface BrokenEntry {
   seq: number;
@@ -335,6 +337,88 @@ export class ChainVerifier {
     }
     return verdict(undefined);
   }
+}
+
+// ---------------------------------------------------------------------------------------
+// Seals: the daily record, in the system chain, of the heads of the chains that changed
+
+export const SEAL_ACTION = "audit.seal";
+export const SEAL_COMPLETE_ACTION = "audit.seal_complete";
+export const MIGRATE_ACTION = "audit.migrate";
+export const MIGRATE_COMPLETE_ACTION = "audit.migrate_complete";
+
+/** Chains per seal entry: about 120 bytes each, so an entry stays far below 1 MiB. */
+export const SEAL_PAGE_SIZE = 200;
+
+export interface SealedHead extends ChainHead {
+  chainId: string;
+}
+
+export interface SealPage {
+  sealId: string;
+  /** The run covers chains whose head moved in (since, upTo]; since null: from the beginning. */
+  since: number | null;
+  upTo: number;
+  page: number;
+  heads: SealedHead[];
+  /** Chains the sweep found broken: not sealed (their last good seal stays the latest). */
+  broken: Array<{ chainId: string; seq: number; problem: ChainProblem }>;
+}
+
+export function sealIdFor(upTo: number): string {
+  return `seal-${new Date(upTo).toISOString().replace(/[-:.]/g, "")}`;
+}
+
+/** The content of one seal entry (the caller appends it to the system chain). */
+export function sealContent(page: SealPage, actor: AuditActor, target: string): AuditContent {
+  return {
+    action: SEAL_ACTION,
+    actor,
+    target,
+    before: null,
+    after: {
+      sealId: page.sealId,
+      since: page.since,
+      upTo: page.upTo,
+      page: page.page,
+      heads: page.heads.map((h) => ({ chainId: h.chainId, seq: h.seq, hash: h.hash })),
+      broken: page.broken.map((b) => ({ ...b })),
+    },
+    reason: null,
+    requestId: null,
+    sealedChains: page.heads.map((h) => h.chainId),
+  };
+}
+
+export function sealCompleteContent(
+  summary: { sealId: string; since: number | null; upTo: number; pages: number; sealed: number; broken: number },
+  actor: AuditActor,
+  target: string,
+): AuditContent {
+  return { action: SEAL_COMPLETE_ACTION, actor, target, before: null, after: { ...summary }, reason: null, requestId: null };
+}
+
+/** An authentic, keyed entry of the system chain (seals are only ever keyed). */
+export function isAuthenticSystemEntry(e: AuditEntry, systemChainId: string, keyring: AuditKeyring): boolean {
+  if (e.chainId !== systemChainId || e.keyId === undefined) return false;
+  const expected = expectedHash(e, keyring);
+  return expected !== null && sameDigest(expected, e.hash);
+}
+
+/** The head a seal entry recorded for `chainId`, or null when it records none. */
+export function sealedHeadIn(e: AuditEntry, chainId: string): ChainHead | null {
+  if (e.action !== SEAL_ACTION || !e.sealedChains?.includes(chainId)) return null;
+  const heads = (e.after as { heads?: unknown } | null)?.heads;
+  if (!Array.isArray(heads)) return null;
+  const h = heads.find((x): x is SealedHead => !!x && typeof x === "object" && (x as SealedHead).chainId === chainId);
+  return h && Number.isInteger(h.seq) && h.seq > 0 && typeof h.hash === "string" ? { seq: h.seq, hash: h.hash } : null;
+}
+
+/** The `upTo` a complete-seal entry recorded, or null. */
+export function sealUpTo(e: AuditEntry): number | null {
+  if (e.action !== SEAL_COMPLETE_ACTION) return null;
+  const upTo = (e.after as { upTo?: unknown } | null)?.upTo;
+  return typeof upTo === "number" && Number.isFinite(upTo) ? upTo : null;
 }
 
 /** Only the fields whose values differ, as before/after maps. */

@@ -8,6 +8,9 @@ export const logs = {
   policyInvalid: (issues: Array<{ path: string }>) =>
     logger.error("credit_policy_invalid", { code: "POLICY_INVALID", paths: issues.map((i) => i.path).slice(0, 20) }),
   policyLoaded: (version: number) => logger.debug("credit_policy_loaded", { version }),
+  /** Once per instance, at cold start: whether callables enforce App Check, and why. */
+  appCheckMode: (enforced: boolean, reason: string) =>
+    (enforced ? logger.info : logger.warn)("app_check_mode", { enforced, reason }),
   callableRejected: (callable: string, code: string, uid: string | null) =>
     logger.info("callable_rejected", { callable, code, uid }),
   callableFailed: (callable: string, uid: string | null, err: unknown) =>

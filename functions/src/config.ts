@@ -43,7 +43,9 @@ export const BACKUP_BUCKET = defineString("CREDIT_DESK_BACKUP_BUCKET", {
  * after it for verification only. It keys the audit chains' MACs and the backup manifest's
  * signature. README "Keys" has the rotation procedure.
  */
-export const AUDIT_KEYS = defineSecret("CREDIT_DESK_AUDIT_KEYS");
+export const AUDIT_KEYS = defineSecret("CREDIT_DESK_AUDIT_KEYS", {
+  description: "Audit keyring: id:base64 keys (32+ random bytes), signing key first. Generate it; see README 'Keys'.",
+});
 
 /**
  * Options of every function that appends to or verifies audit chains (callables, triggers,

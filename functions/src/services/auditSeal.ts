@@ -118,10 +118,11 @@ async function raiseBroken(b: BrokenChain, now: number): Promise<void> {
 export async function runAuditSeal(opts: SealOptions): Promise<SealResult> {
   const keyring = auditKeyring();
   const pageSize = Math.min(opts.pageSize ?? SEAL_PAGE_SIZE, SEAL_PAGE_SIZE);
-  const concurrency = opts.concurrency ?? 8;
+  const concurrency = opts.concurrency ?? 16;
   const deadline = opts.deadline ?? Number.POSITIVE_INFINITY;
   const now = opts.now;
-  const migration = await migrateLegacyChains(now, { deadline, keyring });
+  // The one-off migration gets at most half the run, so sealing goes on while it lasts.
+  const migration = await migrateLegacyChains(now, { deadline: now + (deadline - now) / 2, keyring });
 
   const since = await lastSealUpTo(keyring);
   const upTo = now - (opts.settleMs ?? SEAL_SETTLE_MS);

@@ -158,21 +158,22 @@ export interface ChangedSubject {
 }
 
 /**
- * The documents of `collection` whose chain head moved in (since, upTo] (auditChangedAt),
- * page by page in that order. No cursors: a page starts at `>=` the last time seen and
- * skips the ids already yielded at that time; more than a page of documents at one
- * millisecond are taken with one equality query.
+ * The documents of `collection` whose chain head moved after `since` (auditChangedAt; null:
+ * every chain), page by page in that order, up to the newest — no upper bound, so a chain
+ * that keeps changing is still reached (it moves to the tail and is taken there; one that
+ * moved after it was yielded is yielded again). No cursors: a page starts at `>=` the last
+ * time seen and skips the ids already yielded at that time; more than a page of documents
+ * at one millisecond are taken with one equality query.
  */
-export async function* changedSubjects(collection: string, since: number | null, upTo: number, pageSize: number): AsyncGenerator<ChangedSubject[]> {
+export async function* changedSubjects(collection: string, since: number | null, pageSize: number): AsyncGenerator<ChangedSubject[]> {
   const col = firestore().collection(collection);
-  const upper = Timestamp.fromMillis(upTo);
   let lower: Timestamp | null = since === null ? null : Timestamp.fromMillis(since);
   let inclusive = false;
   let seenAtLower = new Set<string>();
   const changedAt = (d: DocumentData): Timestamp | null => (d[AUDIT_CHANGED_AT] instanceof Timestamp ? (d[AUDIT_CHANGED_AT] as Timestamp) : null);
   for (;;) {
-    let q = col.where(AUDIT_CHANGED_AT, "<=", upper);
-    if (lower) q = q.where(AUDIT_CHANGED_AT, inclusive ? ">=" : ">", lower);
+    // A range filter matches only values of its operand's type: `>=` the epoch is "has a time".
+    const q = lower ? col.where(AUDIT_CHANGED_AT, inclusive ? ">=" : ">", lower) : col.where(AUDIT_CHANGED_AT, ">=", Timestamp.fromMillis(0));
     const page = await q.orderBy(AUDIT_CHANGED_AT).limit(pageSize).get();
     const fresh = page.docs.filter((d) => !(lower && seenAtLower.has(d.id) && changedAt(d.data())?.isEqual(lower)));
     if (fresh.length === 0 && page.size === pageSize && lower) {

@@ -4,7 +4,10 @@
  * The seal records, in the system chain, the head (seq, hash) of every chain whose head
  * moved since the last complete seal: chains are found by `auditChangedAt` on their
  * subject documents (one range query per subject collection, in pages), never by a scan
- * and never through a document written on every audit event. Before a chain is sealed,
+ * and never through a document written on every audit event. The run takes every chain
+ * that moved after `since`, up to the newest; it records `upTo` = its start − settle as the
+ * next run's `since`, so a head stamped just before the run but committed after its query
+ * is taken by the next run (chains that moved in between are sealed by both). Before a chain is sealed,
  * the sweep verifies it from its previous seal on; a broken chain is not sealed (its last
  * good seal stays its latest) and raises an `audit_broken` alert. Verification of any
  * chain is then checked against its latest seal (services/auditTrail.ts), so entries cut
@@ -52,13 +55,13 @@ import { logs } from "../logs.js";
 import { SYSTEM_ACTOR, raiseAlert } from "./alerts.js";
 import { inspectChain, sweepChain } from "./auditTrail.js";
 
-/** A change committed more than this long ago is visible to the seal's query (Firestore transactions end within 270 s). */
+/** A head stamped more than this long before the run has committed (Firestore transactions end within 270 s). */
 export const SEAL_SETTLE_MS = 5 * 60_000;
 
 export interface SealOptions {
   /** Wall clock at the start of the run. */
   now: number;
-  /** The run seals heads that moved up to now − settleMs (tests: 0). */
+  /** The next run takes the heads that moved after now − settleMs (tests: 0). */
   settleMs?: number;
   /** No new page is started after this (the rest waits for the next run). */
   deadline?: number;
@@ -128,7 +131,7 @@ export async function runAuditSeal(opts: SealOptions): Promise<SealResult> {
   const upTo = now - (opts.settleMs ?? SEAL_SETTLE_MS);
   const sealId = sealIdFor(upTo);
   const result: SealResult = { sealId, since, upTo, complete: true, pages: 0, sealed: 0, broken: [], migration };
-  if (since !== null && upTo <= since) return result;
+  if (since !== null && upTo <= since) return result; // run again within the settle time: nothing new to record
 
   let pending: SealedHead[] = [];
   let pendingBroken: BrokenChain[] = [];
@@ -161,11 +164,11 @@ export async function runAuditSeal(opts: SealOptions): Promise<SealResult> {
   // The system chain first, before this run appends to it.
   const systemSnap = await systemChainDoc().get();
   const systemChangedAt = systemSnap.get(AUDIT_CHANGED_AT) as Timestamp | undefined;
-  if (systemChangedAt instanceof Timestamp && (since === null || systemChangedAt.toMillis() > since) && systemChangedAt.toMillis() <= upTo) {
+  if (systemChangedAt instanceof Timestamp && (since === null || systemChangedAt.toMillis() > since)) {
     await sweep([{ chain: chains.system() }]);
   }
   outer: for (const { collection, chain } of CHAIN_SUBJECT_COLLECTIONS) {
-    for await (const page of changedSubjects(collection, since, upTo, pageSize)) {
+    for await (const page of changedSubjects(collection, since, pageSize)) {
       if (Date.now() >= deadline) {
         result.complete = false;
         break outer;

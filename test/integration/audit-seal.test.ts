@@ -198,6 +198,18 @@ describe("the sweep", () => {
     expect((await sealEntries()).at(-1)!.after.broken).toEqual([{ chainId: c.chain, seq: c.n + 1, problem: "altered" }]);
   });
 
+  it("a seal entry deleted from the system chain, even one sealed long ago, is found by the next sweep", async () => {
+    const c = await customer();
+    await seal();
+    await call(fns.reassessCustomer, { customerId: c.customerId }, users.manager);
+    await seal(); // seals the system chain's head past the first run's entries
+    const first = (await sealEntries())[0]!;
+    await entriesOf("system").doc(entryDocId(first.seq)).delete();
+    const run = await seal();
+    expect(run.broken).toContainEqual({ chainId: "system", seq: first.seq, problem: "missing" });
+    expect((await db().doc("alerts/system_system_audit_broken").get()).get("code")).toBe("MISSING");
+  });
+
   it("a chain truncated since its last seal is found by the sweep when it changes again", async () => {
     const c = await customer();
     await seal();

@@ -147,9 +147,9 @@ export async function runAuditSeal(opts: SealOptions): Promise<SealResult> {
       pendingBroken = pendingBroken.slice(broken.length);
     }
   };
-  const sweep = async (subjects: ReadonlyArray<{ chain: AuditChain }>) => {
+  const sweep = async (subjects: ReadonlyArray<{ chain: AuditChain }>, whole = false) => {
     await pool(subjects, concurrency, async ({ chain }) => {
-      const { verdict, head } = await sweepChain(chain.chainId, chain.headDoc, keyring);
+      const { verdict, head } = await sweepChain(chain.chainId, chain.headDoc, keyring, { whole });
       if (verdict.ok) {
         if (head.seq > 0) pending.push({ chainId: chain.chainId, seq: head.seq, hash: head.hash });
       } else {
@@ -161,11 +161,13 @@ export async function runAuditSeal(opts: SealOptions): Promise<SealResult> {
     await flush(false);
   };
 
-  // The system chain first, before this run appends to it.
+  // The system chain first, before this run appends to it, and whole: every chain's
+  // verification trusts the seal entries in it, so a seal entry deleted or altered anywhere
+  // in it is found the same day.
   const systemSnap = await systemChainDoc().get();
   const systemChangedAt = systemSnap.get(AUDIT_CHANGED_AT) as Timestamp | undefined;
   if (systemChangedAt instanceof Timestamp && (since === null || systemChangedAt.toMillis() > since)) {
-    await sweep([{ chain: chains.system() }]);
+    await sweep([{ chain: chains.system() }], true);
   }
   outer: for (const { collection, chain } of CHAIN_SUBJECT_COLLECTIONS) {
     for await (const page of changedSubjects(collection, since, pageSize)) {

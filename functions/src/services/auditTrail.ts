@@ -168,12 +168,12 @@ async function verifyChainAgainstSeal(chainId: string, headDoc: DocumentReferenc
 
 /**
  * The sweep's check of a chain that changed since the last seal: from its latest sealed
- * head on (or whole, when never sealed). Returns the head to seal when intact.
+ * head on (or whole, when never sealed, or when `whole`). Returns the head to seal when intact.
  */
-export async function sweepChain(chainId: string, headDoc: DocumentReference, keyring: AuditKeyring): Promise<{ verdict: ChainVerdict; head: ChainHead }> {
+export async function sweepChain(chainId: string, headDoc: DocumentReference, keyring: AuditKeyring, opts: { whole?: boolean } = {}): Promise<{ verdict: ChainVerdict; head: ChainHead }> {
   const seal = await latestSealOf(chainId, keyring);
   if (seal && "invalid" in seal) return { verdict: { ok: false, checked: 0, firstBrokenEntry: { seq: seal.invalid, problem: "seal_invalid" } }, head: EMPTY_HEAD };
-  const { verdict, head } = await inspectChain(chainId, headDoc, { keyring, sealed: seal, resumeFrom: seal });
+  const { verdict, head } = await inspectChain(chainId, headDoc, { keyring, sealed: seal, resumeFrom: opts.whole ? null : seal });
   return { verdict, head };
 }
 

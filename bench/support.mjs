@@ -19,6 +19,7 @@ export async function startFirestore() {
   process.env.FIRESTORE_EMULATOR_HOST = `127.0.0.1:${port}`;
   process.env.GCLOUD_PROJECT ??= "demo-credit";
   process.env.FUNCTIONS_EMULATOR ??= "true";
+  process.env.CREDIT_DESK_AUDIT_KEYS ??= `bench:${(await import("node:crypto")).randomBytes(32).toString("base64")}`; // the audit keyring secret
   return server;
 }
 

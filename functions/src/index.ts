@@ -25,3 +25,4 @@ export { reassessBatch } from "./jobs/reassessBatch.js";
 export { verifyAuditTrail } from "./api/verifyAuditTrail.js";
 export { policyWritten } from "./triggers/policyWritten.js";
 export { runJobNow } from "./api/runJobNow.js";
+export { auditSeal } from "./jobs/auditSeal.js";

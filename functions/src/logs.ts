@@ -43,6 +43,9 @@ export const logs = {
   policyInvalid: (issues: Array<{ path: string }>) =>
     logger.error("credit_policy_invalid", { code: "POLICY_INVALID", paths: issues.map((i) => i.path).slice(0, 20) }),
   policyLoaded: (version: number) => logger.debug("credit_policy_loaded", { version }),
+  /** Once per instance, at cold start: whether callables enforce App Check, and why. */
+  appCheckMode: (enforced: boolean, reason: string) =>
+    (enforced ? logger.info : logger.warn)("app_check_mode", { enforced, reason }),
   callableRejected: (callable: string, code: string, uid: string | null) =>
     logger.info("callable_rejected", { callable, code, uid }),
   /** An unexpected error in a callable, under the error id its caller was given. */
@@ -76,6 +79,11 @@ export const logs = {
   backupFinished: (backupId: string, status: string) => logger.info("backup_finished", { backupId, status }),
   backupFailed: (backupId: string, code: string) => logger.error("backup_failed", { backupId, code }),
   backupExpired: (backupId: string, deletedObjects: number) => logger.info("backup_expired", { backupId, deletedObjects }),
+  /** The system chain's head after the seal goes to Cloud Logging too: an anchor a Firestore writer cannot edit. */
+  auditSealed: (sealId: string, sealed: number, broken: number, systemSeq: number, systemHash: string) =>
+    logger.info("audit_sealed", { sealId, sealed, broken, systemSeq, systemHash }),
+  auditSealIncomplete: (sealId: string, sealed: number, code: string) => logger.warn("audit_seal_incomplete", { sealId, sealed, code }),
+  auditLegacyMigrated: (migrated: number, broken: number) => logger.info("audit_legacy_migrated", { migrated, broken }),
   /** Not a failed backup: a poll that could not reach the operation, or retention that could not delete (retried next run). */
   backupWarning: (backupId: string, code: string, error: string | null) =>
     logger.warn("backup_warning", { backupId, code, error: error ? error.slice(0, 200) : null }),

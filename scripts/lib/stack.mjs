@@ -20,6 +20,7 @@ import path from "node:path";
 import readline from "node:readline";
 import { createRequire } from "node:module";
 import { FUNCTIONS_DIR, REPO_ROOT, eventTriggerRetries, exportedFunctions } from "./exports.mjs";
+import { AUDIT_KEYS_NAME, ensureLocalAuditKey } from "./audit-key.mjs";
 
 export { FUNCTIONS_DIR, REPO_ROOT };
 export const DEFAULT_PROJECT_ID = "demo-credit";
@@ -298,6 +299,7 @@ export async function startStack(opts = {}) {
   const envCheck = ensureLocalEnv();
   if (envCheck.created) log(`  ✓ created ${path.relative(REPO_ROOT, LOCAL_ENV_FILE)} (CREDIT_DESK_ENFORCE_APP_CHECK=false)`);
   if (envCheck.warning) log(`  ! ${envCheck.warning}`);
+  if (ensureLocalAuditKey().created) log("  ✓ generated the local audit keyring in functions/.secret.local");
 
   // Firestore: the caller's, or ours in this process.
   let firestoreServer = null;
@@ -326,6 +328,7 @@ export async function startStack(opts = {}) {
   const tail = [];
   const env = { ...process.env };
   for (const k of Object.keys(env)) if (k.startsWith("VITEST") || k === "TINYPOOL_WORKER_ID") delete env[k];
+  delete env[AUDIT_KEYS_NAME]; // functions get the keyring only by binding the secret (functions/.secret.local)
   Object.assign(env, extraEnv, {
     FIRESTORE_EMULATOR_HOST: firestoreHost, // the functions' Admin SDK → our Firestore
     CI: "true", // no MOTD fetch, no update notifier

@@ -67,8 +67,9 @@ export const HEAD_FIELDS = [
   "lastReviewedAt",
   "nextReviewAt",
   "nextAgingAt",
-  // the head of the customer's audit chain (hashes only)
+  // the head of the customer's audit chain (hashes only) and when it last moved (the daily seal's query)
   "auditHead",
+  "auditChangedAt",
 ] as const;
 
 const HEAD = new Set<string>(HEAD_FIELDS);

@@ -16,6 +16,7 @@ export const ALERT_TYPES = [
   "transaction_rejected",
   "policy_invalid",
   "backup_failed",
+  "audit_broken",
 ] as const;
 export type AlertType = (typeof ALERT_TYPES)[number];
 
@@ -49,4 +50,5 @@ export const ALERT_SEVERITY: Record<AlertType, AlertSeverity> = {
   transaction_rejected: "warning",
   policy_invalid: "critical",
   backup_failed: "critical",
+  audit_broken: "critical",
 };

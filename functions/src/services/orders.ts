@@ -127,7 +127,7 @@ export async function checkOrder(input: CheckOrderInput, caller: Caller, now: nu
           requestId: input.requestId ?? null,
         });
       }
-      writeCustomer(tx, input.customerId, { ...holdPatch(customer, hold.reservations, hold.openBlocks, now), auditHead: audit.current });
+      writeCustomer(tx, input.customerId, { ...holdPatch(customer, hold.reservations, hold.openBlocks, now), ...audit.headFields });
     }
     recordResult(tx, key, out, now);
     return out;
@@ -172,7 +172,7 @@ export async function cancelReservation(input: CancelReservationInput, caller: C
         reason: null,
         requestId: input.requestId ?? null,
       });
-      writeCustomer(tx, input.customerId, { ...holdPatch(customer, liveReservations(reservations, now), openBlocks, now), auditHead: audit.current });
+      writeCustomer(tx, input.customerId, { ...holdPatch(customer, liveReservations(reservations, now), openBlocks, now), ...audit.headFields });
     }
     recordResult(tx, key, out, now);
     return out;
@@ -263,7 +263,7 @@ export async function releaseOrderBlock(input: ReleaseOrderBlockInput, caller: C
       openAlerts = writeOverLimitAlert(tx, audit, block.customerId, after, overLimitSnap.data(), caller, now);
       out = { status: "released", blockId: input.blockId, reservationId, expiresAt: iso(reservation.expiresAt) };
     }
-    writeCustomer(tx, block.customerId, { ...holdPatch(customer, reservations, openBlocks, now), openAlerts: openAlerts ?? {}, auditHead: audit.current }, read);
+    writeCustomer(tx, block.customerId, { ...holdPatch(customer, reservations, openBlocks, now), openAlerts: openAlerts ?? {}, ...audit.headFields }, read);
     recordResult(tx, key, out, now);
     return out;
   });

@@ -464,7 +464,7 @@ export class LedgerUnitOfWork {
         reason: null,
         requestId,
       });
-      if (customerPatch) customerPatch.auditHead = audit.current;
+      if (customerPatch) Object.assign(customerPatch, audit.headFields);
     }
     if (customerPatch) writeCustomer(this.tx, this.customerId, customerPatch, this.snapshots!);
     return { ...this.outcome, customer: updated, aggregates };

@@ -56,6 +56,7 @@ export async function installCounters() {
     };
   };
   wrapRead(DocumentReference.prototype, "get", () => 1);
+  wrapRead(fs.Firestore.prototype, "getAll", (r) => r.length);
   wrapRead(Query.prototype, "get", (r) => Math.max(1, r.size ?? 0));
   const txGet = Transaction.prototype.get;
   Transaction.prototype.get = async function (refOrQuery) {

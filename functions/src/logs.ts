@@ -64,6 +64,8 @@ export const logs = {
   alertResolved: (alertId: string, type: string) => logger.info("alert_resolved", { alertId, type }),
   transactionsRecorded: (customerId: string, recorded: number, duplicates: number, rejected: number) =>
     logger.info("transactions_recorded", { customerId, recorded, duplicates, rejected }),
+  /** The transaction trigger's outcome for one record (applied, duplicate, stale, skipped, rejected). */
+  transactionEventApplied: (customerId: string, externalId: string, outcome: string) => logger.info("transaction_event", { customerId, externalId, outcome }),
   triggerDuplicate: (fn: string, eventId: string) => logger.debug("trigger_duplicate_event", { fn, eventId }),
   jobProgress: (job: string, processed: number, remaining: boolean) => logger.info("job_progress", { job, processed, remaining }),
   /** One customer of a job's page failed (the job goes on with the others; the customer stays due). */

@@ -33,7 +33,11 @@ async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean
   }
 }
 
-const customerDoc = async (id: string) => (await db.doc(`customers/${id}`).get()).data() as DocumentData;
+/** The credit file as the services see it: the head and its confidential creditState merged. */
+const customerDoc = async (id: string) => {
+  const [head, state] = await db.getAll(db.doc(`customers/${id}`), db.doc(`customers/${id}/private/creditState`));
+  return { ...(state!.data() ?? {}), ...head!.data() } as DocumentData;
+};
 const count = async (path: string) => (await db.collection(path).count().get()).data().count;
 
 const triggersExported = exported("onTransactionWritten") && exported("policyWritten");

@@ -2,9 +2,9 @@
  * The controls under concurrent use, on the in-process Firestore with serializable
  * transactions (scripts/lib/firestore-transactions.mjs). Each claim here fails on the
  * unpatched engine: `CREDIT_DESK_FIRESTORE_ISOLATION=off npx vitest run
- * test/integration/concurrency.test.ts` (measured: every test but the probe's control fails —
- * more than 20 reservations approved, lost exposure, several effects for one requestId, a
- * forked audit chain, a decision and a penalty both applied to a stale file).
+ * test/integration/concurrency.test.ts` (measured: all six fail — the probe loses increments,
+ * more than 20 reservations are approved, exposure is lost, one requestId makes several
+ * effects, audit chains fork).
  */
 import { beforeEach, describe, expect, it } from "vitest";
 import * as fns from "../../functions/src/index.js";

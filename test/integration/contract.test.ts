@@ -152,7 +152,7 @@ describe("real results parse with the output schemas", () => {
     await callAndCheck("setCreditStatus", { customerId, status: "on_hold", reason: "check" }, users.manager);
     await callAndCheck("setCreditStatus", { customerId, status: "active", reason: "checked" }, users.manager);
 
-    const alertId = `customer_${customerId}_transaction_rejected`;
+    const alertId = `customer_${customerId}_ledger_rejected`;
     expect((await db().doc(`alerts/${alertId}`).get()).exists, "the rejected record raised an alert").toBe(true);
     await callAndCheck("resolveAlert", { alertId, resolution: "action_taken", note: "ERP fixed" }, users.analyst);
 

@@ -149,6 +149,16 @@ export const creditPolicySchema = z
       timeBudgetSeconds: z.number().int().min(10).max(3600),
     }),
     backup: z.object({ retentionDays: z.number().int().min(1).max(3650) }),
+    ledger: z.object({
+      /** The largest single record accepted (minor units): keeps every running sum far inside safe integers. */
+      maxAmount: money.min(1).max(1_000_000_000_000),
+      /** A record may be dated at most this many days ahead (issue and payment dates). */
+      maxFutureDays: z.number().int().min(0).max(366),
+      /** …and at most this many days back. */
+      maxPastDays: z.number().int().min(30).max(36_500),
+      /** A record is refused if the customer's summary could not be computed this many days on (no time bombs). */
+      horizonDays: z.number().int().min(0).max(36_500),
+    }),
     orderCheck: z.object({
       /** Orders that would push utilisation above this share of the limit go to review. */
       reviewUtilization: z.number().min(0).max(2),

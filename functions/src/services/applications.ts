@@ -41,6 +41,7 @@ export interface SubmitResult {
 
 export async function submitApplication(input: SubmitCreditApplicationInput, caller: Caller, now: number, policy: CreditPolicy): Promise<SubmitResult> {
   if (!policy.currencies.includes(input.currency)) throw invalid("currency", `${input.currency} is not a currency the policy accepts`);
+  if (input.financials && input.financials.periodEnd > now) throw invalid("financials.periodEnd", "must not be in the future: a statement covers a period that has ended");
   if (input.financials && input.financials.currency !== input.currency) {
     throw invalid("financials.currency", "must be the application's currency");
   }

@@ -24,5 +24,6 @@ export { monthlyReassessment } from "./jobs/monthlyReassessment.js";
 export { reassessBatch } from "./jobs/reassessBatch.js";
 export { verifyAuditTrail } from "./api/verifyAuditTrail.js";
 export { policyWritten } from "./triggers/policyWritten.js";
+export { applicationEdited, creditStateEdited, customerEdited, limitRequestEdited } from "./triggers/consoleEdits.js";
 export { runJobNow } from "./api/runJobNow.js";
 export { auditSeal } from "./jobs/auditSeal.js";

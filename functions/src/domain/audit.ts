@@ -107,6 +107,31 @@ export function hmacHex(key: AuditKey, text: string): string {
   return createHmac("sha256", key.secret).update(text).digest("hex");
 }
 
+/**
+ * The mark a service puts on every document of the credit file it writes (the customer's head
+ * and credit state, applications, limit requests): a fresh nonce and its MAC, bound to the
+ * document's path. A change without a fresh, valid mark was not made by a service — an edit in
+ * the console — and is put on the record (services/consoleEdits.ts).
+ */
+export interface ServiceWriteMark {
+  nonce: string;
+  keyId: string;
+  mac: string;
+}
+
+export function serviceWriteMark(key: AuditKey, path: string, nonce: string): ServiceWriteMark {
+  return { nonce, keyId: key.id, mac: hmacHex(key, `credit-desk/service-write\n${path}\n${nonce}`) };
+}
+
+/** Whether `after` carries a valid mark that is not `before`'s: a service wrote this version. */
+export function isServiceWrite(path: string, before: unknown, after: unknown, keyring: AuditKeyring): boolean {
+  const a = after as Partial<ServiceWriteMark> | null | undefined;
+  if (!a || typeof a.nonce !== "string" || typeof a.keyId !== "string" || typeof a.mac !== "string") return false;
+  if ((before as Partial<ServiceWriteMark> | null | undefined)?.nonce === a.nonce) return false;
+  const key = keyring.keys.get(a.keyId);
+  return key !== undefined && sameDigest(serviceWriteMark(key, path, a.nonce).mac, a.mac);
+}
+
 /** Constant-time comparison of two hex digests. */
 export function sameDigest(a: string, b: string): boolean {
   if (typeof a !== "string" || typeof b !== "string" || a.length !== b.length) return false;

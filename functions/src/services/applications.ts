@@ -4,6 +4,7 @@
  * when the client sent a `requestId`, the idempotency record.
  */
 import { applicationFromSnapshot, applicationRefs, applicationToStored } from "../data/applications.js";
+import { marked } from "../data/serviceWrites.js";
 import { AuditAppender, chains, headOf } from "../data/audit.js";
 import { createCustomer, customerRefs } from "../data/customers.js";
 import { firestore } from "../data/firebase.js";
@@ -78,7 +79,7 @@ export async function submitApplication(input: SubmitCreditApplicationInput, cal
     if (prior !== undefined) return prior;
     const owners = await readIdentityOwners(tx, keys);
     const collisions = collisionsOf(keys, owners, self);
-    tx.set(ref, applicationToStored(application));
+    tx.set(ref, marked(ref, applicationToStored(application)));
     const review: ApplicationReview = {
       identityCollisions: collisions,
       score: null,
@@ -184,7 +185,7 @@ export async function reviewApplication(input: { applicationId: string; requestI
       reviewedBy: caller.uid,
     };
     tx.set(privRef, toStored(review) as FirebaseFirestore.DocumentData);
-    tx.update(ref, applicationToStored({ status: "under_review", reviewedAt: now, reviewedBy: caller.uid, updatedAt: now }));
+    tx.update(ref, marked(ref, applicationToStored({ status: "under_review", reviewedAt: now, reviewedBy: caller.uid, updatedAt: now })));
     new AuditAppender(tx, chains.application(input.applicationId), headOf(snap.data()), now).append({
       action: "application.review",
       actor: caller,
@@ -232,7 +233,7 @@ export async function decideApplication(input: DecideCreditApplicationInput, cal
     const appChain = new AuditAppender(tx, chains.application(input.applicationId), headOf(snap.data()), now);
 
     if (input.decision === "reject") {
-      tx.update(ref, applicationToStored({ status: "rejected", decision: "reject", decidedAt: now, decidedBy: caller.uid, updatedAt: now }));
+      tx.update(ref, marked(ref, applicationToStored({ status: "rejected", decision: "reject", decidedAt: now, decidedBy: caller.uid, updatedAt: now })));
       appChain.append({
         action: "application.decide",
         actor: caller,
@@ -301,7 +302,7 @@ export async function decideApplication(input: DecideCreditApplicationInput, cal
     }
     tx.set(customerRefs.assessment(customerRef.id), toStored({ ...review, source: "application", applicationId: input.applicationId, updatedAt: now }) as FirebaseFirestore.DocumentData);
     tx.set(customerRefs.contacts(customerRef.id), toStored({ contacts: app.contacts, updatedAt: now }) as FirebaseFirestore.DocumentData);
-    tx.update(ref, applicationToStored({ status: "approved", decision: "approve", approvedLimit: limit, decidedAt: now, decidedBy: caller.uid, customerId: customerRef.id, updatedAt: now }));
+    tx.update(ref, marked(ref, applicationToStored({ status: "approved", decision: "approve", approvedLimit: limit, decidedAt: now, decidedBy: caller.uid, customerId: customerRef.id, updatedAt: now })));
     appChain.append({
       action: "application.decide",
       actor: caller,

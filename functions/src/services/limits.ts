@@ -8,6 +8,7 @@ import { customerRefs, readCustomer, writeCustomer } from "../data/customers.js"
 import { firestore } from "../data/firebase.js";
 import { limitRequestFromSnapshot, limitRequestRefs, limitRequestToStored } from "../data/limits.js";
 import { idempotencyKey, priorResult, recordResult } from "../data/requests.js";
+import { marked } from "../data/serviceWrites.js";
 import { availableCredit, effectiveLimit, type CreditStatus, type CustomerFile } from "../domain/customer.js";
 import { CreditDeskError, invalid, notFound, precondition } from "../domain/errors.js";
 import { basisChanged, planLimitChange, temporaryLimitInForce, type LimitRequest, type Limits } from "../domain/limits.js";
@@ -97,7 +98,7 @@ export async function requestLimitChange(input: RequestLimitChangeInput, caller:
       decidedBy: status === "approved" ? "policy:decrease" : null,
       note: null,
     };
-    tx.set(ref, limitRequestToStored(request));
+    tx.set(ref, marked(ref, limitRequestToStored(request)));
     let creditLimit = customer.creditLimit;
     const audit = new AuditAppender(tx, chains.customer(input.customerId), headOf(read.head.data()), now);
     if (status === "approved") {
@@ -153,7 +154,7 @@ export async function decideLimitChange(input: DecideLimitChangeInput, caller: C
     const audit = new AuditAppender(tx, chains.customer(request.customerId), headOf(read.head.data()), now);
     const decided = { decidedAt: now, decidedBy: caller.uid, note: input.note, updatedAt: now };
     if (input.decision === "reject") {
-      tx.update(ref, limitRequestToStored({ status: "rejected", ...decided }));
+      tx.update(ref, marked(ref, limitRequestToStored({ status: "rejected", ...decided })));
       audit.append({ action: "limit.reject", actor: caller, target: ref.path, before: { status: "pending" }, after: { status: "rejected" }, reason: input.note, requestId: input.requestId ?? null });
       const out = answer(customer, "rejected");
       recordResult(tx, key, out, now);
@@ -175,7 +176,7 @@ export async function decideLimitChange(input: DecideLimitChangeInput, caller: C
       }
       if (customer.flags.noLimitIncrease) throw NO_INCREASE();
     }
-    tx.update(ref, limitRequestToStored({ status: "approved", ...decided }));
+    tx.update(ref, marked(ref, limitRequestToStored({ status: "approved", ...decided })));
     const change = applyLimits(customer, plan.next, now);
     writeCustomer(tx, request.customerId, change.patch, read);
     audit.append({

@@ -19,6 +19,7 @@ export async function startFirestore() {
   process.env.FIRESTORE_EMULATOR_HOST = `127.0.0.1:${port}`;
   process.env.GCLOUD_PROJECT ??= "demo-credit";
   process.env.FUNCTIONS_EMULATOR ??= "true";
+  process.env.CREDIT_DESK_AUDIT_KEYS ??= `bench:${(await import("node:crypto")).randomBytes(32).toString("base64")}`; // the audit keyring secret
   return server;
 }
 
@@ -55,6 +56,7 @@ export async function installCounters() {
     };
   };
   wrapRead(DocumentReference.prototype, "get", () => 1);
+  wrapRead(fs.Firestore.prototype, "getAll", (r) => r.length);
   wrapRead(Query.prototype, "get", (r) => Math.max(1, r.size ?? 0));
   const txGet = Transaction.prototype.get;
   Transaction.prototype.get = async function (refOrQuery) {

@@ -4,13 +4,16 @@
  *
  * Logical export of every credit-data collection and subcollection (DATA_TREE) as JSON
  * Lines with Firestore types preserved, plus manifest.json (counts, file hashes, content
- * hash), written last: a directory without manifest.json is not a backup.
+ * hash), signed with the audit keyring and written last: a directory without
+ * manifest.json is not a backup. Files are owner-only (0600, directory 0700).
  * Connects to FIRESTORE_EMULATOR_HOST (default 127.0.0.1:8080), project demo-credit;
  * production only with --project ID and no FIRESTORE_EMULATOR_HOST.
+ * The keyring: CREDIT_DESK_AUDIT_KEYS, or on the local stack functions/.secret.local.
  * Exit codes: 0 done, 1 failed, 2 usage.
  */
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { AUDIT_KEYS_NAME, scriptAuditKeyring } from "./lib/audit-key.mjs";
 
 const usage = "usage: npm run backup -- --out DIR [--project ID]";
 let args;
@@ -44,6 +47,18 @@ if (target.host) {
   process.env.FIRESTORE_EMULATOR_HOST = target.host;
   process.env.METADATA_SERVER_DETECTION ??= "none"; // no credentials lookup against the emulator
 }
+const keys = scriptAuditKeyring({ local: Boolean(target.host) });
+if (!keys) {
+  console.error(`no audit keyring: set ${AUDIT_KEYS_NAME} (production: gcloud secrets versions access latest --secret=${AUDIT_KEYS_NAME}); the local stack keeps one in functions/.secret.local`);
+  process.exit(1);
+}
+let keyring;
+try {
+  keyring = lb.parseAuditKeyring(keys.keyring);
+} catch (err) {
+  console.error(`${AUDIT_KEYS_NAME} (${keys.source}): ${err.message}`);
+  process.exit(1);
+}
 const outDir = resolve(args.out);
 console.log(`backup: ${target.host ? `emulator ${target.host}` : "PRODUCTION Firestore"}, project ${target.projectId} → ${outDir}`);
 
@@ -52,13 +67,14 @@ const t0 = Date.now();
 try {
   const { manifest, listDocuments } = await lb.exportLogical(db, {
     outDir,
+    keyring,
     projectId: target.projectId,
     host: target.host,
     onProgress: (p) => console.log(`  ${p.documents} documents`),
   });
   const s = (Date.now() - t0) / 1000;
   for (const c of manifest.collections) if (c.documents) console.log(`  ${c.collection.padEnd(28)} ${String(c.documents).padStart(8)}`);
-  console.log(`backup: ${manifest.totalDocuments} documents in ${s.toFixed(1)} s (${Math.round(manifest.totalDocuments / Math.max(s, 0.001))}/s), content hash ${manifest.contentHash}`);
+  console.log(`backup: ${manifest.totalDocuments} documents in ${s.toFixed(1)} s (${Math.round(manifest.totalDocuments / Math.max(s, 0.001))}/s), content hash ${manifest.contentHash}, signed with key ${manifest.signature.keyId}`);
   if (!listDocuments) console.log("note: this Firestore cannot list documents; subcollections were found under existing parents and audit chains of known subjects");
   await db.terminate();
   process.exit(0);

@@ -2,15 +2,20 @@
 /**
  * npm run restore -- DIR [--force] [--wipe] [--project ID]
  *
- * Restores a logical backup (scripts/backup.mjs) into an EMPTY database: checks every
- * file against the manifest first (nothing is written if one fails), refuses a database
- * that holds credit data unless --force (documents in the backup then replace theirs),
- * writes in batches of 500, then reads everything back and checks counts and hash.
+ * Restores a logical backup (scripts/backup.mjs) into an EMPTY database: checks the
+ * manifest's signature (an unsigned or altered manifest is refused) and every file against
+ * the manifest first (nothing is written if one fails), refuses a database that holds
+ * credit data unless --force (documents in the backup then replace theirs), writes in
+ * batches of 500, reads everything back and checks counts and hash, then verifies every
+ * audit chain in the restored data and reports the broken ones.
  * --wipe deletes every credit-data document first (emulators only): the local drill.
- * Connects like scripts/backup.mjs. Exit codes: 0 restored and verified, 1 failed, 2 usage.
+ * Connects like scripts/backup.mjs; the keyring likewise.
+ * Exit codes: 0 restored and verified, 1 failed, 2 usage, 3 restored and verified but
+ * audit chains are broken (listed).
  */
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { AUDIT_KEYS_NAME, scriptAuditKeyring } from "./lib/audit-key.mjs";
 
 const usage = "usage: npm run restore -- DIR [--force] [--wipe] [--project ID]";
 let parsed;
@@ -52,6 +57,18 @@ if (target.host) {
   process.env.FIRESTORE_EMULATOR_HOST = target.host;
   process.env.METADATA_SERVER_DETECTION ??= "none";
 }
+const keys = scriptAuditKeyring({ local: Boolean(target.host) });
+if (!keys) {
+  console.error(`no audit keyring: set ${AUDIT_KEYS_NAME} (production: gcloud secrets versions access latest --secret=${AUDIT_KEYS_NAME}); the local stack keeps one in functions/.secret.local`);
+  process.exit(1);
+}
+let keyring;
+try {
+  keyring = lb.parseAuditKeyring(keys.keyring);
+} catch (err) {
+  console.error(`${AUDIT_KEYS_NAME} (${keys.source}): ${err.message}`);
+  process.exit(1);
+}
 const dir = resolve(parsed.positionals[0]);
 console.log(`restore: ${dir} → ${target.host ? `emulator ${target.host}` : "PRODUCTION Firestore"}, project ${target.projectId}${args.force ? " (--force)" : ""}`);
 
@@ -60,15 +77,21 @@ const t0 = Date.now();
 const progress = (p) => console.log(`  ${p.phase.padEnd(11)} ${p.documents} documents`);
 try {
   if (args.wipe) {
+    // The signature and the files first: a backup that would be refused must not cost the data it was to replace.
+    await lb.checkBackupFiles(dir, db, keyring);
     const n = await lb.wipeDatabase(db, progress);
     console.log(`restore: wiped ${n} documents`);
   }
-  const res = await lb.importLogical(db, { dir, force: Boolean(args.force), onProgress: progress });
+  const res = await lb.importLogical(db, { dir, keyring, force: Boolean(args.force), onProgress: progress });
   const s = (Date.now() - t0) / 1000;
   console.log(`restore: ${res.written} documents written and verified in ${s.toFixed(1)} s (${Math.round(res.written / Math.max(s, 0.001))}/s), content hash ${res.verified.contentHash}`);
   if (res.extraDocuments) console.log(`restore: ${res.extraDocuments} documents in the database are not in the backup (left as they were)`);
+  const { chains } = res;
+  console.log(`restore: manifest signed with key ${res.manifest.signature.keyId}; audit chains: ${chains.chains} verified (${chains.entries} entries), ${chains.broken.length} broken`);
+  for (const b of chains.broken.slice(0, 50)) console.log(`  BROKEN ${b.chainId} at entry ${b.seq}: ${b.problem}`);
+  if (chains.broken.length > 50) console.log(`  … and ${chains.broken.length - 50} more`);
   await db.terminate();
-  process.exit(0);
+  process.exit(chains.broken.length ? 3 : 0);
 } catch (err) {
   console.error(`restore FAILED after ${((Date.now() - t0) / 1000).toFixed(1)} s: ${err.message}`);
   await db.terminate().catch(() => {});

@@ -2,8 +2,9 @@
 /**
  * npm start — the local stack: build the functions, start the in-process Firestore on
  * 8080 and the Firebase Functions, Auth and Cloud Tasks emulators (firebase.json ports),
- * seed a demo portfolio through the real callables, print one "ready" line, and run
- * until Ctrl-C (SIGINT) or SIGTERM, which stops everything it started.
+ * deliver Firestore triggers from the in-process Firestore's commits (one `[triggers]` line
+ * per delivery), seed a demo portfolio through the real callables, print one "ready" line,
+ * and run until Ctrl-C (SIGINT) or SIGTERM, which stops everything it started.
  *
  *   npm start                  build, start, seed
  *   npm start -- --no-seed     start without demo data
@@ -63,7 +64,8 @@ const echo = (line) => {
 
 try {
   log("Credit desk local stack — starting (Ctrl-C stops it)");
-  starting = startStack({ build: true, seed, log, onOutput: quiet ? null : echo, signal: abort.signal });
+  const triggerLog = (line) => console.log(`  [triggers] ${line.trim()}`);
+  starting = startStack({ build: true, seed, log, triggerLog, onOutput: quiet ? null : echo, signal: abort.signal });
   stack = await starting;
   const users = DEMO_USERS.map((u) => `${u.email}=${u.role ?? "applicant"}`).join(", ");
   const seeded = stack.seed

@@ -45,6 +45,9 @@ export const logs = {
   policyLoaded: (version: number) => logger.debug("credit_policy_loaded", { version }),
   fxRatesInvalid: (issues: Array<{ path: string }>) => logger.error("fx_rates_invalid", { code: "FX_RATES_INVALID", paths: issues.map((i) => i.path).slice(0, 20) }),
   fxRatesChecked: (ageDays: number, stale: boolean) => logger.info("fx_rates_checked", { ageDays, stale }),
+  /** Once per instance, at cold start: whether callables enforce App Check, and why. */
+  appCheckMode: (enforced: boolean, reason: string) =>
+    (enforced ? logger.info : logger.warn)("app_check_mode", { enforced, reason }),
   callableRejected: (callable: string, code: string, uid: string | null) =>
     logger.info("callable_rejected", { callable, code, uid }),
   /** An unexpected error in a callable, under the error id its caller was given. */
@@ -67,6 +70,10 @@ export const logs = {
   alertResolved: (alertId: string, type: string) => logger.info("alert_resolved", { alertId, type }),
   transactionsRecorded: (customerId: string, recorded: number, duplicates: number, rejected: number) =>
     logger.info("transactions_recorded", { customerId, recorded, duplicates, rejected }),
+  /** The transaction trigger's outcome for one record (applied, duplicate, stale, skipped, rejected). */
+  transactionEventApplied: (customerId: string, externalId: string, outcome: string) => logger.info("transaction_event", { customerId, externalId, outcome }),
+  /** A change no service made (an edit in the console) was put on the subject's audit chain. */
+  consoleEditRecorded: (kind: string, subjectId: string, fields: number) => logger.warn("console_edit_recorded", { kind, subjectId, fields }),
   triggerDuplicate: (fn: string, eventId: string) => logger.debug("trigger_duplicate_event", { fn, eventId }),
   jobProgress: (job: string, processed: number, remaining: boolean) => logger.info("job_progress", { job, processed, remaining }),
   /** One customer of a job's page failed (the job goes on with the others; the customer stays due). */
@@ -82,6 +89,11 @@ export const logs = {
   backupFinished: (backupId: string, status: string) => logger.info("backup_finished", { backupId, status }),
   backupFailed: (backupId: string, code: string) => logger.error("backup_failed", { backupId, code }),
   backupExpired: (backupId: string, deletedObjects: number) => logger.info("backup_expired", { backupId, deletedObjects }),
+  /** The system chain's head after the seal goes to Cloud Logging too: an anchor a Firestore writer cannot edit. */
+  auditSealed: (sealId: string, sealed: number, broken: number, systemSeq: number, systemHash: string) =>
+    logger.info("audit_sealed", { sealId, sealed, broken, systemSeq, systemHash }),
+  auditSealIncomplete: (sealId: string, sealed: number, code: string) => logger.warn("audit_seal_incomplete", { sealId, sealed, code }),
+  auditLegacyMigrated: (migrated: number, broken: number) => logger.info("audit_legacy_migrated", { migrated, broken }),
   /** Not a failed backup: a poll that could not reach the operation, or retention that could not delete (retried next run). */
   backupWarning: (backupId: string, code: string, error: string | null) =>
     logger.warn("backup_warning", { backupId, code, error: error ? error.slice(0, 200) : null }),

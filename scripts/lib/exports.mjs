@@ -3,7 +3,7 @@
  * loading it: the e2e tests decide at collection time which callables exist yet, and
  * the seed skips callables that do not.
  */
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -40,4 +40,33 @@ export function exportedFunctions(functionsDir = FUNCTIONS_DIR) {
   for (const m of text.matchAll(/\bexports\.([A-Za-z_$][\w$]*)\s*=/g)) names.add(m[1]);
   names.delete("__esModule");
   return [...names].sort();
+}
+
+/**
+ * For each exported function with an event trigger: whether it asks to be retried on
+ * failure (`retry: true`, its manifest endpoint's eventTrigger.retry). The Functions
+ * emulator's trigger list (GET /backends) leaves this out, and trigger delivery needs it.
+ * Loads the package in a child process; {} when it is not built or cannot be loaded.
+ */
+export function eventTriggerRetries(functionsDir = FUNCTIONS_DIR) {
+  const entry = functionsEntry(functionsDir);
+  if (!fs.existsSync(entry)) return Promise.resolve({});
+  const script =
+    `const m = require(${JSON.stringify(entry)}); const out = {};` +
+    `for (const [k, f] of Object.entries(m)) { const e = f && f.__endpoint; if (e && e.eventTrigger) out[k] = e.eventTrigger.retry === true; }` +
+    `console.log(JSON.stringify(out));`;
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ["-e", script],
+      { cwd: functionsDir, encoding: "utf8", env: { ...process.env, GCLOUD_PROJECT: process.env.GCLOUD_PROJECT ?? "demo-credit" }, timeout: 120_000 },
+      (err, stdout) => {
+        try {
+          resolve(err ? {} : JSON.parse(stdout.trim().split("\n").pop() ?? "{}"));
+        } catch {
+          resolve({});
+        }
+      },
+    );
+  });
 }

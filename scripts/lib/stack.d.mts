@@ -1,4 +1,6 @@
+import type { CommitEvent } from "./in-process-firestore.mjs";
 import type { SeedResult } from "./seed.mjs";
+import type { TriggerDelivery } from "./trigger-delivery.mjs";
 
 export declare const REPO_ROOT: string;
 export declare const FUNCTIONS_DIR: string;
@@ -36,6 +38,12 @@ export interface StartStackOptions {
   signal?: AbortSignal | null;
   /** Run a private copy of functions/lib (immune to rebuilds while the stack runs; no live reload). */
   snapshot?: boolean;
+  /** With firestoreHost: the in-process FirestoreServer serving it, whose commits fire the Firestore triggers. */
+  firestoreServer?: { onCommit(listener: (event: CommitEvent) => void): () => void } | null;
+  /** Deliver Firestore triggers from the in-process Firestore (default true). */
+  triggers?: boolean;
+  /** One line per trigger delivery (default: log). */
+  triggerLog?: (line: string) => void;
 }
 
 export interface RunningStack {
@@ -59,6 +67,8 @@ export interface RunningStack {
   output(lines?: number): string;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   seed: SeedResult | null;
+  /** Firestore trigger delivery (null when the Firestore is not an in-process server of this process). */
+  triggers: TriggerDelivery | null;
   /** Stop everything this stack started; idempotent. */
   stop(): Promise<void>;
 }

@@ -1,7 +1,8 @@
 /**
  * The local stack, as a library: the in-process Firestore (@firestore-emulator/server)
  * plus `firebase emulators:start --only functions,auth,tasks`, wired so the functions'
- * Admin SDK writes to that Firestore. Used by `npm start` (scripts/start.mjs) and by the
+ * Admin SDK writes to that Firestore and its commits fire the deployed Firestore triggers
+ * (scripts/lib/trigger-delivery.mjs). Used by `npm start` (scripts/start.mjs) and by the
  * e2e tests (on other ports, so both can run at once).
  *
  *   const stack = await startStack({ ports: { functions: 15001 }, seed: true });
@@ -18,7 +19,8 @@ import os from "node:os";
 import path from "node:path";
 import readline from "node:readline";
 import { createRequire } from "node:module";
-import { FUNCTIONS_DIR, REPO_ROOT, exportedFunctions } from "./exports.mjs";
+import { FUNCTIONS_DIR, REPO_ROOT, eventTriggerRetries, exportedFunctions } from "./exports.mjs";
+import { AUDIT_KEYS_NAME, ensureLocalAuditKey } from "./audit-key.mjs";
 
 export { FUNCTIONS_DIR, REPO_ROOT };
 export const DEFAULT_PROJECT_ID = "demo-credit";
@@ -263,6 +265,9 @@ export async function buildFunctions({ log = () => {} } = {}) {
  * @param {boolean} [opts.seed] seed the demo portfolio once ready (scripts/lib/seed.mjs)
  * @param {(line: string) => void} [opts.log] progress lines
  * @param {(line: string) => void} [opts.onOutput] every line the Firebase CLI prints
+ * @param {object} [opts.firestoreServer] with firestoreHost: the in-process FirestoreServer behind it (its commits fire the triggers)
+ * @param {boolean} [opts.triggers] deliver Firestore triggers from the in-process Firestore (default true)
+ * @param {(line: string) => void} [opts.triggerLog] one line per trigger delivery (default: opts.log)
  */
 export async function startStack(opts = {}) {
   const {
@@ -277,6 +282,9 @@ export async function startStack(opts = {}) {
     env: extraEnv = {},
     signal = null,
     snapshot = false,
+    firestoreServer: givenServer = null,
+    triggers: deliverTriggers = true,
+    triggerLog = log,
   } = opts;
   const checkAborted = () => {
     if (signal?.aborted) throw new StackAbortedError();
@@ -291,6 +299,7 @@ export async function startStack(opts = {}) {
   const envCheck = ensureLocalEnv();
   if (envCheck.created) log(`  ✓ created ${path.relative(REPO_ROOT, LOCAL_ENV_FILE)} (CREDIT_DESK_ENFORCE_APP_CHECK=false)`);
   if (envCheck.warning) log(`  ! ${envCheck.warning}`);
+  if (ensureLocalAuditKey().created) log("  ✓ generated the local audit keyring in functions/.secret.local");
 
   // Firestore: the caller's, or ours in this process.
   let firestoreServer = null;
@@ -319,6 +328,7 @@ export async function startStack(opts = {}) {
   const tail = [];
   const env = { ...process.env };
   for (const k of Object.keys(env)) if (k.startsWith("VITEST") || k === "TINYPOOL_WORKER_ID") delete env[k];
+  delete env[AUDIT_KEYS_NAME]; // functions get the keyring only by binding the secret (functions/.secret.local)
   Object.assign(env, extraEnv, {
     FIRESTORE_EMULATOR_HOST: firestoreHost, // the functions' Admin SDK → our Firestore
     CI: "true", // no MOTD fetch, no update notifier
@@ -332,6 +342,8 @@ export async function startStack(opts = {}) {
   });
   const args = [SUPERVISE, process.execPath, FIREBASE_BIN, "emulators:start", "--only", "functions,auth,tasks", "--project", projectId, "--config", configFile, "--non-interactive"];
   const child = spawn(process.execPath, args, { cwd: tmpDir, env, detached: true, stdio: ["ignore", "pipe", "pipe", "ipc"] });
+  // Which event triggers ask for retries (the emulator's trigger list omits it): read meanwhile.
+  const triggerRetries = deliverTriggers ? eventTriggerRetries(snapshotDir ?? FUNCTIONS_DIR) : Promise.resolve({});
   child.channel?.unref?.();
   fs.writeFileSync(path.join(tmpDir, "supervisor.pid"), String(child.pid));
   let exit = null;
@@ -361,6 +373,7 @@ export async function startStack(opts = {}) {
 
   let stopPromise = null;
   let keepTmp = false;
+  let triggers = null; // Firestore trigger delivery, once the emulators are ready
   const stop = () =>
     (stopPromise ??= (async () => {
       if (!exit) {
@@ -382,6 +395,7 @@ export async function startStack(opts = {}) {
         /* none left */
       }
       process.off("exit", killGroupSync);
+      await triggers?.stop();
       firestoreServer?.stop();
       await new Promise((r) => logStream.end(r));
       if (!keepTmp) fs.rmSync(tmpDir, { recursive: true, force: true });
@@ -436,6 +450,22 @@ export async function startStack(opts = {}) {
   }
   log(`  ✓ emulators ready in ${((Date.now() - tSpawn) / 1000).toFixed(1)} s: ${served.length} functions (${served.join(", ")})`);
 
+  // Firestore triggers: the Functions emulator hands them only to the official Firestore
+  // emulator, so the in-process Firestore's commits are delivered to them from here.
+  const triggerSource = firestoreServer ?? givenServer;
+  if (deliverTriggers && triggerSource?.onCommit) {
+    const { startTriggerDelivery } = await import("./trigger-delivery.mjs");
+    triggers = startTriggerDelivery({ server: triggerSource, functionsOrigin, projectId, location: region, log: triggerLog, retries: await triggerRetries });
+    const list = await triggers.triggers();
+    log(
+      list.length
+        ? `  ✓ Firestore triggers run on the in-process Firestore's commits: ${list.map((t) => `${t.entryPoint} (${t.document}${t.retry ? ", retried" : ""})`).join(", ")}`
+        : "  ! the Functions emulator lists no Firestore triggers",
+    );
+  } else if (deliverTriggers) {
+    log(`  ! Firestore triggers do not fire: Firestore at ${firestoreHost} is not this process's in-process server (pass firestoreServer)`);
+  }
+
   const stack = {
     projectId,
     region,
@@ -452,6 +482,7 @@ export async function startStack(opts = {}) {
     output,
     exited,
     seed: null,
+    triggers,
     stop,
   };
 

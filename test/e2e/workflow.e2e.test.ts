@@ -255,6 +255,53 @@ describe.sequential("e2e: Firebase JS client → Auth + Functions emulators → 
   );
 
   it(
+    `credit held at the order: reserve, be blocked, a credit person releases, the order is recorded — the same credit is never spent twice, with many clients at once`,
+    async () => {
+      // A customer of its own (the other tests share theirs).
+      const { applicationId } = await as(null).desk.submitCreditApplication(application());
+      await as("analyst").desk.reviewCreditApplication({ applicationId });
+      const creditLimit = 20_000_00;
+      const decided = await as("manager").desk.decideCreditApplication({ applicationId, decision: "approve", approvedLimit: creditLimit, note: "e2e: orders", ownerUid: uidOf("sales") });
+      const customerId = decided.customerId!;
+      // Many clients (the sales rep's app, the ERP) reserving at once: never more than the limit.
+      const amount = creditLimit / 4;
+      const clients = [as("sales"), as("integration"), as("analyst")];
+      const answers = await Promise.all(
+        Array.from({ length: 8 }, (_, i) => clients[i % clients.length]!.desk.checkOrder({ customerId, orderAmount: amount, reserve: true, orderRef: `E2E-PO-${i}` })),
+      );
+      const held = answers.filter((a) => a.decision === "approve");
+      expect(held).toHaveLength(4);
+      for (const a of held) expect(a.reservationId).toMatch(/^[A-Za-z0-9_-]+$/);
+      const blocked = answers.find((a) => a.decision !== "approve")!;
+      expect(blocked.blockId).toMatch(/^[A-Za-z0-9_-]+$/);
+      expect((await as("sales").desk.checkOrder({ customerId, orderAmount: 1_00 })).availableCredit).toBe(0);
+
+      // A credit person (not whoever ran the check) releases one blocked order: its credit is held, beyond the limit by decision.
+      const ref = answers.indexOf(blocked);
+      const requester = clients[ref % clients.length]!;
+      const decider = requester === as("analyst") ? as("manager") : as("analyst");
+      const release = await decider.desk.releaseOrderBlock({ blockId: blocked.blockId!, decision: "release", note: "e2e: paid by wire" });
+      expect(release.status).toBe("released");
+      expect((await as("sales").desk.checkOrder({ customerId, orderAmount: 1_00 })).availableCredit).toBe(-amount);
+
+      // The ERP records the orders: each converts its reservation, counted once.
+      const recorded = await as("integration").desk.recordTransactions({
+        customerId,
+        transactions: answers.map((a, i) => ({ externalId: `E2E-PO-${i}`, type: "order" as const, amount, issuedAt: new Date().toISOString() })).filter((_, i) => answers[i]!.decision === "approve" || i === ref),
+      });
+      expect(recorded.recorded).toBe(5);
+      expect(recorded.exposure).toBe(5 * amount);
+      expect(recorded.availableCredit).toBe(-amount);
+      // The other blocked orders are cancelled by the ERP: nothing held for them.
+      for (const [i, a] of answers.entries()) {
+        if (a.decision !== "approve" && i !== ref) expect(await as("integration").desk.cancelReservation({ customerId, orderRef: `E2E-PO-${i}` })).toEqual({ released: false, blockCancelled: true });
+      }
+      expect((await as("sales").desk.checkOrder({ customerId, orderAmount: 1_00 })).availableCredit).toBe(-amount);
+    },
+    SLOW,
+  );
+
+  it(
     `four eyes: a manager who submitted an application cannot decide it; another approver can`,
     async () => {
       const { applicationId } = await as("manager").call<{ applicationId: string }>("submitCreditApplication", application());

@@ -4,7 +4,9 @@ import * as fns from "../../functions/src/index.js";
 import { verifyAuditTrail } from "../../functions/src/api/verifyAuditTrail.js";
 import { AuditAppender, chains, entryDocId, fromStored, headOf } from "../../functions/src/data/audit.js";
 import { firestore } from "../../functions/src/data/firebase.js";
-import { nextEntry, type AuditEntry } from "../../functions/src/domain/audit.js";
+import { randomBytes } from "node:crypto";
+import { auditKeyring } from "../../functions/src/config.js";
+import { entryMac, legacyHash, nextEntry, parseAuditKeyring, type AuditEntry } from "../../functions/src/domain/audit.js";
 import { verifyChain } from "../../functions/src/services/auditTrail.js";
 import { clearPolicyCache } from "../../functions/src/services/policy.js";
 import { sameDatabase } from "../support/arbitraries.js";
@@ -137,19 +139,36 @@ describe("verifyAuditTrail names the first broken entry", () => {
     expect(await verify({ customerId: built.customerId })).toEqual({ ok: false, checked: built.n - 1, chainId: chain, firstBrokenEntry: { seq: built.n, problem: "missing" } });
   });
 
-  it("a forged entry appended (correct prevHash, recomputed hash) without moving the head → named as unexpected", async () => {
+  it("a forged entry appended with the key (an insider: correct prevHash, valid MAC) without moving the head → named as unexpected", async () => {
     const last = fromStored(await stored(chain, built.n));
-    const forged = nextEntry(chain, { seq: last.seq, hash: last.hash }, { action: "customer.limit_change", actor: { uid: users.manager.uid, role: "manager" }, target: `customers/${built.customerId}`, before: { creditLimit: 1 }, after: { creditLimit: 9_999_999_00 }, reason: "forged", requestId: null }, Date.now());
+    const forged = nextEntry(chain, { seq: last.seq, hash: last.hash }, { action: "customer.limit_change", actor: { uid: users.manager.uid, role: "manager" }, target: `customers/${built.customerId}`, before: { creditLimit: 1 }, after: { creditLimit: 9_999_999_00 }, reason: "forged", requestId: null }, Date.now(), auditKeyring().signing);
     await entryRef(chain, forged.seq).set(toStoredEntry(forged));
     expect(await verify({ customerId: built.customerId })).toEqual({ ok: false, checked: built.n + 1, chainId: chain, firstBrokenEntry: { seq: built.n + 1, problem: "unexpected" } });
   });
 
-  it("the last entry replaced by a forgery with a recomputed hash → head mismatch at it", async () => {
+  it("the last entry replaced by an insider's forgery with a valid MAC → head mismatch at it", async () => {
     const prev = fromStored(await stored(chain, built.n - 1));
     const last = fromStored(await stored(chain, built.n));
-    const forged = nextEntry(chain, { seq: prev.seq, hash: prev.hash }, { ...last, reason: "forged" }, last.at);
+    const forged = nextEntry(chain, { seq: prev.seq, hash: prev.hash }, { ...last, reason: "forged" }, last.at, auditKeyring().signing);
     await entryRef(chain, built.n).set(toStoredEntry(forged));
     expect((await verify({ customerId: built.customerId })).firstBrokenEntry).toEqual({ seq: built.n, problem: "head_mismatch" });
+  });
+
+  it.each([
+    ["re-hashed with unkeyed SHA-256 (what main accepted)", "sha256"],
+    ["re-MACed under a key of the same id that is not ours", "other-key"],
+  ])("an entry edited by someone with write access but without the key, %s, and the head moved to match → altered at it", async (_name, how) => {
+    const last = fromStored(await stored(chain, built.n));
+    const { hash: _h, keyId: _k, ...content } = { ...last, after: { ...last.after, creditLimit: 99_000_000_00 } };
+    let edited: AuditEntry;
+    if (how === "sha256") edited = { ...content, hash: legacyHash(content) };
+    else {
+      const foreign = parseAuditKeyring(`${auditKeyring().signing.id}:${randomBytes(32).toString("base64")}`).signing;
+      edited = { ...content, keyId: foreign.id, hash: entryMac({ ...content, keyId: foreign.id }, foreign) };
+    }
+    await entryRef(chain, built.n).set(toStoredEntry(edited));
+    await db().doc(`customers/${built.customerId}`).update({ auditHead: { seq: built.n, hash: edited.hash } });
+    expect((await verify({ customerId: built.customerId })).firstBrokenEntry).toEqual({ seq: built.n, problem: "altered" });
   });
 
   it("two entries' documents swapped (contents and seq) → the first, stored out of place", async () => {

@@ -5,15 +5,19 @@
  * target, a tampered file.
  */
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
-import { cp, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { chmod, cp, mkdtemp, readFile, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { GeoPoint, Timestamp, type DocumentData, type Firestore } from "firebase-admin/firestore";
+import { auditKeyring } from "../../functions/src/config.js";
 import { firestore } from "../../functions/src/data/firebase.js";
 import { AuditAppender, chains, headOf } from "../../functions/src/data/audit.js";
 import { paths } from "../../functions/src/data/paths.js";
 import { raiseAlert } from "../../functions/src/services/alerts.js";
+import { runAuditSeal } from "../../functions/src/services/auditSeal.js";
 import { collectionPatterns } from "../../functions/src/domain/backup.js";
+import { parseAuditKeyring } from "../../functions/src/domain/audit.js";
 import { DATA_TREE } from "../../functions/src/data/paths.js";
 import {
   FirestoreDouble,
@@ -28,6 +32,7 @@ import {
 } from "../../functions/src/tools/logicalBackup.js";
 
 const NOW = Date.UTC(2024, 4, 1, 9, 30, 0);
+const KEYRING = auditKeyring();
 const db = openBackupDatabase("demo-credit");
 const clearServer = () => (globalThis as unknown as { __creditDeskFirestore?: { clear(): void } }).__creditDeskFirestore?.clear();
 const dirs: string[] = [];
@@ -161,7 +166,7 @@ describe("logical backup and restore drill", () => {
     expect(beforeRaw.has("alerts/system_backup_backup_failed")).toBe(true);
 
     const dir = await tempDir();
-    const { manifest } = await exportLogical(db, { outDir: dir, projectId: "demo-credit", host: process.env.FIRESTORE_EMULATOR_HOST ?? null, now: NOW });
+    const { manifest } = await exportLogical(db, { keyring: KEYRING, outDir: dir, projectId: "demo-credit", host: process.env.FIRESTORE_EMULATOR_HOST ?? null, now: NOW });
     expect(manifest.totalDocuments).toBe(beforeRaw.size);
     expect(manifest.collections.find((c) => c.collection === "customers/*/transactions")?.documents).toBe(12);
     expect(manifest.collections.find((c) => c.collection === "audit/*/entries")?.documents).toBe(5);
@@ -172,10 +177,11 @@ describe("logical backup and restore drill", () => {
     expect(await isDatabaseEmpty(db)).toBe(true);
     expect((await dumpDatabase(db)).size).toBe(0);
 
-    const result = await importLogical(db, { dir });
+    const result = await importLogical(db, { keyring: KEYRING, dir });
     expect(result.written).toBe(beforeRaw.size);
     expect(result.verified.contentHash).toBe(manifest.contentHash);
     expect(result.extraDocuments).toBe(0);
+    expect(result.chains).toEqual({ chains: 3, entries: 5, broken: [] }); // system, customer_c1, application_a1
 
     const afterTagged = await dumpDatabase(db);
     const afterRaw = await rawDocs(db);
@@ -205,13 +211,13 @@ describe("logical backup and restore drill", () => {
     const before = await dumpDatabase(db);
     const dir = await tempDir();
     const exportProgress: Progress[] = [];
-    await exportLogical(db, { outDir: dir, projectId: "demo-credit", onProgress: (p) => exportProgress.push(p) });
+    await exportLogical(db, { keyring: KEYRING, outDir: dir, projectId: "demo-credit", onProgress: (p) => exportProgress.push(p) });
     expect(exportProgress.filter((p) => p.documents % 500 === 0 && p.documents > 0).length).toBeGreaterThanOrEqual(2);
 
     clearServer();
     expect(await isDatabaseEmpty(db)).toBe(true);
     const importProgress: Progress[] = [];
-    const result = await importLogical(db, { dir, onProgress: (p) => importProgress.push(p) });
+    const result = await importLogical(db, { keyring: KEYRING, dir, onProgress: (p) => importProgress.push(p) });
     expect(result.written).toBe(before.size);
     expect(importProgress.some((p) => p.phase === "write" && p.documents >= 1000)).toBe(true);
     expect(await dumpDatabase(db)).toEqual(before);
@@ -220,42 +226,42 @@ describe("logical backup and restore drill", () => {
   it("an export interrupted half-way leaves no manifest, and restore refuses the directory", async () => {
     await seedPortfolio();
     const dir = await tempDir();
-    await expect(exportLogical(db, { outDir: dir, projectId: "demo-credit", faultInjection: { afterDocuments: 20 } })).rejects.toThrow(/INJECTED_FAULT/);
+    await expect(exportLogical(db, { keyring: KEYRING, outDir: dir, projectId: "demo-credit", faultInjection: { afterDocuments: 20 } })).rejects.toThrow(/INJECTED_FAULT/);
     const files = await readdir(dir);
     expect(files).not.toContain("manifest.json");
     expect(files).not.toContain("manifest.json.tmp");
     expect(files.some((f) => f.endsWith(".jsonl"))).toBe(true); // partial data is there, unclaimed
 
     clearServer();
-    await expect(importLogical(db, { dir })).rejects.toThrow(/NO_MANIFEST/);
+    await expect(importLogical(db, { keyring: KEYRING, dir })).rejects.toThrow(/NO_MANIFEST/);
     expect(await isDatabaseEmpty(db)).toBe(true);
   });
 
   it("refuses to export into a directory that is not empty", async () => {
     const dir = await tempDir();
     await writeFile(join(dir, "old.txt"), "x");
-    await expect(exportLogical(db, { outDir: dir, projectId: "demo-credit" })).rejects.toThrow(/OUT_DIR_NOT_EMPTY/);
+    await expect(exportLogical(db, { keyring: KEYRING, outDir: dir, projectId: "demo-credit" })).rejects.toThrow(/OUT_DIR_NOT_EMPTY/);
   });
 
   it("refuses to restore into a non-empty database unless forced", async () => {
     await seedPortfolio(2, 2);
     const dir = await tempDir();
-    const { manifest } = await exportLogical(db, { outDir: dir, projectId: "demo-credit" });
+    const { manifest } = await exportLogical(db, { keyring: KEYRING, outDir: dir, projectId: "demo-credit" });
     const app = firestore();
     await app.doc("customers/c1").update({ status: "changed-after-backup" });
     await app.doc("customers/c99").set({ status: "not in backup" });
 
-    await expect(importLogical(db, { dir })).rejects.toThrow(/TARGET_NOT_EMPTY/);
+    await expect(importLogical(db, { keyring: KEYRING, dir })).rejects.toThrow(/TARGET_NOT_EMPTY/);
     expect((await app.doc("customers/c1").get()).data()?.status).toBe("changed-after-backup"); // nothing written
 
     // only an orphan subcollection left (top level empty): still not empty
     clearServer();
     await app.doc("audit/customer_c1/entries/000000000001").set({ seq: 1 });
-    await expect(importLogical(db, { dir })).rejects.toThrow(/TARGET_NOT_EMPTY/);
+    await expect(importLogical(db, { keyring: KEYRING, dir })).rejects.toThrow(/TARGET_NOT_EMPTY/);
 
     // --force writes over it, verifies the backup's documents, reports the extra ones
     await app.doc("customers/c99").set({ status: "not in backup" });
-    const forced = await importLogical(db, { dir, force: true });
+    const forced = await importLogical(db, { keyring: KEYRING, dir, force: true });
     expect(forced.verified.contentHash).toBe(manifest.contentHash);
     expect(forced.extraDocuments).toBe(1);
     expect((await app.doc("customers/c1").get()).data()?.status).toBe("active");
@@ -264,7 +270,7 @@ describe("logical backup and restore drill", () => {
   it("a tampered file fails the hash check before anything is written", async () => {
     await seedPortfolio(2, 2);
     const dir = await tempDir();
-    await exportLogical(db, { outDir: dir, projectId: "demo-credit" });
+    await exportLogical(db, { keyring: KEYRING, outDir: dir, projectId: "demo-credit" });
     clearServer();
 
     // 1. one value changed in place
@@ -274,10 +280,10 @@ describe("logical backup and restore drill", () => {
     const text = await readFile(file, "utf8");
     expect(text).toContain('"grade":"B"');
     await writeFile(file, text.replace('"grade":"B"', '"grade":"A"'));
-    await expect(importLogical(db, { dir: bad1 })).rejects.toThrow(/HASH_MISMATCH.*customers\.jsonl/);
+    await expect(importLogical(db, { keyring: KEYRING, dir: bad1 })).rejects.toThrow(/HASH_MISMATCH.*customers\.jsonl/);
     expect(await isDatabaseEmpty(db)).toBe(true);
 
-    // 2. the file's own hash in the manifest updated too: the content hash still catches it
+    // 2. the file's own hash in the manifest updated too: the manifest's signature no longer holds
     const bad2 = await tempDir();
     await cp(bad1, bad2, { recursive: true });
     const manifestPath = join(bad2, "manifest.json");
@@ -286,7 +292,7 @@ describe("logical backup and restore drill", () => {
     const entry = manifest.collections.find((c: { file: string }) => c.file === "customers.jsonl");
     entry.sha256 = createHash("sha256").update(await readFile(join(bad2, "customers.jsonl"))).digest("hex");
     await writeFile(manifestPath, JSON.stringify(manifest));
-    await expect(importLogical(db, { dir: bad2 })).rejects.toThrow(/HASH_MISMATCH: content hash/);
+    await expect(importLogical(db, { keyring: KEYRING, dir: bad2 })).rejects.toThrow(/BAD_SIGNATURE/);
     expect(await isDatabaseEmpty(db)).toBe(true);
 
     // 3. a line dropped from a file
@@ -295,18 +301,117 @@ describe("logical backup and restore drill", () => {
     const txFile = join(bad3, "customers__transactions.jsonl");
     const lines = (await readFile(txFile, "utf8")).split("\n");
     await writeFile(txFile, lines.slice(1).join("\n"));
-    await expect(importLogical(db, { dir: bad3 })).rejects.toThrow(/HASH_MISMATCH/);
+    await expect(importLogical(db, { keyring: KEYRING, dir: bad3 })).rejects.toThrow(/HASH_MISMATCH/);
 
     // 4. a line moved into the wrong file (path outside its collection)
     const bad4 = await tempDir();
     await cp(dir, bad4, { recursive: true });
     const alertsFile = join(bad4, "alerts.jsonl");
     await writeFile(alertsFile, (await readFile(alertsFile, "utf8")).replace('"path":"alerts/', '"path":"config/'));
-    await expect(importLogical(db, { dir: bad4 })).rejects.toThrow(/HASH_MISMATCH|BAD_LINE/);
+    await expect(importLogical(db, { keyring: KEYRING, dir: bad4 })).rejects.toThrow(/HASH_MISMATCH|BAD_LINE/);
     expect(await isDatabaseEmpty(db)).toBe(true);
 
     // the untouched backup still restores
-    const ok = await importLogical(db, { dir });
+    const ok = await importLogical(db, { keyring: KEYRING, dir });
     expect(ok.written).toBeGreaterThan(0);
+  });
+});
+
+describe("signed backups (issue 10)", () => {
+  /** Rewrites one file with `edit`, then recomputes its sha256 and the content hash in the manifest, as a careful forger would. */
+  async function forge(dir: string, file: string, edit: (text: string) => string): Promise<Record<string, unknown>> {
+    const { createHash } = await import("node:crypto");
+    const { ContentHasher } = await import("../../functions/src/domain/backup.js");
+    const path = join(dir, file);
+    await writeFile(path, edit(await readFile(path, "utf8")));
+    const manifest = JSON.parse(await readFile(join(dir, "manifest.json"), "utf8"));
+    const hasher = new ContentHasher();
+    for (const c of manifest.collections as Array<{ file: string; sha256: string }>) {
+      const text = await readFile(join(dir, c.file), "utf8");
+      c.sha256 = createHash("sha256").update(text).digest("hex");
+      for (const line of text.split("\n").filter(Boolean)) {
+        const { path: p, data } = JSON.parse(line);
+        hasher.add(p, data);
+      }
+    }
+    manifest.contentHash = hasher.digest();
+    await writeFile(join(dir, "manifest.json"), JSON.stringify(manifest, null, 2));
+    return manifest;
+  }
+
+  it("reproduction: an export edited (a 99M limit), its file hash and content hash recomputed → BAD_SIGNATURE, nothing written", async () => {
+    await seedPortfolio(2, 2);
+    const dir = await tempDir();
+    await exportLogical(db, { keyring: KEYRING, outDir: dir, projectId: "demo-credit" });
+    clearServer();
+    await forge(dir, "customers.jsonl", (t) => t.replace('"limit":5000000', '"limit":9900000000'));
+    expect(await readFile(join(dir, "customers.jsonl"), "utf8")).toContain('"limit":9900000000');
+    await expect(importLogical(db, { keyring: KEYRING, dir })).rejects.toThrow(/BAD_SIGNATURE/);
+    expect(await isDatabaseEmpty(db)).toBe(true);
+  });
+
+  it("reproduction: an unsigned manifest (signature removed, or a version-1 manifest) → UNSIGNED_MANIFEST, nothing written", async () => {
+    await seedPortfolio(1, 1);
+    const dir = await tempDir();
+    await exportLogical(db, { keyring: KEYRING, outDir: dir, projectId: "demo-credit" });
+    clearServer();
+    const manifest = JSON.parse(await readFile(join(dir, "manifest.json"), "utf8"));
+    for (const variant of [{ ...manifest, signature: undefined }, { ...manifest, version: 1, signature: undefined }, { ...manifest, signature: { keyId: manifest.signature.keyId } }]) {
+      await writeFile(join(dir, "manifest.json"), JSON.stringify(variant));
+      await expect(importLogical(db, { keyring: KEYRING, dir })).rejects.toThrow(/UNSIGNED_MANIFEST/);
+      expect(await isDatabaseEmpty(db)).toBe(true);
+    }
+  });
+
+  it("a manifest signed by a key the keyring lacks is refused; after a rotation, a backup signed with the old key still restores", async () => {
+    await seedPortfolio(1, 1);
+    const dir = await tempDir();
+    await exportLogical(db, { keyring: KEYRING, outDir: dir, projectId: "demo-credit" });
+    clearServer();
+    const other = parseAuditKeyring(`other:${randomBytes(32).toString("base64")}`);
+    await expect(importLogical(db, { keyring: other, dir })).rejects.toThrow(/UNKNOWN_KEY/);
+    const sameIdOtherSecret = parseAuditKeyring(`${KEYRING.signing.id}:${randomBytes(32).toString("base64")}`);
+    await expect(importLogical(db, { keyring: sameIdOtherSecret, dir })).rejects.toThrow(/BAD_SIGNATURE/);
+    expect(await isDatabaseEmpty(db)).toBe(true);
+    const rotated = parseAuditKeyring(`new:${randomBytes(32).toString("base64")},${process.env.CREDIT_DESK_AUDIT_KEYS}`);
+    const res = await importLogical(db, { keyring: rotated, dir });
+    expect(res.chains.broken).toEqual([]);
+  });
+
+  it("export files are owner-only: directory 0700, files 0600", async () => {
+    await seedPortfolio(1, 1);
+    const parent = await tempDir();
+    const dir = join(parent, "made-by-export");
+    await exportLogical(db, { keyring: KEYRING, outDir: dir, projectId: "demo-credit" });
+    expect((await stat(dir)).mode & 0o777).toBe(0o700);
+    const files = await readdir(dir);
+    expect(files).toContain("manifest.json");
+    for (const f of files) expect((await stat(join(dir, f))).mode & 0o777, f).toBe(0o600);
+    // an existing empty directory is made owner-only too
+    const existing = await tempDir();
+    await chmod(existing, 0o755);
+    await exportLogical(db, { keyring: KEYRING, outDir: existing, projectId: "demo-credit" });
+    expect((await stat(existing)).mode & 0o777).toBe(0o700);
+  });
+
+  it("restore verifies every audit chain in the restored data and reports the broken ones", async () => {
+    await seedPortfolio(2, 1);
+    await auditAppend(chains.customer("c2"), "customer.create", paths.customer("c2"));
+    await auditAppend(chains.customer("c2"), "limit.change", paths.customer("c2"));
+    await runAuditSeal({ now: Date.now(), settleMs: 0 });
+    const app = firestore();
+    // damage made in the database before the backup: the backup is consistent and signed, its chains are not
+    await app.doc("audit/customer_c1/entries/000000000002").update({ reason: "edited in the console" });
+    await app.doc("customers/c2").delete();
+    const dir = await tempDir();
+    await exportLogical(db, { keyring: KEYRING, outDir: dir, projectId: "demo-credit" });
+    clearServer();
+    const res = await importLogical(db, { keyring: KEYRING, dir });
+    expect(res.verified.contentHash).toBe(res.manifest.contentHash);
+    expect(res.chains.broken).toEqual([
+      { chainId: "customer_c1", seq: 2, problem: "altered" },
+      { chainId: "customer_c2", seq: 2, problem: "subject_deleted" }, // named by its seal
+    ]);
+    expect(res.chains.chains).toBe(4);
   });
 });

@@ -8,6 +8,7 @@ import { firestore } from "../../functions/src/data/firebase.js";
 import { fromStored, headOf } from "../../functions/src/data/audit.js";
 import { backupRef, expiredPatch, failedPatch, newBackupDoc, operationPatch, succeededPatch, type BackupPorts, type ExportRequest } from "../../functions/src/data/backups.js";
 import { ChainVerifier } from "../../functions/src/domain/audit.js";
+import { auditKeyring } from "../../functions/src/config.js";
 import { DAY_MS, HOUR_MS, backupIdFor, exportUriPrefix, managedExportCollectionIds, type ExportOperationState } from "../../functions/src/domain/backup.js";
 import { DATA_TREE } from "../../functions/src/data/paths.js";
 import { applyRetention, checkBackups, checkRunningBackups, runDailyBackup, startManagedExport } from "../../functions/src/services/backup.js";
@@ -55,7 +56,7 @@ async function backupDoc(id: string) {
 async function systemChain() {
   const db = firestore();
   const entries = (await db.collection("audit/system/entries").orderBy("seq").get()).docs.map((d) => fromStored(d.data()));
-  const verifier = new ChainVerifier("system");
+  const verifier = new ChainVerifier("system", auditKeyring());
   entries.forEach((e) => verifier.push(e));
   const verdict = verifier.finish(headOf((await db.doc("audit/system").get()).data()));
   return { entries, verdict };

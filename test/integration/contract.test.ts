@@ -145,6 +145,7 @@ describe("real results parse with the output schemas", () => {
     await callAndCheck("setCreditGroup", { groupId: "c-group", name: "Contract Group", groupLimit: 100_000_00, memberIds: [customerId], reason: "parent guarantee" }, users.manager);
     const member = await callAndCheck("checkOrder", { customerId, orderAmount: 1_000_00 }, users.sales);
     expect(member.group, "a group member's answer (the group's side) is checked too").toBeDefined();
+    await callAndCheck("updateContacts", { customerId, contacts: [{ name: "Ann Lee", email: "ann@acme.example", phone: "+1 555 0101" }] }, users.sales);
 
     const permanent = await callAndCheck("requestLimitChange", { customerId, newLimit: 45_000_00, reason: "growth" }, users.sales);
     await callAndCheck("decideLimitChange", { limitRequestId: permanent.limitRequestId, decision: "approve", note: "ok" }, users.manager);
@@ -156,7 +157,7 @@ describe("real results parse with the output schemas", () => {
     await callAndCheck("setCreditStatus", { customerId, status: "on_hold", reason: "check" }, users.manager);
     await callAndCheck("setCreditStatus", { customerId, status: "active", reason: "checked" }, users.manager);
 
-    const alertId = `customer_${customerId}_transaction_rejected`;
+    const alertId = `customer_${customerId}_ledger_rejected`;
     expect((await db().doc(`alerts/${alertId}`).get()).exists, "the rejected record raised an alert").toBe(true);
     await callAndCheck("resolveAlert", { alertId, resolution: "action_taken", note: "ERP fixed" }, users.analyst);
 

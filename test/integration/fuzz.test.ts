@@ -128,6 +128,7 @@ function seeds(): Record<CallableName, SeedSpec> {
       optional: ["changes.name", "changes.industry", "changes.bankAccount"],
       ids: ["customerId"],
     },
+    updateContacts: { base: { customerId: "zz-no-such-customer", contacts: [{ name: "Pat Buyer", email: "pat@acme.example", phone: "+1 555 0100" }] }, ids: ["customerId"] },
     requestLimitChange: { base: { customerId, newLimit: 60_000_00, expiresAt: "2026-12-31", reason: "seasonal peak" }, optional: ["expiresAt"], ids: ["customerId"] },
     decideLimitChange: { base: { limitRequestId: "zz-no-such-request", decision: "approve", note: "ok" }, ids: ["limitRequestId"] },
     setCreditStatus: { base: { customerId, status: "on_hold", reason: "check" }, ids: ["customerId"] },

@@ -93,8 +93,8 @@ describe("resolveAlert", () => {
   it("closes an open alert once, keeping the credit file's open-alert map in step", async () => {
     const id = await newCustomer();
     await call(fns.recordTransactions, { customerId: id, transactions: [{ externalId: "BAD", type: "invoice", amount: 5_00, currency: "EUR", issuedAt: "2026-11-01", dueAt: "2026-12-01" }] }, users.integration);
-    const alertId = `customer_${id}_transaction_rejected`;
-    await updateCreditFile(id, { openAlerts: { transaction_rejected: true } });
+    const alertId = `customer_${id}_ledger_rejected`;
+    await updateCreditFile(id, { openAlerts: { ledger_rejected: true } });
     const r = await call(fns.resolveAlert, { alertId, resolution: "action_taken", note: "ERP fixed" }, users.analyst);
     expect(r).toEqual({ status: "resolved", alertId });
     expect((await db().doc(`alerts/${alertId}`).get()).data()).toMatchObject({ status: "resolved", resolution: "action_taken", resolvedBy: users.analyst.uid });

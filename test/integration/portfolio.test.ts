@@ -33,7 +33,7 @@ describe("getPortfolioReport", () => {
     expect(gradeSum).toBe(12_000_00);
     expect(r.aging).toEqual({ current: 3_000_00, d1_30: 9_000_00, d31_60: 0, d61_90: 0, d90plus: 0 });
     expect(r.topExposures.map((t: { customerId: string }) => t.customerId)).toEqual([a, b]);
-    expect(r.openAlerts).toEqual({ transaction_rejected: 1 });
+    expect(r.openAlerts).toEqual({ ledger_rejected: 1 });
     expect(r.dso).toBe(dso(12_000_00, 12_000_00));
     for (const who of [users.analyst, users.sales, users.integration, users.applicant]) {
       expect((await callError(fns.getPortfolioReport, {}, who)).code).toBe("permission-denied");

@@ -64,6 +64,7 @@ const SALES_FIELDS: Record<string, readonly string[]> = {
     "decidedByRole",
     "note",
     "reasonCodes",
+    "serviceWrite",
   ],
   "order block": [
     "customerId",

@@ -132,7 +132,7 @@ describe("recordTransactions", () => {
     const rejected = (await db().doc(`customers/${id}/transactions/INV-EUR`).get()).data()!;
     expect(rejected.ledger.state).toBe("rejected");
     expect(rejected.ledger.field).toBe("currency");
-    const alert = (await db().doc(`alerts/customer_${id}_transaction_rejected`).get()).data()!;
+    const alert = (await db().doc(`alerts/customer_${id}_ledger_rejected`).get()).data()!;
     expect(alert.status).toBe("open");
   });
 
@@ -208,7 +208,7 @@ describe("onTransactionWritten trigger", () => {
     expect((await customer(id)).exposure).toBe(0);
     // the marked document's own event is recognised and skipped
     await deliver(id, "INV-BAD", bad, d, Date.now() + 10, "e-bad-2");
-    expect((await db().doc(`alerts/customer_${id}_transaction_rejected`).get()).data()?.occurrences).toBe(1);
+    expect((await db().doc(`alerts/customer_${id}_ledger_rejected`).get()).data()?.occurrences).toBe(1);
   });
 });
 

@@ -40,8 +40,12 @@ export function officialFirestore(host: string, projectId: string): RunningFires
   };
 }
 
-export async function startFirestore(port?: number): Promise<RunningFirestore> {
-  const server = new FirestoreServer();
+/**
+ * Start an in-process Firestore. `options.isolation: false` (or CREDIT_DESK_FIRESTORE_ISOLATION=off)
+ * gives the package's engine without transaction isolation, to show a concurrency test fails there.
+ */
+export async function startFirestore(port?: number, options?: { isolation?: boolean; leaseMs?: number }): Promise<RunningFirestore> {
+  const server = new FirestoreServer(options);
   const p = port ?? (await freePort());
   await server.start(p);
   const host = `127.0.0.1:${p}`;

@@ -4,12 +4,15 @@
  * The official emulators (npm run test:emulator) set CREDIT_DESK_OFFICIAL_EMULATOR=1
  * and FIRESTORE_EMULATOR_HOST themselves; then nothing is started here.
  */
+import { randomBytes } from "node:crypto";
 import { afterAll } from "vitest";
 import { officialFirestore, startFirestore } from "./firestore-server.js";
 
 process.env.GCLOUD_PROJECT ??= "demo-credit";
 process.env.GOOGLE_CLOUD_PROJECT ??= "demo-credit";
 process.env.FUNCTIONS_EMULATOR ??= "true";
+// The audit keyring (the secret CREDIT_DESK_AUDIT_KEYS in production): a fresh key per test file.
+process.env.CREDIT_DESK_AUDIT_KEYS ??= `test:${randomBytes(32).toString("base64")}`;
 
 if (process.env.CREDIT_DESK_OFFICIAL_EMULATOR !== "1") {
   const fs = await startFirestore();

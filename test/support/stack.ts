@@ -12,6 +12,7 @@
 import { clientSession, type ClientSession } from "../../scripts/lib/client.mjs";
 import { exportedFunctions } from "../../scripts/lib/exports.mjs";
 import { freePorts, startStack, type RunningStack } from "../../scripts/lib/stack.mjs";
+import type { RunningFirestore } from "./firestore-server.js";
 
 const exportedAtCollection = new Set(exportedFunctions());
 
@@ -59,6 +60,8 @@ export function e2eStack(): E2eStack {
         ports,
         firestoreHost,
         snapshot: true, // the functions/lib of this run, even if it is rebuilt meanwhile
+        // This file's in-process Firestore: its commits fire the deployed Firestore triggers.
+        firestoreServer: (globalThis as { __creditDeskFirestore?: RunningFirestore }).__creditDeskFirestore?.server ?? null,
         signal: abort.signal,
         log: verbose ? (l) => console.log(`[e2e stack] ${l}`) : () => {},
         onOutput: verbose ? (l) => console.log(`[emulators] ${l}`) : null,

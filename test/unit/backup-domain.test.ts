@@ -1,5 +1,7 @@
+import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
+import { parseAuditKeyring } from "../../functions/src/domain/audit.js";
 import {
   ContentHasher,
   DAY_MS,
@@ -18,6 +20,8 @@ import {
   normalizeBucket,
   parseExportUri,
   parseManifest,
+  checkManifestSignature,
+  signManifest,
   pathMatches,
   staleness,
   type BackupRecord,
@@ -25,6 +29,7 @@ import {
 import { COLLECTIONS, CUSTOMER_SUBCOLLECTIONS, AUDIT_ENTRIES, DATA_TREE } from "../../functions/src/data/paths.js";
 
 const NOW = Date.UTC(2024, 4, 1, 2, 0, 0);
+const RING = parseAuditKeyring(`k1:${randomBytes(32).toString("base64")}`);
 
 function rec(id: string, status: BackupRecord["status"], ageDays: number, extra: Partial<BackupRecord> = {}): BackupRecord {
   return { id, status, startedAt: NOW - ageDays * DAY_MS, endedAt: null, outputUriPrefix: null, operationName: "op", expired: false, ...extra };
@@ -166,16 +171,48 @@ describe("logical backup hash and manifest", () => {
   });
 
   it("manifest round trip and validation", () => {
-    const m = buildManifest({
-      createdAt: NOW,
-      source: { projectId: "demo-credit", host: "127.0.0.1:8080" },
-      collections: [{ collection: "customers", file: "customers.jsonl", documents: 2, sha256: "a".repeat(64) }],
-      contentHash: "b".repeat(64),
-    });
+    const m = signManifest(
+      buildManifest({
+        createdAt: NOW,
+        source: { projectId: "demo-credit", host: "127.0.0.1:8080" },
+        collections: [{ collection: "customers", file: "customers.jsonl", documents: 2, sha256: "a".repeat(64) }],
+        contentHash: "b".repeat(64),
+      }),
+      RING.signing,
+    );
     expect(m.totalDocuments).toBe(2);
+    expect(m.version).toBe(2);
+    expect(m.signature.keyId).toBe("k1");
     expect(parseManifest(JSON.parse(JSON.stringify(m)))).toEqual(m);
     expect(() => parseManifest({ ...m, totalDocuments: 3 })).toThrow(/totalDocuments/);
     expect(() => parseManifest({ ...m, collections: [{ ...m.collections[0], file: "../x.jsonl" }] })).toThrow(/file name/);
     expect(() => parseManifest({ ...m, format: "other" })).toThrow(/format/);
+    expect(() => parseManifest({ ...m, signature: undefined })).toThrow(/signature/);
+    expect(() => parseManifest({ ...m, version: 1 })).toThrow(/version/);
+  });
+
+  it("the manifest signature: valid as signed; any field changed is invalid; unsigned and unknown keys are told apart", () => {
+    const m = signManifest(
+      buildManifest({ createdAt: NOW, source: { projectId: "demo-credit", host: null }, collections: [{ collection: "customers", file: "customers.jsonl", documents: 2, sha256: "a".repeat(64) }], contentHash: "b".repeat(64) }),
+      RING.signing,
+    );
+    const roundTrip = JSON.parse(JSON.stringify(m));
+    expect(checkManifestSignature(roundTrip, RING)).toBe("valid");
+    // key order in the file does not matter (canonical JSON)
+    expect(checkManifestSignature(Object.fromEntries(Object.entries(roundTrip).reverse()), RING)).toBe("valid");
+    const edits: Array<Record<string, unknown>> = [
+      { ...roundTrip, contentHash: "c".repeat(64) },
+      { ...roundTrip, totalDocuments: 3 },
+      { ...roundTrip, collections: [{ ...roundTrip.collections[0], sha256: "d".repeat(64) }] },
+      { ...roundTrip, createdAt: new Date(NOW + 1).toISOString() },
+      { ...roundTrip, source: { projectId: "other", host: null } },
+      { ...roundTrip, extra: true },
+      { ...roundTrip, signature: { ...roundTrip.signature, hmac: "0".repeat(64) } },
+    ];
+    for (const e of edits) expect(checkManifestSignature(e, RING)).toBe("invalid");
+    expect(checkManifestSignature({ ...roundTrip, signature: undefined }, RING)).toBe("unsigned");
+    expect(checkManifestSignature(null, RING)).toBe("unsigned");
+    expect(checkManifestSignature(roundTrip, parseAuditKeyring(`k2:${randomBytes(32).toString("base64")}`))).toBe("unknown_key");
+    expect(checkManifestSignature(roundTrip, parseAuditKeyring(`k1:${randomBytes(32).toString("base64")}`))).toBe("invalid");
   });
 });

@@ -7,7 +7,7 @@
 import { randomUUID } from "node:crypto";
 import { HttpsError, onCall, type CallableRequest, type CallableOptions } from "firebase-functions/v2/https";
 import { z } from "zod";
-import { ENFORCE_APP_CHECK, REGION } from "../config.js";
+import { AUDITED, REGION, appCheckSetting } from "../config.js";
 import { CreditDeskError } from "../domain/errors.js";
 import { isRole, type Caller } from "../domain/roles.js";
 import { logs } from "../logs.js";
@@ -28,9 +28,14 @@ export interface CallableSpec<I, O> {
   run: (input: I, ctx: CallContext) => Promise<O>;
 }
 
+/** Read once per instance (cold start), and logged: App Check fails closed (config.ts). */
+const appCheck = appCheckSetting();
+logs.appCheckMode(appCheck.enforced, appCheck.reason);
+
 export const callableOptions: CallableOptions = {
+  ...AUDITED,
   region: REGION,
-  enforceAppCheck: ENFORCE_APP_CHECK,
+  enforceAppCheck: appCheck.enforced,
   cors: true,
   timeoutSeconds: 60,
   memory: "256MiB",

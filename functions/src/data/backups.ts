@@ -7,6 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { Timestamp, v1, type DocumentData } from "firebase-admin/firestore";
 import { getStorage } from "firebase-admin/storage";
+import { auditKeyring } from "../config.js";
 import type { BackupFailureCode, BackupRecord, BackupStatus, ExportOperationState } from "../domain/backup.js";
 import { app, firestore } from "./firebase.js";
 import { COLLECTIONS, paths } from "./paths.js";
@@ -171,7 +172,7 @@ export function localBackupPorts(rootDir: string, projectId: string): BackupPort
       const { exportLogical } = await import("../tools/logicalBackup.js");
       const operationName = `local-export/${objectPrefix}`;
       try {
-        const r = await exportLogical(firestore(), { outDir: dirOf(bucket, objectPrefix), projectId, host: process.env.FIRESTORE_EMULATOR_HOST ?? null });
+        const r = await exportLogical(firestore(), { outDir: dirOf(bucket, objectPrefix), projectId, host: process.env.FIRESTORE_EMULATOR_HOST ?? null, keyring: auditKeyring() });
         done.set(operationName, { done: true, error: null, endedAt: Date.now(), documents: r.manifest.totalDocuments, bytes: null });
       } catch (err) {
         done.set(operationName, { done: true, error: { code: 13, message: (err as Error).name }, endedAt: Date.now(), documents: null, bytes: null });

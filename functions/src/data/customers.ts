@@ -22,6 +22,7 @@ import { FieldValue, type DocumentData, type DocumentReference, type DocumentSna
 import type { CustomerFile } from "../domain/customer.js";
 import { fromStored, toStored } from "./convert.js";
 import { firestore } from "./firebase.js";
+import { marked } from "./serviceWrites.js";
 import { COLLECTIONS, paths, PRIVATE_DOCS } from "./paths.js";
 
 /**
@@ -69,8 +70,11 @@ export const HEAD_FIELDS = [
   "lastReviewedAt",
   "nextReviewAt",
   "nextAgingAt",
-  // the head of the customer's audit chain (hashes only)
+  // the head of the customer's audit chain (hashes only) and when it last moved (the daily seal's query)
   "auditHead",
+  "auditChangedAt",
+  // the mark of the service that wrote this version (console edits are told from service writes by it)
+  "serviceWrite",
 ] as const;
 
 const HEAD = new Set<string>(HEAD_FIELDS);
@@ -117,8 +121,9 @@ export function customerToStored(c: CustomerFile): { head: DocumentData; state: 
 
 export function createCustomer(tx: Transaction, ref: DocumentReference, c: CustomerFile): void {
   const docs = customerToStored(c);
-  tx.set(ref, docs.head);
-  tx.set(customerRefs.creditState(ref.id), docs.state);
+  const stateRef = customerRefs.creditState(ref.id);
+  tx.set(ref, marked(ref, docs.head));
+  tx.set(stateRef, marked(stateRef, docs.state));
 }
 
 /** The credit file from its two documents (null when the head does not exist). */
@@ -163,12 +168,19 @@ export function writeCustomer(
     state = { ...legacy, ...state };
     for (const k of Object.keys(legacy)) head[k] = FieldValue.delete();
   }
+  // Each document written carries the service's mark (data/serviceWrites.ts): the console-edit
+  // triggers tell these writes from edits made in the console.
   // A head read outside the transaction (a work queue's page) is written only if unchanged since.
   if (Object.keys(head).length > 0) {
-    if (opts.headUpdateTime) tx.update(customerRefs.customer(id), head, { lastUpdateTime: opts.headUpdateTime });
-    else tx.update(customerRefs.customer(id), head);
+    const headRef = customerRefs.customer(id);
+    if (opts.headUpdateTime) tx.update(headRef, marked(headRef, head), { lastUpdateTime: opts.headUpdateTime });
+    else tx.update(headRef, marked(headRef, head));
   }
-  if (Object.keys(state).length > 0) tx.set(customerRefs.creditState(id), state, { mergeFields: Object.keys(state) });
+  if (Object.keys(state).length > 0) {
+    const stateRef = customerRefs.creditState(id);
+    const data = marked(stateRef, state);
+    tx.set(stateRef, data, { mergeFields: Object.keys(data) });
+  }
 }
 
 /**

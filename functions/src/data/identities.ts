@@ -20,6 +20,11 @@ export function identityKey(kind: IdentityKind, value: string): IdentityKey {
   return { kind, key: `${kind}_${digest}` };
 }
 
+/** The identities of contact persons: each one's e-mail and phone. */
+export function contactIdentityKeys(contacts: ReadonlyArray<{ email: string; phone: string }>): IdentityKey[] {
+  return contacts.flatMap((c) => [identityKey("email", c.email), identityKey("phone", c.phone)]);
+}
+
 export function uniqueKeys(keys: IdentityKey[]): IdentityKey[] {
   const seen = new Map<string, IdentityKey>();
   for (const k of keys) seen.set(k.key, k);

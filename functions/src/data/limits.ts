@@ -4,12 +4,13 @@
  * (one per customer, source and month), so a proposal is created at most once however often
  * the monitor runs.
  */
-import type { DocumentData, DocumentReference, DocumentSnapshot, Transaction } from "firebase-admin/firestore";
+import type { DocumentReference, DocumentSnapshot, Transaction } from "firebase-admin/firestore";
 import { mergeReasonCodes } from "../domain/decisions.js";
 import { proposalId, type LimitRequest } from "../domain/limits.js";
 import type { LimitProposal } from "../domain/monitoring.js";
 import { fromStored, toStored } from "./convert.js";
 import { firestore } from "./firebase.js";
+import { marked } from "./serviceWrites.js";
 import { COLLECTIONS, paths } from "./paths.js";
 
 export const limitRequestRefs = {
@@ -56,5 +57,5 @@ export function proposalRequest(customerId: string, p: LimitProposal, actorUid: 
 
 /** Create the proposal document in a transaction (fails the commit if it exists: read it first). */
 export function createProposal(tx: Transaction, ref: DocumentReference, request: LimitRequest): void {
-  tx.create(ref, limitRequestToStored(request) as DocumentData);
+  tx.create(ref, marked(ref, limitRequestToStored(request)));
 }

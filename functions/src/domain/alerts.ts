@@ -13,11 +13,13 @@ export const ALERT_TYPES = [
   "review_overdue",
   "statements_stale",
   "fraud_signal",
-  "transaction_rejected",
+  "ledger_rejected",
+  "console_edit",
   "policy_invalid",
   "fx_rates_invalid",
   "fx_rates_stale",
   "backup_failed",
+  "audit_broken",
 ] as const;
 export type AlertType = (typeof ALERT_TYPES)[number];
 
@@ -48,9 +50,11 @@ export const ALERT_SEVERITY: Record<AlertType, AlertSeverity> = {
   review_overdue: "warning",
   statements_stale: "info",
   fraud_signal: "critical",
-  transaction_rejected: "warning",
+  ledger_rejected: "warning",
+  console_edit: "warning",
   policy_invalid: "critical",
   fx_rates_invalid: "critical",
   fx_rates_stale: "warning",
   backup_failed: "critical",
+  audit_broken: "critical",
 };

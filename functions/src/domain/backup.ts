@@ -1,10 +1,12 @@
 /**
  * Backup decisions, pure: names and prefixes of managed exports, what a finished or
  * stuck export operation means, which exports retention deletes, and the logical
- * backup's manifest and content hash. No Firebase import; the clock is passed in as
- * epoch milliseconds; hashing is node:crypto SHA-256 (deterministic).
+ * backup's manifest, content hash and signature. No Firebase import; the clock is passed
+ * in as epoch milliseconds; hashing is node:crypto SHA-256 (deterministic); the manifest is
+ * signed with HMAC-SHA-256 under the audit keyring's signing key (passed in).
  */
 import { createHash } from "node:crypto";
+import { hmacHex, sameDigest, type AuditKey, type AuditKeyring } from "./audit.js";
 
 export const DAY_MS = 86_400_000;
 export const HOUR_MS = 3_600_000;
@@ -250,7 +252,8 @@ export class ContentHasher {
 }
 
 export const MANIFEST_FORMAT = "credit-desk/logical-backup";
-export const MANIFEST_VERSION = 1;
+/** 2: signed (1 was unsigned, and is refused). */
+export const MANIFEST_VERSION = 2;
 export const MANIFEST_FILE = "manifest.json";
 
 export interface ManifestCollection {
@@ -271,7 +274,16 @@ export interface Manifest {
   totalDocuments: number;
   /** ContentHasher digest over every document. */
   contentHash: string;
+  /** HMAC-SHA-256 over the rest of the manifest (canonical JSON), under the audit keyring's key `keyId`. */
+  signature: ManifestSignature;
 }
+
+export interface ManifestSignature {
+  keyId: string;
+  hmac: string;
+}
+
+export type UnsignedManifest = Omit<Manifest, "signature">;
 
 /** One collection pattern per data-tree node: "customers", "customers/*\/transactions", ... */
 export function collectionPatterns(tree: ReadonlyArray<{ collection: string; subcollections?: readonly string[] }>): string[] {
@@ -301,7 +313,7 @@ export function buildManifest(input: {
   source: { projectId: string; host: string | null };
   collections: ManifestCollection[];
   contentHash: string;
-}): Manifest {
+}): UnsignedManifest {
   return {
     format: MANIFEST_FORMAT,
     version: MANIFEST_VERSION,
@@ -313,9 +325,41 @@ export function buildManifest(input: {
   };
 }
 
+function signedText(m: UnsignedManifest): string {
+  const { signature: _s, ...rest } = m as Manifest;
+  return `credit-desk/backup-manifest\n${canonicalJson(rest as unknown as TaggedValue)}`;
+}
+
+/** The manifest with its signature, under the keyring's signing key. */
+export function signManifest(m: UnsignedManifest, key: AuditKey): Manifest {
+  return { ...m, signature: { keyId: key.id, hmac: hmacHex(key, signedText(m)) } };
+}
+
+export type ManifestSignatureCheck = "valid" | "unsigned" | "unknown_key" | "invalid";
+
+/**
+ * Whether the manifest was signed by a key of this keyring and is unchanged since. Any
+ * edit — a file hash, the content hash, a count — makes it "invalid"; whoever edits a
+ * backup cannot re-sign it without the key.
+ */
+export function checkManifestSignature(raw: unknown, keyring: AuditKeyring): ManifestSignatureCheck {
+  const m = raw as Partial<Manifest> | null;
+  const sig = m && typeof m === "object" ? m.signature : undefined;
+  if (!sig || typeof sig !== "object" || typeof sig.keyId !== "string" || typeof sig.hmac !== "string") return "unsigned";
+  const key = keyring.keys.get(sig.keyId);
+  if (!key) return "unknown_key";
+  let text: string;
+  try {
+    text = signedText(m as Manifest);
+  } catch {
+    return "invalid";
+  }
+  return sameDigest(hmacHex(key, text), sig.hmac) ? "valid" : "invalid";
+}
+
 const HEX64 = /^[0-9a-f]{64}$/;
 
-/** Checks the shape of a parsed manifest; throws with the first problem. */
+/** Checks the shape of a parsed manifest (not its signature: checkManifestSignature); throws with the first problem. */
 export function parseManifest(raw: unknown): Manifest {
   const m = raw as Partial<Manifest> | null;
   const fail = (why: string): never => {
@@ -324,6 +368,7 @@ export function parseManifest(raw: unknown): Manifest {
   if (!m || typeof m !== "object") return fail("not an object");
   if (m.format !== MANIFEST_FORMAT) fail(`format is not ${MANIFEST_FORMAT}`);
   if (m.version !== MANIFEST_VERSION) fail(`unsupported version ${String(m.version)}`);
+  if (!m.signature || typeof m.signature.keyId !== "string" || typeof m.signature.hmac !== "string" || !HEX64.test(m.signature.hmac)) fail("signature");
   if (typeof m.contentHash !== "string" || !HEX64.test(m.contentHash)) fail("contentHash");
   if (!Array.isArray(m.collections)) return fail("collections");
   const files = new Set<string>();

@@ -84,6 +84,7 @@ export const DEFAULT_POLICY: CreditPolicy = {
   velocity: { multiple: 3, limitShare: 0.5, newCustomerDays: 90, largeFirstOrderShare: 0.5, bankChangeWindowDays: 30 },
   jobs: { pageSize: 100, batchSize: 200, timeBudgetSeconds: 420 },
   backup: { retentionDays: 35 },
+  ledger: { maxAmount: 100_000_000_000, maxFutureDays: 7, maxPastDays: 3_650, horizonDays: 1_825 },
   orderCheck: { reviewUtilization: 1, reservationHours: 72, maxOpenOrders: 100 },
   creditGroups: { maxMembers: 50, claimReleaseShare: 0.02, claimHoldHours: 24 },
 };

@@ -1,7 +1,7 @@
 /** Continuation of the daily monitoring: {job: "monitor", asOf} — takes the customers still due at asOf. */
 import { onTaskDispatched } from "firebase-functions/v2/tasks";
 import { z } from "zod";
-import { REGION } from "../config.js";
+import { AUDITED, REGION } from "../config.js";
 import { runDailyMonitoring, type MonitorTask } from "../services/monitoring.js";
 import { loadPolicy } from "../services/policy.js";
 import { deadlineFor, taskQueueEnqueuer } from "./taskQueue.js";
@@ -11,6 +11,7 @@ const payload = z.object({ job: z.literal("monitor"), asOf: z.number().int().non
 
 export const monitorBatch = onTaskDispatched(
   {
+    ...AUDITED,
     region: REGION,
     timeoutSeconds: TIMEOUT_SECONDS,
     memory: "512MiB",

@@ -1,12 +1,12 @@
 /** On the 1st of every month at 03:00 UTC: enqueue the reassessment batches (services/reassessment.ts). */
 import { onSchedule } from "firebase-functions/v2/scheduler";
-import { REGION } from "../config.js";
+import { AUDITED, REGION } from "../config.js";
 import { loadPolicy } from "../services/policy.js";
 import { runMonthlyReassessment, type ReassessTask } from "../services/reassessment.js";
 import { taskQueueEnqueuer } from "./taskQueue.js";
 
 export const monthlyReassessment = onSchedule(
-  { schedule: "0 3 1 * *", timeZone: "UTC", region: REGION, timeoutSeconds: 300, memory: "256MiB", retryCount: 2 },
+  { ...AUDITED, schedule: "0 3 1 * *", timeZone: "UTC", region: REGION, timeoutSeconds: 300, memory: "256MiB", retryCount: 2 },
   async () => {
     const now = Date.now();
     const policy = await loadPolicy(now);

@@ -22,9 +22,12 @@ export const statementInput = z
   })
   .strict();
 
+/** Printable text: no control characters (line breaks, NUL, escape sequences) in names. */
+const printable = (max: number) => shortText(max).regex(/^[^\p{Cc}\p{Cf}]*$/u, "must not contain control characters");
+
 export const contactInput = z
   .object({
-    name: shortText(200),
+    name: printable(200),
     email: z.string().trim().max(254).email("must be an e-mail address"),
     phone: z.string().trim().min(3).max(40).regex(/^[+0-9 ()./-]+$/, "must be a phone number"),
   })
@@ -80,6 +83,11 @@ export const decideCreditApplicationInput = z
 export const updateFinancialsInput = z.object({ customerId: id, statement: statementInput, requestId: requestId.optional() }).strict();
 
 export const reassessCustomerInput = z.object({ customerId: id, requestId: requestId.optional() }).strict();
+
+export const updateContactsInput = z
+  .object({ customerId: id, contacts: z.array(contactInput).min(1, "at least one contact person").max(10), requestId: requestId.optional() })
+  .strict();
+export type UpdateContactsInput = z.infer<typeof updateContactsInput>;
 
 export const setUserRoleInput = z
   .object({ uid: z.string().min(1).max(128), role: z.enum(ROLES).nullable(), requestId: requestId.optional() })

@@ -31,6 +31,7 @@ import {
   setUserRoleInput,
   submitCreditApplicationInput,
   updateCustomerProfileInput,
+  updateContactsInput,
   updateFinancialsInput,
 } from "./callables.js";
 import {
@@ -51,6 +52,7 @@ import {
   setUserRoleOutput,
   submitCreditApplicationOutput,
   updateCustomerProfileOutput,
+  updateContactsOutput,
   updateFinancialsOutput,
   verifyAuditTrailOutput,
 } from "./outputs.js";
@@ -164,6 +166,12 @@ export const CALLABLES = {
     allow: ["analyst", "manager"],
     input: resolveAlertInput,
     output: resolveAlertOutput,
+  }),
+  updateContacts: entry({
+    summary: "Replace a customer's contact persons (validated, audited with before and after, entered in the identity index); sales only for their own customers.",
+    allow: ["sales", "analyst", "manager"],
+    input: updateContactsInput,
+    output: updateContactsOutput,
   }),
   setUserRole: entry({
     summary: "Give a user a role, or take it away (null); the user's refresh tokens are revoked.",

@@ -136,6 +136,11 @@ export const setCreditGroupOutput = z.object({
 
 export const resolveAlertOutput = z.object({ status: z.literal("resolved"), alertId: z.string() });
 
+export const updateContactsOutput = z.object({
+  contacts: z.array(z.object({ name: z.string(), email: z.string(), phone: z.string() })),
+  identityCollisions: count.meta({ description: "contacts' e-mails or phones that another customer or applicant also uses" }),
+});
+
 export const setUserRoleOutput = z.object({ uid: z.string(), role: z.enum(ROLES).nullable() });
 
 export const verifyAuditTrailOutput = z.object({
@@ -143,9 +148,17 @@ export const verifyAuditTrailOutput = z.object({
   checked: count.meta({ description: "entries checked" }),
   chainId: z.string(),
   firstBrokenEntry: z
-    .object({ seq: z.number().int(), problem: z.enum(["altered", "missing", "out_of_order", "head_mismatch", "unexpected"]) })
+    .object({
+      seq: z.number().int(),
+      problem: z.enum(["altered", "missing", "out_of_order", "head_mismatch", "unexpected", "truncated", "seal_mismatch", "subject_deleted", "legacy_unsealed", "unknown_key", "seal_invalid"]),
+      upTo: z.number().int().nullable().optional().meta({ description: "truncated: the seq the latest seal recorded" }),
+    })
     .optional()
-    .meta({ description: "the first entry altered, removed, inserted or reordered (when ok is false)" }),
+    .meta({ description: "the first entry altered, removed, inserted, reordered or cut off (when ok is false)" }),
+  sealed: z
+    .object({ seq: z.number().int(), hash: z.string(), systemSeq: z.number().int(), upTo: z.number().int().nullable() })
+    .optional()
+    .meta({ description: "the latest daily seal the chain was checked against (its head then, and the seal's entry in the system chain)" }),
 });
 
 export const runJobNowOutput = z.object({

@@ -178,6 +178,16 @@ export const creditPolicySchema = z
       /** …and the claim has not changed for this many hours (a high-water mark of about a day). */
       claimHoldHours: z.number().min(0).max(24 * 31),
     }),
+    ledger: z.object({
+      /** The largest single record accepted (minor units): keeps every running sum far inside safe integers. */
+      maxAmount: money.min(1).max(1_000_000_000_000),
+      /** A record may be dated at most this many days ahead (issue and payment dates). */
+      maxFutureDays: z.number().int().min(0).max(366),
+      /** …and at most this many days back. */
+      maxPastDays: z.number().int().min(30).max(36_500),
+      /** A record is refused if the customer's summary could not be computed this many days on (no time bombs). */
+      horizonDays: z.number().int().min(0).max(36_500),
+    }),
     orderCheck: z.object({
       /** Orders that would push utilisation above this share of the limit go to review. */
       reviewUtilization: z.number().min(0).max(2),

@@ -4,10 +4,11 @@
  * when the client sent a `requestId`, the idempotency record.
  */
 import { applicationFromSnapshot, applicationRefs, applicationToStored } from "../data/applications.js";
+import { marked } from "../data/serviceWrites.js";
 import { AuditAppender, chains, headOf } from "../data/audit.js";
 import { createCustomer, customerRefs } from "../data/customers.js";
 import { firestore } from "../data/firebase.js";
-import { collisionsOf, identityKey, readIdentityOwners, registerIdentities, uniqueKeys, type IdentityKey } from "../data/identities.js";
+import { collisionsOf, contactIdentityKeys, identityKey, readIdentityOwners, registerIdentities, uniqueKeys, type IdentityKey } from "../data/identities.js";
 import { idempotencyKey, priorResult, recordResult } from "../data/requests.js";
 import { toStored } from "../data/convert.js";
 import { canDecide, canReview, type ApplicationReview, type CreditApplication } from "../domain/application.js";
@@ -28,10 +29,7 @@ import type { CreditPolicy, Grade, Tier } from "../schemas/policy.js";
 import { logs } from "../logs.js";
 
 function identityKeysOf(input: Pick<CreditApplication, "company" | "contacts">): IdentityKey[] {
-  const keys = [identityKey("registration", `${input.company.country}:${input.company.registrationNo}`)];
-  for (const c of input.contacts) {
-    keys.push(identityKey("email", c.email), identityKey("phone", c.phone));
-  }
+  const keys = [identityKey("registration", `${input.company.country}:${input.company.registrationNo}`), ...contactIdentityKeys(input.contacts)];
   if (input.company.bankAccount) keys.push(identityKey("bank_account", input.company.bankAccount));
   return uniqueKeys(keys);
 }
@@ -48,6 +46,7 @@ export interface SubmitResult {
 
 export async function submitApplication(input: SubmitCreditApplicationInput, caller: Caller, now: number, policy: CreditPolicy, fx?: FxTable): Promise<SubmitResult> {
   if (!policy.currencies.includes(input.currency)) throw invalid("currency", `${input.currency} is not a currency the policy accepts`);
+  if (input.financials && input.financials.periodEnd > now) throw invalid("financials.periodEnd", "must not be in the future: a statement covers a period that has ended");
   // Every figure the application will be judged by is converted from the base currency: it needs a rate.
   assertConvertible("currency", input.currency, fx ?? (await loadFxTable(now, policy)));
   if (input.financials && input.financials.currency !== input.currency) {
@@ -86,7 +85,7 @@ export async function submitApplication(input: SubmitCreditApplicationInput, cal
     if (prior !== undefined) return prior;
     const owners = await readIdentityOwners(tx, keys);
     const collisions = collisionsOf(keys, owners, self);
-    tx.set(ref, applicationToStored(application));
+    tx.set(ref, marked(ref, applicationToStored(application)));
     const review: ApplicationReview = {
       identityCollisions: collisions,
       score: null,
@@ -194,7 +193,7 @@ export async function reviewApplication(input: { applicationId: string; requestI
       reviewedBy: caller.uid,
     };
     tx.set(privRef, toStored(review) as FirebaseFirestore.DocumentData);
-    tx.update(ref, applicationToStored({ status: "under_review", reviewedAt: now, reviewedBy: caller.uid, updatedAt: now }));
+    tx.update(ref, marked(ref, applicationToStored({ status: "under_review", reviewedAt: now, reviewedBy: caller.uid, updatedAt: now })));
     new AuditAppender(tx, chains.application(input.applicationId), headOf(snap.data()), now).append({
       action: "application.review",
       actor: caller,
@@ -244,7 +243,7 @@ export async function decideApplication(input: DecideCreditApplicationInput, cal
 
     if (input.decision === "reject") {
       const memo = personMemo(caller, now, input.note, input.reasonCodes, ["APPLICATION_REJECTED"]);
-      tx.update(ref, applicationToStored({ status: "rejected", decision: "reject", decidedAt: now, decidedBy: caller.uid, decidedByRole: caller.role, updatedAt: now }));
+      tx.update(ref, marked(ref, applicationToStored({ status: "rejected", decision: "reject", decidedAt: now, decidedBy: caller.uid, decidedByRole: caller.role, updatedAt: now })));
       tx.update(privRef, applicationToStored(memo));
       appChain.append({
         action: "application.decide",
@@ -320,7 +319,7 @@ export async function decideApplication(input: DecideCreditApplicationInput, cal
     tx.set(customerRefs.contacts(customerRef.id), toStored({ contacts: app.contacts, updatedAt: now }) as FirebaseFirestore.DocumentData);
     const implied = ["APPLICATION_APPROVED", ...(review.recommendedLimit !== null && limit > review.recommendedLimit ? ["ABOVE_RECOMMENDED_LIMIT"] : []), ...(review.fraudHold ? ["FRAUD_HOLD"] : [])];
     const memo = personMemo(caller, now, input.note, input.reasonCodes, implied);
-    tx.update(ref, applicationToStored({ status: "approved", decision: "approve", approvedLimit: limit, decidedAt: now, decidedBy: caller.uid, decidedByRole: caller.role, customerId: customerRef.id, updatedAt: now }));
+    tx.update(ref, marked(ref, applicationToStored({ status: "approved", decision: "approve", approvedLimit: limit, decidedAt: now, decidedBy: caller.uid, decidedByRole: caller.role, customerId: customerRef.id, updatedAt: now })));
     tx.update(privRef, applicationToStored(memo));
     appChain.append({
       action: "application.decide",

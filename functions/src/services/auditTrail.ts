@@ -1,30 +1,42 @@
 /**
  * Verifying an audit chain: re-walk its entries in seq order, page by page (no cursors:
  * each page is `seq >= last seen seq`, so it also works on the in-process Firestore),
- * feed the ChainVerifier, then compare with the head stored on the chain's subject
- * document. The verification itself is audited in the system chain (`audit.verify`).
+ * feed the ChainVerifier (MACs under the audit keyring, links), then compare with the head
+ * stored on the chain's subject document and with the head the chain's latest seal
+ * recorded in the system chain, so a chain cut back (head set back, or nulled, or its
+ * subject deleted) is named, not just one edited in place. The verification itself is
+ * audited in the system chain (`audit.verify`).
  */
 import type { DocumentReference, QueryDocumentSnapshot } from "firebase-admin/firestore";
-import { AuditAppender, chains, entryDocId, fromStored, headOf, type AuditChain } from "../data/audit.js";
+import { auditKeyring } from "../config.js";
+import { AuditAppender, chainHasEntries, chains, entryDocId, fromStored, headOf, sealEntriesNaming, type AuditChain } from "../data/audit.js";
 import { firestore } from "../data/firebase.js";
 import { auditChainId, paths } from "../data/paths.js";
 import { idempotencyKey, priorResult, priorResultNow, recordResult } from "../data/requests.js";
-import { ChainVerifier, type ChainHead, type ChainVerdict } from "../domain/audit.js";
+import { ChainVerifier, EMPTY_HEAD, isAuthenticSystemEntry, sealedHeadIn, type AuditKeyring, type BrokenEntry, type ChainHead, type ChainVerdict } from "../domain/audit.js";
 import { notFound } from "../domain/errors.js";
 import type { Caller } from "../domain/roles.js";
 import { logs } from "../logs.js";
+
+export type { BrokenEntry } from "../domain/audit.js";
 
 export const VERIFY_PAGE_SIZE = 500;
 /** Re-reads of the head when entries were appended while the chain was being walked. */
 const MAX_ROUNDS = 5;
 
-export type BrokenEntry = NonNullable<ChainVerdict["firstBrokenEntry"]>;
+/** The chain's latest seal: the head it recorded and where in the system chain. */
+export interface SealRef extends ChainHead {
+  systemSeq: number;
+  upTo: number | null;
+}
 
 export interface VerifyResult {
   ok: boolean;
   checked: number;
   chainId: string;
   firstBrokenEntry?: BrokenEntry;
+  /** The latest seal the chain was checked against, when it has one. */
+  sealed?: SealRef;
 }
 
 /** Which chain a request names: customerId → customer_{id}; chainId as given; neither → system. */
@@ -51,19 +63,47 @@ export function chainFor(input: { customerId?: string | undefined; chainId?: str
 }
 
 /**
- * Walks one chain and checks it against its stored head. Read-only. `pageSize` is for
- * tests (page boundaries); the callable uses VERIFY_PAGE_SIZE.
+ * The chain's latest seal: the newest seal entry of the system chain that names it. That
+ * entry must be authentic (a keyed entry of the system chain whose MAC holds): an altered
+ * one is reported as `seal_invalid` rather than silently passed over for an older seal.
  */
-export async function verifyChain(chainId: string, headDoc: DocumentReference, opts: { pageSize?: number } = {}): Promise<Omit<VerifyResult, "chainId">> {
+export async function latestSealOf(chainId: string, keyring: AuditKeyring = auditKeyring()): Promise<SealRef | { invalid: number } | null> {
+  for (const entry of await sealEntriesNaming(chainId, 1)) {
+    if (!isAuthenticSystemEntry(entry, auditChainId.system(), keyring)) return { invalid: entry.seq };
+    const head = sealedHeadIn(entry, chainId);
+    if (!head) return { invalid: entry.seq };
+    const upTo = (entry.after as { upTo?: unknown } | null)?.upTo;
+    return { ...head, systemSeq: entry.seq, upTo: typeof upTo === "number" ? upTo : null };
+  }
+  return null;
+}
+
+export interface Inspection {
+  verdict: ChainVerdict;
+  /** The head stored on the subject when the walk ended (EMPTY when absent). */
+  head: ChainHead;
+  subjectExists: boolean;
+}
+
+/**
+ * Walks one chain and judges it against its stored head, its subject's existence and
+ * (when given) its sealed head. Read-only. `resumeFrom`: walk only from that sealed head on
+ * (the sweep). `pageSize` is for tests (page boundaries); the callable uses VERIFY_PAGE_SIZE.
+ */
+export async function inspectChain(
+  chainId: string,
+  headDoc: DocumentReference,
+  opts: { pageSize?: number; sealed?: ChainHead | null; resumeFrom?: ChainHead | null; keyring?: AuditKeyring } = {},
+): Promise<Inspection> {
   const pageSize = opts.pageSize ?? VERIFY_PAGE_SIZE;
   const entries = firestore().collection(paths.auditEntries(chainId));
-  const verifier = new ChainVerifier(chainId);
+  const verifier = new ChainVerifier(chainId, opts.keyring ?? auditKeyring(), { sealed: opts.sealed ?? null, resumeFrom: opts.resumeFrom ?? null });
   /** Set when an entry is intact but stored under a document id that is not its seq. */
   let misplaced: BrokenEntry | undefined;
-  let lastSeq = 1;
+  let lastSeq = opts.resumeFrom?.seq ?? 1;
   /** Documents already fed whose seq is lastSeq (the `>=` page overlap). */
   let seenAtLast = new Set<string>();
-  const broken = () => misplaced !== undefined || !verifier.finish(null).ok;
+  const broken = () => misplaced !== undefined || verifier.firstBroken !== undefined;
 
   const feed = (doc: QueryDocumentSnapshot): void => {
     const entry = fromStored(doc.data());
@@ -97,22 +137,56 @@ export async function verifyChain(chainId: string, headDoc: DocumentReference, o
   };
 
   let head: ChainHead = headOf(undefined);
+  let subjectExists = false;
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const fed = await walk();
     if (round > 0 && fed === 0) break; // nothing was appended since the head was read
-    head = headOf((await headDoc.get()).data());
-    // Intact so far, `checked` is the seq reached. A head further on means entries were
-    // appended while we walked (walk on from there) or are missing (the next walk finds none).
-    if (broken() || head.seq <= verifier.finish(null).checked) break;
+    const snap = await headDoc.get();
+    subjectExists = snap.exists;
+    head = headOf(snap.data());
+    // Intact so far, the last verified seq is where the walk got to. A head further on means
+    // entries were appended while we walked (walk on from there) or are missing (the next
+    // walk finds none).
+    if (broken() || head.seq <= verifier.last.seq) break;
   }
-  if (misplaced) return { ok: false, checked: verifier.finish(null).checked, firstBrokenEntry: misplaced };
-  return verifier.finish(head);
+  if (misplaced) return { verdict: { ok: false, checked: verifier.finish(null).checked, firstBrokenEntry: misplaced }, head, subjectExists };
+  // audit/system is created with the system chain's first entry: without it, the chain must be empty.
+  const isSystem = chainId === auditChainId.system();
+  const subjectMissing = !subjectExists && !isSystem;
+  return { verdict: verifier.finish(subjectExists || isSystem ? head : null, { subjectMissing }), head, subjectExists };
+}
+
+/** One chain, whole, against its stored head and its latest seal. Read-only. */
+export async function verifyChain(chainId: string, headDoc: DocumentReference, opts: { pageSize?: number } = {}): Promise<ChainVerdict> {
+  return (await verifyChainAgainstSeal(chainId, headDoc, opts)).verdict;
+}
+
+async function verifyChainAgainstSeal(chainId: string, headDoc: DocumentReference, opts: { pageSize?: number } = {}): Promise<Inspection & { seal: SealRef | null }> {
+  const keyring = auditKeyring();
+  const seal = await latestSealOf(chainId, keyring);
+  if (seal && "invalid" in seal) {
+    const inspection = await inspectChain(chainId, headDoc, { ...opts, keyring });
+    return { ...inspection, verdict: { ok: false, checked: inspection.verdict.checked, firstBrokenEntry: { seq: seal.invalid, problem: "seal_invalid" } }, seal: null };
+  }
+  return { ...(await inspectChain(chainId, headDoc, { ...opts, keyring, sealed: seal })), seal };
 }
 
 /**
- * The use-case behind verifyAuditTrail: not-found for an unknown subject (nothing
- * written), else verify and record the verification in the system chain, idempotently
- * by the client's requestId.
+ * The sweep's check of a chain that changed since the last seal: from its latest sealed
+ * head on (or whole, when never sealed, or when `whole`). Returns the head to seal when intact.
+ */
+export async function sweepChain(chainId: string, headDoc: DocumentReference, keyring: AuditKeyring, opts: { whole?: boolean } = {}): Promise<{ verdict: ChainVerdict; head: ChainHead }> {
+  const seal = await latestSealOf(chainId, keyring);
+  if (seal && "invalid" in seal) return { verdict: { ok: false, checked: 0, firstBrokenEntry: { seq: seal.invalid, problem: "seal_invalid" } }, head: EMPTY_HEAD };
+  const { verdict, head } = await inspectChain(chainId, headDoc, { keyring, sealed: seal, resumeFrom: opts.whole ? null : seal });
+  return { verdict, head };
+}
+
+/**
+ * The use-case behind verifyAuditTrail: not-found for a subject that never had a chain
+ * (nothing written), else verify and record the verification in the system chain,
+ * idempotently by the client's requestId. A deleted subject whose entries or seal remain
+ * is verified, and named.
  */
 export async function verifyAuditTrail(
   input: { customerId?: string | undefined; chainId?: string | undefined; requestId?: string | undefined },
@@ -125,11 +199,12 @@ export async function verifyAuditTrail(
   const key = idempotencyKey("verifyAuditTrail", caller.uid, input);
   const earlier = await priorResultNow<VerifyResult>(key);
   if (earlier !== undefined) return earlier;
-  if (chain.subject !== "system" && !(await chain.headDoc.get()).exists) throw notFound(chain.subject, chain.subjectId);
 
-  const verdict = await verifyChain(chain.chainId, chain.headDoc, opts);
+  const { verdict, subjectExists, seal } = await verifyChainAgainstSeal(chain.chainId, chain.headDoc, opts);
+  if (chain.subject !== "system" && !subjectExists && verdict.ok && !(await chainHasEntries(chain.chainId))) throw notFound(chain.subject, chain.subjectId);
   const result: VerifyResult = { ok: verdict.ok, checked: verdict.checked, chainId: chain.chainId };
   if (verdict.firstBrokenEntry) result.firstBrokenEntry = verdict.firstBrokenEntry;
+  if (seal) result.sealed = seal;
 
   const system = chains.system();
   const out = await db.runTransaction(async (tx) => {
@@ -146,6 +221,7 @@ export async function verifyAuditTrail(
         checked: result.checked,
         brokenSeq: result.firstBrokenEntry?.seq ?? null,
         problem: result.firstBrokenEntry?.problem ?? null,
+        sealedSeq: result.sealed?.seq ?? null,
       },
       reason: null,
       requestId: input.requestId ?? null,

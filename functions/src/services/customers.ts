@@ -128,7 +128,9 @@ async function reassessWith(
   });
 }
 
-export function updateFinancials(input: { customerId: string; statement: StatementInput; requestId?: string | undefined }, caller: Caller, now: number, policy: CreditPolicy) {
+export async function updateFinancials(input: { customerId: string; statement: StatementInput; requestId?: string | undefined }, caller: Caller, now: number, policy: CreditPolicy) {
+  // A statement ending in the future would stay "latest" until then, whatever is filed later.
+  if (input.statement.periodEnd > now) throw invalid("statement.periodEnd", "must not be in the future: a statement covers a period that has ended");
   return reassessWith(input.customerId, caller, now, policy, {
     newStatement: input.statement,
     input,

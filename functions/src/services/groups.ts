@@ -165,7 +165,7 @@ export async function setCreditGroup(input: SetCreditGroupInput, caller: Caller,
       reason: input.reason,
       requestId: input.requestId ?? null,
     });
-    tx.set(groupRef, groupToStored({ ...group, auditHead: groupAudit.current }));
+    tx.set(groupRef, { ...groupToStored(group), ...groupAudit.headFields });
 
     // Members: joining and leaving ones are audited in their own chains; every member's mirror is refreshed.
     for (const id of everyone) {
@@ -188,7 +188,7 @@ export async function setCreditGroup(input: SetCreditGroupInput, caller: Caller,
           reason: input.reason,
           requestId: input.requestId ?? null,
         });
-        patch.auditHead = audit.current;
+        Object.assign(patch, audit.headFields);
         patch.updatedAt = now;
       }
       writeCustomer(tx, id, patch, read);

@@ -9,6 +9,7 @@ import { customerRefs, readCustomer, writeCustomer } from "../data/customers.js"
 import { firestore } from "../data/firebase.js";
 import { limitRequestFromSnapshot, limitRequestRefs, limitRequestToStored } from "../data/limits.js";
 import { idempotencyKey, priorResult, recordResult } from "../data/requests.js";
+import { marked } from "../data/serviceWrites.js";
 import { availableCredit, effectiveLimit, type CreditStatus, type CustomerFile } from "../domain/customer.js";
 import { NO_MEMO, personMemo, systemMemo } from "../domain/decisions.js";
 import { CreditDeskError, invalid, notFound, precondition } from "../domain/errors.js";
@@ -101,7 +102,7 @@ export async function requestLimitChange(input: RequestLimitChangeInput, caller:
       // A decrease is decided by the policy at once (it only lowers risk): its memo says so.
       ...(status === "approved" ? systemMemo("policy:decrease", now, ["LIMIT_DECREASE"]) : NO_MEMO),
     };
-    tx.set(ref, limitRequestToStored(request));
+    tx.set(ref, marked(ref, limitRequestToStored(request)));
     let creditLimit = customer.creditLimit;
     const audit = new AuditAppender(tx, chains.customer(input.customerId), headOf(read.head.data()), now);
     if (status === "approved") {
@@ -158,7 +159,7 @@ export async function decideLimitChange(input: DecideLimitChangeInput, caller: C
     const audit = new AuditAppender(tx, chains.customer(request.customerId), headOf(read.head.data()), now);
     if (input.decision === "reject") {
       const decided = { ...personMemo(caller, now, input.note, input.reasonCodes, ["LIMIT_REQUEST_REJECTED"]), updatedAt: now };
-      tx.update(ref, limitRequestToStored({ status: "rejected", ...decided }));
+      tx.update(ref, marked(ref, limitRequestToStored({ status: "rejected", ...decided })));
       audit.append({ action: "limit.reject", actor: caller, target: ref.path, before: { status: "pending" }, after: { status: "rejected", reasonCodes: decided.reasonCodes }, reason: input.note, requestId: input.requestId ?? null });
       const out = answer(customer, "rejected");
       recordResult(tx, key, out, now);
@@ -183,7 +184,7 @@ export async function decideLimitChange(input: DecideLimitChangeInput, caller: C
     }
     const implied = plan.direction === "increase" ? ["LIMIT_INCREASE_APPROVED"] : ["LIMIT_DECREASE"];
     const memo = personMemo(caller, now, input.note, input.reasonCodes, implied);
-    tx.update(ref, limitRequestToStored({ status: "approved", ...memo, updatedAt: now }));
+    tx.update(ref, marked(ref, limitRequestToStored({ status: "approved", ...memo, updatedAt: now })));
     const change = applyLimits(customer, plan.next, now);
     writeCustomer(tx, request.customerId, change.patch, read);
     audit.append({

@@ -162,7 +162,7 @@ export async function checkOrder(input: CheckOrderInput, caller: Caller, now: nu
         });
       }
       if (claim) writeClaimUpdate(tx, claim, now);
-      writeCustomer(tx, input.customerId, { ...holdPatch(customer, hold.reservations, hold.openBlocks, now), ...(claim ? { creditGroup: claim.mirror } : {}), auditHead: audit.current });
+      writeCustomer(tx, input.customerId, { ...holdPatch(customer, hold.reservations, hold.openBlocks, now), ...(claim ? { creditGroup: claim.mirror } : {}), ...audit.headFields });
     }
     recordResult(tx, key, out, now);
     return out;
@@ -207,7 +207,7 @@ export async function cancelReservation(input: CancelReservationInput, caller: C
         reason: null,
         requestId: input.requestId ?? null,
       });
-      writeCustomer(tx, input.customerId, { ...holdPatch(customer, liveReservations(reservations, now), openBlocks, now), auditHead: audit.current });
+      writeCustomer(tx, input.customerId, { ...holdPatch(customer, liveReservations(reservations, now), openBlocks, now), ...audit.headFields });
     }
     recordResult(tx, key, out, now);
     return out;
@@ -306,7 +306,7 @@ export async function releaseOrderBlock(input: ReleaseOrderBlockInput, caller: C
       if (claim) writeClaimUpdate(tx, claim, now);
       out = { status: "released", blockId: input.blockId, reservationId, expiresAt: iso(reservation.expiresAt) };
     }
-    writeCustomer(tx, block.customerId, { ...holdPatch(customer, reservations, openBlocks, now), openAlerts: openAlerts ?? {}, ...(claim ? { creditGroup: claim.mirror } : {}), auditHead: audit.current }, read);
+    writeCustomer(tx, block.customerId, { ...holdPatch(customer, reservations, openBlocks, now), openAlerts: openAlerts ?? {}, ...(claim ? { creditGroup: claim.mirror } : {}), ...audit.headFields }, read);
     recordResult(tx, key, out, now);
     return out;
   });

@@ -148,7 +148,7 @@ export async function updateCustomerProfile(input: UpdateCustomerProfileInput, c
       reason: input.reason,
       requestId: input.requestId ?? null,
     });
-    writeCustomer(tx, id, { ...patch, auditHead: audit.current }, read);
+    writeCustomer(tx, id, { ...patch, ...audit.headFields }, read);
     const out: UpdateProfileResult = { changed, fraudSignals: signals.map((s) => s.code), status };
     recordResult(tx, key, out, now);
     return out;

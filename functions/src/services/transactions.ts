@@ -24,6 +24,7 @@ import { idempotencyKey, priorResult, recordResult } from "../data/requests.js";
 import { availableCredit, committedExposure, effectiveLimit, reportFields, withAggregates, type CustomerAggregates, type CustomerFile } from "../domain/customer.js";
 import { personMemo } from "../domain/decisions.js";
 import { notFound } from "../domain/errors.js";
+import { failureCode, isTransient } from "../domain/failures.js";
 import {
   applyRecord,
   emptyLedger,
@@ -45,6 +46,7 @@ import type { Caller } from "../domain/roles.js";
 import type { RecordTransactionsInput, TransactionInput } from "../schemas/callables.js";
 import type { CreditPolicy } from "../schemas/policy.js";
 import { logs } from "../logs.js";
+import { raiseAlert } from "./alerts.js";
 import { readLedgerClaimUpdate, writeClaimUpdate, type ClaimUpdate } from "./groups.js";
 
 /** The business content of a record version; the same content gives the same fingerprint. */
@@ -206,7 +208,12 @@ export class LedgerUnitOfWork {
     }
     const ref = referencedEntryId(record);
     const foreign = ref !== null && ownerOf(ref) !== null && ownerOf(ref) !== this.customerId;
-    return validateRecord(record, { customerCurrency: this.customer!.currency, referenceBelongsToOtherCustomer: foreign });
+    const l = this.policy.ledger;
+    return validateRecord(record, {
+      customerCurrency: this.customer!.currency,
+      referenceBelongsToOtherCustomer: foreign,
+      bounds: { asOf: this.now, maxAmount: l.maxAmount, maxFutureDays: l.maxFutureDays, maxPastDays: l.maxPastDays },
+    });
   }
 
   private entry(id: string | null): AppliedEntry | null {
@@ -224,6 +231,50 @@ export class LedgerUnitOfWork {
    * write (still before any write). Returns the transaction documents to write.
    */
   async apply(): Promise<Array<{ externalId: string; record: LedgerRecord; mark: LedgerMark }>> {
+    const start = this.snapshot();
+    let marks = this.applyAll(false);
+    if (!this.summarizable()) {
+      // A record in this batch makes the summary fail now or within the horizon (a sum beyond safe
+      // integers, a time bomb): apply again, testing each record, so only the culprits are rejected.
+      this.restore(start);
+      marks = this.applyAll(true);
+    }
+    await this.readAlerts();
+    return marks;
+  }
+
+  /** The summary can be computed now and `ledger.horizonDays` on. */
+  private summarizable(): boolean {
+    return summaryFailure(this.state, this.now, this.policy) === null;
+  }
+
+  private snapshot() {
+    return {
+      state: this.state,
+      entries: new Map(this.entries),
+      dirty: new Set(this.dirty),
+      recentOrders: this.recentOrders,
+      fraudSignals: [...this.fraudSignals],
+      converted: [...this.converted],
+      bypassed: [...this.bypassed],
+      orderWhileSuspended: this.orderWhileSuspended,
+      outcome: { applied: [...this.outcome.applied], duplicates: [...this.outcome.duplicates], stale: [...this.outcome.stale], rejected: [...this.outcome.rejected] },
+    };
+  }
+
+  private restore(s: ReturnType<LedgerUnitOfWork["snapshot"]>): void {
+    this.state = s.state;
+    this.entries = s.entries;
+    this.dirty = s.dirty;
+    this.recentOrders = s.recentOrders;
+    this.fraudSignals = s.fraudSignals;
+    this.converted = s.converted;
+    this.bypassed = s.bypassed;
+    this.orderWhileSuspended = s.orderWhileSuspended;
+    Object.assign(this.outcome, s.outcome);
+  }
+
+  private applyAll(testEach: boolean): Array<{ externalId: string; record: LedgerRecord; mark: LedgerMark }> {
     const marks: Array<{ externalId: string; record: LedgerRecord; mark: LedgerMark }> = [];
     for (const c of this.changes) {
       const id = c.kind === "upsert" ? c.record.externalId : c.externalId;
@@ -253,10 +304,12 @@ export class LedgerUnitOfWork {
       let res;
       try {
         res = applyRecord(this.state, record, own, this.entry(referencedEntryId(record)), this.entry(previousReferencedEntryId(record, own)));
+        const failure = testEach && res.changed ? summaryFailure(res.state, this.now, this.policy) : null;
+        if (failure) throw failure;
       } catch (err) {
-        // A record the ledger cannot take (e.g. sums beyond safe integers) is rejected, never retried forever.
-        if (!(err instanceof LedgerError)) throw err;
-        const r = { code: err.code, field: err.field, message: err.message };
+        // A record the ledger cannot take (sums beyond safe integers, a summary that would fail
+        // later) is rejected with its reason: permanent, never retried.
+        const r = err instanceof LedgerError ? { code: err.code, field: err.field, message: err.message } : { code: "unprocessable", field: "record", message: `the ledger cannot apply this record (${failureCode(err)})` };
         this.outcome.rejected.push({ externalId: id, ...r });
         marks.push({ externalId: id, record, mark: { state: "rejected", fingerprint: fp, at: this.now, ...r } });
         continue;
@@ -272,7 +325,6 @@ export class LedgerUnitOfWork {
       marks.push({ externalId: id, record, mark: { state: "applied", fingerprint: fp, at: this.now } });
       if (record.type === "order" && own?.applied == null) this.noteNewOrder(record, c.orderRef ?? record.externalId, priorOrders);
     }
-    await this.readAlerts();
     return marks;
   }
 
@@ -308,7 +360,7 @@ export class LedgerUnitOfWork {
    */
   private async readAlerts(): Promise<void> {
     const types = new Set<AlertType>();
-    if (this.outcome.rejected.length > 0) types.add("transaction_rejected");
+    if (this.outcome.rejected.length > 0) types.add("ledger_rejected");
     if (this.fraudSignals.length > 0 && shouldHold(this.fraudSignals, this.policy.fraud) && !this.customer!.openAlerts?.fraud_signal) types.add("fraud_signal");
     if (this.outcome.applied.length > 0) {
       const updated = this.updatedFile();
@@ -437,9 +489,9 @@ export class LedgerUnitOfWork {
     if (this.outcome.rejected.length > 0) {
       writeRaisedAlert(
         this.tx,
-        this.alerts.get("transaction_rejected"),
+        this.alerts.get("ledger_rejected"),
         {
-          type: "transaction_rejected",
+          type: "ledger_rejected",
           subject: { kind: "customer", id: this.customerId },
           code: this.outcome.rejected[0]!.code.toUpperCase(),
           details: { externalId: this.outcome.rejected[0]!.externalId, count: this.outcome.rejected.length },
@@ -473,10 +525,22 @@ export class LedgerUnitOfWork {
         reason: null,
         requestId,
       });
-      if (customerPatch) customerPatch.auditHead = audit.current;
+      if (customerPatch) Object.assign(customerPatch, audit.headFields);
     }
     if (customerPatch) writeCustomer(this.tx, this.customerId, customerPatch, this.snapshots!);
     return { ...this.outcome, customer: updated, aggregates };
+  }
+}
+
+/** Why the ledger's summary cannot be computed now or `ledger.horizonDays` on (null: it can). */
+function summaryFailure(state: LedgerState, now: number, policy: CreditPolicy): LedgerError | null {
+  try {
+    summarize(state, now);
+    summarize(state, now + policy.ledger.horizonDays * 86_400_000);
+    return null;
+  } catch (err) {
+    if (err instanceof LedgerError) return err;
+    return new LedgerError("unprocessable", "record", `the ledger's summary fails (${failureCode(err)})`);
   }
 }
 
@@ -545,27 +609,51 @@ export const TRIGGER_ACTOR: Caller = { uid: "system:transaction-trigger", role: 
  */
 export async function applyTransactionEvent(ev: TransactionEvent, now: number, policy: CreditPolicy): Promise<"skipped" | "applied" | "duplicate" | "stale" | "rejected"> {
   let change: LedgerChange;
+  let record: LedgerRecord | null = null;
   if (ev.after === null) {
     change = { kind: "delete", externalId: ev.externalId, sourceUpdateTime: ev.sourceUpdateTime };
   } else {
-    const record = recordFromDocument(ev.externalId, ev.after);
+    record = recordFromDocument(ev.externalId, ev.after);
     if (ev.after.ledger?.fingerprint === fingerprint(record)) return "skipped";
     change = { kind: "upsert", record, sourceUpdateTime: ev.sourceUpdateTime, ...(typeof ev.after.orderRef === "string" ? { orderRef: ev.after.orderRef } : {}) };
   }
   const db = firestore();
-  return db.runTransaction(async (tx) => {
-    const uow = new LedgerUnitOfWork(tx, ev.customerId, [change], now, policy);
-    try {
-      await uow.read();
-    } catch (err) {
-      if ((err as { code?: string }).code === "not-found") return "skipped";
-      throw err;
-    }
-    const marks = await uow.apply();
-    for (const m of marks) tx.set(ledgerRefs.transaction(ev.customerId, m.externalId), { ledger: markToStored(m.mark) }, { merge: true });
-    const outcome = uow.write(TRIGGER_ACTOR, "trigger", null);
-    if (outcome.rejected.length) return "rejected";
-    if (outcome.stale.length) return "stale";
-    return outcome.applied.length ? "applied" : "duplicate";
-  });
+  try {
+    const outcome = await db.runTransaction(async (tx) => {
+      const uow = new LedgerUnitOfWork(tx, ev.customerId, [change], now, policy);
+      try {
+        await uow.read();
+      } catch (err) {
+        if ((err as { code?: string }).code === "not-found") return "skipped" as const;
+        throw err;
+      }
+      const marks = await uow.apply();
+      for (const m of marks) tx.set(ledgerRefs.transaction(ev.customerId, m.externalId), { ledger: markToStored(m.mark) }, { merge: true });
+      const done = uow.write(TRIGGER_ACTOR, "trigger", null);
+      if (done.rejected.length) return "rejected" as const;
+      if (done.stale.length) return "stale" as const;
+      return done.applied.length ? ("applied" as const) : ("duplicate" as const);
+    });
+    logs.transactionEventApplied(ev.customerId, ev.externalId, outcome);
+    return outcome;
+  } catch (err) {
+    // Transient (contention, an unavailable backend): the trigger is retried. Anything else would
+    // fail the same way on every delivery: the record is marked rejected with its reason and an
+    // alert raised, and the event is done — nothing loops.
+    if (isTransient(err)) throw err;
+    await rejectPoisonRecord(ev, record, err, now);
+    logs.transactionEventApplied(ev.customerId, ev.externalId, "rejected");
+    return "rejected";
+  }
+}
+
+/** Mark a record no delivery can apply as rejected (its reason on the record) and raise ledger_rejected. */
+async function rejectPoisonRecord(ev: TransactionEvent, record: LedgerRecord | null, err: unknown, now: number): Promise<void> {
+  const code = "unprocessable";
+  const reason = failureCode(err);
+  if (record) {
+    const mark: LedgerMark = { state: "rejected", fingerprint: fingerprint(record), at: now, code, field: "record", message: `the ledger cannot apply this record (${reason})` };
+    await ledgerRefs.transaction(ev.customerId, ev.externalId).set({ ledger: markToStored(mark) }, { merge: true });
+  }
+  await raiseAlert({ type: "ledger_rejected", subject: { kind: "customer", id: ev.customerId }, code: code.toUpperCase(), details: { externalId: ev.externalId, reason } }, now);
 }

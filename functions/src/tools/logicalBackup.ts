@@ -1,9 +1,11 @@
 /**
  * Logical backup of the credit data: every collection and subcollection of DATA_TREE as
  * JSON Lines with Firestore types preserved (tagged JSON, see domain/backup.ts), and a
- * manifest with counts, file hashes and a content hash, written last. Restore checks the
- * files before writing anything, refuses a non-empty target unless forced, writes in
- * batches of at most 500, then reads the database back and checks counts and hash.
+ * manifest with counts, file hashes and a content hash, signed (HMAC under the audit
+ * keyring's signing key) and written last; files 0600, directory 0700. Restore refuses an
+ * unsigned or altered manifest and checks the files before writing anything, refuses a
+ * non-empty target unless forced, writes in batches of at most 500, reads the database back
+ * and checks counts and hash, then verifies every audit chain in the restored data.
  *
  * Used by scripts/backup.mjs and scripts/restore.mjs (compiled) and by the restore drill
  * in the tests. Not deployed as a function. Works against the in-process Firestore
@@ -12,7 +14,7 @@
  */
 import { createHash, type Hash } from "node:crypto";
 import { createReadStream, createWriteStream, type WriteStream } from "node:fs";
-import { mkdir, open, readFile, readdir, rename } from "node:fs/promises";
+import { chmod, mkdir, open, readFile, readdir, rename } from "node:fs/promises";
 import { join } from "node:path";
 import { once } from "node:events";
 import { DocumentReference, FieldValue, Firestore, GeoPoint, Timestamp, type DocumentData } from "firebase-admin/firestore";
@@ -21,21 +23,30 @@ import {
   MANIFEST_FILE,
   buildManifest,
   canonicalJson,
+  checkManifestSignature,
   collectionPatterns,
   fileNameFor,
   parseManifest,
   pathMatches,
+  signManifest,
   type Manifest,
   type ManifestCollection,
   type TaggedMap,
   type TaggedValue,
 } from "../domain/backup.js";
-import { COLLECTIONS, DATA_TREE, auditChainId } from "../data/paths.js";
+import { AUDIT_ENTRIES, COLLECTIONS, DATA_TREE, auditChainId } from "../data/paths.js";
+import { ChainVerifier, EMPTY_HEAD, SEAL_ACTION, isAuthenticSystemEntry, sealedHeadIn, type AuditEntry, type AuditKeyring, type BrokenEntry, type ChainHead } from "../domain/audit.js";
+
+/** The scripts parse the keyring text (CREDIT_DESK_AUDIT_KEYS) with this. */
+export { parseAuditKeyring } from "../domain/audit.js";
 
 export type BackupToolErrorCode =
   | "OUT_DIR_NOT_EMPTY"
   | "NO_MANIFEST"
   | "BAD_MANIFEST"
+  | "UNSIGNED_MANIFEST"
+  | "BAD_SIGNATURE"
+  | "UNKNOWN_KEY"
   | "UNKNOWN_COLLECTION"
   | "FILE_MISSING"
   | "BAD_LINE"
@@ -320,6 +331,8 @@ export async function wipeDatabase(db: Firestore, onProgress?: (p: Progress) => 
 export interface ExportOptions {
   outDir: string;
   projectId: string;
+  /** The audit keyring: its signing key signs the manifest. */
+  keyring: AuditKeyring;
   /** Where the data came from, for the manifest (emulator host or null for production). */
   host?: string | null;
   now?: number;
@@ -341,7 +354,7 @@ class LineFile {
   lines = 0;
   private drained: Promise<void> | null = null;
   constructor(readonly path: string) {
-    this.stream = createWriteStream(path, { flags: "wx" });
+    this.stream = createWriteStream(path, { flags: "wx", mode: 0o600 });
   }
   async write(line: string): Promise<void> {
     this.hash.update(line);
@@ -375,13 +388,15 @@ async function fsyncPath(path: string): Promise<void> {
  * Writes one JSONL file per collection pattern into `outDir` (which must be empty or
  * absent), then manifest.json — written to a temporary name, synced and renamed, and
  * only after every data file is complete and synced. An interrupted export leaves no
- * manifest, and restore refuses a directory without one.
+ * manifest, and restore refuses a directory without one. The directory is made (or,
+ * empty, set) owner-only (0700), every file 0600: a backup holds personal data.
  */
 export async function exportLogical(db: Firestore, opts: ExportOptions): Promise<ExportResult> {
   assertBigInt(db);
-  await mkdir(opts.outDir, { recursive: true });
+  await mkdir(opts.outDir, { recursive: true, mode: 0o700 });
   const existing = await readdir(opts.outDir);
   if (existing.length > 0) throw new BackupToolError("OUT_DIR_NOT_EMPTY", `${opts.outDir} is not empty (${existing.length} entries); export into a new directory`);
+  await chmod(opts.outDir, 0o700);
 
   const every = opts.progressEvery ?? DEFAULT_PROGRESS_EVERY;
   const files = new Map<string, LineFile>();
@@ -412,15 +427,18 @@ export async function exportLogical(db: Firestore, opts: ExportOptions): Promise
     documents: f.lines,
     sha256: f.hash.digest("hex"),
   }));
-  const manifest = buildManifest({
-    createdAt: opts.now ?? Date.now(),
-    source: { projectId: opts.projectId, host: opts.host ?? null },
-    collections,
-    contentHash: hasher.digest(),
-  });
+  const manifest = signManifest(
+    buildManifest({
+      createdAt: opts.now ?? Date.now(),
+      source: { projectId: opts.projectId, host: opts.host ?? null },
+      collections,
+      contentHash: hasher.digest(),
+    }),
+    opts.keyring.signing,
+  );
   const manifestPath = join(opts.outDir, MANIFEST_FILE);
   const tmp = `${manifestPath}.tmp`;
-  const h = await open(tmp, "wx");
+  const h = await open(tmp, "wx", 0o600);
   try {
     await h.writeFile(JSON.stringify(manifest, null, 2) + "\n");
     await h.sync();
@@ -476,17 +494,36 @@ export interface CheckedBackup {
   paths: Set<string>;
 }
 
-/** Reads the manifest and every file; throws unless sizes, file hashes and the content hash all match. */
-export async function checkBackupFiles(dir: string, db: Firestore, onProgress?: (p: Progress) => void, every = DEFAULT_PROGRESS_EVERY): Promise<CheckedBackup> {
+/**
+ * Reads the manifest, checks its signature, then every file; throws unless the signature,
+ * sizes, file hashes and the content hash all hold.
+ */
+export async function checkBackupFiles(dir: string, db: Firestore, keyring: AuditKeyring, onProgress?: (p: Progress) => void, every = DEFAULT_PROGRESS_EVERY): Promise<CheckedBackup> {
   let raw: string;
   try {
     raw = await readFile(join(dir, MANIFEST_FILE), "utf8");
   } catch {
     throw new BackupToolError("NO_MANIFEST", `${dir} has no ${MANIFEST_FILE}: not a backup, or an export that did not finish`);
   }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch (err) {
+    throw new BackupToolError("BAD_MANIFEST", `invalid manifest: ${(err as Error).message}`);
+  }
+  switch (checkManifestSignature(parsed, keyring)) {
+    case "valid":
+      break;
+    case "unsigned":
+      throw new BackupToolError("UNSIGNED_MANIFEST", "the manifest is not signed: only backups signed with the audit keyring are restored");
+    case "unknown_key":
+      throw new BackupToolError("UNKNOWN_KEY", `the manifest is signed with key ${String((parsed as Manifest).signature?.keyId)}, which the audit keyring does not hold`);
+    default:
+      throw new BackupToolError("BAD_SIGNATURE", "the manifest's signature does not match its content: it was changed after the export");
+  }
   let manifest: Manifest;
   try {
-    manifest = parseManifest(JSON.parse(raw));
+    manifest = parseManifest(parsed);
   } catch (err) {
     throw new BackupToolError("BAD_MANIFEST", (err as Error).message);
   }
@@ -531,6 +568,8 @@ export async function checkBackupFiles(dir: string, db: Firestore, onProgress?: 
 
 export interface ImportOptions {
   dir: string;
+  /** The audit keyring: checks the manifest's signature and the restored audit chains. */
+  keyring: AuditKeyring;
   /** Write into a database that already holds credit data (documents in the backup replace theirs). */
   force?: boolean;
   batchSize?: number;
@@ -547,6 +586,8 @@ export interface ImportResult {
   verified: { counts: Record<string, number>; contentHash: string };
   /** Documents found that are not in the backup (only with force). */
   extraDocuments: number;
+  /** Every audit chain in the restored data, verified like verifyAuditTrail does. */
+  chains: ChainReport;
 }
 
 async function targetHasData(db: Firestore, paths: ReadonlySet<string>): Promise<string | null> {
@@ -571,7 +612,7 @@ export async function importLogical(db: Firestore, opts: ImportOptions): Promise
   assertBigInt(db);
   const every = opts.progressEvery ?? DEFAULT_PROGRESS_EVERY;
   const batchSize = Math.min(opts.batchSize ?? MAX_BATCH, MAX_BATCH);
-  const { manifest, paths } = await checkBackupFiles(opts.dir, db, opts.onProgress, every);
+  const { manifest, paths } = await checkBackupFiles(opts.dir, db, opts.keyring, opts.onProgress, every);
 
   if (!opts.force) {
     const why = await targetHasData(db, paths);
@@ -620,7 +661,9 @@ export async function importLogical(db: Firestore, opts: ImportOptions): Promise
   const counts: Record<string, number> = {};
   let extra = 0;
   let read = 0;
+  const chains = new RestoredChains(opts.keyring, await latestSeals(db, opts.keyring));
   await walkTree(db, (pattern, path, data) => {
+    chains.visit(pattern, path, data);
     if (opts.force && !paths.has(path)) {
       extra++;
       return;
@@ -633,7 +676,131 @@ export async function importLogical(db: Firestore, opts: ImportOptions): Promise
   const wrong = manifest.collections.filter((c) => (counts[c.collection] ?? 0) !== c.documents).map((c) => `${c.collection} ${counts[c.collection] ?? 0}/${c.documents}`);
   if (wrong.length) throw new BackupToolError("VERIFY_FAILED", `documents read back differ in count: ${wrong.join(", ")}`);
   if (contentHash !== manifest.contentHash) throw new BackupToolError("VERIFY_FAILED", "content read back differs from the backup (hash)");
-  return { manifest, written, verified: { counts, contentHash }, extraDocuments: extra };
+  return { manifest, written, verified: { counts, contentHash }, extraDocuments: extra, chains: chains.report() };
+}
+
+// ---------------------------------------------------------------------------------------
+// Audit chains in a restored database
+
+export interface ChainReport {
+  /** Chains found (subjects with a head, chains with entries, chains named by a seal). */
+  chains: number;
+  entries: number;
+  broken: Array<{ chainId: string } & BrokenEntry>;
+}
+
+/** Data as the app reads it (integers as numbers, not BigInt), for the MAC. */
+function appValue(v: unknown): unknown {
+  if (typeof v === "bigint") return Number(v);
+  if (v instanceof FirestoreDouble) return v.value;
+  if (Array.isArray(v)) return v.map(appValue);
+  if (v && typeof v === "object" && Object.getPrototypeOf(v) === Object.prototype) {
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, appValue(x)]));
+  }
+  return v;
+}
+
+function storedEntry(data: DocumentData): AuditEntry {
+  const d = appValue(data) as DocumentData;
+  const at = d.at instanceof Timestamp ? d.at.toMillis() : Number(d.at);
+  const e: AuditEntry = {
+    chainId: d.chainId,
+    seq: d.seq,
+    at,
+    prevHash: d.prevHash,
+    hash: d.hash,
+    action: d.action,
+    actor: d.actor,
+    target: d.target,
+    before: d.before ?? null,
+    after: d.after ?? null,
+    reason: d.reason ?? null,
+    requestId: d.requestId ?? null,
+  };
+  if (d.keyId !== undefined) e.keyId = d.keyId;
+  if (d.sealedChains !== undefined) e.sealedChains = d.sealedChains;
+  return e;
+}
+
+function headIn(data: DocumentData): ChainHead | null {
+  const h = appValue(data.auditHead) as ChainHead | null | undefined;
+  return h && typeof h.seq === "number" && typeof h.hash === "string" ? { seq: h.seq, hash: h.hash } : null;
+}
+
+/** Each chain's latest authentic seal in the database: chainId → sealed head. */
+async function latestSeals(db: Firestore, keyring: AuditKeyring): Promise<Map<string, ChainHead & { systemSeq: number }>> {
+  const out = new Map<string, ChainHead & { systemSeq: number }>();
+  const system = auditChainId.system();
+  const snap = await db.collection(`${COLLECTIONS.audit}/${system}/${AUDIT_ENTRIES}`).where("action", "==", SEAL_ACTION).get();
+  for (const doc of snap.docs) {
+    const e = storedEntry(doc.data());
+    if (!isAuthenticSystemEntry(e, system, keyring)) continue; // the system chain's own verification names it
+    for (const chainId of e.sealedChains ?? []) {
+      const head = sealedHeadIn(e, chainId);
+      const prior = out.get(chainId);
+      if (head && (!prior || prior.systemSeq < e.seq)) out.set(chainId, { ...head, systemSeq: e.seq });
+    }
+  }
+  return out;
+}
+
+const SUBJECT_OF_CHAIN: Array<{ collection: string; chainId: (id: string) => string }> = [
+  { collection: COLLECTIONS.customers, chainId: auditChainId.customer },
+  { collection: COLLECTIONS.applications, chainId: auditChainId.application },
+];
+
+/** Verifies every chain of a database walk (walkTree visits subjects first, then each chain's entries in id order). */
+class RestoredChains {
+  private readonly heads = new Map<string, ChainHead>();
+  private readonly subjects = new Set<string>();
+  private readonly verifiers = new Map<string, ChainVerifier>();
+  private readonly misplaced = new Map<string, BrokenEntry>();
+  private entries = 0;
+
+  constructor(
+    private readonly keyring: AuditKeyring,
+    private readonly seals: ReadonlyMap<string, ChainHead>,
+  ) {}
+
+  private verifier(chainId: string): ChainVerifier {
+    let v = this.verifiers.get(chainId);
+    if (!v) this.verifiers.set(chainId, (v = new ChainVerifier(chainId, this.keyring, { sealed: this.seals.get(chainId) ?? null })));
+    return v;
+  }
+
+  visit(pattern: string, path: string, data: DocumentData): void {
+    const parts = path.split("/");
+    const subject = SUBJECT_OF_CHAIN.find((s) => s.collection === pattern);
+    const chainId = subject ? subject.chainId(parts[1]!) : pattern === COLLECTIONS.audit && parts[1] === auditChainId.system() ? auditChainId.system() : null;
+    if (chainId) {
+      this.subjects.add(chainId);
+      const head = headIn(data);
+      if (head) this.heads.set(chainId, head);
+      return;
+    }
+    if (pattern !== `${COLLECTIONS.audit}/*/${AUDIT_ENTRIES}`) return;
+    this.entries++;
+    const id = parts[1]!;
+    const v = this.verifier(id);
+    const e = storedEntry(data);
+    const wasBroken = v.firstBroken !== undefined || this.misplaced.has(id);
+    v.push(e);
+    if (!wasBroken && v.firstBroken === undefined && parts[3] !== String(e.seq).padStart(12, "0")) this.misplaced.set(id, { seq: e.seq, problem: "out_of_order" });
+  }
+
+  report(): ChainReport {
+    const ids = new Set([...this.verifiers.keys(), ...this.heads.keys(), ...this.seals.keys()]);
+    const broken: ChainReport["broken"] = [];
+    for (const chainId of [...ids].sort()) {
+      const v = this.verifier(chainId);
+      const isSystem = chainId === auditChainId.system();
+      const subjectMissing = !this.subjects.has(chainId) && !isSystem;
+      const verdict = v.finish(subjectMissing ? null : (this.heads.get(chainId) ?? EMPTY_HEAD), { subjectMissing });
+      const b = this.misplaced.get(chainId) ?? verdict.firstBrokenEntry;
+      if (b) broken.push({ chainId, ...b });
+    }
+    return { chains: ids.size, entries: this.entries, broken };
+  }
 }
 
 // ---------------------------------------------------------------------------------------

@@ -26,7 +26,11 @@ export interface ValidationContext {
    * (e.g. via its transaction document). The ledger cannot see that by itself.
    */
   referenceBelongsToOtherCustomer?: boolean;
+  /** The policy's bounds on a record, as of the time it is recorded (schemas/policy.ts `ledger`). */
+  bounds?: { asOf: number; maxAmount: number; maxFutureDays: number; maxPastDays: number };
 }
+
+const DAY_MS = 86_400_000;
 
 const reject = (code: string, field: string, message: string): LedgerRejection => ({ code, field, message });
 
@@ -104,7 +108,8 @@ export function structuralRejection(record: LedgerRecord): LedgerRejection | nul
  * Null when the record may be applied, else why not. Codes: invalid_record, invalid_external_id,
  * unsupported_type, invalid_amount, amount_too_large, invalid_date, missing_due_date,
  * due_before_issue, unexpected_reference, invalid_reference, self_reference, unsupported_status,
- * currency_mismatch, foreign_reference.
+ * currency_mismatch, foreign_reference, and with the policy's bounds amount_above_policy,
+ * dated_in_future, dated_too_long_ago.
  */
 export function validateRecord(record: LedgerRecord, ctx: ValidationContext): LedgerRejection | null {
   const structural = structuralRejection(record);
@@ -118,6 +123,16 @@ export function validateRecord(record: LedgerRecord, ctx: ValidationContext): Le
   }
   if (record.invoiceExternalId !== undefined && ctx.referenceBelongsToOtherCustomer === true) {
     return reject("foreign_reference", "invoiceExternalId", "the referenced invoice belongs to another customer");
+  }
+  const b = ctx.bounds;
+  if (b) {
+    if (record.amount > b.maxAmount) return reject("amount_above_policy", "amount", `amount must not exceed ${b.maxAmount} minor units (policy ledger.maxAmount)`);
+    if (record.issuedAt > b.asOf + b.maxFutureDays * DAY_MS) {
+      return reject("dated_in_future", "issuedAt", `issuedAt must be at most ${b.maxFutureDays} days ahead (policy ledger.maxFutureDays)`);
+    }
+    if (record.issuedAt < b.asOf - b.maxPastDays * DAY_MS) {
+      return reject("dated_too_long_ago", "issuedAt", `issuedAt must be at most ${b.maxPastDays} days back (policy ledger.maxPastDays)`);
+    }
   }
   return null;
 }

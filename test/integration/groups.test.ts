@@ -208,6 +208,31 @@ describe("checkOrder for a member: the customer's and the group's available cred
   });
 });
 
+describe("members reserving at the same time", () => {
+  // A concurrency claim: fails on the unpatched in-process engine
+  // (CREDIT_DESK_FIRESTORE_ISOLATION=off npx vitest run test/integration/groups.test.ts -t "at the same time").
+  it("30 concurrent reservations by three members where the group's credit covers 10: exactly 10 approved, the group never over its limit", async () => {
+    const members = [await customerIn("USD", 100_000_00), await customerIn("USD", 100_000_00), await customerIn("EUR", 100_000_00)];
+    await call(fns.setCreditGroup, { groupId: "g", name: "G", groupLimit: 20_000_00, memberIds: members, reason: "x" }, users.manager);
+    // 2,000.00 USD each; for the EUR member 1,722.40 EUR (= 2,000.00 USD at 0.8612)
+    const amountOf = (i: number) => (i === 2 ? 1_722_40 : 2_000_00);
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, (_, n) => {
+        const i = n % 3;
+        return call(fns.checkOrder, { customerId: members[i], orderAmount: amountOf(i), reserve: true, orderRef: `PO-${n}` }, users.integration);
+      }),
+    );
+    expect(answers.filter((a) => a.decision === "approve")).toHaveLength(10);
+    expect(answers.filter((a) => a.decision === "review").every((a) => a.reasons.includes("EXCEEDS_GROUP_AVAILABLE_CREDIT"))).toBe(true);
+    const g = await group("g");
+    const reserved = await Promise.all(members.map(async (id) => (await creditFile(id)).reserved as number));
+    // the claims cover every reservation, and the group is exactly full
+    for (const [i, id] of members.entries()) expect(g.claims[id].amount).toBe(reserved[i]);
+    expect(reserved[0]! + reserved[1]! + Math.round((reserved[2]! * 10_000) / 8_612)).toBe(20_000_00);
+    expect(g.availableCredit).toBe(0);
+  });
+});
+
 describe("the group's exposure kept by the ledger, without a hot group head", () => {
   it("orders reserved at the check, then recorded, invoiced and paid: the group head is written when a claim must rise, not per record", async () => {
     const members = [await customerIn("USD", 40_000_00), await customerIn("EUR", 40_000_00), await customerIn("USD", 40_000_00)];

@@ -3,6 +3,7 @@ import type { ClientSession } from "./client.mjs";
 export type DemoRole = "admin" | "analyst" | "manager" | "sales" | "auditor" | "integration";
 export declare const DEMO_PASSWORD: string;
 export declare const DEMO_USERS: ReadonlyArray<{ email: string; role: DemoRole | null }>;
+export declare const DEMO_GROUP: { groupId: string; name: string; groupLimit: number; members: string[]; by: DemoRole };
 export declare const DEMO_PORTFOLIO: ReadonlyArray<{ key: string; company: { name: string }; decide: { by: DemoRole; owner: DemoRole | null } | null }>;
 
 export interface SeedContext {
@@ -38,6 +39,8 @@ export interface SeedResult {
   customers: SeededCustomer[];
   applications: Array<{ key: string; name: string; applicationId: string; status: string; score?: number; grade?: string; tier?: string; recommendedLimit?: number }>;
   orderChecks: Array<{ key: string; by: DemoRole; orderAmount: number; decision: string; availableCredit: number; reasons: string[] }>;
+  /** The demo's credit groups (members in more than one currency). */
+  groups: Array<{ groupId: string; name: string; currency: string; groupLimit: number; memberIds: string[]; exposure: number; availableCredit: number }>;
   /** Callables the seed needed but the functions package does not export (yet). */
   skipped: string[];
 }

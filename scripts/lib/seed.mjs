@@ -28,8 +28,18 @@ export const DEMO_USERS = [
   { email: "applicant@demo.test", role: null },
 ];
 
-/** Approval authority defaults (docs/API.md), in minor units. */
+/**
+ * Approval authority defaults (docs/API.md), in minor units of the policy's base currency (USD);
+ * the services convert them into each application's currency. The demo's limits stay well inside
+ * them in every currency it uses.
+ */
 const AUTHORITY = { analyst: 50_000_00, manager: 500_000_00, admin: Number.MAX_SAFE_INTEGER };
+
+/**
+ * A credit group of the demo: a German manufacturer and the British wholesaler it owns, one group
+ * limit in the base currency over two currencies (EUR and GBP).
+ */
+export const DEMO_GROUP = { groupId: "contoso-group", name: "Contoso Holdings", groupLimit: 400_000_00, members: ["contoso", "northwind"], by: "manager" };
 
 const DAY = 86_400_000;
 const isoDay = (ms) => new Date(ms).toISOString().slice(0, 10);
@@ -59,7 +69,7 @@ function statement(currency, { assets, equityShare, currentShare, revenue, margi
 export const DEMO_PORTFOLIO = [
   {
     key: "northwind",
-    company: { name: "Northwind Traders Ltd", registrationNo: "04512345", country: "GB", industry: "wholesale", foundedYear: 1998, address: "12 Harbour Road, Bristol BS1 4QA" },
+    company: { name: "Northwind Traders Ltd", registrationNo: "04512345", country: "GB", industry: "G46", foundedYear: 1998, address: "12 Harbour Road, Bristol BS1 4QA" },
     contact: { name: "Nancy Davolio", email: "nancy.davolio@northwind.example", phone: "+44 117 496 0101" },
     currency: "GBP",
     requestedLimit: 150_000_00,
@@ -76,7 +86,7 @@ export const DEMO_PORTFOLIO = [
   },
   {
     key: "contoso",
-    company: { name: "Contoso Manufacturing GmbH", registrationNo: "HRB 201442", country: "DE", industry: "manufacturing", foundedYear: 1985, address: "Industriestrasse 7, 70565 Stuttgart" },
+    company: { name: "Contoso Manufacturing GmbH", registrationNo: "HRB 201442", country: "DE", industry: "C", foundedYear: 1985, address: "Industriestrasse 7, 70565 Stuttgart" },
     contact: { name: "Klaus Weber", email: "k.weber@contoso.example", phone: "+49 711 555 0123" },
     currency: "EUR",
     requestedLimit: 300_000_00,
@@ -91,7 +101,7 @@ export const DEMO_PORTFOLIO = [
   },
   {
     key: "fabrikam",
-    company: { name: "Fabrikam Logistics Inc", registrationNo: "31-5567120", country: "US", industry: "transport", foundedYear: 2012, address: "400 Freight Way, Columbus, OH 43215" },
+    company: { name: "Fabrikam Logistics Inc", registrationNo: "31-5567120", country: "US", industry: "H", foundedYear: 2012, address: "400 Freight Way, Columbus, OH 43215" },
     contact: { name: "Maria Lopez", email: "maria.lopez@fabrikam.example", phone: "+1 614 555 0142" },
     currency: "USD",
     requestedLimit: 40_000_00,
@@ -106,7 +116,7 @@ export const DEMO_PORTFOLIO = [
   },
   {
     key: "tailspin",
-    company: { name: "Tailspin Retail BV", registrationNo: "NL-81234567", country: "NL", industry: "retail", foundedYear: 2020, address: "Keizersgracht 100, 1015 Amsterdam" },
+    company: { name: "Tailspin Retail BV", registrationNo: "NL-81234567", country: "NL", industry: "G47", foundedYear: 2020, address: "Keizersgracht 100, 1015 Amsterdam" },
     contact: { name: "Daan de Vries", email: "daan@tailspin.example", phone: "+31 20 555 0199" },
     currency: "EUR",
     requestedLimit: 60_000_00,
@@ -118,7 +128,7 @@ export const DEMO_PORTFOLIO = [
   },
   {
     key: "adatum",
-    company: { name: "Adatum Health Pte Ltd", registrationNo: "201012345K", country: "SG", industry: "healthcare", foundedYear: 2008, address: "1 Science Park Road, Singapore 117528" },
+    company: { name: "Adatum Health Pte Ltd", registrationNo: "201012345K", country: "SG", industry: "Q", foundedYear: 2008, address: "1 Science Park Road, Singapore 117528" },
     contact: { name: "Wei Ling Tan", email: "weiling.tan@adatum.example", phone: "+65 6555 0107" },
     currency: "SGD",
     requestedLimit: 120_000_00,
@@ -130,7 +140,7 @@ export const DEMO_PORTFOLIO = [
   },
   {
     key: "wideworld",
-    company: { name: "Wide World Importers LLC", registrationNo: "US-88-1234567", country: "US", industry: "wholesale", foundedYear: 2016, address: "55 Dock Street, Seattle, WA 98101" },
+    company: { name: "Wide World Importers LLC", registrationNo: "US-88-1234567", country: "US", industry: "G46", foundedYear: 2016, address: "55 Dock Street, Seattle, WA 98101" },
     contact: { name: "Jon Yang", email: "jon.yang@wideworld.example", phone: "+1 206 555 0166" },
     currency: "USD",
     requestedLimit: 75_000_00,
@@ -301,6 +311,7 @@ export async function seedDemoPortfolio({ functionsOrigin, authHost, projectId =
   const customers = [];
   const applications = [];
   const orderChecks = [];
+  const groups = [];
   try {
     if (!has("submitCreditApplication")) {
       log("  · submitCreditApplication is not exported yet — no applications or customers seeded");
@@ -373,6 +384,20 @@ export async function seedDemoPortfolio({ functionsOrigin, authHost, projectId =
         }
       }
     }
+    if (has("setCreditGroup")) {
+      const memberIds = DEMO_GROUP.members.map((k) => customers.find((c) => c.key === k)?.customerId).filter(Boolean);
+      if (memberIds.length === DEMO_GROUP.members.length) {
+        const g = await as(DEMO_GROUP.by).call("setCreditGroup", {
+          groupId: DEMO_GROUP.groupId,
+          name: DEMO_GROUP.name,
+          groupLimit: DEMO_GROUP.groupLimit,
+          memberIds,
+          reason: "Demo: parent company guarantee for its subsidiary",
+          requestId: "seed-group-contoso",
+        });
+        groups.push({ groupId: g.groupId, name: DEMO_GROUP.name, currency: g.currency, groupLimit: g.groupLimit, memberIds: g.memberIds, exposure: g.exposure, availableCredit: g.availableCredit });
+      }
+    }
   } finally {
     await closeSessions(sessions);
   }
@@ -386,8 +411,12 @@ export async function seedDemoPortfolio({ functionsOrigin, authHost, projectId =
     );
   }
   for (const a of applications.filter((x) => !customers.some((c) => c.key === x.key))) log(`  ✓ ${a.name}: application ${a.applicationId} ${a.status}`);
+  for (const g of groups) {
+    const names = g.memberIds.map((id) => customers.find((c) => c.customerId === id)).map((c) => `${c?.name} (${c?.currency})`);
+    log(`  ✓ credit group ${g.name} (${g.groupId}): ${names.join(" + ")}, limit ${money(g.groupLimit, g.currency)}, exposure ${money(g.exposure, g.currency)}`);
+  }
   if (skipped.size > 0) log(`  · not exported yet, skipped: ${[...skipped].sort().join(", ")}`);
-  return { users, customers, applications, orderChecks, skipped: [...skipped].sort() };
+  return { users, customers, applications, orderChecks, groups, skipped: [...skipped].sort() };
 }
 
 export const FIRST_CALL_EXAMPLE = "docs/examples/first-call.mjs";

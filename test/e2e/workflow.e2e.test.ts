@@ -361,6 +361,13 @@ describe.sequential("e2e: Firebase JS client → Auth + Functions emulators → 
         expect(seeded.applications).toHaveLength(DEMO_PORTFOLIO.length);
         expect(seeded.customers).toHaveLength(toApprove);
         for (const c of seeded.customers) expect(c.customerId).toMatch(/^[A-Za-z0-9_-]+$/);
+        // more than one currency, and a credit group over two of them
+        expect(new Set(seeded.customers.map((c) => c.currency)).size).toBeGreaterThan(1);
+        if (exported("setCreditGroup")) {
+          expect(seeded.groups).toHaveLength(1);
+          const members = seeded.groups[0]!.memberIds.map((id) => seeded.customers.find((c) => c.customerId === id)!.currency);
+          expect(new Set(members).size).toBe(2);
+        }
       } else {
         expect(seeded.customers).toHaveLength(0);
       }
@@ -370,6 +377,7 @@ describe.sequential("e2e: Firebase JS client → Auth + Functions emulators → 
       const again = await seedDemoPortfolio(e2e.ctx);
       expect(again.applications.map((a) => a.applicationId)).toEqual(seeded.applications.map((a) => a.applicationId));
       expect(again.customers.map((c) => c.customerId)).toEqual(seeded.customers.map((c) => c.customerId));
+      expect(again.groups).toEqual(seeded.groups);
     },
     240_000,
   );

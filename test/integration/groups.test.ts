@@ -11,6 +11,7 @@ import * as fns from "../../functions/src/index.js";
 import { DEFAULT_POLICY } from "../../functions/src/domain/policy.js";
 import type { Caller } from "../../functions/src/domain/roles.js";
 import { clearPolicyCache } from "../../functions/src/services/policy.js";
+import { monitorCustomer } from "../../functions/src/services/monitoring.js";
 import { recordTransactions } from "../../functions/src/services/transactions.js";
 import { call, callError, databaseSnapshot, firestoreServer, users } from "../support/callables.js";
 import { creditFile } from "../support/credit-file.js";
@@ -271,6 +272,20 @@ describe("the group's exposure kept by the ledger, without a hot group head", ()
     const g = await group("g");
     for (const id of members) expect(g.claims[id].amount).toBe(2_000_00);
     console.log(`credit group: ${checks} reserved checks and ${records} records by 3 members → ${m.groupWrites} group-head writes`);
+  });
+
+  it("a reservation that lapsed stops holding the group's credit: the daily monitor lowers the claim (a member with no other activity too)", async () => {
+    const a = await customerIn("USD", 40_000_00);
+    const b = await customerIn("USD", 40_000_00);
+    await call(fns.setCreditGroup, { groupId: "g", name: "G", groupLimit: 30_000_00, memberIds: [a, b], reason: "x" }, users.manager);
+    await call(fns.checkOrder, { customerId: a, orderAmount: 25_000_00, reserve: true, orderRef: "PO-1" }, users.sales);
+    expect((await group("g")).claims[a].amount).toBe(25_000_00);
+    const later = Date.now() + 4 * DAY; // the reservation (72 hours) has lapsed, the claim held a day
+    expect((await monitorCustomer(b, later, DEFAULT_POLICY)).customerId).toBe(b);
+    expect((await group("g")).claims[a].amount).toBe(25_000_00); // B's visit does not touch A's claim
+    await monitorCustomer(a, later, DEFAULT_POLICY);
+    expect((await group("g")).claims[a].amount).toBe(0);
+    expect((await creditFile(a)).creditGroup).toMatchObject({ claim: 0 });
   });
 
   it("an unreserved order raises the member's claim at once (the group never counts less than is committed); payments lower it a release step at a time, after the claim held a day", async () => {

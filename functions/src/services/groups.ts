@@ -68,11 +68,12 @@ export function positionFor(groupId: string, group: CreditGroup, customer: Custo
 }
 
 /**
- * The ledger's hook (services/transactions.ts): after a unit of work computed the member's new
- * file, decide from the mirror alone whether the group head must be touched; only then read it
- * (one more read, in the unit's read phase). Constant cost: zero or one read and write.
+ * The ledger's and the daily monitor's hook (services/transactions.ts, services/monitoring.ts):
+ * given the member's file after the change (the monitor: as it is, its lapsed reservations no
+ * longer counting), decide from the mirror alone whether the group head must be touched; only
+ * then read it (one more read, in the read phase). Constant cost: zero or one read and write.
  */
-export async function readLedgerClaimUpdate(tx: Transaction, customerId: string, before: CustomerFile, after: CustomerFile, now: number, policy: CreditPolicy): Promise<ClaimUpdate | null> {
+export async function readClaimUpdate(tx: Transaction, customerId: string, before: CustomerFile, after: CustomerFile, now: number, policy: CreditPolicy): Promise<ClaimUpdate | null> {
   const groupId = before.groupId ?? null;
   if (!groupId) return null;
   const committed = committedExposure(after, now);

@@ -26,6 +26,7 @@ import { emptyLedger, type LedgerState } from "../domain/ledger.js";
 import { monitorDecision, type AlertToRaise, type AlertToResolve, type MonitoredCustomer, type MonitorDecision } from "../domain/monitoring.js";
 import { policyInCurrency } from "../domain/money.js";
 import { loadFxTable } from "./fx.js";
+import { readClaimUpdate, writeClaimUpdate } from "./groups.js";
 import type { CreditPolicy } from "../schemas/policy.js";
 import { logs } from "../logs.js";
 import { summarizeToAggregates } from "./transactions.js";
@@ -106,8 +107,14 @@ async function monitorOnce(customerId: string, now: number, policy: CreditPolicy
     const existing = new Map(alertTypes.map((t, i) => [t, alertSnaps[i]?.data()]));
     const propRef = d.proposal ? proposalRef(customerId, d.proposal.source, now) : null;
     const propExists = propRef ? (await tx.get(propRef)).exists : false;
+    // issue 12 hook: a group member's claim follows lapsed reservations and paid-down exposure (group head read only when due).
+    const claim = await readClaimUpdate(tx, customerId, customer, customer, now, policy);
 
     const plan = planCustomer(customer, d, propRef, propExists, now);
+    if (claim) {
+      writeClaimUpdate(tx, claim, now);
+      plan.patch.creditGroup = claim.mirror;
+    }
     // The customer's own write goes first: it carries the precondition, before the audit head's merge.
     writeCustomer(tx, customerId, plan.patch, { head: snap!, state: stateSnap! }, pre && snap!.updateTime ? { headUpdateTime: snap!.updateTime } : {});
     const audit = new AuditAppender(tx, chains.customer(customerId), headOf(snap!.data()), now);

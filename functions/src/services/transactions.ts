@@ -47,7 +47,7 @@ import type { RecordTransactionsInput, TransactionInput } from "../schemas/calla
 import type { CreditPolicy } from "../schemas/policy.js";
 import { logs } from "../logs.js";
 import { raiseAlert } from "./alerts.js";
-import { readLedgerClaimUpdate, writeClaimUpdate, type ClaimUpdate } from "./groups.js";
+import { readClaimUpdate, writeClaimUpdate, type ClaimUpdate } from "./groups.js";
 
 /** The business content of a record version; the same content gives the same fingerprint. */
 export function fingerprint(r: LedgerRecord): string {
@@ -365,7 +365,7 @@ export class LedgerUnitOfWork {
     if (this.outcome.applied.length > 0) {
       const updated = this.updatedFile();
       // Credit groups: the member's claim on its group, read and moved only when it must (constant cost).
-      this.groupClaim = await readLedgerClaimUpdate(this.tx, this.customerId, this.customer!, updated, this.now, this.policy);
+      this.groupClaim = await readClaimUpdate(this.tx, this.customerId, this.customer!, updated, this.now, this.policy);
       const over = committedExposure(updated, this.now) > effectiveLimit(updated, this.now);
       const conditions: AlertCondition[] = [
         over ? { type: "over_limit", state: "on", code: "OVER_LIMIT", details: {} } : { type: "over_limit", state: "off", reason: "WITHIN_LIMIT" },

@@ -9,6 +9,8 @@ export { updateFinancials } from "./api/updateFinancials.js";
 export { updateContacts } from "./api/updateContacts.js";
 export { reassessCustomer } from "./api/reassessCustomer.js";
 export { setUserRole } from "./api/setUserRole.js";
+export { acknowledgeConfidentiality } from "./api/acknowledgeConfidentiality.js";
+export { recordTraining } from "./api/recordTraining.js";
 export { recordTransactions } from "./api/recordTransactions.js";
 export { onTransactionWritten } from "./triggers/transactionWritten.js";
 export { requestLimitChange } from "./api/requestLimitChange.js";

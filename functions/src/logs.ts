@@ -60,6 +60,7 @@ export const logs = {
   customerReassessed: (customerId: string, grade: string, tier: string) => logger.info("customer_reassessed", { customerId, grade, tier }),
   orderChecked: (customerId: string, decision: string) => logger.info("order_checked", { customerId, decision }),
   roleSet: (uid: string, role: string | null) => logger.info("role_set", { uid, role }),
+  confidentialityAcknowledged: (uid: string, version: number) => logger.info("confidentiality_acknowledged", { uid, version }),
   alertRaised: (alertId: string, type: string, subjectId: string) => logger.warn("alert_raised", { alertId, type, subjectId }),
   alertResolved: (alertId: string, type: string) => logger.info("alert_resolved", { alertId, type }),
   transactionsRecorded: (customerId: string, recorded: number, duplicates: number, rejected: number) =>

@@ -99,7 +99,7 @@ describe("real results parse with the output schemas", () => {
 
   afterAll(() => {
     // setUserRole needs the Auth emulator: its real results are parsed by the e2e tier (the client checks results there).
-    const notHere: CallableName[] = ["setUserRole"];
+    const notHere: CallableName[] = ["setUserRole", "acknowledgeConfidentiality"];
     expect(CALLABLE_NAMES.filter((n) => !checked.has(n) && !notHere.includes(n))).toEqual([]);
   });
 
@@ -157,6 +157,7 @@ describe("real results parse with the output schemas", () => {
     await callAndCheck("resolveAlert", { alertId, resolution: "action_taken", note: "ERP fixed" }, users.analyst);
 
     await callAndCheck("verifyAuditTrail", { customerId }, users.auditor);
+    await callAndCheck("recordTraining", { uid: users.analyst.uid, course: "Confidentiality 2026", completedAt: today }, users.admin);
     await callAndCheck("runJobNow", { job: "dailyMonitoring" }, users.admin);
     const report = await callAndCheck("getPortfolioReport", {}, users.manager);
     expect((report.topExposures as unknown[]).length).toBeGreaterThan(0);

@@ -129,6 +129,8 @@ function seeds(): Record<CallableName, SeedSpec> {
     setCreditStatus: { base: { customerId, status: "on_hold", reason: "check" }, ids: ["customerId"] },
     resolveAlert: { base: { alertId: "zz-no-such-alert", resolution: "false_positive", note: "ok" }, ids: ["alertId"] },
     setUserRole: { base: { uid: "u-target", role: "analyst" }, nullable: ["role"] },
+    acknowledgeConfidentiality: { base: { version: 1 } },
+    recordTraining: { base: { uid: "u-target", course: "Confidentiality 2026", completedAt: "2026-01-15" } },
     verifyAuditTrail: { base: { customerId }, ids: ["customerId"], optional: ["customerId"] },
     runJobNow: { base: { job: "dailyMonitoring" } },
     getPortfolioReport: { base: { asOf: "2026-01-31" }, optional: ["asOf"] },

@@ -18,7 +18,7 @@ import { clearPolicyCache } from "../../functions/src/services/policy.js";
 import { reviewCustomer } from "../../functions/src/services/reassessment.js";
 import { RulesEngine, type Database, type FixtureDoc, type FixtureValue } from "../support/rules-engine/index.js";
 import { approvedCustomer } from "../support/workflow.js";
-import { call, firestoreServer, users } from "../support/callables.js";
+import { call, firestoreServer, tokenOf, users } from "../support/callables.js";
 
 const engine = RulesEngine.fromFile(resolve(__dirname, "../../firestore.rules"));
 const db = () => getFirestore();
@@ -62,6 +62,7 @@ const SALES_FIELDS: Record<string, readonly string[]> = {
     "decidedAt",
     "decidedBy",
     "note",
+    "serviceWrite",
   ],
   "order block": [
     "customerId",
@@ -179,11 +180,11 @@ describe("what each role reads, on real documents", () => {
   });
 
   it.each(Object.keys(READS))("%s reads exactly its documented kinds, and for sales exactly the documented fields", (role) => {
-    const database: Database = Object.fromEntries([...written].map(([p, d]) => [p, fixture(d) as FixtureDoc]));
+    const database: Database = { ...Object.fromEntries([...written].map(([p, d]) => [p, fixture(d) as FixtureDoc])), "config/confidentiality": { version: 1 } };
     const who = UIDS[role]!;
     const readable = new Map<string, Set<string>>();
     for (const [path, data] of written) {
-      const d = engine.evaluate({ method: "get", path, auth: { uid: who.uid, token: who.role ? { role: who.role } : {} } }, database);
+      const d = engine.evaluate({ method: "get", path, auth: { uid: who.uid, token: tokenOf(who) as Record<string, FixtureValue> } }, database);
       if (!d.allowed) continue;
       const kind = kindOf(path)!;
       const fields = readable.get(kind) ?? new Set<string>();

@@ -64,15 +64,18 @@ export const UID: Readonly<Record<Exclude<Role, "signed-out">, string>> = {
   integration: "u-integration",
 };
 
+/** A current acknowledgement of the confidentiality policy (version 1 until 2100): staff roles need one. */
+export const ACK: Readonly<Record<string, FixtureValue>> = { v: 1, until: 4_102_444_800 };
+
 /** Custom claims per role (an applicant has none). */
 export const CLAIMS: Readonly<Record<Exclude<Role, "signed-out">, Record<string, FixtureValue>>> = {
   applicant: {},
-  "sales-owner": { role: "sales" },
-  "sales-other": { role: "sales" },
-  analyst: { role: "analyst" },
-  manager: { role: "manager" },
-  auditor: { role: "auditor" },
-  admin: { role: "admin" },
+  "sales-owner": { role: "sales", ack: ACK },
+  "sales-other": { role: "sales", ack: ACK },
+  analyst: { role: "analyst", ack: ACK },
+  manager: { role: "manager", ack: ACK },
+  auditor: { role: "auditor", ack: ACK },
+  admin: { role: "admin", ack: ACK },
   integration: { role: "integration" },
 };
 
@@ -115,6 +118,9 @@ export const BASE_DOCS: Readonly<Record<string, FixtureDoc>> = {
   "audit/customer_c-own": { seq: 1, hash: "abc" },
   "audit/customer_c-own/entries/00000001": { seq: 1, action: "customer.created", hash: "abc", prevHash: "" },
   "config/creditPolicy": { version: 1, weights: { payment: 0.4 } },
+  "config/confidentiality": { version: 1 },
+  "confidentialityAcks/u-analyst": { uid: UID.analyst, version: 1, until: new Date("2100-01-01T00:00:00.000Z") },
+  "trainingRecords/t1": { uid: UID.analyst, course: "Confidentiality 2025", completedAt: T0 },
   "backups/b1": { status: "done", startedAt: T0 },
   "requests/rq1": { uid: UID.analyst, result: {} },
   "identities/taxNo_DE123": { customerIds: ["c-own"] },
@@ -160,6 +166,9 @@ const WRITE_TARGETS: Array<[existing: string, fresh: string]> = [
   ["audit/customer_c-own", "audit/customer_c-new"],
   ["audit/customer_c-own/entries/00000001", "audit/customer_c-own/entries/00000002"],
   ["config/creditPolicy", "config/otherPolicy"],
+  ["config/confidentiality", "config/otherConfidentiality"],
+  ["confidentialityAcks/u-analyst", "confidentialityAcks/u-new"],
+  ["trainingRecords/t1", "trainingRecords/t-new"],
   ["backups/b1", "backups/b-new"],
   ["requests/rq1", "requests/rq-new"],
   ["identities/taxNo_DE123", "identities/taxNo_DE999"],
@@ -230,6 +239,13 @@ export const ACCESS_MATRIX: readonly MatrixRow[] = [
   ...grid("list", "audit/customer_c-own/entries", ["auditor", "admin"]),
   ...grid("get", "config/creditPolicy", STAFF),
   ...grid("list", "config", NOBODY, { note: "the policy is read by its id, never listed" }),
+  ...grid("get", "config/confidentiality", ["applicant", "sales-owner", "sales-other", "analyst", "manager", "auditor", "admin", "integration"], {
+    note: "the version to acknowledge: any signed-in user",
+  }),
+  ...grid("get", "confidentialityAcks/u-analyst", NOBODY),
+  ...grid("list", "confidentialityAcks", NOBODY),
+  ...grid("get", "trainingRecords/t1", NOBODY),
+  ...grid("list", "trainingRecords", NOBODY),
   ...grid("get", "backups/b1", ["admin"]),
   ...grid("list", "backups", ["admin"]),
   ...grid("get", "requests/rq1", NOBODY),
@@ -269,11 +285,20 @@ export const ACCESS_MATRIX: readonly MatrixRow[] = [
     query: { where: [["customerId", "==", "c-own"]] },
   }),
 
+  // ---- staff without a current acknowledgement of the confidentiality policy (seed §5.1): the role does not count
+  row("analyst", "get", "customers/c-own/private/creditState", "deny", "no acknowledgement", { claims: { role: "analyst" } }),
+  row("analyst", "get", "alerts/al1", "deny", "acknowledgement expired", { claims: { role: "analyst", ack: { v: 1, until: 1_700_000_000 } } }),
+  row("manager", "get", "customers/c-other", "deny", "acknowledged an outdated version", { claims: { role: "manager", ack: { v: 0, until: 4_102_444_800 } } }),
+  row("sales-owner", "get", "customers/c-own", "deny", "sales without acknowledgement", { claims: { role: "sales" } }),
+  row("auditor", "get", "audit/customer_c-own", "deny", "ack is not a map", { claims: { role: "auditor", ack: "yes" } }),
+  row("admin", "get", "backups/b1", "deny", "no config/confidentiality document: nobody's role counts (fail closed)", { docs: { "config/confidentiality": null } }),
+  row("analyst", "get", "alerts/al1", "allow", "acknowledged the version in force, still valid"),
+
   // ---- tricky: odd role claims
   row("applicant", "get", "applications/app-own", "allow", "role claim null = no role", { claims: { role: null } }),
   row("applicant", "get", "applications/app-own", "deny", "unknown role is not an applicant", { claims: { role: "superuser" } }),
-  row("analyst", "get", "alerts/al1", "deny", "role is case-sensitive", { claims: { role: "Analyst" } }),
-  row("analyst", "get", "alerts/al1", "deny", "role as a list is not a role", { claims: { role: ["analyst"] } }),
+  row("analyst", "get", "alerts/al1", "deny", "role is case-sensitive", { claims: { role: "Analyst", ack: ACK } }),
+  row("analyst", "get", "alerts/al1", "deny", "role as a list is not a role", { claims: { role: ["analyst"], ack: ACK } }),
   row("admin", "get", "customers/c-own/private/financials", "deny", "admin does not read financials"),
   row("auditor", "get", CONTACTS, "deny", "auditor does not read personal data"),
 

@@ -13,6 +13,8 @@
  *   applications/{applicationId}
  *   applications/{applicationId}/private/assessment  the department's review (not for the applicant)
  *   limitRequests/{limitRequestId}
+ *   confidentialityAcks/{uid}                    who acknowledged which confidentiality policy version, until when
+ *   trainingRecords/{id}                         staff training (course, completion)
  *   orderBlocks/{blockId}                        orders blocked at the order check, for a person to release or reject
  *   alerts/{alertId}
  *   audit/{chainId}                              chain head (seq, hash)
@@ -29,6 +31,8 @@ export const COLLECTIONS = {
   applications: "applications",
   limitRequests: "limitRequests",
   orderBlocks: "orderBlocks",
+  confidentialityAcks: "confidentialityAcks",
+  trainingRecords: "trainingRecords",
   alerts: "alerts",
   audit: "audit",
   config: "config",
@@ -75,6 +79,10 @@ export const paths = {
   auditChain: (chainId: string) => `${COLLECTIONS.audit}/${chainId}`,
   auditEntries: (chainId: string) => `${COLLECTIONS.audit}/${chainId}/${AUDIT_ENTRIES}`,
   policy: () => `${COLLECTIONS.config}/creditPolicy`,
+  /** The confidentiality policy version in force, for the security rules (readable by every signed-in user). */
+  confidentialityVersion: () => `${COLLECTIONS.config}/confidentiality`,
+  confidentialityAck: (uid: string) => `${COLLECTIONS.confidentialityAcks}/${uid}`,
+  trainingRecord: (id: string) => `${COLLECTIONS.trainingRecords}/${id}`,
   backup: (backupId: string) => `${COLLECTIONS.backups}/${backupId}`,
   request: (key: string) => `${COLLECTIONS.requests}/${key}`,
   identity: (key: string) => `${COLLECTIONS.identities}/${key}`,
@@ -98,6 +106,8 @@ export const DATA_TREE: ReadonlyArray<{ collection: string; subcollections?: rea
   { collection: COLLECTIONS.applications, subcollections: ["private"] },
   { collection: COLLECTIONS.limitRequests },
   { collection: COLLECTIONS.orderBlocks },
+  { collection: COLLECTIONS.confidentialityAcks },
+  { collection: COLLECTIONS.trainingRecords },
   { collection: COLLECTIONS.alerts },
   { collection: COLLECTIONS.audit, subcollections: [AUDIT_ENTRIES] },
   { collection: COLLECTIONS.config },

@@ -85,6 +85,16 @@ export const updateContactsInput = z
   .strict();
 export type UpdateContactsInput = z.infer<typeof updateContactsInput>;
 
+export const acknowledgeConfidentialityInput = z
+  .object({ version: z.number().int().min(1), requestId: requestId.optional() })
+  .strict();
+export type AcknowledgeConfidentialityInput = z.infer<typeof acknowledgeConfidentialityInput>;
+
+export const recordTrainingInput = z
+  .object({ uid: z.string().min(1).max(128), course: shortText(200), completedAt: isoDate, requestId: requestId.optional() })
+  .strict();
+export type RecordTrainingInput = z.infer<typeof recordTrainingInput>;
+
 export const setUserRoleInput = z
   .object({ uid: z.string().min(1).max(128), role: z.enum(ROLES).nullable(), requestId: requestId.optional() })
   .strict();

@@ -14,6 +14,7 @@ import { z } from "zod";
 import { ROLES, type Role } from "../domain/roles.js";
 import { verifyAuditTrailInput } from "./audit.js";
 import {
+  acknowledgeConfidentialityInput,
   cancelReservationInput,
   checkOrderInput,
   releaseOrderBlockInput,
@@ -29,11 +30,14 @@ import {
   setCreditStatusInput,
   setUserRoleInput,
   submitCreditApplicationInput,
+  recordTrainingInput,
   updateContactsInput,
   updateFinancialsInput,
 } from "./callables.js";
 import {
+  acknowledgeConfidentialityOutput,
   cancelReservationOutput,
+  recordTrainingOutput,
   checkOrderOutput,
   releaseOrderBlockOutput,
   decideCreditApplicationOutput,
@@ -154,6 +158,18 @@ export const CALLABLES = {
     allow: ["sales", "analyst", "manager"],
     input: updateContactsInput,
     output: updateContactsOutput,
+  }),
+  acknowledgeConfidentiality: entry({
+    summary: "A staff member acknowledges the confidentiality policy in force; staff roles take effect only while acknowledged (custom claim ack, refresh the token).",
+    allow: ["sales", "analyst", "manager", "auditor", "admin"],
+    input: acknowledgeConfidentialityInput,
+    output: acknowledgeConfidentialityOutput,
+  }),
+  recordTraining: entry({
+    summary: "An admin records a staff member's completed training (course and date).",
+    allow: ["admin"],
+    input: recordTrainingInput,
+    output: recordTrainingOutput,
   }),
   setUserRole: entry({
     summary: "Give a user a role, or take it away (null); the user's refresh tokens are revoked.",

@@ -114,6 +114,13 @@ export const updateContactsOutput = z.object({
   identityCollisions: count.meta({ description: "contacts' e-mails or phones that another customer or applicant also uses" }),
 });
 
+export const acknowledgeConfidentialityOutput = z.object({
+  version: z.number().int().meta({ description: "the confidentiality policy version acknowledged" }),
+  acknowledgedUntil: isoDateTime.meta({ description: "until when; refresh the ID token (getIdToken(true)) to use the acknowledgement" }),
+});
+
+export const recordTrainingOutput = z.object({ recorded: z.literal(true), trainingId: z.string() });
+
 export const setUserRoleOutput = z.object({ uid: z.string(), role: z.enum(ROLES).nullable() });
 
 export const verifyAuditTrailOutput = z.object({

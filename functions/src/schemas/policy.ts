@@ -149,6 +149,14 @@ export const creditPolicySchema = z
       timeBudgetSeconds: z.number().int().min(10).max(3600),
     }),
     backup: z.object({ retentionDays: z.number().int().min(1).max(3650) }),
+    confidentiality: z.object({
+      /** The confidentiality policy's version: raising it asks every staff member to acknowledge again. */
+      version: z.number().int().min(1),
+      /** How long an acknowledgement lasts. */
+      validityDays: z.number().int().min(1).max(3650),
+      /** Acknowledgements expiring within this many days raise an alert (monthly job). */
+      expiryWarningDays: z.number().int().min(1).max(365),
+    }),
     ledger: z.object({
       /** The largest single record accepted (minor units): keeps every running sum far inside safe integers. */
       maxAmount: money.min(1).max(1_000_000_000_000),

@@ -22,13 +22,17 @@ export const EMPTY_AGGREGATES: CustomerAggregates = {
   exposure: 0,
   unappliedCash: 0,
   awaitingInvoice: 0,
-  aging: { current: 0, d1_30: 0, d31_60: 0, d61_90: 0, d90plus: 0 },
+  aging: { current: 0, d1_30: 0, d31_60: 0, d61_90: 0, d90plus: 0, disputed: 0 },
   oldestDaysPastDue: 0,
   onTimeRatio12m: null,
   avgDaysBeyondTerms12m: null,
   volume12m: 0,
   orderCount12m: 0,
   dishonouredPayments: 0,
+  dishonouredUnreplaced: 0,
+  lastDishonouredAt: null,
+  payments12m: 0,
+  invoiceCount12m: 0,
   firstActivityAt: null,
   lastActivityAt: null,
 };
@@ -216,6 +220,7 @@ export function reportFields(a: CustomerAggregates) {
     pastDue31to60: a.aging.d31_60,
     pastDue61to90: a.aging.d61_90,
     pastDue90plus: a.aging.d90plus,
+    disputed: a.aging.disputed ?? 0,
   };
 }
 

@@ -136,7 +136,9 @@ export const getPortfolioReportOutput = z.object({
   totals: z.object({ customers: count, exposure: minor, creditLimit: minor, openInvoiceBalance: minor, volume12m: minor }),
   byTier: z.record(z.string(), slice).meta({ description: "by tier: premium, standard, risky" }),
   byGrade: z.record(z.string(), slice).meta({ description: "by grade: A to E" }),
-  aging: z.object({ current: minor, d1_30: minor, d31_60: minor, d61_90: minor, d90plus: minor }).meta({ description: "open receivables by days past due" }),
+  aging: z
+    .object({ current: minor, d1_30: minor, d31_60: minor, d61_90: minor, d90plus: minor, disputed: minor.meta({ description: "under an open dispute: out of the day buckets" }) })
+    .meta({ description: "open receivables by days past due; disputed amounts in their own bucket" }),
   dso: z.number().nullable().meta({ description: "days sales outstanding; null without sales in the last 12 months" }),
   topExposures: z
     .array(

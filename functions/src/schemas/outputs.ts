@@ -24,6 +24,10 @@ export const submitCreditApplicationOutput = z.object({
   status: z.literal("submitted"),
 });
 
+const classReasons = z
+  .array(z.string())
+  .meta({ description: "why the class is below what the grade gives (e.g. PREMIUM_NEEDS_HISTORY, PAYS_LATE, SERIOUSLY_PAST_DUE), or CLASS_OVERRIDDEN_TO_<TIER>; [] when the grade decides" });
+
 /** The answer of a review: application review and customer reassessment share it. */
 const recommendation = {
   score,
@@ -32,6 +36,7 @@ const recommendation = {
   confidence,
   recommendedLimit: minor,
   reasons: reasonCodes,
+  classReasons: classReasons.optional(),
 };
 
 export const reviewCreditApplicationOutput = z.object({
@@ -79,9 +84,19 @@ export const recordTransactionsOutput = z.object({
   availableCredit: minor,
 });
 
-export const updateFinancialsOutput = z.object({ score, grade: gradeSchema, tier: tierSchema, confidence });
+export const updateFinancialsOutput = z.object({ score, grade: gradeSchema, tier: tierSchema, confidence, classReasons: classReasons.optional() });
 
-export const reassessCustomerOutput = z.object(recommendation);
+export const reassessCustomerOutput = z.object({
+  ...recommendation,
+  limitAction: z
+    .object({
+      action: z.enum(["none", "cut", "propose_cut", "propose_increase"]),
+      limitRequestId: z.string().nullable().meta({ description: "the limit request recording the cut, or the proposal for a person" }),
+      newLimit: minor.nullable(),
+    })
+    .optional()
+    .meta({ description: "what the reassessment did to the approved limit (policy limitReview)" }),
+});
 
 export const requestLimitChangeOutput = z.object({
   limitRequestId: z.string().meta({ description: "the limit request's id (limitRequests/{id})" }),
@@ -104,7 +119,10 @@ export const decideLimitChangeOutput = z.object({
 
 export const setCreditStatusOutput = z.object({
   status: creditStatus,
-  statusKind: z.literal("manual").nullable().meta({ description: "manual: only a person lifts it" }),
+  statusKind: z
+    .enum(["manual", "automatic"])
+    .nullable()
+    .meta({ description: "which part of the status is in force: manual (a person's: only a person lifts it) or automatic (a penalty's: lifts with its cure); the harsher is in force" }),
 });
 
 export const resolveAlertOutput = z.object({ status: z.literal("resolved"), alertId: z.string() });

@@ -90,6 +90,7 @@ export const DEFAULT_POLICY: CreditPolicy = {
       minFinancialScore: 50,
     },
     risky: { daysPastDueOver: 60, avgDaysBeyondTermsOver: 30, disputesLost12m: 3 },
+    overrideMaxDays: 365,
   },
   disputes: { alertAfterDays: 30, maxOpenPerCustomer: 50 },
   limitReview: { cutMargin: 0.1, autoCutMaxShare: 0.5, increaseMargin: 0.2 },

@@ -165,3 +165,46 @@ export const getPortfolioReportOutput = z.object({
     .max(10),
   openAlerts: z.partialRecord(z.enum(ALERT_TYPES), count).meta({ description: "open alerts by type (types with none are left out)" }),
 });
+
+// ---------------------------------------------------------------------------------------
+// Credit judgement
+
+export const openDisputeOutput = z.object({
+  disputeId: z.string().meta({ description: "the dispute (disputes/{disputeId})" }),
+  status: z.literal("open"),
+  disputed: minor.meta({ description: "the customer's amounts under open dispute after this one: in exposure, out of penalty aging" }),
+});
+
+export const resolveDisputeOutput = z.object({
+  disputeId: z.string(),
+  status: z.literal("resolved"),
+  outcome: z.enum(["customer_right", "customer_wrong", "partial"]),
+  creditedAmount: minor.meta({ description: "what the resolution credited (0 when the customer was wrong)" }),
+  creditNoteExternalId: z.string().nullable().meta({ description: "the credit note recorded in the ledger (DSP-<disputeId>), null when nothing was credited" }),
+  oldestDaysPastDue: z.number().int().meta({ description: "the customer's oldest invoice after the resolution: what is not credited ages again from its original due date" }),
+});
+
+export const overrideClassificationOutput = z.object({
+  overrideId: z.string().meta({ description: "the override (classOverrides/{overrideId}) with its reason" }),
+  tier: tierSchema,
+  computedTier: tierSchema.meta({ description: "the class the rules give now" }),
+  expiresAt: isoDateTime.meta({ description: "then the class is the computed one again" }),
+});
+
+export const clearFraudHoldOutput = z.object({
+  status: creditStatus,
+  statusKind: z.enum(["manual", "automatic"]).nullable(),
+  tier: tierSchema,
+});
+
+export const requestTermsChangeOutput = z.object({
+  termsChangeId: z.string().meta({ description: "the request (termsChanges/{termsChangeId})" }),
+  status: z.enum(["pending", "approved"]).meta({ description: "approved: shorter terms, in force at once; pending: longer terms, waiting for a second person" }),
+  paymentTermsDays: z.number().int().meta({ description: "the customer's payment terms after this call" }),
+});
+
+export const decideTermsChangeOutput = z.object({
+  termsChangeId: z.string(),
+  status: z.enum(["approved", "rejected"]),
+  paymentTermsDays: z.number().int(),
+});

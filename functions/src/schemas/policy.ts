@@ -187,6 +187,8 @@ export const creditPolicySchema = z
         avgDaysBeyondTermsOver: z.number().min(1).max(365),
         disputesLost12m: z.number().min(1).max(100),
       }),
+      /** A manager's class override lasts at most this many days (then the class is reviewed again). */
+      overrideMaxDays: z.number().int().min(1).max(730),
     }),
     disputes: z.object({
       /** A dispute open longer than this raises `dispute_open_too_long`. */

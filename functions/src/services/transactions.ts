@@ -77,12 +77,12 @@ export type LedgerMark =
   | { state: "applied"; fingerprint: string; at: number }
   | { state: "rejected"; fingerprint: string; at: number; code: string; field: string; message: string };
 
-function markToStored(mark: LedgerMark): DocumentData {
+export function markToStored(mark: LedgerMark): DocumentData {
   return { ...mark, at: Timestamp.fromMillis(mark.at) };
 }
 
 /** The transaction document as stored for a record (business fields + how the ledger took it). */
-function transactionDoc(r: LedgerRecord, mark: LedgerMark, source: string, actor: string, orderRef?: string): DocumentData {
+export function transactionDoc(r: LedgerRecord, mark: LedgerMark, source: string, actor: string, orderRef?: string): DocumentData {
   return {
     ...(orderRef !== undefined ? { orderRef } : {}),
     externalId: r.externalId,

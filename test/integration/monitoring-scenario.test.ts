@@ -163,7 +163,7 @@ describe("daily monitoring scenario: overdue → penalties → cure", () => {
     expect(await setCreditStatus({ customerId: id, status: "active", reason: "paid" }, manager, paidAt + 3 * DAY, P)).toEqual({ status: "active", statusKind: null });
   });
 
-  it("a manual hold does not stop escalation: 91 days past due suspends a held file, both reasons kept; the cure leaves the hold", async () => {
+  it("regression — a manual hold does not stop escalation: 91 days past due suspends a held file, both reasons kept; the cure leaves the hold", async () => {
     const id = await newCustomer(40_000_00);
     const issued = dayAt(0);
     const due = issued - HOUR + 30 * DAY;
@@ -184,7 +184,7 @@ describe("daily monitoring scenario: overdue → penalties → cure", () => {
     expect(await customer(id)).toMatchObject({ status: "on_hold", statusKind: "manual", statusReason: "MANUAL" });
   });
 
-  it("a dishonoured payment replaced by later cash ends the suspension; the dishonour then decays (no increase) per policy", async () => {
+  it("regression — a dishonoured payment replaced by later cash ends the suspension (no 12-month suspension); the dishonour then decays (no increase) per policy", async () => {
     const id = await newCustomer(40_000_00);
     const now = dayAt(0);
     await record(id, now, [

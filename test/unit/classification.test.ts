@@ -3,6 +3,9 @@
  * each with the class the template implies; the evidence rules; and the reproductions of issue 11
  * at the domain level (each a named regression).
  */
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { checkOrderAgainstTerms, type CreditTerms } from "../../functions/src/domain/customer.js";
 import { applyRecord, emptyLedger, settledByMonth, summarize, type LedgerRecord, type LedgerState } from "../../functions/src/domain/ledger.js";
@@ -27,6 +30,12 @@ describe("reference customers (docs/scoring.md): the class the template implies"
     expect(REFERENCE_CUSTOMERS.length).toBeGreaterThanOrEqual(15);
     expect(new Set(REFERENCE_CUSTOMERS.map((r) => r.name)).size).toBe(REFERENCE_CUSTOMERS.length);
     for (const t of ["premium", "standard", "risky"]) expect(REFERENCE_CUSTOMERS.some((r) => r.expected === t), t).toBe(true);
+  });
+
+  it("docs/scoring.md lists each of them with its class", () => {
+    const doc = readFileSync(join(dirname(fileURLToPath(import.meta.url)), "../../docs/scoring.md"), "utf8");
+    const rows = new Map(doc.split("\n").filter((l) => l.startsWith("| ")).map((l) => l.split("|").map((c) => c.trim())).map((c) => [c[1], c[2]] as const));
+    for (const r of REFERENCE_CUSTOMERS) expect(rows.get(r.name), r.name).toBe(r.expected);
   });
 
   it.each(REFERENCE_CUSTOMERS.map((r) => [r.name, r] as const))("%s", (_name, r) => {

@@ -155,6 +155,23 @@ describe("disputes, end to end through the callables", () => {
     await call(fns.resolveDispute, { disputeId: big.disputeId, outcome: "customer_right", note: "manager credits it" }, users.manager);
   });
 
+  it("a retry with the same requestId answers the first result and writes nothing more; the same key with other input is refused", async () => {
+    const id = await approvedCustomer(40_000_00);
+    const now = Date.now();
+    await record(id, now, [{ externalId: "INV-1", type: "invoice", amount: 5_000_00, issuedAt: now - 5 * DAY, dueAt: now + 25 * DAY }]);
+    const input = { customerId: id, invoiceExternalId: "INV-1", amount: 1_000_00, reason: "short delivery", requestId: "dsp-1" };
+    const first = await call(fns.openDispute, input, users.sales);
+    const before = databaseSnapshot();
+    expect(await call(fns.openDispute, input, users.sales)).toEqual(first);
+    expect(databaseSnapshot()).toBe(before);
+    expect((await callError(fns.openDispute, { ...input, amount: 2_000_00 }, users.sales)).code).toBe("already-exists");
+    const res = { disputeId: first.disputeId, outcome: "customer_right", note: "credited", requestId: "dsp-r1" };
+    const resolved = await call(fns.resolveDispute, res, users.analyst);
+    const afterResolve = databaseSnapshot();
+    expect(await call(fns.resolveDispute, res, users.analyst)).toEqual(resolved);
+    expect(databaseSnapshot()).toBe(afterResolve);
+  });
+
   it("lost disputes are a credit-history factor with a reason code, and many of them make the class risky", async () => {
     const id = await approvedCustomer(40_000_00);
     const now = Date.now();

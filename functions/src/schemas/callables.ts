@@ -6,6 +6,7 @@ import { z } from "zod";
 import { ROLES } from "../domain/roles.js";
 import { amount, country, currency, id, isoDate, note, positiveAmount, requestId, shortText, signedAmount } from "./common.js";
 import { tierSchema } from "./policy.js";
+import { DISPUTE_OUTCOMES } from "../domain/disputes.js";
 
 export const statementInput = z
   .object({
@@ -238,7 +239,6 @@ export const openDisputeInput = z
   .strict();
 export type OpenDisputeInput = z.infer<typeof openDisputeInput>;
 
-export const DISPUTE_OUTCOMES = ["customer_right", "customer_wrong", "partial"] as const;
 export const resolveDisputeInput = z
   .object({
     disputeId: id,

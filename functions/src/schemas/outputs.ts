@@ -7,6 +7,7 @@
  */
 import { z } from "zod";
 import { ALERT_TYPES } from "../domain/alerts.js";
+import { DISPUTE_OUTCOMES } from "../domain/disputes.js";
 import { ROLES } from "../domain/roles.js";
 import { JOBS } from "./callables.js";
 import { gradeSchema, tierSchema } from "./policy.js";
@@ -178,7 +179,7 @@ export const openDisputeOutput = z.object({
 export const resolveDisputeOutput = z.object({
   disputeId: z.string(),
   status: z.literal("resolved"),
-  outcome: z.enum(["customer_right", "customer_wrong", "partial"]),
+  outcome: z.enum(DISPUTE_OUTCOMES),
   creditedAmount: minor.meta({ description: "what the resolution credited (0 when the customer was wrong)" }),
   creditNoteExternalId: z.string().nullable().meta({ description: "the credit note recorded in the ledger (DSP-<disputeId>), null when nothing was credited" }),
   oldestDaysPastDue: z.number().int().meta({ description: "the customer's oldest invoice after the resolution: what is not credited ages again from its original due date" }),

@@ -267,8 +267,3 @@ function answer(disputeId: string, outcome: DisputeOutcome, credited: number, cr
 function writeCreditNote(tx: Transaction, ref: DocumentReference, r: LedgerRecord, caller: Caller, now: number): void {
   tx.set(ref, transactionDoc(r, { state: "applied", fingerprint: fingerprint(r), at: now }, "dispute_resolution", caller.uid));
 }
-
-/** For tests and tools: a dispute's stored form. */
-export async function readDispute(disputeId: string): Promise<DisputeDoc | null> {
-  return disputeFromSnapshot(await judgementRefs.dispute(disputeId).get());
-}

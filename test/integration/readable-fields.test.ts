@@ -37,6 +37,9 @@ const KINDS: Array<[kind: string, pattern: RegExp]> = [
   ["review", /^customers\/[^/]+\/reviews\/[^/]+$/],
   ["limit request", /^limitRequests\/[^/]+$/],
   ["order block", /^orderBlocks\/[^/]+$/],
+  ["dispute", /^disputes\/[^/]+$/],
+  ["terms change", /^termsChanges\/[^/]+$/],
+  ["class override", /^classOverrides\/[^/]+$/],
   ["alert", /^alerts\/[^/]+$/],
 ];
 
@@ -83,15 +86,55 @@ const SALES_FIELDS: Record<string, readonly string[]> = {
     "note",
     "reservationId",
   ],
+  dispute: [
+    "customerId",
+    "ownerUid",
+    "invoiceExternalId",
+    "amount",
+    "currency",
+    "reason",
+    "status",
+    "outcome",
+    "creditedAmount",
+    "creditNoteExternalId",
+    "openedBy",
+    "openedByRole",
+    "openedAt",
+    "updatedAt",
+    "note",
+    "reasonCodes",
+    "decidedBy",
+    "decidedByRole",
+    "decidedAt",
+  ],
+  "terms change": [
+    "customerId",
+    "ownerUid",
+    "currentTermsDays",
+    "paymentTermsDays",
+    "direction",
+    "reason",
+    "requestedBy",
+    "requestedByRole",
+    "status",
+    "createdAt",
+    "updatedAt",
+    "note",
+    "reasonCodes",
+    "decidedBy",
+    "decidedByRole",
+    "decidedAt",
+  ],
 };
 
 /** Which kinds each role reads (a customer owned by the sales rep; limit requests and blocks of theirs). */
+const STAFF_KINDS = ["customer head", "creditState", "financials", "assessment", "contacts", "transaction", "ledger entry", "review", "limit request", "order block", "alert", "dispute", "terms change", "class override"];
 const READS: Record<string, readonly string[]> = {
-  "sales-owner": ["customer head", "contacts", "transaction", "limit request", "order block"],
+  "sales-owner": ["customer head", "contacts", "transaction", "limit request", "order block", "dispute", "terms change"],
   "sales-other": [],
-  analyst: ["customer head", "creditState", "financials", "assessment", "contacts", "transaction", "ledger entry", "review", "limit request", "order block", "alert"],
-  manager: ["customer head", "creditState", "financials", "assessment", "contacts", "transaction", "ledger entry", "review", "limit request", "order block", "alert"],
-  auditor: ["customer head", "creditState", "financials", "assessment", "review"],
+  analyst: STAFF_KINDS,
+  manager: STAFF_KINDS,
+  auditor: ["customer head", "creditState", "financials", "assessment", "review", "dispute", "class override"],
   admin: ["customer head", "order block"],
   integration: [],
   applicant: [],
@@ -108,7 +151,28 @@ const UIDS: Record<string, { uid: string; role: string | null }> = {
 };
 
 /** Fields a sales rep must never read, anywhere (issue: what review found readable on the head). */
-const CONFIDENTIAL = ["score", "confidence", "financialScores", "aggregates", "ledger_state", "recentOrders", "flags", "openAlerts", "statusReason", "statusKind", "monitor", "lastReviewScore", "lastReviewTier", "latestStatement", "bankAccountChangedAt"];
+const CONFIDENTIAL = [
+  "score",
+  "confidence",
+  "financialScores",
+  "aggregates",
+  "ledger_state",
+  "recentOrders",
+  "flags",
+  "openAlerts",
+  "statusReason",
+  "statusKind",
+  "statusParts",
+  "monitor",
+  "lastReviewScore",
+  "lastReviewTier",
+  "lastReviewGrade",
+  "latestStatement",
+  "bankAccountChangedAt",
+  "disputes",
+  "classOverride",
+  "classReasons",
+];
 
 function fixture(v: unknown): FixtureValue {
   if (v instanceof Timestamp) return v.toDate();
@@ -130,7 +194,7 @@ async function dump(): Promise<Map<string, DocumentData>> {
     add(s.ref.path, s.data());
   }
   for (const sub of ["transactions", "ledger", "reviews"]) for (const d of (await db().collection(`customers/${customerId}/${sub}`).get()).docs) add(d.ref.path, d.data());
-  for (const c of ["limitRequests", "orderBlocks", "alerts"]) for (const d of (await db().collection(c).get()).docs) add(d.ref.path, d.data());
+  for (const c of ["limitRequests", "orderBlocks", "alerts", "disputes", "termsChanges", "classOverrides"]) for (const d of (await db().collection(c).get()).docs) add(d.ref.path, d.data());
   return out;
 }
 
@@ -157,6 +221,10 @@ beforeAll(async () => {
     },
     users.integration,
   );
+  const dispute = await call(fns.openDispute, { customerId, invoiceExternalId: "INV-2", amount: 2_000_00, reason: "short delivery" }, users.sales);
+  await call(fns.resolveDispute, { disputeId: dispute.disputeId, outcome: "customer_right", note: "credited" }, users.analyst);
+  await call(fns.requestTermsChange, { customerId, paymentTermsDays: 25, reason: "tighter terms" }, users.sales);
+  await call(fns.overrideClassification, { customerId, tier: "standard", reason: "watch list", expiresAt: iso(now + 30 * DAY) }, users.manager);
   await monitorCustomer(customerId, now + 60 * DAY, DEFAULT_POLICY);
   await db().doc(`customers/${customerId}`).update({ status: "active", nextReviewAt: Timestamp.fromMillis(now) });
   await reviewCustomer(customerId, now + 61 * DAY, DEFAULT_POLICY, { now: now + 61 * DAY });

@@ -13,6 +13,8 @@
  *   applications/{id}.applicantUid   uid of the applicant
  *   limitRequests/{id}.requestedBy   uid of the requester
  *   orderBlocks/{id}.ownerUid        uid of the customer's sales rep when the order was blocked
+ *   disputes/{id}.ownerUid           uid of the customer's sales rep when the dispute was opened
+ *   termsChanges/{id}.requestedBy    uid of the requester
  *   customers/{id}/private/contacts  { contacts: [{name, email, phone}] (1..10), updatedAt, updatedBy } (updateContacts)
  */
 import { REQUEST_TIME, type FixtureDoc, type FixtureValue } from "../support/rules-engine/index.js";
@@ -115,6 +117,11 @@ export const BASE_DOCS: Readonly<Record<string, FixtureDoc>> = {
   "orderBlocks/ob-other": { customerId: "c-other", ownerUid: "u-sales-third", orderRef: "PO-2", amount: 100_000, status: "open" },
   "orderBlocks/ob-noowner": { customerId: "c-noowner", ownerUid: null, orderRef: "PO-3", amount: 100_000, status: "open" },
   "alerts/al1": { customerId: "c-own", kind: "overdue", status: "open" },
+  "disputes/dp-own": { customerId: "c-own", ownerUid: UID["sales-owner"], invoiceExternalId: "INV-1", amount: 100_000, status: "open" },
+  "disputes/dp-other": { customerId: "c-other", ownerUid: "u-sales-third", invoiceExternalId: "INV-2", amount: 100_000, status: "open" },
+  "termsChanges/tc-own": { customerId: "c-own", requestedBy: UID["sales-owner"], paymentTermsDays: 45, status: "pending" },
+  "termsChanges/tc-other": { customerId: "c-other", requestedBy: UID.analyst, paymentTermsDays: 45, status: "pending" },
+  "classOverrides/co1": { customerId: "c-own", tier: "standard", reason: "parent guarantee", decidedBy: UID.manager },
   "audit/customer_c-own": { seq: 1, hash: "abc" },
   "audit/customer_c-own/entries/00000001": { seq: 1, action: "customer.created", hash: "abc", prevHash: "" },
   "config/creditPolicy": { version: 1, weights: { payment: 0.4 } },
@@ -163,6 +170,9 @@ const WRITE_TARGETS: Array<[existing: string, fresh: string]> = [
   ["limitRequests/lr-own", "limitRequests/lr-new"],
   ["alerts/al1", "alerts/al-new"],
   ["orderBlocks/ob-own", "orderBlocks/ob-new"],
+  ["disputes/dp-own", "disputes/dp-new"],
+  ["termsChanges/tc-own", "termsChanges/tc-new"],
+  ["classOverrides/co1", "classOverrides/co-new"],
   ["audit/customer_c-own", "audit/customer_c-new"],
   ["audit/customer_c-own/entries/00000001", "audit/customer_c-own/entries/00000002"],
   ["config/creditPolicy", "config/otherPolicy"],
@@ -231,6 +241,22 @@ export const ACCESS_MATRIX: readonly MatrixRow[] = [
   }),
   ...grid("get", "alerts/al1", ["analyst", "manager"]),
   ...grid("list", "alerts", ["analyst", "manager"]),
+  ...grid("get", "disputes/dp-own", ["sales-owner", "analyst", "manager", "auditor"]),
+  ...grid("get", "disputes/dp-other", ["analyst", "manager", "auditor"]),
+  ...grid("list", "disputes", ["analyst", "manager", "auditor"], { note: "unfiltered list: the disputes queue" }),
+  ...grid("list", "disputes", ["sales-owner", "analyst", "manager", "auditor"], {
+    note: "list filtered ownerUid == sales-owner",
+    query: { where: [["ownerUid", "==", UID["sales-owner"]]] },
+  }),
+  ...grid("get", "termsChanges/tc-own", ["sales-owner", "analyst", "manager"]),
+  ...grid("get", "termsChanges/tc-other", ["analyst", "manager"]),
+  ...grid("list", "termsChanges", ["analyst", "manager"], { note: "unfiltered list" }),
+  ...grid("list", "termsChanges", ["sales-owner", "analyst", "manager"], {
+    note: "list filtered requestedBy == sales-owner",
+    query: { where: [["requestedBy", "==", UID["sales-owner"]]] },
+  }),
+  ...grid("get", "classOverrides/co1", ["analyst", "manager", "auditor"], { note: "the manager's reason is confidential credit judgement" }),
+  ...grid("list", "classOverrides", ["analyst", "manager", "auditor"]),
 
   // ---- reads: audit, policy, backups, internal collections
   ...grid("get", "audit/customer_c-own", ["auditor", "admin"]),
@@ -281,6 +307,9 @@ export const ACCESS_MATRIX: readonly MatrixRow[] = [
   row("integration", "get", "applications/app-by-integration", "deny", "integration reads nothing, even 'its own'"),
   row("sales-owner", "get", "limitRequests/lr-norequester", "deny", "requestedBy missing"),
   row("sales-owner", "get", "orderBlocks/ob-noowner", "deny", "block of a customer without a sales rep"),
+  row("sales-owner", "list", "disputes", "deny", "filter on the customer only proves nothing", {
+    query: { where: [["customerId", "==", "c-own"]] },
+  }),
   row("sales-owner", "list", "orderBlocks", "deny", "filter on the customer only proves nothing", {
     query: { where: [["customerId", "==", "c-own"]] },
   }),

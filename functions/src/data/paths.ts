@@ -16,6 +16,9 @@
  *   confidentialityAcks/{uid}                    who acknowledged which confidentiality policy version, until when
  *   trainingRecords/{id}                         staff training (course, completion)
  *   orderBlocks/{blockId}                        orders blocked at the order check, for a person to release or reject
+ *   disputes/{disputeId}                         disputes of invoices, open and resolved, with their decision memo
+ *   termsChanges/{termsChangeId}                 requests to change payment terms and their decision (four eyes)
+ *   classOverrides/{overrideId}                  a manager's documented overrides of a customer's class
  *   alerts/{alertId}
  *   audit/{chainId}                              chain head (seq, hash)
  *   audit/{chainId}/entries/{seq}               append-only, hash-chained entries
@@ -33,6 +36,9 @@ export const COLLECTIONS = {
   orderBlocks: "orderBlocks",
   confidentialityAcks: "confidentialityAcks",
   trainingRecords: "trainingRecords",
+  disputes: "disputes",
+  termsChanges: "termsChanges",
+  classOverrides: "classOverrides",
   alerts: "alerts",
   audit: "audit",
   config: "config",
@@ -75,6 +81,9 @@ export const paths = {
   applicationAssessment: (applicationId: string) => `${COLLECTIONS.applications}/${applicationId}/private/assessment`,
   limitRequest: (limitRequestId: string) => `${COLLECTIONS.limitRequests}/${limitRequestId}`,
   orderBlock: (blockId: string) => `${COLLECTIONS.orderBlocks}/${blockId}`,
+  dispute: (disputeId: string) => `${COLLECTIONS.disputes}/${disputeId}`,
+  termsChange: (termsChangeId: string) => `${COLLECTIONS.termsChanges}/${termsChangeId}`,
+  classOverride: (overrideId: string) => `${COLLECTIONS.classOverrides}/${overrideId}`,
   alert: (alertId: string) => `${COLLECTIONS.alerts}/${alertId}`,
   auditChain: (chainId: string) => `${COLLECTIONS.audit}/${chainId}`,
   auditEntries: (chainId: string) => `${COLLECTIONS.audit}/${chainId}/${AUDIT_ENTRIES}`,
@@ -108,6 +117,9 @@ export const DATA_TREE: ReadonlyArray<{ collection: string; subcollections?: rea
   { collection: COLLECTIONS.orderBlocks },
   { collection: COLLECTIONS.confidentialityAcks },
   { collection: COLLECTIONS.trainingRecords },
+  { collection: COLLECTIONS.disputes },
+  { collection: COLLECTIONS.termsChanges },
+  { collection: COLLECTIONS.classOverrides },
   { collection: COLLECTIONS.alerts },
   { collection: COLLECTIONS.audit, subcollections: [AUDIT_ENTRIES] },
   { collection: COLLECTIONS.config },

@@ -20,7 +20,7 @@ export interface Slice {
 export interface PortfolioFigures {
   byTier: Record<string, Slice>;
   byGrade: Record<string, Slice>;
-  aging: { current: number; d1_30: number; d31_60: number; d61_90: number; d90plus: number };
+  aging: { current: number; d1_30: number; d31_60: number; d61_90: number; d90plus: number; disputed: number };
   openInvoiceBalance: number;
   volume12m: number;
   topExposures: Array<{ customerId: string; name: string; exposure: number; creditLimit: number; tier: Tier; grade: Grade; status: CreditStatus }>;
@@ -63,6 +63,7 @@ export async function readPortfolio(readTime: number | null): Promise<PortfolioF
         d31_60: AggregateField.sum("pastDue31to60"),
         d61_90: AggregateField.sum("pastDue61to90"),
         d90plus: AggregateField.sum("pastDue90plus"),
+        disputed: AggregateField.sum("disputed"),
       }),
       agg(customers, { openInvoiceBalance: AggregateField.sum("openInvoiceBalance"), volume12m: AggregateField.sum("volume12m") }),
       (async () => {

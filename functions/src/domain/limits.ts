@@ -64,7 +64,7 @@ export function recommendLimit(input: LimitInput, policy: CreditPolicy): LimitRe
 }
 
 export type LimitRequestStatus = "pending" | "approved" | "rejected";
-export type LimitRequestSource = "user" | "policy_incentive" | "policy_penalty";
+export type LimitRequestSource = "user" | "policy_incentive" | "policy_penalty" | "policy_review";
 export type LimitRequestKind = "permanent" | "temporary";
 
 /**
@@ -165,6 +165,9 @@ export interface LimitRequest {
   decidedAt: number | null;
   decidedBy: string | null;
   note: string | null;
+  /** The decision memo's reason codes (policy proposals: why the policy proposed or applied it). */
+  reasonCodes?: string[];
+  decidedByRole?: string | null;
 }
 
 /** The id of a policy proposal: one per customer, kind of proposal and month. */

@@ -268,6 +268,7 @@ export async function decideApplication(input: DecideCreditApplicationInput, cal
       status: review.fraudHold ? "on_hold" : "active",
       statusReason: review.fraudHold ? "FRAUD_SIGNALS" : null,
       statusKind: review.fraudHold ? "manual" : null,
+      statusParts: { manual: review.fraudHold ? { status: "on_hold", reason: "FRAUD_SIGNALS" } : null, automatic: null },
       ownerUid: input.ownerUid ?? null,
       score: review.score,
       confidence: review.confidence ?? 0,
@@ -290,6 +291,7 @@ export async function decideApplication(input: DecideCreditApplicationInput, cal
       nextAgingAt: nextDay(now),
       lastReviewScore: review.score,
       lastReviewTier: review.tier,
+      lastReviewGrade: review.grade,
       latestStatementAt: statement?.periodEnd ?? null,
       latestStatement: statement,
     };

@@ -16,6 +16,9 @@ import { withinAuthority, type Caller } from "../domain/roles.js";
 import type { DecideLimitChangeInput, RequestLimitChangeInput, SetCreditStatusInput } from "../schemas/callables.js";
 import type { CreditPolicy } from "../schemas/policy.js";
 import { assertInScope } from "./customers.js";
+import { emptyLedger, summarize, type LedgerState } from "../domain/ledger.js";
+import { cureFor, penaltyLevel } from "../domain/monitoring.js";
+import { statusFields, statusPartsOf } from "../domain/status.js";
 
 export interface RequestLimitChangeResult {
   limitRequestId: string;
@@ -194,28 +197,55 @@ export async function decideLimitChange(input: DecideLimitChangeInput, caller: C
   });
 }
 
-/** A person's hold or suspension (statusKind manual): only a person lifts it. */
-export async function setCreditStatus(input: SetCreditStatusInput, caller: Caller, now: number): Promise<{ status: CreditStatus; statusKind: "manual" | null }> {
+/** What a status change answers: the status in force and which part of it is (manual: a person's; automatic: a penalty's). */
+export interface SetCreditStatusResult {
+  status: CreditStatus;
+  statusKind: "manual" | "automatic" | null;
+}
+
+/**
+ * A person's hold or suspension: the manual part of the status (domain/status.ts); only a person
+ * lifts it. The status in force is the harsher of it and the penalty's automatic part, so setting
+ * a hold on a suspended file keeps it suspended. Releasing (active) is refused while a penalty is
+ * not cured: the answer names the cure the policy asks for.
+ */
+export async function setCreditStatus(input: SetCreditStatusInput, caller: Caller, now: number, policy: CreditPolicy): Promise<SetCreditStatusResult> {
   const db = firestore();
   const custRef = customerRefs.customer(input.customerId);
   const key = idempotencyKey("setCreditStatus", caller.uid, input);
   return db.runTransaction(async (tx) => {
-    const [prior, read] = await Promise.all([priorResult<{ status: CreditStatus; statusKind: "manual" | null }>(tx, key), readCustomer(tx, input.customerId)]);
+    const [prior, read] = await Promise.all([priorResult<SetCreditStatusResult>(tx, key), readCustomer(tx, input.customerId)]);
     if (prior !== undefined) return prior;
     const customer = read.file;
     if (!customer) throw notFound("customer", input.customerId);
-    const statusKind = input.status === "active" ? null : ("manual" as const);
-    writeCustomer(tx, input.customerId, { status: input.status, statusKind, statusReason: input.status === "active" ? null : "MANUAL", updatedAt: now }, read);
+    // The penalty as of now, from the ledger re-aged today (with the cure rule).
+    const aggregates = summarize((customer.ledger as LedgerState | undefined) ?? emptyLedger(), now);
+    const level = penaltyLevel(aggregates, policy.penalties, customer.monitor?.penaltyLevel ?? 0, now);
+    const parts = statusPartsOf(customer);
+    const held: "suspended" | "on_hold" | null = level >= 3 ? "suspended" : level === 2 ? "on_hold" : null;
+    const automatic = held === null ? null : parts.automatic?.status === held ? parts.automatic : { status: held, reason: parts.automatic?.reason ?? "PENALTY_NOT_CURED" };
+    if (input.status === "active" && automatic) {
+      const cure = cureFor(aggregates, policy.penalties);
+      throw precondition(`the penalty (${automatic.reason}) lifts only with its cure: ${cure.join(", ")}`, { reason: "PENALTY_NOT_CURED", cure });
+    }
+    const manual = input.status === "active" ? null : { status: input.status as "on_hold" | "suspended", reason: "MANUAL" };
+    const fields = statusFields({ manual, automatic });
+    writeCustomer(
+      tx,
+      input.customerId,
+      { status: fields.status, statusKind: fields.statusKind, statusReason: fields.statusReason, statusParts: fields.statusParts, monitor: { ...(customer.monitor ?? {}), penaltyLevel: level }, updatedAt: now },
+      read,
+    );
     new AuditAppender(tx, chains.customer(input.customerId), headOf(read.head.data()), now).append({
       action: "customer.status",
       actor: caller,
       target: custRef.path,
-      before: { status: customer.status, statusKind: customer.statusKind },
-      after: { status: input.status, statusKind },
+      before: { status: customer.status, statusKind: customer.statusKind, manual: parts.manual, automatic: parts.automatic },
+      after: { status: fields.status, statusKind: fields.statusKind, manual, automatic },
       reason: input.reason,
       requestId: input.requestId ?? null,
     });
-    const out = { status: input.status, statusKind };
+    const out: SetCreditStatusResult = { status: fields.status, statusKind: fields.statusKind };
     recordResult(tx, key, out, now);
     return out;
   });

@@ -122,6 +122,7 @@ async function seedPortfolio(customers = 3, transactionsPerCustomer = 4): Promis
   await app.doc(`${paths.application("a1")}/private/assessment`).set({ score: 64, grade: "C", reasonCodes: ["SHORT_HISTORY"], at: ts(NOW) });
   await app.doc(paths.limitRequest("l1")).set({ customerId: "c1", from: 50_000_00, to: 75_000_00, requestedBy: "u-sales", status: "pending" });
   await app.doc(paths.confidentialityAck("u-analyst")).set({ uid: "u-analyst", version: 1, acknowledgedAt: ts(NOW), until: ts(NOW + 365 * 86_400_000) });
+  await app.doc(paths.applicant("u-applicant")).set({ open: 1, updatedAt: ts(NOW) });
   await app.doc(paths.trainingRecord("t1")).set({ uid: "u-analyst", course: "Confidentiality", completedAt: ts(NOW) });
   await app.doc(paths.orderBlock("b1")).set({ customerId: "c1", ownerUid: "u-sales", orderRef: "PO-1", amount: 9_000_00, reasons: ["EXCEEDS_AVAILABLE_CREDIT"], status: "open", createdAt: ts(NOW) });
   await app.doc(paths.dispute("d1")).set({ customerId: "c1", ownerUid: "u-sales", invoiceExternalId: "INV-c1-1", amount: 1_000_00, status: "open", reasonCodes: [], openedAt: ts(NOW) });

@@ -58,3 +58,35 @@ export function registerIdentities(tx: Transaction, keys: IdentityKey[], owners:
     tx.set(firestore().doc(paths.identity(k.key)), { kind: k.kind, owners: [...current, owner].slice(-MAX_OWNERS) });
   }
 }
+
+/** The owner's standing behind an identity index entry ("customer:ID" / "application:ID"). */
+export async function collisionStandings(tx: Transaction, collisions: IdentityCollision[]): Promise<IdentityCollision[]> {
+  const others = [...new Set(collisions.map((c) => c.other))];
+  if (others.length === 0) return collisions;
+  const refs = others.map((o) => {
+    const [kind, id] = o.split(":") as [string, string];
+    return firestore().doc(kind === "customer" ? paths.customer(id) : paths.application(id));
+  });
+  const snaps = await tx.getAll(...refs);
+  const standing = new Map<string, IdentityCollision["standing"]>();
+  others.forEach((o, i) => {
+    const snap = snaps[i]!;
+    if (!snap.exists) return standing.set(o, "gone");
+    if (o.startsWith("customer:")) return standing.set(o, "customer");
+    const status = snap.get("status") as string | undefined;
+    standing.set(o, status === "approved" ? "customer" : status === "submitted" || status === "under_review" ? "application_pending" : "gone");
+  });
+  return collisions.map((c) => ({ ...c, standing: standing.get(c.other) ?? "gone" }));
+}
+
+/** Take `owner` out of these identities (a rejected application leaves the index). Reads first: `owners`. */
+export function unregisterIdentities(tx: Transaction, keys: IdentityKey[], owners: IdentityOwners, owner: string): void {
+  for (const k of keys) {
+    const current = owners.get(k.key) ?? [];
+    if (!current.includes(owner)) continue;
+    const rest = current.filter((o) => o !== owner);
+    const ref = firestore().doc(paths.identity(k.key));
+    if (rest.length === 0) tx.delete(ref);
+    else tx.set(ref, { kind: k.kind, owners: rest });
+  }
+}

@@ -13,6 +13,7 @@
  *   applications/{applicationId}
  *   applications/{applicationId}/private/assessment  the department's review (not for the applicant)
  *   limitRequests/{limitRequestId}
+ *   applicants/{uid}                             an applicant's open applications (count)
  *   confidentialityAcks/{uid}                    who acknowledged which confidentiality policy version, until when
  *   trainingRecords/{id}                         staff training (course, completion)
  *   orderBlocks/{blockId}                        orders blocked at the order check, for a person to release or reject
@@ -35,6 +36,7 @@ export const COLLECTIONS = {
   limitRequests: "limitRequests",
   orderBlocks: "orderBlocks",
   confidentialityAcks: "confidentialityAcks",
+  applicants: "applicants",
   trainingRecords: "trainingRecords",
   disputes: "disputes",
   termsChanges: "termsChanges",
@@ -91,6 +93,8 @@ export const paths = {
   /** The confidentiality policy version in force, for the security rules (readable by every signed-in user). */
   confidentialityVersion: () => `${COLLECTIONS.config}/confidentiality`,
   confidentialityAck: (uid: string) => `${COLLECTIONS.confidentialityAcks}/${uid}`,
+  /** An applicant's count of open applications (the policy bounds it). */
+  applicant: (uid: string) => `${COLLECTIONS.applicants}/${uid}`,
   trainingRecord: (id: string) => `${COLLECTIONS.trainingRecords}/${id}`,
   backup: (backupId: string) => `${COLLECTIONS.backups}/${backupId}`,
   request: (key: string) => `${COLLECTIONS.requests}/${key}`,
@@ -116,6 +120,7 @@ export const DATA_TREE: ReadonlyArray<{ collection: string; subcollections?: rea
   { collection: COLLECTIONS.limitRequests },
   { collection: COLLECTIONS.orderBlocks },
   { collection: COLLECTIONS.confidentialityAcks },
+  { collection: COLLECTIONS.applicants },
   { collection: COLLECTIONS.trainingRecords },
   { collection: COLLECTIONS.disputes },
   { collection: COLLECTIONS.termsChanges },

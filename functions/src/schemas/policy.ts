@@ -109,6 +109,10 @@ export const creditPolicySchema = z
       }),
       holdThreshold: z.number().min(1).max(1000),
       youngBusinessLargeRequest: money,
+      /** A collision with another applicant's pending application weighs this share of its signal. */
+      pendingApplicationShare: z.number().min(0).max(1),
+      /** Open applications one applicant may have at once. */
+      maxOpenApplications: z.number().int().min(1).max(100),
     }),
     monitoring: z.object({
       utilizationAlert: z.number().min(0).max(2),

@@ -119,6 +119,10 @@ export async function runReassessmentBench(opts = {}) {
   const steady = reviewDecision(base, aggregates, statement, asOf, policy);
   const template = {
     ...base,
+    // In its steady state the limit is what the review recommends (else every review would cut or propose).
+    creditLimit: steady.limit.recommendedLimit,
+    availableCredit: steady.limit.recommendedLimit - aggregates.exposure,
+    lastReviewGrade: steady.assessment.grade,
     aggregates,
     score: steady.assessment.score,
     confidence: steady.assessment.confidence,

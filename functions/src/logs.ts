@@ -65,7 +65,14 @@ export const logs = {
   /** Field names and signal codes only: never the values. */
   customerProfileUpdated: (customerId: string, changed: readonly string[], fraudSignals: readonly string[]) =>
     logger.info("customer_profile_updated", { customerId, changed, fraudSignals }),
+  disputeOpened: (customerId: string, disputeId: string) => logger.info("dispute_opened", { customerId, disputeId }),
+  disputeResolved: (customerId: string, disputeId: string, outcome: string) => logger.info("dispute_resolved", { customerId, disputeId, outcome }),
+  classOverridden: (customerId: string, overrideId: string, tier: string) => logger.info("class_overridden", { customerId, overrideId, tier }),
+  fraudHoldCleared: (customerId: string) => logger.info("fraud_hold_cleared", { customerId }),
+  termsChangeRequested: (customerId: string, termsChangeId: string, status: string) => logger.info("terms_change_requested", { customerId, termsChangeId, status }),
+  termsChangeDecided: (customerId: string, termsChangeId: string, status: string) => logger.info("terms_change_decided", { customerId, termsChangeId, status }),
   roleSet: (uid: string, role: string | null) => logger.info("role_set", { uid, role }),
+  confidentialityAcknowledged: (uid: string, version: number) => logger.info("confidentiality_acknowledged", { uid, version }),
   alertRaised: (alertId: string, type: string, subjectId: string) => logger.warn("alert_raised", { alertId, type, subjectId }),
   alertResolved: (alertId: string, type: string) => logger.info("alert_resolved", { alertId, type }),
   transactionsRecorded: (customerId: string, recorded: number, duplicates: number, rejected: number) =>

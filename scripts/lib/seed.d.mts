@@ -54,3 +54,6 @@ export declare function warmUp(opts: { functionsOrigin: string; projectId?: stri
 export declare const FIRST_CALL_EXAMPLE: string;
 /** Lines naming each demo customer's id, name and owner, and the first-call command. */
 export declare function describeDemoCustomers(seed: Pick<SeedResult, "customers"> | null, opts?: { command?: string }): string[];
+
+/** Acknowledge the confidentiality policy in force as this session's user, then refresh its token. */
+export declare function acknowledge(session: ClientSession, who: string, log?: (line: string) => void): Promise<void>;

@@ -246,6 +246,8 @@ export async function ensureDemoUsers({ projectId = "demo-credit", region = "us-
   const admin = sessions.get(adminEmail);
   await admin.claims(true);
   log(`  ✓ ${adminEmail} is admin (claim set with the Admin SDK on the Auth emulator)`);
+  // A staff role counts only once its holder acknowledged the confidentiality policy in force.
+  await acknowledge(admin, adminEmail, log);
 
   // Everyone else through the callable, as the admin.
   for (const u of DEMO_USERS) {
@@ -261,9 +263,31 @@ export async function ensureDemoUsers({ projectId = "demo-credit", region = "us-
     const claims = await s.claims(false);
     const got = typeof claims?.role === "string" ? claims.role : null;
     if (got !== u.role) throw new Error(`seed: ${u.email} should have role ${u.role ?? "(none)"} but its token says ${got ?? "(none)"}`);
+    if (STAFF_ROLES.has(u.role)) await acknowledge(s, u.email, log);
   }
   log(`  ✓ roles set through setUserRole: ${DEMO_USERS.filter((u) => u.role && u.role !== "admin").map((u) => `${u.email.split("@")[0]}=${u.role}`).join(", ")}`);
+  log(`  ✓ every staff user acknowledged the confidentiality policy (acknowledgeConfidentiality)`);
   return { users, sessions };
+}
+
+const STAFF_ROLES = new Set(["sales", "analyst", "manager", "auditor", "admin"]);
+
+/**
+ * Acknowledge the confidentiality policy in force and refresh the token so the claim counts.
+ * The version is the default policy's; a stack whose policy says otherwise answers with the
+ * version in force, which is then acknowledged.
+ */
+export async function acknowledge(session, who, log = () => {}) {
+  let version = 1;
+  try {
+    await call(session, who, "acknowledgeConfidentiality", { version }, log);
+  } catch (err) {
+    const inForce = err?.cause?.details?.version;
+    if (err?.code !== "functions/failed-precondition" || typeof inForce !== "number") throw err;
+    version = inForce;
+    await call(session, who, "acknowledgeConfidentiality", { version }, log);
+  }
+  await session.claims(true);
 }
 
 export async function closeSessions(sessions) {

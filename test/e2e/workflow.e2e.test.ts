@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkOrderOutput } from "../../functions/src/client/index.js";
 import type { ClientSession } from "../../scripts/lib/client.mjs";
 import {
+  acknowledge,
   DEMO_PASSWORD,
   DEMO_PORTFOLIO,
   DEMO_USERS,
@@ -161,6 +162,12 @@ describe.sequential("e2e: Firebase JS client → Auth + Functions emulators → 
 
       await user.getIdToken(true);
       expect((await promoted.claims(false))?.role).toBe("admin");
+      // The role counts only once its holder acknowledged the confidentiality policy in force.
+      const unacknowledged = await failure(promoted.call("setUserRole", { uid: other.uid, role: "auditor" }));
+      expect(unacknowledged.code).toBe("functions/permission-denied");
+      expect(unacknowledged.message).toContain("acknowledge");
+      await acknowledge(promoted, "promoted");
+      expect((await promoted.claims(false))?.ack).toMatchObject({ v: 1 });
       expect(await promoted.call("setUserRole", { uid: other.uid, role: "auditor" })).toEqual({ uid: other.uid, role: "auditor" });
       expect((await target.claims(true))?.role).toBe("auditor");
     },

@@ -123,7 +123,13 @@ async function seedPortfolio(customers = 3, transactionsPerCustomer = 4): Promis
   await app.doc(`${paths.application("a1")}/private/assessment`).set({ score: 64, grade: "C", reasonCodes: ["SHORT_HISTORY"], at: ts(NOW) });
   await app.doc(paths.limitRequest("l1")).set({ customerId: "c1", from: 50_000_00, to: 75_000_00, requestedBy: "u-sales", status: "pending" });
   await app.doc(paths.creditGroup("g1")).set({ name: "Group One", currency: "USD", groupLimit: 100_000_00, memberIds: ["c1"], claims: { c1: { amount: 5_000_00, currency: "USD", changedAt: ts(NOW) } }, exposure: 5_000_00, availableCredit: 95_000_00, exposureInBase: 5_000_00, updatedAt: ts(NOW) });
+  await app.doc(paths.confidentialityAck("u-analyst")).set({ uid: "u-analyst", version: 1, acknowledgedAt: ts(NOW), until: ts(NOW + 365 * 86_400_000) });
+  await app.doc(paths.applicant("u-applicant")).set({ open: 1, updatedAt: ts(NOW) });
+  await app.doc(paths.trainingRecord("t1")).set({ uid: "u-analyst", course: "Confidentiality", completedAt: ts(NOW) });
   await app.doc(paths.orderBlock("b1")).set({ customerId: "c1", ownerUid: "u-sales", orderRef: "PO-1", amount: 9_000_00, reasons: ["EXCEEDS_AVAILABLE_CREDIT"], status: "open", createdAt: ts(NOW) });
+  await app.doc(paths.dispute("d1")).set({ customerId: "c1", ownerUid: "u-sales", invoiceExternalId: "INV-c1-1", amount: 1_000_00, status: "open", reasonCodes: [], openedAt: ts(NOW) });
+  await app.doc(paths.termsChange("tc1")).set({ customerId: "c1", requestedBy: "u-sales", currentTermsDays: 30, paymentTermsDays: 45, status: "pending", createdAt: ts(NOW) });
+  await app.doc(paths.classOverride("co1")).set({ customerId: "c1", tier: "standard", computedTier: "premium", reason: "watch list", expiresAt: ts(NOW + 30 * 86_400_000), reasonCodes: ["CLASS_OVERRIDDEN_TO_STANDARD"] });
   await app.doc(paths.policy()).set({ version: 3, groupWeights: { payment: 40, financial: 30, trading: 15, profile: 15 } });
   await app.doc(paths.backup("daily-20240430T020000Z")).set({ status: "succeeded", startedAt: ts(NOW - 86_400_000), endedAt: ts(NOW - 86_000_000), outputUriPrefix: "gs://b/firestore/2024-04-30/daily-20240430T020000Z", expired: false });
   await app.doc(paths.request("k1")).set({ callable: "submitApplication", uid: "u1", result: { applicationId: "a1" }, at: ts(NOW) });

@@ -99,7 +99,7 @@ describe("real results parse with the output schemas", () => {
 
   afterAll(() => {
     // setUserRole needs the Auth emulator: its real results are parsed by the e2e tier (the client checks results there).
-    const notHere: CallableName[] = ["setUserRole"];
+    const notHere: CallableName[] = ["setUserRole", "acknowledgeConfidentiality"];
     expect(CALLABLE_NAMES.filter((n) => !checked.has(n) && !notHere.includes(n))).toEqual([]);
   });
 
@@ -161,7 +161,22 @@ describe("real results parse with the output schemas", () => {
     expect((await db().doc(`alerts/${alertId}`).get()).exists, "the rejected record raised an alert").toBe(true);
     await callAndCheck("resolveAlert", { alertId, resolution: "action_taken", note: "ERP fixed" }, users.analyst);
 
+    // Credit judgement: a dispute opened and resolved, a class override, a fraud hold cleared, payment terms changed.
+    const dispute = await callAndCheck("openDispute", { customerId, invoiceExternalId: "C-INV-1", amount: 500_00, reason: "short delivery" }, users.sales);
+    const resolved = await callAndCheck("resolveDispute", { disputeId: dispute.disputeId, outcome: "partial", creditedAmount: 200_00, note: "half of it" }, users.analyst);
+    expect(resolved.creditNoteExternalId, "a credit note's id is checked too").toEqual(expect.any(String));
+    const inAMonth = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
+    await callAndCheck("overrideClassification", { customerId, tier: "standard", reason: "parent company in restructuring", expiresAt: inAMonth }, users.manager);
+    await db().doc(`customers/${customerId}/private/creditState`).update({ "flags.fraudHold": true, statusParts: { manual: { status: "on_hold", reason: "FRAUD_SIGNALS" }, automatic: null } });
+    await callAndCheck("clearFraudHold", { customerId, reason: "the bank change was verified with the customer" }, users.manager);
+    await callAndCheck("requestTermsChange", { customerId, paymentTermsDays: 20, reason: "tighter terms" }, users.sales);
+    await db().doc(`customers/${customerId}/private/creditState`).update({ "flags.extendedTermsEligible": true, "flags.noLimitIncrease": false });
+    const longer = await callAndCheck("requestTermsChange", { customerId, paymentTermsDays: 30, reason: "loyal payer" }, users.sales);
+    expect(longer.status).toBe("pending");
+    await callAndCheck("decideTermsChange", { termsChangeId: longer.termsChangeId, decision: "approve", note: "ok" }, users.manager);
+
     await callAndCheck("verifyAuditTrail", { customerId }, users.auditor);
+    await callAndCheck("recordTraining", { uid: users.analyst.uid, course: "Confidentiality 2026", completedAt: today }, users.admin);
     await callAndCheck("runJobNow", { job: "dailyMonitoring" }, users.admin);
     const report = await callAndCheck("getPortfolioReport", {}, users.manager);
     expect((report.topExposures as unknown[]).length).toBeGreaterThan(0);

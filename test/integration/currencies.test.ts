@@ -41,7 +41,7 @@ async function reviewed(currency: string, requestedLimit: number): Promise<{ app
       company: { ...application().company, registrationNo: `REG-FX${seq}` },
       contacts: [{ name: "P", email: `fx${seq}@x.example`, phone: `+1 555 ${2000 + seq}` }],
     }),
-    users.applicant,
+    { uid: `u-applicant-fx${seq}`, role: null }, // one applicant per application (the policy bounds open applications per applicant)
   );
   const r = await call(fns.reviewCreditApplication, { applicationId }, users.analyst);
   return { applicationId, recommendedLimit: r.recommendedLimit };

@@ -139,9 +139,21 @@ function seeds(): Record<CallableName, SeedSpec> {
     },
     resolveAlert: { base: { alertId: "zz-no-such-alert", resolution: "false_positive", note: "ok" }, ids: ["alertId"] },
     setUserRole: { base: { uid: "u-target", role: "analyst" }, nullable: ["role"] },
+    acknowledgeConfidentiality: { base: { version: 1 } },
+    recordTraining: { base: { uid: "u-target", course: "Confidentiality 2026", completedAt: "2026-01-15" } },
     verifyAuditTrail: { base: { customerId }, ids: ["customerId"], optional: ["customerId"] },
     runJobNow: { base: { job: "dailyMonitoring" } },
     getPortfolioReport: { base: { asOf: "2026-01-31" }, optional: ["asOf"] },
+    // An invoice the seeded customer does not have: a valid input is refused (invalid-argument), never written.
+    openDispute: { base: { customerId, invoiceExternalId: "zz-no-such-invoice", amount: 1_000_00, reason: "goods damaged" }, ids: ["customerId"], positive: ["amount"] },
+    resolveDispute: { base: { disputeId: "zz-no-such-dispute", outcome: "partial", creditedAmount: 500_00, note: "half credited" }, ids: ["disputeId"] },
+    overrideClassification: {
+      base: { customerId: "zz-no-such-customer", tier: "standard", reason: "parent guarantee", expiresAt: new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10) },
+      ids: ["customerId"],
+    },
+    clearFraudHold: { base: { customerId: "zz-no-such-customer", reason: "false positive" }, ids: ["customerId"] },
+    requestTermsChange: { base: { customerId: "zz-no-such-customer", paymentTermsDays: 45, reason: "loyal customer" }, ids: ["customerId"] },
+    decideTermsChange: { base: { termsChangeId: "zz-no-such-terms-change", decision: "approve", note: "ok" }, ids: ["termsChangeId"] },
   };
 }
 

@@ -36,7 +36,7 @@ async function customerIn(currency: string, limit: number): Promise<string> {
       company: { ...application().company, registrationNo: `REG-G${seq}` },
       contacts: [{ name: "P", email: `g${seq}@x.example`, phone: `+1 555 ${4000 + seq}` }],
     }),
-    users.applicant,
+    { uid: `u-applicant-g${seq}`, role: null }, // one applicant per application (the policy bounds open applications per applicant)
   );
   await call(fns.reviewCreditApplication, { applicationId }, users.analyst);
   return (await call(fns.decideCreditApplication, { applicationId, decision: "approve", approvedLimit: limit, note: "ok", ownerUid: users.sales.uid }, users.manager)).customerId as string;

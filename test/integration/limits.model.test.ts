@@ -184,7 +184,7 @@ class StatusCommand implements fc.AsyncCommand<Model, Real> {
   ) {}
   check = () => true;
   async run(m: Model): Promise<void> {
-    await setCreditStatus({ customerId: m.customerId, status: this.status, reason: "model" }, STATUS_SETTERS[this.who]!, m.now);
+    await setCreditStatus({ customerId: m.customerId, status: this.status, reason: "model" }, STATUS_SETTERS[this.who]!, m.now, DEFAULT_POLICY);
     await checkInvariants(m, this.toString());
   }
   toString = () => `status(${STATUS_SETTERS[this.who]!.uid}, ${this.status})`;

@@ -12,6 +12,7 @@ import { checkOrder } from "../../functions/src/services/orders.js";
 import { monitorCustomer, type MonitorResult } from "../../functions/src/services/monitoring.js";
 import { clearPolicyCache } from "../../functions/src/services/policy.js";
 import { recordTransactions } from "../../functions/src/services/transactions.js";
+import { setCreditStatus } from "../../functions/src/services/limits.js";
 import { verifyChain } from "../../functions/src/services/auditTrail.js";
 import { call, firestoreServer, users } from "../support/callables.js";
 import { application } from "../support/fixtures.js";
@@ -26,6 +27,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
 const dayAt = (days: number) => Math.floor(Date.now() / DAY) * DAY + days * DAY + HOUR;
 const integration = { uid: users.integration.uid, role: "integration" as const };
 const sales = { uid: users.sales.uid, role: "sales" as const };
+const manager = { uid: users.manager.uid, role: "manager" as const };
 
 async function newCustomer(limit = 40_000_00) {
   const { applicationId } = await call(fns.submitCreditApplication, application({ requestedLimit: limit }), users.applicant);
@@ -120,7 +122,10 @@ describe("daily monitoring scenario: overdue → penalties → cure", () => {
     for (const t of ["overdue_30", "overdue_60", "overdue_90"]) {
       expect(await alert(id, t)).toMatchObject({ status: "resolved", resolution: "condition_cleared", note: "OVERDUE_CURED", resolvedBy: "system:monitor" });
     }
-    expect((await order(id, paidAt)).decision).toBe("approve");
+    // Active again, but paying 95 days late is seriously late: the class stays risky (12-month record), orders go to review.
+    expect(c).toMatchObject({ tier: "risky", classReasons: expect.arrayContaining(["PAYS_SERIOUSLY_LATE"]) });
+    const after = await order(id, paidAt);
+    expect(after).toMatchObject({ decision: "review", reasons: ["RISKY_TIER"] });
 
     // Audited in the customer's chain, and the chain is intact.
     const actions = (await db().collection(`audit/customer_${id}/entries`).orderBy("seq").get()).docs.map((d) => d.data().action as string);
@@ -138,16 +143,64 @@ describe("daily monitoring scenario: overdue → penalties → cure", () => {
     await record(id, issued, [{ externalId: "INV-1", type: "invoice", amount: 10_000_00, issuedAt: issued, dueAt: due }]);
     await monitorCustomer(id, due + 65 * DAY + HOUR, P);
     expect((await customer(id)).status).toBe("on_hold");
-    // A person takes the hold over.
-    await updateCreditFile(id, { status: "on_hold", statusKind: "manual", statusReason: "MANUAL" });
+    // Releasing the penalty before its cure is refused, naming the cure.
+    await expect(setCreditStatus({ customerId: id, status: "active", reason: "customer promised to pay" }, manager, due + 65 * DAY + 2 * HOUR, P)).rejects.toMatchObject({
+      code: "failed-precondition",
+      details: { reason: "PENALTY_NOT_CURED", cure: ["PAY_INVOICES_PAST_DUE_OVER_30_DAYS"] },
+    });
+    // A person puts their own hold on it too.
+    expect(await setCreditStatus({ customerId: id, status: "on_hold", reason: "call the CFO first" }, manager, due + 65 * DAY + 2 * HOUR, P)).toMatchObject({ status: "on_hold", statusKind: "manual" });
+    expect(await customer(id)).toMatchObject({ statusParts: { manual: { status: "on_hold", reason: "MANUAL_HOLD" }, automatic: { status: "on_hold", reason: "OVERDUE_OVER_60_DAYS" } } });
     const paidAt = due + 66 * DAY + HOUR;
     await record(id, paidAt, [{ externalId: "PAY-1", type: "payment", amount: 10_000_00, issuedAt: paidAt, invoiceExternalId: "INV-1" }]);
     for (let k = 0; k < 3; k++) {
       const r = await monitorCustomer(id, paidAt + k * DAY, P);
       expect(r.statusChanged).toBe(false);
     }
-    expect(await customer(id)).toMatchObject({ status: "on_hold", statusKind: "manual" });
+    expect(await customer(id)).toMatchObject({ status: "on_hold", statusKind: "manual", statusParts: { manual: { status: "on_hold" }, automatic: null } });
     expect((await order(id, paidAt)).decision).toBe("review");
+    // Cured: now a person may lift it.
+    expect(await setCreditStatus({ customerId: id, status: "active", reason: "paid" }, manager, paidAt + 3 * DAY, P)).toMatchObject({ status: "active", statusKind: null });
+  });
+
+  it("regression — a manual hold does not stop escalation: 91 days past due suspends a held file, both reasons kept; the cure leaves the hold", async () => {
+    const id = await newCustomer(40_000_00);
+    const issued = dayAt(0);
+    const due = issued - HOUR + 30 * DAY;
+    await record(id, issued, [{ externalId: "INV-1", type: "invoice", amount: 10_000_00, issuedAt: issued, dueAt: due }]);
+    await setCreditStatus({ customerId: id, status: "on_hold", reason: "ownership change" }, manager, due - DAY, P);
+    let r = await monitorCustomer(id, due + 91 * DAY + HOUR, P);
+    expect(r).toMatchObject({ status: "suspended", statusChanged: true });
+    expect(await customer(id)).toMatchObject({
+      status: "suspended",
+      statusKind: "automatic",
+      statusReason: "OVERDUE_OVER_90_DAYS",
+      statusParts: { manual: { status: "on_hold", reason: "MANUAL_HOLD" }, automatic: { status: "suspended", reason: "OVERDUE_OVER_90_DAYS" } },
+    });
+    expect((await order(id, due + 91 * DAY + HOUR)).decision).toBe("reject");
+    const paidAt = due + 92 * DAY + HOUR;
+    await record(id, paidAt, [{ externalId: "PAY-1", type: "payment", amount: 10_000_00, issuedAt: paidAt, invoiceExternalId: "INV-1" }]);
+    r = await monitorCustomer(id, paidAt, P);
+    expect(await customer(id)).toMatchObject({ status: "on_hold", statusKind: "manual", statusReason: "MANUAL_HOLD" });
+  });
+
+  it("regression — a dishonoured payment replaced by later cash ends the suspension (no 12-month suspension); the dishonour then decays (no increase) per policy", async () => {
+    const id = await newCustomer(40_000_00);
+    const now = dayAt(0);
+    await record(id, now, [
+      { externalId: "INV-1", type: "invoice", amount: 5_000_00, issuedAt: now - 10 * DAY, dueAt: now + 20 * DAY },
+      { externalId: "PAY-1", type: "payment", amount: 5_000_00, issuedAt: now - DAY, invoiceExternalId: "INV-1", status: "dishonoured" },
+    ]);
+    await monitorCustomer(id, now + DAY, P);
+    expect(await customer(id)).toMatchObject({ status: "suspended", statusReason: "PAYMENT_DISHONOURED" });
+    await record(id, now + 2 * DAY, [{ externalId: "PAY-2", type: "payment", amount: 5_000_00, issuedAt: now + 2 * DAY, invoiceExternalId: "INV-1" }]);
+    await monitorCustomer(id, now + 2 * DAY + HOUR, P);
+    const c = await customer(id);
+    expect(c).toMatchObject({ status: "active", statusReason: "PENALTY_CURED", flags: { noLimitIncrease: true } });
+    expect(c.tier).not.toBe("premium");
+    // After the decay days the dishonour no longer blocks increases (it still counts in the score for 12 months).
+    await monitorCustomer(id, now + (P.penalties.dishonouredDecayDays + 2) * DAY + HOUR, P);
+    expect((await customer(id)).flags.noLimitIncrease).toBe(false);
   });
 
   it("a dishonoured payment suspends (automatic)", async () => {
@@ -159,7 +212,7 @@ describe("daily monitoring scenario: overdue → penalties → cure", () => {
     ]);
     const r = await monitorCustomer(id, now + DAY, P);
     expect(r.statusChanged).toBe(true);
-    expect(await customer(id)).toMatchObject({ status: "suspended", statusKind: "automatic", statusReason: "PAYMENT_DISHONOURED", tier: "risky" });
+    expect(await customer(id)).toMatchObject({ status: "suspended", statusKind: "automatic", statusReason: "PAYMENT_DISHONOURED", tier: "risky", classReasons: expect.arrayContaining(["DISHONOURED_NOT_REPLACED"]) });
     expect((await order(id, now + DAY)).decision).toBe("reject");
   });
 });

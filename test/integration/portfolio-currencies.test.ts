@@ -27,7 +27,7 @@ async function customerIn(currency: string, limit: number): Promise<string> {
       company: { ...application().company, registrationNo: `REG-PC${seq}` },
       contacts: [{ name: "P", email: `pc${seq}@x.example`, phone: `+1 555 ${3000 + seq}` }],
     }),
-    users.applicant,
+    { uid: `u-applicant-pc${seq}`, role: null }, // one applicant per application (the policy bounds open applications per applicant)
   );
   await call(fns.reviewCreditApplication, { applicationId }, users.analyst);
   return (await call(fns.decideCreditApplication, { applicationId, decision: "approve", approvedLimit: limit, note: "ok" }, users.manager)).customerId as string;
@@ -58,7 +58,7 @@ describe("getPortfolioReport in the base currency", () => {
     expect(r.totals).toMatchObject({ customers: 3, exposure: 31_000_00, openInvoiceBalance: 31_000_00 });
     // limits: 40,000 USD + 20,000 EUR (23,223.41 USD) + 5,000,000 JPY (32,026.65 USD)
     expect(r.totals.creditLimit).toBe(40_000_00 + 23_223_41 + 32_026_65);
-    expect(r.aging).toEqual({ current: 9_000_00, d1_30: 10_000_00, d31_60: 12_000_00, d61_90: 0, d90plus: 0 });
+    expect(r.aging).toEqual({ current: 9_000_00, d1_30: 10_000_00, d31_60: 12_000_00, d61_90: 0, d90plus: 0, disputed: 0 });
     const tierSum = Object.values(r.byTier as Record<string, { exposure: number }>).reduce((s, x) => s + x.exposure, 0);
     expect(tierSum).toBe(r.totals.exposure);
 

@@ -31,7 +31,7 @@ describe("getPortfolioReport", () => {
     const gradeSum = Object.values(r.byGrade as Record<string, { exposure: number }>).reduce((s, x) => s + x.exposure, 0);
     expect(tierSum).toBe(12_000_00);
     expect(gradeSum).toBe(12_000_00);
-    expect(r.aging).toEqual({ current: 3_000_00, d1_30: 9_000_00, d31_60: 0, d61_90: 0, d90plus: 0 });
+    expect(r.aging).toEqual({ current: 3_000_00, d1_30: 9_000_00, d31_60: 0, d61_90: 0, d90plus: 0, disputed: 0 });
     expect(r.topExposures.map((t: { customerId: string }) => t.customerId)).toEqual([a, b]);
     expect(r.openAlerts).toEqual({ ledger_rejected: 1 });
     expect(r.dso).toBe(dso(12_000_00, 12_000_00));

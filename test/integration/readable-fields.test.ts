@@ -18,7 +18,7 @@ import { clearPolicyCache } from "../../functions/src/services/policy.js";
 import { reviewCustomer } from "../../functions/src/services/reassessment.js";
 import { RulesEngine, type Database, type FixtureDoc, type FixtureValue } from "../support/rules-engine/index.js";
 import { approvedCustomer } from "../support/workflow.js";
-import { call, firestoreServer, users } from "../support/callables.js";
+import { call, firestoreServer, tokenOf, users } from "../support/callables.js";
 
 const engine = RulesEngine.fromFile(resolve(__dirname, "../../firestore.rules"));
 const db = () => getFirestore();
@@ -37,6 +37,9 @@ const KINDS: Array<[kind: string, pattern: RegExp]> = [
   ["review", /^customers\/[^/]+\/reviews\/[^/]+$/],
   ["limit request", /^limitRequests\/[^/]+$/],
   ["order block", /^orderBlocks\/[^/]+$/],
+  ["dispute", /^disputes\/[^/]+$/],
+  ["terms change", /^termsChanges\/[^/]+$/],
+  ["class override", /^classOverrides\/[^/]+$/],
   ["alert", /^alerts\/[^/]+$/],
 ];
 
@@ -86,15 +89,55 @@ const SALES_FIELDS: Record<string, readonly string[]> = {
     "reasonCodes",
     "reservationId",
   ],
+  dispute: [
+    "customerId",
+    "ownerUid",
+    "invoiceExternalId",
+    "amount",
+    "currency",
+    "reason",
+    "status",
+    "outcome",
+    "creditedAmount",
+    "creditNoteExternalId",
+    "openedBy",
+    "openedByRole",
+    "openedAt",
+    "updatedAt",
+    "note",
+    "reasonCodes",
+    "decidedBy",
+    "decidedByRole",
+    "decidedAt",
+  ],
+  "terms change": [
+    "customerId",
+    "ownerUid",
+    "currentTermsDays",
+    "paymentTermsDays",
+    "direction",
+    "reason",
+    "requestedBy",
+    "requestedByRole",
+    "status",
+    "createdAt",
+    "updatedAt",
+    "note",
+    "reasonCodes",
+    "decidedBy",
+    "decidedByRole",
+    "decidedAt",
+  ],
 };
 
 /** Which kinds each role reads (a customer owned by the sales rep; limit requests and blocks of theirs). */
+const STAFF_KINDS = ["customer head", "creditState", "financials", "assessment", "contacts", "transaction", "ledger entry", "review", "limit request", "order block", "alert", "dispute", "terms change", "class override"];
 const READS: Record<string, readonly string[]> = {
-  "sales-owner": ["customer head", "contacts", "transaction", "limit request", "order block"],
+  "sales-owner": ["customer head", "contacts", "transaction", "limit request", "order block", "dispute", "terms change"],
   "sales-other": [],
-  analyst: ["customer head", "creditState", "financials", "assessment", "contacts", "transaction", "ledger entry", "review", "limit request", "order block", "alert"],
-  manager: ["customer head", "creditState", "financials", "assessment", "contacts", "transaction", "ledger entry", "review", "limit request", "order block", "alert"],
-  auditor: ["customer head", "creditState", "financials", "assessment", "review", "limit request", "order block"],
+  analyst: STAFF_KINDS,
+  manager: STAFF_KINDS,
+  auditor: ["customer head", "creditState", "financials", "assessment", "review", "limit request", "order block", "dispute", "class override"],
   admin: ["customer head", "order block"],
   integration: [],
   applicant: [],
@@ -111,7 +154,31 @@ const UIDS: Record<string, { uid: string; role: string | null }> = {
 };
 
 /** Fields a sales rep must never read, anywhere (issue: what review found readable on the head). */
-const CONFIDENTIAL = ["score", "confidence", "financialScores", "aggregates", "ledger_state", "recentOrders", "flags", "openAlerts", "statusReason", "statusKind", "monitor", "lastReviewScore", "lastReviewTier", "latestStatement", "bankAccount", "bankAccountChangedAt"];
+const CONFIDENTIAL = [
+  "score",
+  "confidence",
+  "financialScores",
+  "aggregates",
+  "ledger_state",
+  "recentOrders",
+  "flags",
+  "openAlerts",
+  "statusReason",
+  "statusKind",
+  "statusParts",
+  "monitor",
+  "lastReviewScore",
+  "lastReviewTier",
+  "lastReviewGrade",
+  "latestStatement",
+  "bankAccount",
+  "bankAccountChangedAt",
+  "statusChangeId",
+  "creditGroup",
+  "disputes",
+  "classOverride",
+  "classReasons",
+];
 
 function fixture(v: unknown): FixtureValue {
   if (v instanceof Timestamp) return v.toDate();
@@ -133,7 +200,7 @@ async function dump(): Promise<Map<string, DocumentData>> {
     add(s.ref.path, s.data());
   }
   for (const sub of ["transactions", "ledger", "reviews"]) for (const d of (await db().collection(`customers/${customerId}/${sub}`).get()).docs) add(d.ref.path, d.data());
-  for (const c of ["limitRequests", "orderBlocks", "alerts"]) for (const d of (await db().collection(c).get()).docs) add(d.ref.path, d.data());
+  for (const c of ["limitRequests", "orderBlocks", "alerts", "disputes", "termsChanges", "classOverrides"]) for (const d of (await db().collection(c).get()).docs) add(d.ref.path, d.data());
   return out;
 }
 
@@ -160,6 +227,10 @@ beforeAll(async () => {
     },
     users.integration,
   );
+  const dispute = await call(fns.openDispute, { customerId, invoiceExternalId: "INV-2", amount: 2_000_00, reason: "short delivery" }, users.sales);
+  await call(fns.resolveDispute, { disputeId: dispute.disputeId, outcome: "customer_right", note: "credited" }, users.analyst);
+  await call(fns.requestTermsChange, { customerId, paymentTermsDays: 25, reason: "tighter terms" }, users.sales);
+  await call(fns.overrideClassification, { customerId, tier: "standard", reason: "watch list", expiresAt: iso(now + 30 * DAY) }, users.manager);
   await monitorCustomer(customerId, now + 60 * DAY, DEFAULT_POLICY);
   await db().doc(`customers/${customerId}`).update({ status: "active", nextReviewAt: Timestamp.fromMillis(now) });
   await reviewCustomer(customerId, now + 61 * DAY, DEFAULT_POLICY, { now: now + 61 * DAY });
@@ -183,11 +254,11 @@ describe("what each role reads, on real documents", () => {
   });
 
   it.each(Object.keys(READS))("%s reads exactly its documented kinds, and for sales exactly the documented fields", (role) => {
-    const database: Database = Object.fromEntries([...written].map(([p, d]) => [p, fixture(d) as FixtureDoc]));
+    const database: Database = { ...Object.fromEntries([...written].map(([p, d]) => [p, fixture(d) as FixtureDoc])), "config/confidentiality": { version: 1 } };
     const who = UIDS[role]!;
     const readable = new Map<string, Set<string>>();
     for (const [path, data] of written) {
-      const d = engine.evaluate({ method: "get", path, auth: { uid: who.uid, token: who.role ? { role: who.role } : {} } }, database);
+      const d = engine.evaluate({ method: "get", path, auth: { uid: who.uid, token: tokenOf(who) as Record<string, FixtureValue> } }, database);
       if (!d.allowed) continue;
       const kind = kindOf(path)!;
       const fields = readable.get(kind) ?? new Set<string>();

@@ -13,6 +13,8 @@
  *   applications/{id}.applicantUid   uid of the applicant
  *   limitRequests/{id}.requestedBy   uid of the requester
  *   orderBlocks/{id}.ownerUid        uid of the customer's sales rep when the order was blocked
+ *   disputes/{id}.ownerUid           uid of the customer's sales rep when the dispute was opened
+ *   termsChanges/{id}.requestedBy    uid of the requester
  *   customers/{id}/private/contacts  { contacts: [{name, email, phone}] (1..10), updatedAt, updatedBy } (updateContacts)
  */
 import { REQUEST_TIME, type FixtureDoc, type FixtureValue } from "../support/rules-engine/index.js";
@@ -64,15 +66,18 @@ export const UID: Readonly<Record<Exclude<Role, "signed-out">, string>> = {
   integration: "u-integration",
 };
 
+/** A current acknowledgement of the confidentiality policy (version 1 until 2100): staff roles need one. */
+export const ACK: Readonly<Record<string, FixtureValue>> = { v: 1, until: 4_102_444_800 };
+
 /** Custom claims per role (an applicant has none). */
 export const CLAIMS: Readonly<Record<Exclude<Role, "signed-out">, Record<string, FixtureValue>>> = {
   applicant: {},
-  "sales-owner": { role: "sales" },
-  "sales-other": { role: "sales" },
-  analyst: { role: "analyst" },
-  manager: { role: "manager" },
-  auditor: { role: "auditor" },
-  admin: { role: "admin" },
+  "sales-owner": { role: "sales", ack: ACK },
+  "sales-other": { role: "sales", ack: ACK },
+  analyst: { role: "analyst", ack: ACK },
+  manager: { role: "manager", ack: ACK },
+  auditor: { role: "auditor", ack: ACK },
+  admin: { role: "admin", ack: ACK },
   integration: { role: "integration" },
 };
 
@@ -114,11 +119,19 @@ export const BASE_DOCS: Readonly<Record<string, FixtureDoc>> = {
   "orderBlocks/ob-noowner": { customerId: "c-noowner", ownerUid: null, orderRef: "PO-3", amount: 100_000, status: "open" },
   "creditGroups/g1": { name: "Acme Group", currency: "USD", groupLimit: 10_000_000, memberIds: ["c-own", "c-other"], claims: { "c-own": { amount: 125_000, currency: "USD" } } },
   "alerts/al1": { customerId: "c-own", kind: "overdue", status: "open" },
+  "disputes/dp-own": { customerId: "c-own", ownerUid: UID["sales-owner"], invoiceExternalId: "INV-1", amount: 100_000, status: "open" },
+  "disputes/dp-other": { customerId: "c-other", ownerUid: "u-sales-third", invoiceExternalId: "INV-2", amount: 100_000, status: "open" },
+  "termsChanges/tc-own": { customerId: "c-own", requestedBy: UID["sales-owner"], paymentTermsDays: 45, status: "pending" },
+  "termsChanges/tc-other": { customerId: "c-other", requestedBy: UID.analyst, paymentTermsDays: 45, status: "pending" },
+  "classOverrides/co1": { customerId: "c-own", tier: "standard", reason: "parent guarantee", decidedBy: UID.manager },
   "audit/customer_c-own": { seq: 1, hash: "abc" },
   "audit/customer_c-own/entries/00000001": { seq: 1, action: "customer.created", hash: "abc", prevHash: "" },
   "config/creditPolicy": { version: 1, weights: { payment: 0.4 } },
   "config/fxRates": { base: "USD", asOf: "2026-11-27", rates: { EUR: 0.86 } },
   "config/fxRatesLastGood": { table: { base: "USD", asOf: "2026-11-20", rates: { EUR: 0.85 } } },
+  "config/confidentiality": { version: 1 },
+  "confidentialityAcks/u-analyst": { uid: UID.analyst, version: 1, until: new Date("2100-01-01T00:00:00.000Z") },
+  "trainingRecords/t1": { uid: UID.analyst, course: "Confidentiality 2025", completedAt: T0 },
   "backups/b1": { status: "done", startedAt: T0 },
   "requests/rq1": { uid: UID.analyst, result: {} },
   "identities/taxNo_DE123": { customerIds: ["c-own"] },
@@ -163,10 +176,16 @@ const WRITE_TARGETS: Array<[existing: string, fresh: string]> = [
   ["alerts/al1", "alerts/al-new"],
   ["creditGroups/g1", "creditGroups/g-new"],
   ["orderBlocks/ob-own", "orderBlocks/ob-new"],
+  ["disputes/dp-own", "disputes/dp-new"],
+  ["termsChanges/tc-own", "termsChanges/tc-new"],
+  ["classOverrides/co1", "classOverrides/co-new"],
   ["audit/customer_c-own", "audit/customer_c-new"],
   ["audit/customer_c-own/entries/00000001", "audit/customer_c-own/entries/00000002"],
   ["config/creditPolicy", "config/otherPolicy"],
   ["config/fxRates", "config/fxRatesDraft"],
+  ["config/confidentiality", "config/otherConfidentiality"],
+  ["confidentialityAcks/u-analyst", "confidentialityAcks/u-new"],
+  ["trainingRecords/t1", "trainingRecords/t-new"],
   ["backups/b1", "backups/b-new"],
   ["requests/rq1", "requests/rq-new"],
   ["identities/taxNo_DE123", "identities/taxNo_DE999"],
@@ -233,6 +252,22 @@ export const ACCESS_MATRIX: readonly MatrixRow[] = [
   ...grid("list", "creditGroups", ["analyst", "manager", "auditor", "admin"]),
   ...grid("get", "alerts/al1", ["analyst", "manager"]),
   ...grid("list", "alerts", ["analyst", "manager"]),
+  ...grid("get", "disputes/dp-own", ["sales-owner", "analyst", "manager", "auditor"]),
+  ...grid("get", "disputes/dp-other", ["analyst", "manager", "auditor"]),
+  ...grid("list", "disputes", ["analyst", "manager", "auditor"], { note: "unfiltered list: the disputes queue" }),
+  ...grid("list", "disputes", ["sales-owner", "analyst", "manager", "auditor"], {
+    note: "list filtered ownerUid == sales-owner",
+    query: { where: [["ownerUid", "==", UID["sales-owner"]]] },
+  }),
+  ...grid("get", "termsChanges/tc-own", ["sales-owner", "analyst", "manager"]),
+  ...grid("get", "termsChanges/tc-other", ["analyst", "manager"]),
+  ...grid("list", "termsChanges", ["analyst", "manager"], { note: "unfiltered list" }),
+  ...grid("list", "termsChanges", ["sales-owner", "analyst", "manager"], {
+    note: "list filtered requestedBy == sales-owner",
+    query: { where: [["requestedBy", "==", UID["sales-owner"]]] },
+  }),
+  ...grid("get", "classOverrides/co1", ["analyst", "manager", "auditor"], { note: "the manager's reason is confidential credit judgement" }),
+  ...grid("list", "classOverrides", ["analyst", "manager", "auditor"]),
 
   // ---- reads: audit, policy, backups, internal collections
   ...grid("get", "audit/customer_c-own", ["auditor", "admin"]),
@@ -243,6 +278,13 @@ export const ACCESS_MATRIX: readonly MatrixRow[] = [
   ...grid("get", "config/fxRates", STAFF, { note: "the FX table in force: staff read it like the policy" }),
   ...grid("get", "config/fxRatesLastGood", NOBODY, { note: "the loader's fallback: internal" }),
   ...grid("list", "config", NOBODY, { note: "the policy is read by its id, never listed" }),
+  ...grid("get", "config/confidentiality", ["applicant", "sales-owner", "sales-other", "analyst", "manager", "auditor", "admin", "integration"], {
+    note: "the version to acknowledge: any signed-in user",
+  }),
+  ...grid("get", "confidentialityAcks/u-analyst", NOBODY),
+  ...grid("list", "confidentialityAcks", NOBODY),
+  ...grid("get", "trainingRecords/t1", NOBODY),
+  ...grid("list", "trainingRecords", NOBODY),
   ...grid("get", "backups/b1", ["admin"]),
   ...grid("list", "backups", ["admin"]),
   ...grid("get", "requests/rq1", NOBODY),
@@ -278,15 +320,27 @@ export const ACCESS_MATRIX: readonly MatrixRow[] = [
   row("integration", "get", "applications/app-by-integration", "deny", "integration reads nothing, even 'its own'"),
   row("sales-owner", "get", "limitRequests/lr-norequester", "deny", "requestedBy missing"),
   row("sales-owner", "get", "orderBlocks/ob-noowner", "deny", "block of a customer without a sales rep"),
+  row("sales-owner", "list", "disputes", "deny", "filter on the customer only proves nothing", {
+    query: { where: [["customerId", "==", "c-own"]] },
+  }),
   row("sales-owner", "list", "orderBlocks", "deny", "filter on the customer only proves nothing", {
     query: { where: [["customerId", "==", "c-own"]] },
   }),
 
+  // ---- staff without a current acknowledgement of the confidentiality policy (seed §5.1): the role does not count
+  row("analyst", "get", "customers/c-own/private/creditState", "deny", "no acknowledgement", { claims: { role: "analyst" } }),
+  row("analyst", "get", "alerts/al1", "deny", "acknowledgement expired", { claims: { role: "analyst", ack: { v: 1, until: 1_700_000_000 } } }),
+  row("manager", "get", "customers/c-other", "deny", "acknowledged an outdated version", { claims: { role: "manager", ack: { v: 0, until: 4_102_444_800 } } }),
+  row("sales-owner", "get", "customers/c-own", "deny", "sales without acknowledgement", { claims: { role: "sales" } }),
+  row("auditor", "get", "audit/customer_c-own", "deny", "ack is not a map", { claims: { role: "auditor", ack: "yes" } }),
+  row("admin", "get", "backups/b1", "deny", "no config/confidentiality document: nobody's role counts (fail closed)", { docs: { "config/confidentiality": null } }),
+  row("analyst", "get", "alerts/al1", "allow", "acknowledged the version in force, still valid"),
+
   // ---- tricky: odd role claims
   row("applicant", "get", "applications/app-own", "allow", "role claim null = no role", { claims: { role: null } }),
   row("applicant", "get", "applications/app-own", "deny", "unknown role is not an applicant", { claims: { role: "superuser" } }),
-  row("analyst", "get", "alerts/al1", "deny", "role is case-sensitive", { claims: { role: "Analyst" } }),
-  row("analyst", "get", "alerts/al1", "deny", "role as a list is not a role", { claims: { role: ["analyst"] } }),
+  row("analyst", "get", "alerts/al1", "deny", "role is case-sensitive", { claims: { role: "Analyst", ack: ACK } }),
+  row("analyst", "get", "alerts/al1", "deny", "role as a list is not a role", { claims: { role: ["analyst"], ack: ACK } }),
   row("admin", "get", "customers/c-own/private/financials", "deny", "admin does not read financials"),
   row("auditor", "get", CONTACTS, "deny", "auditor does not read personal data"),
 

@@ -9,7 +9,21 @@ import type { RunningFirestore } from "./firestore-server.js";
 
 export const fft = functionsTest({ projectId: "demo-credit" });
 
-export type Who = { uid: string; role?: string | null } | null;
+/**
+ * A caller: staff roles carry a current acknowledgement of the confidentiality policy (the
+ * `ack` claim) unless `claims` replaces the token's custom claims.
+ */
+export type Who = { uid: string; role?: string | null; claims?: Record<string, unknown> } | null;
+
+/** A current acknowledgement (the default policy's version, until 2100). */
+export const CURRENT_ACK = { v: 1, until: 4_102_444_800 };
+const STAFF = new Set(["sales", "analyst", "manager", "auditor", "admin"]);
+
+export function tokenOf(who: NonNullable<Who>): Record<string, unknown> {
+  if (who.claims) return who.claims;
+  if (!who.role) return {};
+  return STAFF.has(who.role) ? { role: who.role, ack: CURRENT_ACK } : { role: who.role };
+}
 
 export const users: Record<"applicant" | "applicant2" | "sales" | "sales2" | "analyst" | "analyst2" | "manager" | "auditor" | "admin" | "integration", { uid: string; role: string | null }> = {
   applicant: { uid: "u-applicant", role: null },
@@ -27,7 +41,7 @@ export const users: Record<"applicant" | "applicant2" | "sales" | "sales2" | "an
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function call<T = any>(fn: CallableFunction<any, any>, data: unknown, who: Who): Promise<T> {
   const wrapped = fft.wrap(fn);
-  const auth = who ? { uid: who.uid, token: who.role ? { role: who.role } : {} } : undefined;
+  const auth = who ? { uid: who.uid, token: tokenOf(who) } : undefined;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   return (await (wrapped as any)({ data, auth, rawRequest: {} })) as T;
 }

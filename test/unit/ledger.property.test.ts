@@ -6,8 +6,11 @@ import {
   type LedgerState,
   DAY_MS,
   applyRecord,
+  closeDisputeOnEntry,
   compactLedger,
+  disputableAmount,
   emptyLedger,
+  openDisputeOnEntry,
   previousReferencedEntryId,
   recomputeFromHistory,
   referencedEntryId,
@@ -77,6 +80,23 @@ class Store {
     this.state = res.state;
     this.write(res.writes, [id, refId]);
     return res;
+  }
+
+  /** Open a dispute if the invoice can take it (an invoice, amount within what is disputable). */
+  tryDispute(invoiceId: string, disputeId: string, amount: number): boolean {
+    const e = this.read(invoiceId);
+    if (e?.applied?.type !== "invoice" || amount > disputableAmount(e, invoiceId)) return false;
+    const res = openDisputeOnEntry(this.state, e, invoiceId, disputeId, amount);
+    this.state = res.state;
+    this.write([{ id: invoiceId, entry: res.entry }], [invoiceId]);
+    return true;
+  }
+
+  closeDispute(invoiceId: string, disputeId: string) {
+    const res = closeDisputeOnEntry(this.state, this.read(invoiceId), disputeId);
+    if (!res) return;
+    this.state = res.state;
+    this.write([{ id: invoiceId, entry: res.entry }], [invoiceId]);
   }
 
   entryObject() {
@@ -305,6 +325,38 @@ describe("ledger properties", () => {
     );
   });
 
+  it("(f) disputes: interleaved with any arrival order = the oracle with the disputed amounts; money conserved; closing them all = never opened", () => {
+    const attemptArb = fc.record({ at: fc.nat(), invoice: fc.constantFrom(...INVOICE_IDS), amount: fc.integer({ min: 1, max: 600 }) });
+    fc.assert(
+      fc.property(
+        recordsArb.chain((records) => fc.tuple(fc.constant(records), arrivalsArb(records), fc.array(attemptArb, { maxLength: 6 }), asOfArb)),
+        ([records, arrivals, attempts, asOf]) => {
+          const s = new Store();
+          const opened: Array<{ invoice: string; id: string; amount: number }> = [];
+          const byStep = new Map<number, typeof attempts>();
+          attempts.forEach((a) => byStep.set(a.at % (arrivals.length + 1), [...(byStep.get(a.at % (arrivals.length + 1)) ?? []), a]));
+          for (let i = 0; i <= arrivals.length; i++) {
+            for (const a of byStep.get(i) ?? []) {
+              const id = `d${opened.length}`;
+              if (s.tryDispute(a.invoice, id, a.amount)) opened.push({ invoice: a.invoice, id, amount: a.amount });
+            }
+            if (i < arrivals.length) s.apply(arrivals[i]!);
+          }
+          const disputed: Record<string, number> = {};
+          for (const o of opened) disputed[o.invoice] = (disputed[o.invoice] ?? 0) + o.amount;
+          const a = summarize(s.state, asOf);
+          expect(a).toEqual(recomputeFromHistory(records, asOf, disputed));
+          expect(a.openInvoiceBalance - a.unappliedCash).toBe(conservation(records));
+          const agingSum = a.aging.current + a.aging.d1_30 + a.aging.d31_60 + a.aging.d61_90 + a.aging.d90plus + a.aging.disputed;
+          expect(agingSum).toBe(a.openInvoiceBalance);
+          for (const o of opened) s.closeDispute(o.invoice, o.id);
+          expectSameStore(s, run(inDateOrder(records)), asOf);
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  });
+
   it("compaction: summarize is unchanged from its asOf on; later changes keep the totals exact", () => {
     fc.assert(
       fc.property(
@@ -348,7 +400,13 @@ describe("ledger properties", () => {
               want.exposure,
               want.openOrders,
             ]);
-            expect([got.volume12m, got.orderCount12m, got.dishonouredPayments]).toEqual([want.volume12m, want.orderCount12m, want.dishonouredPayments]);
+            expect([got.volume12m, got.orderCount12m, got.dishonouredPayments, got.payments12m, got.invoiceCount12m]).toEqual([
+              want.volume12m,
+              want.orderCount12m,
+              want.dishonouredPayments,
+              want.payments12m,
+              want.invoiceCount12m,
+            ]);
             const agingSum = got.aging.current + got.aging.d1_30 + got.aging.d31_60 + got.aging.d61_90 + got.aging.d90plus;
             expect(agingSum).toBe(got.openInvoiceBalance);
           }

@@ -5,8 +5,13 @@ import {
   type LedgerState,
   DAY_MS,
   applyRecord,
+  closeDisputeOnEntry,
   compactLedger,
+  disputableAmount,
   emptyLedger,
+  LedgerError,
+  openDisputeOnEntry,
+  settledByMonth,
   previousReferencedEntryId,
   recomputeFromHistory,
   referencedEntryId,
@@ -54,6 +59,20 @@ class Store {
 
   summary(asOf: number) {
     return summarize(this.state, asOf);
+  }
+
+  dispute(invoiceId: string, disputeId: string, amount: number) {
+    const res = openDisputeOnEntry(this.state, this.entries.get(invoiceId) ?? null, invoiceId, disputeId, amount);
+    this.state = res.state;
+    this.entries.set(invoiceId, res.entry);
+  }
+
+  closeDispute(invoiceId: string, disputeId: string) {
+    const res = closeDisputeOnEntry(this.state, this.entries.get(invoiceId) ?? null, disputeId);
+    if (!res) return false;
+    this.state = res.state;
+    this.entries.set(invoiceId, res.entry);
+    return true;
   }
 }
 
@@ -104,13 +123,17 @@ describe("ledger: empty and basics", () => {
       exposure: 0,
       unappliedCash: 0,
       awaitingInvoice: 0,
-      aging: { current: 0, d1_30: 0, d31_60: 0, d61_90: 0, d90plus: 0 },
+      aging: { current: 0, d1_30: 0, d31_60: 0, d61_90: 0, d90plus: 0, disputed: 0 },
       oldestDaysPastDue: 0,
       onTimeRatio12m: null,
       avgDaysBeyondTerms12m: null,
       volume12m: 0,
       orderCount12m: 0,
       dishonouredPayments: 0,
+      dishonouredUnreplaced: 0,
+      lastDishonouredAt: null,
+      payments12m: 0,
+      invoiceCount12m: 0,
       firstActivityAt: null,
       lastActivityAt: null,
     });
@@ -143,7 +166,7 @@ describe("ledger: allocation", () => {
     const a = s.summary(ASOF);
     expect(a.openInvoiceBalance).toBe(0);
     expect(a.unappliedCash).toBe(300);
-    expect(a.aging).toEqual({ current: 0, d1_30: 0, d31_60: 0, d61_90: 0, d90plus: 0 });
+    expect(a.aging).toEqual({ current: 0, d1_30: 0, d31_60: 0, d61_90: 0, d90plus: 0, disputed: 0 });
     // without the excess, I2 would still be open 45 days past due
     expect(run([inv("I2", 200, D(2024, 4, 1), D(2024, 5, 1)), pay("P1", 1000, D(2024, 6, 1), "I1")]).summary(ASOF).aging.d31_60).toBe(200);
   });
@@ -216,7 +239,7 @@ describe("ledger: allocation", () => {
     const a = s.summary(ASOF);
     expect(a.openInvoiceBalance).toBe(150);
     // I1 settled, I2 half settled (45 days overdue), I3 current
-    expect(a.aging).toEqual({ current: 100, d1_30: 0, d31_60: 50, d61_90: 0, d90plus: 0 });
+    expect(a.aging).toEqual({ current: 100, d1_30: 0, d31_60: 50, d61_90: 0, d90plus: 0, disputed: 0 });
     expect(a.oldestDaysPastDue).toBe(45);
   });
 
@@ -338,7 +361,7 @@ describe("ledger: aging at bucket boundaries", () => {
       const s = run([inv("I1", 777, D(2024, 1, 1), due)]);
       const asOf = Date.UTC(2024, 2, 1) + days * DAY_MS + 60_000; // 00:01 UTC, n days after the due day
       const a = s.summary(asOf);
-      const expected = { current: 0, d1_30: 0, d31_60: 0, d61_90: 0, d90plus: 0, [bucket]: 777 };
+      const expected = { current: 0, d1_30: 0, d31_60: 0, d61_90: 0, d90plus: 0, disputed: 0, [bucket]: 777 };
       expect(a.aging).toEqual(expected);
       expect(a.oldestDaysPastDue).toBe(Math.max(days, 0));
       expect(a).toEqual(recomputeFromHistory([inv("I1", 777, D(2024, 1, 1), due)], asOf));
@@ -542,4 +565,112 @@ describe("ledger: cost", () => {
     expect(bytes).toBeLessThan(64 * 1024);
     expect(compactedBytes).toBeLessThan(bytes);
   }, 120_000);
+});
+
+describe("ledger: disputes", () => {
+  const due = D(2024, 3, 1);
+  const asOf = D(2024, 5, 15, 12); // 75 days past the due day
+
+  it("an open dispute leaves penalty aging for its own bucket, stays in exposure, and closing it resumes aging from the original due day", () => {
+    const s = run([inv("I1", 1000, D(2024, 1, 31), due), inv("I2", 400, D(2024, 5, 1), D(2024, 5, 31))]);
+    expect(s.summary(asOf).oldestDaysPastDue).toBe(75);
+    s.dispute("I1", "d1", 1000);
+    const open = s.summary(asOf);
+    expect(open.aging).toEqual({ current: 400, d1_30: 0, d31_60: 0, d61_90: 0, d90plus: 0, disputed: 1000 });
+    expect(open.oldestDaysPastDue).toBe(0);
+    expect(open.openInvoiceBalance).toBe(1400);
+    expect(open.exposure).toBe(1400);
+    expect(open).toEqual(recomputeFromHistory([inv("I1", 1000, D(2024, 1, 31), due), inv("I2", 400, D(2024, 5, 1), D(2024, 5, 31))], asOf, { I1: 1000 }));
+    // Resolved against the customer: the amount ages again from 1 March, not from today.
+    expect(s.closeDispute("I1", "d1")).toBe(true);
+    const after = s.summary(asOf);
+    expect(after.aging.disputed).toBe(0);
+    expect(after.aging.d61_90).toBe(1000);
+    expect(after.oldestDaysPastDue).toBe(75);
+    expect(s.closeDispute("I1", "d1")).toBe(false);
+    expect(s.state).toEqual(run([inv("I1", 1000, D(2024, 1, 31), due), inv("I2", 400, D(2024, 5, 1), D(2024, 5, 31))]).state);
+  });
+
+  it("a partial dispute leaves the rest aging; cash on account is not applied to the disputed part", () => {
+    const s = run([inv("I1", 1000, D(2024, 1, 31), due), inv("I2", 400, D(2024, 2, 1), D(2024, 3, 2))]);
+    s.dispute("I1", "d1", 300);
+    s.apply(pay("P1", 1000, D(2024, 4, 1)));
+    const a = s.summary(asOf);
+    // 700 of I1 and 300 of I2 settled by the cash (oldest first); 100 of I2 still ages; 300 disputed.
+    expect(a.aging).toMatchObject({ d61_90: 100, disputed: 300 });
+    expect(a.unappliedCash).toBe(0);
+    expect(a.openInvoiceBalance).toBe(400);
+    const records = [inv("I1", 1000, D(2024, 1, 31), due), inv("I2", 400, D(2024, 2, 1), D(2024, 3, 2)), pay("P1", 1000, D(2024, 4, 1))];
+    expect(a).toEqual(recomputeFromHistory(records, asOf, { I1: 300 }));
+  });
+
+  it("what can be disputed: the invoice less the payments that name it and the open disputes; only a recorded invoice", () => {
+    const s = run([inv("I1", 1000, D(2024, 1, 31), due), pay("P1", 600, D(2024, 2, 10), "I1"), pay("P2", 10, D(2024, 2, 10))]);
+    expect(disputableAmount(s.entries.get("I1")!, "I1")).toBe(400);
+    s.dispute("I1", "d1", 150);
+    expect(disputableAmount(s.entries.get("I1")!, "I1")).toBe(250);
+    expect(() => s.dispute("I1", "d2", 251)).toThrow(LedgerError);
+    expect(() => s.dispute("I1", "d1", 1)).toThrow(/already open/);
+    expect(() => s.dispute("P2", "d3", 1)).toThrow(/not a recorded invoice/);
+    expect(() => s.dispute("I9", "d3", 1)).toThrow(/not a recorded invoice/);
+  });
+
+  it("a payment that names the disputed invoice reduces what is disputed to what remains; a correction of the invoice keeps the dispute", () => {
+    const s = run([inv("I1", 1000, D(2024, 1, 31), due)]);
+    s.dispute("I1", "d1", 500);
+    s.apply(pay("P1", 800, D(2024, 4, 1), "I1"));
+    expect(s.summary(asOf).aging.disputed).toBe(200);
+    s.apply(inv("I1", 1200, D(2024, 1, 31), due)); // a corrected invoice amount: the dispute stays on it
+    expect(s.entries.get("I1")!.disputes).toEqual({ d1: 500 });
+    expect(s.summary(asOf).aging.disputed).toBe(400);
+  });
+
+  it("an invoice deleted under dispute keeps its entry (the dispute is still open) until the dispute is closed", () => {
+    const s = run([inv("I1", 1000, D(2024, 1, 31), due)]);
+    s.dispute("I1", "d1", 1000);
+    s.unapply("I1");
+    expect(s.entries.get("I1")).toMatchObject({ applied: null, disputes: { d1: 1000 } });
+    expect(s.summary(asOf).openInvoiceBalance).toBe(0);
+    s.closeDispute("I1", "d1");
+    expect(s.state).toEqual(emptyLedger());
+  });
+});
+
+describe("ledger: evidence of paying, and dishonoured payments replaced", () => {
+  const asOf = D(2024, 6, 15, 12);
+
+  it("counts payments received and invoices issued in the trailing 12 months", () => {
+    const s = run([
+      inv("I1", 100, D(2024, 1, 5), D(2024, 2, 5)),
+      inv("I0", 100, D(2023, 1, 5), D(2023, 2, 5)),
+      pay("P1", 50, D(2024, 2, 1), "I1"),
+      pay("P2", 50, D(2024, 2, 2)),
+      pay("P3", 50, D(2024, 2, 3), "I1", "dishonoured"),
+    ]);
+    expect(s.summary(asOf)).toMatchObject({ payments12m: 2, invoiceCount12m: 1, dishonouredPayments: 1 });
+  });
+
+  it("a dishonoured payment is replaced by cash received on or after it, not by cash received before", () => {
+    const base = [inv("I1", 1000, D(2024, 1, 5), D(2024, 2, 5)), pay("P0", 300, D(2024, 3, 1)), pay("PX", 500, D(2024, 3, 10), "I1", "dishonoured")];
+    const bounced = run(base).summary(asOf);
+    expect(bounced).toMatchObject({ dishonouredUnreplaced: 500, lastDishonouredAt: D(2024, 3, 10) });
+    const part = run([...base, pay("P1", 200, D(2024, 3, 10), "I1")]).summary(asOf);
+    expect(part.dishonouredUnreplaced).toBe(300);
+    const replaced = run([...base, pay("P1", 200, D(2024, 3, 10), "I1"), pay("P2", 300, D(2024, 4, 2))]).summary(asOf);
+    expect(replaced.dishonouredUnreplaced).toBe(0);
+    expect(replaced.lastDishonouredAt).toBe(D(2024, 3, 10));
+    expect(replaced).toEqual(recomputeFromHistory([...base, pay("P1", 200, D(2024, 3, 10), "I1"), pay("P2", 300, D(2024, 4, 2))], asOf));
+    // A year later the dishonour is out of the window.
+    expect(run(base).summary(D(2025, 4, 1))).toMatchObject({ dishonouredUnreplaced: 0, lastDishonouredAt: null, dishonouredPayments: 0 });
+  });
+
+  it("settlement by month counts cash paid on account as the FIFO applies it, on time or late", () => {
+    const s = run([
+      inv("I1", 100, D(2024, 3, 1), D(2024, 3, 31)),
+      inv("I2", 100, D(2024, 4, 1), D(2024, 4, 30)),
+      pay("P1", 100, D(2024, 3, 20)), // on account, before I1's due day
+      pay("P2", 100, D(2024, 5, 10)), // on account, after I2's due day
+    ]);
+    expect(settledByMonth(s.state, asOf, 6)).toEqual({ "2024-03": { settled: 100, onTime: 100 }, "2024-05": { settled: 100, onTime: 0 } });
+  });
 });

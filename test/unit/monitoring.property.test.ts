@@ -104,18 +104,19 @@ describe("monitoring properties", () => {
       fc.property(stateArb, fc.constantFrom<CreditStatus>("on_hold", "suspended"), fc.integer({ min: 0, max: P.penalties.noIncreaseAfterDays }), (s, status, dpd) => {
         const c = customerOf({ ...s, status, statusKind: "automatic" });
         const d = monitorDecision(c, aggOf({ ...s, dishonoured: 0 }, dpd), undefined, NOW, P);
-        expect(d.statusChange).toEqual({ status: "active", statusKind: "automatic", reason: "PENALTY_CURED" });
+        expect(d.statusChange).toMatchObject({ status: "active", statusKind: "automatic", reason: "PENALTY_CURED" });
         expect(d.flags.noLimitIncrease).toBe(false);
       }),
     );
   });
 
-  it("a manual hold or suspension is never lifted (nor changed) by the monitor", () => {
+  it("a manual hold or suspension is never lifted by the monitor; a penalty may only make it harsher, keeping the person's reason", () => {
     fc.assert(
       fc.property(stateArb, fc.constantFrom<CreditStatus>("on_hold", "suspended"), fc.integer({ min: 0, max: 400 }), (s, status, dpd) => {
         const c = customerOf({ ...s, status, statusKind: "manual" });
         const d = monitorDecision(c, aggOf(s, dpd), undefined, NOW, P);
-        expect(d.statusChange).toBeNull();
+        expect(SEVERITY[statusAfter(c, d)]).toBeGreaterThanOrEqual(SEVERITY[status]);
+        if (d.statusChange) expect(d.statusChange.parts.manual).toEqual({ status, reason: "MANUAL" });
       }),
     );
   });

@@ -1,8 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { EMPTY_AGGREGATES, type CustomerAggregates } from "../../functions/src/domain/customer.js";
-import { MONTH_ON_TIME, MONTH_SETTLED, MONTH_WIDTH, monthIndexOfMs, monthKeyOfIndex } from "../../functions/src/domain/ledger/model.js";
+import { monthIndexOfMs, monthKeyOfIndex } from "../../functions/src/domain/ledger/model.js";
+import type { MonthSettlement } from "../../functions/src/domain/ledger.js";
 import {
   alertTransitions,
+  cureFor,
   monitorDecision,
   onTimeStreak,
   openAlertsAfterManualResolve,
@@ -12,6 +14,7 @@ import {
   type MonitoredCustomer,
 } from "../../functions/src/domain/monitoring.js";
 import { DEFAULT_POLICY } from "../../functions/src/domain/policy.js";
+import { statusPartsOf } from "../../functions/src/domain/status.js";
 
 const P = DEFAULT_POLICY;
 const DAY = 86_400_000;
@@ -51,6 +54,8 @@ function customerAt(over: Partial<MonitoredCustomer> = {}): MonitoredCustomer {
     nextReviewAt: Date.UTC(2026, 6, 1),
     nextAgingAt: Date.UTC(2026, 5, 15),
     ...over,
+    // The status's parts, as a file written since they exist has them (derived from status and kind unless given).
+    statusParts: over.statusParts ?? statusPartsOf({ status: over.status ?? "active", statusKind: over.statusKind ?? null, statusReason: over.statusReason ?? null }),
   };
 }
 
@@ -63,20 +68,17 @@ function agg(over: Partial<CustomerAggregates> = {}): CustomerAggregates {
     orderCount12m: 24,
     onTimeRatio12m: 1,
     avgDaysBeyondTerms12m: 0,
+    payments12m: 12,
+    invoiceCount12m: 12,
     ...over,
   };
 }
 
-/** Month buckets with `settled` cash, `onTime` of it on time, for the n months before NOW's month. */
-function months(n: number, settled = 10_000_00, onTime = settled, asOf = NOW): Record<string, number[]> {
-  const out: Record<string, number[]> = {};
+/** Cash settled by month: `settled`, `onTime` of it on time, for the n months before NOW's month. */
+function months(n: number, settled = 10_000_00, onTime = settled, asOf = NOW): Record<string, MonthSettlement> {
+  const out: Record<string, MonthSettlement> = {};
   const cur = monthIndexOfMs(asOf);
-  for (let m = cur - n; m < cur; m++) {
-    const t = new Array<number>(MONTH_WIDTH).fill(0);
-    t[MONTH_SETTLED] = settled;
-    t[MONTH_ON_TIME] = onTime;
-    out[monthKeyOfIndex(m)] = t;
-  }
+  for (let m = cur - n; m < cur; m++) out[monthKeyOfIndex(m)] = { settled, onTime };
   return out;
 }
 
@@ -91,7 +93,31 @@ describe("penalties", () => {
     expect(penaltyLevel({ oldestDaysPastDue: 61, dishonouredPayments: 0 }, p)).toBe(2);
     expect(penaltyLevel({ oldestDaysPastDue: 91, dishonouredPayments: 0 }, p)).toBe(3);
     expect(penaltyLevel({ oldestDaysPastDue: 0, dishonouredPayments: 1 }, p)).toBe(3);
-    expect(penaltyLevel({ oldestDaysPastDue: 0, dishonouredPayments: 1 }, { ...p, suspendOnDishonoured: false })).toBe(0);
+    // Without suspension on dishonour, a dishonour still blocks increases while it decays.
+    expect(penaltyLevel({ oldestDaysPastDue: 0, dishonouredPayments: 1 }, { ...p, suspendOnDishonoured: false })).toBe(1);
+    expect(penaltyLevel({ oldestDaysPastDue: 0, dishonouredPayments: 0 }, { ...p, suspendOnDishonoured: false })).toBe(0);
+  });
+
+  it("a dishonoured payment replaced by later cash decays per policy instead of suspending for 12 months", () => {
+    const p = P.penalties;
+    const bounced = { oldestDaysPastDue: 0, dishonouredPayments: 1, dishonouredUnreplaced: 5_000_00, lastDishonouredAt: NOW - 10 * DAY };
+    expect(penaltyLevel(bounced, p, 0, NOW)).toBe(3);
+    const replaced = { ...bounced, dishonouredUnreplaced: 0 };
+    expect(penaltyLevel(replaced, p, 3, NOW)).toBe(1); // cured: no suspension, no increase for a while
+    expect(penaltyLevel({ ...replaced, lastDishonouredAt: NOW - (p.dishonouredDecayDays + 1) * DAY }, p, 1, NOW)).toBe(0);
+    expect(cureFor(bounced, p)).toEqual(["REPLACE_DISHONOURED_PAYMENT"]);
+  });
+
+  it("a hold or suspension stays until the cure the policy names, even below its threshold", () => {
+    const p = P.penalties;
+    expect(penaltyLevel({ oldestDaysPastDue: 45, dishonouredPayments: 0 }, p, 2, NOW)).toBe(2); // paid the oldest, still 45 days past due
+    expect(penaltyLevel({ oldestDaysPastDue: 75, dishonouredPayments: 0 }, p, 3, NOW)).toBe(3);
+    expect(penaltyLevel({ oldestDaysPastDue: p.cureDaysPastDue, dishonouredPayments: 0 }, p, 3, NOW)).toBe(0);
+    expect(penaltyLevel({ oldestDaysPastDue: 45, dishonouredPayments: 0 }, p, 1, NOW)).toBe(1); // no hold before: thresholds as they are
+    expect(cureFor({ oldestDaysPastDue: 45, dishonouredPayments: 0 }, p)).toEqual([`PAY_INVOICES_PAST_DUE_OVER_${p.cureDaysPastDue}_DAYS`]);
+    const held = customerAt({ status: "on_hold", statusKind: "automatic", statusReason: "OVERDUE_OVER_60_DAYS", monitor: { penaltyLevel: 2, penaltyProposedAt: NOW - 10 * DAY } });
+    expect(monitorDecision(held, overdue(45), undefined, NOW, P).statusChange).toBeNull();
+    expect(monitorDecision(held, overdue(20), undefined, NOW, P).statusChange).toMatchObject({ status: "active", statusKind: "automatic", reason: "PENALTY_CURED" });
   });
 
   it("31 days: overdue_30, no limit increase, tier at most standard, still active", () => {
@@ -109,11 +135,11 @@ describe("penalties", () => {
     const c = customerAt({ openAlerts: { overdue_30: true }, monitor: { penaltyLevel: 1 } });
     const d = monitorDecision(c, overdue(61), undefined, NOW, P);
     expect(d.alertsToRaise.map((a) => a.type)).toEqual(["overdue_60"]);
-    expect(d.statusChange).toEqual({ status: "on_hold", statusKind: "automatic", reason: "OVERDUE_OVER_60_DAYS" });
+    expect(d.statusChange).toMatchObject({ status: "on_hold", statusKind: "automatic", reason: "OVERDUE_OVER_60_DAYS" });
     expect(d.proposal).toMatchObject({ source: "policy_penalty", currentLimit: 40_000_00, newLimit: 20_000_00, autoApprove: false });
     expect(d.monitor).toMatchObject({ penaltyLevel: 2, penaltyProposedAt: NOW });
     // the next day: no second proposal, no status change
-    const c2 = customerAt({ status: "on_hold", statusKind: "automatic", openAlerts: d.openAlerts, monitor: d.monitor });
+    const c2 = customerAt({ status: "on_hold", statusKind: "automatic", statusReason: "OVERDUE_OVER_60_DAYS", statusParts: d.statusChange!.parts, openAlerts: d.openAlerts, monitor: d.monitor });
     const d2 = monitorDecision(c2, overdue(62), undefined, NOW + DAY, P);
     expect(d2.proposal).toBeNull();
     expect(d2.statusChange).toBeNull();
@@ -128,9 +154,13 @@ describe("penalties", () => {
     expect(d.proposal).toBeNull();
   });
 
-  it("a dishonoured payment suspends", () => {
-    const d = monitorDecision(customerAt(), agg({ dishonouredPayments: 1 }), undefined, NOW, P);
-    expect(d.statusChange).toEqual({ status: "suspended", statusKind: "automatic", reason: "PAYMENT_DISHONOURED" });
+  it("a dishonoured payment not replaced suspends", () => {
+    const d = monitorDecision(customerAt(), agg({ dishonouredPayments: 1, dishonouredUnreplaced: 5_000_00, lastDishonouredAt: NOW - DAY }), undefined, NOW, P);
+    expect(d.statusChange).toMatchObject({ status: "suspended", statusKind: "automatic", reason: "PAYMENT_DISHONOURED" });
+    const replaced = monitorDecision(customerAt(), agg({ dishonouredPayments: 1, dishonouredUnreplaced: 0, lastDishonouredAt: NOW - DAY }), undefined, NOW, P);
+    expect(replaced.statusChange).toBeNull();
+    expect(replaced.flags.noLimitIncrease).toBe(true);
+    expect(replaced.tier).not.toBe("premium");
   });
 
   it("cured: an automatic hold lifts, overdue alerts resolve with a reason, the episode ends", () => {
@@ -141,7 +171,7 @@ describe("penalties", () => {
       monitor: { penaltyLevel: 3, penaltyProposedAt: NOW - 40 * DAY },
     });
     const d = monitorDecision(c, agg(), undefined, NOW, P);
-    expect(d.statusChange).toEqual({ status: "active", statusKind: "automatic", reason: "PENALTY_CURED" });
+    expect(d.statusChange).toMatchObject({ status: "active", statusKind: "automatic", reason: "PENALTY_CURED", parts: { manual: null, automatic: null } });
     expect(d.alertsToResolve).toEqual([
       { type: "overdue_30", reason: "OVERDUE_CURED" },
       { type: "overdue_60", reason: "OVERDUE_CURED" },
@@ -152,17 +182,33 @@ describe("penalties", () => {
     expect(d.monitor.penaltyProposedAt).toBeNull();
   });
 
-  it("a manual hold or suspension is never changed, in either direction", () => {
+  it("a manual hold or suspension is never lifted by the monitor", () => {
     for (const status of ["on_hold", "suspended"] as const) {
-      for (const a of [agg(), overdue(95), agg({ dishonouredPayments: 2 })]) {
-        expect(monitorDecision(customerAt({ status, statusKind: "manual" }), a, undefined, NOW, P).statusChange).toBeNull();
-      }
+      const d = monitorDecision(customerAt({ status, statusKind: "manual", statusReason: "MANUAL" }), agg(), undefined, NOW, P);
+      expect(d.statusChange).toBeNull();
     }
   });
 
-  it("a person's reactivation sticks until the condition gets worse", () => {
+  it("a manual hold does not stop escalation: the harsher status is in force, both reasons are kept", () => {
+    const c = customerAt({ status: "on_hold", statusKind: "manual", statusReason: "MANUAL", monitor: { penaltyLevel: 2 } });
+    const d = monitorDecision(c, overdue(95), undefined, NOW, P);
+    expect(d.statusChange).toEqual({
+      status: "suspended",
+      statusKind: "automatic",
+      reason: "OVERDUE_OVER_90_DAYS",
+      parts: { manual: { status: "on_hold", reason: "MANUAL" }, automatic: { status: "suspended", reason: "OVERDUE_OVER_90_DAYS" } },
+    });
+    // Cured: the person's hold is what is left in force.
+    const after = customerAt({ status: "suspended", statusKind: "automatic", statusReason: "OVERDUE_OVER_90_DAYS", statusParts: d.statusChange!.parts, monitor: d.monitor });
+    expect(monitorDecision(after, agg(), undefined, NOW + DAY, P).statusChange).toMatchObject({ status: "on_hold", statusKind: "manual", reason: "MANUAL" });
+    // A manual suspension stays in force over an automatic hold; the hold is recorded beside it.
+    const suspended = monitorDecision(customerAt({ status: "suspended", statusKind: "manual", statusReason: "MANUAL" }), overdue(70), undefined, NOW, P);
+    expect(suspended.statusChange).toMatchObject({ status: "suspended", statusKind: "manual", parts: { automatic: { status: "on_hold" } } });
+  });
+
+  it("a reactivated file whose penalty is not cured is held again (releasing a penalty needs its cure)", () => {
     const c = customerAt({ status: "active", statusKind: null, monitor: { penaltyLevel: 2, penaltyProposedAt: NOW - 5 * DAY } });
-    expect(monitorDecision(c, overdue(70), undefined, NOW, P).statusChange).toBeNull();
+    expect(monitorDecision(c, overdue(70), undefined, NOW, P).statusChange).toMatchObject({ status: "on_hold", statusKind: "automatic" });
     expect(monitorDecision(c, overdue(95), undefined, NOW, P).statusChange).toMatchObject({ status: "suspended" });
   });
 });
@@ -263,9 +309,9 @@ describe("incentives", () => {
 
 describe("monthly review decision", () => {
   it("score_drop when the score fell by scoreDropAlert since the last review; tier_downgrade; both resolve next time", () => {
-    const c = customerAt({ lastReviewScore: 95, lastReviewTier: "premium" });
+    const c = customerAt({ lastReviewScore: 100, lastReviewTier: "premium" });
     const d = reviewDecision(c, agg({ oldestDaysPastDue: 45, exposure: 5_000_00 }), null, NOW, P);
-    expect(d.previous).toEqual({ score: 95, tier: "premium" });
+    expect(d.previous).toEqual({ score: 100, tier: "premium" });
     expect(d.alertsToRaise.map((a) => a.type)).toEqual(["score_drop", "tier_downgrade"]);
     const next = reviewDecision(customerAt({ lastReviewScore: d.assessment.score, lastReviewTier: d.tier, openAlerts: d.openAlerts }), agg({ oldestDaysPastDue: 45 }), null, NOW + 30 * DAY, P);
     expect(next.alertsToResolve.map((a) => a.type)).toEqual(["score_drop", "tier_downgrade"]);

@@ -137,7 +137,13 @@ describe("scoring invariants", () => {
 
   it("overdue past 30 days caps the tier at standard, past 90 makes it risky", () => {
     const sound = { periodEnd: NOW, currency: "USD", totalAssets: 10_000_00, currentAssets: 6_000_00, totalLiabilities: 3_000_00, currentLiabilities: 2_000_00, equity: 7_000_00, retainedEarnings: 5_000_00, revenue: 20_000_00, ebit: 3_000_00, netIncome: 2_500_00 };
-    const strong = { asOf: NOW, profile: { industry: "healthcare", country: "CH", foundedYear: 1950 }, statement: sound, behaviour: { onTimeRatio12m: 1, avgDaysBeyondTerms12m: 0, oldestDaysPastDue: 0, dishonouredPayments: 0 } };
+    const strong = {
+      asOf: NOW,
+      profile: { industry: "healthcare", country: "CH", foundedYear: 1950 },
+      statement: sound,
+      behaviour: { onTimeRatio12m: 1, avgDaysBeyondTerms12m: 0, oldestDaysPastDue: 0, dishonouredPayments: 0, payments12m: 24 },
+      trading: { firstActivityAt: NOW - 3 * 365 * 86_400_000, volume12m: 200_000_00, orderCount12m: 24, creditLimit: 50_000_00, invoiceCount12m: 24 },
+    };
     expect(assess(strong, P).tier).toBe("premium");
     expect(assess({ ...strong, behaviour: { ...strong.behaviour, oldestDaysPastDue: 31 } }, P).tier).not.toBe("premium");
     expect(assess({ ...strong, behaviour: { ...strong.behaviour, oldestDaysPastDue: 91 } }, P).tier).toBe("risky");

@@ -9,7 +9,9 @@ import { HttpsError, onCall, type CallableRequest, type CallableOptions } from "
 import { z } from "zod";
 import { AUDITED, REGION, appCheckSetting } from "../config.js";
 import { CreditDeskError } from "../domain/errors.js";
+import { acknowledgementProblem, needsAcknowledgement } from "../domain/confidentiality.js";
 import { isRole, type Caller } from "../domain/roles.js";
+import { loadPolicy } from "../services/policy.js";
 import { logs } from "../logs.js";
 import { CALLABLES, type Audience, type CallableName, type CallableOutput, type CallableParsedInput } from "../schemas/contract.js";
 
@@ -68,6 +70,23 @@ export function checkRequestZod<I>(schema: z.ZodType<I>, data: unknown): I {
 }
 
 /**
+ * A staff role takes effect only while its holder has acknowledged the confidentiality policy
+ * in force (the `ack` claim; domain/confidentiality.ts). The integration service account and
+ * applicants need none.
+ */
+export async function checkAcknowledgement(caller: Caller, claim: unknown, now: number): Promise<void> {
+  if (!needsAcknowledgement(caller.role)) return;
+  const version = (await loadPolicy(now)).confidentiality.version;
+  const problem = acknowledgementProblem(claim, version, now);
+  if (problem === null) return;
+  const why = problem === "missing" ? "has not been acknowledged" : problem === "outdated" ? "acknowledged is not the one in force" : "acknowledgement has expired";
+  throw new HttpsError("permission-denied", `The confidentiality policy ${why}: acknowledge version ${version} (acknowledgeConfidentiality), then refresh your sign-in.`, {
+    reason: `CONFIDENTIALITY_${problem.toUpperCase()}`,
+    version,
+  });
+}
+
+/**
  * An unexpected error is logged with its stack under a new error id, and the client's
  * `internal` error carries that id (message and details.errorId): a support request that
  * quotes it finds the log entry.
@@ -86,6 +105,7 @@ export async function handleCall<I, O>(spec: CallableSpec<I, O>, request: Pick<C
   try {
     caller = checkAuth(request);
     checkAudience(caller, spec.allow);
+    if (spec.name !== "acknowledgeConfidentiality") await checkAcknowledgement(caller, request.auth?.token?.ack, now);
     const input = checkRequestZod(spec.input, request.data);
     return await spec.run(input, { caller, now });
   } catch (err) {

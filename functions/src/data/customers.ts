@@ -63,6 +63,7 @@ export const HEAD_FIELDS = [
   "pastDue31to60",
   "pastDue61to90",
   "pastDue90plus",
+  "disputed",
   "oldestDaysPastDue",
   // dates and work queues
   "createdAt",

@@ -59,18 +59,39 @@ export function registerIdentities(tx: Transaction, keys: IdentityKey[], owners:
   }
 }
 
+/** The owner's standing behind an identity index entry ("customer:ID" / "application:ID"). */
+export async function collisionStandings(tx: Transaction, collisions: IdentityCollision[]): Promise<IdentityCollision[]> {
+  const others = [...new Set(collisions.map((c) => c.other))];
+  if (others.length === 0) return collisions;
+  const refs = others.map((o) => {
+    const [kind, id] = o.split(":") as [string, string];
+    return firestore().doc(kind === "customer" ? paths.customer(id) : paths.application(id));
+  });
+  const snaps = await tx.getAll(...refs);
+  const standing = new Map<string, IdentityCollision["standing"]>();
+  others.forEach((o, i) => {
+    const snap = snaps[i]!;
+    if (!snap.exists) return standing.set(o, "gone");
+    if (o.startsWith("customer:")) return standing.set(o, "customer");
+    const status = snap.get("status") as string | undefined;
+    standing.set(o, status === "approved" ? "customer" : status === "submitted" || status === "under_review" ? "application_pending" : "gone");
+  });
+  return collisions.map((c) => ({ ...c, standing: standing.get(c.other) ?? "gone" }));
+}
+
 /**
- * Take `remove` off these identities (in the transaction, after reads): the credit file no
- * longer uses them (its registration or bank details changed). A document left with no owner
- * is deleted.
+ * Take an owner (or several) out of these identities: a rejected application leaves the index; a
+ * credit file whose registration or bank details changed leaves its old ones (with its
+ * application). Reads first: `owners`. A document left with no owner is deleted.
  */
-export function unregisterIdentities(tx: Transaction, keys: IdentityKey[], owners: IdentityOwners, remove: readonly string[]): void {
+export function unregisterIdentities(tx: Transaction, keys: IdentityKey[], owners: IdentityOwners, owner: string | readonly string[]): void {
+  const leaving: readonly string[] = typeof owner === "string" ? [owner] : owner;
   for (const k of keys) {
     const current = owners.get(k.key) ?? [];
-    const kept = current.filter((o) => !remove.includes(o));
-    if (kept.length === current.length) continue;
+    if (!current.some((o) => leaving.includes(o))) continue;
+    const rest = current.filter((o) => !leaving.includes(o));
     const ref = firestore().doc(paths.identity(k.key));
-    if (kept.length === 0) tx.delete(ref);
-    else tx.set(ref, { kind: k.kind, owners: kept });
+    if (rest.length === 0) tx.delete(ref);
+    else tx.set(ref, { kind: k.kind, owners: rest });
   }
 }

@@ -26,7 +26,8 @@ export function entryFromSnapshot(snap: DocumentSnapshot): StoredEntry {
   if (!snap.exists) return { entry: null, sourceUpdateTime: null };
   const { sourceUpdateTime, ...rest } = snap.data() as DocumentData;
   const entry = rest as AppliedEntry;
-  const isTombstone = entry.applied === null && (!Array.isArray(entry.referencedBy) || entry.referencedBy.length === 0);
+  const hasDisputes = entry.disputes !== undefined && entry.disputes !== null && Object.keys(entry.disputes).length > 0;
+  const isTombstone = entry.applied === null && (!Array.isArray(entry.referencedBy) || entry.referencedBy.length === 0) && !hasDisputes;
   return { entry: isTombstone ? null : entry, sourceUpdateTime: typeof sourceUpdateTime === "number" ? sourceUpdateTime : null };
 }
 

@@ -14,8 +14,14 @@
  *   applications/{applicationId}
  *   applications/{applicationId}/private/assessment  the department's review (not for the applicant)
  *   limitRequests/{limitRequestId}
+ *   applicants/{uid}                             an applicant's open applications (count)
+ *   confidentialityAcks/{uid}                    who acknowledged which confidentiality policy version, until when
+ *   trainingRecords/{id}                         staff training (course, completion)
  *   orderBlocks/{blockId}                        orders blocked at the order check, for a person to release or reject
  *   creditGroups/{groupId}                       a credit group: its limit, members and each member's claim on it
+ *   disputes/{disputeId}                         disputes of invoices, open and resolved, with their decision memo
+ *   termsChanges/{termsChangeId}                 requests to change payment terms and their decision (four eyes)
+ *   classOverrides/{overrideId}                  a manager's documented overrides of a customer's class
  *   alerts/{alertId}
  *   audit/{chainId}                              chain head (seq, hash)
  *   audit/{chainId}/entries/{seq}               append-only, hash-chained entries
@@ -33,6 +39,12 @@ export const COLLECTIONS = {
   limitRequests: "limitRequests",
   orderBlocks: "orderBlocks",
   creditGroups: "creditGroups",
+  confidentialityAcks: "confidentialityAcks",
+  applicants: "applicants",
+  trainingRecords: "trainingRecords",
+  disputes: "disputes",
+  termsChanges: "termsChanges",
+  classOverrides: "classOverrides",
   alerts: "alerts",
   audit: "audit",
   config: "config",
@@ -79,12 +91,21 @@ export const paths = {
   limitRequest: (limitRequestId: string) => `${COLLECTIONS.limitRequests}/${limitRequestId}`,
   orderBlock: (blockId: string) => `${COLLECTIONS.orderBlocks}/${blockId}`,
   creditGroup: (groupId: string) => `${COLLECTIONS.creditGroups}/${groupId}`,
+  dispute: (disputeId: string) => `${COLLECTIONS.disputes}/${disputeId}`,
+  termsChange: (termsChangeId: string) => `${COLLECTIONS.termsChanges}/${termsChangeId}`,
+  classOverride: (overrideId: string) => `${COLLECTIONS.classOverrides}/${overrideId}`,
   alert: (alertId: string) => `${COLLECTIONS.alerts}/${alertId}`,
   auditChain: (chainId: string) => `${COLLECTIONS.audit}/${chainId}`,
   auditEntries: (chainId: string) => `${COLLECTIONS.audit}/${chainId}/${AUDIT_ENTRIES}`,
   policy: () => `${COLLECTIONS.config}/creditPolicy`,
   fxRates: () => `${COLLECTIONS.config}/fxRates`,
   fxRatesLastGood: () => `${COLLECTIONS.config}/fxRatesLastGood`,
+  /** The confidentiality policy version in force, for the security rules (readable by every signed-in user). */
+  confidentialityVersion: () => `${COLLECTIONS.config}/confidentiality`,
+  confidentialityAck: (uid: string) => `${COLLECTIONS.confidentialityAcks}/${uid}`,
+  /** An applicant's count of open applications (the policy bounds it). */
+  applicant: (uid: string) => `${COLLECTIONS.applicants}/${uid}`,
+  trainingRecord: (id: string) => `${COLLECTIONS.trainingRecords}/${id}`,
   backup: (backupId: string) => `${COLLECTIONS.backups}/${backupId}`,
   request: (key: string) => `${COLLECTIONS.requests}/${key}`,
   identity: (key: string) => `${COLLECTIONS.identities}/${key}`,
@@ -110,6 +131,12 @@ export const DATA_TREE: ReadonlyArray<{ collection: string; subcollections?: rea
   { collection: COLLECTIONS.limitRequests },
   { collection: COLLECTIONS.orderBlocks },
   { collection: COLLECTIONS.creditGroups },
+  { collection: COLLECTIONS.confidentialityAcks },
+  { collection: COLLECTIONS.applicants },
+  { collection: COLLECTIONS.trainingRecords },
+  { collection: COLLECTIONS.disputes },
+  { collection: COLLECTIONS.termsChanges },
+  { collection: COLLECTIONS.classOverrides },
   { collection: COLLECTIONS.alerts },
   { collection: COLLECTIONS.audit, subcollections: [AUDIT_ENTRIES] },
   { collection: COLLECTIONS.config },

@@ -32,6 +32,8 @@ export interface Aging {
   d31_60: number;
   d61_90: number;
   d90plus: number;
+  /** Under an open dispute: out of the day buckets. */
+  disputed: number;
 }
 
 export interface TopExposure {
@@ -113,6 +115,7 @@ export async function readPortfolio(readTime: number | null, currencies: readonl
           d31_60: AggregateField.sum("pastDue31to60"),
           d61_90: AggregateField.sum("pastDue61to90"),
           d90plus: AggregateField.sum("pastDue90plus"),
+          disputed: AggregateField.sum("disputed"),
         }),
         agg(inCurrency(c), { openInvoiceBalance: AggregateField.sum("openInvoiceBalance"), volume12m: AggregateField.sum("volume12m") }),
         (async () => {

@@ -10,6 +10,19 @@ import { reservedAmount, type OpenBlocks, type Reservations } from "./orders.js"
 import type { FinancialStatement } from "./financials.js";
 import type { MemberGroupState } from "./groups.js";
 import type { FinancialScores, PaymentBehaviour, TradingRelationship } from "./scoring.js";
+import type { DisputeBook } from "./disputes.js";
+import type { StatusParts } from "./status.js";
+
+/** A manager's documented override of the class, in force until `expiresAt` (then back to the computed class). */
+export interface ClassOverride {
+  overrideId: string;
+  tier: Tier;
+  reason: string;
+  expiresAt: number;
+  decidedBy: string;
+  decidedByRole: string | null;
+  decidedAt: number;
+}
 
 export type CreditStatus = "active" | "on_hold" | "suspended";
 
@@ -23,13 +36,17 @@ export const EMPTY_AGGREGATES: CustomerAggregates = {
   exposure: 0,
   unappliedCash: 0,
   awaitingInvoice: 0,
-  aging: { current: 0, d1_30: 0, d31_60: 0, d61_90: 0, d90plus: 0 },
+  aging: { current: 0, d1_30: 0, d31_60: 0, d61_90: 0, d90plus: 0, disputed: 0 },
   oldestDaysPastDue: 0,
   onTimeRatio12m: null,
   avgDaysBeyondTerms12m: null,
   volume12m: 0,
   orderCount12m: 0,
   dishonouredPayments: 0,
+  dishonouredUnreplaced: 0,
+  lastDishonouredAt: null,
+  payments12m: 0,
+  invoiceCount12m: 0,
   firstActivityAt: null,
   lastActivityAt: null,
 };
@@ -139,12 +156,15 @@ export function behaviourFrom(a: CustomerAggregates): PaymentBehaviour | null {
     avgDaysBeyondTerms12m: a.avgDaysBeyondTerms12m,
     oldestDaysPastDue: a.oldestDaysPastDue,
     dishonouredPayments: a.dishonouredPayments,
+    payments12m: a.payments12m ?? 0,
+    // Aggregates stored before replacements were tracked: a dishonour counts as not replaced.
+    dishonouredUnreplaced: a.dishonouredUnreplaced ?? (a.dishonouredPayments > 0 ? 1 : 0),
   };
 }
 
 export function tradingFrom(a: CustomerAggregates, creditLimit: number): TradingRelationship | null {
   if (a.firstActivityAt === null) return null;
-  return { firstActivityAt: a.firstActivityAt, volume12m: a.volume12m, orderCount12m: a.orderCount12m, creditLimit };
+  return { firstActivityAt: a.firstActivityAt, volume12m: a.volume12m, orderCount12m: a.orderCount12m, creditLimit, invoiceCount12m: a.invoiceCount12m ?? 0 };
 }
 
 const DAY = 86_400_000;
@@ -213,7 +233,7 @@ export interface CustomerFile extends CreditTerms {
    */
   openAlerts?: Partial<Record<string, boolean>>;
   /** The monitor's memory between runs (domain/monitoring.ts). */
-  monitor?: { penaltyLevel?: number; penaltyProposedAt?: number | null; lastIncentiveAt?: number | null };
+  monitor?: { penaltyLevel?: 0 | 1 | 2 | 3; penaltyProposedAt?: number | null; lastIncentiveAt?: number | null };
   /** Period end of the latest statement (statements_stale). */
   latestStatementAt?: number | null;
   /** The latest statement itself (kept with the confidential state so a review reads one document). */
@@ -221,6 +241,16 @@ export interface CustomerFile extends CreditTerms {
   /** What the last review concluded: score_drop and tier_downgrade compare against these. */
   lastReviewScore?: number | null;
   lastReviewTier?: Tier | null;
+  /** The grade of the last review: a lower grade at the next one cuts the limit (limitReview). */
+  lastReviewGrade?: Grade | null;
+  /** The manual and the automatic part of the status, each with its reason (domain/status.ts). */
+  statusParts?: StatusParts | null;
+  /** Open disputes and the 12-month dispute record (domain/disputes.ts). */
+  disputes?: DisputeBook | null;
+  /** A manager's override of the class, with its reason, until it expires. */
+  classOverride?: ClassOverride | null;
+  /** Why the class is below what the grade gives (codes of the class rules), or that it is overridden. */
+  classReasons?: string[];
 }
 
 /**
@@ -239,6 +269,7 @@ export function reportFields(a: CustomerAggregates) {
     pastDue31to60: a.aging.d31_60,
     pastDue61to90: a.aging.d61_90,
     pastDue90plus: a.aging.d90plus,
+    disputed: a.aging.disputed ?? 0,
   };
 }
 

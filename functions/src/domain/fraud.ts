@@ -29,6 +29,14 @@ export interface FraudPolicy {
   holdThreshold: number;
   /** A request at or above this (minor units) is "large" for a business under a year old. */
   youngBusinessLargeRequest: number;
+  /**
+   * How much a collision with another applicant's pending application weighs, as a share of the
+   * signal's weight: which of the two is the impostor is not known yet, and an impostor who
+   * applies first must not get the rightful owner held.
+   */
+  pendingApplicationShare: number;
+  /** Open (submitted or under review) applications one applicant may have at once. */
+  maxOpenApplications: number;
 }
 
 export const DEFAULT_FRAUD_POLICY: FraudPolicy = {
@@ -45,6 +53,8 @@ export const DEFAULT_FRAUD_POLICY: FraudPolicy = {
   },
   holdThreshold: 50,
   youngBusinessLargeRequest: 50_000_00,
+  pendingApplicationShare: 0.25,
+  maxOpenApplications: 3,
 };
 
 export type IdentityKind = "registration" | "email" | "phone" | "bank_account";
@@ -53,6 +63,21 @@ export interface IdentityCollision {
   kind: IdentityKind;
   /** "customer:ID" or "application:ID" */
   other: string;
+  /**
+   * The other side's standing when the collision was weighed: a customer (whatever its status:
+   * an applicant using an existing customer's identity), an application still pending, or gone
+   * (rejected, withdrawn or deleted: it no longer counts). Absent: weighed as a customer.
+   */
+  standing?: CollisionStanding;
+}
+
+export type CollisionStanding = "customer" | "application_pending" | "gone";
+
+/** The share of a collision signal's weight the other side's standing carries. */
+export function collisionShare(standing: CollisionStanding | undefined, policy: Pick<FraudPolicy, "pendingApplicationShare">): number {
+  if (standing === "gone") return 0;
+  if (standing === "application_pending") return policy.pendingApplicationShare;
+  return 1;
 }
 
 const COLLISION_CODE: Record<IdentityKind, FraudSignalCode> = {
@@ -83,20 +108,29 @@ export interface ApplicationFraudInput {
   asOf: number;
 }
 
-/** One signal per kind of identity another application or customer already uses. */
-export function collisionSignals(collisions: IdentityCollision[], weights: FraudPolicy["weights"]): FraudSignal[] {
+/**
+ * One signal per kind of identity another application or customer already uses, weighed by the
+ * strongest standing among the others using it (a pending application counts a share, a gone one
+ * not at all).
+ */
+export function collisionSignals(collisions: IdentityCollision[], policy: Pick<FraudPolicy, "weights" | "pendingApplicationShare">): FraudSignal[] {
   const signals: FraudSignal[] = [];
-  const byKind = new Map<IdentityKind, string[]>();
-  for (const c of collisions) byKind.set(c.kind, [...(byKind.get(c.kind) ?? []), c.other]);
-  for (const [kind, related] of byKind) {
+  const byKind = new Map<IdentityKind, { related: string[]; share: number }>();
+  for (const c of collisions) {
+    const share = collisionShare(c.standing, policy);
+    if (share === 0) continue;
+    const k = byKind.get(c.kind) ?? { related: [], share: 0 };
+    byKind.set(c.kind, { related: [...k.related, c.other], share: Math.max(k.share, share) });
+  }
+  for (const [kind, { related, share }] of byKind) {
     const code = COLLISION_CODE[kind];
-    signals.push({ code, weight: weights[code], related: [...new Set(related)].sort() });
+    signals.push({ code, weight: Math.round(policy.weights[code] * share * 100) / 100, related: [...new Set(related)].sort() });
   }
   return signals;
 }
 
 export function applicationSignals(input: ApplicationFraudInput, policy: FraudPolicy, balanceTolerance: { absolute: number; relative: number }): FraudSignal[] {
-  const signals = collisionSignals(input.collisions, policy.weights);
+  const signals = collisionSignals(input.collisions, policy);
   if (input.statement && !checkStatement(input.statement, balanceTolerance).balanced) {
     signals.push({ code: "STATEMENT_UNBALANCED", weight: policy.weights.STATEMENT_UNBALANCED });
   }

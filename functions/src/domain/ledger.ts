@@ -24,9 +24,15 @@
  *    oldestDaysPastDue = max days past due of an open amount (0 if none overdue).
  *    Every record in the set counts, whatever its date relative to asOf (no time travel).
  * 6. Trailing 12 months = the UTC calendar month of asOf and the 11 before it (month buckets).
- *    volume12m: gross invoice amounts by issue month. orderCount12m: orders that are not
- *    cancelled, by issue month. dishonouredPayments: dishonoured payments by payment month
- *    (trailing 12 months, not all time).
+ *    volume12m: gross invoice amounts by issue month; invoiceCount12m: invoices by issue month.
+ *    orderCount12m: orders that are not cancelled, by issue month. dishonouredPayments:
+ *    dishonoured payments by payment month (trailing 12 months, not all time); payments12m:
+ *    payments that are not dishonoured. dishonouredUnreplaced: of the dishonoured amounts in
+ *    the window, what cash received on or after each (days in order, a bounce before cash of
+ *    the same day) has not paid down; lastDishonouredAt: the latest bounce's day.
+ * 6b. Disputes (not records: state of an invoice, see ./ledger/disputes.ts): an open dispute
+ *    takes min(disputed, what remains after (3)) of its invoice out of (4) and of aging into
+ *    aging.disputed (still in openInvoiceBalance and exposure; not in oldestDaysPastDue).
  * 7. Payment behaviour (cash only; credit notes are not payments and are left out):
  *    a SETTLEMENT CHUNK is an amount of a payment applied to an invoice by (3) or (4); it is dated
  *    at the payment's day. For chunks dated in the trailing 12 months:
@@ -95,7 +101,8 @@ export {
   RECORD_TYPES,
 } from "./ledger/model.js";
 export { type LedgerRejection, type ValidationContext, validateRecord } from "./ledger/validate.js";
-export { emptyLedger, isEmptyEntry } from "./ledger/contrib.js";
+export { disputedOn, emptyLedger, isEmptyEntry } from "./ledger/contrib.js";
+export { type DisputeChange, closeDisputeOnEntry, disputableAmount, openDisputeOnEntry } from "./ledger/disputes.js";
 export {
   type ApplyResult,
   type EntryWrite,
@@ -109,8 +116,10 @@ export {
 export {
   type AgingBuckets,
   type LedgerAggregates,
+  type MonthSettlement,
   DEFAULT_COMPACTION_MONTHS,
   compactLedger,
+  settledByMonth,
   summarize,
 } from "./ledger/summarize.js";
 export { recomputeFromHistory } from "./ledger/oracle.js";

@@ -64,7 +64,7 @@ export function recommendLimit(input: LimitInput, policy: CreditPolicy): LimitRe
 }
 
 export type LimitRequestStatus = "pending" | "approved" | "rejected";
-export type LimitRequestSource = "user" | "policy_incentive" | "policy_penalty";
+export type LimitRequestSource = "user" | "policy_incentive" | "policy_penalty" | "policy_review";
 export type LimitRequestKind = "permanent" | "temporary";
 
 /**
@@ -167,6 +167,7 @@ export interface LimitRequest {
   decidedBy: string | null;
   decidedByRole?: string | null;
   note: string | null;
+  /** The decision memo's reason codes (policy proposals: why the policy proposed or applied it). */
   reasonCodes?: string[];
 }
 

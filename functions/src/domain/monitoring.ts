@@ -11,6 +11,8 @@
  *                     raised again until the condition has cleared). Absent: none.
  *   monitor           { penaltyLevel, penaltyProposedAt, lastIncentiveAt } — the monitor's
  *                     memory between runs (see MonitorState).
+ *   statusParts       the manual and the automatic part of the status (domain/status.ts): the
+ *                     monitor sets the automatic one; the harsher part is in force.
  *   latestStatementAt period end of the latest financial statement (set by the monthly review).
  *   lastReviewScore / lastReviewTier  score and tier of the last full review (monthly or manual).
  */
@@ -18,11 +20,14 @@ import type { CreditPolicy, Tier } from "../schemas/policy.js";
 import type { AlertType } from "./alerts.js";
 import { reservedAmount } from "./orders.js";
 import { effectiveLimit, nextDay, type CreditStatus, type CustomerAggregates, type CustomerFile } from "./customer.js";
+import { disputeHistory } from "./disputes.js";
 import type { FinancialStatement } from "./financials.js";
-import { MONTH_ON_TIME, MONTH_SETTLED, monthIndexOfMs, monthKeyOfIndex } from "./ledger/model.js";
+import { monthIndexOfMs, monthKeyOfIndex } from "./ledger/model.js";
+import type { MonthSettlement } from "./ledger/summarize.js";
 import type { LimitRecommendation } from "./limits.js";
-import { assessCustomer, rescoreFromFile } from "./reassessment.js";
+import { assessCustomer, classInForce, limitFollowUp, overrideInForce, rescoreFromFile, type LimitFollowUp } from "./reassessment.js";
 import { isDowngrade, lowerTier, type Assessment } from "./scoring.js";
+import { statusInForce, statusPartsOf, type StatusPart, type StatusParts } from "./status.js";
 
 const DAY = 86_400_000;
 
@@ -37,6 +42,7 @@ export const MONITOR_ALERT_TYPES = [
   "temporary_limit_expired",
   "review_overdue",
   "statements_stale",
+  "dispute_open_too_long",
 ] as const satisfies readonly AlertType[];
 /** Alert types the monthly review raises and resolves. */
 export const REVIEW_ALERT_TYPES = ["score_drop", "tier_downgrade"] as const satisfies readonly AlertType[];
@@ -77,8 +83,10 @@ export interface AlertToResolve {
 }
 export interface StatusChange {
   status: CreditStatus;
-  statusKind: "automatic";
-  reason: string;
+  statusKind: "manual" | "automatic" | null;
+  reason: string | null;
+  /** Both parts, each with its reason (the harsher is in force). */
+  parts: StatusParts;
 }
 export interface LimitProposal {
   source: "policy_penalty" | "policy_incentive";
@@ -91,8 +99,12 @@ export interface LimitProposal {
 export interface MonitorDecision {
   aggregates: CustomerAggregates;
   assessment: Pick<Assessment, "score" | "grade" | "tier" | "confidence">;
-  /** The tier after penalty overrides. */
+  /** The tier in force: a manager's override, or the computed tier after the penalty's cap. */
   tier: Tier;
+  /** Why the tier is below the grade's, or that it is overridden. */
+  classReasons: string[];
+  /** The class override has expired: remove it (the class is the computed one again). */
+  clearClassOverride: boolean;
   penaltyLevel: PenaltyLevel;
   utilization: number;
   alertsToRaise: AlertToRaise[];
@@ -111,46 +123,98 @@ export interface MonitorDecision {
 // ---------------------------------------------------------------------------------------
 // Building blocks
 
-export function penaltyLevel(a: Pick<CustomerAggregates, "oldestDaysPastDue" | "dishonouredPayments">, p: CreditPolicy["penalties"]): PenaltyLevel {
-  if (a.oldestDaysPastDue > p.suspendAfterDays || (p.suspendOnDishonoured && a.dishonouredPayments > 0)) return 3;
+type PenaltyInput = Pick<CustomerAggregates, "oldestDaysPastDue" | "dishonouredPayments"> & Partial<Pick<CustomerAggregates, "dishonouredUnreplaced" | "lastDishonouredAt">>;
+
+/** Dishonoured amounts not replaced yet (aggregates from before replacements were tracked: any dishonour). */
+function unreplaced(a: PenaltyInput): number {
+  return a.dishonouredUnreplaced ?? (a.dishonouredPayments > 0 ? 1 : 0);
+}
+
+/** The penalty the policy's thresholds give today, before the cure rule. */
+function rawPenaltyLevel(a: PenaltyInput, p: CreditPolicy["penalties"], asOf: number | undefined): PenaltyLevel {
+  if (a.oldestDaysPastDue > p.suspendAfterDays || (p.suspendOnDishonoured && unreplaced(a) > 0)) return 3;
   if (a.oldestDaysPastDue > p.autoHoldAfterDays) return 2;
   if (a.oldestDaysPastDue > p.noIncreaseAfterDays) return 1;
+  // A replaced dishonour decays: no limit increase (tier at most standard) for a while after it.
+  const last = a.lastDishonouredAt ?? null;
+  if (a.dishonouredPayments > 0 && (asOf === undefined || last === null || asOf - last <= p.dishonouredDecayDays * DAY)) return 1;
   return 0;
+}
+
+/** The cure the policy names for a hold or suspension: the oldest invoice within cureDaysPastDue, every dishonour replaced. */
+export function penaltyCured(a: PenaltyInput, p: CreditPolicy["penalties"]): boolean {
+  return a.oldestDaysPastDue <= p.cureDaysPastDue && unreplaced(a) === 0;
+}
+
+/** What must happen to lift a penalty at `level` (codes, in the credit department's words). */
+export function cureFor(a: PenaltyInput, p: CreditPolicy["penalties"]): string[] {
+  const out: string[] = [];
+  if (a.oldestDaysPastDue > p.cureDaysPastDue) out.push(`PAY_INVOICES_PAST_DUE_OVER_${p.cureDaysPastDue}_DAYS`);
+  if (unreplaced(a) > 0) out.push("REPLACE_DISHONOURED_PAYMENT");
+  return out;
+}
+
+/**
+ * 0 none; 1 no limit increase (tier ≤ standard); 2 automatic hold; 3 suspension. A hold or
+ * suspension (`previous` ≥ 2) stays until its cure (penaltyCured), even when the days past due
+ * fall below its threshold: paying the oldest invoice alone is not enough.
+ */
+export function penaltyLevel(a: PenaltyInput, p: CreditPolicy["penalties"], previous: PenaltyLevel = 0, asOf?: number): PenaltyLevel {
+  const raw = rawPenaltyLevel(a, p, asOf);
+  if (previous >= 2 && raw < previous && !penaltyCured(a, p)) return previous;
+  return raw;
 }
 
 /** Tier overrides of a penalty: any penalty caps at standard, a suspension is risky. */
 export function penaltyTier(tier: Tier, level: PenaltyLevel): Tier {
+  return lowerTier(tier, penaltyCap(level));
+}
+
+/** The highest tier a penalty level allows. */
+export function penaltyCap(level: PenaltyLevel): Tier {
   if (level >= 3) return "risky";
-  if (level >= 1) return lowerTier(tier, "standard");
-  return tier;
+  if (level >= 1) return "standard";
+  return "premium";
 }
 
 const STATUS_FOR_LEVEL: Record<PenaltyLevel, CreditStatus> = { 0: "active", 1: "active", 2: "on_hold", 3: "suspended" };
 
-function penaltyReason(a: Pick<CustomerAggregates, "oldestDaysPastDue" | "dishonouredPayments">, level: PenaltyLevel, p: CreditPolicy["penalties"]): string {
-  if (level === 3) return a.oldestDaysPastDue > p.suspendAfterDays ? `OVERDUE_OVER_${p.suspendAfterDays}_DAYS` : "PAYMENT_DISHONOURED";
-  if (level === 2) return `OVERDUE_OVER_${p.autoHoldAfterDays}_DAYS`;
+function penaltyReason(a: PenaltyInput, level: PenaltyLevel, p: CreditPolicy["penalties"]): string {
+  if (level === 3) return a.oldestDaysPastDue > p.suspendAfterDays ? `OVERDUE_OVER_${p.suspendAfterDays}_DAYS` : unreplaced(a) > 0 ? "PAYMENT_DISHONOURED" : "PENALTY_NOT_CURED";
+  if (level === 2) return a.oldestDaysPastDue > p.autoHoldAfterDays ? `OVERDUE_OVER_${p.autoHoldAfterDays}_DAYS` : "PENALTY_NOT_CURED";
   return "PENALTY_CURED";
 }
 
 /**
- * The automatic status for the penalty level, if the monitor may set it:
- *  - a hold or suspension a person set (statusKind "manual", or none recorded) is never touched;
- *  - an automatic hold/suspension follows the level both ways (lifted to active when cured);
- *  - an active customer is held/suspended when the level has RISEN since the last run (so a
- *    person who reactivates a customer is not overruled the next day, only when it gets worse).
+ * The automatic part of the status follows the penalty level both ways (kept with its earlier
+ * reason while the level stays); the manual part is a person's and is kept as it is. The status
+ * in force is the harsher part. Returns the change, or null when nothing changes.
  */
 export function statusDecision(
-  customer: Pick<CustomerFile, "status" | "statusKind">,
+  customer: Pick<CustomerFile, "status" | "statusKind" | "statusReason" | "statusParts">,
   level: PenaltyLevel,
-  previousLevel: PenaltyLevel,
   reason: string,
 ): StatusChange | null {
-  const desired = STATUS_FOR_LEVEL[level];
-  if (desired === customer.status) return null;
-  if (customer.statusKind === "automatic") return { status: desired, statusKind: "automatic", reason };
-  if (customer.status === "active" && level > previousLevel) return { status: desired, statusKind: "automatic", reason };
-  return null;
+  const parts = statusPartsOf(customer);
+  const held = STATUS_FOR_LEVEL[level];
+  const automatic: StatusPart | null =
+    held === "active" ? null : parts.automatic?.status === held ? parts.automatic : { status: held as StatusPart["status"], reason };
+  const next: StatusParts = { manual: parts.manual, automatic };
+  let inForce = statusInForce(next);
+  if (inForce.status === "active") {
+    // A cure that makes the file active again says so; an active file stays as it was.
+    if (parts.automatic !== null) inForce = { status: "active", statusKind: "automatic", statusReason: "PENALTY_CURED" };
+    else if (customer.status === "active") inForce = { status: "active", statusKind: customer.statusKind, statusReason: customer.statusReason };
+  }
+  const samePart = (x: StatusPart | null, y: StatusPart | null) => (x === null ? y === null : y !== null && x.status === y.status && x.reason === y.reason);
+  const unchanged =
+    customer.statusParts != null && // a file from before the parts existed gets them written once
+    inForce.status === customer.status &&
+    inForce.statusKind === customer.statusKind &&
+    inForce.statusReason === customer.statusReason &&
+    samePart(parts.automatic, automatic);
+  if (unchanged) return null;
+  return { status: inForce.status, statusKind: inForce.statusKind, reason: inForce.statusReason, parts: next };
 }
 
 /** exposure / limit in force; a customer with exposure and no limit is infinitely utilised. */
@@ -161,18 +225,22 @@ export function utilizationOf(exposure: number, limit: number): number {
 
 /**
  * True when each of the `months` calendar months before asOf's month (the last complete
- * ones) has settled cash > 0, all of it on or before the due day. Reads the ledger's month
- * buckets (cash applied to invoices that the payments name).
+ * ones) has settled cash > 0, all of it on or before the due day. Reads the ledger's cash
+ * settled by month (ledger settledByMonth): payments that name their invoice and cash paid on
+ * account, applied oldest invoice first.
  */
-export function onTimeStreak(ledgerMonths: Record<string, number[]> | undefined, asOf: number, months: number): boolean {
+export function onTimeStreak(settled: Record<string, MonthSettlement> | undefined, asOf: number, months: number): boolean {
   const current = monthIndexOfMs(asOf);
   for (let m = current - months; m < current; m++) {
-    const t = ledgerMonths?.[monthKeyOfIndex(m)];
-    const settled = t?.[MONTH_SETTLED] ?? 0;
-    const onTime = t?.[MONTH_ON_TIME] ?? 0;
-    if (!(settled > 0 && onTime >= settled)) return false;
+    const t = settled?.[monthKeyOfIndex(m)];
+    if (!(t && t.settled > 0 && t.onTime >= t.settled)) return false;
   }
   return true;
+}
+
+/** Eligible for extended payment terms (policy incentives): an eligible tier, the on-time streak, no penalty. */
+export function extendedTermsEligible(tier: Tier, streak: boolean, level: PenaltyLevel, policy: CreditPolicy): boolean {
+  return policy.incentives.extendedTermsTiers.includes(tier) && streak && level === 0;
 }
 
 function roundDown(amount: number, unit: number): number {
@@ -234,16 +302,23 @@ export function monitorConditions(
   policy: CreditPolicy,
 ): AlertCondition[] {
   const m = policy.monitoring;
+  const p = policy.penalties;
   const dpd = a.oldestDaysPastDue;
   const out: AlertCondition[] = [];
-  for (const days of [30, 60, 90] as const) {
-    const type = `overdue_${days}` as const;
+  // The three penalty thresholds (named by their default days: 30, 60, 90).
+  for (const [type, days] of [["overdue_30", p.noIncreaseAfterDays], ["overdue_60", p.autoHoldAfterDays], ["overdue_90", p.suspendAfterDays]] as const) {
     out.push(
       dpd > days
         ? { type, state: "on", code: `OVERDUE_OVER_${days}_DAYS`, details: { oldestDaysPastDue: dpd } }
         : { type, state: "off", reason: dpd > 0 ? `OVERDUE_BELOW_${days + 1}_DAYS` : "OVERDUE_CURED" },
     );
   }
+  const oldestDispute = disputeHistory(customer.disputes, asOf).oldestOpen;
+  out.push(
+    oldestDispute && oldestDispute.days > policy.disputes.alertAfterDays
+      ? { type: "dispute_open_too_long", state: "on", code: "DISPUTE_OPEN_TOO_LONG", details: { disputeId: oldestDispute.disputeId, daysOpen: oldestDispute.days } }
+      : { type: "dispute_open_too_long", state: "off", reason: oldestDispute ? "DISPUTES_WITHIN_TIME" : "NO_OPEN_DISPUTE" },
+  );
   // Live reservations hold credit as exposure does: they count toward utilisation and the limit.
   const committed = a.exposure + reservedAmount(customer.reservations, asOf);
   const util = utilizationOf(committed, limitInForce);
@@ -297,7 +372,7 @@ export function monitorConditions(
 export function monitorDecision(
   customer: MonitoredCustomer,
   aggregates: CustomerAggregates,
-  ledgerMonths: Record<string, number[]> | undefined,
+  settled: Record<string, MonthSettlement> | undefined,
   asOf: number,
   policy: CreditPolicy,
 ): MonitorDecision {
@@ -316,15 +391,17 @@ export function monitorDecision(
   const utilization = utilizationOf(aggregates.exposure, limitInForce);
 
   const scored = rescoreFromFile({ ...customer, ...terms, aggregates, exposure: aggregates.exposure }, asOf, policy);
-  const level = penaltyLevel(aggregates, p);
-  const tier = penaltyTier(scored.tier, level);
+  const level = penaltyLevel(aggregates, p, prev.penaltyLevel, asOf);
+  const cls = classInForce(scored.tier, penaltyCap(level), customer.classOverride, scored.classReasons, asOf);
+  const tier = cls.tier;
+  const clearClassOverride = customer.classOverride !== null && customer.classOverride !== undefined && overrideInForce(customer.classOverride, asOf) === null;
 
-  const statusChange = statusDecision(customer, level, prev.penaltyLevel, penaltyReason(aggregates, level, p));
+  const statusChange = statusDecision(customer, level, penaltyReason(aggregates, level, p));
   const statusAfter = statusChange?.status ?? customer.status;
 
   const noLimitIncrease = level >= 1;
-  const streak = onTimeStreak(ledgerMonths, asOf, inc.onTimeMonths);
-  const extendedTermsEligible = tier === "premium" && streak && level === 0;
+  const streak = onTimeStreak(settled, asOf, inc.onTimeMonths);
+  const termsEligible = extendedTermsEligible(tier, streak, level, policy);
 
   let proposal: LimitProposal | null = null;
   const next: MonitorState = { ...prev, penaltyLevel: level };
@@ -365,13 +442,15 @@ export function monitorDecision(
     aggregates,
     assessment: { score: scored.score, grade: scored.grade, tier: scored.tier, confidence: scored.confidence },
     tier,
+    classReasons: cls.classReasons,
+    clearClassOverride,
     penaltyLevel: level,
     utilization,
     alertsToRaise: raise,
     alertsToResolve: resolve,
     openAlerts,
     statusChange,
-    flags: { noLimitIncrease, extendedTermsEligible },
+    flags: { noLimitIncrease, extendedTermsEligible: termsEligible },
     clearTemporaryLimit,
     proposal,
     monitor: next,
@@ -385,8 +464,11 @@ export function monitorDecision(
 export interface ReviewDecision {
   assessment: Assessment;
   limit: LimitRecommendation;
-  /** The tier after penalty overrides. */
+  /** The tier in force: an override, or the computed tier after the penalty's cap. */
   tier: Tier;
+  classReasons: string[];
+  /** What the review does to the approved limit (cut, or a proposal). */
+  limitAction: LimitFollowUp;
   previous: { score: number; tier: Tier };
   alertsToRaise: AlertToRaise[];
   alertsToResolve: AlertToResolve[];
@@ -404,7 +486,21 @@ export function reviewPeriod(asOf: number): string {
  */
 export function reviewDecision(customer: MonitoredCustomer, aggregates: CustomerAggregates, statement: FinancialStatement | null, asOf: number, policy: CreditPolicy): ReviewDecision {
   const { assessment, limit } = assessCustomer({ ...customer, aggregates, exposure: aggregates.exposure }, statement, asOf, policy);
-  const tier = penaltyTier(assessment.tier, penaltyLevel(aggregates, policy.penalties));
+  const level = penaltyLevel(aggregates, policy.penalties, customer.monitor?.penaltyLevel ?? 0, asOf);
+  const cls = classInForce(assessment.tier, penaltyCap(level), customer.classOverride, assessment.classReasons, asOf);
+  const tier = cls.tier;
+  const limitAction = limitFollowUp(
+    {
+      creditLimit: customer.creditLimit,
+      previousGrade: customer.lastReviewGrade ?? customer.grade ?? null,
+      grade: assessment.grade,
+      recommendation: limit,
+      noLimitIncrease: customer.flags.noLimitIncrease || level >= 1,
+      fraudHold: customer.flags.fraudHold,
+      status: customer.status,
+    },
+    policy,
+  );
   const previous = { score: customer.lastReviewScore ?? customer.score, tier: customer.lastReviewTier ?? customer.tier };
   const drop = previous.score - assessment.score;
   const conditions: AlertCondition[] = [
@@ -416,5 +512,5 @@ export function reviewDecision(customer: MonitoredCustomer, aggregates: Customer
       : { type: "tier_downgrade", state: "off", reason: "NO_TIER_DOWNGRADE_AT_REVIEW" },
   ];
   const { raise, resolve, openAlerts } = alertTransitions(customer.openAlerts, conditions);
-  return { assessment, limit, tier, previous, alertsToRaise: raise, alertsToResolve: resolve, openAlerts };
+  return { assessment, limit, tier, classReasons: cls.classReasons, limitAction, previous, alertsToRaise: raise, alertsToResolve: resolve, openAlerts };
 }

@@ -19,9 +19,13 @@ export interface PaymentBehaviour {
   onTimeRatio12m: number | null;
   /** Amount-weighted days paid beyond terms, trailing 12 months, null when nothing settled. */
   avgDaysBeyondTerms12m: number | null;
-  /** Days past due of the oldest open invoice today (0 when none overdue). */
+  /** Days past due of the oldest open invoice today (0 when none overdue; disputed amounts do not count). */
   oldestDaysPastDue: number;
   dishonouredPayments: number;
+  /** Payments received in 12 months (evidence of paying; absent: unknown, 0). */
+  payments12m?: number;
+  /** Dishonoured amounts not yet replaced by later cash (absent: 0). */
+  dishonouredUnreplaced?: number;
 }
 
 export interface TradingRelationship {
@@ -29,6 +33,19 @@ export interface TradingRelationship {
   volume12m: number;
   orderCount12m: number;
   creditLimit: number;
+  /** Invoices in 12 months (absent: unknown, 0). */
+  invoiceCount12m?: number;
+}
+
+/** The customer's dispute record over the trailing 12 months (domain/disputes.ts). */
+export interface DisputeRecord {
+  /** Disputes resolved against the customer; a partial outcome counts half. */
+  lost12m: number;
+  /** Disputes opened in 12 months, and their amount. */
+  opened12m: number;
+  openedAmount12m: number;
+  /** Open now. */
+  open: number;
 }
 
 export interface AssessmentInput {
@@ -43,6 +60,8 @@ export interface AssessmentInput {
   financialScores?: FinancialScores | null;
   behaviour?: PaymentBehaviour | null;
   trading?: TradingRelationship | null;
+  /** Dispute history (absent or null: none recorded). */
+  disputes?: DisputeRecord | null;
   /** Overrides on the tier, whatever the score. */
   overrides?: { fraudHold?: boolean };
 }
@@ -76,6 +95,8 @@ export interface Assessment {
   ratios: FinancialRatios | null;
   /** The financial factors' scores, to cache on the customer document (null: none usable). */
   financialScores: FinancialScores | null;
+  /** Why the tier is below what the grade alone gives (classification rules, in policy order); [] when it is not. */
+  classReasons: string[];
 }
 
 const MS_PER_DAY = 86_400_000;
@@ -122,13 +143,92 @@ export interface TierInput {
   fraudHold: boolean;
 }
 
-/** Tier from grade, then overrides: overdue past 30 days caps at standard, past 90 (or a fraud hold) is risky. */
+/** What the class rules read besides the grade (see policy.classification and docs/scoring.md). */
+export interface ClassEvidence extends TierInput {
+  /** Months since the first recorded activity (null: none). */
+  tenureMonths: number | null;
+  payments12m: number;
+  invoices12m: number;
+  /** 12-month volume, annualised for a customer younger than a year. */
+  annualVolume: number;
+  creditLimit: number;
+  onTimeRatio12m: number | null;
+  avgDaysBeyondTerms12m: number | null;
+  dishonoured12m: number;
+  dishonouredUnreplaced: number;
+  disputesLost12m: number;
+  /** The financial strength group's score, null without a usable statement. */
+  financialScore: number | null;
+}
+
+export interface Classification {
+  tier: Tier;
+  /** Why the tier is below the grade's (codes); [] when the grade decides. */
+  reasons: string[];
+}
+
+/**
+ * The class of the template (seed 二) from the grade and the evidence: the grade gives a tier
+ * (policy tierByGrade); a premium without the evidence the policy asks for is standard; any
+ * risky sign makes it risky. Every threshold is the policy's.
+ */
+export function classify(e: ClassEvidence, policy: CreditPolicy): Classification {
+  const base = policy.tierByGrade[e.grade];
+  const pr = policy.classification.premium;
+  const rk = policy.classification.risky;
+  const pen = policy.penalties;
+  const risky: string[] = [];
+  if (e.fraudHold) risky.push("FRAUD_HOLD");
+  if (e.oldestDaysPastDue > rk.daysPastDueOver || e.oldestDaysPastDue > pen.suspendAfterDays) risky.push("SERIOUSLY_PAST_DUE");
+  if (e.avgDaysBeyondTerms12m !== null && e.avgDaysBeyondTerms12m > rk.avgDaysBeyondTermsOver) risky.push("PAYS_SERIOUSLY_LATE");
+  if (e.dishonouredUnreplaced > 0) risky.push("DISHONOURED_NOT_REPLACED");
+  if (e.disputesLost12m >= rk.disputesLost12m) risky.push("DISPUTES_LOST_MANY");
+  if (risky.length > 0) return { tier: "risky", reasons: base === "risky" ? [] : risky };
+  if (base !== "premium") return { tier: base, reasons: [] };
+  const gaps: string[] = [];
+  if (e.confidence < policy.minConfidenceForPremium) gaps.push("PREMIUM_NEEDS_CONFIDENCE");
+  if (e.tenureMonths === null || e.tenureMonths < pr.minHistoryMonths) gaps.push("PREMIUM_NEEDS_HISTORY");
+  if (e.payments12m < pr.minPayments12m) gaps.push("PREMIUM_NEEDS_PAYMENTS");
+  if (e.invoices12m < pr.minInvoices12m) gaps.push("PREMIUM_NEEDS_REGULAR_TRADE");
+  if (e.annualVolume <= 0 || e.annualVolume < pr.minVolumeToLimit * e.creditLimit) gaps.push("PREMIUM_NEEDS_VOLUME");
+  if (e.onTimeRatio12m !== null && e.onTimeRatio12m < pr.minOnTimeRatio) gaps.push("PAYS_LATE_SOMETIMES");
+  if (e.avgDaysBeyondTerms12m !== null && e.avgDaysBeyondTerms12m > pr.maxAvgDaysBeyondTerms) gaps.push("PAYS_LATE");
+  if (e.oldestDaysPastDue > pr.maxDaysPastDue || e.oldestDaysPastDue > pen.noIncreaseAfterDays) gaps.push("PAST_DUE");
+  if (e.dishonoured12m > pr.maxDishonoured12m) gaps.push("DISHONOURED_RECENTLY");
+  if (e.disputesLost12m > pr.maxDisputesLost12m) gaps.push("DISPUTES_LOST");
+  if (e.financialScore !== null && e.financialScore < pr.minFinancialScore) gaps.push("FINANCIALS_WEAK");
+  return gaps.length > 0 ? { tier: "standard", reasons: gaps } : { tier: "premium", reasons: [] };
+}
+
+/**
+ * The tier from the grade and the payment signals alone (no evidence of history): what a file
+ * with nothing else known gets. Thresholds from the policy.
+ */
 export function tierFor(input: TierInput, policy: CreditPolicy): Tier {
-  let tier = policy.tierByGrade[input.grade];
-  if (input.confidence < policy.minConfidenceForPremium) tier = lowerTier(tier, "standard");
-  if (input.oldestDaysPastDue > 30) tier = lowerTier(tier, "standard");
-  if (input.oldestDaysPastDue > 90 || input.fraudHold) tier = "risky";
-  return tier;
+  return classify(
+    {
+      ...input,
+      tenureMonths: Number.POSITIVE_INFINITY,
+      payments12m: Number.POSITIVE_INFINITY,
+      invoices12m: Number.POSITIVE_INFINITY,
+      annualVolume: Number.POSITIVE_INFINITY,
+      creditLimit: 0,
+      onTimeRatio12m: null,
+      avgDaysBeyondTerms12m: null,
+      dishonoured12m: 0,
+      dishonouredUnreplaced: 0,
+      disputesLost12m: 0,
+      financialScore: null,
+    },
+    policy,
+  ).tier;
+}
+
+/** Volume over 12 months, annualised over the months actually traded when younger than a year (at least one month). */
+export function annualisedVolume(volume12m: number, firstActivityAt: number | null, asOf: number): number {
+  if (firstActivityAt === null) return volume12m;
+  const months = Math.max(1, (asOf - firstActivityAt) / MS_PER_MONTH);
+  return months >= 12 ? volume12m : Math.floor((volume12m * 12) / months);
 }
 
 interface RawFactor {
@@ -139,6 +239,8 @@ interface RawFactor {
   value: number | string;
   score: number;
   weight: number;
+  /** False for a payment factor standing at the policy's "unknown" score: weighs in the score, not in confidence or reasons. */
+  evidence: boolean;
 }
 
 const GROUP_INDEX: Record<FactorGroup, number> = { payment: 0, financial: 1, trading: 2, profile: 3 };
@@ -162,6 +264,7 @@ const REASON_CODE: Record<string, string> = {
   daysBeyondTerms: "PAYMENTS_DAYS_BEYOND_TERMS",
   oldestDaysPastDue: "INVOICES_PAST_DUE",
   dishonoured: "PAYMENTS_DISHONOURED",
+  disputes: "DISPUTES_LOST",
   currentRatio: "LIQUIDITY_LOW",
   debtToEquity: "LEVERAGE_HIGH",
   netMargin: "PROFITABILITY_LOW",
@@ -179,21 +282,36 @@ export function assess(input: AssessmentInput, policy: CreditPolicy): Assessment
   const c = policy.curves;
   const raw: RawFactor[] = [];
   const flags: string[] = [];
-  const push = (group: FactorGroup, factor: string, value: number | string, score: number, weight: number) => {
-    raw.push({ group, g: GROUP_INDEX[group], factor, value, score: Math.max(0, Math.min(100, score)), weight });
+  const push = (group: FactorGroup, factor: string, value: number | string, score: number, weight: number, evidence = true) => {
+    raw.push({ group, g: GROUP_INDEX[group], factor, value, score: Math.max(0, Math.min(100, score)), weight, evidence });
   };
 
-  // Payment behaviour: needs a history of settlements; overdue and dishonoured count from day one.
+  // Payment behaviour. Something paid in the last 12 months is evidence for every factor. A
+  // customer that has traded but paid nothing yet has unknown behaviour: each factor stands at the
+  // policy's `unknownPaymentScore` (never full marks; out of confidence and of the reasons), and
+  // only what went wrong — an invoice past due, a dishonoured payment, a dispute lost — is
+  // evidence, scored by its curve but never above the unknown score (later is never better).
   const b = input.behaviour;
-  if (b) {
-    if (b.onTimeRatio12m !== null) push("payment", "onTimeRatio", b.onTimeRatio12m, curveScore(c.onTimeRatio, b.onTimeRatio12m), fw.payment.onTimeRatio);
+  const lost = input.disputes?.lost12m ?? 0;
+  const paid = b !== null && b !== undefined && b.onTimeRatio12m !== null;
+  if (b && paid) {
+    push("payment", "onTimeRatio", b.onTimeRatio12m!, curveScore(c.onTimeRatio, b.onTimeRatio12m!), fw.payment.onTimeRatio);
     if (b.avgDaysBeyondTerms12m !== null)
       push("payment", "daysBeyondTerms", b.avgDaysBeyondTerms12m, curveScore(c.daysBeyondTerms, b.avgDaysBeyondTerms12m), fw.payment.daysBeyondTerms);
     push("payment", "oldestDaysPastDue", b.oldestDaysPastDue, curveScore(c.oldestDaysPastDue, b.oldestDaysPastDue), fw.payment.oldestDaysPastDue);
     push("payment", "dishonoured", b.dishonouredPayments, curveScore(c.dishonoured, b.dishonouredPayments), fw.payment.dishonoured);
-  } else {
-    flags.push("NO_PAYMENT_HISTORY");
+    push("payment", "disputes", lost, curveScore(c.disputesLost, lost), fw.payment.disputes);
+  } else if (b) {
+    const u = policy.unknownPaymentScore;
+    const known = (factor: string, x: number, curveOf: ReadonlyArray<readonly [number, number]>, w: number) =>
+      x > 0 ? push("payment", factor, x, Math.min(u, curveScore(curveOf, x)), w) : push("payment", factor, "unknown", u, w, false);
+    push("payment", "onTimeRatio", "unknown", u, fw.payment.onTimeRatio, false);
+    push("payment", "daysBeyondTerms", "unknown", u, fw.payment.daysBeyondTerms, false);
+    known("oldestDaysPastDue", b.oldestDaysPastDue, c.oldestDaysPastDue, fw.payment.oldestDaysPastDue);
+    known("dishonoured", b.dishonouredPayments, c.dishonoured, fw.payment.dishonoured);
+    known("disputes", lost, c.disputesLost, fw.payment.disputes);
   }
+  if (!paid) flags.push("NO_PAYMENT_HISTORY");
 
   // Financial strength: only from a statement whose balance sheet balances.
   let ratios: FinancialRatios | null = null;
@@ -219,11 +337,15 @@ export function assess(input: AssessmentInput, policy: CreditPolicy): Assessment
 
   // Trading relationship: only once the customer has traded.
   const t = input.trading;
+  let tenureMonths: number | null = null;
+  let annualVolume = 0;
   if (t && t.firstActivityAt !== null) {
     const tenure = Math.max(0, (input.asOf - t.firstActivityAt) / MS_PER_MONTH);
+    tenureMonths = tenure;
+    annualVolume = annualisedVolume(t.volume12m, t.firstActivityAt, input.asOf);
     push("trading", "tenureMonths", Math.floor(tenure), curveScore(c.tenureMonths, tenure), fw.trading.tenureMonths);
     if (t.creditLimit > 0) {
-      const v = t.volume12m / t.creditLimit;
+      const v = annualVolume / t.creditLimit;
       push("trading", "volumeToLimit", v, curveScore(c.volumeToLimit, v), fw.trading.volumeToLimit);
     }
     push("trading", "orderFrequency", t.orderCount12m, curveScore(c.orderFrequency, t.orderCount12m), fw.trading.orderFrequency);
@@ -241,16 +363,20 @@ export function assess(input: AssessmentInput, policy: CreditPolicy): Assessment
   // over the weight of the groups present. One pass per list; no per-call maps (hot path: 200k/s).
   const { gw, full: fullWeights } = weightsOf(policy);
   const presentW = [0, 0, 0, 0];
+  const evidenceW = [0, 0, 0, 0];
   for (let i = 0; i < raw.length; i++) {
     const f = raw[i]!;
-    if (f.weight > 0) presentW[f.g]! += f.weight;
+    if (f.weight > 0) {
+      presentW[f.g]! += f.weight;
+      if (f.evidence) evidenceW[f.g]! += f.weight;
+    }
   }
   let present = 0;
   let coverage = 0;
   for (let g = 0; g < 4; g++) {
     if (presentW[g] === 0 || gw[g] === 0) continue;
     present += gw[g]!;
-    coverage += fullWeights[g]! > 0 ? gw[g]! * (presentW[g]! / fullWeights[g]!) : 0;
+    coverage += fullWeights[g]! > 0 ? gw[g]! * (evidenceW[g]! / fullWeights[g]!) : 0;
   }
   let total = 0;
   const factors: FactorResult[] = new Array(raw.length);
@@ -265,16 +391,39 @@ export function assess(input: AssessmentInput, policy: CreditPolicy): Assessment
   const score = Math.max(0, Math.min(100, Math.round(total)));
   const confidence = fullModel > 0 ? Math.max(0, Math.min(1, round2(coverage / fullModel))) : 0;
   const grade = gradeFor(score, policy.gradeBands);
-  const tier = tierFor(
-    { grade, confidence, oldestDaysPastDue: b?.oldestDaysPastDue ?? 0, fraudHold: input.overrides?.fraudHold ?? false },
+  let financialScore: number | null = null;
+  if (presentW[1]! > 0) {
+    let sum = 0;
+    for (let i = 0; i < raw.length; i++) if (raw[i]!.g === 1) sum += raw[i]!.score * raw[i]!.weight;
+    financialScore = sum / presentW[1]!;
+  }
+  const cls = classify(
+    {
+      grade,
+      confidence,
+      oldestDaysPastDue: b?.oldestDaysPastDue ?? 0,
+      fraudHold: input.overrides?.fraudHold ?? false,
+      tenureMonths,
+      payments12m: b?.payments12m ?? 0,
+      invoices12m: t?.invoiceCount12m ?? 0,
+      annualVolume,
+      creditLimit: t?.creditLimit ?? 0,
+      onTimeRatio12m: b?.onTimeRatio12m ?? null,
+      avgDaysBeyondTerms12m: b?.avgDaysBeyondTerms12m ?? null,
+      dishonoured12m: b?.dishonouredPayments ?? 0,
+      dishonouredUnreplaced: b?.dishonouredUnreplaced ?? 0,
+      disputesLost12m: lost,
+      financialScore,
+    },
     policy,
   );
+  const tier = cls.tier;
 
   // Adverse-action style reasons: the factors that cost the most points, below the threshold.
   let reasons: ReasonCode[] = [];
   for (let i = 0; i < factors.length; i++) {
     const f = factors[i]!;
-    if (f.score < policy.reasonCodes.belowFactorScore && f.weight > 0) {
+    if (f.score < policy.reasonCodes.belowFactorScore && f.weight > 0 && raw[i]!.evidence) {
       reasons.push({ code: (Object.hasOwn(REASON_CODE, f.factor) ? REASON_CODE[f.factor] : undefined) ?? f.factor.toUpperCase(), factor: f.factor, pointsLost: round2(f.weight * (100 - f.score)) });
     }
   }
@@ -289,7 +438,7 @@ export function assess(input: AssessmentInput, policy: CreditPolicy): Assessment
     const f = factors[i]!;
     if (f.group === "financial") (financialScores ??= {})[f.factor as keyof FinancialScores] = f.score;
   }
-  return { score, confidence, grade, tier, factors, reasons, flags, ratios, financialScores };
+  return { score, confidence, grade, tier, factors, reasons, flags, ratios, financialScores, classReasons: cls.reasons };
 }
 
 /** Own keys only: a name like "__proto__" or "constructor" is just an unknown name. */

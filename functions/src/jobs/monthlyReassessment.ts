@@ -1,8 +1,9 @@
-/** On the 1st of every month at 03:00 UTC: enqueue the reassessment batches (services/reassessment.ts). */
+/** On the 1st of every month at 03:00 UTC: enqueue the reassessment batches, alert on expiring acknowledgements (services/jobs.ts). */
 import { onSchedule } from "firebase-functions/v2/scheduler";
 import { AUDITED, REGION } from "../config.js";
 import { loadPolicy } from "../services/policy.js";
-import { runMonthlyReassessment, type ReassessTask } from "../services/reassessment.js";
+import { runMonthlySchedule } from "../services/jobs.js";
+import type { ReassessTask } from "../services/reassessment.js";
 import { taskQueueEnqueuer } from "./taskQueue.js";
 
 export const monthlyReassessment = onSchedule(
@@ -10,6 +11,6 @@ export const monthlyReassessment = onSchedule(
   async () => {
     const now = Date.now();
     const policy = await loadPolicy(now);
-    await runMonthlyReassessment(now, policy, { enqueue: taskQueueEnqueuer<ReassessTask>("reassessBatch") });
+    await runMonthlySchedule(now, policy, { enqueue: taskQueueEnqueuer<ReassessTask>("reassessBatch") });
   },
 );

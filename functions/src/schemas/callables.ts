@@ -5,6 +5,8 @@
 import { z } from "zod";
 import { ROLES } from "../domain/roles.js";
 import { amount, country, currency, id, industry, isoDate, note, positiveAmount, reasonCodes, requestId, shortText, signedAmount } from "./common.js";
+import { tierSchema } from "./policy.js";
+import { DISPUTE_OUTCOMES } from "../domain/disputes.js";
 
 export const statementInput = z
   .object({
@@ -88,6 +90,16 @@ export const updateContactsInput = z
   .object({ customerId: id, contacts: z.array(contactInput).min(1, "at least one contact person").max(10), requestId: requestId.optional() })
   .strict();
 export type UpdateContactsInput = z.infer<typeof updateContactsInput>;
+
+export const acknowledgeConfidentialityInput = z
+  .object({ version: z.number().int().min(1), requestId: requestId.optional() })
+  .strict();
+export type AcknowledgeConfidentialityInput = z.infer<typeof acknowledgeConfidentialityInput>;
+
+export const recordTrainingInput = z
+  .object({ uid: z.string().min(1).max(128), course: shortText(200), completedAt: isoDate, requestId: requestId.optional() })
+  .strict();
+export type RecordTrainingInput = z.infer<typeof recordTrainingInput>;
 
 export const setUserRoleInput = z
   .object({ uid: z.string().min(1).max(128), role: z.enum(ROLES).nullable(), requestId: requestId.optional() })
@@ -284,3 +296,54 @@ export const runJobNowInput = z
   })
   .strict();
 export type RunJobNowInput = z.infer<typeof runJobNowInput>;
+
+// ---------------------------------------------------------------------------------------
+// Credit judgement: disputes, class overrides, the fraud hold, payment terms
+
+export const openDisputeInput = z
+  .object({
+    customerId: id,
+    invoiceExternalId: externalId,
+    /** The disputed part of the invoice: at most what of it is open and not disputed already. */
+    amount: positiveAmount,
+    reason: note,
+    requestId: requestId.optional(),
+  })
+  .strict();
+export type OpenDisputeInput = z.infer<typeof openDisputeInput>;
+
+export const resolveDisputeInput = z
+  .object({
+    disputeId: id,
+    outcome: z.enum(DISPUTE_OUTCOMES),
+    /** customer_right: up to the disputed amount (default all of it); partial: more than 0, less than it; customer_wrong: absent. */
+    creditedAmount: amount.optional(),
+    note,
+    requestId: requestId.optional(),
+  })
+  .strict()
+  .superRefine((v, ctx) => {
+    if (v.outcome === "partial" && v.creditedAmount === undefined) ctx.addIssue({ code: "custom", path: ["creditedAmount"], message: "is required for a partial outcome" });
+    if (v.outcome === "customer_wrong" && v.creditedAmount !== undefined && v.creditedAmount !== 0) {
+      ctx.addIssue({ code: "custom", path: ["creditedAmount"], message: "must be absent when the customer was wrong" });
+    }
+  });
+export type ResolveDisputeInput = z.infer<typeof resolveDisputeInput>;
+
+export const overrideClassificationInput = z
+  .object({ customerId: id, tier: tierSchema, reason: note, expiresAt: isoDate, requestId: requestId.optional() })
+  .strict();
+export type OverrideClassificationInput = z.infer<typeof overrideClassificationInput>;
+
+export const clearFraudHoldInput = z.object({ customerId: id, reason: note, requestId: requestId.optional() }).strict();
+export type ClearFraudHoldInput = z.infer<typeof clearFraudHoldInput>;
+
+export const requestTermsChangeInput = z
+  .object({ customerId: id, paymentTermsDays: z.number().int().min(0).max(365), reason: note, requestId: requestId.optional() })
+  .strict();
+export type RequestTermsChangeInput = z.infer<typeof requestTermsChangeInput>;
+
+export const decideTermsChangeInput = z
+  .object({ termsChangeId: id, decision: z.enum(["approve", "reject"]), note, requestId: requestId.optional() })
+  .strict();
+export type DecideTermsChangeInput = z.infer<typeof decideTermsChangeInput>;

@@ -14,8 +14,15 @@ import { z } from "zod";
 import { ROLES, type Role } from "../domain/roles.js";
 import { verifyAuditTrailInput } from "./audit.js";
 import {
+  acknowledgeConfidentialityInput,
   cancelReservationInput,
   checkOrderInput,
+  clearFraudHoldInput,
+  decideTermsChangeInput,
+  openDisputeInput,
+  overrideClassificationInput,
+  requestTermsChangeInput,
+  resolveDisputeInput,
   releaseOrderBlockInput,
   decideCreditApplicationInput,
   decideLimitChangeInput,
@@ -31,12 +38,21 @@ import {
   setUserRoleInput,
   submitCreditApplicationInput,
   updateCustomerProfileInput,
+  recordTrainingInput,
   updateContactsInput,
   updateFinancialsInput,
 } from "./callables.js";
 import {
+  acknowledgeConfidentialityOutput,
   cancelReservationOutput,
+  recordTrainingOutput,
   checkOrderOutput,
+  clearFraudHoldOutput,
+  decideTermsChangeOutput,
+  openDisputeOutput,
+  overrideClassificationOutput,
+  requestTermsChangeOutput,
+  resolveDisputeOutput,
   releaseOrderBlockOutput,
   decideCreditApplicationOutput,
   decideLimitChangeOutput,
@@ -173,6 +189,18 @@ export const CALLABLES = {
     input: updateContactsInput,
     output: updateContactsOutput,
   }),
+  acknowledgeConfidentiality: entry({
+    summary: "A staff member acknowledges the confidentiality policy in force; staff roles take effect only while acknowledged (custom claim ack, refresh the token).",
+    allow: ["sales", "analyst", "manager", "auditor", "admin"],
+    input: acknowledgeConfidentialityInput,
+    output: acknowledgeConfidentialityOutput,
+  }),
+  recordTraining: entry({
+    summary: "An admin records a staff member's completed training (course and date).",
+    allow: ["admin"],
+    input: recordTrainingInput,
+    output: recordTrainingOutput,
+  }),
   setUserRole: entry({
     summary: "Give a user a role, or take it away (null); the user's refresh tokens are revoked.",
     allow: ["admin"],
@@ -197,6 +225,45 @@ export const CALLABLES = {
     input: getPortfolioReportInput,
     output: getPortfolioReportOutput,
   }),
+  openDispute: entry({
+    summary:
+      "Dispute (part of) an invoice: the amount stays in exposure but leaves penalty aging (its own disputed bucket) until resolved; sales only for their own customers.",
+    allow: ["sales", "analyst", "manager", "integration"],
+    input: openDisputeInput,
+    output: openDisputeOutput,
+  }),
+  resolveDispute: entry({
+    summary:
+      "Resolve a dispute: customer_right credits it (a credit note, within the decider's authority), customer_wrong puts it back to age from the original due date, partial does both; the outcome enters the customer's dispute record.",
+    allow: ["analyst", "manager"],
+    input: resolveDisputeInput,
+    output: resolveDisputeOutput,
+  }),
+  overrideClassification: entry({
+    summary: "Override a customer's class with a documented reason until a date; then the computed class applies again.",
+    allow: ["manager"],
+    input: overrideClassificationInput,
+    output: overrideClassificationOutput,
+  }),
+  clearFraudHold: entry({
+    summary: "Clear a fraud hold found to be a false positive: the flag and the hold it caused go, the signals stay in the file's history.",
+    allow: ["manager"],
+    input: clearFraudHoldInput,
+    output: clearFraudHoldOutput,
+  }),
+  requestTermsChange: entry({
+    summary:
+      "Ask for new payment terms: shorter terms apply at once; longer terms (an incentive for eligible customers, within the policy's extension) wait for a second person; sales only for their own customers.",
+    allow: ["sales", "analyst", "manager"],
+    input: requestTermsChangeInput,
+    output: requestTermsChangeOutput,
+  }),
+  decideTermsChange: entry({
+    summary: "Approve or reject a pending payment-terms change (never the requester); approval checks the customer is still eligible.",
+    allow: ["analyst", "manager"],
+    input: decideTermsChangeInput,
+    output: decideTermsChangeOutput,
+  }),
 } as const;
 
 /** The error codes a callable answers with (FunctionsError code `functions/<code>` on the client), and when. */
@@ -205,9 +272,9 @@ export const ERROR_CODES = {
   "permission-denied": "The caller's role may not call it; a sales rep acting on another rep's customer; an amount above the caller's approval authority.",
   "invalid-argument": "Bad input: the message names the field first (`company.country: must be an ISO 3166 alpha-2 code like US`); nothing is written.",
   "not-found": "An id that does not exist (customer, application, limit request, alert, user).",
-  "failed-precondition": "The record's state forbids it: deciding a decided application, deciding your own application or request (four eyes), a limit increase blocked by policy, a decision whose basis changed since the request.",
+  "failed-precondition": "The record's state forbids it: deciding a decided application, deciding your own application or request (four eyes), a limit increase blocked by policy, a decision whose basis changed since the request, releasing a penalty before its cure, extended terms for a customer who is not eligible.",
   "already-exists": "The requestId was used before for a call with other input: idempotency keys are bound to their payload; use a new requestId for a new request.",
-  "resource-exhausted": "A bound of the policy is reached (e.g. open blocked orders per customer): decide or cancel some first.",
+  "resource-exhausted": "A bound of the policy is reached (e.g. open blocked orders or open disputes per customer): decide or cancel some first.",
   internal: "An unexpected error; nothing was changed. The message and `details.errorId` carry an error id: quote it, it finds the logged stack.",
 } as const;
 export type CallableErrorCode = keyof typeof ERROR_CODES;

@@ -7,6 +7,7 @@
  */
 import { z } from "zod";
 import { ALERT_TYPES } from "../domain/alerts.js";
+import { DISPUTE_OUTCOMES } from "../domain/disputes.js";
 import { ROLES } from "../domain/roles.js";
 import { JOBS, PROFILE_FIELDS } from "./callables.js";
 import { gradeSchema, tierSchema } from "./policy.js";
@@ -24,6 +25,10 @@ export const submitCreditApplicationOutput = z.object({
   status: z.literal("submitted"),
 });
 
+const classReasons = z
+  .array(z.string())
+  .meta({ description: "why the class is below what the grade gives (e.g. PREMIUM_NEEDS_HISTORY, PAYS_LATE, SERIOUSLY_PAST_DUE), or CLASS_OVERRIDDEN_TO_<TIER>; [] when the grade decides" });
+
 /** The answer of a review: application review and customer reassessment share it. */
 const recommendation = {
   score,
@@ -32,6 +37,7 @@ const recommendation = {
   confidence,
   recommendedLimit: minor,
   reasons: reasonCodes,
+  classReasons: classReasons.optional(),
 };
 
 export const reviewCreditApplicationOutput = z.object({
@@ -88,9 +94,19 @@ export const recordTransactionsOutput = z.object({
   availableCredit: minor,
 });
 
-export const updateFinancialsOutput = z.object({ score, grade: gradeSchema, tier: tierSchema, confidence });
+export const updateFinancialsOutput = z.object({ score, grade: gradeSchema, tier: tierSchema, confidence, classReasons: classReasons.optional() });
 
-export const reassessCustomerOutput = z.object(recommendation);
+export const reassessCustomerOutput = z.object({
+  ...recommendation,
+  limitAction: z
+    .object({
+      action: z.enum(["none", "cut", "propose_cut", "propose_increase"]),
+      limitRequestId: z.string().nullable().meta({ description: "the limit request recording the cut, or the proposal for a person" }),
+      newLimit: minor.nullable(),
+    })
+    .optional()
+    .meta({ description: "what the reassessment did to the approved limit (policy limitReview)" }),
+});
 
 export const requestLimitChangeOutput = z.object({
   limitRequestId: z.string().meta({ description: "the limit request's id (limitRequests/{id})" }),
@@ -113,7 +129,10 @@ export const decideLimitChangeOutput = z.object({
 
 export const setCreditStatusOutput = z.object({
   status: creditStatus,
-  statusKind: z.literal("manual").nullable().meta({ description: "manual: only a person lifts it" }),
+  statusKind: z
+    .enum(["manual", "automatic"])
+    .nullable()
+    .meta({ description: "which part of the status is in force: manual (a person's: only a person lifts it) or automatic (a penalty's: lifts with its cure); the harsher is in force" }),
   statusChangeId: z.string().meta({ description: "the status change (customers/{customerId}/statusChanges/{id}) keeping the decision memo: note, reasonCodes, decidedBy, decidedByRole, decidedAt" }),
 });
 
@@ -140,6 +159,13 @@ export const updateContactsOutput = z.object({
   contacts: z.array(z.object({ name: z.string(), email: z.string(), phone: z.string() })),
   identityCollisions: count.meta({ description: "contacts' e-mails or phones that another customer or applicant also uses" }),
 });
+
+export const acknowledgeConfidentialityOutput = z.object({
+  version: z.number().int().meta({ description: "the confidentiality policy version acknowledged" }),
+  acknowledgedUntil: isoDateTime.meta({ description: "until when; refresh the ID token (getIdToken(true)) to use the acknowledgement" }),
+});
+
+export const recordTrainingOutput = z.object({ recorded: z.literal(true), trainingId: z.string() });
 
 export const setUserRoleOutput = z.object({ uid: z.string(), role: z.enum(ROLES).nullable() });
 
@@ -170,7 +196,7 @@ export const runJobNowOutput = z.object({
 });
 
 const slice = z.object({ customers: count, exposure: minor, creditLimit: minor });
-const aging = z.object({ current: minor, d1_30: minor, d31_60: minor, d61_90: minor, d90plus: minor });
+const aging = z.object({ current: minor, d1_30: minor, d31_60: minor, d61_90: minor, d90plus: minor, disputed: minor.meta({ description: "under an open dispute: out of the day buckets" }) });
 
 export const getPortfolioReportOutput = z.object({
   asOf: isoDateTime,
@@ -181,7 +207,7 @@ export const getPortfolioReportOutput = z.object({
   totals: z.object({ customers: count, exposure: minor, creditLimit: minor, openInvoiceBalance: minor, volume12m: minor }).meta({ description: "in the base currency" }),
   byTier: z.record(z.string(), slice).meta({ description: "by tier: premium, standard, risky (base currency)" }),
   byGrade: z.record(z.string(), slice).meta({ description: "by grade: A to E (base currency)" }),
-  aging: aging.meta({ description: "open receivables by days past due (base currency)" }),
+  aging: aging.meta({ description: "open receivables by days past due, disputed amounts in their own bucket (base currency)" }),
   dso: z.number().nullable().meta({ description: "days sales outstanding over the whole portfolio; null without sales in the last 12 months" }),
   byCurrency: z
     .array(
@@ -237,4 +263,47 @@ export const getPortfolioReportOutput = z.object({
     })
     .meta({ description: "credit groups: the ten largest by exposure in the base currency" }),
   openAlerts: z.partialRecord(z.enum(ALERT_TYPES), count).meta({ description: "open alerts by type (types with none are left out)" }),
+});
+
+// ---------------------------------------------------------------------------------------
+// Credit judgement
+
+export const openDisputeOutput = z.object({
+  disputeId: z.string().meta({ description: "the dispute (disputes/{disputeId})" }),
+  status: z.literal("open"),
+  disputed: minor.meta({ description: "the customer's amounts under open dispute after this one: in exposure, out of penalty aging" }),
+});
+
+export const resolveDisputeOutput = z.object({
+  disputeId: z.string(),
+  status: z.literal("resolved"),
+  outcome: z.enum(DISPUTE_OUTCOMES),
+  creditedAmount: minor.meta({ description: "what the resolution credited (0 when the customer was wrong)" }),
+  creditNoteExternalId: z.string().nullable().meta({ description: "the credit note recorded in the ledger (DSP-<disputeId>), null when nothing was credited" }),
+  oldestDaysPastDue: z.number().int().meta({ description: "the customer's oldest invoice after the resolution: what is not credited ages again from its original due date" }),
+});
+
+export const overrideClassificationOutput = z.object({
+  overrideId: z.string().meta({ description: "the override (classOverrides/{overrideId}) with its reason" }),
+  tier: tierSchema,
+  computedTier: tierSchema.meta({ description: "the class the rules give now" }),
+  expiresAt: isoDateTime.meta({ description: "then the class is the computed one again" }),
+});
+
+export const clearFraudHoldOutput = z.object({
+  status: creditStatus,
+  statusKind: z.enum(["manual", "automatic"]).nullable(),
+  tier: tierSchema,
+});
+
+export const requestTermsChangeOutput = z.object({
+  termsChangeId: z.string().meta({ description: "the request (termsChanges/{termsChangeId})" }),
+  status: z.enum(["pending", "approved"]).meta({ description: "approved: shorter terms, in force at once; pending: longer terms, waiting for a second person" }),
+  paymentTermsDays: z.number().int().meta({ description: "the customer's payment terms after this call" }),
+});
+
+export const decideTermsChangeOutput = z.object({
+  termsChangeId: z.string(),
+  status: z.enum(["approved", "rejected"]),
+  paymentTermsDays: z.number().int(),
 });

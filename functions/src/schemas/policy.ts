@@ -61,7 +61,7 @@ export const creditPolicySchema = z
       profile: weight,
     }),
     factorWeights: z.object({
-      payment: z.object({ onTimeRatio: weight, daysBeyondTerms: weight, oldestDaysPastDue: weight, dishonoured: weight }),
+      payment: z.object({ onTimeRatio: weight, daysBeyondTerms: weight, oldestDaysPastDue: weight, dishonoured: weight, disputes: weight }),
       financial: z.object({ currentRatio: weight, debtToEquity: weight, netMargin: weight, altmanZ: weight }),
       trading: z.object({ tenureMonths: weight, volumeToLimit: weight, orderFrequency: weight }),
       profile: z.object({ yearsInBusiness: weight, industry: weight, country: weight }),
@@ -71,6 +71,8 @@ export const creditPolicySchema = z
       daysBeyondTerms: fallingCurve,
       oldestDaysPastDue: fallingCurve,
       dishonoured: fallingCurve,
+      /** Disputes the customer lost in 12 months (a partial outcome counts half). */
+      disputesLost: fallingCurve,
       currentRatio: risingCurve,
       debtToEquity: fallingCurve,
       netMargin: risingCurve,
@@ -91,6 +93,11 @@ export const creditPolicySchema = z
       { message: "grade bands must satisfy 100 >= A > B > C > D > 0" },
     ),
     tierByGrade: z.object({ A: tierSchema, B: tierSchema, C: tierSchema, D: tierSchema, E: tierSchema }),
+    /**
+     * The score of each payment factor while a trading customer has paid nothing yet (behaviour
+     * unknown): neither full marks nor evidence. What went wrong meanwhile scores at most this.
+     */
+    unknownPaymentScore: z.number().min(0).max(100),
     /** Assessments below this confidence cannot be premium (thin files). */
     minConfidenceForPremium: z.number().min(0).max(1),
     /** Statement balance check: |assets − (liabilities + equity)| ≤ max(abs, rel × assets). */
@@ -123,6 +130,10 @@ export const creditPolicySchema = z
       }),
       holdThreshold: z.number().min(1).max(1000),
       youngBusinessLargeRequest: money,
+      /** A collision with another applicant's pending application weighs this share of its signal. */
+      pendingApplicationShare: z.number().min(0).max(1),
+      /** Open applications one applicant may have at once. */
+      maxOpenApplications: z.number().int().min(1).max(100),
     }),
     monitoring: z.object({
       utilizationAlert: z.number().min(0).max(2),
@@ -142,10 +153,22 @@ export const creditPolicySchema = z
         suspendOnDishonoured: z.boolean(),
         /** Proposed limit after a cut, as a share of the current limit. */
         limitCutTo: z.number().min(0).max(1),
+        /**
+         * A dishonoured payment replaced by later cash no longer suspends: for this many days
+         * after the dishonour the file stays at "no limit increase" (tier at most standard).
+         */
+        dishonouredDecayDays: z.number().int().min(0).max(365),
+        /**
+         * The cure of an automatic hold or suspension for overdue invoices: the oldest invoice at
+         * most this many days past due (and every dishonoured payment replaced). Until then the
+         * penalty stays, and no person can lift it.
+         */
+        cureDaysPastDue: z.number().int().min(0).max(365),
       })
       .refine((p) => p.noIncreaseAfterDays < p.autoHoldAfterDays && p.autoHoldAfterDays < p.suspendAfterDays, {
         message: "penalty thresholds must increase: noIncrease < autoHold < suspend",
-      }),
+      })
+      .refine((p) => p.cureDaysPastDue <= p.autoHoldAfterDays, { message: "cureDaysPastDue must be at most autoHoldAfterDays", path: ["cureDaysPastDue"] }),
     incentives: z.object({
       /** Consecutive calendar months with every settled amount on time. */
       onTimeMonths: z.number().int().min(1).max(24),
@@ -155,7 +178,57 @@ export const creditPolicySchema = z
       increaseShare: z.number().min(0).max(5),
       /** Increases up to this amount are approved automatically. */
       autoApproveUpTo: money,
+      /** The longest extension of payment terms an eligible customer may be given (days on top of its terms). */
       extendedTermsDays: z.number().int().min(0).max(120),
+      /** Tiers eligible for extended terms (with the on-time streak and no penalty). */
+      extendedTermsTiers: z.array(tierSchema).max(3),
+    }),
+    /**
+     * The classes of the template (seed 二): premium = good record, large volume, pays on time;
+     * standard = ordinary record, medium volume, may pay slightly late; risky = poor record, small
+     * volume, seriously late. The grade gives a tier (tierByGrade); these rules lower it.
+     */
+    classification: z.object({
+      /** Premium needs evidence: every one of these, or the class is at most standard. */
+      premium: z.object({
+        minHistoryMonths: z.number().min(0).max(120),
+        /** Payments received in 12 months (a payment settles one or more invoices). */
+        minPayments12m: z.number().int().min(0).max(1000),
+        /** Invoices in 12 months: trades regularly. */
+        minInvoices12m: z.number().int().min(0).max(1000),
+        /** 12-month volume (annualised when younger than a year) at least this many times the limit. */
+        minVolumeToLimit: z.number().min(0).max(100),
+        minOnTimeRatio: z.number().min(0).max(1),
+        maxAvgDaysBeyondTerms: z.number().min(0).max(365),
+        maxDaysPastDue: z.number().int().min(0).max(365),
+        maxDishonoured12m: z.number().int().min(0).max(100),
+        maxDisputesLost12m: z.number().min(0).max(100),
+        /** The financial strength group's score (0–100), when there is a usable statement. */
+        minFinancialScore: z.number().min(0).max(100),
+      }),
+      /** Any one of these makes the class risky. */
+      risky: z.object({
+        daysPastDueOver: z.number().int().min(1).max(365),
+        avgDaysBeyondTermsOver: z.number().min(1).max(365),
+        disputesLost12m: z.number().min(1).max(100),
+      }),
+      /** A manager's class override lasts at most this many days (then the class is reviewed again). */
+      overrideMaxDays: z.number().int().min(1).max(730),
+    }),
+    disputes: z.object({
+      /** A dispute open longer than this raises `dispute_open_too_long`. */
+      alertAfterDays: z.number().int().min(1).max(365),
+      /** Open disputes per customer, at most (the credit file keeps them at constant cost). */
+      maxOpenPerCustomer: z.number().int().min(1).max(500),
+    }),
+    /** What a reassessment does to the limit in force when the judgement changes. */
+    limitReview: z.object({
+      /** A recommended limit below the approved one by more than this share is a cut (any lower grade is one too). */
+      cutMargin: z.number().min(0).max(1),
+      /** Cuts up to this share of the approved limit are applied at once; deeper ones are proposals for a person. */
+      autoCutMaxShare: z.number().min(0).max(1),
+      /** A recommended limit above the approved one by more than this share is proposed as an increase. */
+      increaseMargin: z.number().min(0).max(10),
     }),
     velocity: z.object({
       multiple: z.number().min(1).max(100),
@@ -177,6 +250,14 @@ export const creditPolicySchema = z
       claimReleaseShare: z.number().min(0).max(1),
       /** …and the claim has not changed for this many hours (a high-water mark of about a day). */
       claimHoldHours: z.number().min(0).max(24 * 31),
+    }),
+    confidentiality: z.object({
+      /** The confidentiality policy's version: raising it asks every staff member to acknowledge again. */
+      version: z.number().int().min(1),
+      /** How long an acknowledgement lasts. */
+      validityDays: z.number().int().min(1).max(3650),
+      /** Acknowledgements expiring within this many days raise an alert (monthly job). */
+      expiryWarningDays: z.number().int().min(1).max(365),
     }),
     ledger: z.object({
       /** The largest single record accepted (minor units): keeps every running sum far inside safe integers. */

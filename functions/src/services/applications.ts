@@ -3,12 +3,24 @@
  * transaction (all reads first, then writes) that also writes its audit entries and,
  * when the client sent a `requestId`, the idempotency record.
  */
+import { Timestamp } from "firebase-admin/firestore";
 import { applicationFromSnapshot, applicationRefs, applicationToStored } from "../data/applications.js";
 import { marked } from "../data/serviceWrites.js";
 import { AuditAppender, chains, headOf } from "../data/audit.js";
 import { createCustomer, customerRefs } from "../data/customers.js";
 import { firestore } from "../data/firebase.js";
-import { collisionsOf, contactIdentityKeys, identityKey, readIdentityOwners, registerIdentities, uniqueKeys, type IdentityKey } from "../data/identities.js";
+import {
+  collisionsOf,
+  collisionStandings,
+  contactIdentityKeys,
+  identityKey,
+  readIdentityOwners,
+  registerIdentities,
+  uniqueKeys,
+  unregisterIdentities,
+  type IdentityKey,
+} from "../data/identities.js";
+import { paths } from "../data/paths.js";
 import { idempotencyKey, priorResult, recordResult } from "../data/requests.js";
 import { toStored } from "../data/convert.js";
 import { canDecide, canReview, type ApplicationReview, type CreditApplication } from "../domain/application.js";
@@ -81,8 +93,14 @@ export async function submitApplication(input: SubmitCreditApplicationInput, cal
   const keys = identityKeysOf(application);
   const self = `application:${ref.id}`;
   const result = await db.runTransaction(async (tx) => {
-    const prior = await priorResult<SubmitResult>(tx, key);
+    const applicantRef = firestore().doc(paths.applicant(caller.uid));
+    const [prior, applicantSnap] = await Promise.all([priorResult<SubmitResult>(tx, key), tx.get(applicantRef)]);
     if (prior !== undefined) return prior;
+    // One applicant cannot flood the queue (or the identity index) with applications.
+    const open = (applicantSnap.get("open") as number | undefined) ?? 0;
+    if (open >= policy.fraud.maxOpenApplications) {
+      throw precondition(`an applicant may have at most ${policy.fraud.maxOpenApplications} open applications: wait for a decision on one`, { reason: "TOO_MANY_OPEN_APPLICATIONS" });
+    }
     const owners = await readIdentityOwners(tx, keys);
     const collisions = collisionsOf(keys, owners, self);
     tx.set(ref, marked(ref, applicationToStored(application)));
@@ -104,6 +122,7 @@ export async function submitApplication(input: SubmitCreditApplicationInput, cal
     };
     tx.set(applicationRefs.assessment(ref.id), toStored(review) as FirebaseFirestore.DocumentData);
     registerIdentities(tx, keys, owners, self);
+    tx.set(applicantRef, { open: open + 1, updatedAt: Timestamp.fromMillis(now) });
     new AuditAppender(tx, chains.application(ref.id), headOf(undefined), now).append({
       action: "application.submit",
       actor: caller,
@@ -173,7 +192,8 @@ export async function reviewApplication(input: { applicationId: string; requestI
     if (!app) throw notFound("application", input.applicationId);
     if (!canReview(app.status)) throw precondition(`application is ${app.status}; only submitted or under-review applications can be reviewed`);
     const stored = applicationFromSnapshot<ApplicationReview>(privSnap);
-    const collisions = stored?.identityCollisions ?? [];
+    // Each collision weighs by the other side's standing now: a customer, a pending application, or gone.
+    const collisions = await collisionStandings(tx, stored?.identityCollisions ?? []);
     // Grade caps, the starter cap and the young-business threshold in the application's currency, at today's rate.
     const { assessment, limit, fraudSignals, fraudHold } = evaluateApplication(app, collisions, now, policyInCurrency(policy, app.currency, table));
     const review: ApplicationReview = {
@@ -239,10 +259,17 @@ export async function decideApplication(input: DecideCreditApplicationInput, cal
     }
     const review = applicationFromSnapshot<ApplicationReview>(privSnap);
     if (!review || review.score === null || review.grade === null || review.tier === null) throw precondition("application has no review");
+    // A decided application is no longer open for its applicant; a rejected one leaves the identity index.
+    const applicantRef = firestore().doc(paths.applicant(app.applicantUid));
+    const keys = identityKeysOf(app);
+    const [applicantSnap, owners] = await Promise.all([tx.get(applicantRef), input.decision === "reject" ? readIdentityOwners(tx, keys) : Promise.resolve(null)]);
+    const open = (applicantSnap.get("open") as number | undefined) ?? 0;
+    tx.set(applicantRef, { open: Math.max(0, open - 1), updatedAt: Timestamp.fromMillis(now) });
     const appChain = new AuditAppender(tx, chains.application(input.applicationId), headOf(snap.data()), now);
 
     if (input.decision === "reject") {
       const memo = personMemo(caller, now, input.note, input.reasonCodes, ["APPLICATION_REJECTED"]);
+      if (owners) unregisterIdentities(tx, keys, owners, `application:${input.applicationId}`);
       tx.update(ref, marked(ref, applicationToStored({ status: "rejected", decision: "reject", decidedAt: now, decidedBy: caller.uid, decidedByRole: caller.role, updatedAt: now })));
       tx.update(privRef, applicationToStored(memo));
       appChain.append({
@@ -282,6 +309,7 @@ export async function decideApplication(input: DecideCreditApplicationInput, cal
       status: review.fraudHold ? "on_hold" : "active",
       statusReason: review.fraudHold ? "FRAUD_SIGNALS" : null,
       statusKind: review.fraudHold ? "manual" : null,
+      statusParts: { manual: review.fraudHold ? { status: "on_hold", reason: "FRAUD_SIGNALS" } : null, automatic: null },
       ownerUid: input.ownerUid ?? null,
       groupId: null,
       score: review.score,
@@ -305,6 +333,7 @@ export async function decideApplication(input: DecideCreditApplicationInput, cal
       nextAgingAt: nextDay(now),
       lastReviewScore: review.score,
       lastReviewTier: review.tier,
+      lastReviewGrade: review.grade,
       latestStatementAt: statement?.periodEnd ?? null,
       latestStatement: statement,
     };

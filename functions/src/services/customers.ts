@@ -8,16 +8,20 @@ import { customerRefs, plain, readCustomer, writeCustomer } from "../data/custom
 import { firestore } from "../data/firebase.js";
 import { idempotencyKey, priorResult, recordResult } from "../data/requests.js";
 import { changedFields } from "../domain/audit.js";
-import { availableCredit, nextMonth, type CustomerFile } from "../domain/customer.js";
+import { availableCredit, nextMonth, reportFields, withAggregates, type CustomerFile } from "../domain/customer.js";
+import { limitRequestRefs } from "../data/limits.js";
+import { emptyLedger, summarize, type LedgerState } from "../domain/ledger.js";
+import { penaltyCap, penaltyLevel } from "../domain/monitoring.js";
 import { denied, invalid, notFound } from "../domain/errors.js";
 import { checkStatement, computeRatios, type FinancialStatement } from "../domain/financials.js";
-import { assessCustomer, recommendationSummary } from "../domain/reassessment.js";
+import { assessCustomer, classInForce, limitFollowUp, recommendationSummary } from "../domain/reassessment.js";
 import { policyInCurrency, type FxTable } from "../domain/money.js";
 import type { Caller } from "../domain/roles.js";
 import type { StatementInput } from "../schemas/callables.js";
 import type { CreditPolicy, Grade, Tier } from "../schemas/policy.js";
 import { logs } from "../logs.js";
 import { loadFxTable } from "./fx.js";
+import { writeLimitFollowUp } from "./reassessment.js";
 
 /** Sales see and act on their own customers only. */
 export function assertInScope(customer: Pick<CustomerFile, "ownerUid">, caller: Caller, customerId: string): void {
@@ -38,6 +42,9 @@ export interface ScoreResult {
   confidence: number;
   recommendedLimit: number;
   reasons: string[];
+  classReasons: string[];
+  /** What the reassessment did to the limit: a cut applied, or a proposal for a person (limitRequests/{limitRequestId}). */
+  limitAction?: { action: "none" | "cut" | "propose_cut" | "propose_increase"; limitRequestId: string | null; newLimit: number | null };
 }
 
 /**
@@ -59,9 +66,11 @@ async function reassessWith(
   return db.runTransaction(async (tx) => {
     const [prior, read, finSnap] = await Promise.all([priorResult<ScoreResult>(tx, key), readCustomer(tx, customerId), tx.get(finRef)]);
     if (prior !== undefined) return prior;
-    const customer = read.file;
-    if (!customer) throw notFound("customer", customerId);
-    assertInScope(customer, caller, customerId);
+    const stored = read.file;
+    if (!stored) throw notFound("customer", customerId);
+    assertInScope(stored, caller, customerId);
+    // The file as of now: receivables re-aged from the ledger state.
+    const customer = withAggregates(stored, summarize((stored.ledger as LedgerState | undefined) ?? emptyLedger(), now));
     // Caps, capacity and tolerance in the customer's currency, at today's rate.
     const policy = policyInCurrency(basePolicy, customer.currency, table);
     const fin = plain<FinancialsDoc>(finSnap);
@@ -79,27 +88,57 @@ async function reassessWith(
       );
     }
     const { assessment, limit } = assessCustomer(customer, statement, now, policy);
+    const level = penaltyLevel(customer.aggregates, policy.penalties, customer.monitor?.penaltyLevel ?? 0, now);
+    const cls = classInForce(assessment.tier, penaltyCap(level), customer.classOverride, assessment.classReasons, now);
+    const followUp = writeLimitFollowUp(
+      tx,
+      customerId,
+      customer,
+      limitFollowUp(
+        {
+          creditLimit: customer.creditLimit,
+          previousGrade: customer.lastReviewGrade ?? customer.grade ?? null,
+          grade: assessment.grade,
+          recommendation: limit,
+          noLimitIncrease: customer.flags.noLimitIncrease || level >= 1,
+          fraudHold: customer.flags.fraudHold,
+          status: customer.status,
+        },
+        policy,
+      ),
+      limitRequestRefs.newRequest(),
+      caller,
+      now,
+    );
     const before = { score: customer.score, grade: customer.grade, tier: customer.tier, confidence: customer.confidence };
-    const after = { score: assessment.score, grade: assessment.grade, tier: assessment.tier, confidence: assessment.confidence };
+    const after = { score: assessment.score, grade: assessment.grade, tier: cls.tier, confidence: assessment.confidence };
     const patch = {
       ...after,
       financialScores: assessment.financialScores,
+      classReasons: cls.classReasons,
+      aggregates: customer.aggregates,
+      ...reportFields(customer.aggregates),
+      ...followUp.patch,
       lastReviewScore: assessment.score,
-      lastReviewTier: assessment.tier,
+      lastReviewTier: cls.tier,
+      lastReviewGrade: assessment.grade,
       latestStatementAt: statement?.periodEnd ?? null,
       latestStatement: statement,
       assessedAt: now,
       lastReviewedAt: now,
       nextReviewAt: nextMonth(now),
       updatedAt: now,
-      availableCredit: availableCredit(customer, now),
+      availableCredit: availableCredit(followUp.file, now),
     };
     writeCustomer(tx, customerId, patch, read);
     const assessmentDoc = {
       score: assessment.score,
       confidence: assessment.confidence,
       grade: assessment.grade,
-      tier: assessment.tier,
+      tier: cls.tier,
+      scoredTier: assessment.tier,
+      classReasons: cls.classReasons,
+      classOverride: customer.classOverride ?? null,
       factors: assessment.factors,
       reasons: assessment.reasons,
       flags: assessment.flags,
@@ -112,7 +151,9 @@ async function reassessWith(
     tx.set(customerRefs.assessment(customerId), toStored(assessmentDoc) as FirebaseFirestore.DocumentData, { merge: true });
     tx.set(customerRefs.newReview(customerId), toStored({ ...assessmentDoc, previous: before, reviewedBy: caller.uid, reviewedAt: now }) as FirebaseFirestore.DocumentData);
     const diff = changedFields(before, after);
-    new AuditAppender(tx, chains.customer(customerId), headOf(read.head.data()), now).append({
+    const audit = new AuditAppender(tx, chains.customer(customerId), headOf(read.head.data()), now);
+    followUp.appendAudit(audit);
+    audit.append({
       action: opts.action,
       actor: caller,
       target: ref.path,
@@ -121,7 +162,7 @@ async function reassessWith(
       reason: null,
       requestId: opts.input.requestId ?? null,
     });
-    const out: ScoreResult = recommendationSummary(assessment, limit);
+    const out: ScoreResult = { ...recommendationSummary(assessment, limit), tier: cls.tier, classReasons: cls.classReasons, limitAction: followUp.result };
     recordResult(tx, key, out, now);
     logs.customerReassessed(customerId, out.grade, out.tier);
     return out;
@@ -136,7 +177,7 @@ export async function updateFinancials(input: { customerId: string; statement: S
     input,
     callable: "updateFinancials",
     action: "customer.financials_update",
-  }).then(({ score, grade, tier, confidence }) => ({ score, grade, tier, confidence }));
+  }).then(({ score, grade, tier, confidence, classReasons }) => ({ score, grade, tier, confidence, classReasons }));
 }
 
 export function reassessCustomer(input: { customerId: string; requestId?: string | undefined }, caller: Caller, now: number, policy: CreditPolicy) {

@@ -18,7 +18,8 @@ import type { Caller } from "../domain/roles.js";
 import type { RunJobNowInput } from "../schemas/callables.js";
 import type { CreditPolicy } from "../schemas/policy.js";
 import { runDailyBackup } from "./backup.js";
-import { runDailyMonitoring, type MonitorTask } from "./monitoring.js";
+import { alertExpiringAcknowledgements } from "./confidentiality.js";
+import { runDailyMonitoring, type Enqueue, type MonitorTask } from "./monitoring.js";
 import { reassessBatch, runMonthlyReassessment, type ReassessTask } from "./reassessment.js";
 
 export type JobName = RunJobNowInput["job"];
@@ -76,7 +77,7 @@ export async function runJobLocally(job: JobName, now: number, policy: CreditPol
     }
     case "monthlyReassessment": {
       const tasks: ReassessTask[] = [];
-      const run = await runMonthlyReassessment(now, policy, { enqueue: async (t) => (tasks.push(t), "enqueued") });
+      const run = await runMonthlySchedule(now, policy, { enqueue: async (t) => (tasks.push(t), "enqueued") });
       let reviewed = 0;
       for (const t of tasks) reviewed += (await reassessBatch(t.asOf, policy, { batch: t.batch, ...(t.quota !== undefined ? { quota: t.quota } : {}) })).reviewed;
       return { ...run, batchesRun: tasks.length, reviewed };
@@ -88,6 +89,16 @@ export async function runJobLocally(job: JobName, now: number, policy: CreditPol
       return { backupId: r.start.backupId, status: r.start.status, errorCode: r.start.errorCode, folder: root };
     }
   }
+}
+
+/**
+ * The monthly schedule: enqueue the reassessment batches, and alert on confidentiality
+ * acknowledgements that expire within the policy's warning days.
+ */
+export async function runMonthlySchedule(now: number, policy: CreditPolicy, deps: { enqueue: Enqueue<ReassessTask> }) {
+  const run = await runMonthlyReassessment(now, policy, deps);
+  const acknowledgementAlerts = await alertExpiringAcknowledgements(now, policy);
+  return { ...run, acknowledgementAlerts };
 }
 
 export async function runJobNow(

@@ -21,6 +21,9 @@ import type { CreditPolicy } from "../schemas/policy.js";
 import { assertInScope } from "./customers.js";
 import { loadFxTable } from "./fx.js";
 import { authorityNote, conversionOf } from "./money.js";
+import { emptyLedger, summarize, type LedgerState } from "../domain/ledger.js";
+import { cureFor, penaltyLevel } from "../domain/monitoring.js";
+import { statusFields, statusPartsOf } from "../domain/status.js";
 
 export interface RequestLimitChangeResult {
   limitRequestId: string;
@@ -202,9 +205,13 @@ export async function decideLimitChange(input: DecideLimitChangeInput, caller: C
   });
 }
 
+/**
+ * What a status change answers: the status in force, which part of it is (manual: a person's;
+ * automatic: a penalty's), and the status change document keeping the decision memo.
+ */
 export interface SetCreditStatusResult {
   status: CreditStatus;
-  statusKind: "manual" | null;
+  statusKind: "manual" | "automatic" | null;
   /** The status change's document (customers/{id}/statusChanges/{id}): its decision memo. */
   statusChangeId: string;
 }
@@ -212,14 +219,18 @@ export interface SetCreditStatusResult {
 const STATUS_CODE: Record<CreditStatus, string> = { active: "REACTIVATED", on_hold: "MANUAL_HOLD", suspended: "MANUAL_SUSPENSION" };
 
 /**
- * A person's hold or suspension (statusKind manual: only a person lifts it), or making the file
- * active again. The decision memo lives on a status change document of its own
+ * A person's hold or suspension: the manual part of the status (domain/status.ts); only a person
+ * lifts it. The status in force is the harsher of it and the penalty's automatic part, so setting
+ * a hold on a suspended file keeps it suspended. Releasing (active) is refused while a penalty is
+ * not cured: the answer names the cure the policy asks for.
+ *
+ * The decision memo lives on a status change document of its own
  * (customers/{id}/statusChanges/{changeId}: before, after, note, reason codes, who and when —
  * credit staff and auditors read it), because the credit file holds only the status in force;
- * creditState names the change in force (`statusChangeId`) and its first reason code
- * (`statusReason`).
+ * creditState names the change in force (`statusChangeId`), and the manual part's reason is the
+ * memo's first reason code (the decider's, else MANUAL_HOLD / MANUAL_SUSPENSION).
  */
-export async function setCreditStatus(input: SetCreditStatusInput, caller: Caller, now: number): Promise<SetCreditStatusResult> {
+export async function setCreditStatus(input: SetCreditStatusInput, caller: Caller, now: number, policy: CreditPolicy): Promise<SetCreditStatusResult> {
   const db = firestore();
   const custRef = customerRefs.customer(input.customerId);
   const changeRef = customerRefs.newStatusChange(input.customerId);
@@ -229,23 +240,46 @@ export async function setCreditStatus(input: SetCreditStatusInput, caller: Calle
     if (prior !== undefined) return prior;
     const customer = read.file;
     if (!customer) throw notFound("customer", input.customerId);
-    const statusKind = input.status === "active" ? null : ("manual" as const);
+    // The penalty as of now, from the ledger re-aged today (with the cure rule).
+    const aggregates = summarize((customer.ledger as LedgerState | undefined) ?? emptyLedger(), now);
+    const level = penaltyLevel(aggregates, policy.penalties, customer.monitor?.penaltyLevel ?? 0, now);
+    const parts = statusPartsOf(customer);
+    const held: "suspended" | "on_hold" | null = level >= 3 ? "suspended" : level === 2 ? "on_hold" : null;
+    const automatic = held === null ? null : parts.automatic?.status === held ? parts.automatic : { status: held, reason: parts.automatic?.reason ?? "PENALTY_NOT_CURED" };
+    if (input.status === "active" && automatic) {
+      const cure = cureFor(aggregates, policy.penalties);
+      throw precondition(`the penalty (${automatic.reason}) lifts only with its cure: ${cure.join(", ")}`, { reason: "PENALTY_NOT_CURED", cure });
+    }
     const memo = personMemo(caller, now, input.reason, input.reasonCodes, [STATUS_CODE[input.status]]);
-    const statusReason = input.status === "active" ? null : memo.reasonCodes[0]!;
+    const manual = input.status === "active" ? null : { status: input.status as "on_hold" | "suspended", reason: memo.reasonCodes[0]! };
+    const fields = statusFields({ manual, automatic });
     const before = { status: customer.status, statusKind: customer.statusKind, statusReason: customer.statusReason ?? null };
-    const after = { status: input.status, statusKind, statusReason };
-    tx.set(changeRef, toStored({ customerId: input.customerId, before, after, ...memo }) as FirebaseFirestore.DocumentData);
-    writeCustomer(tx, input.customerId, { status: input.status, statusKind, statusReason, statusChangeId: changeRef.id, updatedAt: now }, read);
+    const after = { status: fields.status, statusKind: fields.statusKind, statusReason: fields.statusReason };
+    tx.set(changeRef, toStored({ customerId: input.customerId, before, after, manual, automatic, ...memo }) as FirebaseFirestore.DocumentData);
+    writeCustomer(
+      tx,
+      input.customerId,
+      {
+        status: fields.status,
+        statusKind: fields.statusKind,
+        statusReason: fields.statusReason,
+        statusParts: fields.statusParts,
+        statusChangeId: changeRef.id,
+        monitor: { ...(customer.monitor ?? {}), penaltyLevel: level },
+        updatedAt: now,
+      },
+      read,
+    );
     new AuditAppender(tx, chains.customer(input.customerId), headOf(read.head.data()), now).append({
       action: "customer.status",
       actor: caller,
       target: custRef.path,
-      before: { status: customer.status, statusKind: customer.statusKind },
-      after: { status: input.status, statusKind, statusChangeId: changeRef.id, reasonCodes: memo.reasonCodes },
+      before: { status: customer.status, statusKind: customer.statusKind, manual: parts.manual, automatic: parts.automatic },
+      after: { status: fields.status, statusKind: fields.statusKind, manual, automatic, statusChangeId: changeRef.id, reasonCodes: memo.reasonCodes },
       reason: input.reason,
       requestId: input.requestId ?? null,
     });
-    const out: SetCreditStatusResult = { status: input.status, statusKind, statusChangeId: changeRef.id };
+    const out: SetCreditStatusResult = { status: fields.status, statusKind: fields.statusKind, statusChangeId: changeRef.id };
     recordResult(tx, key, out, now);
     return out;
   });

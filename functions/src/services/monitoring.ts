@@ -22,7 +22,7 @@ import { changedFields } from "../domain/audit.js";
 import { availableCredit, reportFields, withAggregates } from "../domain/customer.js";
 import { planLimitChange, temporaryLimitInForce } from "../domain/limits.js";
 import { liveReservations, reservedAmount } from "../domain/orders.js";
-import { emptyLedger, type LedgerState } from "../domain/ledger.js";
+import { emptyLedger, settledByMonth, type LedgerState } from "../domain/ledger.js";
 import { monitorDecision, type AlertToRaise, type AlertToResolve, type MonitoredCustomer, type MonitorDecision } from "../domain/monitoring.js";
 import { policyInCurrency } from "../domain/money.js";
 import { loadFxTable } from "./fx.js";
@@ -98,7 +98,8 @@ async function monitorOnce(customerId: string, now: number, policy: CreditPolicy
     if (!customer) return empty(customerId, "missing");
     if (onlyIfDue && customer.nextAgingAt > now) return empty(customerId, "skipped");
     const ledger = (customer.ledger as LedgerState | undefined) ?? emptyLedger();
-    const d = { ...monitorDecision(customer, summarizeToAggregates(ledger, now), ledger.months, now, policyInCurrency(policy, customer.currency, fx)), customerId };
+    const settled = settledByMonth(ledger, now, policy.incentives.onTimeMonths + 1);
+    const d = { ...monitorDecision(customer, summarizeToAggregates(ledger, now), settled, now, policyInCurrency(policy, customer.currency, fx)), customerId };
 
     // Reads (only for what changes today), then writes.
     const subject = { kind: "customer" as const, id: customerId };
@@ -184,8 +185,10 @@ function planCustomer(
     grade: d.assessment.grade,
     confidence: d.assessment.confidence,
     tier: d.tier,
+    classReasons: d.classReasons,
+    classOverride: d.clearClassOverride ? null : (customer.classOverride ?? null),
     flags: { ...customer.flags, ...d.flags },
-    ...(d.statusChange ? { status: d.statusChange.status, statusKind: d.statusChange.statusKind, statusReason: d.statusChange.reason } : {}),
+    ...(d.statusChange ? { status: d.statusChange.status, statusKind: d.statusChange.statusKind, statusReason: d.statusChange.reason, statusParts: d.statusChange.parts } : {}),
   };
   const availableBefore = availableCredit(next, now);
   const request = d.proposal && propRef ? proposalRequest(d.customerId, d.proposal, MONITOR_ACTOR.uid, now) : null;
@@ -207,8 +210,12 @@ function planCustomer(
     noLimitIncrease: c.flags.noLimitIncrease,
     extendedTermsEligible: c.flags.extendedTermsEligible,
     temporaryLimit: c.temporaryLimit,
+    classOverride: c.classOverride ? c.classOverride.tier : null,
+    manualStatus: c.statusParts?.manual ?? null,
+    automaticStatus: c.statusParts?.automatic ?? null,
   });
   const diff = changedFields(view(customer), view(next));
+  const statusChanged = next.status !== customer.status || next.statusKind !== customer.statusKind || next.statusReason !== customer.statusReason;
 
   const patch = {
     aggregates: next.aggregates,
@@ -225,6 +232,9 @@ function planCustomer(
     status: next.status,
     statusKind: next.statusKind,
     statusReason: next.statusReason,
+    ...(d.statusChange ? { statusParts: d.statusChange.parts } : {}),
+    classReasons: d.classReasons,
+    ...(d.clearClassOverride ? { classOverride: null } : {}),
     flags: next.flags,
     openAlerts: d.openAlerts,
     monitor: d.monitor,
@@ -264,7 +274,7 @@ function planCustomer(
         target: customerPath,
         before: diff.before,
         after: diff.after,
-        reason: d.statusChange?.reason ?? (d.clearTemporaryLimit ? "TEMPORARY_LIMIT_EXPIRED" : "DAILY_MONITORING"),
+        reason: statusChanged ? d.statusChange!.reason : d.clearClassOverride ? "CLASS_OVERRIDE_EXPIRED" : d.clearTemporaryLimit ? "TEMPORARY_LIMIT_EXPIRED" : "DAILY_MONITORING",
         requestId: null,
       });
     }
@@ -277,7 +287,7 @@ function planCustomer(
       customerId: d.customerId,
       outcome: "monitored",
       status: next.status,
-      statusChanged: d.statusChange !== null,
+      statusChanged,
       tier: next.tier,
       proposal:
         request && propRef && d.proposal

@@ -73,7 +73,7 @@ export function dso(openInvoiceBalance: number, volume12m: number): number | nul
   return Math.round((openInvoiceBalance / (volume12m / 365)) * 10) / 10;
 }
 
-const ZERO_AGING: Aging = { current: 0, d1_30: 0, d31_60: 0, d61_90: 0, d90plus: 0 };
+const ZERO_AGING: Aging = { current: 0, d1_30: 0, d31_60: 0, d61_90: 0, d90plus: 0, disputed: 0 };
 const emptySlices = (keys: readonly string[]) => Object.fromEntries(keys.map((k) => [k, { customers: 0, exposure: 0, creditLimit: 0 }])) as Record<string, Slice>;
 
 /** Sum the currencies' figures into the base currency. */

@@ -15,7 +15,7 @@ import { alertRefFor, writeRaisedAlert } from "../data/alerts.js";
 import { AuditAppender, chains, headOf } from "../data/audit.js";
 import { customerRefs, readCustomer, writeCustomer } from "../data/customers.js";
 import { firestore } from "../data/firebase.js";
-import { collisionsOf, identityKey, readIdentityOwners, registerIdentities, uniqueKeys, unregisterIdentities, type IdentityKey } from "../data/identities.js";
+import { collisionsOf, collisionStandings, identityKey, readIdentityOwners, registerIdentities, uniqueKeys, unregisterIdentities, type IdentityKey } from "../data/identities.js";
 import { orderBlockRefs, orderBlockToStored } from "../data/orders.js";
 import { idempotencyKey, priorResult, recordResult } from "../data/requests.js";
 import type { CreditStatus, CustomerFile } from "../domain/customer.js";
@@ -104,8 +104,9 @@ export async function updateCustomerProfile(input: UpdateCustomerProfileInput, c
     }
     const leaving = oldKeys.filter((k) => !newKeys.some((n) => n.key === k.key));
     const owners = await readIdentityOwners(tx, uniqueKeys([...leaving, ...newKeys]));
-    const collisions = collisionsOf(newKeys, owners, self).filter((c) => !former.includes(c.other));
-    const signals = collisionSignals(collisions, policy.fraud.weights);
+    // Weighed by the other side's standing (a customer fully, a pending application a share, a rejected one not).
+    const collisions = await collisionStandings(tx, collisionsOf(newKeys, owners, self).filter((c) => !former.includes(c.other)));
+    const signals = collisionSignals(collisions, policy.fraud);
     const hold = signals.length > 0 && shouldHold(signals, policy.fraud);
     const raise = hold && !customer.openAlerts?.fraud_signal;
     const alertSnap = raise ? await tx.get(alertRefFor(subject, "fraud_signal")) : null;

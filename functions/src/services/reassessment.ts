@@ -17,7 +17,7 @@
  * lastUpdateTime precondition instead of a second read. Alert documents are read only when a score_drop/tier_downgrade alert
  * opens or closes.
  */
-import { Timestamp, type DocumentData, type DocumentSnapshot, type Transaction } from "firebase-admin/firestore";
+import { Timestamp, type DocumentData, type DocumentReference, type DocumentSnapshot, type Transaction } from "firebase-admin/firestore";
 import { alertRefFor, raisedAlertDoc, resolvedAlertPatch } from "../data/alerts.js";
 import { AuditAppender, chains, headOf } from "../data/audit.js";
 import { toStored } from "../data/convert.js";
@@ -26,7 +26,10 @@ import { firestore } from "../data/firebase.js";
 import { COLLECTIONS, paths } from "../data/paths.js";
 import type { AlertType } from "../domain/alerts.js";
 import type { AuditActor } from "../domain/audit.js";
-import { availableCredit, nextMonth, reportFields, withAggregates } from "../domain/customer.js";
+import { availableCredit, nextMonth, reportFields, withAggregates, type CustomerFile } from "../domain/customer.js";
+import { planLimitChange, proposalId, temporaryLimitInForce, type LimitRequest } from "../domain/limits.js";
+import type { LimitFollowUp } from "../domain/reassessment.js";
+import { limitRequestRefs, limitRequestToStored } from "../data/limits.js";
 import type { FinancialStatement } from "../domain/financials.js";
 import { emptyLedger, type LedgerState } from "../domain/ledger.js";
 import { reviewDecision, reviewPeriod, type MonitoredCustomer } from "../domain/monitoring.js";
@@ -90,6 +93,8 @@ export interface ReviewResult {
   grade?: string;
   tier?: string;
   recommendedLimit?: number;
+  /** What the review did to the limit: a cut applied, or a proposal (limitRequests/{limitRequestId}). */
+  limitAction?: LimitFollowUpWrite["result"];
   raised: AlertType[];
   resolved: AlertType[];
 }
@@ -166,6 +171,8 @@ async function reviewOnce(customerId: string, asOf: number, policy: CreditPolicy
       grade: assessment.grade,
       tier: d.tier,
       scoredTier: assessment.tier,
+      classReasons: d.classReasons,
+      classOverride: customer.classOverride ?? null,
       factors: assessment.factors,
       reasons: assessment.reasons,
       flags: assessment.flags,
@@ -181,17 +188,21 @@ async function reviewOnce(customerId: string, asOf: number, policy: CreditPolicy
       toStored({ ...assessmentDoc, period: reviewPeriod(asOf), previous, lastReview: d.previous, reviewedBy: REVIEW_ACTOR.uid, reviewedAt: asOf }) as DocumentData,
     );
     tx.set(customerRefs.assessment(customerId), toStored(assessmentDoc) as DocumentData, { merge: true });
+    const followUp = writeLimitFollowUp(tx, customerId, updated, d.limitAction, limitRequestRefs.request(proposalId(customerId, "policy_review", asOf)), REVIEW_ACTOR, now);
     const patch = {
       ...after,
       financialScores: assessment.financialScores,
+      classReasons: d.classReasons,
       aggregates,
       ...reportFields(aggregates),
-      availableCredit: availableCredit(updated, asOf),
+      availableCredit: availableCredit(followUp.file, asOf),
+      ...followUp.patch,
       assessedAt: asOf,
       lastReviewedAt: asOf,
       nextReviewAt: nextMonth(asOf),
       lastReviewScore: assessment.score,
       lastReviewTier: d.tier,
+      lastReviewGrade: assessment.grade,
       latestStatementAt: statement?.periodEnd ?? null,
       openAlerts: d.openAlerts,
       updatedAt: now,
@@ -199,13 +210,14 @@ async function reviewOnce(customerId: string, asOf: number, policy: CreditPolicy
     // The customer's own write goes first: it carries the precondition, before the audit head's merge.
     writeCustomer(tx, customerId, patch, { head: snap, state: stateSnap }, pre && snap.updateTime ? { headUpdateTime: snap.updateTime } : {});
     const audit = new AuditAppender(tx, chains.customer(customerId), headOf(snap.data()), now);
+    followUp.appendAudit(audit);
     const raised = writeAlerts(tx, audit, subject, d, existing, now);
     audit.append({
       action: "customer.monthly_review",
       actor: REVIEW_ACTOR,
       target: ref.path,
       before: previous,
-      after: { ...after, recommendedLimit: limit.recommendedLimit, period: reviewPeriod(asOf) },
+      after: { ...after, recommendedLimit: limit.recommendedLimit, period: reviewPeriod(asOf), ...(followUp.result.action !== "none" ? { limitAction: followUp.result.action } : {}) },
       reason: null,
       requestId: null,
     });
@@ -216,6 +228,7 @@ async function reviewOnce(customerId: string, asOf: number, policy: CreditPolicy
       grade: assessment.grade,
       tier: d.tier,
       recommendedLimit: limit.recommendedLimit,
+      limitAction: followUp.result,
       raised: raised.raised,
       resolved: raised.resolved,
     };
@@ -339,4 +352,96 @@ export async function reassessBatch(asOf: number, policy: CreditPolicy, opts: Ba
   }
   logs.jobProgress("reassessBatch", run.reviewed, !run.drained);
   return run;
+}
+
+// ---------------------------------------------------------------------------------------
+// Limits follow the judgement (monthly review and an analyst's reassessment)
+
+/** What applying a reassessment's limit follow-up writes besides the customer (all reads done before). */
+export interface LimitFollowUpWrite {
+  /** Fields for the customer's patch (a cut applied at once), or {} */
+  patch: Record<string, unknown>;
+  /** The customer file after the follow-up (limits and available credit). */
+  file: CustomerFile;
+  result: { action: LimitFollowUp["action"]; limitRequestId: string | null; newLimit: number | null };
+  /** Append its audit entry (after the customer's own write, which may carry a precondition). */
+  appendAudit: (audit: AuditAppender) => void;
+}
+
+/**
+ * A reassessment's limit follow-up: a cut within the policy's bounds is applied at once (the same
+ * limit rules as any change, audited as `limit.auto_cut`, with a limit request recording it); a
+ * deeper cut or an increase becomes a pending limit request for a person with authority. Each
+ * carries its reason codes. `ref` is the limit request's document (created, never read).
+ */
+export function writeLimitFollowUp(
+  tx: Transaction,
+  customerId: string,
+  customer: CustomerFile,
+  action: LimitFollowUp,
+  ref: DocumentReference,
+  actor: AuditActor,
+  now: number,
+): LimitFollowUpWrite {
+  const nothing: LimitFollowUpWrite = { patch: {}, file: customer, result: { action: "none", limitRequestId: null, newLimit: null }, appendAudit: () => {} };
+  if (action.action === "none") return nothing;
+  const basis = { creditLimit: customer.creditLimit, temporaryLimit: temporaryLimitInForce(customer, now) };
+  const plan = planLimitChange(basis, { kind: "permanent", newLimit: action.newLimit, expiresAt: null }, now);
+  if (!plan.ok) return nothing;
+  const applied = action.action === "cut";
+  const request: LimitRequest = {
+    customerId,
+    currentLimit: customer.creditLimit,
+    basis,
+    newLimit: action.newLimit,
+    kind: "permanent",
+    expiresAt: null,
+    reason: action.reasonCodes.join(" "),
+    reasonCodes: action.reasonCodes,
+    requestedBy: actor.uid,
+    requestedByRole: actor.role,
+    source: "policy_review",
+    status: applied ? "approved" : "pending",
+    createdAt: now,
+    updatedAt: now,
+    decidedAt: applied ? now : null,
+    decidedBy: applied ? "policy:policy_review" : null,
+    decidedByRole: applied ? "system" : null,
+    note: applied ? "CUT_WITHIN_POLICY_BOUNDS" : null,
+  };
+  tx.create(ref, limitRequestToStored(request) as DocumentData);
+  if (!applied) {
+    return {
+      patch: {},
+      file: customer,
+      result: { action: action.action, limitRequestId: ref.id, newLimit: action.newLimit },
+      appendAudit: (audit) =>
+        audit.append({
+          action: "limit.propose",
+          actor,
+          target: ref.path,
+          before: null,
+          after: { source: "policy_review", currentLimit: customer.creditLimit, newLimit: action.newLimit, status: "pending", reasonCodes: action.reasonCodes },
+          reason: action.reasonCodes[0] ?? null,
+          requestId: null,
+        }),
+    };
+  }
+  const file: CustomerFile = { ...customer, ...plan.next };
+  file.availableCredit = availableCredit(file, now);
+  return {
+    patch: { creditLimit: file.creditLimit, temporaryLimit: file.temporaryLimit, availableCredit: file.availableCredit },
+    file,
+    result: { action: "cut", limitRequestId: ref.id, newLimit: file.creditLimit },
+    appendAudit: (audit) =>
+      audit.append({
+        action: "limit.auto_cut",
+        actor,
+        target: paths.customer(customerId),
+        before: { creditLimit: customer.creditLimit, temporaryLimit: customer.temporaryLimit ?? null, availableCredit: availableCredit(customer, now) },
+        after: { creditLimit: file.creditLimit, temporaryLimit: file.temporaryLimit, availableCredit: file.availableCredit, limitRequestId: ref.id, reasonCodes: action.reasonCodes },
+        reason: action.reasonCodes[0] ?? null,
+        requestId: null,
+      }),
+  };
 }

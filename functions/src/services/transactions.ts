@@ -40,8 +40,9 @@ import {
   type LedgerRejection,
   type LedgerState,
 } from "../domain/ledger.js";
-import { rescoreFromFile } from "../domain/reassessment.js";
-import { penaltyLevel, penaltyTier } from "../domain/monitoring.js";
+import { classInForce, rescoreFromFile } from "../domain/reassessment.js";
+import { penaltyCap, penaltyLevel } from "../domain/monitoring.js";
+import { statusFields, statusPartsOf } from "../domain/status.js";
 import type { Caller } from "../domain/roles.js";
 import type { RecordTransactionsInput, TransactionInput } from "../schemas/callables.js";
 import type { CreditPolicy } from "../schemas/policy.js";
@@ -80,12 +81,12 @@ export type LedgerMark =
   | { state: "applied"; fingerprint: string; at: number }
   | { state: "rejected"; fingerprint: string; at: number; code: string; field: string; message: string };
 
-function markToStored(mark: LedgerMark): DocumentData {
+export function markToStored(mark: LedgerMark): DocumentData {
   return { ...mark, at: Timestamp.fromMillis(mark.at) };
 }
 
 /** The transaction document as stored for a record (business fields + how the ledger took it). */
-function transactionDoc(r: LedgerRecord, mark: LedgerMark, source: string, actor: string, orderRef?: string): DocumentData {
+export function transactionDoc(r: LedgerRecord, mark: LedgerMark, source: string, actor: string, orderRef?: string): DocumentData {
   return {
     ...(orderRef !== undefined ? { orderRef } : {}),
     externalId: r.externalId,
@@ -421,10 +422,10 @@ export class LedgerUnitOfWork {
     const aggregates = updated.aggregates;
     const fraudHold = this.fraudSignals.length > 0 && shouldHold(this.fraudSignals, policy.fraud);
     if (fraudHold) {
-      // A person decides: the hold is manual (only setCreditStatus lifts it).
-      updated.status = customer.status === "suspended" ? "suspended" : "on_hold";
-      updated.statusKind = "manual";
-      updated.statusReason = "FRAUD_SIGNALS";
+      // A person decides: the hold is the manual part of the status (clearFraudHold or setCreditStatus lifts it).
+      const parts = statusPartsOf(customer);
+      const manual = parts.manual?.status === "suspended" ? parts.manual : { status: "on_hold" as const, reason: "FRAUD_SIGNALS" };
+      Object.assign(updated, statusFields({ ...parts, manual }));
       updated.flags = { ...customer.flags, fraudHold: true };
     }
     let customerPatch: Record<string, unknown> | null = null;
@@ -432,8 +433,12 @@ export class LedgerUnitOfWork {
       const a = rescoreFromFile(updated, this.now, policy);
       updated.score = a.score;
       updated.grade = a.grade;
-      // Penalties hold between monitor runs: a transaction cannot lift the tier cap of an overdue or dishonoured file.
-      updated.tier = penaltyTier(a.tier, penaltyLevel(aggregates, policy.penalties));
+      // Penalties hold between monitor runs: a transaction cannot lift the tier cap of an overdue or dishonoured file;
+      // a manager's class override stands until it expires.
+      const level = penaltyLevel(aggregates, policy.penalties, customer.monitor?.penaltyLevel ?? 0, this.now);
+      const cls = classInForce(a.tier, penaltyCap(level), customer.classOverride, a.classReasons, this.now);
+      updated.tier = cls.tier;
+      updated.classReasons = cls.classReasons;
       updated.confidence = a.confidence;
       updated.updatedAt = this.now;
       const openAlerts = { ...this.breaches.openAlerts, ...(fraudHold ? { fraud_signal: true } : {}) };
@@ -449,12 +454,13 @@ export class LedgerUnitOfWork {
           score: a.score,
           grade: a.grade,
           tier: updated.tier,
+          classReasons: updated.classReasons,
           confidence: a.confidence,
           updatedAt: this.now,
           recentOrders: this.recentOrders,
           ...(this.groupClaim ? { creditGroup: this.groupClaim.mirror } : {}),
           ...(fraudHold
-            ? { status: updated.status, statusKind: updated.statusKind, statusReason: updated.statusReason, flags: updated.flags }
+            ? { status: updated.status, statusKind: updated.statusKind, statusReason: updated.statusReason, statusParts: updated.statusParts, flags: updated.flags }
             : {}),
       };
     }

@@ -11,7 +11,9 @@ import {
   MONTH_INVOICED,
   MONTH_LATE_AMOUNT_DAYS,
   MONTH_ON_TIME,
+  MONTH_INVOICE_COUNT,
   MONTH_ORDERS,
+  MONTH_PAYMENTS,
   MONTH_SETTLED,
   MONTH_WIDTH,
   addInt,
@@ -24,9 +26,10 @@ import {
 } from "./model.js";
 
 export function emptyLedger(): LedgerState {
-  return { v: 1, openOrders: 0, held: 0, ladder: {}, poolCredit: {}, poolCash: {}, activity: {}, months: {} };
+  return { v: 1, openOrders: 0, held: 0, ladder: {}, poolCredit: {}, poolCash: {}, activity: {}, months: {}, disputed: {}, cashIn: {}, bounced: {} };
 }
 
+/** A copy of the state (states stored before `disputed`, `cashIn` and `bounced` existed get them empty). */
 export function cloneState(s: LedgerState): LedgerState {
   const out: LedgerState = {
     v: 1,
@@ -37,6 +40,9 @@ export function cloneState(s: LedgerState): LedgerState {
     poolCash: cloneBuckets(s.poolCash),
     activity: cloneBuckets(s.activity),
     months: cloneBuckets(s.months),
+    disputed: cloneBuckets(s.disputed ?? {}),
+    cashIn: cloneBuckets(s.cashIn ?? {}),
+    bounced: cloneBuckets(s.bounced ?? {}),
   };
   if (s.compactedBefore !== undefined) out.compactedBefore = s.compactedBefore;
   return out;
@@ -45,6 +51,7 @@ export function cloneState(s: LedgerState): LedgerState {
 /** Throws unless `s` looks like a LedgerState (a corrupted or foreign field must not be summed into). */
 export function assertState(s: LedgerState): void {
   const maps = [s?.ladder, s?.poolCredit, s?.poolCash, s?.activity, s?.months];
+  for (const optional of [s?.disputed, s?.cashIn, s?.bounced]) if (optional !== undefined) maps.push(optional);
   if (!s || s.v !== 1 || maps.some((m) => m === null || typeof m !== "object") || !Number.isSafeInteger(s.openOrders) || !Number.isSafeInteger(s.held)) {
     throw new LedgerError("invalid_state", "ledger", "not a LedgerState (v1)");
   }
@@ -55,16 +62,26 @@ export function emptyEntry(id: string): AppliedEntry {
 }
 
 export function cloneEntry(e: AppliedEntry): AppliedEntry {
-  return {
+  const out: AppliedEntry = {
     v: 1,
     id: e.id,
     applied: e.applied ? { ...e.applied } : null,
     referencedBy: e.referencedBy.map((r) => ({ ...r })),
   };
+  if (e.disputes && Object.keys(e.disputes).length > 0) out.disputes = { ...e.disputes };
+  return out;
 }
 
+/** The sum of the open disputes on an entry. */
+export function disputedOn(e: Pick<AppliedEntry, "disputes">): number {
+  let sum = 0;
+  for (const v of Object.values(e.disputes ?? {})) sum = addInt(sum, v);
+  return sum;
+}
+
+/** Nothing applied, nothing referencing it, no open dispute: the entry document can go. */
 export function isEmptyEntry(e: AppliedEntry): boolean {
-  return e.applied === null && e.referencedBy.length === 0;
+  return e.applied === null && e.referencedBy.length === 0 && (e.disputes === undefined || Object.keys(e.disputes).length === 0);
 }
 
 function bumpTuple(map: Record<string, number[]>, key: string, width: number, index: number, delta: number): void {
@@ -74,6 +91,7 @@ function bumpTuple(map: Record<string, number[]>, key: string, width: number, in
     t = new Array<number>(width).fill(0);
     map[key] = t;
   }
+  while (t.length < width) t.push(0); // a tuple stored before the newer columns existed
   t[index] = addInt(t[index] ?? 0, delta);
   if (t.every((x) => x === 0)) delete map[key];
 }
@@ -105,10 +123,17 @@ export function addEntry(s: LedgerState, entry: AppliedEntry, sign: 1 | -1): voi
         break;
       case "invoice":
         bumpMonth(s, rec.issuedAt, MONTH_INVOICED, sign * rec.amount);
+        bumpMonth(s, rec.issuedAt, MONTH_INVOICE_COUNT, sign);
         break;
       case "payment":
-        if (rec.status === "dishonoured") bumpMonth(s, rec.issuedAt, MONTH_DISHONOURED, sign);
-        else if (rec.invoiceExternalId === undefined) bumpDay(s.poolCash, dayOf(rec.issuedAt), sign * rec.amount);
+        if (rec.status === "dishonoured") {
+          bumpMonth(s, rec.issuedAt, MONTH_DISHONOURED, sign);
+          bumpDay((s.bounced ??= {}), dayOf(rec.issuedAt), sign * rec.amount);
+        } else {
+          bumpMonth(s, rec.issuedAt, MONTH_PAYMENTS, sign);
+          bumpDay((s.cashIn ??= {}), dayOf(rec.issuedAt), sign * rec.amount);
+          if (rec.invoiceExternalId === undefined) bumpDay(s.poolCash, dayOf(rec.issuedAt), sign * rec.amount);
+        }
         break;
       case "credit_note":
         if (rec.invoiceExternalId === undefined) bumpDay(s.poolCredit, dayOf(rec.issuedAt), sign * rec.amount);
@@ -136,7 +161,10 @@ export function addEntry(s: LedgerState, entry: AppliedEntry, sign: 1 | -1): voi
       const excess = r.amount - take;
       if (excess > 0) bumpDay(r.type === "payment" ? s.poolCash : s.poolCredit, payDay, sign * excess);
     }
-    if (remaining > 0) bumpDay(s.ladder, dueDay, sign * remaining);
+    // An open dispute takes its part of what remains out of aging (it stays in exposure).
+    const disputed = Math.min(remaining, disputedOn(entry));
+    if (disputed > 0) bumpDay((s.disputed ??= {}), dueDay, sign * disputed);
+    if (remaining - disputed > 0) bumpDay(s.ladder, dueDay, sign * (remaining - disputed));
   } else {
     // No invoice with this id (yet): whatever references it waits, as earmarked unapplied cash.
     for (const r of entry.referencedBy) s.held = addInt(s.held, sign * r.amount);

@@ -53,6 +53,12 @@ export interface AppliedEntry {
   id: string;
   applied: AppliedVersion | null;
   referencedBy: ReferencingSettlement[];
+  /**
+   * Open disputes on this invoice: disputeId -> disputed amount (absent: none). While open,
+   * the disputed part of what remains of the invoice leaves penalty aging (state.disputed);
+   * closing a dispute puts it back at the invoice's own due day.
+   */
+  disputes?: Record<string, number>;
 }
 
 /**
@@ -80,8 +86,17 @@ export interface LedgerState {
   poolCash: DayBuckets;
   /** By issue day: number of records (all types), for first/last activity. */
   activity: DayBuckets;
-  /** "YYYY-MM" -> [invoiced, orders, dishonoured, settledCash, onTimeCash, lateAmountDays] (see MONTH_*). */
+  /**
+   * "YYYY-MM" -> [invoiced, orders, dishonoured, settledCash, onTimeCash, lateAmountDays,
+   * payments, invoices] (see MONTH_*; tuples stored before the last two existed are shorter).
+   */
   months: Record<string, number[]>;
+  /** By due day: the disputed part of invoices under an open dispute (out of aging, in exposure). Absent: none. */
+  disputed?: DayBuckets;
+  /** By payment day: cash received (payments not dishonoured, referenced or not). Absent: none. */
+  cashIn?: DayBuckets;
+  /** By payment day: amounts of dishonoured payments. Absent: none. */
+  bounced?: DayBuckets;
   /** Set by compactLedger: the first UTC day still kept exactly. */
   compactedBefore?: number;
 }
@@ -92,7 +107,11 @@ export const MONTH_DISHONOURED = 2;
 export const MONTH_SETTLED = 3;
 export const MONTH_ON_TIME = 4;
 export const MONTH_LATE_AMOUNT_DAYS = 5;
-export const MONTH_WIDTH = 6;
+/** Number of payments received (not dishonoured), by payment month. */
+export const MONTH_PAYMENTS = 6;
+/** Number of invoices, by issue month. */
+export const MONTH_INVOICE_COUNT = 7;
+export const MONTH_WIDTH = 8;
 
 export const DAY_MS = 86_400_000;
 /** Largest amount of one record (minor units); keeps amount x days products far from 2^53. */

@@ -20,6 +20,7 @@ interface Invoice {
   dueAt: number;
   amount: number;
   residual: number;
+  disputed: number;
 }
 
 interface PoolItem {
@@ -30,9 +31,10 @@ interface PoolItem {
 
 /**
  * Aggregates of a set of records at asOf. The set is keyed by externalId: when an id occurs more
- * than once, its last occurrence is the current version.
+ * than once, its last occurrence is the current version. `disputes`: open disputed amounts by
+ * invoice id (an id that is not an invoice in the set is ignored).
  */
-export function recomputeFromHistory(records: LedgerRecord[], asOf: number): LedgerAggregates {
+export function recomputeFromHistory(records: LedgerRecord[], asOf: number, disputes: Record<string, number> = {}): LedgerAggregates {
   const byId = new Map<string, LedgerRecord>();
   for (const r of records) {
     toAppliedVersion(r); // throws on an invalid record
@@ -49,6 +51,10 @@ export function recomputeFromHistory(records: LedgerRecord[], asOf: number): Led
   let volume = 0;
   let orderCount = 0;
   let dishonoured = 0;
+  let payments = 0;
+  let invoiceCount = 0;
+  const bounces: Array<[day: number, amount: number]> = [];
+  const cash: Array<[day: number, amount: number]> = [];
   let held = 0;
   let settled = 0;
   let onTime = 0;
@@ -62,14 +68,23 @@ export function recomputeFromHistory(records: LedgerRecord[], asOf: number): Led
     firstDay = firstDay === null || d < firstDay ? d : firstDay;
     lastDay = lastDay === null || d > lastDay ? d : lastDay;
     if (r.type === "invoice") {
-      invoices.set(r.externalId, { id: r.externalId, issuedAt: r.issuedAt, dueAt: r.dueAt ?? r.issuedAt, amount: r.amount, residual: r.amount });
-      if (inWindow(r.issuedAt)) volume += r.amount;
+      invoices.set(r.externalId, { id: r.externalId, issuedAt: r.issuedAt, dueAt: r.dueAt ?? r.issuedAt, amount: r.amount, residual: r.amount, disputed: 0 });
+      if (inWindow(r.issuedAt)) {
+        volume += r.amount;
+        invoiceCount += 1;
+      }
     } else if (r.type === "order") {
       const status = r.status ?? "open";
       if (status === "open") openOrders += r.amount;
       if (status !== "cancelled" && inWindow(r.issuedAt)) orderCount += 1;
     } else if (r.type === "payment" && r.status === "dishonoured") {
-      if (inWindow(r.issuedAt)) dishonoured += 1;
+      if (inWindow(r.issuedAt)) {
+        dishonoured += 1;
+        bounces.push([dayOf(r.issuedAt), r.amount]);
+      }
+    } else if (r.type === "payment" && inWindow(r.issuedAt)) {
+      payments += 1;
+      cash.push([dayOf(r.issuedAt), r.amount]);
     }
   }
 
@@ -104,6 +119,13 @@ export function recomputeFromHistory(records: LedgerRecord[], asOf: number): Led
     if (s.amount > take) pool.push({ day: dayOf(s.issuedAt), credit, amount: s.amount - take });
   }
 
+  // 1b. An open dispute takes its part of what remains of its invoice out of the FIFO and of aging.
+  for (const inv of invoices.values()) {
+    const d = Object.hasOwn(disputes, inv.id) ? Math.min(disputes[inv.id]!, inv.residual) : 0;
+    inv.disputed = d;
+    inv.residual -= d;
+  }
+
   // 2. The pool, in date order (credit notes before cash on the same day), settles the
   //    oldest open invoices first: dueAt, then issuedAt, then externalId.
   pool.sort((a, b) => a.day - b.day || Number(b.credit) - Number(a.credit));
@@ -122,8 +144,12 @@ export function recomputeFromHistory(records: LedgerRecord[], asOf: number): Led
     }
   }
 
-  const aging: AgingBuckets = { current: 0, d1_30: 0, d31_60: 0, d61_90: 0, d90plus: 0 };
+  const aging: AgingBuckets = { current: 0, d1_30: 0, d31_60: 0, d61_90: 0, d90plus: 0, disputed: 0 };
   let openBalance = 0;
+  for (const inv of invoices.values()) {
+    aging.disputed += inv.disputed;
+    openBalance += inv.disputed;
+  }
   let oldest = 0;
   const asOfDay = dayOf(asOf);
   for (const inv of open) {
@@ -138,6 +164,18 @@ export function recomputeFromHistory(records: LedgerRecord[], asOf: number): Led
     oldest = Math.max(oldest, dpd);
   }
   const unapplied = pool.reduce((a, p) => a + p.amount, held);
+  // Dishonoured amounts not replaced by cash received on or after them (a bounce first on its day).
+  let unreplaced = 0;
+  let lastBounce: number | null = null;
+  if (bounces.length > 0) {
+    const events = [...bounces.map(([d, a]) => [d, 0, a] as const), ...cash.map(([d, a]) => [d, 1, a] as const)].sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+    for (const [d, kind, a] of events) {
+      if (kind === 0) {
+        unreplaced += a;
+        lastBounce = d;
+      } else unreplaced = Math.max(0, unreplaced - a);
+    }
+  }
   if (!Number.isSafeInteger(openBalance + unapplied + openOrders + volume + settled)) throw new RangeError("overflow");
   return {
     openInvoiceBalance: openBalance,
@@ -152,6 +190,10 @@ export function recomputeFromHistory(records: LedgerRecord[], asOf: number): Led
     volume12m: volume,
     orderCount12m: orderCount,
     dishonouredPayments: dishonoured,
+    dishonouredUnreplaced: unreplaced,
+    lastDishonouredAt: lastBounce === null ? null : lastBounce * DAY_MS,
+    payments12m: payments,
+    invoiceCount12m: invoiceCount,
     firstActivityAt: firstDay === null ? null : firstDay * DAY_MS,
     lastActivityAt: lastDay === null ? null : lastDay * DAY_MS,
   };

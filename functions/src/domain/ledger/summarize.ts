@@ -7,9 +7,11 @@ import {
   LedgerError,
   MONTH_DISHONOURED,
   MONTH_INVOICED,
+  MONTH_INVOICE_COUNT,
   MONTH_LATE_AMOUNT_DAYS,
   MONTH_ON_TIME,
   MONTH_ORDERS,
+  MONTH_PAYMENTS,
   MONTH_SETTLED,
   type DayBuckets,
   DAY_MS,
@@ -33,6 +35,8 @@ export interface AgingBuckets {
   d61_90: number;
   /** 91 days past due and more. */
   d90plus: number;
+  /** Under an open dispute: in the open balance and exposure, out of penalty aging (any due date). */
+  disputed: number;
 }
 
 export interface LedgerAggregates {
@@ -51,6 +55,17 @@ export interface LedgerAggregates {
   orderCount12m: number;
   /** Dishonoured payments dated in the trailing 12 months. */
   dishonouredPayments: number;
+  /**
+   * Of the dishonoured amounts dated in the trailing 12 months, what cash received on or after
+   * each has not replaced (day order; a bounce before cash of the same day). 0: all replaced.
+   */
+  dishonouredUnreplaced: number;
+  /** Start of the day of the latest dishonoured payment in the trailing 12 months (null: none). */
+  lastDishonouredAt: number | null;
+  /** Payments received (not dishonoured) dated in the trailing 12 months: evidence of paying. */
+  payments12m: number;
+  /** Invoices issued in the trailing 12 months: how often the customer trades. */
+  invoiceCount12m: number;
   /** Start (00:00 UTC) of the day of the earliest / latest record. */
   firstActivityAt: number | null;
   lastActivityAt: number | null;
@@ -105,7 +120,7 @@ interface Matched {
  * (what is left is open / unapplied). Cash chunks whose date falls in [fromMonth, toMonth]
  * are payment-behaviour settlements.
  */
-function matchPool(ladder: Slice[], pool: Slice[], fromMonth: number, toMonth: number): Matched {
+function matchPool(ladder: Slice[], pool: Slice[], fromMonth: number, toMonth: number, byMonth?: Map<number, Matched>): Matched {
   const m: Matched = { settled: 0, onTime: 0, lateAmountDays: 0 };
   let i = 0;
   let j = 0;
@@ -121,6 +136,12 @@ function matchPool(ladder: Slice[], pool: Slice[], fromMonth: number, toMonth: n
         m.settled = addInt(m.settled, take);
         if (pay.day <= inv.day) m.onTime = addInt(m.onTime, take);
         m.lateAmountDays = addInt(m.lateAmountDays, mulInt(take, daysBeyond(pay.day, inv.day)));
+        if (byMonth) {
+          let b = byMonth.get(month);
+          if (!b) byMonth.set(month, (b = { settled: 0, onTime: 0, lateAmountDays: 0 }));
+          b.settled = addInt(b.settled, take);
+          if (pay.day <= inv.day) b.onTime = addInt(b.onTime, take);
+        }
       }
     }
     if (inv.amount === 0) i++;
@@ -157,6 +178,63 @@ function activityBounds(s: LedgerState): { first: number | null; last: number | 
   return { first: first === null ? null : first * DAY_MS, last: last === null ? null : last * DAY_MS };
 }
 
+/**
+ * Dishonoured amounts in the window [fromMonth, toMonth] not replaced by cash received on or
+ * after them: a running balance over the days in order (a bounce adds, cash received pays it
+ * down, never below 0; on one day the bounce comes first). Also the latest bounce day.
+ */
+function unreplacedDishonour(state: LedgerState, fromMonth: number, toMonth: number): { unreplaced: number; lastDay: number | null } {
+  const events: Array<[day: number, kind: 0 | 1, amount: number]> = [];
+  for (const [day, v] of dayEntries(state.bounced ?? {})) {
+    const m = monthIndexOfDay(day);
+    if (v > 0 && m >= fromMonth && m <= toMonth) events.push([day, 0, v]);
+  }
+  if (events.length === 0) return { unreplaced: 0, lastDay: null };
+  for (const [day, v] of dayEntries(state.cashIn ?? {})) {
+    const m = monthIndexOfDay(day);
+    if (v > 0 && m >= fromMonth && m <= toMonth) events.push([day, 1, v]);
+  }
+  events.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let balance = 0;
+  let lastDay: number | null = null;
+  for (const [day, kind, amount] of events) {
+    if (kind === 0) {
+      balance = addInt(balance, amount);
+      lastDay = day;
+    } else balance = Math.max(0, balance - amount);
+  }
+  return { unreplaced: balance, lastDay };
+}
+
+/** Cash settled in a month: all of it, and the part paid on or before the due day. */
+export interface MonthSettlement {
+  settled: number;
+  onTime: number;
+}
+
+/**
+ * Cash settled per calendar month ("YYYY-MM"), months [toMonth - count + 1, toMonth] of asOf:
+ * payments that name their invoice AND cash paid on account, as the FIFO match applies it
+ * (oldest invoice first). What the on-time streak reads.
+ */
+export function settledByMonth(state: LedgerState, asOf: number, count: number): Record<string, MonthSettlement> {
+  assertState(state);
+  const toMonth = monthIndexOfMs(asOf);
+  const fromMonth = toMonth - Math.max(1, count) + 1;
+  const { ladder, pool } = sortedSides(state);
+  const byMonth = new Map<number, Matched>();
+  matchPool(ladder, pool, fromMonth, toMonth, byMonth);
+  const out: Record<string, MonthSettlement> = {};
+  for (let m = fromMonth; m <= toMonth; m++) {
+    const t = state.months[monthKeyOfIndex(m)];
+    const p = byMonth.get(m);
+    const settled = addInt(t?.[MONTH_SETTLED] ?? 0, p?.settled ?? 0);
+    const onTime = addInt(t?.[MONTH_ON_TIME] ?? 0, p?.onTime ?? 0);
+    if (settled !== 0 || onTime !== 0) out[monthKeyOfIndex(m)] = { settled, onTime };
+  }
+  return out;
+}
+
 export function summarize(state: LedgerState, asOf: number): LedgerAggregates {
   assertState(state);
   if (!Number.isSafeInteger(asOf)) throw new LedgerError("invalid_date", "asOf", "asOf must be an integer epoch ms");
@@ -167,9 +245,13 @@ export function summarize(state: LedgerState, asOf: number): LedgerAggregates {
   const { ladder, pool } = sortedSides(state);
   const matched = matchPool(ladder, pool, fromMonth, toMonth);
 
-  const aging: AgingBuckets = { current: 0, d1_30: 0, d31_60: 0, d61_90: 0, d90plus: 0 };
+  const aging: AgingBuckets = { current: 0, d1_30: 0, d31_60: 0, d61_90: 0, d90plus: 0, disputed: 0 };
   let open = 0;
   let oldest = 0;
+  for (const [, v] of dayEntries(state.disputed ?? {})) {
+    aging.disputed = addInt(aging.disputed, v);
+    open = addInt(open, v);
+  }
   for (const inv of ladder) {
     if (inv.amount <= 0) continue;
     open = addInt(open, inv.amount);
@@ -187,6 +269,8 @@ export function summarize(state: LedgerState, asOf: number): LedgerAggregates {
   let volume = 0;
   let orders = 0;
   let dishonoured = 0;
+  let payments = 0;
+  let invoices = 0;
   let settled = matched.settled;
   let onTime = matched.onTime;
   let late = matched.lateAmountDays;
@@ -196,12 +280,15 @@ export function summarize(state: LedgerState, asOf: number): LedgerAggregates {
     volume = addInt(volume, t[MONTH_INVOICED] ?? 0);
     orders = addInt(orders, t[MONTH_ORDERS] ?? 0);
     dishonoured = addInt(dishonoured, t[MONTH_DISHONOURED] ?? 0);
+    payments = addInt(payments, t[MONTH_PAYMENTS] ?? 0);
+    invoices = addInt(invoices, t[MONTH_INVOICE_COUNT] ?? 0);
     settled = addInt(settled, t[MONTH_SETTLED] ?? 0);
     onTime = addInt(onTime, t[MONTH_ON_TIME] ?? 0);
     late = addInt(late, t[MONTH_LATE_AMOUNT_DAYS] ?? 0);
   }
   const openOrders = Math.max(state.openOrders, 0);
   const { first, last } = activityBounds(state);
+  const bounce = unreplacedDishonour(state, fromMonth, toMonth);
   return {
     openInvoiceBalance: open,
     openOrders,
@@ -215,6 +302,10 @@ export function summarize(state: LedgerState, asOf: number): LedgerAggregates {
     volume12m: volume,
     orderCount12m: orders,
     dishonouredPayments: dishonoured,
+    dishonouredUnreplaced: bounce.unreplaced,
+    lastDishonouredAt: bounce.lastDay === null ? null : bounce.lastDay * DAY_MS,
+    payments12m: payments,
+    invoiceCount12m: invoices,
     firstActivityAt: first,
     lastActivityAt: last,
   };
@@ -291,6 +382,12 @@ export function compactLedger(state: LedgerState, asOf: number, horizonMonths = 
     }
   }
   s.activity = activity;
+  // Cash received and dishonoured amounts are read over 12-month windows only.
+  for (const key of ["cashIn", "bounced"] as const) {
+    const kept: DayBuckets = {};
+    for (const [day, v] of dayEntries(s[key] ?? {})) if (day >= cutoffDay) bumpDay(kept, day, v);
+    s[key] = kept;
+  }
   if (s.compactedBefore === undefined || cutoffDay > s.compactedBefore) s.compactedBefore = cutoffDay;
   return s;
 }

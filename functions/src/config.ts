@@ -2,10 +2,23 @@
  * Runtime configuration as one typed object (params for deploy-time values,
  * environment for the emulator/local-stack switches).
  */
-import { defineSecret, defineString } from "firebase-functions/params";
+import { defineInt, defineSecret, defineString } from "firebase-functions/params";
+import { setGlobalOptions } from "firebase-functions/v2/options";
 import { parseAuditKeyring, type AuditKeyring } from "./domain/audit.js";
 
 export const REGION = defineString("CREDIT_DESK_REGION", { default: "us-central1", description: "Region of every function" });
+export const MAX_INSTANCES = defineInt("CREDIT_DESK_MAX_INSTANCES", {
+  default: 100,
+  description: "Most instances of any one function (a cost ceiling; a job's task queue also limits its own dispatches)",
+});
+
+/**
+ * Every function's region, memory and instance ceiling, set once: every function module
+ * imports this one before it defines its function. A function that needs more memory says so
+ * in its own options; nothing repeats the region.
+ */
+setGlobalOptions({ region: REGION, memory: "256MiB", maxInstances: MAX_INSTANCES });
+
 /**
  * Declared so deploys list it; read through appCheckSetting(), which fails closed: only an
  * explicit "false"/"0"/"no" (any case) turns enforcement off, or running in the Functions

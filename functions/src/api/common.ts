@@ -1,13 +1,13 @@
 /**
  * What every callable shares: auth and role guard, zod parsing with errors that name
- * the field, error mapping, and the options (region, App Check). A callable file is
+ * the field, error mapping, and the options (App Check; region, memory and the instance ceiling are global: config.ts). A callable file is
  * `export const name = callable("name", run)`: who may call and the input schema come from
  * the contract (schemas/contract.ts, docs/API.md); `run` is a service call.
  */
 import { randomUUID } from "node:crypto";
 import { HttpsError, onCall, type CallableRequest, type CallableOptions } from "firebase-functions/v2/https";
 import { z } from "zod";
-import { AUDITED, REGION, appCheckSetting } from "../config.js";
+import { AUDITED, appCheckSetting } from "../config.js";
 import { CreditDeskError } from "../domain/errors.js";
 import { acknowledgementProblem, needsAcknowledgement } from "../domain/confidentiality.js";
 import { isRole, type Caller } from "../domain/roles.js";
@@ -36,11 +36,9 @@ logs.appCheckMode(appCheck.enforced, appCheck.reason);
 
 export const callableOptions: CallableOptions = {
   ...AUDITED,
-  region: REGION,
   enforceAppCheck: appCheck.enforced,
   cors: true,
   timeoutSeconds: 60,
-  memory: "256MiB",
 };
 
 /** "company.name: Too small: expected string to have >=1 characters" — the field first. */

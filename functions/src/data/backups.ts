@@ -6,7 +6,6 @@
 import fs from "node:fs";
 import path from "node:path";
 import { Timestamp, v1, type DocumentData } from "firebase-admin/firestore";
-import { getStorage } from "firebase-admin/storage";
 import { auditKeyring } from "../config.js";
 import type { BackupFailureCode, BackupRecord, BackupStatus, ExportOperationState } from "../domain/backup.js";
 import { app, firestore } from "./firebase.js";
@@ -71,6 +70,8 @@ export function googleBackupPorts(): BackupPorts {
       };
     },
     async deletePrefix({ bucket, objectPrefix }) {
+      // Loaded here, not at module load: every function shares index.js, and only retention needs Storage.
+      const { getStorage } = await import("firebase-admin/storage");
       const b = getStorage(app()).bucket(bucket);
       const [files] = await b.getFiles({ prefix: objectPrefix, autoPaginate: true });
       if (files.length > 0) await b.deleteFiles({ prefix: objectPrefix, force: true });

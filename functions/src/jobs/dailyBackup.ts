@@ -1,11 +1,11 @@
 /** Daily managed Firestore export at 02:00 UTC (follow-up of yesterday's, start of today's, retention). */
 import { onSchedule } from "firebase-functions/v2/scheduler";
-import { AUDITED, BACKUP_BUCKET, REGION } from "../config.js";
+import { AUDITED, BACKUP_BUCKET } from "../config.js";
 import { runDailyBackup } from "../services/backup.js";
 import { loadPolicy } from "../services/policy.js";
 
 export const dailyBackup = onSchedule(
-  { ...AUDITED, schedule: "every day 02:00", timeZone: "UTC", region: REGION, timeoutSeconds: 300, memory: "256MiB", retryCount: 0 },
+  { ...AUDITED, schedule: "every day 02:00", timeZone: "UTC", timeoutSeconds: 300, retryCount: 0 },
   async (event) => {
     const now = Date.now();
     const scheduledAt = Date.parse(event.scheduleTime);

@@ -1,6 +1,6 @@
 /** Every day at 01:00 UTC: age receivables, raise/resolve alerts, penalties and incentives (services/monitoring.ts). */
 import { onSchedule } from "firebase-functions/v2/scheduler";
-import { AUDITED, REGION } from "../config.js";
+import { AUDITED } from "../config.js";
 import { runDailyMonitoring, type MonitorTask } from "../services/monitoring.js";
 import { loadPolicy } from "../services/policy.js";
 import { deadlineFor, taskQueueEnqueuer } from "./taskQueue.js";
@@ -8,7 +8,7 @@ import { deadlineFor, taskQueueEnqueuer } from "./taskQueue.js";
 const TIMEOUT_SECONDS = 540;
 
 export const dailyMonitoring = onSchedule(
-  { ...AUDITED, schedule: "every day 01:00", timeZone: "UTC", region: REGION, timeoutSeconds: TIMEOUT_SECONDS, memory: "512MiB", retryCount: 1 },
+  { ...AUDITED, schedule: "every day 01:00", timeZone: "UTC", timeoutSeconds: TIMEOUT_SECONDS, memory: "512MiB", retryCount: 1 },
   async () => {
     const now = Date.now();
     const policy = await loadPolicy(now);

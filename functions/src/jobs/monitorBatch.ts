@@ -1,7 +1,7 @@
 /** Continuation of the daily monitoring: {job: "monitor", asOf} — takes the customers still due at asOf. */
 import { onTaskDispatched } from "firebase-functions/v2/tasks";
 import { z } from "zod";
-import { AUDITED, REGION } from "../config.js";
+import { AUDITED } from "../config.js";
 import { runDailyMonitoring, type MonitorTask } from "../services/monitoring.js";
 import { loadPolicy } from "../services/policy.js";
 import { deadlineFor, taskQueueEnqueuer } from "./taskQueue.js";
@@ -12,7 +12,6 @@ const payload = z.object({ job: z.literal("monitor"), asOf: z.number().int().non
 export const monitorBatch = onTaskDispatched(
   {
     ...AUDITED,
-    region: REGION,
     timeoutSeconds: TIMEOUT_SECONDS,
     memory: "512MiB",
     retryConfig: { maxAttempts: 5, minBackoffSeconds: 30 },

@@ -1,7 +1,7 @@
 /** One reassessment batch: {job: "reassess", asOf, batch, part?, quota?}. Idempotent; retried on failure. */
 import { onTaskDispatched } from "firebase-functions/v2/tasks";
 import { z } from "zod";
-import { AUDITED, REGION } from "../config.js";
+import { AUDITED } from "../config.js";
 import { loadPolicy } from "../services/policy.js";
 import { reassessBatch as runBatch, type ReassessTask } from "../services/reassessment.js";
 import { deadlineFor, taskQueueEnqueuer } from "./taskQueue.js";
@@ -18,7 +18,6 @@ const payload = z.object({
 export const reassessBatch = onTaskDispatched(
   {
     ...AUDITED,
-    region: REGION,
     timeoutSeconds: TIMEOUT_SECONDS,
     memory: "512MiB",
     retryConfig: { maxAttempts: 5, minBackoffSeconds: 30 },

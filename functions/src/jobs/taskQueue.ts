@@ -3,13 +3,13 @@
  * the enqueue idempotent: a second enqueue with the same id reports "exists" (Cloud Tasks
  * keeps the name reserved for a while after the task ran).
  */
-import { getFunctions } from "firebase-admin/functions";
 import { regionName } from "../config.js";
 import { app } from "../data/firebase.js";
 import type { Enqueue } from "../services/monitoring.js";
 
 export function taskQueueEnqueuer<T extends object>(functionName: string, region: string = regionName()): Enqueue<T> {
   return async (payload, opts) => {
+    const { getFunctions } = await import("firebase-admin/functions"); // loaded by the functions that enqueue, not by every cold start
     const queue = getFunctions(app()).taskQueue<T & Record<string, unknown>>(`locations/${region}/functions/${functionName}`);
     try {
       await queue.enqueue(payload as T & Record<string, unknown>, opts?.id ? { id: opts.id } : undefined);

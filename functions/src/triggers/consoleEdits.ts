@@ -4,14 +4,14 @@
  * own write carries a fresh mark and returns at once, without a read.
  */
 import { onDocumentWritten, type FirestoreEvent, type Change, type DocumentSnapshot } from "firebase-functions/v2/firestore";
-import { AUDITED, REGION } from "../config.js";
+import { AUDITED } from "../config.js";
 import type { WatchedKind } from "../domain/consoleEdits.js";
 import { recordConsoleEdit } from "../services/consoleEdits.js";
 
 type Event = FirestoreEvent<Change<DocumentSnapshot> | undefined, Record<string, string>>;
 
 function watch(kind: WatchedKind, document: string, subjectOf: (event: Event) => string | null) {
-  return onDocumentWritten({ ...AUDITED, document, region: REGION, retry: true }, async (event) => {
+  return onDocumentWritten({ ...AUDITED, document, retry: true }, async (event) => {
     const before = event.data?.before?.exists ? (event.data.before.data() ?? null) : null;
     const after = event.data?.after?.exists ? (event.data.after.data() ?? null) : null;
     const subjectId = subjectOf(event);

@@ -1,10 +1,10 @@
 /** Validates every write of config/fxRates at once: audit, alerts, last valid table. */
 import { onDocumentWritten } from "firebase-functions/v2/firestore";
-import { AUDITED, REGION } from "../config.js";
+import { AUDITED } from "../config.js";
 import { onFxRatesWritten } from "../services/fxWatch.js";
 import { loadPolicy } from "../services/policy.js";
 
-export const fxRatesWritten = onDocumentWritten({ ...AUDITED, document: "config/fxRates", region: REGION, retry: false }, async (event) => {
+export const fxRatesWritten = onDocumentWritten({ ...AUDITED, document: "config/fxRates", retry: false }, async (event) => {
   const after = event.data?.after;
   const now = Date.now();
   await onFxRatesWritten(

@@ -1,9 +1,9 @@
 /** Validates every write of config/creditPolicy at once: audit, alert, last valid version. */
 import { onDocumentWritten } from "firebase-functions/v2/firestore";
-import { AUDITED, REGION } from "../config.js";
+import { AUDITED } from "../config.js";
 import { onPolicyWritten } from "../services/policyWatch.js";
 
-export const policyWritten = onDocumentWritten({ ...AUDITED, document: "config/creditPolicy", region: REGION, retry: false }, async (event) => {
+export const policyWritten = onDocumentWritten({ ...AUDITED, document: "config/creditPolicy", retry: false }, async (event) => {
   const after = event.data?.after;
   await onPolicyWritten(
     {

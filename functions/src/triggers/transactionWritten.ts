@@ -1,11 +1,11 @@
 import { onDocumentWritten } from "firebase-functions/v2/firestore";
-import { AUDITED, REGION } from "../config.js";
+import { AUDITED } from "../config.js";
 import { loadPolicy } from "../services/policy.js";
 import { applyTransactionEvent } from "../services/transactions.js";
 
 /** Applies transaction writes made outside recordTransactions (console, imports). Retried; idempotent. */
 export const onTransactionWritten = onDocumentWritten(
-  { ...AUDITED, document: "customers/{customerId}/transactions/{externalId}", region: REGION, retry: true },
+  { ...AUDITED, document: "customers/{customerId}/transactions/{externalId}", retry: true },
   async (event) => {
     const now = Date.now();
     const after = event.data?.after;

@@ -5,6 +5,7 @@
  */
 import { getFirestore, type DocumentData, type WriteBatch } from "firebase-admin/firestore";
 import { splitPatch } from "../../functions/src/data/customers.js";
+import { shardOf } from "../../functions/src/domain/workQueue.js";
 
 const db = () => getFirestore();
 const headRef = (id: string) => db().doc(`customers/${id}`);
@@ -29,14 +30,14 @@ export async function updateCreditFile(id: string, patch: Record<string, unknown
   if (Object.keys(state).length) await stateRef(id).update(state);
 }
 
-/** Copy a credit file's two documents under new ids (a portfolio from one real file), with head changes. */
+/** Copy a credit file's two documents under new ids (a portfolio from one real file), with head changes; each copy in its own id's shard. */
 export async function cloneCreditFile(fromId: string, copies: Array<{ id: string; head?: Record<string, unknown> }>, batch?: WriteBatch): Promise<void> {
   const [head, state] = await db().getAll(headRef(fromId), stateRef(fromId));
   const template = { ...head!.data() };
   delete template.auditHead;
   const b = batch ?? db().batch();
   for (const c of copies) {
-    b.set(headRef(c.id), { ...template, ...(c.head ?? {}) });
+    b.set(headRef(c.id), { ...template, shard: shardOf(c.id), ...(c.head ?? {}) });
     b.set(stateRef(c.id), state!.data() ?? {});
   }
   if (!batch) await b.commit();

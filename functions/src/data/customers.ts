@@ -18,8 +18,9 @@
  * the history length. Documents from before the split (everything in the head) are read as
  * they are and moved on their next write.
  */
-import { FieldValue, type DocumentData, type DocumentReference, type DocumentSnapshot, type Timestamp, type Transaction } from "firebase-admin/firestore";
-import type { CustomerFile } from "../domain/customer.js";
+import { FieldValue, Timestamp, type DocumentData, type DocumentReference, type DocumentSnapshot, type Transaction } from "firebase-admin/firestore";
+import { nextDay, reportFields, type CustomerAggregates, type CustomerFile } from "../domain/customer.js";
+import { shardOf } from "../domain/workQueue.js";
 import { fromStored, toStored } from "./convert.js";
 import { firestore } from "./firebase.js";
 import { marked } from "./serviceWrites.js";
@@ -71,6 +72,8 @@ export const HEAD_FIELDS = [
   "lastReviewedAt",
   "nextReviewAt",
   "nextAgingAt",
+  // the work queues' shard (a hash of the id: which concurrent batch of the daily and monthly jobs takes it)
+  "shard",
   // the head of the customer's audit chain (hashes only) and when it last moved (the daily seal's query)
   "auditHead",
   "auditChangedAt",
@@ -103,6 +106,16 @@ export interface CustomerRead {
   state: DocumentSnapshot;
 }
 
+/**
+ * A change of a credit file with the top-level copies of its aggregates (reportFields: the
+ * head's aging, exposure and volume, what the portfolio report sums) whenever it writes the
+ * aggregates: one place, so no writer can leave the report behind its aggregates.
+ */
+export function withReportFields(patch: Record<string, unknown>): Record<string, unknown> {
+  const a = patch.aggregates as CustomerAggregates | undefined | null;
+  return a ? { ...patch, ...reportFields(a) } : patch;
+}
+
 /** A change of a credit file, split by the allow-list. */
 export function splitPatch(patch: Record<string, unknown>): { head: Record<string, unknown>; state: Record<string, unknown> } {
   const head: Record<string, unknown> = {};
@@ -116,12 +129,12 @@ export function splitPatch(patch: Record<string, unknown>): { head: Record<strin
 
 /** A new credit file's two documents. */
 export function customerToStored(c: CustomerFile): { head: DocumentData; state: DocumentData } {
-  const { head, state } = splitPatch(c as unknown as Record<string, unknown>);
+  const { head, state } = splitPatch(withReportFields(c as unknown as Record<string, unknown>));
   return { head: toStored(head, OPAQUE) as DocumentData, state: toStored(state, OPAQUE) as DocumentData };
 }
 
 export function createCustomer(tx: Transaction, ref: DocumentReference, c: CustomerFile): void {
-  const docs = customerToStored(c);
+  const docs = customerToStored({ ...c, shard: shardOf(ref.id) } as CustomerFile);
   const stateRef = customerRefs.creditState(ref.id);
   tx.set(ref, marked(ref, docs.head));
   tx.set(stateRef, marked(stateRef, docs.state));
@@ -148,18 +161,59 @@ export async function readCustomerHead(id: string): Promise<CustomerFile | null>
 }
 
 /**
+ * Fields whose change cannot change what the daily monitor decides. A write of any other field
+ * that does not set `nextAgingAt` itself brings the customer's next monitor visit forward to the
+ * next run (the monitor then computes when it must look again: domain/monitorSchedule.ts), so a
+ * change is seen by the next daily run, as when every customer was visited every day.
+ */
+const NOT_MONITORED = new Set([
+  "name",
+  "registrationNo",
+  "address",
+  "ownerUid",
+  "applicationId",
+  "bankAccount",
+  "bankAccountChangedAt",
+  "recentOrders",
+  "openBlocks",
+  "auditHead",
+  "auditChangedAt",
+  "serviceWrite",
+  "updatedAt",
+  "shard",
+  "nextAgingAt",
+]);
+
+/** The head fields the work queues add to a write: the next monitor visit brought forward, a missing shard. */
+function queueFields(id: string, patch: Record<string, unknown>, stored: DocumentSnapshot | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (!stored?.exists) return out;
+  if (typeof stored.get("shard") !== "number") out.shard = shardOf(id);
+  if (patch.nextAgingAt === undefined && Object.keys(patch).some((k) => !NOT_MONITORED.has(k))) {
+    const now = typeof patch.updatedAt === "number" ? patch.updatedAt : Date.now();
+    const due = nextDay(now);
+    const current = stored.get("nextAgingAt");
+    if (!(current instanceof Timestamp) || current.toMillis() > due) out.nextAgingAt = due;
+  }
+  return out;
+}
+
+/**
  * Write a change of a credit file: the head's fields to the head (an update), the rest to
  * creditState (replacing each field given, creating the document when missing). `read` is the
  * read this change is based on: a file from before the split moves its confidential fields out
- * of the head on this write.
+ * of the head on this write. A writer that read the head alone passes it as `opts.head`. With
+ * the head as read, the write also keeps the work queues right (queueFields): the next monitor
+ * visit brought forward when a monitored field changes, and the shard of a head without one.
  */
 export function writeCustomer(
   tx: Transaction,
   id: string,
   patch: Record<string, unknown>,
   read?: Pick<CustomerRead, "head" | "state">,
-  opts: { headUpdateTime?: Timestamp } = {},
+  opts: { headUpdateTime?: Timestamp; head?: DocumentSnapshot } = {},
 ): void {
+  patch = withReportFields({ ...patch, ...queueFields(id, patch, read?.head ?? opts.head) });
   const split = splitPatch(patch);
   const head = toStored(split.head, OPAQUE) as DocumentData;
   let state = toStored(split.state, OPAQUE) as DocumentData;

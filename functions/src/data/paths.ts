@@ -27,6 +27,7 @@
  *   audit/{chainId}/entries/{seq}               append-only, hash-chained entries
  *   config/creditPolicy                          the credit policy
  *   config/fxRates                               the FX table (rates against a base currency), edited by admins
+ *   config/workQueues                            the work queues' bookkeeping (shards assigned, the policy the monitor's dates follow)
  *   backups/{backupId}                           backup runs
  *   requests/{requestKey}                        idempotency records of callables (requestId)
  *   identities/{kind_value}                      identity index for fraud checks
@@ -100,6 +101,8 @@ export const paths = {
   policy: () => `${COLLECTIONS.config}/creditPolicy`,
   fxRates: () => `${COLLECTIONS.config}/fxRates`,
   fxRatesLastGood: () => `${COLLECTIONS.config}/fxRatesLastGood`,
+  /** The work queues' bookkeeping (services/workQueues.ts); no client reads it. */
+  workQueues: () => `${COLLECTIONS.config}/workQueues`,
   /** The confidentiality policy version in force, for the security rules (readable by every signed-in user). */
   confidentialityVersion: () => `${COLLECTIONS.config}/confidentiality`,
   confidentialityAck: (uid: string) => `${COLLECTIONS.confidentialityAcks}/${uid}`,

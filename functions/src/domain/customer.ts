@@ -256,7 +256,7 @@ export interface CustomerFile extends CreditTerms {
 /**
  * Top-level copies of the aggregates the portfolio report sums (Firestore aggregation
  * queries sum top-level fields; the in-process Firestore cannot sum nested ones). Every
- * write of `aggregates` spreads these beside it.
+ * write of `aggregates` carries them: data/customers.ts `writeCustomer` adds them itself.
  */
 export function reportFields(a: CustomerAggregates) {
   return {

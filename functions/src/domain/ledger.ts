@@ -79,7 +79,8 @@
  * all balances, unapplied cash, exposure and 12-month figures exact; only its position inside
  * the folded history (aging day, which FIFO chunk) is approximated. Properties (a)-(e) are
  * tested unfolded; a separate property tests the fold (exact after, totals exact on changes).
- * Call it from the monthly job or whenever a write finds compactedBefore older than ~a month.
+ * The daily monitor calls it on every visit (compactLedgerIfDue: a fold when the cutoff has moved
+ * past compactedBefore and something is older than it; services/monitoring.ts).
  *
  * Firestore notes: exempt the state field from single-field indexing (its arrays and month keys
  * are never queried). An invoice entry grows with the number of payments referencing it.
@@ -119,6 +120,7 @@ export {
   type MonthSettlement,
   DEFAULT_COMPACTION_MONTHS,
   compactLedger,
+  compactLedgerIfDue,
   settledByMonth,
   summarize,
 } from "./ledger/summarize.js";

@@ -18,13 +18,13 @@
  */
 import type { CreditPolicy, Tier } from "../schemas/policy.js";
 import type { AlertType } from "./alerts.js";
-import { reservedAmount } from "./orders.js";
-import { effectiveLimit, nextDay, type CreditStatus, type CustomerAggregates, type CustomerFile } from "./customer.js";
+import { liveReservations, reservedAmount } from "./orders.js";
+import { availableCredit, effectiveLimit, nextDay, withAggregates, type CreditStatus, type CustomerAggregates, type CustomerFile } from "./customer.js";
 import { disputeHistory } from "./disputes.js";
 import type { FinancialStatement } from "./financials.js";
 import { monthIndexOfMs, monthKeyOfIndex } from "./ledger/model.js";
 import type { MonthSettlement } from "./ledger/summarize.js";
-import type { LimitRecommendation } from "./limits.js";
+import { planLimitChange, temporaryLimitInForce, type LimitRecommendation } from "./limits.js";
 import { assessCustomer, classInForce, limitFollowUp, overrideInForce, rescoreFromFile, type LimitFollowUp } from "./reassessment.js";
 import { isDowngrade, lowerTier, type Assessment } from "./scoring.js";
 import { statusInForce, statusPartsOf, type StatusPart, type StatusParts } from "./status.js";
@@ -117,6 +117,7 @@ export interface MonitorDecision {
   clearTemporaryLimit: boolean;
   proposal: LimitProposal | null;
   monitor: MonitorState;
+  /** The next run at the latest (the service replaces it by the next day anything can change: domain/monitorSchedule.ts). */
   nextAgingAt: number;
 }
 
@@ -247,7 +248,7 @@ function roundDown(amount: number, unit: number): number {
   return Math.max(0, Math.floor(amount / unit) * unit);
 }
 
-function addMonths(ms: number, n: number): number {
+export function addMonths(ms: number, n: number): number {
   const d = new Date(ms);
   return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + n, d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds(), d.getUTCMilliseconds());
 }
@@ -456,6 +457,39 @@ export function monitorDecision(
     monitor: next,
     nextAgingAt: nextDay(asOf),
   };
+}
+
+/**
+ * The credit file as the monitor leaves it at `asOf`: the decision applied (aggregates and their
+ * report fields, class, status, flags, alerts map, the monitor's memory), an expired temporary
+ * limit or class override removed, lapsed reservations tidied away, and an incentive increase the
+ * policy approves by itself applied with the limit rules of any increase — when its proposal is
+ * new (`proposalCreated`: the proposal document did not exist yet).
+ */
+export function fileAfterMonitoring(customer: MonitoredCustomer, d: MonitorDecision, asOf: number, proposalCreated: boolean): MonitoredCustomer {
+  const next: MonitoredCustomer = {
+    ...customer,
+    ...withAggregates(customer, d.aggregates),
+    temporaryLimit: d.clearTemporaryLimit ? null : customer.temporaryLimit,
+    score: d.assessment.score,
+    grade: d.assessment.grade,
+    confidence: d.assessment.confidence,
+    tier: d.tier,
+    classReasons: d.classReasons,
+    classOverride: d.clearClassOverride ? null : (customer.classOverride ?? null),
+    flags: { ...customer.flags, ...d.flags },
+    openAlerts: d.openAlerts,
+    monitor: d.monitor,
+    ...(d.statusChange ? { status: d.statusChange.status, statusKind: d.statusChange.statusKind, statusReason: d.statusChange.reason, statusParts: d.statusChange.parts } : {}),
+  };
+  if (proposalCreated && d.proposal?.autoApprove) {
+    const plan = planLimitChange({ creditLimit: next.creditLimit, temporaryLimit: temporaryLimitInForce(next, asOf) }, { kind: "permanent", newLimit: d.proposal.newLimit, expiresAt: null }, asOf);
+    if (plan.ok) Object.assign(next, plan.next);
+  }
+  next.reservations = liveReservations(customer.reservations, asOf);
+  next.reserved = reservedAmount(next.reservations, asOf);
+  next.availableCredit = availableCredit(next, asOf);
+  return next;
 }
 
 // ---------------------------------------------------------------------------------------

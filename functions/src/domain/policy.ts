@@ -80,7 +80,7 @@ export const DEFAULT_POLICY: CreditPolicy = {
   paymentTerms: { defaultDays: 30, maxDays: 120 },
   authority: { analyst: 50_000_00, manager: 500_000_00 },
   fraud: DEFAULT_FRAUD_POLICY,
-  monitoring: { utilizationAlert: 0.9, scoreDropAlert: 10, temporaryLimitWarningDays: 7, statementStaleMonths: 15, reviewOverdueDays: 7 },
+  monitoring: { utilizationAlert: 0.9, scoreDropAlert: 10, temporaryLimitWarningDays: 7, statementStaleMonths: 15, reviewOverdueDays: 7, maxIdleDays: 366 },
   penalties: {
     noIncreaseAfterDays: 30,
     autoHoldAfterDays: 60,

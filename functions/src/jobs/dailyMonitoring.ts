@@ -1,7 +1,7 @@
-/** Every day at 01:00 UTC: age receivables, raise/resolve alerts, penalties and incentives (services/monitoring.ts). */
+/** Every day at 01:00 UTC: enqueue the day's monitoring, one task per shard (services/monitoring.ts). */
 import { onSchedule } from "firebase-functions/v2/scheduler";
 import { AUDITED } from "../config.js";
-import { runDailyMonitoring, type MonitorTask } from "../services/monitoring.js";
+import { scheduleDailyMonitoring, type MonitorTask } from "../services/monitoring.js";
 import { loadPolicy } from "../services/policy.js";
 import { deadlineFor, taskQueueEnqueuer } from "./taskQueue.js";
 
@@ -12,7 +12,7 @@ export const dailyMonitoring = onSchedule(
   async () => {
     const now = Date.now();
     const policy = await loadPolicy(now);
-    await runDailyMonitoring(now, policy, {
+    await scheduleDailyMonitoring(now, policy, {
       deadline: deadlineFor(TIMEOUT_SECONDS, policy.jobs.timeBudgetSeconds, now),
       enqueue: taskQueueEnqueuer<MonitorTask>("monitorBatch"),
     });

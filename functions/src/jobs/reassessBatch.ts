@@ -1,18 +1,18 @@
-/** One reassessment batch: {job: "reassess", asOf, batch, part?, quota?}. Idempotent; retried on failure. */
+/** One shard of the monthly reassessment: {job: "reassess", asOf, shard, part?}. Idempotent; retried on failure. */
 import { onTaskDispatched } from "firebase-functions/v2/tasks";
 import { z } from "zod";
 import { AUDITED } from "../config.js";
 import { loadPolicy } from "../services/policy.js";
-import { reassessBatch as runBatch, type ReassessTask } from "../services/reassessment.js";
+import { reassessShard, reassessTaskId, runMonthlyReassessment, type ReassessTask } from "../services/reassessment.js";
 import { deadlineFor, taskQueueEnqueuer } from "./taskQueue.js";
 
 const TIMEOUT_SECONDS = 540;
 const payload = z.object({
   job: z.literal("reassess"),
   asOf: z.number().int().nonnegative(),
-  batch: z.number().int().nonnegative(),
+  /** Absent: a batch enqueued before shards existed — it schedules the month's shard tasks. */
+  shard: z.number().int().nonnegative().optional(),
   part: z.number().int().nonnegative().optional(),
-  quota: z.number().int().positive().optional(),
 });
 
 export const reassessBatch = onTaskDispatched(
@@ -27,14 +27,16 @@ export const reassessBatch = onTaskDispatched(
     const start = Date.now();
     const task = payload.parse(req.data);
     const policy = await loadPolicy(start);
-    const run = await runBatch(task.asOf, policy, {
-      batch: task.batch,
-      part: task.part ?? 0,
-      quota: task.quota ?? policy.jobs.batchSize,
-      deadline: deadlineFor(TIMEOUT_SECONDS, policy.jobs.timeBudgetSeconds, start),
-      enqueue: taskQueueEnqueuer<ReassessTask>("reassessBatch"),
-    });
-    // Failed customers stay due: a retry of this task (same payload) takes them again.
+    const enqueue = taskQueueEnqueuer<ReassessTask>("reassessBatch");
+    const deadline = deadlineFor(TIMEOUT_SECONDS, policy.jobs.timeBudgetSeconds, start);
+    if (task.shard === undefined) {
+      await runMonthlyReassessment(task.asOf, policy, { enqueue, deadline });
+      return;
+    }
+    const run = await reassessShard({ ...task, shard: task.shard }, policy, { deadline });
+    // Failed customers stay due: this task fails and its retry (same payload) takes them and the
+    // rest. Only a task that cannot fail any more hands its rest on (never a retry beside a continuation).
     if (run.failed.length > 0) throw new Error(`reassessment failed for ${run.failed.length} customer(s)`);
+    if (run.continuation) await enqueue(run.continuation, { id: reassessTaskId(run.continuation.asOf, run.continuation.shard, run.continuation.part) });
   },
 );

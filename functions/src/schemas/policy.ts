@@ -141,6 +141,8 @@ export const creditPolicySchema = z
       temporaryLimitWarningDays: z.number().int().min(0).max(90),
       statementStaleMonths: z.number().int().min(1).max(60),
       reviewOverdueDays: z.number().int().min(0).max(365),
+      /** A customer with nothing that can change is visited again after this many days at the latest (domain/monitorSchedule.ts). */
+      maxIdleDays: z.number().int().min(36).max(3650),
     }),
     penalties: z
       .object({

@@ -12,7 +12,7 @@ import { customerRefs, readCustomer, writeCustomer } from "../data/customers.js"
 import { firestore } from "../data/firebase.js";
 import { docToStored, judgementRefs } from "../data/judgement.js";
 import { idempotencyKey, priorResult, recordResult } from "../data/requests.js";
-import { availableCredit, reportFields, withAggregates, type ClassOverride, type CustomerFile } from "../domain/customer.js";
+import { availableCredit, withAggregates, type ClassOverride, type CustomerFile } from "../domain/customer.js";
 import { notFound, precondition } from "../domain/errors.js";
 import { checkOverrideExpiry, type ClassOverrideDoc } from "../domain/judgement.js";
 import { emptyLedger, summarize, type LedgerState } from "../domain/ledger.js";
@@ -133,7 +133,6 @@ export async function clearFraudHold(input: ClearFraudHoldInput, caller: Caller,
         ...status,
         flags,
         aggregates,
-        ...reportFields(aggregates),
         availableCredit: availableCredit(next, now),
         score: assessment.score,
         grade: assessment.grade,

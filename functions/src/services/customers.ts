@@ -8,7 +8,7 @@ import { customerRefs, plain, readCustomer, writeCustomer } from "../data/custom
 import { firestore } from "../data/firebase.js";
 import { idempotencyKey, priorResult, recordResult } from "../data/requests.js";
 import { changedFields } from "../domain/audit.js";
-import { availableCredit, nextMonth, reportFields, withAggregates, type CustomerFile } from "../domain/customer.js";
+import { availableCredit, nextMonth, withAggregates, type CustomerFile } from "../domain/customer.js";
 import { limitRequestRefs } from "../data/limits.js";
 import { emptyLedger, summarize, type LedgerState } from "../domain/ledger.js";
 import { penaltyCap, penaltyLevel } from "../domain/monitoring.js";
@@ -117,7 +117,6 @@ async function reassessWith(
       financialScores: assessment.financialScores,
       classReasons: cls.classReasons,
       aggregates: customer.aggregates,
-      ...reportFields(customer.aggregates),
       ...followUp.patch,
       lastReviewScore: assessment.score,
       lastReviewTier: cls.tier,

@@ -16,7 +16,7 @@ import { firestore } from "../data/firebase.js";
 import { disputeFromSnapshot, docToStored, judgementRefs } from "../data/judgement.js";
 import { entryFromSnapshot, ledgerRefs, writeEntry } from "../data/ledger.js";
 import { idempotencyKey, priorResult, recordResult } from "../data/requests.js";
-import { availableCredit, reportFields, withAggregates, type CustomerFile } from "../domain/customer.js";
+import { availableCredit, withAggregates, type CustomerFile } from "../domain/customer.js";
 import { bookWithOpened, bookWithResolved, emptyDisputeBook, type DisputeBook, type DisputeOutcome } from "../domain/disputes.js";
 import { CreditDeskError, notFound, precondition } from "../domain/errors.js";
 import { disputeCreditNoteId, disputeResolution, type DisputeDoc } from "../domain/judgement.js";
@@ -72,7 +72,6 @@ function rejudged(customer: CustomerFile, state: LedgerState, book: DisputeBook,
     patch: {
       ledger: state,
       aggregates,
-      ...reportFields(aggregates),
       availableCredit: file.availableCredit,
       disputes: book,
       score: a.score,

@@ -19,8 +19,8 @@ import type { RunJobNowInput } from "../schemas/callables.js";
 import type { CreditPolicy } from "../schemas/policy.js";
 import { runDailyBackup } from "./backup.js";
 import { alertExpiringAcknowledgements } from "./confidentiality.js";
-import { runDailyMonitoring, type Enqueue, type MonitorTask } from "./monitoring.js";
-import { reassessBatch, runMonthlyReassessment, type ReassessTask } from "./reassessment.js";
+import { runDailyMonitoring, type Enqueue } from "./monitoring.js";
+import { reassessShard, runMonthlyReassessment, type ReassessTask } from "./reassessment.js";
 
 export type JobName = RunJobNowInput["job"];
 export type JobAction = NonNullable<RunJobNowInput["action"]>;
@@ -64,28 +64,22 @@ export interface RunJobResult {
 export async function runJobLocally(job: JobName, now: number, policy: CreditPolicy): Promise<Record<string, unknown>> {
   switch (job) {
     case "dailyMonitoring": {
-      // Continuations (deadline reached) run one after another here instead of on Cloud Tasks.
-      const queue: MonitorTask[] = [];
-      const enqueue = async (t: MonitorTask) => (queue.push(t), "enqueued" as const);
-      const total = { processed: 0, skipped: 0, failed: 0, pages: 0, continuations: 0 };
-      let asOf: number | undefined = now;
-      while (asOf !== undefined && total.continuations < 100) {
-        const run = await runDailyMonitoring(asOf, policy, { deadline: Date.now() + 8 * 60_000, enqueue });
-        total.processed += run.processed;
-        total.skipped += run.skipped;
-        total.failed += run.failed.length;
-        total.pages += run.pages;
-        asOf = queue.shift()?.asOf;
-        if (asOf !== undefined) total.continuations++;
-      }
-      return total;
+      // The shards' tasks and their continuations run one after another here instead of on Cloud Tasks.
+      const run = await runDailyMonitoring(now, policy, { deadline: Date.now() + 8 * 60_000 });
+      return { processed: run.processed, skipped: run.skipped, failed: run.failed.length, tasks: run.tasks };
     }
     case "monthlyReassessment": {
       const tasks: ReassessTask[] = [];
       const run = await runMonthlySchedule(now, policy, { enqueue: async (t) => (tasks.push(t), "enqueued") });
       let reviewed = 0;
-      for (const t of tasks) reviewed += (await reassessBatch(t.asOf, policy, { batch: t.batch, ...(t.quota !== undefined ? { quota: t.quota } : {}) })).reviewed;
-      return { ...run, batchesRun: tasks.length, reviewed };
+      let tasksRun = 0;
+      for (let t = tasks.shift(); t !== undefined; t = tasks.shift()) {
+        const r = await reassessShard(t, policy);
+        reviewed += r.reviewed;
+        tasksRun++;
+        if (r.continuation) tasks.push(r.continuation);
+      }
+      return { ...run, tasksRun, reviewed };
     }
     case "dailyBackup": {
       const bucket = BACKUP_BUCKET.value() || "gs://local-backups";

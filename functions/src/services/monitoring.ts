@@ -1,13 +1,19 @@
 /**
- * Daily monitoring: ages every due customer's receivables, raises and resolves alerts,
- * applies penalties and incentives (domain/monitoring.ts decides; this writes).
+ * Daily monitoring: ages the due customers' receivables, raises and resolves alerts, applies
+ * penalties and incentives (domain/monitoring.ts decides; this writes).
  *
- * Cost per customer and day: the page query returns the customer's head (1 read) and the
- * transaction reads its creditState (1); the head's write carries a `lastUpdateTime`
- * precondition (optimistic: if anything wrote the head in between, the commit fails and the
- * customer is redone with a fresh read). Alert documents and the proposal document are read
- * only on the days they change. The head's write moves `nextAgingAt` past the run (the work
- * queue needs no cursor); creditState is written with it.
+ * A work queue over `nextAgingAt`, in shards: the schedule enqueues one task per shard
+ * (domain/workQueue.ts), each task takes the due customers of its shard page by page
+ * (`shard == s and nextAgingAt <= asOf order by nextAgingAt`, composite index shard ↑,
+ * nextAgingAt ↑), so concurrent tasks never reach for the same customer. A visit writes the
+ * customer's next due date — the first run at which anything can change
+ * (domain/monitorSchedule.ts) — which takes it out of the query (no cursor needed); a customer
+ * with nothing that can change is not visited.
+ *
+ * Cost per visit: the page query returns the customer's head (1 read) and the transaction reads
+ * its creditState (1); the head's write carries a `lastUpdateTime` precondition (if anything wrote
+ * the head in between, the commit fails and the customer is redone with a fresh read). Alert
+ * documents and the proposal document are read only on the days they change.
  */
 import { Timestamp, type DocumentData, type DocumentSnapshot, type Transaction } from "firebase-admin/firestore";
 import { alertRefFor, raisedAlertDoc, resolvedAlertPatch } from "../data/alerts.js";
@@ -19,25 +25,34 @@ import { COLLECTIONS, paths } from "../data/paths.js";
 import type { AlertType } from "../domain/alerts.js";
 import type { AuditActor } from "../domain/audit.js";
 import { changedFields } from "../domain/audit.js";
-import { availableCredit, reportFields, withAggregates } from "../domain/customer.js";
-import { planLimitChange, temporaryLimitInForce } from "../domain/limits.js";
-import { liveReservations, reservedAmount } from "../domain/orders.js";
-import { emptyLedger, settledByMonth, type LedgerState } from "../domain/ledger.js";
-import { monitorDecision, type AlertToRaise, type AlertToResolve, type MonitoredCustomer, type MonitorDecision } from "../domain/monitoring.js";
+import { availableCredit } from "../domain/customer.js";
+import { compactLedgerIfDue, emptyLedger, type LedgerState } from "../domain/ledger.js";
+import { fileAfterMonitoring, type AlertToRaise, type AlertToResolve, type MonitoredCustomer, type MonitorDecision } from "../domain/monitoring.js";
+import { monitorAt, nextMonitorVisit } from "../domain/monitorSchedule.js";
 import { policyInCurrency } from "../domain/money.js";
+import { ALL_SHARDS, dayKey } from "../domain/workQueue.js";
 import { loadFxTable } from "./fx.js";
 import { readClaimUpdate, writeClaimUpdate } from "./groups.js";
+import { ensureShards, policyStamp, pullShard, readWorkQueueState, recordMonitorPolicy } from "./workQueues.js";
 import type { CreditPolicy } from "../schemas/policy.js";
 import { logs } from "../logs.js";
-import { summarizeToAggregates } from "./transactions.js";
 
 export const MONITOR_ACTOR: AuditActor = { uid: "system:monitor", role: "system" };
 
 /** Hands a payload to a Cloud Tasks queue; "exists" when a task with that id was already enqueued. */
 export type Enqueue<T> = (payload: T, opts?: { id?: string }) => Promise<"enqueued" | "exists">;
+/** One shard's pass of a day's monitoring (continuations: part ≥ 1; refresh: pull the shard first, after a policy edit). */
 export interface MonitorTask {
   job: "monitor";
   asOf: number;
+  shard: number;
+  part?: number;
+  refresh?: boolean;
+}
+
+/** Cloud Tasks id of a shard's pass: a second schedule of the same day enqueues nothing new. */
+export function monitorTaskId(t: Pick<MonitorTask, "asOf" | "shard" | "part">): string {
+  return `monitor-${dayKey(t.asOf)}-s${t.shard}${t.part ? `-p${t.part}` : ""}`;
 }
 
 /** A commit refused because the snapshot it relied on is stale, or a `create` found the document. */
@@ -55,6 +70,8 @@ export interface MonitorResult {
   statusChanged: boolean;
   tier: string | null;
   proposal: { id: string; source: string; status: "pending" | "approved"; newLimit: number; created: boolean } | null;
+  /** The next run that must look at the customer (null: not monitored now). */
+  nextAgingAt: number | null;
 }
 
 const empty = (customerId: string, outcome: MonitorResult["outcome"]): MonitorResult => ({
@@ -66,6 +83,7 @@ const empty = (customerId: string, outcome: MonitorResult["outcome"]): MonitorRe
   statusChanged: false,
   tier: null,
   proposal: null,
+  nextAgingAt: null,
 });
 
 export interface MonitorOptions {
@@ -97,9 +115,9 @@ async function monitorOnce(customerId: string, now: number, policy: CreditPolicy
     const customer = customerFromSnapshots(snap!, stateSnap!) as MonitoredCustomer | null;
     if (!customer) return empty(customerId, "missing");
     if (onlyIfDue && customer.nextAgingAt > now) return empty(customerId, "skipped");
+    const local = policyInCurrency(policy, customer.currency, fx);
     const ledger = (customer.ledger as LedgerState | undefined) ?? emptyLedger();
-    const settled = settledByMonth(ledger, now, policy.incentives.onTimeMonths + 1);
-    const d = { ...monitorDecision(customer, summarizeToAggregates(ledger, now), settled, now, policyInCurrency(policy, customer.currency, fx)), customerId };
+    const d = { ...monitorAt(customer, ledger, now, local), customerId };
 
     // Reads (only for what changes today), then writes.
     const subject = { kind: "customer" as const, id: customerId };
@@ -115,14 +133,24 @@ async function monitorOnce(customerId: string, now: number, policy: CreditPolicy
     if (claim) {
       writeClaimUpdate(tx, claim, now);
       plan.patch.creditGroup = claim.mirror;
+      plan.next.creditGroup = claim.mirror;
     }
+    // History older than the ledger's horizon is folded once a month: the state stays bounded.
+    const compacted = compactLedgerIfDue(ledger, now);
+    if (compacted) {
+      plan.patch.ledger = compacted;
+      plan.next.ledger = compacted;
+    }
+    // The next run that must look at this customer: the first whose decision would change the file.
+    const nextAgingAt = nextMonitorVisit(plan.next, compacted ?? ledger, now, local).at;
+    plan.patch.nextAgingAt = nextAgingAt;
     // The customer's own write goes first: it carries the precondition, before the audit head's merge.
     writeCustomer(tx, customerId, plan.patch, { head: snap!, state: stateSnap! }, pre && snap!.updateTime ? { headUpdateTime: snap!.updateTime } : {});
     const audit = new AuditAppender(tx, chains.customer(customerId), headOf(snap!.data()), now);
     const raised = writeRaised(tx, audit, subject, d.alertsToRaise, existing, now);
     const resolved = writeResolved(tx, audit, subject, d.alertsToResolve, existing, now);
     plan.writeRest(tx, audit);
-    return { ...plan.result, raised, resolved };
+    return { ...plan.result, raised, resolved, nextAgingAt };
   });
   for (const t of result.raised) logs.alertRaised(`customer_${customerId}_${t}`, t, customerId);
   for (const t of result.resolved) logs.alertResolved(`customer_${customerId}_${t}`, t);
@@ -175,32 +203,19 @@ function planCustomer(
   propRef: FirebaseFirestore.DocumentReference | null,
   propExists: boolean,
   now: number,
-): { patch: Record<string, unknown>; result: Omit<MonitorResult, "raised" | "resolved">; writeRest: (tx: Transaction, audit: AuditAppender) => void } {
+): {
+  patch: Record<string, unknown>;
+  /** The file as this visit leaves it (what its next visit is computed from). */
+  next: MonitoredCustomer;
+  result: Omit<MonitorResult, "raised" | "resolved" | "nextAgingAt">;
+  writeRest: (tx: Transaction, audit: AuditAppender) => void;
+} {
   const customerPath = paths.customer(d.customerId);
-  const next: MonitoredCustomer = {
-    ...customer,
-    ...withAggregates(customer, d.aggregates),
-    temporaryLimit: d.clearTemporaryLimit ? null : customer.temporaryLimit,
-    score: d.assessment.score,
-    grade: d.assessment.grade,
-    confidence: d.assessment.confidence,
-    tier: d.tier,
-    classReasons: d.classReasons,
-    classOverride: d.clearClassOverride ? null : (customer.classOverride ?? null),
-    flags: { ...customer.flags, ...d.flags },
-    ...(d.statusChange ? { status: d.statusChange.status, statusKind: d.statusChange.statusKind, statusReason: d.statusChange.reason, statusParts: d.statusChange.parts } : {}),
-  };
-  const availableBefore = availableCredit(next, now);
   const request = d.proposal && propRef ? proposalRequest(d.customerId, d.proposal, MONITOR_ACTOR.uid, now) : null;
   const create = request !== null && !propExists;
-  if (create && request.status === "approved") {
-    // The same limit rules as a person's increase (a temporary limit it reaches ends).
-    const plan = planLimitChange({ creditLimit: next.creditLimit, temporaryLimit: temporaryLimitInForce(next, now) }, { kind: "permanent", newLimit: request.newLimit, expiresAt: null }, now);
-    if (plan.ok) Object.assign(next, plan.next);
-  }
-  // Reservations past their time are tidied away (they stopped counting when they lapsed).
-  next.reservations = liveReservations(customer.reservations, now);
-  next.availableCredit = availableCredit(next, now);
+  const availableBefore = availableCredit(fileAfterMonitoring(customer, d, now, false), now);
+  // An increase the policy approves follows the limit rules of a person's (a temporary limit it reaches ends).
+  const next = fileAfterMonitoring(customer, d, now, create);
 
   const view = (c: MonitoredCustomer) => ({
     status: c.status,
@@ -217,14 +232,13 @@ function planCustomer(
   const diff = changedFields(view(customer), view(next));
   const statusChanged = next.status !== customer.status || next.statusKind !== customer.statusKind || next.statusReason !== customer.statusReason;
 
-  const patch = {
+  const patch: Record<string, unknown> = {
     aggregates: next.aggregates,
-    ...reportFields(next.aggregates),
     availableCredit: next.availableCredit,
     creditLimit: next.creditLimit,
     temporaryLimit: next.temporaryLimit,
     reservations: next.reservations ?? {},
-    reserved: reservedAmount(next.reservations, now),
+    reserved: next.reserved,
     score: next.score,
     grade: next.grade,
     confidence: next.confidence,
@@ -238,7 +252,6 @@ function planCustomer(
     flags: next.flags,
     openAlerts: d.openAlerts,
     monitor: d.monitor,
-    nextAgingAt: d.nextAgingAt,
     updatedAt: now,
   };
 
@@ -282,6 +295,7 @@ function planCustomer(
 
   return {
     patch,
+    next,
     writeRest,
     result: {
       customerId: d.customerId,
@@ -300,10 +314,41 @@ function planCustomer(
 // ---------------------------------------------------------------------------------------
 // The daily job
 
-export interface RunOptions<T> {
-  /** Stop taking customers at this time (on `clock`) and hand the rest to the task queue. */
+export interface ScheduleRun {
+  shards: number;
+  enqueued: number;
+  existing: number;
+  /** The policy changed since the queue's dates were computed: every customer is visited by this run. */
+  refresh: boolean;
+  /** Heads without a shard were still being given one when the schedule's time ran out. */
+  shardsPending: boolean;
+}
+
+/**
+ * The daily schedule: give old heads their shard (once), then enqueue one task per shard for
+ * this run (idempotent names). A policy edit since the last run makes each task visit its whole
+ * shard once (`refresh`).
+ */
+export async function scheduleDailyMonitoring(now: number, policy: CreditPolicy, opts: { enqueue: Enqueue<MonitorTask>; deadline?: number; clock?: () => number }): Promise<ScheduleRun> {
+  const clock = opts.clock ?? Date.now;
+  const shards = await ensureShards(now, opts.deadline ?? Number.POSITIVE_INFINITY, clock);
+  const state = await readWorkQueueState();
+  const stamp = policyStamp(policy);
+  const refresh = state.monitorPolicy !== null && state.monitorPolicy !== stamp;
+  const run: ScheduleRun = { shards: ALL_SHARDS.length, enqueued: 0, existing: 0, refresh, shardsPending: !shards.done };
+  for (const shard of ALL_SHARDS) {
+    const task: MonitorTask = { job: "monitor", asOf: now, shard, ...(refresh ? { refresh: true } : {}) };
+    if ((await opts.enqueue(task, { id: monitorTaskId(task) })) === "enqueued") run.enqueued++;
+    else run.existing++;
+  }
+  if (state.monitorPolicy !== stamp) await recordMonitorPolicy(stamp);
+  logs.jobProgress("dailyMonitoring", 0, true);
+  return run;
+}
+
+export interface ShardOptions {
+  /** Stop taking customers at this time (on `clock`); what is left continues in a task. */
   deadline: number;
-  enqueue: Enqueue<T>;
   /** Default policy.jobs.pageSize. */
   pageSize?: number;
   /** Customers processed at once within a page (default 8). */
@@ -312,13 +357,13 @@ export interface RunOptions<T> {
   clock?: () => number;
 }
 
-export interface JobRun {
+export interface ShardRun {
   processed: number;
   skipped: number;
   failed: string[];
   pages: number;
-  /** A continuation task was enqueued (deadline reached with customers left). */
-  continued: boolean;
+  /** Customers of the shard are still due (the deadline came first): the task's continuation, when it does not fail. */
+  continuation: MonitorTask | null;
 }
 
 /** Run `work` over `items` with at most `n` at once; stops starting new ones when `stop()` says so. */
@@ -339,36 +384,47 @@ export async function pool<T>(items: readonly T[], n: number, stop: () => boolea
   return stopped;
 }
 
+const dueInShard = (shard: number, asOf: number) =>
+  firestore().collection(COLLECTIONS.customers).where("shard", "==", shard).where("nextAgingAt", "<=", Timestamp.fromMillis(asOf)).orderBy("nextAgingAt");
+
 /**
- * Monitor every customer due at `now` (nextAgingAt <= now), page by page. Monitoring a
- * customer moves its nextAgingAt to tomorrow, out of the query, so the next page is simply
- * the query again. A customer that fails stays due (retried by the next run); the page grows
- * by the failures so they cannot block the queue. At the deadline the rest goes to the task
- * queue as {job: "monitor", asOf: now}. At least one page is processed per call (progress).
+ * One shard's pass: monitor every customer of the shard due at `asOf`, page by page. A visit
+ * moves the customer's nextAgingAt past the run, out of the query, so the next page is simply the
+ * query again. A customer that fails stays due; the page grows by the failures so they cannot
+ * block the queue. At least one page is processed per call (progress). It enqueues nothing: the
+ * caller (the task) fails when a customer failed — its retry takes them and the rest — and only
+ * otherwise hands `continuation` to the queue, so a retry and a continuation never run side by side.
  */
-export async function runDailyMonitoring(now: number, policy: CreditPolicy, opts: RunOptions<MonitorTask>): Promise<JobRun> {
+export async function monitorShard(task: MonitorTask, policy: CreditPolicy, opts: ShardOptions): Promise<ShardRun> {
   const clock = opts.clock ?? Date.now;
   const pageSize = opts.pageSize ?? policy.jobs.pageSize;
-  const run: JobRun = { processed: 0, skipped: 0, failed: [], pages: 0, continued: false };
+  const { asOf, shard } = task;
+  const run: ShardRun = { processed: 0, skipped: 0, failed: [], pages: 0, continuation: null };
+  const next = (refresh: boolean): MonitorTask => ({ job: "monitor", asOf, shard, part: (task.part ?? 0) + 1, ...(refresh ? { refresh: true } : {}) });
+  if (task.refresh) {
+    // A policy edit: every customer of the shard is due at this run (pulled into the queue first).
+    const pulled = await pullShard(shard, asOf, opts.deadline, clock);
+    if (!pulled.done) return { ...run, continuation: next(true) };
+  }
   const failed = new Set<string>();
-  const db = firestore();
+  let outOfTime = false;
   for (;;) {
-    if (run.pages > 0 && clock() >= opts.deadline) break;
+    if (run.pages > 0 && clock() >= opts.deadline) {
+      outOfTime = true;
+      break;
+    }
     if (failed.size > 10 * pageSize) {
       logs.jobStuck("dailyMonitoring", failed.size);
       break;
     }
     const limit = pageSize + failed.size;
-    const page = await db.collection(COLLECTIONS.customers).where("nextAgingAt", "<=", Timestamp.fromMillis(now)).orderBy("nextAgingAt").limit(limit).get();
+    const page = await dueInShard(shard, asOf).limit(limit).get();
     const todo = page.docs.filter((d) => !failed.has(d.id));
-    if (todo.length === 0) {
-      logs.jobProgress("dailyMonitoring", run.processed, false);
-      return finish(run, failed);
-    }
+    if (todo.length === 0) break;
     run.pages++;
     const stopped = await pool(todo, opts.concurrency ?? 8, () => run.pages > 1 && clock() >= opts.deadline, async (doc) => {
       try {
-        const r = await monitorCustomer(doc.id, now, policy, { onlyIfDue: true, snapshot: doc });
+        const r = await monitorCustomer(doc.id, asOf, policy, { onlyIfDue: true, snapshot: doc });
         if (r.outcome === "monitored") run.processed++;
         else run.skipped++;
       } catch (err) {
@@ -376,24 +432,37 @@ export async function runDailyMonitoring(now: number, policy: CreditPolicy, opts
         logs.jobCustomerFailed("dailyMonitoring", doc.id, err);
       }
     });
-    if (stopped) break;
-    // A short page was the whole queue: done without another query.
-    if (page.size < limit) {
-      logs.jobProgress("dailyMonitoring", run.processed, false);
-      return finish(run, failed);
+    if (stopped) {
+      outOfTime = true;
+      break;
     }
-    logs.jobProgress("dailyMonitoring", run.processed, true);
+    if (page.size < limit) break; // a short page was the whole queue
   }
-  // Deadline (or stuck): whatever is still due continues in a task.
-  const left = await db.collection(COLLECTIONS.customers).where("nextAgingAt", "<=", Timestamp.fromMillis(now)).limit(failed.size + 1).get();
-  if (left.docs.some((d) => !failed.has(d.id))) {
-    await opts.enqueue({ job: "monitor", asOf: now });
-    run.continued = true;
+  run.failed = [...failed];
+  if (outOfTime) {
+    // Whatever is still due (besides the failures) continues in a task.
+    const left = await dueInShard(shard, asOf).limit(failed.size + 1).get();
+    if (left.docs.some((d) => !failed.has(d.id))) run.continuation = next(false);
   }
-  return finish(run, failed);
+  logs.jobProgress("dailyMonitoring", run.processed, run.continuation !== null);
+  return run;
 }
 
-function finish(run: JobRun, failed: Set<string>): JobRun {
-  run.failed = [...failed];
-  return run;
+/**
+ * A day's monitoring run here and now, every shard one after the other (runJobNow on the local
+ * stack, tests): the schedule's tasks and their continuations go to an in-memory queue.
+ */
+export async function runDailyMonitoring(now: number, policy: CreditPolicy, opts: Omit<ShardOptions, "deadline"> & { deadline?: number } = {}): Promise<{ processed: number; skipped: number; failed: string[]; tasks: number }> {
+  const queue: MonitorTask[] = [];
+  await scheduleDailyMonitoring(now, policy, { enqueue: async (t) => (queue.push(t), "enqueued"), clock: opts.clock });
+  const total = { processed: 0, skipped: 0, failed: [] as string[], tasks: 0 };
+  for (let task = queue.shift(); task !== undefined; task = queue.shift()) {
+    const run = await monitorShard(task, policy, { ...opts, deadline: opts.deadline ?? Number.POSITIVE_INFINITY });
+    total.tasks++;
+    total.processed += run.processed;
+    total.skipped += run.skipped;
+    total.failed.push(...run.failed);
+    if (run.continuation && total.tasks < 10_000) queue.push(run.continuation);
+  }
+  return total;
 }

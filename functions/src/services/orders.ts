@@ -162,7 +162,7 @@ export async function checkOrder(input: CheckOrderInput, caller: Caller, now: nu
         });
       }
       if (claim) writeClaimUpdate(tx, claim, now);
-      writeCustomer(tx, input.customerId, { ...holdPatch(customer, hold.reservations, hold.openBlocks, now), ...(claim ? { creditGroup: claim.mirror } : {}), ...audit.headFields });
+      writeCustomer(tx, input.customerId, { ...holdPatch(customer, hold.reservations, hold.openBlocks, now), ...(claim ? { creditGroup: claim.mirror } : {}), ...audit.headFields }, undefined, { head: snap });
     }
     recordResult(tx, key, out, now);
     return out;
@@ -207,7 +207,7 @@ export async function cancelReservation(input: CancelReservationInput, caller: C
         reason: null,
         requestId: input.requestId ?? null,
       });
-      writeCustomer(tx, input.customerId, { ...holdPatch(customer, liveReservations(reservations, now), openBlocks, now), ...audit.headFields });
+      writeCustomer(tx, input.customerId, { ...holdPatch(customer, liveReservations(reservations, now), openBlocks, now), ...audit.headFields }, undefined, { head: snap });
     }
     recordResult(tx, key, out, now);
     return out;

@@ -1,9 +1,10 @@
 /**
  * Monthly reassessment of every active customer: a work queue over
- * `customers where status == "active" and nextReviewAt <= asOf order by nextReviewAt`
- * (composite index status ↑, nextReviewAt ↑). The schedule counts the due customers and
- * enqueues batches with idempotent task names (`reassess-YYYYMM-n`); each batch reviews up
- * to `jobs.batchSize` customers, each in its own transaction.
+ * `customers where status == "active" and shard == s and nextReviewAt <= asOf order by nextReviewAt`
+ * (composite index status ↑, shard ↑, nextReviewAt ↑). The schedule enqueues one task per shard
+ * (domain/workQueue.ts) with idempotent names (`reassess-YYYYMM-s{shard}`); each takes the due
+ * customers of its own shard, page by page, each in its own transaction — concurrent tasks
+ * never reach for the same customer.
  *
  * Exactly once per customer and month: the review record has a deterministic id
  * (customers/{id}/reviews/{YYYY-MM}) and is written with `create` in the same commit that
@@ -26,63 +27,65 @@ import { firestore } from "../data/firebase.js";
 import { COLLECTIONS, paths } from "../data/paths.js";
 import type { AlertType } from "../domain/alerts.js";
 import type { AuditActor } from "../domain/audit.js";
-import { availableCredit, nextMonth, reportFields, withAggregates, type CustomerFile } from "../domain/customer.js";
+import { availableCredit, nextMonth, withAggregates, type CustomerFile } from "../domain/customer.js";
 import { planLimitChange, proposalId, temporaryLimitInForce, type LimitRequest } from "../domain/limits.js";
 import type { LimitFollowUp } from "../domain/reassessment.js";
 import { limitRequestRefs, limitRequestToStored } from "../data/limits.js";
 import type { FinancialStatement } from "../domain/financials.js";
 import { emptyLedger, type LedgerState } from "../domain/ledger.js";
 import { reviewDecision, reviewPeriod, type MonitoredCustomer } from "../domain/monitoring.js";
+import { nextMonitorVisit } from "../domain/monitorSchedule.js";
 import { policyInCurrency } from "../domain/money.js";
+import { ALL_SHARDS } from "../domain/workQueue.js";
 import { loadFxTable } from "./fx.js";
 import type { CreditPolicy } from "../schemas/policy.js";
 import { logs } from "../logs.js";
 import { isStaleWrite, pool, type Enqueue } from "./monitoring.js";
 import { summarizeToAggregates } from "./transactions.js";
+import { ensureShards } from "./workQueues.js";
 
 export const REVIEW_ACTOR: AuditActor = { uid: "system:monthly-reassessment", role: "system" };
 
+/** One shard's reassessment for the month of asOf (continuations: part ≥ 1). */
 export interface ReassessTask {
   job: "reassess";
   asOf: number;
-  batch: number;
-  /** Continuation number of a batch that ran out of time (0 or absent: the batch itself). */
+  shard: number;
+  /** Continuation number of a shard's task that ran out of time (0 or absent: the task itself). */
   part?: number;
-  /** Customers left to review in this batch (continuations); default policy.jobs.batchSize. */
-  quota?: number;
 }
 
-/** Cloud Tasks id of a batch: a re-run of the schedule in the same month enqueues nothing new. */
-export function reassessTaskId(asOf: number, batch: number, part = 0): string {
-  return `reassess-${reviewPeriod(asOf).replace("-", "")}-${batch}${part > 0 ? `-${part}` : ""}`;
+/** Cloud Tasks id of a shard's task: a re-run of the schedule in the same month enqueues nothing new. */
+export function reassessTaskId(asOf: number, shard: number, part = 0): string {
+  return `reassess-${reviewPeriod(asOf).replace("-", "")}-s${shard}${part > 0 ? `-p${part}` : ""}`;
 }
 
-function dueQuery(asOf: number) {
-  return firestore()
-    .collection(COLLECTIONS.customers)
-    .where("status", "==", "active")
-    .where("nextReviewAt", "<=", Timestamp.fromMillis(asOf))
-    .orderBy("nextReviewAt");
+function dueQuery(asOf: number, shard?: number) {
+  const q = firestore().collection(COLLECTIONS.customers).where("status", "==", "active");
+  return (shard === undefined ? q : q.where("shard", "==", shard)).where("nextReviewAt", "<=", Timestamp.fromMillis(asOf)).orderBy("nextReviewAt");
 }
 
 export interface MonthlyRun {
+  /** Active customers due (one aggregation query). */
   due: number;
-  batches: number;
+  shards: number;
   enqueued: number;
   existing: number;
+  /** Heads without a shard were still being given one when the schedule's time ran out. */
+  shardsPending: boolean;
 }
 
-/** The monthly schedule: count what is due and enqueue that many batches (idempotent names). */
-export async function runMonthlyReassessment(now: number, policy: CreditPolicy, opts: { enqueue: Enqueue<ReassessTask> }): Promise<MonthlyRun> {
+/** The monthly schedule: old heads get their shard (once), then one task per shard (idempotent names). */
+export async function runMonthlyReassessment(now: number, policy: CreditPolicy, opts: { enqueue: Enqueue<ReassessTask>; deadline?: number }): Promise<MonthlyRun> {
+  const shards = await ensureShards(now, opts.deadline ?? Number.POSITIVE_INFINITY);
   const due = (await dueQuery(now).count().get()).data().count;
-  const batches = Math.ceil(due / policy.jobs.batchSize);
-  const run: MonthlyRun = { due, batches, enqueued: 0, existing: 0 };
-  for (let batch = 0; batch < batches; batch++) {
-    const r = await opts.enqueue({ job: "reassess", asOf: now, batch }, { id: reassessTaskId(now, batch) });
+  const run: MonthlyRun = { due, shards: ALL_SHARDS.length, enqueued: 0, existing: 0, shardsPending: !shards.done };
+  for (const shard of ALL_SHARDS) {
+    const r = await opts.enqueue({ job: "reassess", asOf: now, shard }, { id: reassessTaskId(now, shard) });
     if (r === "enqueued") run.enqueued++;
     else run.existing++;
   }
-  logs.jobProgress("monthlyReassessment", 0, batches > 0);
+  logs.jobProgress("monthlyReassessment", 0, due > 0);
   return run;
 }
 
@@ -141,7 +144,7 @@ async function reviewOnce(customerId: string, asOf: number, policy: CreditPolicy
       if (r!.exists) {
         // Reviewed this month already; if the customer is somehow still due, take it out of the queue.
         const c = customerFromSnapshots(snap, stateSnap);
-        if (c && c.nextReviewAt <= asOf) writeCustomer(tx, customerId, { nextReviewAt: nextMonth(asOf) });
+        if (c && c.nextReviewAt <= asOf) writeCustomer(tx, customerId, { nextReviewAt: nextMonth(asOf) }, { head: s!, state: st! });
         return skipped("skipped");
       }
     }
@@ -153,7 +156,8 @@ async function reviewOnce(customerId: string, asOf: number, policy: CreditPolicy
     const statement = customer.latestStatement !== undefined ? customer.latestStatement : (plain<FinancialsDoc>(await tx.get(finRef))?.latest ?? null);
     const ledger = (customer.ledger as LedgerState | undefined) ?? emptyLedger();
     const aggregates = summarizeToAggregates(ledger, asOf);
-    const d = reviewDecision(customer, aggregates, statement, asOf, policyInCurrency(policy, customer.currency, fx));
+    const local = policyInCurrency(policy, customer.currency, fx);
+    const d = reviewDecision(customer, aggregates, statement, asOf, local);
     const { assessment, limit } = d;
 
     const subject = { kind: "customer" as const, id: customerId };
@@ -194,7 +198,6 @@ async function reviewOnce(customerId: string, asOf: number, policy: CreditPolicy
       financialScores: assessment.financialScores,
       classReasons: d.classReasons,
       aggregates,
-      ...reportFields(aggregates),
       availableCredit: availableCredit(followUp.file, asOf),
       ...followUp.patch,
       assessedAt: asOf,
@@ -207,8 +210,12 @@ async function reviewOnce(customerId: string, asOf: number, policy: CreditPolicy
       openAlerts: d.openAlerts,
       updatedAt: now,
     };
+    // The monitor's next look follows the reviewed file (no visit just because the review wrote it),
+    // never later than one that was already due.
+    const visit = nextMonitorVisit({ ...followUp.file, ...patch } as MonitoredCustomer, ledger, asOf, local);
+    const nextAgingAt = Math.min(customer.nextAgingAt, visit.at);
     // The customer's own write goes first: it carries the precondition, before the audit head's merge.
-    writeCustomer(tx, customerId, patch, { head: snap, state: stateSnap }, pre && snap.updateTime ? { headUpdateTime: snap.updateTime } : {});
+    writeCustomer(tx, customerId, { ...patch, nextAgingAt }, { head: snap, state: stateSnap }, pre && snap.updateTime ? { headUpdateTime: snap.updateTime } : {});
     const audit = new AuditAppender(tx, chains.customer(customerId), headOf(snap.data()), now);
     followUp.appendAudit(audit);
     const raised = writeAlerts(tx, audit, subject, d, existing, now);
@@ -267,62 +274,56 @@ function writeAlerts(
   return { raised, resolved };
 }
 
-export interface BatchOptions {
-  /** Batch number (spreads concurrent batches over a page); default 0. */
-  batch?: number;
-  part?: number;
-  /** Customers to review in this batch; default policy.jobs.batchSize. */
-  quota?: number;
-  /** Stop at this time (on `clock`); the rest of the quota continues in a task when `enqueue` is given. */
+export interface ShardOptions {
+  /** Stop at this time (on `clock`); what is left becomes `continuation`. */
   deadline?: number;
-  enqueue?: Enqueue<ReassessTask>;
   clock?: () => number;
+  /** Customers reviewed at once within a page (default 8). */
   concurrency?: number;
   /** Audit/update time (default Date.now()). */
   now?: number;
 }
 
-export interface BatchRun {
+export interface ShardRun {
   reviewed: number;
   skipped: number;
   failed: string[];
-  /** The queue was empty when the batch stopped. */
+  /** The shard's queue was empty when the task stopped. */
   drained: boolean;
-  continued: boolean;
+  /** Customers of the shard are still due (the deadline came first): the task's continuation, when it does not fail. */
+  continuation: ReassessTask | null;
 }
 
 /**
- * One batch: review up to `quota` due customers, taking them from the queue page by page
- * (a customer reviewed by a concurrent batch drops out, and does not count).
+ * One shard's task: review every due active customer of the shard, page by page (a reviewed
+ * customer leaves the query). Enqueues nothing: the task fails when a customer failed (its retry
+ * takes them and the rest) and only otherwise hands `continuation` on.
  */
-export async function reassessBatch(asOf: number, policy: CreditPolicy, opts: BatchOptions = {}): Promise<BatchRun> {
+export async function reassessShard(task: ReassessTask, policy: CreditPolicy, opts: ShardOptions = {}): Promise<ShardRun> {
   const clock = opts.clock ?? Date.now;
-  const quota = opts.quota ?? policy.jobs.batchSize;
-  const batch = opts.batch ?? 0;
-  const run: BatchRun = { reviewed: 0, skipped: 0, failed: [], drained: false, continued: false };
+  const { asOf, shard } = task;
+  const run: ShardRun = { reviewed: 0, skipped: 0, failed: [], drained: false, continuation: null };
   const failed = new Set<string>();
   let pages = 0;
-  let idle = 0;
   let outOfTime = false;
-  while (run.reviewed < quota) {
+  for (;;) {
     if (pages > 0 && opts.deadline !== undefined && clock() >= opts.deadline) {
       outOfTime = true;
       break;
     }
-    const limit = Math.min(quota - run.reviewed, policy.jobs.batchSize) + failed.size;
-    const page = await dueQuery(asOf).limit(limit).get();
+    if (failed.size > 10 * policy.jobs.batchSize) {
+      logs.jobStuck("reassessBatch", failed.size);
+      break;
+    }
+    const limit = policy.jobs.batchSize + failed.size;
+    const page = await dueQuery(asOf, shard).limit(limit).get();
     const todo = page.docs.filter((d) => !failed.has(d.id));
     if (todo.length === 0) {
       run.drained = true;
       break;
     }
     pages++;
-    // Concurrent batches start at different places in the same page.
-    const start = (batch * 7919) % todo.length;
-    const ordered = [...todo.slice(start), ...todo.slice(0, start)];
-    const before = run.reviewed;
-    const stopped = await pool(ordered, opts.concurrency ?? 8, () => opts.deadline !== undefined && pages > 1 && clock() >= opts.deadline, async (doc) => {
-      if (run.reviewed >= quota) return;
+    const stopped = await pool(todo, opts.concurrency ?? 8, () => opts.deadline !== undefined && pages > 1 && clock() >= opts.deadline, async (doc) => {
       try {
         const r = await reviewCustomer(doc.id, asOf, policy, { snapshot: doc, now: opts.now ?? clock() });
         if (r.outcome === "reviewed") run.reviewed++;
@@ -336,22 +337,30 @@ export async function reassessBatch(asOf: number, policy: CreditPolicy, opts: Ba
       outOfTime = true;
       break;
     }
-    // A short page was the whole queue (what else is due is being taken by other batches).
     if (page.size < limit) {
-      run.drained = true;
+      run.drained = true; // a short page was the whole queue
       break;
     }
-    idle = run.reviewed === before ? idle + 1 : 0;
-    if (idle >= 3) break; // the page is being taken by other batches; they will finish it
   }
   run.failed = [...failed];
-  if (outOfTime && run.reviewed < quota && opts.enqueue) {
-    const part = (opts.part ?? 0) + 1;
-    await opts.enqueue({ job: "reassess", asOf, batch, part, quota: quota - run.reviewed }, { id: reassessTaskId(asOf, batch, part) });
-    run.continued = true;
-  }
-  logs.jobProgress("reassessBatch", run.reviewed, !run.drained);
+  if (outOfTime) run.continuation = { job: "reassess", asOf, shard, part: (task.part ?? 0) + 1 };
+  logs.jobProgress("reassessBatch", run.reviewed, run.continuation !== null);
   return run;
+}
+
+/** A month's reassessment here and now, every shard one after the other (runJobNow on the local stack, tests). */
+export async function runMonthlyReassessmentLocally(now: number, policy: CreditPolicy, opts: ShardOptions = {}): Promise<{ run: MonthlyRun; reviewed: number; failed: string[]; tasks: number }> {
+  const queue: ReassessTask[] = [];
+  const run = await runMonthlyReassessment(now, policy, { enqueue: async (t) => (queue.push(t), "enqueued") });
+  const out = { run, reviewed: 0, failed: [] as string[], tasks: 0 };
+  for (let task = queue.shift(); task !== undefined; task = queue.shift()) {
+    const r = await reassessShard(task, policy, opts);
+    out.tasks++;
+    out.reviewed += r.reviewed;
+    out.failed.push(...r.failed);
+    if (r.continuation && out.tasks < 10_000) queue.push(r.continuation);
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ import { customerFromSnapshots, customerRefs, writeCustomer, type CustomerRead }
 import { firestore } from "../data/firebase.js";
 import { ledgerRefs, readEntries, readWithEntries, toTimestamp, writeEntry, type StoredEntry } from "../data/ledger.js";
 import { idempotencyKey, priorResult, recordResult } from "../data/requests.js";
-import { availableCredit, committedExposure, effectiveLimit, reportFields, withAggregates, type CustomerAggregates, type CustomerFile } from "../domain/customer.js";
+import { availableCredit, committedExposure, effectiveLimit, withAggregates, type CustomerAggregates, type CustomerFile } from "../domain/customer.js";
 import { personMemo } from "../domain/decisions.js";
 import { notFound } from "../domain/errors.js";
 import { failureCode, isTransient } from "../domain/failures.js";
@@ -445,7 +445,6 @@ export class LedgerUnitOfWork {
       customerPatch = {
           ledger: this.state,
           aggregates,
-          ...reportFields(aggregates),
           reservations: updated.reservations,
           openBlocks: updated.openBlocks,
           reserved: reservedAmount(updated.reservations, this.now),

@@ -391,3 +391,20 @@ export function compactLedger(state: LedgerState, asOf: number, horizonMonths = 
   if (s.compactedBefore === undefined || cutoffDay > s.compactedBefore) s.compactedBefore = cutoffDay;
   return s;
 }
+
+/**
+ * The state folded at `asOf` when the fold's cutoff has moved since the last fold (a new month
+ * past the horizon) and folding changes anything; null when there is nothing to fold. What the
+ * daily monitor writes back (bounded state, at most a write a month for an active customer).
+ */
+export function compactLedgerIfDue(state: LedgerState, asOf: number, horizonMonths = DEFAULT_COMPACTION_MONTHS): LedgerState | null {
+  const cutoffDay = firstDayOfMonthIndex(monthIndexOfMs(asOf) - horizonMonths);
+  if (state.compactedBefore !== undefined && state.compactedBefore >= cutoffDay) return null;
+  const folded = compactLedger(state, asOf, horizonMonths);
+  const { compactedBefore: _a, ...before } = state;
+  const { compactedBefore: _b, ...after } = folded;
+  void _a;
+  void _b;
+  // Nothing older than the cutoff: record nothing (the next month asks again, as cheaply).
+  return JSON.stringify(before) === JSON.stringify(after) ? null : folded;
+}

@@ -1,4 +1,4 @@
-/** The monthly reassessment: batches, exactly once per customer and month, resumable, ≤ 2 reads per customer. */
+/** The monthly reassessment: one task per shard, exactly once per customer and month, resumable, ≤ 2 reads per customer. */
 import { beforeEach, describe, expect, it } from "vitest";
 import { getFirestore, Query, Timestamp, Transaction } from "firebase-admin/firestore";
 import * as fns from "../../functions/src/index.js";
@@ -6,11 +6,13 @@ import { nextMonth } from "../../functions/src/domain/customer.js";
 import { DEFAULT_POLICY } from "../../functions/src/domain/policy.js";
 import type { CreditPolicy } from "../../functions/src/schemas/policy.js";
 import { clearPolicyCache } from "../../functions/src/services/policy.js";
-import { reassessBatch, reassessTaskId, reviewCustomer, runMonthlyReassessment, type ReassessTask } from "../../functions/src/services/reassessment.js";
+import { WORK_QUEUE_SHARDS, shardOf } from "../../functions/src/domain/workQueue.js";
+import { reassessShard, reassessTaskId, reviewCustomer, runMonthlyReassessment, runMonthlyReassessmentLocally, type ReassessTask } from "../../functions/src/services/reassessment.js";
 import { verifyChain } from "../../functions/src/services/auditTrail.js";
 import { call, firestoreServer, users } from "../support/callables.js";
 import { application } from "../support/fixtures.js";
 import { cloneCreditFile, creditFile, updateCreditFile } from "../support/credit-file.js";
+import { idsInShard } from "../support/shards.js";
 
 const db = () => getFirestore();
 const DAY = 86_400_000;
@@ -28,14 +30,15 @@ async function newCustomer(limit = 40_000_00) {
 }
 
 /** n active customers due for review (copies of one real file, with its financials), plus some that are not due. */
-async function portfolio(n: number): Promise<{ due: string[]; notDue: string[] }> {
+async function portfolio(n: number | string[]): Promise<{ due: string[]; notDue: string[] }> {
   const first = await newCustomer();
   const fin = (await db().doc(`customers/${first}/private/financials`).get()).data()!;
   const batch = db().batch();
   const due: string[] = [];
   const copies: Array<{ id: string; head: Record<string, unknown> }> = [];
-  for (let i = 0; i < n; i++) {
-    const id = `c${String(i).padStart(3, "0")}`;
+  const ids = typeof n === "number" ? Array.from({ length: n }, (_, i) => `c${String(i).padStart(3, "0")}`) : n;
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i]!;
     copies.push({ id, head: { nextReviewAt: Timestamp.fromMillis(ASOF - 3 * HOUR - (i % 3) * DAY) } });
     batch.set(db().doc(`customers/${id}/private/financials`), fin);
     due.push(id);
@@ -85,28 +88,29 @@ beforeEach(() => {
 });
 
 describe("runMonthlyReassessment", () => {
-  it("enqueues ceil(due / batchSize) batches with idempotent names; a re-run enqueues nothing new", async () => {
+  it("enqueues one task per shard with idempotent names; a re-run enqueues nothing new", async () => {
     await portfolio(12);
     const q = stubQueue();
     const run = await runMonthlyReassessment(ASOF, P, { enqueue: q.enqueue });
-    expect(run).toEqual({ due: 12, batches: 3, enqueued: 3, existing: 0 });
+    expect(run).toEqual({ due: 12, shards: WORK_QUEUE_SHARDS, enqueued: WORK_QUEUE_SHARDS, existing: 0, shardsPending: false });
     const yyyymm = PERIOD.replace("-", "");
-    expect([...q.ids]).toEqual([`reassess-${yyyymm}-0`, `reassess-${yyyymm}-1`, `reassess-${yyyymm}-2`]);
-    expect(q.tasks).toEqual([0, 1, 2].map((batch) => ({ job: "reassess", asOf: ASOF, batch })));
-    expect(await runMonthlyReassessment(ASOF, P, { enqueue: q.enqueue })).toEqual({ due: 12, batches: 3, enqueued: 0, existing: 3 });
-    expect(reassessTaskId(ASOF, 4, 2)).toBe(`reassess-${yyyymm}-4-2`);
+    expect([...q.ids].slice(0, 3)).toEqual([`reassess-${yyyymm}-s0`, `reassess-${yyyymm}-s1`, `reassess-${yyyymm}-s2`]);
+    expect(q.tasks[2]).toEqual({ job: "reassess", asOf: ASOF, shard: 2 });
+    expect(await runMonthlyReassessment(ASOF, P, { enqueue: q.enqueue })).toMatchObject({ due: 12, enqueued: 0, existing: WORK_QUEUE_SHARDS });
+    expect(reassessTaskId(ASOF, 4, 2)).toBe(`reassess-${yyyymm}-s4-p2`);
   });
 });
 
-describe("reassessBatch", () => {
-  it("each batch reviews its quota; the batches together review every active due customer exactly once", async () => {
+describe("one shard's task", () => {
+  it("reviews the due active customers of its shard; the tasks together review every one exactly once", async () => {
     const { due, notDue } = await portfolio(12);
     const q = stubQueue();
     await runMonthlyReassessment(ASOF, P, { enqueue: q.enqueue });
-    const runs = [];
-    for (const t of q.tasks) runs.push(await reassessBatch(t.asOf, P, { batch: t.batch }));
-    expect(runs.map((r) => r.reviewed)).toEqual([5, 5, 2]);
-    expect(runs.every((r) => r.failed.length === 0)).toBe(true);
+    for (const t of q.tasks) {
+      const run = await reassessShard(t, P);
+      expect(run.failed).toEqual([]);
+      expect(run.reviewed).toBe(due.filter((id) => shardOf(id) === t.shard).length);
+    }
     await expectReviewedOnce(due, notDue);
     const c = await creditFile("c000");
     expect((await verifyChain("customer_c000", db().doc("customers/c000"))).ok).toBe(true);
@@ -115,31 +119,24 @@ describe("reassessBatch", () => {
     expect(review.recommendedLimit).toBeGreaterThan(0);
   });
 
-  it("the same batch delivered twice (and every batch again) reviews nobody twice", async () => {
-    const { due, notDue } = await portfolio(12);
-    const first = await reassessBatch(ASOF, P, { batch: 0 });
-    const again = await reassessBatch(ASOF, P, { batch: 0 });
-    expect(first.reviewed).toBe(5);
-    expect(again.reviewed).toBe(5); // the next five: the first five left the queue
-    for (const batch of [0, 1, 2, 0, 1, 2]) await reassessBatch(ASOF, P, { batch });
+  it("the same task delivered twice (and every task again) reviews nobody twice", async () => {
+    const { due, notDue } = await portfolio(idsInShard(5, 12));
+    const first = await reassessShard({ job: "reassess", asOf: ASOF, shard: 5 }, P);
+    expect(first).toMatchObject({ reviewed: 12, drained: true, continuation: null });
+    expect(await reassessShard({ job: "reassess", asOf: ASOF, shard: 5 }, P)).toMatchObject({ reviewed: 0, drained: true });
+    await runMonthlyReassessmentLocally(ASOF, P);
     await expectReviewedOnce(due, notDue);
-    const empty = await reassessBatch(ASOF, P, { batch: 1 });
-    expect(empty).toMatchObject({ reviewed: 0, drained: true });
   });
 
   it("killed half-way and run again: the rest is reviewed, the first half not again", async () => {
-    const { due, notDue } = await portfolio(12);
-    // The first run gets through half of the portfolio, then dies.
-    const half = await reassessBatch(ASOF, P, { quota: 6 });
-    expect(half.reviewed).toBe(6);
-    const reviewedFirst = [];
-    for (const id of due) if ((await db().doc(`customers/${id}/reviews/${PERIOD}`).get()).exists) reviewedFirst.push(id);
-    expect(reviewedFirst).toHaveLength(6);
-    // The schedule runs again (a retry): the batches cover what is left.
-    const q = stubQueue();
-    const run = await runMonthlyReassessment(ASOF, P, { enqueue: q.enqueue });
-    expect(run.due).toBe(6);
-    for (const t of q.tasks) await reassessBatch(t.asOf, P, { batch: t.batch });
+    const { due, notDue } = await portfolio(idsInShard(6, 12));
+    // The first run gets through its first page (batchSize 5), then dies.
+    const half = await reassessShard({ job: "reassess", asOf: ASOF, shard: 6 }, P, { deadline: 0, clock: () => 1 });
+    expect(half.reviewed).toBe(5);
+    // The schedule runs again (a retry): the shard's task covers what is left.
+    const again = await runMonthlyReassessmentLocally(ASOF, P);
+    expect(again.run.due).toBe(7);
+    expect(again.reviewed).toBe(7);
     await expectReviewedOnce(due, notDue);
   });
 
@@ -151,13 +148,12 @@ describe("reassessBatch", () => {
     expect((await db().collection(`customers/${due[0]}/reviews`).get()).size).toBe(1);
   });
 
-  it("out of time: the rest of the quota continues in a task with its own idempotent name", async () => {
-    await portfolio(12);
-    const q = stubQueue();
-    const run = await reassessBatch(ASOF, { ...P, jobs: { ...P.jobs, batchSize: 4 } }, { batch: 3, quota: 10, deadline: 0, clock: () => 1, enqueue: q.enqueue });
-    expect(run).toMatchObject({ reviewed: 4, continued: true });
-    expect(q.tasks).toEqual([{ job: "reassess", asOf: ASOF, batch: 3, part: 1, quota: 6 }]);
-    expect([...q.ids]).toEqual([`reassess-${PERIOD.replace("-", "")}-3-1`]);
+  it("out of time: the rest of the shard becomes a continuation with its own idempotent name", async () => {
+    await portfolio(idsInShard(3, 10));
+    const run = await reassessShard({ job: "reassess", asOf: ASOF, shard: 3 }, { ...P, jobs: { ...P.jobs, batchSize: 4 } }, { deadline: 0, clock: () => 1 });
+    expect(run).toMatchObject({ reviewed: 4, failed: [], continuation: { job: "reassess", asOf: ASOF, shard: 3, part: 1 } });
+    expect(reassessTaskId(ASOF, 3, 1)).toBe(`reassess-${PERIOD.replace("-", "")}-s3-p1`);
+    expect((await reassessShard(run.continuation!, P)).reviewed).toBe(6);
   });
 
   it("score_drop and tier_downgrade against the last review, kept in openAlerts", async () => {
@@ -165,7 +161,7 @@ describe("reassessBatch", () => {
     await updateCreditFile(due[0]!, { lastReviewScore: 100, lastReviewTier: "premium" });
     await updateCreditFile(due[1]!, { lastReviewScore: 0, openAlerts: { score_drop: true } });
     await db().doc(`alerts/customer_${due[1]}_score_drop`).set({ status: "open", type: "score_drop", occurrences: 1 });
-    await reassessBatch(ASOF, P);
+    await runMonthlyReassessmentLocally(ASOF, P);
     const a = await creditFile(due[0]!);
     expect(a.openAlerts.score_drop).toBe(true);
     expect((await db().doc(`alerts/customer_${due[0]}_score_drop`).get()).data()).toMatchObject({ status: "open", code: "SCORE_DROP", details: { from: 100, to: a.score } });
@@ -176,7 +172,7 @@ describe("reassessBatch", () => {
   });
 
   it("reads at most 2 documents per customer (page query + financials)", async () => {
-    await portfolio(10);
+    await portfolio(idsInShard(17, 10));
     let reads = 0;
     const qGet = Query.prototype.get;
     const tGet = Transaction.prototype.get;
@@ -196,7 +192,7 @@ describe("reassessBatch", () => {
       return (tGetAll as (...a: unknown[]) => Promise<unknown[]>).apply(this, args).then((list) => ((reads += list.length), list));
     } as typeof tGetAll;
     try {
-      const run = await reassessBatch(ASOF, { ...P, jobs: { ...P.jobs, batchSize: 10 } });
+      const run = await reassessShard({ job: "reassess", asOf: ASOF, shard: 17 }, { ...P, jobs: { ...P.jobs, batchSize: 10 } });
       expect(run.reviewed).toBe(10);
     } finally {
       Query.prototype.get = qGet;

@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { EMPTY_AGGREGATES, type CustomerFile } from "../../functions/src/domain/customer.js";
+import type { CustomerFile } from "../../functions/src/domain/customer.js";
 import { applyRecord, emptyLedger, referencedEntryId, summarize, type AppliedEntry, type LedgerRecord, type LedgerState } from "../../functions/src/domain/ledger.js";
 import { fileAfterMonitoring, type MonitoredCustomer } from "../../functions/src/domain/monitoring.js";
 import { DAILY_LOOKAHEAD_DAYS, monitorAt, nextMonitorVisit } from "../../functions/src/domain/monitorSchedule.js";

@@ -14,6 +14,7 @@ export { acknowledgeConfidentiality } from "./api/acknowledgeConfidentiality.js"
 export { recordTraining } from "./api/recordTraining.js";
 export { recordTransactions } from "./api/recordTransactions.js";
 export { onTransactionWritten } from "./triggers/transactionWritten.js";
+export { applyPendingRecords } from "./jobs/applyPendingRecords.js";
 export { requestLimitChange } from "./api/requestLimitChange.js";
 export { decideLimitChange } from "./api/decideLimitChange.js";
 export { setCreditStatus } from "./api/setCreditStatus.js";

@@ -79,6 +79,9 @@ export const logs = {
     logger.info("transactions_recorded", { customerId, recorded, duplicates, rejected }),
   /** The transaction trigger's outcome for one record (applied, duplicate, stale, skipped, rejected). */
   transactionEventApplied: (customerId: string, externalId: string, outcome: string) => logger.info("transaction_event", { customerId, externalId, outcome }),
+  /** A customer's group commit: how many pending records one drain took, applied and rejected (counts only). */
+  transactionsDrained: (customerId: string, records: number, applied: number, rejected: number, mode: string) =>
+    logger.info("transactions_drained", { customerId, records, applied, rejected, mode }),
   /** A change no service made (an edit in the console) was put on the subject's audit chain. */
   consoleEditRecorded: (kind: string, subjectId: string, fields: number) => logger.warn("console_edit_recorded", { kind, subjectId, fields }),
   triggerDuplicate: (fn: string, eventId: string) => logger.debug("trigger_duplicate_event", { fn, eventId }),

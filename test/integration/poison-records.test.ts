@@ -84,10 +84,14 @@ describe("regression: the time bomb (first-wave review)", () => {
 
 describe("the trigger path: one attempt, one mark, one alert", () => {
   const wrapped = () => fft.wrap(fns.onTransactionWritten);
+  const rfc3339 = (t: Timestamp) => `${new Date(t.seconds * 1000).toISOString().slice(0, 19)}.${String(t.nanoseconds).padStart(9, "0")}Z`;
+  /** The event of the version stored now (as written by the test just before): `after` and its exact update time. */
   async function deliver(customerId: string, externalId: string, after: Record<string, unknown>, eventId: string): Promise<void> {
     const path = `customers/${customerId}/transactions/${externalId}`;
     const at = Date.now();
-    const change = fft.makeChange(fft.firestore.makeDocumentSnapshot({}, path), fft.firestore.makeDocumentSnapshot(after, path, { updateTime: iso(at), createTime: iso(at) } as never));
+    const stored = await db().doc(path).get();
+    const version = stored.updateTime ? rfc3339(stored.updateTime) : iso(at);
+    const change = fft.makeChange(fft.firestore.makeDocumentSnapshot({}, path), fft.firestore.makeDocumentSnapshot(after, path, { updateTime: version, createTime: version } as never));
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     await (wrapped() as any)({ data: change, params: { customerId, externalId }, id: eventId, time: iso(at) });
   }

@@ -2,8 +2,9 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { getFirestore, Timestamp } from "firebase-admin/firestore";
 import * as fns from "../../functions/src/index.js";
 import { clearPolicyCache } from "../../functions/src/services/policy.js";
-import { recomputeFromHistory } from "../../functions/src/domain/ledger.js";
-import { recordFromInput } from "../../functions/src/services/transactions.js";
+import { recomputeFromHistory, type LedgerRecord } from "../../functions/src/domain/ledger.js";
+import { DEFAULT_POLICY } from "../../functions/src/domain/policy.js";
+import { applyTransactionEvent, drainPendingRecords, recordFromDocument, recordFromInput, type DrainTask } from "../../functions/src/services/transactions.js";
 import { transactionInput } from "../../functions/src/schemas/callables.js";
 import { approvedCustomer } from "../support/workflow.js";
 import { call, callError, databaseSnapshot, fft, firestoreServer, users } from "../support/callables.js";
@@ -146,69 +147,131 @@ describe("recordTransactions", () => {
   });
 });
 
-describe("onTransactionWritten trigger", () => {
+describe("onTransactionWritten trigger (group commit)", () => {
   const wrapped = () => fft.wrap(fns.onTransactionWritten);
-  const snap = (path: string, data: Record<string, unknown> | null, updateMs: number) =>
-    data === null
-      ? fft.firestore.makeDocumentSnapshot({}, path)
-      : fft.firestore.makeDocumentSnapshot(data, path, { updateTime: new Date(updateMs).toISOString(), createTime: new Date(updateMs).toISOString() } as never);
+  const rfc3339 = (t: Timestamp) => `${new Date(t.seconds * 1000).toISOString().slice(0, 19)}.${String(t.nanoseconds).padStart(9, "0")}Z`;
+  const path = (customerId: string, externalId: string) => `customers/${customerId}/transactions/${externalId}`;
 
-  async function deliver(customerId: string, externalId: string, before: Record<string, unknown> | null, after: Record<string, unknown> | null, at: number, eventId: string) {
-    const path = `customers/${customerId}/transactions/${externalId}`;
-    const change = fft.makeChange(snap(path, before, at - 1), snap(path, after, at));
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    await (wrapped() as any)({ data: change, params: { customerId, externalId }, id: eventId, time: new Date(at).toISOString() });
+  /** The event Firestore delivers for the version now stored (its exact update time), or for a delete. */
+  async function eventOf(customerId: string, externalId: string, eventId: string) {
+    const snap = await db().doc(path(customerId, externalId)).get();
+    const p = path(customerId, externalId);
+    const after = snap.exists
+      ? fft.firestore.makeDocumentSnapshot(snap.data()!, p, { updateTime: rfc3339(snap.updateTime!), createTime: rfc3339(snap.createTime!) } as never)
+      : fft.firestore.makeDocumentSnapshot({}, p);
+    const change = fft.makeChange(fft.firestore.makeDocumentSnapshot({}, p), after);
+    return { data: change, params: { customerId, externalId }, id: eventId, time: new Date().toISOString() };
   }
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const deliver = async (event: unknown) => (wrapped() as any)(event);
 
   const invoice = (amount: number) => ({ type: "invoice", amount, issuedAt: Timestamp.fromMillis(Date.UTC(2026, 10, 1)), dueAt: Timestamp.fromMillis(Date.UTC(2026, 11, 1)) });
 
-  it("applies a console write, and a redelivered event changes nothing", async () => {
+  it("applies a console write (marked pending, drained), and a redelivered event changes nothing", async () => {
     const id = await newCustomer();
-    await db().doc(`customers/${id}/transactions/INV-C`).set(invoice(2_000_00));
-    const t = Date.now();
-    await deliver(id, "INV-C", null, invoice(2_000_00), t, "e1");
+    await db().doc(path(id, "INV-C")).set(invoice(2_000_00));
+    const e1 = await eventOf(id, "INV-C", "e1");
+    await deliver(e1);
     expect((await customer(id)).exposure).toBe(2_000_00);
+    const stored = (await db().doc(path(id, "INV-C")).get()).data()!;
+    expect(stored.ledger.state).toBe("applied");
+    expect(stored.pendingAt).toBeUndefined();
     const ledgerBefore = (await customer(id)).ledger;
     const auditBefore = (await db().collection(`audit/customer_${id}/entries`).get()).size;
-    await deliver(id, "INV-C", null, invoice(2_000_00), t, "e1");
+    await deliver(e1); // at-least-once: the same event again
     expect((await customer(id)).exposure).toBe(2_000_00);
     expect((await customer(id)).ledger).toEqual(ledgerBefore);
     expect((await db().collection(`audit/customer_${id}/entries`).get()).size).toBe(auditBefore);
   });
 
-  it("out-of-order events: a stale update after a newer one is ignored; a delete unapplies exactly", async () => {
+  it("out-of-order events: the stored version is what counts; a delete unapplies exactly; a late create does not bring it back", async () => {
     const id = await newCustomer();
-    const t = Date.now();
-    await deliver(id, "INV-D", null, invoice(3_000_00), t, "e1");
-    await deliver(id, "INV-D", invoice(3_000_00), invoice(5_000_00), t + 2000, "e3");
-    await deliver(id, "INV-D", invoice(5_000_00), invoice(4_000_00), t + 1000, "e2"); // stale
+    await db().doc(path(id, "INV-D")).set(invoice(3_000_00));
+    const v1 = await eventOf(id, "INV-D", "e1");
+    await db().doc(path(id, "INV-D")).set(invoice(5_000_00));
+    const v2 = await eventOf(id, "INV-D", "e2");
+    await deliver(v2);
     expect((await customer(id)).exposure).toBe(5_000_00);
-    await deliver(id, "INV-D", invoice(5_000_00), null, t + 3000, "e4");
+    await deliver(v1); // stale: its version is no longer stored
+    expect((await customer(id)).exposure).toBe(5_000_00);
+    await db().doc(path(id, "INV-D")).delete();
+    await deliver(await eventOf(id, "INV-D", "e3"));
     expect((await customer(id)).exposure).toBe(0);
-    // a late create arriving after the delete does not bring it back
-    await deliver(id, "INV-D", null, invoice(3_000_00), t, "e1-late");
+    await deliver(v1); // a late create after the delete
     expect((await customer(id)).exposure).toBe(0);
+    expect((await db().doc(path(id, "INV-D")).get()).exists).toBe(false);
   });
 
-  it("skips documents already applied by the callable (no double counting)", async () => {
+  it("skips documents already applied by the callable (no double counting, no read)", async () => {
     const id = await newCustomer();
     await call(fns.recordTransactions, { customerId: id, transactions: [{ externalId: "INV-K", type: "invoice", amount: 7_00, issuedAt: "2026-11-01", dueAt: "2026-12-01" }] }, users.integration);
-    const stored = (await db().doc(`customers/${id}/transactions/INV-K`).get()).data()!;
-    await deliver(id, "INV-K", null, stored, Date.now(), "e-k");
+    await deliver(await eventOf(id, "INV-K", "e-k"));
     expect((await customer(id)).exposure).toBe(7_00);
   });
 
   it("a bad console record is marked rejected once and does not throw (no endless retries)", async () => {
     const id = await newCustomer();
     const bad = { type: "invoice", amount: 10.5, issuedAt: Timestamp.fromMillis(Date.UTC(2026, 10, 1)) };
-    await db().doc(`customers/${id}/transactions/INV-BAD`).set(bad);
-    await deliver(id, "INV-BAD", null, bad, Date.now(), "e-bad");
-    const d = (await db().doc(`customers/${id}/transactions/INV-BAD`).get()).data()!;
+    await db().doc(path(id, "INV-BAD")).set(bad);
+    await deliver(await eventOf(id, "INV-BAD", "e-bad"));
+    const d = (await db().doc(path(id, "INV-BAD")).get()).data()!;
     expect(d.ledger.state).toBe("rejected");
+    expect(d.pendingAt).toBeUndefined();
     expect((await customer(id)).exposure).toBe(0);
     // the marked document's own event is recognised and skipped
-    await deliver(id, "INV-BAD", bad, d, Date.now() + 10, "e-bad-2");
+    await deliver(await eventOf(id, "INV-BAD", "e-bad-2"));
     expect((await db().doc(`alerts/customer_${id}_ledger_rejected`).get()).data()?.occurrences).toBe(1);
+  });
+
+  it("a burst for one customer is one transaction: 40 records, one write of the customer, the from-scratch result", async () => {
+    const id = await newCustomer(400_000_00);
+    const tasks = new Map<string, DrainTask>();
+    const enqueue = async (t: DrainTask, opts?: { id?: string }) => (tasks.has(opts!.id!) ? "exists" : (tasks.set(opts!.id!, t), "enqueued")) as "exists" | "enqueued";
+    const now = Date.now();
+    const records: LedgerRecord[] = [];
+    for (let i = 0; i < 40; i++) {
+      const r = i % 2 === 0
+        ? { type: "invoice", amount: 1_000_00 + i, issuedAt: Timestamp.fromMillis(now - 20 * DAY), dueAt: Timestamp.fromMillis(now - (i % 7) * DAY) }
+        : { type: "payment", amount: 500_00, issuedAt: Timestamp.fromMillis(now - DAY), invoiceExternalId: `B-${i - 1}` };
+      await db().doc(path(id, `B-${i}`)).set(r);
+      records.push(recordFromDocument(`B-${i}`, r));
+      const ev = await eventOf(id, `B-${i}`, `b${i}`);
+      const after = ev.data.after;
+      expect(await applyTransactionEvent({ customerId: id, externalId: `B-${i}`, after: after.data()!, sourceUpdateTime: after.updateTime!.toMillis(), sourceVersion: after.updateTime! }, now, DEFAULT_POLICY, { enqueue })).toBe("pending");
+    }
+    // One task name per customer and period: the 40 records asked for a handful of drains at most.
+    expect(tasks.size).toBeLessThanOrEqual(Math.ceil((Date.now() - now) / 1000) + 1);
+    const headBefore = (await db().doc(`customers/${id}`).get()).updateTime!;
+    const run = await drainPendingRecords(id, Date.now(), DEFAULT_POLICY);
+    expect(run).toMatchObject({ records: 40, applied: 40, rejected: 0, mode: "batch", more: false });
+    expect((await db().doc(`customers/${id}`).get()).updateTime!.isEqual(headBefore)).toBe(false);
+    const c = await customer(id);
+    const oracle = recomputeFromHistory(records, c.updatedAt.toMillis());
+    expect(c.aggregates.exposure).toBe(oracle.exposure);
+    expect(c.aggregates.aging).toEqual(oracle.aging);
+    expect(c.aggregates.unappliedCash).toBe(oracle.unappliedCash);
+    // The customer was written once for the 40: one audit entry names them all.
+    const entries = (await db().collection(`audit/customer_${id}/entries`).where("action", "==", "transactions.record").get()).docs;
+    expect(entries).toHaveLength(1);
+    expect(entries[0]!.data().after.applied).toHaveLength(40);
+    // Idempotent: the drain again finds nothing pending.
+    expect(await drainPendingRecords(id, Date.now(), DEFAULT_POLICY)).toMatchObject({ records: 0, mode: "none" });
+    for (const d of (await db().collection(`customers/${id}/transactions`).get()).docs) expect(d.data().ledger.state).toBe("applied");
+  });
+
+  it("more records than one drain takes: the drain takes the bound and says more; the next takes the rest", async () => {
+    const id = await newCustomer(400_000_00);
+    const policy = { ...DEFAULT_POLICY, ledger: { ...DEFAULT_POLICY.ledger, groupCommitMaxRecords: 10 } };
+    const none = async () => "enqueued" as const;
+    for (let i = 0; i < 25; i++) {
+      await db().doc(path(id, `M-${i}`)).set({ type: "order", amount: 100_00, issuedAt: Timestamp.fromMillis(Date.now() - DAY) });
+      const after = (await eventOf(id, `M-${i}`, `m${i}`)).data.after;
+      await applyTransactionEvent({ customerId: id, externalId: `M-${i}`, after: after.data()!, sourceUpdateTime: after.updateTime!.toMillis(), sourceVersion: after.updateTime! }, Date.now(), policy, { enqueue: none });
+    }
+    expect(await drainPendingRecords(id, Date.now(), policy)).toMatchObject({ records: 10, applied: 10, more: true });
+    expect(await drainPendingRecords(id, Date.now(), policy)).toMatchObject({ records: 10, more: true });
+    expect(await drainPendingRecords(id, Date.now(), policy)).toMatchObject({ records: 5, more: false });
+    expect((await customer(id)).exposure).toBe(25 * 100_00);
   });
 });
 

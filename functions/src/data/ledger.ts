@@ -9,6 +9,18 @@ import type { AppliedEntry } from "../domain/ledger.js";
 import { firestore } from "./firebase.js";
 import { paths } from "./paths.js";
 
+/**
+ * A record written straight to Firestore waits for its customer's group commit with
+ * `pendingAt` (top-level, so the pending records of a customer are one range query, oldest
+ * first; the drain removes it).
+ */
+export const PENDING_AT = "pendingAt";
+
+/** A customer's records waiting for the group commit, oldest first. */
+export function pendingRecords(customerId: string) {
+  return firestore().collection(paths.transactions(customerId)).where(PENDING_AT, ">", Timestamp.fromMillis(0)).orderBy(PENDING_AT);
+}
+
 export const ledgerRefs = {
   /** Which customer an invoice external id belongs to (catches payments for another customer's invoice). */
   invoiceOwner: (invoiceExternalId: string): DocumentReference => firestore().doc(paths.invoiceOwner(invoiceExternalId)),

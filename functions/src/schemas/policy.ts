@@ -270,6 +270,10 @@ export const creditPolicySchema = z
       maxPastDays: z.number().int().min(30).max(36_500),
       /** A record is refused if the customer's summary could not be computed this many days on (no time bombs). */
       horizonDays: z.number().int().min(0).max(36_500),
+      /** Records written straight to Firestore are applied per customer once per this many seconds (group commit). */
+      groupCommitSeconds: z.number().int().min(1).max(60),
+      /** …at most this many records in one transaction (more continue in the next period). */
+      groupCommitMaxRecords: z.number().int().min(1).max(100),
     }),
     orderCheck: z.object({
       /** Orders that would push utilisation above this share of the limit go to review. */

@@ -39,8 +39,8 @@ import { logs } from "../logs.js";
 
 export const MONITOR_ACTOR: AuditActor = { uid: "system:monitor", role: "system" };
 
-/** Hands a payload to a Cloud Tasks queue; "exists" when a task with that id was already enqueued. */
-export type Enqueue<T> = (payload: T, opts?: { id?: string }) => Promise<"enqueued" | "exists">;
+/** Hands a payload to a Cloud Tasks queue; "exists" when a task with that id was already enqueued. `scheduleAt`: not before then (ms). */
+export type Enqueue<T> = (payload: T, opts?: { id?: string; scheduleAt?: number }) => Promise<"enqueued" | "exists">;
 /** One shard's pass of a day's monitoring (continuations: part ≥ 1; refresh: pull the shard first, after a policy edit). */
 export interface MonitorTask {
   job: "monitor";

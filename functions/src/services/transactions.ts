@@ -9,7 +9,7 @@
  * applied entry and at most one referenced invoice entry (domain/ledger.ts).
  */
 import { createHash } from "node:crypto";
-import { Timestamp, type DocumentData, type Transaction } from "firebase-admin/firestore";
+import { FieldValue, Timestamp, type DocumentData, type Transaction } from "firebase-admin/firestore";
 import { alertRefFor, resolvedAlertPatch, writeRaisedAlert } from "../data/alerts.js";
 import { orderBlockRefs, orderBlockToStored } from "../data/orders.js";
 import type { AlertType } from "../domain/alerts.js";
@@ -19,7 +19,7 @@ import { addRecentOrder, orderSignals, shouldHold, type FraudSignal } from "../d
 import { AuditAppender, chains, headOf } from "../data/audit.js";
 import { customerFromSnapshots, customerRefs, writeCustomer, type CustomerRead } from "../data/customers.js";
 import { firestore } from "../data/firebase.js";
-import { ledgerRefs, readEntries, readWithEntries, toTimestamp, writeEntry, type StoredEntry } from "../data/ledger.js";
+import { ledgerRefs, PENDING_AT, pendingRecords, readEntries, readWithEntries, toTimestamp, writeEntry, type StoredEntry } from "../data/ledger.js";
 import { idempotencyKey, priorResult, recordResult } from "../data/requests.js";
 import { availableCredit, committedExposure, effectiveLimit, withAggregates, type CustomerAggregates, type CustomerFile } from "../domain/customer.js";
 import { personMemo } from "../domain/decisions.js";
@@ -48,6 +48,7 @@ import type { RecordTransactionsInput, TransactionInput } from "../schemas/calla
 import type { CreditPolicy } from "../schemas/policy.js";
 import { logs } from "../logs.js";
 import { raiseAlert } from "./alerts.js";
+import { isStaleWrite, type Enqueue } from "./monitoring.js";
 import { readClaimUpdate, writeClaimUpdate, type ClaimUpdate } from "./groups.js";
 
 /** The business content of a record version; the same content gives the same fingerprint. */
@@ -77,8 +78,13 @@ export function recordFromDocument(externalId: string, d: DocumentData): LedgerR
   return r;
 }
 
+/**
+ * How the ledger took a record, on the record itself: applied; rejected with its reason;
+ * pending (written straight to Firestore, waiting for its customer's group commit); stale (a
+ * newer version of the record, by the ledger's clock, is in the aggregates).
+ */
 export type LedgerMark =
-  | { state: "applied"; fingerprint: string; at: number }
+  | { state: "applied" | "pending" | "stale"; fingerprint: string; at: number }
   | { state: "rejected"; fingerprint: string; at: number; code: string; field: string; message: string };
 
 export function markToStored(mark: LedgerMark): DocumentData {
@@ -603,25 +609,169 @@ export interface TransactionEvent {
   after: DocumentData | null;
   /** Update time (ms) of the version in the event (delete: the event time). */
   sourceUpdateTime: number;
+  /** The exact update time of the version in the event: the pending mark is written only onto that version. */
+  sourceVersion?: Timestamp | null;
 }
 
 export const TRIGGER_ACTOR: Caller = { uid: "system:transaction-trigger", role: null };
 
+/** A customer's group commit: the drain of its pending records due after `bucket` ends. */
+export interface DrainTask {
+  customerId: string;
+  bucket: number;
+}
+
+/** Margin after a period ends before its drain reads (clock skew between instances). */
+export const DRAIN_MARGIN_MS = 250;
+
+/** The group-commit period a record written at `at` belongs to. */
+export function drainBucket(at: number, policy: CreditPolicy): number {
+  return Math.floor(at / (policy.ledger.groupCommitSeconds * 1000));
+}
+
+/** When the drain of a period may read: after the period, so every record marked in it is seen. */
+export function drainAt(bucket: number, policy: CreditPolicy): number {
+  return (bucket + 1) * policy.ledger.groupCommitSeconds * 1000 + DRAIN_MARGIN_MS;
+}
+
+/** Cloud Tasks id of a customer's drain for a period: every record of the period enqueues the same one. */
+export function drainTaskId(customerId: string, bucket: number): string {
+  const safe = /^[A-Za-z0-9_-]{1,200}$/.test(customerId) ? customerId : createHash("sha256").update(customerId).digest("hex").slice(0, 40);
+  return `ledger-${safe}-${bucket}`;
+}
+
+export interface TriggerDeps {
+  /** Where a customer's drain goes (the `applyPendingRecords` task queue); default: drained here and now. */
+  enqueue?: Enqueue<DrainTask>;
+}
+
 /**
- * The trigger path, for writes made any other way. A document whose ledger mark carries its
- * own fingerprint was written by this service (the callable, or this trigger marking a
- * rejection): nothing to do, no read. Stale and redelivered events are no-ops.
+ * The trigger path, for records written any other way (an ERP import, the console): group
+ * commit. A document whose ledger mark carries its own fingerprint was written by a service (the
+ * callable, a drain, this trigger marking it pending): nothing to do, no read. Any other version
+ * is marked pending (`ledger.state: "pending"`, `pendingAt`) — only if it is still the version in
+ * the event (a lastUpdateTime precondition: a redelivered or stale event changes nothing) — and
+ * its customer's drain for the current period is enqueued, one task name per customer and period,
+ * to run after the period ends: that drain applies every record marked in the period in one
+ * transaction, so a customer is written at most once per period (`ledger.groupCommitSeconds`)
+ * whatever its record rate. The drain is enqueued even when the mark found a newer version, so a
+ * delivery that died between marking and enqueueing is made good by its retry. A delete is
+ * applied at once (one transaction).
  */
-export async function applyTransactionEvent(ev: TransactionEvent, now: number, policy: CreditPolicy): Promise<"skipped" | "applied" | "duplicate" | "stale" | "rejected"> {
-  let change: LedgerChange;
-  let record: LedgerRecord | null = null;
-  if (ev.after === null) {
-    change = { kind: "delete", externalId: ev.externalId, sourceUpdateTime: ev.sourceUpdateTime };
-  } else {
-    record = recordFromDocument(ev.externalId, ev.after);
-    if (ev.after.ledger?.fingerprint === fingerprint(record)) return "skipped";
-    change = { kind: "upsert", record, sourceUpdateTime: ev.sourceUpdateTime, ...(typeof ev.after.orderRef === "string" ? { orderRef: ev.after.orderRef } : {}) };
+export async function applyTransactionEvent(
+  ev: TransactionEvent,
+  now: number,
+  policy: CreditPolicy,
+  deps: TriggerDeps = {},
+): Promise<"skipped" | "pending" | "superseded" | "applied" | "duplicate" | "stale" | "rejected"> {
+  if (ev.after === null) return applyNow(ev, { kind: "delete", externalId: ev.externalId, sourceUpdateTime: ev.sourceUpdateTime }, null, now, policy);
+  const record = recordFromDocument(ev.externalId, ev.after);
+  const fp = fingerprint(record);
+  if (ev.after.ledger?.fingerprint === fp) return "skipped";
+  const mark = { ledger: markToStored({ state: "pending", fingerprint: fp, at: now }), [PENDING_AT]: Timestamp.fromMillis(now) };
+  let outcome: "pending" | "superseded" = "pending";
+  try {
+    const ref = ledgerRefs.transaction(ev.customerId, ev.externalId);
+    if (ev.sourceVersion) await ref.update(mark, { lastUpdateTime: ev.sourceVersion });
+    else await ref.update(mark);
+  } catch (err) {
+    // Changed or deleted since this event: the newer version's own event marks it.
+    if (!isStaleWrite(err) && (err as { code?: unknown }).code !== 5) throw err;
+    outcome = "superseded";
   }
+  const bucket = drainBucket(Date.now(), policy);
+  const enqueue = deps.enqueue ?? (async (t: DrainTask) => (await drainPendingRecords(t.customerId, Date.now(), policy), "enqueued" as const));
+  await enqueue({ customerId: ev.customerId, bucket }, { id: drainTaskId(ev.customerId, bucket), scheduleAt: drainAt(bucket, policy) });
+  logs.transactionEventApplied(ev.customerId, ev.externalId, outcome);
+  return outcome;
+}
+
+export interface DrainResult {
+  /** Pending records taken (at most ledger.groupCommitMaxRecords). */
+  records: number;
+  applied: number;
+  duplicates: number;
+  stale: number;
+  rejected: number;
+  /** "batch": one transaction; "one_by_one": the batch failed permanently, each record was tried alone. */
+  mode: "batch" | "one_by_one" | "none";
+  /** More records were pending than one drain takes: the next period's drain goes on. */
+  more: boolean;
+}
+
+/**
+ * A customer's group commit: its pending records (oldest first, at most
+ * `ledger.groupCommitMaxRecords`) applied in ONE transaction — the customer's documents read
+ * once and written once, every record's entry and mark (applied, rejected with its reason, or
+ * already in) with them. Idempotent: a drain run twice finds nothing pending the second time.
+ * A transient failure is thrown (the task is retried); a permanent one (a record or a state the
+ * ledger cannot take) makes each record go alone, so a poison record is rejected with its reason
+ * and an alert — never retried, never holding the others back.
+ */
+export async function drainPendingRecords(customerId: string, now: number, policy: CreditPolicy): Promise<DrainResult> {
+  const limit = policy.ledger.groupCommitMaxRecords;
+  const none: DrainResult = { records: 0, applied: 0, duplicates: 0, stale: 0, rejected: 0, mode: "none", more: false };
+  try {
+    const result = await firestore().runTransaction(async (tx) => {
+      const page = await tx.get(pendingRecords(customerId).limit(limit));
+      if (page.empty) return none;
+      const changes: LedgerChange[] = page.docs.map((d) => {
+        const data = d.data();
+        return { kind: "upsert", record: recordFromDocument(d.id, data), sourceUpdateTime: d.updateTime.toMillis(), ...(typeof data.orderRef === "string" ? { orderRef: data.orderRef } : {}) };
+      });
+      const uow = new LedgerUnitOfWork(tx, customerId, changes, now, policy);
+      try {
+        await uow.read();
+      } catch (err) {
+        if ((err as { code?: string }).code !== "not-found") throw err;
+        // Records for a customer that does not exist: each is rejected with the reason, no longer pending.
+        for (const d of page.docs) {
+          const rec = recordFromDocument(d.id, d.data());
+          const mark: LedgerMark = { state: "rejected", fingerprint: fingerprint(rec), at: now, code: "customer_not_found", field: "customerId", message: "no customer with this id" };
+          tx.update(d.ref, { ledger: markToStored(mark), [PENDING_AT]: FieldValue.delete() });
+        }
+        return { ...none, records: page.size, rejected: page.size, mode: "batch" as const };
+      }
+      const marks = new Map((await uow.apply()).map((m) => [m.externalId, m.mark]));
+      const out = uow.write(TRIGGER_ACTOR, "trigger", null);
+      const duplicates = new Set(out.duplicates);
+      for (const [i, d] of page.docs.entries()) {
+        const fp = fingerprint((changes[i] as Extract<LedgerChange, { kind: "upsert" }>).record);
+        // Already in the aggregates (same version): applied; a newer version by the ledger's clock is in: stale.
+        const mark: LedgerMark = marks.get(d.id) ?? (duplicates.has(d.id) ? { state: "applied", fingerprint: fp, at: now } : { state: "stale", fingerprint: fp, at: now });
+        tx.update(d.ref, { ledger: markToStored(mark), [PENDING_AT]: FieldValue.delete() });
+      }
+      return { records: page.size, applied: out.applied.length, duplicates: out.duplicates.length, stale: out.stale.length, rejected: out.rejected.length, mode: "batch" as const, more: page.size === limit };
+    });
+    if (result.records > 0) logs.transactionsDrained(customerId, result.records, result.applied, result.rejected, result.mode);
+    return result;
+  } catch (err) {
+    if (isTransient(err)) throw err;
+    return drainOneByOne(customerId, now, policy);
+  }
+}
+
+/** The batch failed permanently: each pending record alone, a record that cannot be applied rejected (poison). */
+async function drainOneByOne(customerId: string, now: number, policy: CreditPolicy): Promise<DrainResult> {
+  const limit = policy.ledger.groupCommitMaxRecords;
+  const page = await pendingRecords(customerId).limit(limit).get();
+  const out: DrainResult = { records: page.size, applied: 0, duplicates: 0, stale: 0, rejected: 0, mode: "one_by_one", more: page.size === limit };
+  for (const d of page.docs) {
+    const data = d.data();
+    const record = recordFromDocument(d.id, data);
+    const change: LedgerChange = { kind: "upsert", record, sourceUpdateTime: d.updateTime.toMillis(), ...(typeof data.orderRef === "string" ? { orderRef: data.orderRef } : {}) };
+    const r = await applyNow({ customerId, externalId: d.id, after: data, sourceUpdateTime: d.updateTime.toMillis() }, change, record, now, policy);
+    if (r === "applied") out.applied++;
+    else if (r === "rejected") out.rejected++;
+    else if (r === "stale") out.stale++;
+    else out.duplicates++;
+  }
+  logs.transactionsDrained(customerId, out.records, out.applied, out.rejected, out.mode);
+  return out;
+}
+
+/** One change in its own transaction (a delete; a record of a drain that failed permanently); poison is rejected, never looped. */
+async function applyNow(ev: TransactionEvent, change: LedgerChange, record: LedgerRecord | null, now: number, policy: CreditPolicy): Promise<"skipped" | "applied" | "duplicate" | "stale" | "rejected"> {
   const db = firestore();
   try {
     const outcome = await db.runTransaction(async (tx) => {
@@ -633,8 +783,13 @@ export async function applyTransactionEvent(ev: TransactionEvent, now: number, p
         throw err;
       }
       const marks = await uow.apply();
-      for (const m of marks) tx.set(ledgerRefs.transaction(ev.customerId, m.externalId), { ledger: markToStored(m.mark) }, { merge: true });
       const done = uow.write(TRIGGER_ACTOR, "trigger", null);
+      const clear = (id: string, mark: LedgerMark) => tx.set(ledgerRefs.transaction(ev.customerId, id), { ledger: markToStored(mark), [PENDING_AT]: FieldValue.delete() }, { merge: true });
+      for (const m of marks) clear(m.externalId, m.mark);
+      if (record && change.kind === "upsert" && marks.length === 0) {
+        const fp = fingerprint(record);
+        clear(record.externalId, done.stale.length ? { state: "stale", fingerprint: fp, at: now } : { state: "applied", fingerprint: fp, at: now });
+      }
       if (done.rejected.length) return "rejected" as const;
       if (done.stale.length) return "stale" as const;
       return done.applied.length ? ("applied" as const) : ("duplicate" as const);
@@ -642,9 +797,9 @@ export async function applyTransactionEvent(ev: TransactionEvent, now: number, p
     logs.transactionEventApplied(ev.customerId, ev.externalId, outcome);
     return outcome;
   } catch (err) {
-    // Transient (contention, an unavailable backend): the trigger is retried. Anything else would
-    // fail the same way on every delivery: the record is marked rejected with its reason and an
-    // alert raised, and the event is done — nothing loops.
+    // Transient (contention, an unavailable backend): retried by the caller's platform. Anything
+    // else would fail the same way every time: the record is marked rejected with its reason and
+    // an alert raised, and it is done — nothing loops.
     if (isTransient(err)) throw err;
     await rejectPoisonRecord(ev, record, err, now);
     logs.transactionEventApplied(ev.customerId, ev.externalId, "rejected");
@@ -652,13 +807,13 @@ export async function applyTransactionEvent(ev: TransactionEvent, now: number, p
   }
 }
 
-/** Mark a record no delivery can apply as rejected (its reason on the record) and raise ledger_rejected. */
+/** Mark a record no delivery can apply as rejected (its reason on the record, no longer pending) and raise ledger_rejected. */
 async function rejectPoisonRecord(ev: TransactionEvent, record: LedgerRecord | null, err: unknown, now: number): Promise<void> {
   const code = "unprocessable";
   const reason = failureCode(err);
   if (record) {
     const mark: LedgerMark = { state: "rejected", fingerprint: fingerprint(record), at: now, code, field: "record", message: `the ledger cannot apply this record (${reason})` };
-    await ledgerRefs.transaction(ev.customerId, ev.externalId).set({ ledger: markToStored(mark) }, { merge: true });
+    await ledgerRefs.transaction(ev.customerId, ev.externalId).set({ ledger: markToStored(mark), [PENDING_AT]: FieldValue.delete() }, { merge: true });
   }
   await raiseAlert({ type: "ledger_rejected", subject: { kind: "customer", id: ev.customerId }, code: code.toUpperCase(), details: { externalId: ev.externalId, reason } }, now);
 }

@@ -2,9 +2,11 @@
 /**
  * Monthly reassessment benchmark: seeds N active customers due for review (each with a
  * year of trading in its ledger and a financial statement), then runs the monthly job
- * in-process — runMonthlyReassessment enqueues the batches (captured), and each batch is run
- * as its task would run it. Prints customers/second and document reads per customer
- * (documents returned by queries and transaction reads; bench/support.mjs counts them).
+ * in-process — runMonthlyReassessment enqueues one task per shard (captured), and the tasks run
+ * six at a time, as Cloud Tasks runs them (`maxConcurrentDispatches: 6`). Prints customers/second,
+ * document reads per customer (documents returned by queries and transaction reads;
+ * bench/support.mjs counts them) and the wasted transactions of concurrent tasks (retried after
+ * an abort, or refused by a precondition).
  *
  *   npm run build && node bench/reassessment.mjs 10000
  *
@@ -12,7 +14,7 @@
  * in-process Firestore, the log filter and the read counters are the caller's.
  */
 import { pathToFileURL } from "node:url";
-import { counters, installCounters, progress, quietFunctionLogs, startFirestore } from "./support.mjs";
+import { counters, installCounters, installTransactionCounters, progress, quietFunctionLogs, runQueue, startFirestore, transactionSnapshot } from "./support.mjs";
 
 const DAY = 86_400_000;
 const lib = "../functions/lib";
@@ -51,6 +53,7 @@ export async function runReassessmentBench(opts = {}) {
     quietFunctionLogs();
     ownServer = await startFirestore(); // sets FIRESTORE_EMULATOR_HOST before the functions' code loads
     await installCounters();
+    await installTransactionCounters();
   }
   const { firestore } = await import(`${lib}/data/firebase.js`);
   const { customerToStored } = await import(`${lib}/data/customers.js`);
@@ -60,7 +63,8 @@ export async function runReassessmentBench(opts = {}) {
   const ledger = await import(`${lib}/domain/ledger.js`);
   const { reviewDecision } = await import(`${lib}/domain/monitoring.js`);
   const { summarizeToAggregates } = await import(`${lib}/services/transactions.js`);
-  const { reassessBatch, runMonthlyReassessment } = await import(`${lib}/services/reassessment.js`);
+  const { reassessShard, runMonthlyReassessment } = await import(`${lib}/services/reassessment.js`);
+  const { shardOf } = await import(`${lib}/domain/workQueue.js`);
 
   const policy = { ...DEFAULT_POLICY, jobs: { ...DEFAULT_POLICY.jobs, ...(opts.batchSize ? { batchSize: opts.batchSize } : {}) } };
   // Before the month turns for customers created today elsewhere in the same database: only ours are due.
@@ -143,7 +147,7 @@ export async function runReassessmentBench(opts = {}) {
     const batch = db.batch();
     for (let j = i; j < Math.min(n, i + perBatch); j++) {
       const id = `${prefix}${String(j).padStart(6, "0")}`;
-      batch.set(db.doc(`customers/${id}`), customerDocs.head);
+      batch.set(db.doc(`customers/${id}`), { ...customerDocs.head, shard: shardOf(id) });
       batch.set(db.doc(`customers/${id}/private/creditState`), customerDocs.state);
       batch.set(db.doc(`customers/${id}/private/financials`), finDoc);
     }
@@ -152,25 +156,40 @@ export async function runReassessmentBench(opts = {}) {
   }
   const seedSeconds = Number(process.hrtime.bigint() - seedStart) / 1e9;
 
-  // ---- the monthly job: schedule → batches (run one after the other, as tasks would)
+  // ---- once, before the first sharded run: heads from before shards get theirs (here: all have one; the pass reads each once)
+  const { ensureShards } = await import(`${lib}/services/workQueues.js`);
+  const m0 = counters.reads;
+  await ensureShards(asOf, Number.POSITIVE_INFINITY);
+  const migrationReads = counters.reads - m0;
+
+  // ---- the monthly job: schedule → one task per shard, six at a time (Cloud Tasks' maxConcurrentDispatches)
   const tasks = [];
   const enqueue = async (t) => (tasks.push(t), "enqueued");
+  const dispatches = opts.dispatches ?? 6;
   const reads0 = counters.reads;
   const writes0 = counters.writes;
+  const tx = transactionSnapshot();
+  const server = opts.server ?? ownServer;
+  const stats0 = server?.transactions?.stats ? JSON.parse(JSON.stringify(server.transactions.stats)) : null;
   const t0 = process.hrtime.bigint();
   const schedule = await runMonthlyReassessment(asOf, policy, { enqueue });
+  const scheduleReads = counters.reads - reads0;
+  const tasksReads0 = counters.reads;
   let reviewed = 0;
   let failed = 0;
-  for (let k = 0; k < tasks.length; k++) {
-    const t = tasks[k];
-    const run = await reassessBatch(t.asOf, policy, { batch: t.batch, part: t.part ?? 0, quota: t.quota, enqueue, concurrency: opts.concurrency ?? 8 });
+  await runQueue(tasks, dispatches, async (t, more) => {
+    const run = await reassessShard(t, policy, { concurrency: opts.concurrency ?? 8 });
     reviewed += run.reviewed;
     failed += run.failed.length;
+    if (run.continuation) more(run.continuation);
     progress("reassessing", reviewed, schedule.due);
-  }
+  });
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  const reads = counters.reads - reads0;
+  const reads = counters.reads - tasksReads0;
   const writes = counters.writes - writes0;
+  const wasted = tx();
+  const stats1 = server?.transactions?.stats ?? null;
+  const aborted = stats0 && stats1 ? Object.keys(stats1.aborted).reduce((s, k) => s + stats1.aborted[k] - stats0.aborted[k], 0) : null;
 
   // ---- check: every seeded customer reviewed once, none still due
   const left = (await db.collection("customers").where("status", "==", "active").where("nextReviewAt", "<=", asOf > 0 ? new Date(asOf) : new Date()).count().get()).data().count;
@@ -179,18 +198,28 @@ export async function runReassessmentBench(opts = {}) {
 
   const figures = {
     customers: n,
-    batches: schedule.batches,
-    batchSize: policy.jobs.batchSize,
+    shards: schedule.shards,
+    concurrentTasks: dispatches,
+    pageSize: policy.jobs.batchSize,
     seconds: Math.round(seconds * 100) / 100,
     customersPerSecond: Math.round(reviewed / seconds),
+    /** The shard tasks' document reads per customer reviewed (page queries and transactions). */
     readsPerCustomer: reviewed ? Math.round((reads / reviewed) * 1000) / 1000 : null,
+    /** The schedule's own reads (its bookkeeping, the due count, the FX table): once per month, not per customer. */
+    scheduleReads,
     writesPerCustomer: reviewed ? Math.round((writes / reviewed) * 1000) / 1000 : null,
     seedSeconds: Math.round(seedSeconds * 100) / 100,
+    oneTimeShardPassReads: migrationReads,
+    transactions: wasted.calls,
+    wastedTransactions: wasted.wasted,
+    refusedPreconditions: wasted.failed,
+    abortedByTheEngine: aborted,
     allReviewedOnce: ok,
   };
   log(
-    `  reassessed ${reviewed}/${n} customers in ${figures.seconds} s (${figures.batches} batches of ${figures.batchSize}): ` +
-      `${figures.customersPerSecond} customers/s, ${figures.readsPerCustomer} document reads and ${figures.writesPerCustomer} writes per customer` +
+    `  reassessed ${reviewed}/${n} customers in ${figures.seconds} s (${figures.shards} shard tasks, ${dispatches} at once): ` +
+      `${figures.customersPerSecond} customers/s, ${figures.readsPerCustomer} document reads and ${figures.writesPerCustomer} writes per customer, ` +
+      `${figures.wastedTransactions} wasted transactions (${figures.refusedPreconditions} refused preconditions, ${figures.abortedByTheEngine} aborts)` +
       `${ok ? "" : " — CHECK FAILED"}`,
   );
   if (ownServer) ownServer.stop();

@@ -58,6 +58,12 @@ export async function installCounters() {
   wrapRead(DocumentReference.prototype, "get", () => 1);
   wrapRead(fs.Firestore.prototype, "getAll", (r) => r.length);
   wrapRead(Query.prototype, "get", (r) => Math.max(1, r.size ?? 0));
+  const stream = Query.prototype.stream;
+  Query.prototype.stream = function (...args) {
+    const s = stream.apply(this, args);
+    s.on("data", () => (counters.reads += 1));
+    return s;
+  };
   const txGet = Transaction.prototype.get;
   Transaction.prototype.get = async function (refOrQuery) {
     const r = await txGet.call(this, refOrQuery);
@@ -92,4 +98,70 @@ export function percentile(xs, p) {
 
 export function progress(label, done, total) {
   process.stdout.write(`\r  ${label}: ${done}/${total}${done === total ? "\n" : ""}`);
+}
+
+export const transactions = { calls: 0, attempts: 0, failed: 0 };
+
+/**
+ * Count the Admin SDK's transactions: calls, attempts (each retry after an abort is one more)
+ * and calls that failed (a refused lastUpdateTime precondition, a `create` that found its
+ * document). Wasted = attempts − calls + failed.
+ */
+export async function installTransactionCounters() {
+  const { Firestore } = await import("firebase-admin/firestore");
+  const orig = Firestore.prototype.runTransaction;
+  Firestore.prototype.runTransaction = function (fn, opts) {
+    transactions.calls++;
+    return orig.call(this, (tx) => (transactions.attempts++, fn(tx)), opts).catch((err) => {
+      transactions.failed++;
+      throw err;
+    });
+  };
+}
+
+export function transactionSnapshot() {
+  const start = { ...transactions };
+  return () => {
+    const calls = transactions.calls - start.calls;
+    const attempts = transactions.attempts - start.attempts;
+    const failed = transactions.failed - start.failed;
+    return { calls, attempts, failed, wasted: attempts - calls + failed };
+  };
+}
+
+/** Run `tasks` through `work`, at most `n` at once (a task queue's maxConcurrentDispatches); tasks may add tasks. */
+export async function runQueue(tasks, n, work) {
+  const queue = [...tasks];
+  let active = 0;
+  await new Promise((resolve, reject) => {
+    const next = () => {
+      if (queue.length === 0 && active === 0) return resolve();
+      while (active < n && queue.length > 0) {
+        const t = queue.shift();
+        active++;
+        work(t, (more) => queue.push(more))
+          .then(() => {
+            active--;
+            next();
+          }, reject);
+      }
+    };
+    next();
+  });
+}
+
+/** Firestore's stored size of a document (https://firebase.google.com/docs/firestore/storage-size): name, fields, 32 bytes. */
+export function firestoreDocumentSize(path, data) {
+  const nameSize = path.split("/").reduce((s, seg) => s + Buffer.byteLength(seg) + 1, 0) + 16;
+  const value = (v) => {
+    if (v === null || v === undefined) return 1;
+    if (typeof v === "boolean") return 1;
+    if (typeof v === "number") return 8;
+    if (typeof v === "string") return Buffer.byteLength(v) + 1;
+    if (v instanceof Date || typeof v?.toMillis === "function") return 8;
+    if (Array.isArray(v)) return v.reduce((s, x) => s + value(x), 0);
+    if (typeof v === "object") return Object.entries(v).reduce((s, [k, x]) => s + Buffer.byteLength(k) + 1 + value(x), 0);
+    return 8;
+  };
+  return nameSize + value(data) + 32;
 }

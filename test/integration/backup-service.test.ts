@@ -9,7 +9,7 @@ import { fromStored, headOf } from "../../functions/src/data/audit.js";
 import { backupRef, expiredPatch, failedPatch, newBackupDoc, operationPatch, succeededPatch, type BackupPorts, type ExportRequest } from "../../functions/src/data/backups.js";
 import { ChainVerifier } from "../../functions/src/domain/audit.js";
 import { auditKeyring } from "../../functions/src/config.js";
-import { DAY_MS, HOUR_MS, backupIdFor, exportUriPrefix, managedExportCollectionIds, type ExportOperationState } from "../../functions/src/domain/backup.js";
+import { DAY_MS, HOUR_MS, backupIdFor, backupLimitsFor, exportUriPrefix, managedExportCollectionIds, staleness, type ExportOperationState } from "../../functions/src/domain/backup.js";
 import { DATA_TREE } from "../../functions/src/data/paths.js";
 import { applyRetention, checkBackups, checkRunningBackups, runDailyBackup, startManagedExport } from "../../functions/src/services/backup.js";
 import { dailyBackup } from "../../functions/src/jobs/dailyBackup.js";
@@ -254,5 +254,23 @@ describe("retention", () => {
     expect(res.start.status).toBe("running");
     expect(res.retention.expired).toEqual([]); // b50 is the newest succeeded: kept while today's runs
     expect(ports.exports).toHaveLength(1);
+  });
+
+  it("weekly by policy: a run within seven days of the last export starts nothing (a failed one does not count); the alert waits for the period plus 48 hours", async () => {
+    await seedRecord("b3", 3, "succeeded");
+    await seedRecord("b1", 1, "failed");
+    const ports = stubPorts();
+    const quiet = await runDailyBackup({ now: NOW, scheduledAt: SCHEDULED, bucket: BUCKET, ports, retentionDays: 35, exportEveryDays: 7 });
+    expect(quiet.start.status).toBe("not_due");
+    expect(ports.exports).toHaveLength(0);
+    expect(await backupDoc(quiet.start.backupId)).toBeUndefined();
+    const weekLater = await runDailyBackup({ now: NOW + 4 * DAY_MS, scheduledAt: SCHEDULED + 4 * DAY_MS, bucket: BUCKET, ports, retentionDays: 35, exportEveryDays: 7 });
+    expect(weekLater.start.status).toBe("running");
+    expect(ports.exports).toHaveLength(1);
+    // Staleness follows the period: eight days without a success is fine weekly, not daily.
+    const records = [{ id: "s", status: "succeeded" as const, startedAt: NOW - 8 * DAY_MS, endedAt: null, outputUriPrefix: null, operationName: null, expired: false }];
+    expect(staleness(records, NOW, backupLimitsFor(7))).toBeNull();
+    expect(staleness(records, NOW, backupLimitsFor(1))).toBe("NO_RECENT_BACKUP");
+    expect(staleness(records, NOW + 2 * DAY_MS, backupLimitsFor(7))).toBe("NO_RECENT_BACKUP");
   });
 });

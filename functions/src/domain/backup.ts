@@ -170,6 +170,25 @@ export function chooseExpired(records: readonly BackupRecord[], now: number, ret
     .sort((a, b) => a.startedAt - b.startedAt || (a.id < b.id ? -1 : 1));
 }
 
+/** Slack for the daily schedule's own jitter: an export due "every 7 days" is started on the 7th day's run. */
+const EXPORT_DUE_SLACK_MS = 2 * HOUR_MS;
+
+/**
+ * Is a managed export due (policy `backup.exportEveryDays`)? Yes when no export has started
+ * that is running or succeeded, or the newest such started `everyDays` ago; a failed one does
+ * not count (the next daily run tries again).
+ */
+export function exportDue(records: readonly BackupRecord[], now: number, everyDays: number): boolean {
+  let newest = -Infinity;
+  for (const r of records) if (r.status === "running" || r.status === "succeeded") newest = Math.max(newest, r.startedAt);
+  return now - newest >= everyDays * DAY_MS - EXPORT_DUE_SLACK_MS;
+}
+
+/** The limits with the staleness window of the policy's export period: the period, plus 48 hours. */
+export function backupLimitsFor(everyDays: number, base: BackupLimits = DEFAULT_BACKUP_LIMITS): BackupLimits {
+  return { ...base, staleAfterMs: everyDays * DAY_MS + 48 * HOUR_MS };
+}
+
 /**
  * "NO_RECENT_BACKUP" when backups have been running for longer than the window but none
  * that succeeded started inside it (the scheduler stopped, or every run fails); null

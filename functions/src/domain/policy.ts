@@ -111,7 +111,7 @@ export const DEFAULT_POLICY: CreditPolicy = {
   limitReview: { cutMargin: 0.1, autoCutMaxShare: 0.5, increaseMargin: 0.2 },
   velocity: { multiple: 3, limitShare: 0.5, newCustomerDays: 90, largeFirstOrderShare: 0.5, bankChangeWindowDays: 30 },
   jobs: { pageSize: 100, batchSize: 200, timeBudgetSeconds: 420 },
-  backup: { retentionDays: 35 },
+  backup: { retentionDays: 35, exportEveryDays: 7 },
   confidentiality: { version: 1, validityDays: 365, expiryWarningDays: 30 },
   ledger: { maxAmount: 100_000_000_000, maxFutureDays: 7, maxPastDays: 3_650, horizonDays: 1_825, groupCommitSeconds: 1, groupCommitMaxRecords: 100 },
   orderCheck: { reviewUtilization: 1, reservationHours: 72, maxOpenOrders: 100 },

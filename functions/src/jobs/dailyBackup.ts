@@ -1,6 +1,7 @@
-/** Daily managed Firestore export at 02:00 UTC (follow-up of yesterday's, start of today's, retention). */
+/** Every day at 02:00 UTC: follow up running exports, start one when the policy's period has passed (weekly by default), retention. */
 import { onSchedule } from "firebase-functions/v2/scheduler";
 import { AUDITED, BACKUP_BUCKET } from "../config.js";
+import { backupLimitsFor } from "../domain/backup.js";
 import { runDailyBackup } from "../services/backup.js";
 import { loadPolicy } from "../services/policy.js";
 
@@ -15,6 +16,8 @@ export const dailyBackup = onSchedule(
       scheduledAt: Number.isFinite(scheduledAt) ? scheduledAt : undefined,
       bucket: BACKUP_BUCKET.value(),
       retentionDays: policy.backup.retentionDays,
+      exportEveryDays: policy.backup.exportEveryDays,
+      limits: backupLimitsFor(policy.backup.exportEveryDays),
     });
   },
 );

@@ -244,7 +244,11 @@ export const creditPolicySchema = z
       batchSize: z.number().int().min(1).max(1000),
       timeBudgetSeconds: z.number().int().min(10).max(3600),
     }),
-    backup: z.object({ retentionDays: z.number().int().min(1).max(3650) }),
+    backup: z.object({
+      retentionDays: z.number().int().min(1).max(3650),
+      /** A managed export is started when the last one started this many days ago (the daily job asks every day). */
+      exportEveryDays: z.number().int().min(1).max(90),
+    }),
     creditGroups: z.object({
       /** Members of one credit group, at most (setCreditGroup reads them all). */
       maxMembers: z.number().int().min(1).max(500),

@@ -13,6 +13,7 @@ import {
   backupIdFor,
   chooseExpired,
   databaseName,
+  exportDue,
   exportUriPrefix,
   judgeRunning,
   managedExportCollectionIds,
@@ -125,8 +126,8 @@ export interface StartExportOptions {
 
 export interface StartExportResult {
   backupId: string;
-  /** "duplicate": a record for this scheduled run exists already; nothing was started. */
-  status: "running" | "failed" | "duplicate";
+  /** "duplicate": a record for this scheduled run exists already; "not_due": the last export is recent (policy backup.exportEveryDays). */
+  status: "running" | "failed" | "duplicate" | "not_due";
   outputUriPrefix: string | null;
   operationName: string | null;
   errorCode: BackupFailureCode | null;
@@ -293,6 +294,8 @@ export async function applyRetention(opts: RetentionOptions): Promise<RetentionR
 export interface DailyBackupOptions extends Omit<StartExportOptions, "ports"> {
   ports?: BackupPorts;
   retentionDays?: number;
+  /** Start an export only when the last one started this many days ago (policy backup.exportEveryDays; default 1: every run). */
+  exportEveryDays?: number;
   limits?: BackupLimits;
 }
 
@@ -303,14 +306,20 @@ export interface DailyBackupResult {
 }
 
 /**
- * Follows up yesterday's export, starts today's, applies retention. Expected failures are
- * recorded and alerted, not thrown (a rethrow would only make the scheduler retry into a
- * duplicate record); unexpected ones (Firestore unavailable) propagate.
+ * Follows up running exports, starts one when the policy's period has passed since the last
+ * (`exportEveryDays`: weekly by default — a full export reads every stored document, while
+ * Firestore's scheduled backups and point-in-time recovery are the primary recovery path:
+ * docs/backup-and-restore.md), applies retention. Expected failures are recorded and alerted,
+ * not thrown (a rethrow would only make the scheduler retry into a duplicate record);
+ * unexpected ones (Firestore unavailable) propagate.
  */
 export async function runDailyBackup(opts: DailyBackupOptions): Promise<DailyBackupResult> {
   const ports = opts.ports ?? googleBackupPorts();
   const check = await checkRunningBackups({ now: opts.now, ports, limits: opts.limits });
-  const start = await startManagedExport({ ...opts, ports });
+  const due = exportDue(await listLiveBackups(), opts.now, opts.exportEveryDays ?? 1);
+  const start: StartExportResult = due
+    ? await startManagedExport({ ...opts, ports })
+    : { backupId: backupIdFor(opts.scheduledAt ?? opts.now), status: "not_due", outputUriPrefix: null, operationName: null, errorCode: null };
   const retention = await applyRetention({ now: opts.now, ports, retentionDays: opts.retentionDays });
   return { start, check, retention };
 }

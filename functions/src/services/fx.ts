@@ -35,9 +35,23 @@ async function raiseInvalid(issues: Array<{ path: string }>, now: number): Promi
   await raiseAlert({ type: "fx_rates_invalid", subject: FX_ALERT_SUBJECT, code: "FX_RATES_INVALID", details: { paths: issues.map((i) => i.path).slice(0, 10).join(",") } }, now);
 }
 
+/** A load in flight: concurrent callers (a job's parallel customers) share it instead of each reading and validating the table. */
+let loading: { promise: Promise<FxTable>; policyKey: string } | null = null;
+
 export async function loadFxTable(now: number, policy: CreditPolicy): Promise<FxTable> {
   const key = policyKey(policy);
   if (cached && now - cached.loadedAt < TTL_MS && cached.policyKey === key) return cached.table;
+  if (loading?.policyKey === key) return loading.promise;
+  const promise = loadFxTableNow(now, policy, key);
+  loading = { promise, policyKey: key };
+  try {
+    return await promise;
+  } finally {
+    if (loading?.promise === promise) loading = null;
+  }
+}
+
+async function loadFxTableNow(now: number, policy: CreditPolicy, key: string): Promise<FxTable> {
   const stored = await readFxTableDocument();
   let table: FxTable;
   if (stored.doc === undefined) {

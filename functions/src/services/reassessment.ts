@@ -210,10 +210,10 @@ async function reviewOnce(customerId: string, asOf: number, policy: CreditPolicy
       openAlerts: d.openAlerts,
       updatedAt: now,
     };
-    // The monitor's next look follows the reviewed file (no visit just because the review wrote it),
-    // never later than one that was already due.
+    // The monitor's next look follows the reviewed file (no visit just because the review wrote it);
+    // a visit already due (a write the monitor has not seen yet) stays due.
     const visit = nextMonitorVisit({ ...followUp.file, ...patch } as MonitoredCustomer, ledger, asOf, local);
-    const nextAgingAt = Math.min(customer.nextAgingAt, visit.at);
+    const nextAgingAt = customer.nextAgingAt <= asOf ? customer.nextAgingAt : visit.at;
     // The customer's own write goes first: it carries the precondition, before the audit head's merge.
     writeCustomer(tx, customerId, { ...patch, nextAgingAt }, { head: snap, state: stateSnap }, pre && snap.updateTime ? { headUpdateTime: snap.updateTime } : {});
     const audit = new AuditAppender(tx, chains.customer(customerId), headOf(snap.data()), now);

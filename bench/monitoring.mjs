@@ -167,6 +167,15 @@ export async function runMonitoringBench(opts = {}) {
   }
   await ensureShards(T0, Number.POSITIVE_INFINITY); // the one-time pass, before the measured month
   const seedSeconds = (Date.now() - seed0) / 1000;
+  // Customers other bench sections left in the same database are visited once the day before,
+  // so the month starts from every file's own due date; they count in the customer-days.
+  const settle = [];
+  await scheduleDailyMonitoring(T0 - DAY, policy, { enqueue: async (t) => (settle.push(t), "enqueued") });
+  await runQueue(settle, dispatches, async (t, more) => {
+    const run = await monitorShard(t, policy, { deadline: Number.POSITIVE_INFINITY });
+    if (run.continuation) more(run.continuation);
+  });
+  const inDatabase = (await db.collection("customers").count().get()).data().count;
 
   // ---- a month of daily runs: the schedule, then its shard tasks six at a time
   const reads0 = counters.reads;
@@ -195,10 +204,11 @@ export async function runMonitoringBench(opts = {}) {
   const writes = counters.writes - writes0;
   const wasted = tx();
   const visits = perDay.reduce((s, x) => s + x.visits, 0);
-  const customerDays = n * days;
+  const customerDays = inDatabase * days;
   const round = (x, k = 3) => Math.round(x * 10 ** k) / 10 ** k;
   const figures = {
     customers: n,
+    customersInDatabase: inDatabase,
     days,
     mix: kinds,
     concurrentTasks: dispatches,
@@ -216,7 +226,7 @@ export async function runMonitoringBench(opts = {}) {
     seedSeconds: round(seedSeconds, 1),
   };
   log(
-    `  ${n} customers × ${days} days: ${visits} visits (${figures.visitsPerCustomerDay} per customer-day), ` +
+    `  ${inDatabase} customers × ${days} days: ${visits} visits (${figures.visitsPerCustomerDay} per customer-day), ` +
       `${figures.readsPerCustomerDay} reads and ${figures.writesPerCustomerDay} writes per customer-day, ${figures.wastedTransactions} wasted transactions`,
   );
   return figures;

@@ -31,7 +31,7 @@ export function quietFunctionLogs() {
     if (s.startsWith("{") && s.includes('"severity"')) return true;
     return write(chunk, ...rest);
   };
-  for (const m of ["log", "info", "debug"]) {
+  for (const m of ["log", "info", "debug", "warn", "error"]) {
     const orig = console[m].bind(console);
     console[m] = (...args) => {
       if (typeof args[0] === "string" && args[0].startsWith("{") && args[0].includes('"severity"')) return;
@@ -55,7 +55,8 @@ export async function installCounters() {
       return r;
     };
   };
-  wrapRead(DocumentReference.prototype, "get", () => 1);
+  // DocumentReference.get goes through Firestore.getAll (counted there): not wrapped, or it would count twice.
+  void DocumentReference;
   wrapRead(fs.Firestore.prototype, "getAll", (r) => r.length);
   wrapRead(Query.prototype, "get", (r) => Math.max(1, r.size ?? 0));
   const stream = Query.prototype.stream;

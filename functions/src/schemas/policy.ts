@@ -277,7 +277,7 @@ export const creditPolicySchema = z
       /** Records written straight to Firestore are applied per customer once per this many seconds (group commit). */
       groupCommitSeconds: z.number().int().min(1).max(60),
       /** …at most this many records in one transaction (more continue in the next period). */
-      groupCommitMaxRecords: z.number().int().min(1).max(100),
+      groupCommitMaxRecords: z.number().int().min(1).max(500),
     }),
     orderCheck: z.object({
       /** Orders that would push utilisation above this share of the limit go to review. */

@@ -104,7 +104,8 @@ function historyRecord(i, n) {
     case 1:
       return { externalId: `${p}-H-INV-${i}`, type: "invoice", amount: 1_000_00 + (i % 97) * 100, issuedAt: iso(issued), dueAt: iso(issued + 30 * DAY) };
     case 2:
-      return { externalId: `${p}-H-PAY-${i}`, type: "payment", amount: 1_000_00 + ((i - 2) % 97) * 100, issuedAt: iso(issued + (i % 7) * 5 * DAY), invoiceExternalId: `${p}-H-INV-${i - 2}` };
+      // Paid up to 30 days after issue, never after today (the policy refuses records dated ahead).
+      return { externalId: `${p}-H-PAY-${i}`, type: "payment", amount: 1_000_00 + ((i - 2) % 97) * 100, issuedAt: iso(Math.min(NOW, issued + (i % 7) * 5 * DAY)), invoiceExternalId: `${p}-H-INV-${i - 2}` };
     default:
       return { externalId: `${p}-H-ORD-${i}`, type: "order", amount: 500_00, issuedAt: iso(issued), status: i % 8 === 3 ? "fulfilled" : "cancelled" };
   }

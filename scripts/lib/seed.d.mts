@@ -49,7 +49,9 @@ export declare function servedFunctions(functionsOrigin: string): Promise<string
 export declare function ensureDemoUsers(ctx: SeedContext): Promise<{ users: DemoUser[]; sessions: Map<string, ClientSession> }>;
 export declare function closeSessions(sessions: Map<string, ClientSession>): Promise<void>;
 export declare function withAdminAuth<T>(projectId: string, authHost: string, fn: (auth: import("firebase-admin/auth").Auth) => Promise<T>): Promise<T>;
-export declare function seedDemoPortfolio(ctx: SeedContext & { now?: number }): Promise<SeedResult>;
+export declare function seedDemoPortfolio(ctx: SeedContext & { now?: number; firestoreHost?: string | null }): Promise<SeedResult>;
+/** Load the day's FX rates into config/fxRates (as an admin does in the console). */
+export declare function loadDayRates(opts: { projectId: string; firestoreHost: string | null; now?: number; log?: (line: string) => void }): Promise<void>;
 export declare function warmUp(opts: { functionsOrigin: string; projectId?: string; region?: string; names: string[]; concurrency?: number }): Promise<void>;
 export declare const FIRST_CALL_EXAMPLE: string;
 /** Lines naming each demo customer's id, name and owner, and the first-call command. */

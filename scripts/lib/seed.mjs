@@ -12,6 +12,7 @@
  */
 import { deleteApp as deleteAdminApp, initializeApp as initializeAdminApp } from "firebase-admin/app";
 import { getAuth as getAdminAuth } from "firebase-admin/auth";
+import { getFirestore as getAdminFirestore } from "firebase-admin/firestore";
 import { clientSession } from "./client.mjs";
 import { exportedFunctions } from "./exports.mjs";
 
@@ -290,6 +291,29 @@ export async function acknowledge(session, who, log = () => {}) {
   await session.claims(true);
 }
 
+/**
+ * The day's FX rates, loaded as an admin does in the Firebase console (config/fxRates; the
+ * fxRatesWritten trigger validates and audits the edit): the built-in reference rates, dated
+ * today, so the demo's conversions are current and no `fx_rates_stale` alert is raised.
+ */
+export async function loadDayRates({ projectId, firestoreHost, now = Date.now(), log = () => {} }) {
+  if (!firestoreHost) {
+    log("  · no Firestore host given: the FX table is left as it is");
+    return;
+  }
+  const { DEFAULT_FX_TABLE } = await import("../../functions/lib/domain/fxTable.js");
+  const app = initializeAdminApp({ projectId }, `credit-desk-rates-${process.pid}-${Date.now()}`);
+  try {
+    const db = getAdminFirestore(app);
+    db.settings({ host: firestoreHost, ssl: false });
+    const asOf = new Date(now).toISOString().slice(0, 10);
+    await db.doc("config/fxRates").set({ base: DEFAULT_FX_TABLE.base, asOf, rates: DEFAULT_FX_TABLE.rates, source: "demo: the reference rates, loaded for today" });
+    log(`  ✓ FX rates for ${asOf} loaded into config/fxRates (as an admin does in the console)`);
+  } finally {
+    await deleteAdminApp(app).catch(() => {});
+  }
+}
+
 export async function closeSessions(sessions) {
   await Promise.allSettled([...sessions.values()].map((s) => s.close()));
 }
@@ -313,7 +337,15 @@ export async function withAdminAuth(projectId, authHost, fn) {
  * @param {{ functionsOrigin: string, authHost: string, projectId?: string, region?: string,
  *           log?: (line: string) => void, now?: number }} opts
  */
-export async function seedDemoPortfolio({ functionsOrigin, authHost, projectId = "demo-credit", region = "us-central1", log = () => {}, now = Date.now() }) {
+export async function seedDemoPortfolio({
+  functionsOrigin,
+  authHost,
+  projectId = "demo-credit",
+  region = "us-central1",
+  log = () => {},
+  now = Date.now(),
+  firestoreHost = process.env.FIRESTORE_EMULATOR_HOST ?? null,
+}) {
   const served = new Set(await servedFunctions(functionsOrigin));
   const skipped = new Set();
   const has = (name) => {
@@ -327,6 +359,7 @@ export async function seedDemoPortfolio({ functionsOrigin, authHost, projectId =
   // (each callable's first call boots a Node.js worker; in parallel they cost less).
   const warm = warmUp({ functionsOrigin, projectId, region, names: PORTFOLIO_CALLABLES.filter((n) => served.has(n)) });
   const { users, sessions } = await ensureDemoUsers({ projectId, region, authHost, functionsOrigin, log });
+  await loadDayRates({ projectId, firestoreHost, now, log });
   await warm;
   const emailOf = (role) => DEMO_USERS.find((u) => u.role === role).email;
   /** Act as the demo user with this role (null = the applicant). */

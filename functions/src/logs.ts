@@ -81,6 +81,8 @@ export const logs = {
   transactionEventApplied: (customerId: string, externalId: string, outcome: string) => logger.info("transaction_event", { customerId, externalId, outcome }),
   /** A change no service made (an edit in the console) was put on the subject's audit chain. */
   consoleEditRecorded: (kind: string, subjectId: string, fields: number) => logger.warn("console_edit_recorded", { kind, subjectId, fields }),
+  /** A trigger's event that failed for a reason no retry cures (logged, not retried). */
+  triggerFailed: (fn: string, eventId: string, code: string) => logger.error("trigger_failed", { fn, eventId, code }),
   triggerDuplicate: (fn: string, eventId: string) => logger.debug("trigger_duplicate_event", { fn, eventId }),
   jobProgress: (job: string, processed: number, remaining: boolean) => logger.info("job_progress", { job, processed, remaining }),
   /** One customer of a job's page failed (the job goes on with the others; the customer stays due). */

@@ -34,7 +34,7 @@ export const DEMO_USERS = [
  * the services convert them into each application's currency. The demo's limits stay well inside
  * them in every currency it uses.
  */
-const AUTHORITY = { analyst: 50_000_00, manager: 500_000_00, admin: Number.MAX_SAFE_INTEGER };
+export const AUTHORITY = { analyst: 50_000_00, manager: 500_000_00, admin: Number.MAX_SAFE_INTEGER };
 
 /**
  * A credit group of the demo: a German manufacturer and the British wholesaler it owns, one group
@@ -46,7 +46,7 @@ const DAY = 86_400_000;
 const isoDay = (ms) => new Date(ms).toISOString().slice(0, 10);
 
 /** A balanced statement (totalAssets = totalLiabilities + equity), amounts in minor units. */
-function statement(currency, { assets, equityShare, currentShare, revenue, margin }) {
+export function statement(currency, { assets, equityShare, currentShare, revenue, margin }) {
   const totalAssets = assets;
   const equity = Math.round(assets * equityShare);
   const totalLiabilities = totalAssets - equity;

@@ -284,6 +284,22 @@ export type SetCreditGroupInput = z.infer<typeof setCreditGroupInput>;
 
 export const getPortfolioReportInput = z.object({ asOf: isoDate.optional() }).strict();
 
+/** A candidate policy: a partial policy merged over the one in force, validated like it (at most 64 KB of JSON). */
+export const candidatePolicy = z
+  .record(z.string(), z.unknown())
+  .refine((p) => JSON.stringify(p).length <= 65_536, "must be at most 64 KB of JSON")
+  .meta({ description: "a partial credit policy (config/creditPolicy's shape), merged over the policy in force and validated like it" });
+
+export const simulatePolicyInput = z
+  .object({
+    policy: candidatePolicy,
+    /** Evaluate only the largest exposures (at most the policy's simulation.directMaxCustomers), answered at once. */
+    sampleSize: z.number().int().min(1).max(5000).optional(),
+    requestId: requestId.optional(),
+  })
+  .strict();
+export type SimulatePolicyInput = z.infer<typeof simulatePolicyInput>;
+
 export const JOBS = ["dailyMonitoring", "monthlyReassessment", "dailyBackup"] as const;
 export const runJobNowInput = z
   .object({

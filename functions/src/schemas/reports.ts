@@ -105,3 +105,56 @@ export const snapshotOutput = reportFiguresSchema.extend({
   source: z.enum(SNAPSHOT_SOURCES).meta({ description: "monthlyJob: written by the monthly job; demo: the demo seed's history (local stack only)" }),
 });
 
+
+// ---------------------------------------------------------------------------------------
+// The policy what-if (simulatePolicy; simulations/{id}.result)
+
+const tierEnum = z.enum(["premium", "standard", "risky"]);
+const statusEnum = z.enum(["active", "on_hold", "suspended"]);
+const limitActionEnum = z.enum(["none", "cut", "propose_cut", "propose_increase"]);
+
+export const whatIfLineSchema = z.object({
+  customerId: z.string(),
+  name: z.string(),
+  currency: z.string(),
+  tier: z.object({ current: tierEnum, candidate: tierEnum }),
+  limit: z
+    .object({
+      current: z.number().int().meta({ description: "the approved limit after a review under the policy in force (customer's currency)" }),
+      candidate: z.number().int().meta({ description: "…under the candidate" }),
+      change: z.number().int(),
+      changeInBase: minor.nullable().meta({ description: "the change in the base currency; null when the FX table has no rate" }),
+      action: limitActionEnum.meta({ description: "what the candidate's review does: cut (at once), propose_cut / propose_increase (for a person), none" }),
+    }),
+  status: z.object({ current: statusEnum, candidate: statusEnum }),
+  overLimit: z.boolean().meta({ description: "over its limit under the candidate, not under the policy in force" }),
+  blockedOrders: z.object({ orders: count, amount: z.number().int() }).meta({ description: "orders of the last 30 days the candidate would have blocked and the policy in force did not (customer's currency)" }),
+});
+
+export const whatIfResultSchema = z.object({
+  asOf: z.iso.datetime(),
+  baseCurrency: z.string(),
+  changes: z.array(z.string()).meta({ description: "the policy paths the candidate changes" }),
+  evaluated: count,
+  sample: z
+    .object({ size: count, exposureShare: z.number().nullable().meta({ description: "share of the portfolio's exposure (base currency) the sample holds, 0–1" }) })
+    .nullable()
+    .meta({ description: "with sampleSize: the largest exposures were evaluated, not the whole portfolio" }),
+  unconverted: count,
+  failed: count,
+  migration: z
+    .object({ premium: classRow, standard: classRow, risky: classRow })
+    .meta({ description: "matrix[class under the policy in force][class under the candidate]" }),
+  limits: z.object({
+    rise: z.object({ customers: count, amount: minor }),
+    fall: z.object({ customers: count, amount: minor }),
+    unchanged: count,
+  }),
+  overLimit: z.object({ customers: count }).meta({ description: "customers over their limit under the candidate that are not under the policy in force" }),
+  onHold: z.object({ customers: count, suspended: count }).meta({ description: "customers on hold or suspended under the candidate that are not under the policy in force" }),
+  blockedOrders: z
+    .object({ orders: count, amount: minor, customers: count, released: count, releasedAmount: minor })
+    .meta({ description: "orders of the last 30 days the candidate would have blocked and the policy in force approved (released: the reverse)" }),
+  customers: z.array(whatIfLineSchema).meta({ description: "customers treated differently, the largest limit change first (at most the policy's simulation.maxListed)" }),
+});
+export type WhatIfResult = z.infer<typeof whatIfResultSchema>;

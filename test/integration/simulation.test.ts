@@ -92,6 +92,9 @@ describe("simulatePolicy on the demo portfolio", () => {
       [{ gradeBands: { A: 10 } }, "policy.gradeBands"],
       [{ penalties: { autoHoldAfterDays: 200 } }, "policy.penalties"],
       [{ fraudWeights: 1 }, "policy"],
+      [{ limits: { gradeCap: { B: 1 } } }, "policy.limits.gradeCap"],
+      [{ gradeBands: { a: 90 } }, "policy.gradeBands.a"],
+      [JSON.parse('{"__proto__": {"limits": {"gradeCaps": {"B": 1}}}}'), "policy.__proto__"],
       [{ baseCurrency: "XXX" }, "policy.baseCurrency"],
     ];
     for (const [policy, path] of cases) {

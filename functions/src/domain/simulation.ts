@@ -275,3 +275,20 @@ export function changedPaths(before: unknown, after: unknown, max = 50, prefix =
   walk(before, after, prefix);
   return out;
 }
+
+/**
+ * Keys of a partial policy that are not settings of the policy they resolved into (a typo, or a
+ * key the schema drops): the first one's path, or null. A what-if must not quietly test
+ * something other than what was asked.
+ */
+export function unknownSetting(partial: unknown, resolved: unknown, prefix = ""): string | null {
+  const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+  if (!isObj(partial) || !isObj(resolved)) return null;
+  for (const k of Object.keys(partial)) {
+    const path = prefix ? `${prefix}.${k}` : k;
+    if (!Object.hasOwn(resolved, k)) return path;
+    const deeper = unknownSetting(partial[k], resolved[k], path);
+    if (deeper) return deeper;
+  }
+  return null;
+}

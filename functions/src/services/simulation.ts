@@ -40,7 +40,7 @@ import { canConvert, convertMinor, policyInCurrency, type FxTable } from "../dom
 import type { MonitoredCustomer } from "../domain/monitoring.js";
 import { deepMerge, resolvePolicy } from "../domain/policy.js";
 import type { Caller } from "../domain/roles.js";
-import { addFailure, addToTally, changedPaths, emptyTally, mergeTallies, underPolicy, type Tally } from "../domain/simulation.js";
+import { addFailure, addToTally, changedPaths, emptyTally, mergeTallies, underPolicy, unknownSetting, type Tally } from "../domain/simulation.js";
 import { logs } from "../logs.js";
 import type { SimulatePolicyInput } from "../schemas/callables.js";
 import { creditPolicySchema, type CreditPolicy } from "../schemas/policy.js";
@@ -75,6 +75,8 @@ export function resolveCandidate(current: CreditPolicy, partial: Record<string, 
     const first = r.issues[0]!;
     throw invalid(`policy${first.path ? `.${first.path}` : ""}`, first.message);
   }
+  const unknown = unknownSetting(partial, r.policy);
+  if (unknown !== null) throw invalid(`policy.${unknown}`, "is not a setting of the credit policy");
   if (!canConvert(fx, r.policy.baseCurrency)) throw invalid("policy.baseCurrency", `${r.policy.baseCurrency} has no exchange rate in the FX table in force`);
   return r.policy;
 }

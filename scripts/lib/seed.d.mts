@@ -57,6 +57,8 @@ export interface SeedResult {
   orderChecks: Array<{ key: string; by: DemoRole; orderAmount: number; decision: string; availableCredit: number; reasons: string[] }>;
   /** The demo's credit groups (members in more than one currency). */
   groups: Array<{ groupId: string; name: string; currency: string; groupLimit: number; memberIds: string[]; exposure: number; availableCredit: number }>;
+  /** The demo history written for the report's trends (reports/{yyyy-mm}, source "demo"). */
+  history: { written: number; kept: number };
   /** Callables the seed needed but the functions package does not export (yet). */
   skipped: string[];
 }

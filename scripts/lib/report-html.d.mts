@@ -7,4 +7,4 @@ export declare function trendPoints(report: unknown): Array<{ label: string; dem
 export declare function latestMigration(report: unknown): unknown;
 export declare function digitsOf(currency: string): number;
 /** A saved file as what to render: a report, a {report, whatIf} bundle, or one stored reports/{yyyy-mm} snapshot. */
-export declare function fromSaved(data: unknown): { report: any; whatIf: any };
+export declare function fromSaved(data: unknown): { report: Record<string, unknown>; whatIf: Record<string, unknown> | null };

@@ -97,6 +97,10 @@ describe("monthly snapshots (reports/{yyyy-mm})", () => {
     expect(s1).toMatchObject({ period: thisMonth, source: "monthlyJob", baseCurrency: "USD", cei: null });
     expect(s1.totals).toMatchObject({ customers: 2, exposure: 12_000_00, creditLimit: 60_000_00 });
     expect(s1.applications).toMatchObject({ approved: 2, timedDecisions: 2 });
+    // a month of the demo history is rewritten by the job, its made-up class migration not kept
+    await db().doc(`reports/${thisMonth}`).update({ source: "demo", "migration.reviewed": 7 });
+    expect((await runJobLocally("monthlyReassessment", first, DEFAULT_POLICY)).snapshot).toMatchObject({ period: thisMonth, reviewed: 0, keptMigration: false });
+    expect((await db().doc(`reports/${thisMonth}`).get()).get("source")).toBe("monthlyJob");
     // the reviews left their month and class move on the heads
     const head = (await db().doc(`customers/${a}`).get()).data()!;
     expect(head.reviewPeriod).toBe(addMonths(thisMonth, 1));
@@ -121,7 +125,7 @@ describe("monthly snapshots (reports/{yyyy-mm})", () => {
     expect(reports.docs.map((d) => d.id).sort()).toEqual([thisMonth, nextMonth]);
     expect((await db().doc(`reports/${nextMonth}`).get()).get("takenAt").toMillis()).toBe(second + 3_600_000);
     const audit = (await db().collection("audit/system/entries").get()).docs.map((d) => d.get("action"));
-    expect(audit.filter((x) => x === "report.snapshot")).toHaveLength(3);
+    expect(audit.filter((x) => x === "report.snapshot")).toHaveLength(4);
 
     // the report two months on: both snapshots as its trends, oldest first, and the CEI since the newest
     const later = second + 10 * DAY;

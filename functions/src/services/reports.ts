@@ -42,7 +42,8 @@ export async function writeMonthlySnapshot(now: number, policy: CreditPolicy): P
     const s = r.sums;
     const cei = ceiSince(previous, now, { openInvoiceBalance: s.totals.openInvoiceBalance, volume12m: s.totals.volume12m, current: s.aging.current }, policy.baseCurrency);
     const figures = snapshotFigures(r, period, cei);
-    const keptMigration = existing !== null && existing.migration.period === period && existing.migration.reviewed > figures.migration.reviewed;
+    // Only a migration the job itself counted is kept (never the demo history's).
+    const keptMigration = existing !== null && existing.source === "monthlyJob" && existing.migration.period === period && existing.migration.reviewed > figures.migration.reviewed;
     if (keptMigration) figures.migration = existing.migration;
     const snapshot: StoredSnapshot = { ...figures, takenAt: now, baseCurrency: policy.baseCurrency, source: "monthlyJob" };
     tx.set(ref, snapshotToStored(snapshot));

@@ -432,8 +432,13 @@ describe.sequential("e2e: Firebase JS client → Auth + Functions emulators → 
       for (const c of CHARTS) expect(html, c.id).toMatch(new RegExp(`<figure data-chart="${c.id}"><svg`));
       const data = JSON.parse(readFileSync(saved, "utf8"));
       expect(data.report.history).toHaveLength(12);
-      expect(data.report.totals.customers).toBe(demo.customers.length);
-      const cut = data.whatIf.result.customers.filter((c: { limit: { change: number } }) => c.limit.change < 0).map((c: { name: string }) => c.name).sort();
+      // the stack also holds the customers the earlier tests of this file approved
+      expect(data.report.totals.customers).toBeGreaterThanOrEqual(demo.customers.length);
+      const demoIds = new Set(demo.customers.map((c) => c.customerId));
+      const cut = data.whatIf.result.customers
+        .filter((c: { customerId: string; limit: { change: number } }) => demoIds.has(c.customerId) && c.limit.change < 0)
+        .map((c: { name: string }) => c.name)
+        .sort();
       expect(cut).toEqual(["Adatum Health Pte Ltd", "Contoso Manufacturing GmbH", "Northwind Traders Ltd"]);
       for (const name of cut) expect(html).toContain(name);
     },

@@ -14,6 +14,7 @@ import { deleteApp as deleteAdminApp, initializeApp as initializeAdminApp } from
 import { getAuth as getAdminAuth } from "firebase-admin/auth";
 import { getFirestore as getAdminFirestore } from "firebase-admin/firestore";
 import { clientSession } from "./client.mjs";
+import { writeDemoHistory } from "./demo-history.mjs";
 import { exportedFunctions } from "./exports.mjs";
 
 export const DEMO_PASSWORD = "demo-password";
@@ -34,7 +35,7 @@ export const DEMO_USERS = [
  * the services convert them into each application's currency. The demo's limits stay well inside
  * them in every currency it uses.
  */
-const AUTHORITY = { analyst: 50_000_00, manager: 500_000_00, admin: Number.MAX_SAFE_INTEGER };
+export const AUTHORITY = { analyst: 50_000_00, manager: 500_000_00, admin: Number.MAX_SAFE_INTEGER };
 
 /**
  * A credit group of the demo: a German manufacturer and the British wholesaler it owns, one group
@@ -46,7 +47,7 @@ const DAY = 86_400_000;
 const isoDay = (ms) => new Date(ms).toISOString().slice(0, 10);
 
 /** A balanced statement (totalAssets = totalLiabilities + equity), amounts in minor units. */
-function statement(currency, { assets, equityShare, currentShare, revenue, margin }) {
+export function statement(currency, { assets, equityShare, currentShare, revenue, margin }) {
   const totalAssets = assets;
   const equity = Math.round(assets * equityShare);
   const totalLiabilities = totalAssets - equity;
@@ -369,6 +370,7 @@ export async function seedDemoPortfolio({
   const applications = [];
   const orderChecks = [];
   const groups = [];
+  let history = { written: 0, kept: 0 };
   try {
     if (!has("submitCreditApplication")) {
       log("  · submitCreditApplication is not exported yet — no applications or customers seeded");
@@ -455,6 +457,12 @@ export async function seedDemoPortfolio({
         groups.push({ groupId: g.groupId, name: DEMO_GROUP.name, currency: g.currency, groupLimit: g.groupLimit, memberIds: g.memberIds, exposure: g.exposure, availableCredit: g.availableCredit });
       }
     }
+    // Twelve months of demo history for the report's trends (npm run report), back-cast from
+    // today's figures; months the monthly job wrote are kept.
+    if (customers.length > 0 && has("getPortfolioReport")) {
+      const today = await as("manager").call("getPortfolioReport", {});
+      history = await writeDemoHistory({ projectId, firestoreHost, report: today, log });
+    }
   } finally {
     await closeSessions(sessions);
   }
@@ -473,7 +481,7 @@ export async function seedDemoPortfolio({
     log(`  ✓ credit group ${g.name} (${g.groupId}): ${names.join(" + ")}, limit ${money(g.groupLimit, g.currency)}, exposure ${money(g.exposure, g.currency)}`);
   }
   if (skipped.size > 0) log(`  · not exported yet, skipped: ${[...skipped].sort().join(", ")}`);
-  return { users, customers, applications, orderChecks, groups, skipped: [...skipped].sort() };
+  return { users, customers, applications, orderChecks, groups, history, skipped: [...skipped].sort() };
 }
 
 export const FIRST_CALL_EXAMPLE = "docs/examples/first-call.mjs";

@@ -70,6 +70,10 @@ export const HEAD_FIELDS = [
   "updatedAt",
   "lastReviewedAt",
   "nextReviewAt",
+  // the last monthly review's month and class move (the portfolio report's class migration counts them)
+  "reviewPeriod",
+  "reviewedFromTier",
+  "reviewedTier",
   "nextAgingAt",
   // the head of the customer's audit chain (hashes only) and when it last moved (the daily seal's query)
   "auditHead",

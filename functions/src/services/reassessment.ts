@@ -34,6 +34,7 @@ import type { FinancialStatement } from "../domain/financials.js";
 import { emptyLedger, type LedgerState } from "../domain/ledger.js";
 import { reviewDecision, reviewPeriod, type MonitoredCustomer } from "../domain/monitoring.js";
 import { policyInCurrency } from "../domain/money.js";
+import { reviewClassFields } from "../domain/reports.js";
 import { loadFxTable } from "./fx.js";
 import type { CreditPolicy } from "../schemas/policy.js";
 import { logs } from "../logs.js";
@@ -203,6 +204,8 @@ async function reviewOnce(customerId: string, asOf: number, policy: CreditPolicy
       lastReviewScore: assessment.score,
       lastReviewTier: d.tier,
       lastReviewGrade: assessment.grade,
+      // issue 14 hook: the class migration's head fields (domain/reports.ts).
+      ...reviewClassFields(reviewPeriod(asOf), d.previous.tier, d.tier),
       latestStatementAt: statement?.periodEnd ?? null,
       openAlerts: d.openAlerts,
       updatedAt: now,

@@ -3,7 +3,7 @@
  * Seed the demo portfolio into an ALREADY RUNNING local stack (npm start -- --no-seed,
  * or again into one that was seeded: the seed is idempotent).
  *
- *   node scripts/seed.mjs [--functions http://127.0.0.1:5001] [--auth 127.0.0.1:9099] [--project demo-credit]
+ *   node scripts/seed.mjs [--functions http://127.0.0.1:5001] [--auth 127.0.0.1:9099] [--firestore 127.0.0.1:8080] [--project demo-credit]
  */
 import { DEMO_PASSWORD, describeDemoCustomers, seedDemoPortfolio } from "./lib/seed.mjs";
 import { DEFAULT_PROJECT_ID, DEFAULT_REGION, defaultPorts } from "./lib/stack.mjs";
@@ -17,6 +17,7 @@ const ports = defaultPorts();
 const functionsOrigin = arg("functions", `http://127.0.0.1:${ports.functions}`);
 const authHost = arg("auth", `127.0.0.1:${ports.auth}`);
 const projectId = arg("project", DEFAULT_PROJECT_ID);
+const firestoreHost = arg("firestore", `127.0.0.1:${ports.firestore}`);
 
 try {
   const res = await fetch(new URL("/backends", functionsOrigin), { signal: AbortSignal.timeout(3_000) });
@@ -29,7 +30,7 @@ try {
 const t0 = Date.now();
 console.log(`Seeding the demo portfolio through the callables at ${functionsOrigin} (auth ${authHost}) …`);
 try {
-  const result = await seedDemoPortfolio({ functionsOrigin, authHost, projectId, region: DEFAULT_REGION, log: (l) => console.log(l) });
+  const result = await seedDemoPortfolio({ functionsOrigin, authHost, projectId, region: DEFAULT_REGION, firestoreHost, log: (l) => console.log(l) });
   console.log(
     `Seeded in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${result.users.length} users (password ${DEMO_PASSWORD}), ` +
       `${result.customers.length} customers, ${result.applications.length} applications` +

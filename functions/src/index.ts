@@ -23,6 +23,8 @@ export { resolveAlert } from "./api/resolveAlert.js";
 export { dailyBackup } from "./jobs/dailyBackup.js";
 export { checkBackups } from "./jobs/checkBackups.js";
 export { getPortfolioReport } from "./api/getPortfolioReport.js";
+export { simulatePolicy } from "./api/simulatePolicy.js";
+export { simulatePolicyBatch } from "./jobs/simulatePolicyBatch.js";
 export { dailyMonitoring } from "./jobs/dailyMonitoring.js";
 export { monitorBatch } from "./jobs/monitorBatch.js";
 export { monthlyReassessment } from "./jobs/monthlyReassessment.js";

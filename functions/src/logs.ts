@@ -84,6 +84,8 @@ export const logs = {
     logger.info("transactions_drained", { customerId, records, applied, rejected, mode }),
   /** A change no service made (an edit in the console) was put on the subject's audit chain. */
   consoleEditRecorded: (kind: string, subjectId: string, fields: number) => logger.warn("console_edit_recorded", { kind, subjectId, fields }),
+  /** A trigger's event that failed for a reason no retry cures (logged, not retried). */
+  triggerFailed: (fn: string, eventId: string, code: string) => logger.error("trigger_failed", { fn, eventId, code }),
   triggerDuplicate: (fn: string, eventId: string) => logger.debug("trigger_duplicate_event", { fn, eventId }),
   jobProgress: (job: string, processed: number, remaining: boolean) => logger.info("job_progress", { job, processed, remaining }),
   /** One customer of a job's page failed (the job goes on with the others; the customer stays due). */
@@ -91,6 +93,15 @@ export const logs = {
     const trace = errorTrace(err);
     logger.error(reportable(`job_customer_failed ${job} (${trace.error})`, trace.stack), { job, customerId, ...trace });
   },
+  /** One step of a schedule failed; the other steps ran, and the schedule is retried. */
+  jobStepFailed: (job: string, step: string, err: unknown) => {
+    const trace = errorTrace(err);
+    logger.error(reportable(`job_step_failed ${job}/${step} (${trace.error})`, trace.stack), { job, step, ...trace });
+  },
+  /** The portfolio report's monthly snapshot (reports/{period}); counts only. */
+  reportSnapshotWritten: (period: string, customers: number, keptMigration: boolean) => logger.info("report_snapshot_written", { period, customers, keptMigration }),
+  /** A policy what-if: how it ran (direct or as a job) and how many customers it evaluated. */
+  simulationProgress: (simulationId: string | null, mode: string, evaluated: number, done: boolean) => logger.info("simulation_progress", { simulationId, mode, evaluated, done }),
   /** So many customers failed that the job stopped rather than retry them page after page. */
   jobStuck: (job: string, failed: number) => logger.error("job_stuck", { job, failed }),
   auditChainVerified: (chainId: string, checked: number) => logger.info("audit_chain_verified", { chainId, checked }),

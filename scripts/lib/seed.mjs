@@ -12,7 +12,9 @@
  */
 import { deleteApp as deleteAdminApp, initializeApp as initializeAdminApp } from "firebase-admin/app";
 import { getAuth as getAdminAuth } from "firebase-admin/auth";
+import { getFirestore as getAdminFirestore } from "firebase-admin/firestore";
 import { clientSession } from "./client.mjs";
+import { writeDemoHistory } from "./demo-history.mjs";
 import { exportedFunctions } from "./exports.mjs";
 
 export const DEMO_PASSWORD = "demo-password";
@@ -33,7 +35,7 @@ export const DEMO_USERS = [
  * the services convert them into each application's currency. The demo's limits stay well inside
  * them in every currency it uses.
  */
-const AUTHORITY = { analyst: 50_000_00, manager: 500_000_00, admin: Number.MAX_SAFE_INTEGER };
+export const AUTHORITY = { analyst: 50_000_00, manager: 500_000_00, admin: Number.MAX_SAFE_INTEGER };
 
 /**
  * A credit group of the demo: a German manufacturer and the British wholesaler it owns, one group
@@ -45,7 +47,7 @@ const DAY = 86_400_000;
 const isoDay = (ms) => new Date(ms).toISOString().slice(0, 10);
 
 /** A balanced statement (totalAssets = totalLiabilities + equity), amounts in minor units. */
-function statement(currency, { assets, equityShare, currentShare, revenue, margin }) {
+export function statement(currency, { assets, equityShare, currentShare, revenue, margin }) {
   const totalAssets = assets;
   const equity = Math.round(assets * equityShare);
   const totalLiabilities = totalAssets - equity;
@@ -290,6 +292,29 @@ export async function acknowledge(session, who, log = () => {}) {
   await session.claims(true);
 }
 
+/**
+ * The day's FX rates, loaded as an admin does in the Firebase console (config/fxRates; the
+ * fxRatesWritten trigger validates and audits the edit): the built-in reference rates, dated
+ * today, so the demo's conversions are current and no `fx_rates_stale` alert is raised.
+ */
+export async function loadDayRates({ projectId, firestoreHost, now = Date.now(), log = () => {} }) {
+  if (!firestoreHost) {
+    log("  · no Firestore host given: the FX table is left as it is");
+    return;
+  }
+  const { DEFAULT_FX_TABLE } = await import("../../functions/lib/domain/fxTable.js");
+  const app = initializeAdminApp({ projectId }, `credit-desk-rates-${process.pid}-${Date.now()}`);
+  try {
+    const db = getAdminFirestore(app);
+    db.settings({ host: firestoreHost, ssl: false });
+    const asOf = new Date(now).toISOString().slice(0, 10);
+    await db.doc("config/fxRates").set({ base: DEFAULT_FX_TABLE.base, asOf, rates: DEFAULT_FX_TABLE.rates, source: "demo: the reference rates, loaded for today" });
+    log(`  ✓ FX rates for ${asOf} loaded into config/fxRates (as an admin does in the console)`);
+  } finally {
+    await deleteAdminApp(app).catch(() => {});
+  }
+}
+
 export async function closeSessions(sessions) {
   await Promise.allSettled([...sessions.values()].map((s) => s.close()));
 }
@@ -313,7 +338,15 @@ export async function withAdminAuth(projectId, authHost, fn) {
  * @param {{ functionsOrigin: string, authHost: string, projectId?: string, region?: string,
  *           log?: (line: string) => void, now?: number }} opts
  */
-export async function seedDemoPortfolio({ functionsOrigin, authHost, projectId = "demo-credit", region = "us-central1", log = () => {}, now = Date.now() }) {
+export async function seedDemoPortfolio({
+  functionsOrigin,
+  authHost,
+  projectId = "demo-credit",
+  region = "us-central1",
+  log = () => {},
+  now = Date.now(),
+  firestoreHost = process.env.FIRESTORE_EMULATOR_HOST ?? null,
+}) {
   const served = new Set(await servedFunctions(functionsOrigin));
   const skipped = new Set();
   const has = (name) => {
@@ -327,6 +360,7 @@ export async function seedDemoPortfolio({ functionsOrigin, authHost, projectId =
   // (each callable's first call boots a Node.js worker; in parallel they cost less).
   const warm = warmUp({ functionsOrigin, projectId, region, names: PORTFOLIO_CALLABLES.filter((n) => served.has(n)) });
   const { users, sessions } = await ensureDemoUsers({ projectId, region, authHost, functionsOrigin, log });
+  await loadDayRates({ projectId, firestoreHost, now, log });
   await warm;
   const emailOf = (role) => DEMO_USERS.find((u) => u.role === role).email;
   /** Act as the demo user with this role (null = the applicant). */
@@ -336,6 +370,7 @@ export async function seedDemoPortfolio({ functionsOrigin, authHost, projectId =
   const applications = [];
   const orderChecks = [];
   const groups = [];
+  let history = { written: 0, kept: 0 };
   try {
     if (!has("submitCreditApplication")) {
       log("  · submitCreditApplication is not exported yet — no applications or customers seeded");
@@ -422,6 +457,12 @@ export async function seedDemoPortfolio({ functionsOrigin, authHost, projectId =
         groups.push({ groupId: g.groupId, name: DEMO_GROUP.name, currency: g.currency, groupLimit: g.groupLimit, memberIds: g.memberIds, exposure: g.exposure, availableCredit: g.availableCredit });
       }
     }
+    // Twelve months of demo history for the report's trends (npm run report), back-cast from
+    // today's figures; months the monthly job wrote are kept.
+    if (customers.length > 0 && has("getPortfolioReport")) {
+      const today = await as("manager").call("getPortfolioReport", {});
+      history = await writeDemoHistory({ projectId, firestoreHost, report: today, log });
+    }
   } finally {
     await closeSessions(sessions);
   }
@@ -440,7 +481,7 @@ export async function seedDemoPortfolio({ functionsOrigin, authHost, projectId =
     log(`  ✓ credit group ${g.name} (${g.groupId}): ${names.join(" + ")}, limit ${money(g.groupLimit, g.currency)}, exposure ${money(g.exposure, g.currency)}`);
   }
   if (skipped.size > 0) log(`  · not exported yet, skipped: ${[...skipped].sort().join(", ")}`);
-  return { users, customers, applications, orderChecks, groups, skipped: [...skipped].sort() };
+  return { users, customers, applications, orderChecks, groups, history, skipped: [...skipped].sort() };
 }
 
 export const FIRST_CALL_EXAMPLE = "docs/examples/first-call.mjs";

@@ -496,7 +496,7 @@ export async function startStack(opts = {}) {
         signal?.addEventListener("abort", () => reject(new StackAbortedError()), { once: true });
       });
       aborted.catch(() => {});
-      stack.seed = await Promise.race([seedDemoPortfolio({ functionsOrigin, authHost, projectId, region, log }), aborted]);
+      stack.seed = await Promise.race([seedDemoPortfolio({ functionsOrigin, authHost, projectId, region, log, firestoreHost }), aborted]);
       log(`  ✓ seeded in ${((Date.now() - t1) / 1000).toFixed(1)} s`);
     } catch (err) {
       if (err instanceof StackAbortedError) {

@@ -93,7 +93,7 @@ describe.skipIf(process.env.CREDIT_DESK_OFFICIAL_EMULATOR === "1").sequential("e
     const list = await e2e.stack.triggers!.triggers();
     expect(Object.fromEntries(list.map((t) => [t.entryPoint, { document: t.document, retry: t.retry }]))).toMatchObject({
       ...(exported("onTransactionWritten") ? { onTransactionWritten: { document: "customers/{customerId}/transactions/{externalId}", retry: true } } : {}),
-      ...(exported("policyWritten") ? { policyWritten: { document: "config/creditPolicy", retry: false } } : {}),
+      ...(exported("policyWritten") ? { policyWritten: { document: "config/creditPolicy", retry: true } } : {}),
     });
   });
 

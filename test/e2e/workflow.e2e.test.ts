@@ -8,6 +8,8 @@
  * yet is skipped, and says so in its title (remove the guards once the API is complete).
  */
 import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -28,6 +30,7 @@ import {
   type SeedResult,
 } from "../../scripts/lib/seed.mjs";
 import { e2eStack, exported } from "../support/stack.js";
+import { CHARTS } from "../../scripts/lib/report-html.mjs";
 import { API_CALLABLES } from "../support/api.js";
 
 const API = API_CALLABLES;
@@ -408,6 +411,36 @@ describe.sequential("e2e: Firebase JS client → Auth + Functions emulators → 
       const result = checkOrderOutput.parse(JSON.parse(stdout.trim().split("\n").at(-1) ?? ""));
       const now = await as("sales").desk.checkOrder({ customerId: owned.customerId, orderAmount: 1_250_00 });
       expect(result).toEqual(now);
+    },
+    SLOW,
+  );
+
+  it(
+    "npm run report on the seeded stack, as a separate process: the demo manager's report with the demo history's trends, and the what-if of stricter grade caps naming the demo customers it would cut",
+    async () => {
+      if (!demo) throw new Error("needs the demo portfolio seeded by the earlier test");
+      const dir = mkdtempSync(join(tmpdir(), "credit-desk-report-e2e-"));
+      const out = join(dir, "report.html");
+      const saved = join(dir, "report.json");
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        ["scripts/report.mjs", "--out", out, "--json", saved, "--policy", "docs/examples/stricter-grade-caps.json", "--functions", e2e.ctx.functionsOrigin, "--auth", e2e.ctx.authHost, "--project", e2e.ctx.projectId],
+        { cwd: ROOT, timeout: 120_000 },
+      );
+      expect(stdout).toContain(out);
+      const html = readFileSync(out, "utf8");
+      for (const c of CHARTS) expect(html, c.id).toMatch(new RegExp(`<figure data-chart="${c.id}"><svg`));
+      const data = JSON.parse(readFileSync(saved, "utf8"));
+      expect(data.report.history).toHaveLength(12);
+      // the stack also holds the customers the earlier tests of this file approved
+      expect(data.report.totals.customers).toBeGreaterThanOrEqual(demo.customers.length);
+      const demoIds = new Set(demo.customers.map((c) => c.customerId));
+      const cut = data.whatIf.result.customers
+        .filter((c: { customerId: string; limit: { change: number } }) => demoIds.has(c.customerId) && c.limit.change < 0)
+        .map((c: { name: string }) => c.name)
+        .sort();
+      expect(cut).toEqual(["Adatum Health Pte Ltd", "Contoso Manufacturing GmbH", "Northwind Traders Ltd"]);
+      for (const name of cut) expect(html).toContain(name);
     },
     SLOW,
   );

@@ -130,6 +130,8 @@ async function seedPortfolio(customers = 3, transactionsPerCustomer = 4): Promis
   await app.doc(paths.dispute("d1")).set({ customerId: "c1", ownerUid: "u-sales", invoiceExternalId: "INV-c1-1", amount: 1_000_00, status: "open", reasonCodes: [], openedAt: ts(NOW) });
   await app.doc(paths.termsChange("tc1")).set({ customerId: "c1", requestedBy: "u-sales", currentTermsDays: 30, paymentTermsDays: 45, status: "pending", createdAt: ts(NOW) });
   await app.doc(paths.classOverride("co1")).set({ customerId: "c1", tier: "standard", computedTier: "premium", reason: "watch list", expiresAt: ts(NOW + 30 * 86_400_000), reasonCodes: ["CLASS_OVERRIDDEN_TO_STANDARD"] });
+  await app.doc(paths.report("2024-04")).set({ period: "2024-04", source: "monthlyJob", takenAt: ts(NOW), totals: { customers: 30, exposure: 90_000_00 }, migration: { period: "2024-04", reviewed: 30, matrix: { premium: { premium: 10, standard: 1, risky: 0 } } }, cei: null });
+  await app.doc(paths.simulation("s1")).set({ status: "done", part: 2, cursor: { afterMs: NOW, seenAtAfter: ["c1"] }, tally: { evaluated: 30 }, candidatePolicyJson: "{}", createdAt: ts(NOW), result: null });
   await app.doc(paths.policy()).set({ version: 3, groupWeights: { payment: 40, financial: 30, trading: 15, profile: 15 } });
   await app.doc(paths.backup("daily-20240430T020000Z")).set({ status: "succeeded", startedAt: ts(NOW - 86_400_000), endedAt: ts(NOW - 86_000_000), outputUriPrefix: "gs://b/firestore/2024-04-30/daily-20240430T020000Z", expired: false });
   await app.doc(paths.request("k1")).set({ callable: "submitApplication", uid: "u1", result: { applicationId: "a1" }, at: ts(NOW) });

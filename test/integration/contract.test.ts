@@ -180,5 +180,7 @@ describe("real results parse with the output schemas", () => {
     await callAndCheck("runJobNow", { job: "dailyMonitoring" }, users.admin);
     const report = await callAndCheck("getPortfolioReport", {}, users.manager);
     expect((report.topExposures as unknown[]).length).toBeGreaterThan(0);
+    const whatIf = await callAndCheck("simulatePolicy", { policy: { limits: { gradeCaps: { A: 1_000_00, B: 1_000_00, C: 1_000_00 } } } }, users.manager);
+    expect((whatIf.result as { evaluated: number }).evaluated).toBeGreaterThan(0);
   });
 });

@@ -144,6 +144,8 @@ function seeds(): Record<CallableName, SeedSpec> {
     verifyAuditTrail: { base: { customerId }, ids: ["customerId"], optional: ["customerId"] },
     runJobNow: { base: { job: "dailyMonitoring" } },
     getPortfolioReport: { base: { asOf: "2026-01-31" }, optional: ["asOf"] },
+    // A partial policy: its parts may be absent (the policy in force fills them in); a value out of the policy's range is not.
+    simulatePolicy: { base: { policy: { gradeBands: { A: 80 } }, sampleSize: 2 }, optional: ["policy.gradeBands", "policy.gradeBands.A", "sampleSize"], positive: ["sampleSize"] },
     // An invoice the seeded customer does not have: a valid input is refused (invalid-argument), never written.
     openDispute: { base: { customerId, invoiceExternalId: "zz-no-such-invoice", amount: 1_000_00, reason: "goods damaged" }, ids: ["customerId"], positive: ["amount"] },
     resolveDispute: { base: { disputeId: "zz-no-such-dispute", outcome: "partial", creditedAmount: 500_00, note: "half credited" }, ids: ["disputeId"] },

@@ -2,7 +2,7 @@
  * The credit policy edited in the console: an invalid document is never used (the last
  * valid override or the defaults stay in force), it raises the policy_invalid alert with
  * the offending paths, audited in the system chain; a valid edit resolves the alert.
- * Both paths: the loader (on the next call) and the `policyWritten` trigger (at once).
+ * The `policyWritten` trigger keeps the fallback and the alert; the loader only reads.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { DocumentData } from "firebase-admin/firestore";
@@ -13,6 +13,7 @@ import { firestore } from "../../functions/src/data/firebase.js";
 import { LAST_GOOD_POLICY_PATH } from "../../functions/src/data/policy.js";
 import { verifyChain } from "../../functions/src/services/auditTrail.js";
 import { clearPolicyCache, loadPolicy } from "../../functions/src/services/policy.js";
+import { onPolicyWritten } from "../../functions/src/services/policyWatch.js";
 import { policyWritten } from "../../functions/src/triggers/policyWritten.js";
 import { captureLogs, type LogCapture } from "../support/arbitraries.js";
 import { call, callError, databaseSnapshot, fft, firestoreServer, users } from "../support/callables.js";
@@ -59,8 +60,16 @@ async function replacePolicy(data: DocumentData | null) {
   if (data !== null) await db().doc(POLICY).set(data);
 }
 
+let edits = 0;
+/** A console edit as production sees it: the document replaced, then the policyWritten trigger's event. */
 async function edit(data: DocumentData | null) {
+  const before = (await db().doc(POLICY).get()).data();
   await replacePolicy(data);
+  const after = await db().doc(POLICY).get();
+  await onPolicyWritten(
+    { eventId: `edit-${++edits}`, before, after: after.data(), afterUpdateTime: after.exists && after.updateTime ? after.updateTime.toMillis() : null },
+    Date.now(),
+  );
   clearPolicyCache();
 }
 
@@ -80,7 +89,7 @@ beforeEach(async () => {
 });
 afterEach(() => logs.restore());
 
-describe("the policy loader", () => {
+describe("the policy in force after console edits (the trigger keeps the fallback and the alert; the loader only reads)", () => {
   it("keeps the previous valid override in force when an invalid edit arrives, raises an audited alert, and a valid edit resolves it", async () => {
     await edit(VALID_80K);
     expect(await analystMayApprove(70_000_00)).toBe(true); // above the default 50,000: the override is in force
@@ -92,25 +101,28 @@ describe("the policy loader", () => {
     expect(open).toMatchObject({ type: "policy_invalid", status: "open", code: "POLICY_INVALID", severity: "critical" });
     const paths = String(open?.details.paths).split(",");
     expect(paths).toEqual(expect.arrayContaining(["authority.analyst", "gradeBands", "bogusKey"]));
-    expect(await systemActions()).toEqual(["alert.raise"]);
-    const entry = (await db().collection("audit/system/entries").get()).docs[0]!.data();
+    expect(await systemActions()).toEqual(["policy.edit", "policy.edit", "alert.raise"]);
+    const entry = (await db().collection("audit/system/entries").orderBy("seq").get()).docs[2]!.data();
     expect(entry).toMatchObject({ target: ALERT, after: { type: "policy_invalid", code: "POLICY_INVALID", status: "open" }, reason: "POLICY_INVALID" });
     const logged = logs.entries.filter((e) => e.includes("credit_policy_invalid"));
     expect(logged.length).toBeGreaterThan(0);
     expect(logged[0]).toContain("POLICY_INVALID");
     expect(logged[0]).toContain("authority.analyst");
 
-    // loading again (another instance, a later minute) does not raise it twice
-    expect(await analystMayApprove(70_000_00)).toBe(true);
-    expect(await systemActions()).toEqual(["alert.raise"]);
+    // loading again (another instance, a later minute) is a pure read: nothing raised, nothing written
+    const before = databaseSnapshot();
+    clearPolicyCache();
+    expect((await loadPolicy()).authority.analyst).toBe(80_000_00);
+    expect(databaseSnapshot()).toBe(before);
+    expect(await systemActions()).toEqual(["policy.edit", "policy.edit", "alert.raise"]);
     expect((await alert())?.occurrences).toBe(1);
 
     await edit({ authority: { analyst: 60_000_00 } });
     expect(await analystMayApprove(65_000_00)).toBe(false); // the new valid value is in force
     expect(await analystMayApprove(55_000_00)).toBe(true);
     expect(await alert()).toMatchObject({ status: "resolved", resolution: "condition_cleared" });
-    expect(await systemActions()).toEqual(["alert.raise", "alert.auto_resolve"]);
-    expect(await verifyChain("system", chains.system().headDoc)).toEqual({ ok: true, checked: 2 });
+    expect(await systemActions()).toEqual(["policy.edit", "policy.edit", "alert.raise", "policy.edit", "alert.auto_resolve"]);
+    expect(await verifyChain("system", chains.system().headDoc)).toMatchObject({ ok: true, checked: 5 });
   });
 
   it("with no earlier valid override, an invalid document leaves the defaults in force", async () => {
@@ -166,11 +178,11 @@ describe("policyWritten trigger", () => {
   });
   const fire = (e: ReturnType<typeof event>) => (fft.wrap(policyWritten) as unknown as (e: unknown) => Promise<void>)(e);
 
-  it("is deployed on config/creditPolicy writes, in the configured region, without retries", () => {
+  it("is deployed on config/creditPolicy writes, in the configured region, with retries (deduplicated by event id)", () => {
     const endpoint = (policyWritten as unknown as { __endpoint: { eventTrigger: { eventType: string; eventFilters?: Record<string, unknown>; eventFilterPathPatterns?: Record<string, unknown>; retry: unknown }; region?: unknown } }).__endpoint;
     expect(endpoint.eventTrigger.eventType).toBe("google.cloud.firestore.document.v1.written");
     expect({ ...endpoint.eventTrigger.eventFilters, ...endpoint.eventTrigger.eventFilterPathPatterns }).toMatchObject({ document: POLICY });
-    expect(endpoint.eventTrigger.retry).toBe(false);
+    expect(endpoint.eventTrigger.retry).toBe(true);
     expect(endpoint.region).toBe(REGION);
   });
 

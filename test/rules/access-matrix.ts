@@ -133,6 +133,8 @@ export const BASE_DOCS: Readonly<Record<string, FixtureDoc>> = {
   "confidentialityAcks/u-analyst": { uid: UID.analyst, version: 1, until: new Date("2100-01-01T00:00:00.000Z") },
   "trainingRecords/t1": { uid: UID.analyst, course: "Confidentiality 2025", completedAt: T0 },
   "backups/b1": { status: "done", startedAt: T0 },
+  "reports/2026-10": { period: "2026-10", takenAt: T0, source: "monthlyJob", totals: { customers: 5 } },
+  "simulations/s1": { status: "done", requestedBy: UID.manager, changes: ["limits.gradeCaps.B"] },
   "requests/rq1": { uid: UID.analyst, result: {} },
   "identities/taxNo_DE123": { customerIds: ["c-own"] },
   "processedEvents/ev1": { at: T0 },
@@ -187,6 +189,8 @@ const WRITE_TARGETS: Array<[existing: string, fresh: string]> = [
   ["confidentialityAcks/u-analyst", "confidentialityAcks/u-new"],
   ["trainingRecords/t1", "trainingRecords/t-new"],
   ["backups/b1", "backups/b-new"],
+  ["reports/2026-10", "reports/2026-11"],
+  ["simulations/s1", "simulations/s-new"],
   ["requests/rq1", "requests/rq-new"],
   ["identities/taxNo_DE123", "identities/taxNo_DE999"],
   ["processedEvents/ev1", "processedEvents/ev-new"],
@@ -268,6 +272,12 @@ export const ACCESS_MATRIX: readonly MatrixRow[] = [
   }),
   ...grid("get", "classOverrides/co1", ["analyst", "manager", "auditor"], { note: "the manager's reason is confidential credit judgement" }),
   ...grid("list", "classOverrides", ["analyst", "manager", "auditor"]),
+
+  // ---- reads: portfolio reporting
+  ...grid("get", "reports/2026-10", ["manager", "auditor", "admin"], { note: "monthly snapshots: who may ask for the portfolio report" }),
+  ...grid("list", "reports", ["manager", "auditor", "admin"]),
+  ...grid("get", "simulations/s1", ["manager", "admin"], { note: "a what-if job: who may run one" }),
+  ...grid("list", "simulations", ["manager", "admin"]),
 
   // ---- reads: audit, policy, backups, internal collections
   ...grid("get", "audit/customer_c-own", ["auditor", "admin"]),

@@ -1,4 +1,4 @@
-import { setUserRole as run } from "../services/roles.js";
+import * as roles from "../services/roles.js";
 import { callable } from "./common.js";
 
-export const setUserRole = callable("setUserRole", (input, { caller, now }) => run(input, caller, now));
+export const setUserRole = callable("setUserRole", (input, { caller, now }) => roles.setUserRole(input, caller, now));

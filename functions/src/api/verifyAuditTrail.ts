@@ -1,4 +1,4 @@
-import { verifyAuditTrail as run } from "../services/auditTrail.js";
+import * as auditTrail from "../services/auditTrail.js";
 import { callable } from "./common.js";
 
-export const verifyAuditTrail = callable("verifyAuditTrail", (input, { caller, now }) => run(input, caller, now));
+export const verifyAuditTrail = callable("verifyAuditTrail", (input, { caller, now }) => auditTrail.verifyAuditTrail(input, caller, now));

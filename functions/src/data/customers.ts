@@ -71,6 +71,10 @@ export const HEAD_FIELDS = [
   "updatedAt",
   "lastReviewedAt",
   "nextReviewAt",
+  // the last monthly review's month and class move (the portfolio report's class migration counts them)
+  "reviewPeriod",
+  "reviewedFromTier",
+  "reviewedTier",
   "nextAgingAt",
   // the work queues' shard (a hash of the id: which concurrent batch of the daily and monthly jobs takes it)
   "shard",

@@ -23,6 +23,8 @@
  *   termsChanges/{termsChangeId}                 requests to change payment terms and their decision (four eyes)
  *   classOverrides/{overrideId}                  a manager's documented overrides of a customer's class
  *   alerts/{alertId}
+ *   reports/{yyyy-mm}                            the portfolio report's monthly snapshot (the monthly job)
+ *   simulations/{simulationId}                   a policy what-if run as a job, with its progress and answer
  *   audit/{chainId}                              chain head (seq, hash)
  *   audit/{chainId}/entries/{seq}               append-only, hash-chained entries
  *   config/creditPolicy                          the credit policy
@@ -47,6 +49,8 @@ export const COLLECTIONS = {
   termsChanges: "termsChanges",
   classOverrides: "classOverrides",
   alerts: "alerts",
+  reports: "reports",
+  simulations: "simulations",
   audit: "audit",
   config: "config",
   backups: "backups",
@@ -96,6 +100,8 @@ export const paths = {
   termsChange: (termsChangeId: string) => `${COLLECTIONS.termsChanges}/${termsChangeId}`,
   classOverride: (overrideId: string) => `${COLLECTIONS.classOverrides}/${overrideId}`,
   alert: (alertId: string) => `${COLLECTIONS.alerts}/${alertId}`,
+  report: (period: string) => `${COLLECTIONS.reports}/${period}`,
+  simulation: (simulationId: string) => `${COLLECTIONS.simulations}/${simulationId}`,
   auditChain: (chainId: string) => `${COLLECTIONS.audit}/${chainId}`,
   auditEntries: (chainId: string) => `${COLLECTIONS.audit}/${chainId}/${AUDIT_ENTRIES}`,
   policy: () => `${COLLECTIONS.config}/creditPolicy`,
@@ -141,6 +147,8 @@ export const DATA_TREE: ReadonlyArray<{ collection: string; subcollections?: rea
   { collection: COLLECTIONS.termsChanges },
   { collection: COLLECTIONS.classOverrides },
   { collection: COLLECTIONS.alerts },
+  { collection: COLLECTIONS.reports },
+  { collection: COLLECTIONS.simulations },
   { collection: COLLECTIONS.audit, subcollections: [AUDIT_ENTRIES] },
   { collection: COLLECTIONS.config },
   { collection: COLLECTIONS.backups },

@@ -1,4 +1,4 @@
-import { Timestamp, type DocumentData } from "firebase-admin/firestore";
+import type { DocumentData } from "firebase-admin/firestore";
 import { firestore } from "./firebase.js";
 import { paths } from "./paths.js";
 
@@ -18,8 +18,4 @@ export async function readPolicyDocument(): Promise<StoredPolicy> {
 
 export async function readLastGoodPolicy(): Promise<DocumentData | undefined> {
   return (await firestore().doc(LAST_GOOD_POLICY_PATH).get()).data()?.override;
-}
-
-export async function writeLastGoodPolicy(override: DocumentData, updateTime: number | null): Promise<void> {
-  await firestore().doc(LAST_GOOD_POLICY_PATH).set({ override, updateTime, savedAt: Timestamp.now() });
 }

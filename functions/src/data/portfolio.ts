@@ -18,6 +18,7 @@ import { groupFromSnapshot } from "./groups.js";
 import { firestore } from "./firebase.js";
 import { COLLECTIONS, paths } from "./paths.js";
 import type { CreditStatus } from "../domain/customer.js";
+import { CLASSES, emptyMatrix, monthStart, addMonths, type MigrationMatrix } from "../domain/reports.js";
 import type { Grade, Tier } from "../schemas/policy.js";
 
 export interface Slice {
@@ -51,6 +52,8 @@ export interface TopExposure {
 export interface CurrencyFigures {
   currency: string;
   customers: number;
+  /** Customers whose available credit is below zero, and by how much in all (a positive amount). */
+  overLimit: { customers: number; amountOver: number };
   byTier: Record<string, Slice>;
   byGrade: Record<string, Slice>;
   aging: Aging;
@@ -66,8 +69,17 @@ export interface GroupFigures {
   top: Array<{ groupId: string; group: CreditGroup }>;
 }
 
+/** What happened in one month: decisions of blocked orders and applications (aggregation queries). */
+export interface FlowFigures {
+  orderBlocks: { open: number; blocked: number; released: number; rejected: number; turnaroundSeconds: number; timedDecisions: number };
+  applications: { pending: number; submitted: number; approved: number; rejected: number; turnaroundSeconds: number; timedDecisions: number };
+}
+
 export interface PortfolioFigures {
   byCurrency: CurrencyFigures[];
+  /** Flows of the month asked (`period`), and the class migration of its reviews. */
+  flows: FlowFigures;
+  migration: MigrationMatrix;
   groups: GroupFigures;
   /** Customers whose currency is not one the policy accepts (counted, not summed). */
   otherCustomers: number;
@@ -81,7 +93,11 @@ type Reader = <T>(q: Query, spec: T) => Promise<Record<keyof T, number>>;
 export const TIERS = ["premium", "standard", "risky"] as const;
 export const GRADES = ["A", "B", "C", "D", "E"] as const;
 
-export async function readPortfolio(readTime: number | null, currencies: readonly string[]): Promise<PortfolioFigures> {
+/**
+ * Everything the report reads, in one (point-in-time, when readTime is given) read:
+ * per-currency sums, credit groups, open alerts, and the flows and class migration of `period`.
+ */
+export async function readPortfolio(readTime: number | null, currencies: readonly string[], period: string): Promise<PortfolioFigures> {
   const db = firestore();
   const customers = db.collection(COLLECTIONS.customers);
   const run = async (fn: (tx: FirebaseFirestore.Transaction | null) => Promise<PortfolioFigures>) => {
@@ -106,7 +122,7 @@ export async function readPortfolio(readTime: number | null, currencies: readonl
       return { customers: r.customers, exposure: r.exposure, creditLimit: r.creditLimit };
     };
     const figuresOf = async (c: string, count: number): Promise<CurrencyFigures> => {
-      const [tierSlices, gradeSlices, aging, totals, top] = await Promise.all([
+      const [tierSlices, gradeSlices, aging, totals, top, over] = await Promise.all([
         Promise.all(TIERS.map((t) => slice(c, "tier", t))),
         Promise.all(GRADES.map((g) => slice(c, "grade", g))),
         agg(inCurrency(c), {
@@ -122,10 +138,12 @@ export async function readPortfolio(readTime: number | null, currencies: readonl
           const q = inCurrency(c).orderBy("exposure", "desc").limit(10);
           return tx ? tx.get(q) : q.get();
         })(),
+        agg(inCurrency(c).where("availableCredit", "<", 0), { customers: AggregateField.count(), available: AggregateField.sum("availableCredit") }),
       ]);
       return {
         currency: c,
         customers: count,
+        overLimit: { customers: over.customers, amountOver: -over.available },
         byTier: Object.fromEntries(TIERS.map((t, i) => [t, tierSlices[i]!])),
         byGrade: Object.fromEntries(GRADES.map((g, i) => [g, gradeSlices[i]!])),
         aging,
@@ -140,7 +158,7 @@ export async function readPortfolio(readTime: number | null, currencies: readonl
     const fxRef = db.doc(paths.fxRates());
     const groupsRef = db.collection(COLLECTIONS.creditGroups);
     const topGroups = groupsRef.orderBy("exposureInBase", "desc").limit(10);
-    const [counts, all, alerts, fxSnap, groupCount, groupsOver, groupTop] = await Promise.all([
+    const [counts, all, alerts, fxSnap, groupCount, groupsOver, groupTop, flows, migration] = await Promise.all([
       Promise.all(currencies.map(async (c) => (await agg(inCurrency(c), { n: AggregateField.count() })).n)),
       agg(customers, { n: AggregateField.count() }),
       Promise.all(
@@ -150,12 +168,16 @@ export async function readPortfolio(readTime: number | null, currencies: readonl
       agg(groupsRef, { n: AggregateField.count() }),
       agg(groupsRef.where("availableCredit", "<", 0), { n: AggregateField.count() }),
       tx ? tx.get(topGroups) : topGroups.get(),
+      readFlows(agg, period),
+      readMigration(agg, period),
     ]);
     const inUse = currencies.map((c, i) => [c, counts[i]!] as const).filter(([, n]) => n > 0);
     const byCurrency = await Promise.all(inUse.map(([c, n]) => figuresOf(c, n)));
     const counted = inUse.reduce((s, [, n]) => s + n, 0);
     return {
       byCurrency,
+      flows,
+      migration,
       groups: {
         count: groupCount.n,
         overLimit: groupsOver.n,
@@ -169,4 +191,73 @@ export async function readPortfolio(readTime: number | null, currencies: readonl
       fxDoc: fxSnap ? fxDocFromStored(fxSnap.data() as DocumentData | undefined) : undefined,
     };
   });
+}
+
+/** Head fields the monthly review writes for the class migration (services/reassessment.ts). */
+export const REVIEW_CLASS_FIELDS = { period: "reviewPeriod", from: "reviewedFromTier", to: "reviewedTier" } as const;
+
+/** The class migration of `period`, read now (outside a report's point-in-time read). */
+export async function migrationOf(period: string): Promise<MigrationMatrix> {
+  return readMigration(async (q, spec) => {
+    const data = (await q.aggregate(spec as Record<string, AggregateField<number>>).get()).data() as Record<string, number | null>;
+    return Object.fromEntries(Object.keys(spec as object).map((k) => [k, Number(data[k] ?? 0)])) as Record<keyof typeof spec, number>;
+  }, period);
+}
+
+/** Customers reviewed in `period`, by class before and after: nine counts over the heads. */
+export async function readMigration(agg: Reader, period: string): Promise<MigrationMatrix> {
+  const customers = firestore().collection(COLLECTIONS.customers);
+  const m = emptyMatrix();
+  const cells = CLASSES.flatMap((from) => CLASSES.map((to) => [from, to] as const));
+  const counts = await Promise.all(
+    cells.map(([from, to]) =>
+      agg(customers.where(REVIEW_CLASS_FIELDS.period, "==", period).where(REVIEW_CLASS_FIELDS.from, "==", from).where(REVIEW_CLASS_FIELDS.to, "==", to), { n: AggregateField.count() }),
+    ),
+  );
+  cells.forEach(([from, to], i) => (m[from][to] = counts[i]!.n));
+  return m;
+}
+
+/**
+ * A month's flows: blocked orders (open now, blocked in the month, decided in it with their
+ * turnaround) and applications (pending now, submitted in the month, decided in it). Decisions
+ * are counted by the `decidedMonth` and summed over the `turnaroundSeconds` a decision writes
+ * (domain/reports.ts decisionTiming); decisions written before those fields are not counted.
+ */
+export async function readFlows(agg: Reader, period: string): Promise<FlowFigures> {
+  const db = firestore();
+  const blocks = db.collection(COLLECTIONS.orderBlocks);
+  const apps = db.collection(COLLECTIONS.applications);
+  const from = Timestamp.fromMillis(monthStart(period));
+  const to = Timestamp.fromMillis(monthStart(addMonths(period, 1)));
+  const decided = (q: Query, status: string) =>
+    agg(q.where("decidedMonth", "==", period).where("status", "==", status), { n: AggregateField.count(), seconds: AggregateField.sum("turnaroundSeconds") });
+  const [open, blocked, released, blockRejected, pending, submitted, approved, appRejected] = await Promise.all([
+    agg(blocks.where("status", "==", "open"), { n: AggregateField.count() }),
+    agg(blocks.where("createdAt", ">=", from).where("createdAt", "<", to), { n: AggregateField.count() }),
+    decided(blocks, "released"),
+    decided(blocks, "rejected"),
+    agg(apps.where("status", "in", ["submitted", "under_review"]), { n: AggregateField.count() }),
+    agg(apps.where("submittedAt", ">=", from).where("submittedAt", "<", to), { n: AggregateField.count() }),
+    decided(apps, "approved"),
+    decided(apps, "rejected"),
+  ]);
+  return {
+    orderBlocks: {
+      open: open.n,
+      blocked: blocked.n,
+      released: released.n,
+      rejected: blockRejected.n,
+      turnaroundSeconds: released.seconds + blockRejected.seconds,
+      timedDecisions: released.n + blockRejected.n,
+    },
+    applications: {
+      pending: pending.n,
+      submitted: submitted.n,
+      approved: approved.n,
+      rejected: appRejected.n,
+      turnaroundSeconds: approved.seconds + appRejected.seconds,
+      timedDecisions: approved.n + appRejected.n,
+    },
+  };
 }

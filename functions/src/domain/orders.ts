@@ -71,6 +71,9 @@ export interface OrderBlock {
   note: string | null;
   reasonCodes?: string[];
   reservationId: string | null;
+  /** A person's release or rejection: its month and seconds since the block (the portfolio report's turnaround). */
+  decidedMonth?: string;
+  turnaroundSeconds?: number;
 }
 
 /**

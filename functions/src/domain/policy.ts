@@ -114,6 +114,7 @@ export const DEFAULT_POLICY: CreditPolicy = {
   backup: { retentionDays: 35, exportEveryDays: 7 },
   confidentiality: { version: 1, validityDays: 365, expiryWarningDays: 30 },
   ledger: { maxAmount: 100_000_000_000, maxFutureDays: 7, maxPastDays: 3_650, horizonDays: 1_825, groupCommitSeconds: 2, groupCommitMaxRecords: 250 },
+  simulation: { directMaxCustomers: 500, maxListed: 100 },
   orderCheck: { reviewUtilization: 1, reservationHours: 72, maxOpenOrders: 100 },
   creditGroups: { maxMembers: 50, claimReleaseShare: 0.02, claimHoldHours: 24 },
 };

@@ -284,6 +284,52 @@ export type SetCreditGroupInput = z.infer<typeof setCreditGroupInput>;
 
 export const getPortfolioReportInput = z.object({ asOf: isoDate.optional() }).strict();
 
+/**
+ * What a candidate policy may hold: JSON (plain objects, arrays, strings, finite numbers,
+ * booleans, null), at most 8 levels deep and 64 KB, and no key that names an object's machinery
+ * (`__proto__`, `constructor`, `prototype`: they would be dropped on the way, and the what-if
+ * would test something other than what was sent).
+ */
+function candidateProblem(v: unknown, path: Array<string | number> = []): { path: Array<string | number>; message: string } | null {
+  if (v === null || typeof v === "string" || typeof v === "boolean") return null;
+  if (typeof v === "number") return Number.isFinite(v) ? null : { path, message: "must be a finite number" };
+  if (path.length >= 8) return { path, message: "is nested too deeply (at most 8 levels)" };
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const p = candidateProblem(v[i], [...path, i]);
+      if (p) return p;
+    }
+    return null;
+  }
+  if (typeof v !== "object" || Object.getPrototypeOf(v) !== Object.prototype) return { path, message: "must be JSON: objects, arrays, strings, numbers, booleans and null" };
+  for (const k of Object.keys(v)) {
+    if (k === "__proto__" || k === "constructor" || k === "prototype") return { path: [...path, k], message: "is not a setting of the credit policy" };
+    const p = candidateProblem((v as Record<string, unknown>)[k], [...path, k]);
+    if (p) return p;
+  }
+  return null;
+}
+
+/** A candidate policy: a partial policy merged over the one in force, validated like it. */
+export const candidatePolicy = z
+  .custom<Record<string, unknown>>((v) => typeof v === "object" && v !== null && !Array.isArray(v), "must be an object: a partial credit policy")
+  .superRefine((v, ctx) => {
+    const problem = candidateProblem(v);
+    if (problem) return void ctx.addIssue({ code: "custom", path: problem.path, message: problem.message });
+    if (JSON.stringify(v).length > 65_536) ctx.addIssue({ code: "custom", message: "must be at most 64 KB of JSON" });
+  })
+  .meta({ description: "a partial credit policy (config/creditPolicy's shape, JSON), merged over the policy in force and validated like it" });
+
+export const simulatePolicyInput = z
+  .object({
+    policy: candidatePolicy,
+    /** Evaluate only the largest exposures (at most the policy's simulation.directMaxCustomers), answered at once. */
+    sampleSize: z.number().int().min(1).max(5000).optional(),
+    requestId: requestId.optional(),
+  })
+  .strict();
+export type SimulatePolicyInput = z.infer<typeof simulatePolicyInput>;
+
 export const JOBS = ["dailyMonitoring", "monthlyReassessment", "dailyBackup"] as const;
 export const runJobNowInput = z
   .object({

@@ -27,6 +27,7 @@ import {
   decideCreditApplicationInput,
   decideLimitChangeInput,
   getPortfolioReportInput,
+  simulatePolicyInput,
   reassessCustomerInput,
   recordTransactionsInput,
   requestLimitChangeInput,
@@ -57,6 +58,7 @@ import {
   decideCreditApplicationOutput,
   decideLimitChangeOutput,
   getPortfolioReportOutput,
+  simulatePolicyOutput,
   reassessCustomerOutput,
   recordTransactionsOutput,
   requestLimitChangeOutput,
@@ -220,10 +222,18 @@ export const CALLABLES = {
     output: runJobNowOutput,
   }),
   getPortfolioReport: entry({
-    summary: "Portfolio figures: exposure by tier and grade, aging buckets, DSO, top 10 exposures, open alerts by type.",
+    summary:
+      "Portfolio figures in the base currency: exposure and limits by class, grade, credit group and currency, aging with disputed amounts apart, DSO, best possible DSO, average days delinquent, CEI, customers over limit, blocked orders and their release turnaround, application approval turnaround, the class migration of the month's reviews, top 10 exposures, open alerts by type, and the last 12 monthly snapshots for the trends.",
     allow: ["manager", "auditor", "admin"],
     input: getPortfolioReportInput,
     output: getPortfolioReportOutput,
+  }),
+  simulatePolicy: entry({
+    summary:
+      "What a candidate policy (a partial policy, validated like the real one) would do to the portfolio, beside the policy in force, writing nothing to the credit files: class migration, limits that would rise or fall and by how much, customers that would go over limit or on hold, orders of the last 30 days that would have been blocked. Large portfolios run as a job (simulations/{simulationId}).",
+    allow: ["manager", "admin"],
+    input: simulatePolicyInput,
+    output: simulatePolicyOutput,
   }),
   openDispute: entry({
     summary:

@@ -11,6 +11,7 @@ import { DISPUTE_OUTCOMES } from "../domain/disputes.js";
 import { ROLES } from "../domain/roles.js";
 import { JOBS, PROFILE_FIELDS } from "./callables.js";
 import { gradeSchema, tierSchema } from "./policy.js";
+import { ceiSchema, migrationSchema, reportFiguresShape, snapshotOutput, whatIfResultSchema } from "./reports.js";
 
 const minor = z.number().int().meta({ description: "integer minor units (cents)" });
 const count = z.number().int().nonnegative();
@@ -263,6 +264,23 @@ export const getPortfolioReportOutput = z.object({
     })
     .meta({ description: "credit groups: the ten largest by exposure in the base currency" }),
   openAlerts: z.partialRecord(z.enum(ALERT_TYPES), count).meta({ description: "open alerts by type (types with none are left out)" }),
+  period: reportFiguresShape.period.meta({ description: "the month of the flow figures below: this month, to the report's moment" }),
+  bestPossibleDso: reportFiguresShape.bestPossibleDso,
+  averageDaysDelinquent: reportFiguresShape.averageDaysDelinquent,
+  cei: ceiSchema.meta({ description: "collection effectiveness since the newest snapshot taken at least a day before: (B + S − E) ÷ (B + S − C) × 100" }),
+  overLimit: reportFiguresShape.overLimit,
+  orderBlocks: reportFiguresShape.orderBlocks,
+  applications: reportFiguresShape.applications,
+  migration: migrationSchema.meta({ description: "class migration of this month's reviews (of last month's until this month's have run)" }),
+  history: z.array(snapshotOutput).max(12).meta({ description: "the monthly snapshots (reports/{yyyy-mm}) of the last 12 closed months, oldest first: the trends" }),
+});
+
+export const simulatePolicyOutput = z.object({
+  mode: z.enum(["direct", "queued"]).meta({ description: "direct: answered now; queued: a large portfolio, run as a job writing simulations/{simulationId}" }),
+  simulationId: z.string().nullable().meta({ description: "queued: the job's document, with its progress and, when done, its result" }),
+  status: z.enum(["done", "queued", "running"]),
+  portfolio: count.meta({ description: "customers in the portfolio" }),
+  result: whatIfResultSchema.nullable().meta({ description: "the what-if (null while a job runs)" }),
 });
 
 // ---------------------------------------------------------------------------------------

@@ -279,6 +279,13 @@ export const creditPolicySchema = z
       /** …at most this many records in one transaction (more continue in the next period). */
       groupCommitMaxRecords: z.number().int().min(1).max(500),
     }),
+    /** The policy what-if (simulatePolicy). */
+    simulation: z.object({
+      /** Portfolios up to this many customers are answered at once; larger ones run as a task-queue job (simulations/{id}). */
+      directMaxCustomers: z.number().int().min(1).max(5000),
+      /** Customers the answer lists by name (the largest changes first); the counts cover everyone. */
+      maxListed: z.number().int().min(1).max(500),
+    }),
     orderCheck: z.object({
       /** Orders that would push utilisation above this share of the limit go to review. */
       reviewUtilization: z.number().min(0).max(2),

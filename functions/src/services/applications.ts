@@ -3,6 +3,7 @@
  * transaction (all reads first, then writes) that also writes its audit entries and,
  * when the client sent a `requestId`, the idempotency record.
  */
+import { decisionTiming } from "../domain/reports.js";
 import { Timestamp } from "firebase-admin/firestore";
 import { applicationFromSnapshot, applicationRefs, applicationToStored } from "../data/applications.js";
 import { marked } from "../data/serviceWrites.js";
@@ -270,7 +271,7 @@ export async function decideApplication(input: DecideCreditApplicationInput, cal
     if (input.decision === "reject") {
       const memo = personMemo(caller, now, input.note, input.reasonCodes, ["APPLICATION_REJECTED"]);
       if (owners) unregisterIdentities(tx, keys, owners, `application:${input.applicationId}`);
-      tx.update(ref, marked(ref, applicationToStored({ status: "rejected", decision: "reject", decidedAt: now, decidedBy: caller.uid, decidedByRole: caller.role, updatedAt: now })));
+      tx.update(ref, marked(ref, applicationToStored({ status: "rejected", decision: "reject", decidedAt: now, ...decisionTiming(app.submittedAt, now), decidedBy: caller.uid, decidedByRole: caller.role, updatedAt: now })));
       tx.update(privRef, applicationToStored(memo));
       appChain.append({
         action: "application.decide",
@@ -348,7 +349,7 @@ export async function decideApplication(input: DecideCreditApplicationInput, cal
     tx.set(customerRefs.contacts(customerRef.id), toStored({ contacts: app.contacts, updatedAt: now }) as FirebaseFirestore.DocumentData);
     const implied = ["APPLICATION_APPROVED", ...(review.recommendedLimit !== null && limit > review.recommendedLimit ? ["ABOVE_RECOMMENDED_LIMIT"] : []), ...(review.fraudHold ? ["FRAUD_HOLD"] : [])];
     const memo = personMemo(caller, now, input.note, input.reasonCodes, implied);
-    tx.update(ref, marked(ref, applicationToStored({ status: "approved", decision: "approve", approvedLimit: limit, decidedAt: now, decidedBy: caller.uid, decidedByRole: caller.role, customerId: customerRef.id, updatedAt: now })));
+    tx.update(ref, marked(ref, applicationToStored({ status: "approved", decision: "approve", approvedLimit: limit, decidedAt: now, ...decisionTiming(app.submittedAt, now), decidedBy: caller.uid, decidedByRole: caller.role, customerId: customerRef.id, updatedAt: now })));
     tx.update(privRef, applicationToStored(memo));
     appChain.append({
       action: "application.decide",

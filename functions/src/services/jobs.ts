@@ -21,6 +21,8 @@ import { runDailyBackup } from "./backup.js";
 import { alertExpiringAcknowledgements } from "./confidentiality.js";
 import { runDailyMonitoring, type Enqueue } from "./monitoring.js";
 import { reassessShard, runMonthlyReassessment, type ReassessTask } from "./reassessment.js";
+import { writeMonthlySnapshot } from "./reports.js";
+import { logs } from "../logs.js";
 
 export type JobName = RunJobNowInput["job"];
 export type JobAction = NonNullable<RunJobNowInput["action"]>;
@@ -91,13 +93,28 @@ export async function runJobLocally(job: JobName, now: number, policy: CreditPol
 }
 
 /**
- * The monthly schedule: enqueue the reassessment batches, and alert on confidentiality
- * acknowledgements that expire within the policy's warning days.
+ * The monthly schedule, step by step: the portfolio report's snapshot of the month just closed
+ * (first: the reviews enqueued next move the heads' review fields on), the reassessment batches,
+ * and alerts on confidentiality acknowledgements that expire within the policy's warning days.
+ * Every step is idempotent; a step that fails is logged, the others still run, and the schedule
+ * then fails so that Cloud Scheduler runs it again.
  */
 export async function runMonthlySchedule(now: number, policy: CreditPolicy, deps: { enqueue: Enqueue<ReassessTask> }) {
-  const run = await runMonthlyReassessment(now, policy, deps);
-  const acknowledgementAlerts = await alertExpiringAcknowledgements(now, policy);
-  return { ...run, acknowledgementAlerts };
+  let failed: unknown = null;
+  const step = async <T>(name: string, fn: () => Promise<T>): Promise<T | null> => {
+    try {
+      return await fn();
+    } catch (err) {
+      logs.jobStepFailed("monthlyReassessment", name, err);
+      failed ??= err;
+      return null;
+    }
+  };
+  const snapshot = await step("reportSnapshot", () => writeMonthlySnapshot(now, policy));
+  const run = await step("reassessment", () => runMonthlyReassessment(now, policy, deps));
+  const acknowledgementAlerts = await step("acknowledgements", () => alertExpiringAcknowledgements(now, policy));
+  if (failed !== null) throw failed;
+  return { ...run!, acknowledgementAlerts: acknowledgementAlerts!, snapshot: snapshot! };
 }
 
 export async function runJobNow(

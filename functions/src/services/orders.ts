@@ -4,6 +4,7 @@
  * reservation, and a person releasing or rejecting a blocked order. Every hold, block, release,
  * rejection and cancellation is audited in the customer's chain in the same transaction.
  */
+import { decisionTiming } from "../domain/reports.js";
 import type { DocumentReference, Transaction } from "firebase-admin/firestore";
 import { alertRefFor, raisedAlertDoc } from "../data/alerts.js";
 import { AuditAppender, chains, headOf } from "../data/audit.js";
@@ -252,7 +253,8 @@ export async function releaseOrderBlock(input: ReleaseOrderBlockInput, caller: C
     const openBlocks = { ...(customer.openBlocks ?? {}) };
     delete openBlocks[block.orderRef];
     const reservations = liveReservations(customer.reservations, now);
-    const decided = { ...personMemo(caller, now, input.note, input.reasonCodes, [input.decision === "release" ? "ORDER_RELEASED" : "ORDER_REJECTED"]), updatedAt: now };
+    // The turnaround (block to decision) and its month, for the portfolio report's release turnaround.
+    const decided = { ...personMemo(caller, now, input.note, input.reasonCodes, [input.decision === "release" ? "ORDER_RELEASED" : "ORDER_REJECTED"]), ...decisionTiming(block.createdAt, now), updatedAt: now };
     const audit = new AuditAppender(tx, chains.customer(block.customerId), headOf(snap.data()), now, { deferHead: true });
     let out: ReleaseOrderBlockResult;
     let openAlerts = customer.openAlerts;

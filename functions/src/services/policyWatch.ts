@@ -16,6 +16,7 @@ import { LAST_GOOD_POLICY_PATH } from "../data/policy.js";
 import { alertId } from "../domain/alerts.js";
 import { canonicalJson, changedFields } from "../domain/audit.js";
 import { resolvePolicy } from "../domain/policy.js";
+import { failureCode, isTransient } from "../domain/failures.js";
 import { logs } from "../logs.js";
 import { SYSTEM_ACTOR } from "./alerts.js";
 import { clearPolicyCache } from "./policy.js";
@@ -140,4 +141,19 @@ export async function onPolicyWritten(ev: PolicyWriteEvent, now: number): Promis
     if (outcome.alert === "resolved") logs.alertResolved(id, "policy_invalid");
   }
   return { duplicate: outcome.duplicate, editValid: outcome.editValid, alert: outcome.alert };
+}
+
+/**
+ * The trigger's entry: retried on transient failures (deduplicated by event id, so a retry is
+ * safe: this is the only place the fallback and the alert are kept); anything else would fail
+ * the same way on every delivery, so it is logged with its code and the event is done.
+ */
+export async function watchPolicyWrite(ev: PolicyWriteEvent, now: number): Promise<PolicyWatchOutcome | null> {
+  try {
+    return await onPolicyWritten(ev, now);
+  } catch (err) {
+    if (isTransient(err)) throw err;
+    logs.triggerFailed(POLICY_TRIGGER, ev.eventId, failureCode(err));
+    return null;
+  }
 }

@@ -37,6 +37,7 @@ import { reviewDecision, reviewPeriod, type MonitoredCustomer } from "../domain/
 import { nextMonitorVisit } from "../domain/monitorSchedule.js";
 import { policyInCurrency } from "../domain/money.js";
 import { ALL_SHARDS } from "../domain/workQueue.js";
+import { reviewClassFields } from "../domain/reports.js";
 import { loadFxTable } from "./fx.js";
 import type { CreditPolicy } from "../schemas/policy.js";
 import { logs } from "../logs.js";
@@ -206,6 +207,8 @@ async function reviewOnce(customerId: string, asOf: number, policy: CreditPolicy
       lastReviewScore: assessment.score,
       lastReviewTier: d.tier,
       lastReviewGrade: assessment.grade,
+      // issue 14 hook: the class migration's head fields (domain/reports.ts).
+      ...reviewClassFields(reviewPeriod(asOf), d.previous.tier, d.tier),
       latestStatementAt: statement?.periodEnd ?? null,
       openAlerts: d.openAlerts,
       updatedAt: now,

@@ -5,7 +5,7 @@
  */
 import { regionName } from "../config.js";
 import { app } from "../data/firebase.js";
-import type { Enqueue } from "../services/monitoring.js";
+import type { Enqueue } from "../services/jobKit.js";
 
 export function taskQueueEnqueuer<T extends object>(functionName: string, region: string = regionName()): Enqueue<T> {
   return async (payload, opts) => {

@@ -54,6 +54,7 @@ import {
 import { logs } from "../logs.js";
 import { SYSTEM_ACTOR, raiseAlert } from "./alerts.js";
 import { inspectChain, sweepChain } from "./auditTrail.js";
+import { pool } from "./jobKit.js";
 
 /** A head stamped more than this long before the run has committed (Firestore transactions end within 270 s). */
 export const SEAL_SETTLE_MS = 5 * 60_000;
@@ -94,14 +95,6 @@ async function appendSystem(content: AuditContent, now: number): Promise<void> {
     const snap = await tx.get(system.headDoc);
     new AuditAppender(tx, system, headOf(snap.data()), now).append(content);
   });
-}
-
-async function pool<T>(items: readonly T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await fn(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
 }
 
 /** The `upTo` of the newest authentic complete seal, or null (never sealed: from the beginning). */

@@ -36,11 +36,10 @@ import { readClaimUpdate, writeClaimUpdate } from "./groups.js";
 import { ensureShards, policyStamp, pullShard, readWorkQueueState, recordMonitorPolicy } from "./workQueues.js";
 import type { CreditPolicy } from "../schemas/policy.js";
 import { logs } from "../logs.js";
+import { isStaleWrite, pool, type Enqueue } from "./jobKit.js";
 
 export const MONITOR_ACTOR: AuditActor = { uid: "system:monitor", role: "system" };
 
-/** Hands a payload to a Cloud Tasks queue; "exists" when a task with that id was already enqueued. `scheduleAt`: not before then (ms). */
-export type Enqueue<T> = (payload: T, opts?: { id?: string; scheduleAt?: number }) => Promise<"enqueued" | "exists">;
 /** One shard's pass of a day's monitoring (continuations: part ≥ 1; refresh: pull the shard first, after a policy edit). */
 export interface MonitorTask {
   job: "monitor";
@@ -53,12 +52,6 @@ export interface MonitorTask {
 /** Cloud Tasks id of a shard's pass: a second schedule of the same day enqueues nothing new. */
 export function monitorTaskId(t: Pick<MonitorTask, "asOf" | "shard" | "part">): string {
   return `monitor-${dayKey(t.asOf)}-s${t.shard}${t.part ? `-p${t.part}` : ""}`;
-}
-
-/** A commit refused because the snapshot it relied on is stale, or a `create` found the document. */
-export function isStaleWrite(err: unknown): boolean {
-  const code = (err as { code?: unknown })?.code;
-  return code === 9 || code === 6 || code === "failed-precondition" || code === "already-exists";
 }
 
 export interface MonitorResult {
@@ -366,24 +359,6 @@ export interface ShardRun {
   continuation: MonitorTask | null;
 }
 
-/** Run `work` over `items` with at most `n` at once; stops starting new ones when `stop()` says so. */
-export async function pool<T>(items: readonly T[], n: number, stop: () => boolean, work: (item: T) => Promise<void>): Promise<boolean> {
-  let i = 0;
-  let stopped = false;
-  const lane = async () => {
-    while (i < items.length) {
-      if (stop()) {
-        stopped = true;
-        return;
-      }
-      const item = items[i++]!;
-      await work(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(n, items.length)) }, lane));
-  return stopped;
-}
-
 const dueInShard = (shard: number, asOf: number) =>
   firestore().collection(COLLECTIONS.customers).where("shard", "==", shard).where("nextAgingAt", "<=", Timestamp.fromMillis(asOf)).orderBy("nextAgingAt");
 
@@ -422,7 +397,7 @@ export async function monitorShard(task: MonitorTask, policy: CreditPolicy, opts
     const todo = page.docs.filter((d) => !failed.has(d.id));
     if (todo.length === 0) break;
     run.pages++;
-    const stopped = await pool(todo, opts.concurrency ?? 8, () => run.pages > 1 && clock() >= opts.deadline, async (doc) => {
+    const stopped = await pool(todo, opts.concurrency ?? 8, async (doc) => {
       try {
         const r = await monitorCustomer(doc.id, asOf, policy, { onlyIfDue: true, snapshot: doc });
         if (r.outcome === "monitored") run.processed++;
@@ -431,7 +406,7 @@ export async function monitorShard(task: MonitorTask, policy: CreditPolicy, opts
         failed.add(doc.id);
         logs.jobCustomerFailed("dailyMonitoring", doc.id, err);
       }
-    });
+    }, () => run.pages > 1 && clock() >= opts.deadline);
     if (stopped) {
       outOfTime = true;
       break;

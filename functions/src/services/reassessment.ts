@@ -41,7 +41,7 @@ import { reviewClassFields } from "../domain/reports.js";
 import { loadFxTable } from "./fx.js";
 import type { CreditPolicy } from "../schemas/policy.js";
 import { logs } from "../logs.js";
-import { isStaleWrite, pool, type Enqueue } from "./monitoring.js";
+import { isStaleWrite, pool, type Enqueue } from "./jobKit.js";
 import { summarizeToAggregates } from "./transactions.js";
 import { ensureShards } from "./workQueues.js";
 
@@ -326,7 +326,7 @@ export async function reassessShard(task: ReassessTask, policy: CreditPolicy, op
       break;
     }
     pages++;
-    const stopped = await pool(todo, opts.concurrency ?? 8, () => opts.deadline !== undefined && pages > 1 && clock() >= opts.deadline, async (doc) => {
+    const stopped = await pool(todo, opts.concurrency ?? 8, async (doc) => {
       try {
         const r = await reviewCustomer(doc.id, asOf, policy, { snapshot: doc, now: opts.now ?? clock() });
         if (r.outcome === "reviewed") run.reviewed++;
@@ -335,7 +335,7 @@ export async function reassessShard(task: ReassessTask, policy: CreditPolicy, op
         failed.add(doc.id);
         logs.jobCustomerFailed("reassessBatch", doc.id, err);
       }
-    });
+    }, () => opts.deadline !== undefined && pages > 1 && clock() >= opts.deadline);
     if (stopped) {
       outOfTime = true;
       break;

@@ -46,7 +46,7 @@ import type { SimulatePolicyInput } from "../schemas/callables.js";
 import { creditPolicySchema, type CreditPolicy } from "../schemas/policy.js";
 import type { WhatIfResult } from "../schemas/reports.js";
 import { loadFxTable } from "./fx.js";
-import type { Enqueue } from "./monitoring.js";
+import type { Enqueue } from "./jobKit.js";
 import { loadPolicy } from "./policy.js";
 
 export interface SimulationTask {

@@ -48,7 +48,7 @@ import type { RecordTransactionsInput, TransactionInput } from "../schemas/calla
 import type { CreditPolicy } from "../schemas/policy.js";
 import { logs } from "../logs.js";
 import { raiseAlert } from "./alerts.js";
-import { isStaleWrite, type Enqueue } from "./monitoring.js";
+import { isStaleWrite, type Enqueue } from "./jobKit.js";
 import { readClaimUpdate, writeClaimUpdate, type ClaimUpdate } from "./groups.js";
 
 /** The business content of a record version; the same content gives the same fingerprint. */

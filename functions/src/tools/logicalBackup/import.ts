@@ -18,7 +18,8 @@ import { DATA_TREE } from "../../data/paths.js";
 import { type AuditKeyring } from "../../domain/audit.js";
 import { ChainReport, RestoredChains, latestSeals } from "./chains.js";
 import { BackupToolError, DEFAULT_PROGRESS_EVERY, MAX_BATCH, Progress, assertBigInt, decodeDocument, encodeDocument } from "./codec.js";
-import { isDatabaseEmpty, pool, walkTree } from "./walk.js";
+import { pool } from "../../services/jobKit.js";
+import { isDatabaseEmpty, walkTree } from "./walk.js";
 
 // ---------------------------------------------------------------------------------------
 // Import

@@ -4,6 +4,7 @@ import {
   type TaggedMap,
 } from "../../domain/backup.js";
 import { COLLECTIONS, DATA_TREE, auditChainId } from "../../data/paths.js";
+import { pool } from "../../services/jobKit.js";
 import { MAX_BATCH, Progress, assertBigInt, encodeDocument } from "./codec.js";
 
 // ---------------------------------------------------------------------------------------
@@ -26,23 +27,6 @@ const DERIVED_PARENTS: Record<string, (ids: ReadonlyMap<string, readonly string[
 const ID_SOURCES = new Set<string>([COLLECTIONS.customers, COLLECTIONS.applications]);
 
 type Visit = (pattern: string, path: string, data: DocumentData) => void | Promise<void>;
-
-export async function pool<T>(items: readonly T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failed: unknown = null;
-  const worker = async () => {
-    while (failed === null && next < items.length) {
-      const item = items[next++]!;
-      try {
-        await fn(item);
-      } catch (err) {
-        failed ??= err;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
-  if (failed !== null) throw failed;
-}
 
 const listDocumentsServed = new WeakMap<Firestore, boolean>();
 

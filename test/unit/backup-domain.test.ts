@@ -2,10 +2,9 @@ import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { parseAuditKeyring } from "../../functions/src/domain/audit.js";
+import { DAY_MS, HOUR_MS } from "../../functions/src/domain/time.js";
 import {
   ContentHasher,
-  DAY_MS,
-  HOUR_MS,
   backupIdFor,
   buildManifest,
   canonicalJson,

@@ -1,10 +1,10 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { DAY_MS } from "../../functions/src/domain/time.js";
 import {
   type AppliedEntry,
   type LedgerRecord,
   type LedgerState,
-  DAY_MS,
   applyRecord,
   closeDisputeOnEntry,
   compactLedger,

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { DAY_MS } from "../../functions/src/domain/time.js";
 import {
   type AppliedEntry,
   type LedgerRecord,
   type LedgerState,
-  DAY_MS,
   applyRecord,
   closeDisputeOnEntry,
   compactLedger,

@@ -14,9 +14,10 @@ import { canonicalJson } from "../domain/audit.js";
 import { CreditDeskError } from "../domain/errors.js";
 import { firestore } from "./firebase.js";
 import { paths } from "./paths.js";
+import { DAY_MS } from "../domain/time.js";
 
 /** How long a request record is kept (TTL on `expireAt`): far longer than any client retries. */
-export const REQUEST_RECORD_TTL_MS = 30 * 86_400_000;
+export const REQUEST_RECORD_TTL_MS = 30 * DAY_MS;
 
 export interface IdempotencyKey {
   ref: DocumentReference;

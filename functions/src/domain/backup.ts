@@ -7,9 +7,8 @@
  */
 import { createHash } from "node:crypto";
 import { hmacHex, sameDigest, type AuditKey, type AuditKeyring } from "./audit.js";
+import { DAY_MS, HOUR_MS } from "./time.js";
 
-export const DAY_MS = 86_400_000;
-export const HOUR_MS = 3_600_000;
 export const DEFAULT_RETENTION_DAYS = 35;
 
 /** Exports go under gs://{bucket}/{EXPORT_ROOT}/{YYYY-MM-DD}/{backupId}. */

@@ -12,6 +12,7 @@ import type { MemberGroupState } from "./groups.js";
 import type { FinancialScores, PaymentBehaviour, TradingRelationship } from "./scoring.js";
 import type { DisputeBook } from "./disputes.js";
 import type { StatusParts } from "./status.js";
+import { DAY_MS } from "./time.js";
 
 /** A manager's documented override of the class, in force until `expiresAt` (then back to the computed class). */
 export interface ClassOverride {
@@ -167,11 +168,9 @@ export function tradingFrom(a: CustomerAggregates, creditLimit: number): Trading
   return { firstActivityAt: a.firstActivityAt, volume12m: a.volume12m, orderCount12m: a.orderCount12m, creditLimit, invoiceCount12m: a.invoiceCount12m ?? 0 };
 }
 
-const DAY = 86_400_000;
-
 /** Start of the next UTC day: the daily monitoring's next look at this customer. */
 export function nextDay(asOf: number): number {
-  return Math.floor(asOf / DAY) * DAY + DAY;
+  return Math.floor(asOf / DAY_MS) * DAY_MS + DAY_MS;
 }
 
 /** First day of the next UTC month: the monthly reassessment's next look. */

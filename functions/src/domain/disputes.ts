@@ -10,6 +10,7 @@
  */
 import { monthIndexOfMs, monthKeyOfIndex, monthIndexOfKey } from "./ledger/model.js";
 import type { DisputeRecord } from "./scoring.js";
+import { DAY_MS } from "./time.js";
 
 export const DISPUTE_OUTCOMES = ["customer_right", "customer_wrong", "partial"] as const;
 export type DisputeOutcome = (typeof DISPUTE_OUTCOMES)[number];
@@ -101,7 +102,7 @@ export function disputeHistory(book: DisputeBook | null | undefined, asOf: numbe
   let oldest: { disputeId: string; days: number } | null = null;
   for (const [id, d] of Object.entries(book?.open ?? {})) {
     openAmount += d.amount;
-    const days = Math.max(0, Math.floor((asOf - d.openedAt) / 86_400_000));
+    const days = Math.max(0, Math.floor((asOf - d.openedAt) / DAY_MS));
     if (oldest === null || days > oldest.days || (days === oldest.days && id < oldest.disputeId)) oldest = { disputeId: id, days };
   }
   return {

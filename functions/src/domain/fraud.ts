@@ -5,6 +5,7 @@
  */
 import type { FinancialStatement } from "./financials.js";
 import { checkStatement } from "./financials.js";
+import { DAY_MS } from "./time.js";
 
 export type FraudSignalCode =
   | "IDENTITY_COLLISION_REGISTRATION"
@@ -148,8 +149,6 @@ export function fraudScore(signals: FraudSignal[]): number {
 export function shouldHold(signals: FraudSignal[], policy: FraudPolicy): boolean {
   return fraudScore(signals) >= policy.holdThreshold;
 }
-
-const DAY_MS = 86_400_000;
 
 /** Order amounts by UTC day (key: day number), the last `keepDays` days only. */
 export type RecentOrders = Record<string, number>;

@@ -11,8 +11,7 @@
 import { fxTableDocSchema } from "../schemas/fx.js";
 import type { CreditPolicy } from "../schemas/policy.js";
 import { rateOf, type FxTable } from "./money.js";
-
-const DAY = 86_400_000;
+import { DAY_MS } from "./time.js";
 
 /**
  * Reference rates in code, for a database that has no config/fxRates yet (tests, the first
@@ -54,7 +53,7 @@ export function resolveFxTable(doc: unknown, policy: CreditPolicy, now: number):
   const issues: Array<{ path: string; message: string }> = [];
   const asOf = asOfMillis(d.asOf);
   if (!Number.isFinite(asOf)) issues.push({ path: "asOf", message: "must be a real date" });
-  else if (asOf > now + DAY) issues.push({ path: "asOf", message: "is in the future" });
+  else if (asOf > now + DAY_MS) issues.push({ path: "asOf", message: "is in the future" });
   if (Object.hasOwn(d.rates, d.base) && d.rates[d.base] !== 1) issues.push({ path: `rates.${d.base}`, message: "the base currency's own rate must be 1 (or left out)" });
   const table: FxTable = { base: d.base, asOf, rates: d.rates, source: d.source ?? null };
   if (issues.length) return { ok: false, usable: null, issues };
@@ -73,7 +72,7 @@ export function missingCurrencies(table: FxTable, policy: CreditPolicy): string[
 
 /** Whole days since the table's rates were set (0 on the day itself). */
 export function fxAgeDays(table: FxTable, now: number): number {
-  return Math.max(0, Math.floor((now - table.asOf) / DAY));
+  return Math.max(0, Math.floor((now - table.asOf) / DAY_MS));
 }
 
 export function isStale(table: FxTable, now: number, policy: CreditPolicy): boolean {

@@ -7,6 +7,7 @@ import type { CreditPolicy, Tier } from "../schemas/policy.js";
 import type { CustomerFile } from "./customer.js";
 import type { DisputeOutcome } from "./disputes.js";
 import { CreditDeskError, invalid, precondition } from "./errors.js";
+import { DAY_MS } from "./time.js";
 
 /** The decision memo every decided document carries. */
 export interface DecisionMemo {
@@ -123,5 +124,5 @@ export function termsChangeCheck(
 export function checkOverrideExpiry(expiresAt: number, now: number, policy: CreditPolicy): void {
   if (expiresAt <= now) throw invalid("expiresAt", "must be in the future");
   const max = policy.classification.overrideMaxDays;
-  if (expiresAt - now > max * 86_400_000) throw new CreditDeskError("invalid-argument", `expiresAt: must be at most ${max} days ahead (policy); review the class again then`, { field: "expiresAt" });
+  if (expiresAt - now > max * DAY_MS) throw new CreditDeskError("invalid-argument", `expiresAt: must be at most ${max} days ahead (policy); review the class again then`, { field: "expiresAt" });
 }

@@ -94,7 +94,6 @@ export {
   type LedgerRecordType,
   type LedgerState,
   type ReferencingSettlement,
-  DAY_MS,
   LedgerError,
   MAX_RECORD_AMOUNT,
   ORDER_STATUSES,

@@ -38,9 +38,9 @@ import { dayEntries, type LedgerState } from "./ledger/model.js";
 import { settledByMonth, summarize } from "./ledger/summarize.js";
 import { liveReservations } from "./orders.js";
 import { addMonths, monitorDecision, type MonitorDecision, type MonitoredCustomer } from "./monitoring.js";
+import { DAY_MS, HOUR_MS } from "./time.js";
 
-const DAY = 86_400_000;
-const MS_PER_MONTH = 30.436875 * DAY;
+const MS_PER_MONTH = 30.436875 * DAY_MS;
 
 /** Every run within this many days is asked (covers a month boundary and every warning window). */
 export const DAILY_LOOKAHEAD_DAYS = 35;
@@ -79,7 +79,7 @@ export function monitorWouldChange(file: MonitoredCustomer, d: MonitorDecision, 
   if (!same(liveKeys(file, at), Object.keys(file.reservations ?? {}).sort())) return true;
   // A group member's claim is lowered once its exposure fell and the claim has held (services/groups.ts).
   const mirror = file.groupId && file.creditGroup?.groupId === file.groupId ? file.creditGroup : null;
-  if (mirror && claimChange(mirror, committedExposure(file, at), at, policy.creditGroups.claimHoldHours * 3_600_000) !== null) return true;
+  if (mirror && claimChange(mirror, committedExposure(file, at), at, policy.creditGroups.claimHoldHours * HOUR_MS) !== null) return true;
   return false;
 }
 
@@ -106,21 +106,21 @@ export function datedEvents(file: MonitoredCustomer, ledger: LedgerState, asOf: 
   const d0 = new Date(asOf);
   for (let k = 1; k <= 13; k++) out.push(Date.UTC(d0.getUTCFullYear(), d0.getUTCMonth() + k, 1)); // windows, streaks, business age
   const t = file.temporaryLimit;
-  if (t) out.push(t.expiresAt - m.temporaryLimitWarningDays * DAY, t.expiresAt);
+  if (t) out.push(t.expiresAt - m.temporaryLimitWarningDays * DAY_MS, t.expiresAt);
   if (file.classOverride) out.push(file.classOverride.expiresAt);
   for (const r of Object.values(file.reservations ?? {})) out.push(r.expiresAt);
-  for (const dsp of Object.values(file.disputes?.open ?? {})) out.push(dsp.openedAt + (policy.disputes.alertAfterDays + 1) * DAY);
-  out.push(file.nextReviewAt + m.reviewOverdueDays * DAY);
+  for (const dsp of Object.values(file.disputes?.open ?? {})) out.push(dsp.openedAt + (policy.disputes.alertAfterDays + 1) * DAY_MS);
+  out.push(file.nextReviewAt + m.reviewOverdueDays * DAY_MS);
   if (typeof file.latestStatementAt === "number") out.push(addMonths(file.latestStatementAt, m.statementStaleMonths));
   const lastBounce = file.aggregates?.lastDishonouredAt ?? null;
-  if (lastBounce !== null) out.push(lastBounce + p.dishonouredDecayDays * DAY);
+  if (lastBounce !== null) out.push(lastBounce + p.dishonouredDecayDays * DAY_MS);
   const mirror = file.groupId && file.creditGroup?.groupId === file.groupId ? file.creditGroup : null;
-  if (mirror) out.push(mirror.changedAt + policy.creditGroups.claimHoldHours * 3_600_000);
+  if (mirror) out.push(mirror.changedAt + policy.creditGroups.claimHoldHours * HOUR_MS);
   // Aging: an invoice's open amount crosses 1, 31, 61, 91 days past due and each threshold on days past due.
   const steps = new Set([1, 31, 61, 91]);
   const cls = policy.classification;
   for (const days of [p.noIncreaseAfterDays, p.autoHoldAfterDays, p.suspendAfterDays, p.cureDaysPastDue, cls.premium.maxDaysPastDue, cls.risky.daysPastDueOver]) steps.add(days + 1);
-  for (const [day, v] of dayEntries(ledger.ladder)) if (v > 0) for (const k of steps) out.push((day + k) * DAY);
+  for (const [day, v] of dayEntries(ledger.ladder)) if (v > 0) for (const k of steps) out.push((day + k) * DAY_MS);
   return out;
 }
 
@@ -137,20 +137,20 @@ export interface MonitorVisit {
  * policy in the file's currency.
  */
 export function nextMonitorVisit(file: MonitoredCustomer, ledger: LedgerState, asOf: number, policy: CreditPolicy): MonitorVisit {
-  const dayStart = (t: number) => Math.floor(t / DAY) * DAY;
+  const dayStart = (t: number) => Math.floor(t / DAY_MS) * DAY_MS;
   const changesAt = (t: number) => monitorWouldChange(file, monitorAt(file, ledger, t, policy), t, policy);
   for (let k = 1; k <= DAILY_LOOKAHEAD_DAYS; k++) {
-    const t = asOf + k * DAY;
+    const t = asOf + k * DAY_MS;
     if (changesAt(t)) return { at: dayStart(t), why: "change" };
   }
-  const horizon = asOf + Math.max(DAILY_LOOKAHEAD_DAYS + 1, policy.monitoring.maxIdleDays) * DAY;
-  const ahead = asOf + (DAILY_LOOKAHEAD_DAYS + 1) * DAY;
+  const horizon = asOf + Math.max(DAILY_LOOKAHEAD_DAYS + 1, policy.monitoring.maxIdleDays) * DAY_MS;
+  const ahead = asOf + (DAILY_LOOKAHEAD_DAYS + 1) * DAY_MS;
   if (driftsDaily(summarize(ledger, ahead), ahead, policy)) return { at: dayStart(ahead), why: "drift" };
   // The runs just after each dated event (a strict comparison may need the run after that too).
   const runs = new Set<number>();
   for (const e of datedEvents(file, ledger, asOf, policy)) {
-    const k = Math.max(DAILY_LOOKAHEAD_DAYS + 1, Math.ceil((e - asOf) / DAY));
-    for (const t of [asOf + k * DAY, asOf + (k + 1) * DAY]) if (t < horizon) runs.add(t);
+    const k = Math.max(DAILY_LOOKAHEAD_DAYS + 1, Math.ceil((e - asOf) / DAY_MS));
+    for (const t of [asOf + k * DAY_MS, asOf + (k + 1) * DAY_MS]) if (t < horizon) runs.add(t);
   }
   for (const t of [...runs].sort((a, b) => a - b)) if (changesAt(t)) return { at: dayStart(t), why: "change" };
   return { at: dayStart(horizon), why: "idle" };

@@ -28,8 +28,7 @@ import { planLimitChange, temporaryLimitInForce, type LimitRecommendation } from
 import { assessCustomer, classInForce, limitFollowUp, overrideInForce, rescoreFromFile, type LimitFollowUp } from "./reassessment.js";
 import { isDowngrade, lowerTier, type Assessment } from "./scoring.js";
 import { statusInForce, statusPartsOf, type StatusPart, type StatusParts } from "./status.js";
-
-const DAY = 86_400_000;
+import { DAY_MS } from "./time.js";
 
 /** Alert types the daily monitor raises and resolves. */
 export const MONITOR_ALERT_TYPES = [
@@ -138,7 +137,7 @@ function rawPenaltyLevel(a: PenaltyInput, p: CreditPolicy["penalties"], asOf: nu
   if (a.oldestDaysPastDue > p.noIncreaseAfterDays) return 1;
   // A replaced dishonour decays: no limit increase (tier at most standard) for a while after it.
   const last = a.lastDishonouredAt ?? null;
-  if (a.dishonouredPayments > 0 && (asOf === undefined || last === null || asOf - last <= p.dishonouredDecayDays * DAY)) return 1;
+  if (a.dishonouredPayments > 0 && (asOf === undefined || last === null || asOf - last <= p.dishonouredDecayDays * DAY_MS)) return 1;
   return 0;
 }
 
@@ -339,7 +338,7 @@ export function monitorConditions(
     out.push({ type: "temporary_limit_expiring", state: "off", reason: "TEMPORARY_LIMIT_EXPIRED" });
     out.push({ type: "temporary_limit_expired", state: "on", code: "TEMPORARY_LIMIT_EXPIRED", details: { expiredOn: new Date(t.expiresAt).toISOString().slice(0, 10) } });
   } else if (t) {
-    const soon = t.expiresAt - asOf <= m.temporaryLimitWarningDays * DAY;
+    const soon = t.expiresAt - asOf <= m.temporaryLimitWarningDays * DAY_MS;
     out.push(
       soon
         ? { type: "temporary_limit_expiring", state: "on", code: "TEMPORARY_LIMIT_EXPIRING", details: { expiresOn: new Date(t.expiresAt).toISOString().slice(0, 10) } }
@@ -353,7 +352,7 @@ export function monitorConditions(
     out.push({ type: "temporary_limit_expired", state: "keep" });
   }
   out.push(
-    customer.nextReviewAt + m.reviewOverdueDays * DAY < asOf
+    customer.nextReviewAt + m.reviewOverdueDays * DAY_MS < asOf
       ? { type: "review_overdue", state: "on", code: "REVIEW_OVERDUE", details: { dueOn: new Date(customer.nextReviewAt).toISOString().slice(0, 10) } }
       : { type: "review_overdue", state: "off", reason: "REVIEW_DONE" },
   );

@@ -9,6 +9,7 @@ import type { CreditPolicy } from "../schemas/policy.js";
 import { availableCredit, checkOrderAgainstTerms, type CreditTerms, type GroupCredit, type OrderCheck } from "./customer.js";
 import { CreditDeskError } from "./errors.js";
 import { liveReservations, type OpenBlocks, type Reservation, type Reservations } from "./orders.js";
+import { HOUR_MS } from "./time.js";
 
 export interface HeldOrder {
   orderRef: string;
@@ -78,7 +79,7 @@ export function holdForOrder(
       reservationId: existing?.reservationId ?? ids.reservationId,
       amount: order.amount,
       createdAt: asOf,
-      expiresAt: asOf + policy.orderCheck.reservationHours * 3_600_000,
+      expiresAt: asOf + policy.orderCheck.reservationHours * HOUR_MS,
       createdBy: by,
     };
     reservations[order.orderRef] = reservation;

@@ -16,8 +16,7 @@
  *                             (from) and the class this review gave (to)
  */
 import type { Tier } from "../schemas/policy.js";
-
-const DAY = 86_400_000;
+import { DAY_MS } from "./time.js";
 
 export const CLASSES: readonly Tier[] = ["premium", "standard", "risky"];
 
@@ -160,5 +159,5 @@ export function collectionEffectiveness(x: CeiInput): number | null {
 
 /** Days between two moments, to one decimal. */
 export function daysBetween(from: number, to: number): number {
-  return oneDecimal((to - from) / DAY);
+  return oneDecimal((to - from) / DAY_MS);
 }

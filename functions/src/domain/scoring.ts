@@ -11,6 +11,7 @@
 import type { CreditPolicy, Grade, Tier } from "../schemas/policy.js";
 import { checkStatement, computeRatios, type FinancialRatios, type FinancialStatement } from "./financials.js";
 import { industryRiskScore } from "./industry.js";
+import { DAY_MS } from "./time.js";
 
 export type FactorGroup = "payment" | "financial" | "trading" | "profile";
 
@@ -99,8 +100,7 @@ export interface Assessment {
   classReasons: string[];
 }
 
-const MS_PER_DAY = 86_400_000;
-const MS_PER_MONTH = 30.436875 * MS_PER_DAY;
+const MS_PER_MONTH = 30.436875 * DAY_MS;
 
 /** Piecewise-linear interpolation, clamped to the end points. NaN input scores the worst end. */
 export function curveScore(points: ReadonlyArray<readonly [number, number]>, x: number): number {

@@ -28,8 +28,8 @@ import { penaltyLevel, reviewDecision, type MonitoredCustomer, type PenaltyLevel
 import { CLASSES, emptyMatrix, type MigrationMatrix } from "./reports.js";
 import type { LimitFollowUp } from "./reassessment.js";
 import { harsher, statusPartsOf } from "./status.js";
+import { DAY_MS } from "./time.js";
 
-const DAY = 86_400_000;
 export const ORDER_WINDOW_DAYS = 30;
 
 /** What one policy does to one credit file today. */
@@ -50,7 +50,7 @@ export interface UnderPolicy {
 
 /** Order amounts by day (the credit state's `recentOrders`) of the last `days` days, oldest first. */
 export function recentOrderDays(recentOrders: Record<string, number> | undefined, asOf: number, days = ORDER_WINDOW_DAYS): Array<{ day: number; amount: number }> {
-  const today = Math.floor(asOf / DAY);
+  const today = Math.floor(asOf / DAY_MS);
   return Object.entries(recentOrders ?? {})
     .map(([k, amount]) => ({ day: Number(k), amount }))
     .filter((o) => Number.isInteger(o.day) && today - o.day < days && today - o.day >= 0 && Number.isFinite(o.amount) && o.amount > 0)
@@ -80,7 +80,7 @@ export function underPolicy(
   for (const o of days) {
     const before = Math.max(0, committed - later);
     later -= o.amount;
-    const at = o.day * DAY + DAY / 2;
+    const at = o.day * DAY_MS + DAY_MS / 2;
     const check = checkOrderAgainstTerms(
       { status, creditLimit: limitAfter, temporaryLimit: customer.temporaryLimit ?? null, tier: d.tier, grade: d.assessment.grade, exposure: before, oldestDaysPastDue: aggregates.oldestDaysPastDue, reservations: null },
       o.amount,

@@ -21,6 +21,7 @@ import type { CreditPolicy } from "../schemas/policy.js";
 import { logs } from "../logs.js";
 import { raiseAlert } from "./alerts.js";
 import { firebaseUserDirectory, type UserDirectory } from "./roles.js";
+import { DAY_MS } from "../domain/time.js";
 
 export interface AcknowledgeResult {
   version: number;
@@ -106,7 +107,7 @@ export async function recordTraining(input: RecordTrainingInput, caller: Caller,
 
 /** The monthly job: an alert for each acknowledgement expiring within the policy's warning days. */
 export async function alertExpiringAcknowledgements(now: number, policy: CreditPolicy): Promise<number> {
-  const horizon = now + policy.confidentiality.expiryWarningDays * 86_400_000;
+  const horizon = now + policy.confidentiality.expiryWarningDays * DAY_MS;
   const snap = await firestore().collection(COLLECTIONS.confidentialityAcks).where("until", "<=", Timestamp.fromMillis(horizon)).get();
   let raised = 0;
   for (const d of snap.docs) {

@@ -17,9 +17,10 @@ import type { AlertSubject, AlertType } from "../domain/alerts.js";
 import { consoleEditOf, type WatchedKind } from "../domain/consoleEdits.js";
 import { logs } from "../logs.js";
 import { CONSOLE_ACTOR } from "./policyWatch.js";
+import { DAY_MS } from "../domain/time.js";
 
 const TRIGGER = "consoleEdit";
-const MARKER_TTL_MS = 7 * 24 * 3600_000;
+const MARKER_TTL_MS = 7 * DAY_MS;
 const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
 
 export interface WatchedWriteEvent {

@@ -21,9 +21,10 @@ import { logs } from "../logs.js";
 import { SYSTEM_ACTOR } from "./alerts.js";
 import { clearFxCache, FX_ALERT_SUBJECT } from "./fx.js";
 import { CONSOLE_ACTOR } from "./policyWatch.js";
+import { DAY_MS } from "../domain/time.js";
 
 export const FX_TRIGGER = "fxRatesWritten";
-const MARKER_TTL_MS = 7 * 24 * 3600_000;
+const MARKER_TTL_MS = 7 * DAY_MS;
 
 export interface FxWriteEvent {
   eventId: string;

@@ -20,6 +20,7 @@ import type { CreditPolicy } from "../schemas/policy.js";
 import { logs } from "../logs.js";
 import { loadFxTable } from "./fx.js";
 import { authorityNote, conversionOf } from "./money.js";
+import { HOUR_MS } from "../domain/time.js";
 
 // ---------------------------------------------------------------- claims (shared by checks, releases, the ledger)
 
@@ -55,7 +56,7 @@ export function claimUpdateFor(groupId: string, group: CreditGroup, memberId: st
   };
 }
 
-const holdMs = (policy: CreditPolicy) => policy.creditGroups.claimHoldHours * 3_600_000;
+const holdMs = (policy: CreditPolicy) => policy.creditGroups.claimHoldHours * HOUR_MS;
 
 /** Write a claim update (the caller puts `creditGroup: update.mirror` in its write of the member). */
 export function writeClaimUpdate(tx: Transaction, u: ClaimUpdate, now: number): void {

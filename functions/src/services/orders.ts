@@ -29,6 +29,7 @@ import { assertInScope } from "./customers.js";
 import { loadFxTable } from "./fx.js";
 import { claimUpdateFor, positionFor, writeClaimUpdate, type ClaimUpdate } from "./groups.js";
 import { authorityNote, conversionOf } from "./money.js";
+import { HOUR_MS } from "../domain/time.js";
 
 export interface OrderCheckResult extends OrderCheck {
   reservationId?: string;
@@ -287,7 +288,7 @@ export async function releaseOrderBlock(input: ReleaseOrderBlockInput, caller: C
         reservationId,
         amount: block.amount,
         createdAt: now,
-        expiresAt: now + policy.orderCheck.reservationHours * 3_600_000,
+        expiresAt: now + policy.orderCheck.reservationHours * HOUR_MS,
         createdBy: caller.uid,
       };
       reservations[block.orderRef] = reservation;

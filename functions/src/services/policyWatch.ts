@@ -20,13 +20,14 @@ import { failureCode, isTransient } from "../domain/failures.js";
 import { logs } from "../logs.js";
 import { SYSTEM_ACTOR } from "./alerts.js";
 import { clearPolicyCache } from "./policy.js";
+import { DAY_MS } from "../domain/time.js";
 
 export const POLICY_TRIGGER = "policyWritten";
 export const POLICY_ALERT_SUBJECT = { kind: "system", id: "creditPolicy" } as const;
 /** The author of a console or Admin SDK edit is not known to a plain document trigger. */
 export const CONSOLE_ACTOR = { uid: "console", role: null } as const;
 /** Dedupe markers may be deleted by a TTL policy on `expireAt` after this long. */
-const MARKER_TTL_MS = 7 * 24 * 3600_000;
+const MARKER_TTL_MS = 7 * DAY_MS;
 const MAX_AUDITED_DIFF = 200_000;
 
 export interface PolicyWriteEvent {

@@ -38,6 +38,7 @@ import { canConvert, convertMinor, rateOf, type FxTable } from "../domain/money.
 import type { CreditPolicy } from "../schemas/policy.js";
 import { loadFxTable } from "./fx.js";
 import { loadPolicy } from "./policy.js";
+import { DAY_MS } from "../domain/time.js";
 
 export interface CurrencyBreakdown {
   currency: string;
@@ -263,8 +264,6 @@ export function snapshotFigures(r: Awaited<ReturnType<typeof reportFigures>>, pe
   };
 }
 
-const DAY = 86_400_000;
-
 export async function portfolioReport(input: { asOf?: number | undefined }, now: number, givenPolicy?: CreditPolicy): Promise<PortfolioReport> {
   const historical = input.asOf !== undefined && input.asOf < now - 60_000;
   if (input.asOf !== undefined && input.asOf > now + 60_000) throw precondition("asOf is in the future");
@@ -281,7 +280,7 @@ export async function portfolioReport(input: { asOf?: number | undefined }, now:
     if (migration.reviewed === 0) migration = r.migration;
   }
   // CEI over the period since the newest snapshot taken at least a day before.
-  const base = history.snapshots.find((h) => h.takenAt <= at - DAY) ?? null;
+  const base = history.snapshots.find((h) => h.takenAt <= at - DAY_MS) ?? null;
   const cei = ceiSince(base, at, { openInvoiceBalance: sums.totals.openInvoiceBalance, volume12m: sums.totals.volume12m, current: sums.aging.current }, policy.baseCurrency);
   return {
     asOf: new Date(at).toISOString(),

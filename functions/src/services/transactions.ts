@@ -50,6 +50,7 @@ import { logs } from "../logs.js";
 import { raiseAlert } from "./alerts.js";
 import { isStaleWrite, type Enqueue } from "./jobKit.js";
 import { readClaimUpdate, writeClaimUpdate, type ClaimUpdate } from "./groups.js";
+import { DAY_MS } from "../domain/time.js";
 
 /** The business content of a record version; the same content gives the same fingerprint. */
 export function fingerprint(r: LedgerRecord): string {
@@ -547,7 +548,7 @@ export class LedgerUnitOfWork {
 function summaryFailure(state: LedgerState, now: number, policy: CreditPolicy): LedgerError | null {
   try {
     summarize(state, now);
-    summarize(state, now + policy.ledger.horizonDays * 86_400_000);
+    summarize(state, now + policy.ledger.horizonDays * DAY_MS);
     return null;
   } catch (err) {
     if (err instanceof LedgerError) return err;

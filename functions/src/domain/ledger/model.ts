@@ -2,6 +2,7 @@
  * Ledger types, constants and the integer/time helpers every ledger module shares.
  * Pure: no Firebase, no clock, no randomness. See ../ledger.ts for the semantics.
  */
+import { DAY_MS } from "../time.js";
 
 export type LedgerRecordType = "order" | "invoice" | "payment" | "credit_note";
 
@@ -113,7 +114,6 @@ export const MONTH_PAYMENTS = 6;
 export const MONTH_INVOICE_COUNT = 7;
 export const MONTH_WIDTH = 8;
 
-export const DAY_MS = 86_400_000;
 /** Largest amount of one record (minor units); keeps amount x days products far from 2^53. */
 export const MAX_RECORD_AMOUNT = 1_000_000_000_000;
 /** Dates must lie in [1970-01-01, 9999-12-31]. */

@@ -5,7 +5,6 @@
  */
 import {
   type LedgerRecord,
-  DAY_MS,
   addInt,
   dayOf,
   monthIndexOfMs,
@@ -13,6 +12,7 @@ import {
 } from "./model.js";
 import type { AgingBuckets, LedgerAggregates } from "./summarize.js";
 import { toAppliedVersion } from "./validate.js";
+import { DAY_MS } from "../time.js";
 
 interface Invoice {
   id: string;

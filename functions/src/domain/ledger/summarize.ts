@@ -14,7 +14,6 @@ import {
   MONTH_PAYMENTS,
   MONTH_SETTLED,
   type DayBuckets,
-  DAY_MS,
   addInt,
   bumpDay,
   dayEntries,
@@ -26,6 +25,7 @@ import {
   monthKeyOfIndex,
   mulInt,
 } from "./model.js";
+import { DAY_MS } from "../time.js";
 
 export interface AgingBuckets {
   /** Not yet due, or due today. */

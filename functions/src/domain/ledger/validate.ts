@@ -11,6 +11,7 @@ import {
   PAYMENT_STATUSES,
   RECORD_TYPES,
 } from "./model.js";
+import { DAY_MS } from "../time.js";
 
 export interface LedgerRejection {
   code: string;
@@ -29,8 +30,6 @@ export interface ValidationContext {
   /** The policy's bounds on a record, as of the time it is recorded (schemas/policy.ts `ledger`). */
   bounds?: { asOf: number; maxAmount: number; maxFutureDays: number; maxPastDays: number };
 }
-
-const DAY_MS = 86_400_000;
 
 const reject = (code: string, field: string, message: string): LedgerRejection => ({ code, field, message });
 

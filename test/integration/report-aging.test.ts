@@ -10,7 +10,7 @@ import * as fns from "../../functions/src/index.js";
 import { recomputeFromHistory, type LedgerRecord } from "../../functions/src/domain/ledger.js";
 import { DEFAULT_POLICY } from "../../functions/src/domain/policy.js";
 import { recordTransactionsInput } from "../../functions/src/schemas/callables.js";
-import { runDailyMonitoring } from "../../functions/src/services/monitoring.js";
+import { runDailyMonitoring } from "../../functions/src/local/jobs.js";
 import { clearPolicyCache } from "../../functions/src/services/policy.js";
 import { portfolioReport } from "../../functions/src/services/portfolio.js";
 import { recordFromInput, recordTransactions } from "../../functions/src/services/transactions.js";

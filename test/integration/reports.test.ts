@@ -8,7 +8,7 @@ import * as fns from "../../functions/src/index.js";
 import { firestore } from "../../functions/src/data/firebase.js";
 import { DEFAULT_POLICY } from "../../functions/src/domain/policy.js";
 import { addMonths, bestPossibleDso, dso, monthOf, monthStart } from "../../functions/src/domain/reports.js";
-import { runJobLocally } from "../../functions/src/services/jobs.js";
+import { runJobLocally } from "../../functions/src/local/jobs.js";
 import { clearPolicyCache } from "../../functions/src/services/policy.js";
 import { portfolioReport } from "../../functions/src/services/portfolio.js";
 import { getPortfolioReportOutput } from "../../functions/src/schemas/outputs.js";

@@ -3,10 +3,7 @@
  * Google APIs a backup needs (the Firestore Admin API's export operations and Cloud
  * Storage for retention). The service takes those as ports so tests use stubs.
  */
-import fs from "node:fs";
-import path from "node:path";
 import { Timestamp, v1, type DocumentData } from "firebase-admin/firestore";
-import { auditKeyring } from "../config.js";
 import type { BackupFailureCode, BackupRecord, BackupStatus, ExportOperationState } from "../domain/backup.js";
 import { app, firestore } from "./firebase.js";
 import { COLLECTIONS, paths } from "./paths.js";
@@ -157,43 +154,4 @@ export function succeededPatch(endedAt: number, documents: number | null, bytes:
 
 export function expiredPatch(deletedObjects: number, now: number): DocumentData {
   return { expired: true, expiredAt: Timestamp.fromMillis(now), deletedObjects };
-}
-
-/**
- * The local stack's ports: the "bucket" is a folder (default: the OS temp dir), the export
- * is the logical export of tools/logicalBackup.ts, finished when it returns. The same
- * service path as production (records, audit, alerts, retention) runs against it.
- */
-export function localBackupPorts(rootDir: string, projectId: string): BackupPorts {
-  const dirOf = (bucket: string, objectPrefix: string) => path.join(rootDir, bucket.replace(/^gs:\/\//, ""), objectPrefix);
-  const done = new Map<string, ExportOperationState>();
-  return {
-    async exportDocuments(request) {
-      const { bucket, objectPrefix } = splitGsUri(request.outputUriPrefix);
-      const { exportLogical } = await import("../tools/logicalBackup.js");
-      const operationName = `local-export/${objectPrefix}`;
-      try {
-        const r = await exportLogical(firestore(), { outDir: dirOf(bucket, objectPrefix), projectId, host: process.env.FIRESTORE_EMULATOR_HOST ?? null, keyring: auditKeyring() });
-        done.set(operationName, { done: true, error: null, endedAt: Date.now(), documents: r.manifest.totalDocuments, bytes: null });
-      } catch (err) {
-        done.set(operationName, { done: true, error: { code: 13, message: (err as Error).name }, endedAt: Date.now(), documents: null, bytes: null });
-      }
-      return { operationName };
-    },
-    async getOperation(operationName) {
-      return done.get(operationName) ?? { done: true, error: null, endedAt: null, documents: null, bytes: null };
-    },
-    async deletePrefix({ bucket, objectPrefix }) {
-      const dir = dirOf(bucket, objectPrefix);
-      const existed = fs.existsSync(dir);
-      fs.rmSync(dir, { recursive: true, force: true });
-      return existed ? 1 : 0;
-    },
-  };
-}
-
-function splitGsUri(uri: string): { bucket: string; objectPrefix: string } {
-  const m = /^gs:\/\/([^/]+)\/(.*)$/.exec(uri);
-  if (!m) throw new Error("not a gs:// uri");
-  return { bucket: m[1]!, objectPrefix: m[2]! };
 }

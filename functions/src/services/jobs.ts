@@ -2,26 +2,21 @@
  * runJobNow: an admin starts a scheduled job at once, or pauses / resumes its schedule.
  * In production the deployed job is asked to run through Cloud Scheduler (the same code
  * path as its schedule, with its own timeout and retries); on the local stack, where
- * there is no Cloud Scheduler, the job's service runs here and then. Audited in the
+ * there is no Cloud Scheduler, the job's service runs here and then (local/jobs.ts). Audited in the
  * system chain either way.
  */
-import os from "node:os";
-import path from "node:path";
 import type { CloudSchedulerClient } from "@google-cloud/scheduler";
-import { BACKUP_BUCKET, regionName, runtimeConfig } from "../config.js";
+import { regionName, runtimeConfig } from "../config.js";
 import { AuditAppender, chains, headOf } from "../data/audit.js";
-import { localBackupPorts } from "../data/backups.js";
 import { firestore } from "../data/firebase.js";
 import { idempotencyKey, recordPending, recordResult, requestState } from "../data/requests.js";
 import { precondition } from "../domain/errors.js";
 import type { Caller } from "../domain/roles.js";
 import type { RunJobNowInput } from "../schemas/callables.js";
 import type { CreditPolicy } from "../schemas/policy.js";
-import { runDailyBackup } from "./backup.js";
 import { alertExpiringAcknowledgements } from "./confidentiality.js";
 import type { Enqueue } from "./jobKit.js";
-import { runDailyMonitoring } from "./monitoring.js";
-import { reassessShard, runMonthlyReassessment, type ReassessTask } from "./reassessment.js";
+import { runMonthlyReassessment, type ReassessTask } from "./reassessment.js";
 import { writeMonthlySnapshot } from "./reports.js";
 import { logs } from "../logs.js";
 
@@ -63,35 +58,6 @@ export interface RunJobResult {
   summary?: Record<string, unknown>;
 }
 
-/** The local stack's run of a job: the service, with task fan-out done inline. */
-export async function runJobLocally(job: JobName, now: number, policy: CreditPolicy): Promise<Record<string, unknown>> {
-  switch (job) {
-    case "dailyMonitoring": {
-      // The shards' tasks and their continuations run one after another here instead of on Cloud Tasks.
-      const run = await runDailyMonitoring(now, policy, { deadline: Date.now() + 8 * 60_000 });
-      return { processed: run.processed, skipped: run.skipped, failed: run.failed.length, tasks: run.tasks };
-    }
-    case "monthlyReassessment": {
-      const tasks: ReassessTask[] = [];
-      const run = await runMonthlySchedule(now, policy, { enqueue: async (t) => (tasks.push(t), "enqueued") });
-      let reviewed = 0;
-      let tasksRun = 0;
-      for (let t = tasks.shift(); t !== undefined; t = tasks.shift()) {
-        const r = await reassessShard(t, policy);
-        reviewed += r.reviewed;
-        tasksRun++;
-        if (r.continuation) tasks.push(r.continuation);
-      }
-      return { ...run, tasksRun, reviewed };
-    }
-    case "dailyBackup": {
-      const bucket = BACKUP_BUCKET.value() || "gs://local-backups";
-      const root = path.join(os.tmpdir(), "credit-desk-backups");
-      const r = await runDailyBackup({ now, bucket, ports: localBackupPorts(root, runtimeConfig().projectId), retentionDays: policy.backup.retentionDays });
-      return { backupId: r.start.backupId, status: r.start.status, errorCode: r.start.errorCode, folder: root };
-    }
-  }
-}
 
 /**
  * The monthly schedule, step by step: the portfolio report's snapshot of the month just closed
@@ -160,6 +126,7 @@ export async function runJobNow(
 
 async function runJob(input: RunJobNowInput, action: JobAction, runAt: number, policy: CreditPolicy, local: boolean, scheduler?: SchedulerPort): Promise<RunJobResult> {
   if (local) {
+    const { runJobLocally } = await import("../local/jobs.js");
     const summary = await runJobLocally(input.job, runAt, policy);
     return { started: true, job: input.job, action, mode: "local", summary };
   }

@@ -422,22 +422,3 @@ export async function monitorShard(task: MonitorTask, policy: CreditPolicy, opts
   logs.jobProgress("dailyMonitoring", run.processed, run.continuation !== null);
   return run;
 }
-
-/**
- * A day's monitoring run here and now, every shard one after the other (runJobNow on the local
- * stack, tests): the schedule's tasks and their continuations go to an in-memory queue.
- */
-export async function runDailyMonitoring(now: number, policy: CreditPolicy, opts: Omit<ShardOptions, "deadline"> & { deadline?: number } = {}): Promise<{ processed: number; skipped: number; failed: string[]; tasks: number }> {
-  const queue: MonitorTask[] = [];
-  await scheduleDailyMonitoring(now, policy, { enqueue: async (t) => (queue.push(t), "enqueued"), clock: opts.clock });
-  const total = { processed: 0, skipped: 0, failed: [] as string[], tasks: 0 };
-  for (let task = queue.shift(); task !== undefined; task = queue.shift()) {
-    const run = await monitorShard(task, policy, { ...opts, deadline: opts.deadline ?? Number.POSITIVE_INFINITY });
-    total.tasks++;
-    total.processed += run.processed;
-    total.skipped += run.skipped;
-    total.failed.push(...run.failed);
-    if (run.continuation && total.tasks < 10_000) queue.push(run.continuation);
-  }
-  return total;
-}

@@ -351,20 +351,6 @@ export async function reassessShard(task: ReassessTask, policy: CreditPolicy, op
   return run;
 }
 
-/** A month's reassessment here and now, every shard one after the other (runJobNow on the local stack, tests). */
-export async function runMonthlyReassessmentLocally(now: number, policy: CreditPolicy, opts: ShardOptions = {}): Promise<{ run: MonthlyRun; reviewed: number; failed: string[]; tasks: number }> {
-  const queue: ReassessTask[] = [];
-  const run = await runMonthlyReassessment(now, policy, { enqueue: async (t) => (queue.push(t), "enqueued") });
-  const out = { run, reviewed: 0, failed: [] as string[], tasks: 0 };
-  for (let task = queue.shift(); task !== undefined; task = queue.shift()) {
-    const r = await reassessShard(task, policy, opts);
-    out.tasks++;
-    out.reviewed += r.reviewed;
-    out.failed.push(...r.failed);
-    if (r.continuation && out.tasks < 10_000) queue.push(r.continuation);
-  }
-  return out;
-}
 
 // ---------------------------------------------------------------------------------------
 // Limits follow the judgement (monthly review and an analyst's reassessment)

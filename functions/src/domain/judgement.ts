@@ -6,18 +6,11 @@
 import type { CreditPolicy, Tier } from "../schemas/policy.js";
 import type { CustomerFile } from "./customer.js";
 import type { DisputeOutcome } from "./disputes.js";
+import type { DecisionMemo } from "./decisions.js";
 import { CreditDeskError, invalid, precondition } from "./errors.js";
 import { DAY_MS } from "./time.js";
 
 /** The decision memo every decided document carries. */
-export interface DecisionMemo {
-  note: string | null;
-  reasonCodes: string[];
-  decidedBy: string | null;
-  decidedByRole: string | null;
-  decidedAt: number | null;
-}
-
 export interface DisputeDoc extends DecisionMemo {
   customerId: string;
   /** The customer's sales rep when the dispute was opened (who else may read it). */

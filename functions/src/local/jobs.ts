@@ -9,8 +9,8 @@ import { BACKUP_BUCKET, runtimeConfig } from "../config.js";
 import type { CreditPolicy } from "../schemas/policy.js";
 import { runDailyBackup } from "../services/backup.js";
 import { runMonthlySchedule, type JobName } from "../services/jobs.js";
-import { monitorShard, scheduleDailyMonitoring, type MonitorTask, type ShardOptions as MonitorShardOptions } from "../services/monitoring.js";
-import { reassessShard, runMonthlyReassessment, type MonthlyRun, type ReassessTask, type ShardOptions } from "../services/reassessment.js";
+import { monitorShard, scheduleDailyMonitoring, type MonitorTask, type MonitorShardOptions } from "../services/monitoring.js";
+import { reassessShard, runMonthlyReassessment, type MonthlyRun, type ReassessTask, type ReassessShardOptions } from "../services/reassessment.js";
 import { localBackupPorts } from "./backupPorts.js";
 
 /** The local stack's run of a job: the service, with task fan-out done inline. */
@@ -63,7 +63,7 @@ export async function runDailyMonitoring(now: number, policy: CreditPolicy, opts
 }
 
 /** A month's reassessment here and now, every shard one after the other (runJobNow on the local stack, tests). */
-export async function runMonthlyReassessmentLocally(now: number, policy: CreditPolicy, opts: ShardOptions = {}): Promise<{ run: MonthlyRun; reviewed: number; failed: string[]; tasks: number }> {
+export async function runMonthlyReassessmentLocally(now: number, policy: CreditPolicy, opts: ReassessShardOptions = {}): Promise<{ run: MonthlyRun; reviewed: number; failed: string[]; tasks: number }> {
   const queue: ReassessTask[] = [];
   const run = await runMonthlyReassessment(now, policy, { enqueue: async (t) => (queue.push(t), "enqueued") });
   const out = { run, reviewed: 0, failed: [] as string[], tasks: 0 };

@@ -141,7 +141,7 @@ export async function submitApplication(input: SubmitCreditApplicationInput, cal
   return result;
 }
 
-export interface ReviewResult {
+export interface ApplicationReviewResult {
   score: number;
   grade: Grade;
   tier: Tier;
@@ -180,14 +180,14 @@ export function evaluateApplication(app: CreditApplication, collisions: Applicat
   return { assessment, limit, fraudSignals, fraudHold };
 }
 
-export async function reviewApplication(input: { applicationId: string; requestId?: string | undefined }, caller: Caller, now: number, policy: CreditPolicy, fx?: FxTable): Promise<ReviewResult> {
+export async function reviewApplication(input: { applicationId: string; requestId?: string | undefined }, caller: Caller, now: number, policy: CreditPolicy, fx?: FxTable): Promise<ApplicationReviewResult> {
   const table = fx ?? (await loadFxTable(now, policy));
   const db = firestore();
   const ref = applicationRefs.application(input.applicationId);
   const privRef = applicationRefs.assessment(input.applicationId);
   const key = idempotencyKey("reviewCreditApplication", caller.uid, input);
   const result = await db.runTransaction(async (tx) => {
-    const [prior, snap, privSnap] = await Promise.all([priorResult<ReviewResult>(tx, key), tx.get(ref), tx.get(privRef)]);
+    const [prior, snap, privSnap] = await Promise.all([priorResult<ApplicationReviewResult>(tx, key), tx.get(ref), tx.get(privRef)]);
     if (prior !== undefined) return prior;
     const app = applicationFromSnapshot<CreditApplication>(snap);
     if (!app) throw notFound("application", input.applicationId);
@@ -224,7 +224,7 @@ export async function reviewApplication(input: { applicationId: string; requestI
       reason: null,
       requestId: input.requestId ?? null,
     });
-    const out: ReviewResult = {
+    const out: ApplicationReviewResult = {
       ...recommendationSummary(assessment, limit),
       fraudSignals: fraudSignals.map((s) => s.code),
       status: "under_review",

@@ -339,7 +339,7 @@ export async function scheduleDailyMonitoring(now: number, policy: CreditPolicy,
   return run;
 }
 
-export interface ShardOptions {
+export interface MonitorShardOptions {
   /** Stop taking customers at this time (on `clock`); what is left continues in a task. */
   deadline: number;
   /** Default policy.jobs.pageSize. */
@@ -350,7 +350,7 @@ export interface ShardOptions {
   clock?: () => number;
 }
 
-export interface ShardRun {
+export interface MonitorShardRun {
   processed: number;
   skipped: number;
   failed: string[];
@@ -370,11 +370,11 @@ const dueInShard = (shard: number, asOf: number) =>
  * caller (the task) fails when a customer failed — its retry takes them and the rest — and only
  * otherwise hands `continuation` to the queue, so a retry and a continuation never run side by side.
  */
-export async function monitorShard(task: MonitorTask, policy: CreditPolicy, opts: ShardOptions): Promise<ShardRun> {
+export async function monitorShard(task: MonitorTask, policy: CreditPolicy, opts: MonitorShardOptions): Promise<MonitorShardRun> {
   const clock = opts.clock ?? Date.now;
   const pageSize = opts.pageSize ?? policy.jobs.pageSize;
   const { asOf, shard } = task;
-  const run: ShardRun = { processed: 0, skipped: 0, failed: [], pages: 0, continuation: null };
+  const run: MonitorShardRun = { processed: 0, skipped: 0, failed: [], pages: 0, continuation: null };
   const next = (refresh: boolean): MonitorTask => ({ job: "monitor", asOf, shard, part: (task.part ?? 0) + 1, ...(refresh ? { refresh: true } : {}) });
   if (task.refresh) {
     // A policy edit: every customer of the shard is due at this run (pulled into the queue first).

@@ -90,7 +90,7 @@ export async function runMonthlyReassessment(now: number, policy: CreditPolicy, 
   return run;
 }
 
-export interface ReviewResult {
+export interface CustomerReviewResult {
   customerId: string;
   outcome: "reviewed" | "skipped" | "missing";
   score?: number;
@@ -103,7 +103,7 @@ export interface ReviewResult {
   resolved: AlertType[];
 }
 
-interface FinancialsDoc {
+interface LatestStatementDoc {
   latest: FinancialStatement | null;
 }
 
@@ -113,7 +113,7 @@ export async function reviewCustomer(
   asOf: number,
   policy: CreditPolicy,
   opts: { snapshot?: DocumentSnapshot; now?: number } = {},
-): Promise<ReviewResult> {
+): Promise<CustomerReviewResult> {
   const now = opts.now ?? Date.now();
   if (opts.snapshot?.exists) {
     try {
@@ -125,13 +125,13 @@ export async function reviewCustomer(
   return reviewOnce(customerId, asOf, policy, now, null);
 }
 
-async function reviewOnce(customerId: string, asOf: number, policy: CreditPolicy, now: number, pre: DocumentSnapshot | null): Promise<ReviewResult> {
+async function reviewOnce(customerId: string, asOf: number, policy: CreditPolicy, now: number, pre: DocumentSnapshot | null): Promise<CustomerReviewResult> {
   const fx = await loadFxTable(now, policy); // issue 12 hook: base-currency figures in the customer's currency
   const ref = customerRefs.customer(customerId);
   const finRef = customerRefs.financials(customerId);
   const stateRef = customerRefs.creditState(customerId);
   const reviewRef = firestore().doc(`${paths.reviews(customerId)}/${reviewPeriod(asOf)}`);
-  const skipped = (outcome: ReviewResult["outcome"]): ReviewResult => ({ customerId, outcome, raised: [], resolved: [] });
+  const skipped = (outcome: CustomerReviewResult["outcome"]): CustomerReviewResult => ({ customerId, outcome, raised: [], resolved: [] });
   const result = await firestore().runTransaction(async (tx) => {
     let snap: DocumentSnapshot;
     let stateSnap: DocumentSnapshot;
@@ -154,7 +154,7 @@ async function reviewOnce(customerId: string, asOf: number, policy: CreditPolicy
     if (customer.status !== "active" || customer.nextReviewAt > asOf) return skipped("skipped");
 
     // The latest statement rides in creditState; files from before that read private/financials.
-    const statement = customer.latestStatement !== undefined ? customer.latestStatement : (plain<FinancialsDoc>(await tx.get(finRef))?.latest ?? null);
+    const statement = customer.latestStatement !== undefined ? customer.latestStatement : (plain<LatestStatementDoc>(await tx.get(finRef))?.latest ?? null);
     const ledger = (customer.ledger as LedgerState | undefined) ?? emptyLedger();
     const aggregates = summarizeToAggregates(ledger, asOf);
     const local = policyInCurrency(policy, customer.currency, fx);
@@ -277,7 +277,7 @@ function writeAlerts(
   return { raised, resolved };
 }
 
-export interface ShardOptions {
+export interface ReassessShardOptions {
   /** Stop at this time (on `clock`); what is left becomes `continuation`. */
   deadline?: number;
   clock?: () => number;
@@ -287,7 +287,7 @@ export interface ShardOptions {
   now?: number;
 }
 
-export interface ShardRun {
+export interface ReassessShardRun {
   reviewed: number;
   skipped: number;
   failed: string[];
@@ -302,10 +302,10 @@ export interface ShardRun {
  * customer leaves the query). Enqueues nothing: the task fails when a customer failed (its retry
  * takes them and the rest) and only otherwise hands `continuation` on.
  */
-export async function reassessShard(task: ReassessTask, policy: CreditPolicy, opts: ShardOptions = {}): Promise<ShardRun> {
+export async function reassessShard(task: ReassessTask, policy: CreditPolicy, opts: ReassessShardOptions = {}): Promise<ReassessShardRun> {
   const clock = opts.clock ?? Date.now;
   const { asOf, shard } = task;
-  const run: ShardRun = { reviewed: 0, skipped: 0, failed: [], drained: false, continuation: null };
+  const run: ReassessShardRun = { reviewed: 0, skipped: 0, failed: [], drained: false, continuation: null };
   const failed = new Set<string>();
   let pages = 0;
   let outOfTime = false;

@@ -9,11 +9,10 @@ import {
   onTimeStreak,
   openAlertsAfterManualResolve,
   penaltyLevel,
-  reviewDecision,
-  reviewPeriod,
   type MonitoredCustomer,
 } from "../../functions/src/domain/monitoring.js";
 import { DEFAULT_POLICY } from "../../functions/src/domain/policy.js";
+import { reviewDecision, reviewPeriod } from "../../functions/src/domain/reassessment.js";
 import { statusPartsOf } from "../../functions/src/domain/status.js";
 
 const P = DEFAULT_POLICY;

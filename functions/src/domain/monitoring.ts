@@ -1,8 +1,9 @@
 /**
- * Monitoring decisions: what the daily monitor and the monthly review do to one credit
- * file. Pure and deterministic (clock passed in, no Firebase); every threshold comes from
- * the policy. The services (services/monitoring.ts, services/reassessment.ts) read, call
- * these, and write what they return.
+ * Monitoring decisions: what the daily monitor does to one credit file, and the penalties and
+ * alert transitions the monthly review (domain/reassessment.ts) shares with it. Pure and
+ * deterministic (clock passed in, no Firebase); every threshold comes from the policy. The
+ * services (services/monitoring.ts, services/reassessment.ts) read, call these, and write what
+ * they return.
  *
  * Fields this module keeps on the customer document besides CustomerFile:
  *   openAlerts        { [alertType]: true | false } — true: an alert of that type is open
@@ -21,12 +22,11 @@ import type { AlertType } from "./alerts.js";
 import { liveReservations, reservedAmount } from "./orders.js";
 import { availableCredit, effectiveLimit, nextDay, withAggregates, type CreditStatus, type CustomerAggregates, type CustomerFile } from "./customer.js";
 import { disputeHistory } from "./disputes.js";
-import type { FinancialStatement } from "./financials.js";
 import { monthIndexOfMs, monthKeyOfIndex } from "./ledger/model.js";
 import type { MonthSettlement } from "./ledger/summarize.js";
-import { planLimitChange, temporaryLimitInForce, type LimitRecommendation } from "./limits.js";
-import { assessCustomer, classInForce, limitFollowUp, overrideInForce, rescoreFromFile, type LimitFollowUp } from "./reassessment.js";
-import { isDowngrade, lowerTier, type Assessment } from "./scoring.js";
+import { planLimitChange, temporaryLimitInForce } from "./limits.js";
+import { classInForce, overrideInForce, rescoreFromFile } from "./reassessment.js";
+import { lowerTier, type Assessment } from "./scoring.js";
 import { statusInForce, statusPartsOf, type StatusPart, type StatusParts } from "./status.js";
 import { DAY_MS } from "./time.js";
 
@@ -489,61 +489,4 @@ export function fileAfterMonitoring(customer: MonitoredCustomer, d: MonitorDecis
   next.reserved = reservedAmount(next.reservations, asOf);
   next.availableCredit = availableCredit(next, asOf);
   return next;
-}
-
-// ---------------------------------------------------------------------------------------
-// The monthly review
-
-export interface ReviewDecision {
-  assessment: Assessment;
-  limit: LimitRecommendation;
-  /** The tier in force: an override, or the computed tier after the penalty's cap. */
-  tier: Tier;
-  classReasons: string[];
-  /** What the review does to the approved limit (cut, or a proposal). */
-  limitAction: LimitFollowUp;
-  previous: { score: number; tier: Tier };
-  alertsToRaise: AlertToRaise[];
-  alertsToResolve: AlertToResolve[];
-  openAlerts: OpenAlerts;
-}
-
-/** "YYYY-MM" of asOf (UTC): the monthly review's document id. */
-export function reviewPeriod(asOf: number): string {
-  return monthKeyOfIndex(monthIndexOfMs(asOf));
-}
-
-/**
- * Full reassessment with the latest statement: score, recommended limit, tier (with the
- * penalty overrides), and the score_drop / tier_downgrade alerts against the last review.
- */
-export function reviewDecision(customer: MonitoredCustomer, aggregates: CustomerAggregates, statement: FinancialStatement | null, asOf: number, policy: CreditPolicy): ReviewDecision {
-  const { assessment, limit } = assessCustomer({ ...customer, aggregates, exposure: aggregates.exposure }, statement, asOf, policy);
-  const level = penaltyLevel(aggregates, policy.penalties, customer.monitor?.penaltyLevel ?? 0, asOf);
-  const cls = classInForce(assessment.tier, penaltyCap(level), customer.classOverride, assessment.classReasons, asOf);
-  const tier = cls.tier;
-  const limitAction = limitFollowUp(
-    {
-      creditLimit: customer.creditLimit,
-      previousGrade: customer.lastReviewGrade ?? customer.grade ?? null,
-      grade: assessment.grade,
-      recommendation: limit,
-      noLimitIncrease: customer.flags.noLimitIncrease || level >= 1,
-      fraudHold: customer.flags.fraudHold,
-      status: customer.status,
-    },
-    policy,
-  );
-  const previous = { score: customer.lastReviewScore ?? customer.score, tier: customer.lastReviewTier ?? customer.tier };
-  const drop = previous.score - assessment.score;
-  const conditions: AlertCondition[] = [
-    drop >= policy.monitoring.scoreDropAlert
-      ? { type: "score_drop", state: "on", code: "SCORE_DROP", details: { from: previous.score, to: assessment.score } }
-      : { type: "score_drop", state: "off", reason: "NO_SCORE_DROP_AT_REVIEW" },
-    isDowngrade(previous.tier, tier)
-      ? { type: "tier_downgrade", state: "on", code: "TIER_DOWNGRADE", details: { from: previous.tier, to: tier } }
-      : { type: "tier_downgrade", state: "off", reason: "NO_TIER_DOWNGRADE_AT_REVIEW" },
-  ];
-  const { raise, resolve, openAlerts } = alertTransitions(customer.openAlerts, conditions);
-  return { assessment, limit, tier, classReasons: cls.classReasons, limitAction, previous, alertsToRaise: raise, alertsToResolve: resolve, openAlerts };
 }

@@ -1,14 +1,18 @@
 /**
  * Re-scoring an existing customer from its file: profile, latest statement, aggregates, dispute
- * record; the class in force (penalties, a manager's override); and what a reassessment does to
- * the limit (limitFollowUp).
+ * record; the class in force (penalties, a manager's override); what a reassessment does to
+ * the limit (limitFollowUp); and the monthly review's rules (reviewDecision) and the fields it
+ * leaves on the file (reviewedFields). services/reassessment.ts only reads and writes.
  */
 import type { CreditPolicy, Grade, Tier } from "../schemas/policy.js";
-import { behaviourFrom, tradingFrom, type ClassOverride, type CustomerFile } from "./customer.js";
+import { behaviourFrom, nextMonth, tradingFrom, type ClassOverride, type CustomerAggregates, type CustomerFile } from "./customer.js";
 import { disputeHistory } from "./disputes.js";
 import { checkStatement, type FinancialStatement } from "./financials.js";
 import { recommendLimit, type LimitRecommendation } from "./limits.js";
-import { annualisedVolume, assess, lowerTier, type Assessment } from "./scoring.js";
+import { monthIndexOfMs, monthKeyOfIndex } from "./ledger/model.js";
+import { alertTransitions, penaltyCap, penaltyLevel, type AlertCondition, type AlertToRaise, type AlertToResolve, type MonitoredCustomer, type OpenAlerts } from "./monitoring.js";
+import { reviewClassFields } from "./reports.js";
+import { annualisedVolume, assess, isDowngrade, lowerTier, type Assessment } from "./scoring.js";
 
 export interface CustomerAssessment {
   assessment: Assessment;
@@ -148,4 +152,120 @@ export function limitFollowUp(input: LimitFollowUpInput, policy: CreditPolicy): 
     return { action: "propose_increase", currentLimit: current, newLimit: recommended, reasonCodes: ["RECOMMENDED_ABOVE_LIMIT", bound] };
   }
   return { action: "none" };
+}
+
+// ---------------------------------------------------------------------------------------
+// The monthly review
+
+
+export interface ReviewDecision {
+  assessment: Assessment;
+  limit: LimitRecommendation;
+  /** The tier in force: an override, or the computed tier after the penalty's cap. */
+  tier: Tier;
+  classReasons: string[];
+  /** What the review does to the approved limit (cut, or a proposal). */
+  limitAction: LimitFollowUp;
+  previous: { score: number; tier: Tier };
+  alertsToRaise: AlertToRaise[];
+  alertsToResolve: AlertToResolve[];
+  openAlerts: OpenAlerts;
+}
+
+/** "YYYY-MM" of asOf (UTC): the monthly review's document id. */
+export function reviewPeriod(asOf: number): string {
+  return monthKeyOfIndex(monthIndexOfMs(asOf));
+}
+
+/**
+ * Full reassessment with the latest statement: score, recommended limit, tier (with the
+ * penalty overrides), and the score_drop / tier_downgrade alerts against the last review.
+ */
+export function reviewDecision(customer: MonitoredCustomer, aggregates: CustomerAggregates, statement: FinancialStatement | null, asOf: number, policy: CreditPolicy): ReviewDecision {
+  const { assessment, limit } = assessCustomer({ ...customer, aggregates, exposure: aggregates.exposure }, statement, asOf, policy);
+  const level = penaltyLevel(aggregates, policy.penalties, customer.monitor?.penaltyLevel ?? 0, asOf);
+  const cls = classInForce(assessment.tier, penaltyCap(level), customer.classOverride, assessment.classReasons, asOf);
+  const tier = cls.tier;
+  const limitAction = limitFollowUp(
+    {
+      creditLimit: customer.creditLimit,
+      previousGrade: customer.lastReviewGrade ?? customer.grade ?? null,
+      grade: assessment.grade,
+      recommendation: limit,
+      noLimitIncrease: customer.flags.noLimitIncrease || level >= 1,
+      fraudHold: customer.flags.fraudHold,
+      status: customer.status,
+    },
+    policy,
+  );
+  const previous = { score: customer.lastReviewScore ?? customer.score, tier: customer.lastReviewTier ?? customer.tier };
+  const drop = previous.score - assessment.score;
+  const conditions: AlertCondition[] = [
+    drop >= policy.monitoring.scoreDropAlert
+      ? { type: "score_drop", state: "on", code: "SCORE_DROP", details: { from: previous.score, to: assessment.score } }
+      : { type: "score_drop", state: "off", reason: "NO_SCORE_DROP_AT_REVIEW" },
+    isDowngrade(previous.tier, tier)
+      ? { type: "tier_downgrade", state: "on", code: "TIER_DOWNGRADE", details: { from: previous.tier, to: tier } }
+      : { type: "tier_downgrade", state: "off", reason: "NO_TIER_DOWNGRADE_AT_REVIEW" },
+  ];
+  const { raise, resolve, openAlerts } = alertTransitions(customer.openAlerts, conditions);
+  return { assessment, limit, tier, classReasons: cls.classReasons, limitAction, previous, alertsToRaise: raise, alertsToResolve: resolve, openAlerts };
+}
+
+/** What a monthly review leaves on record besides the limit's follow-up (services/reassessment.ts writes it). */
+export interface ReviewedFields {
+  /** The scores before and after the review (the audit entry's before / after). */
+  previous: { score: number; grade: Grade; tier: Tier; confidence: number };
+  after: { score: number; grade: Grade; tier: Tier; confidence: number };
+  /** private/assessment: the assessment behind the review (and, with the period, the review's document). */
+  assessmentDoc: Record<string, unknown>;
+  /** The credit file's fields after the review, before the limit follow-up and available credit. */
+  patch: Record<string, unknown>;
+}
+
+/**
+ * The credit file after a monthly review at `asOf` (`now`: the write's clock): scores, class and
+ * its reasons, aggregates, the review's memory (last score, grade and tier, the class migration's
+ * head fields), the next review a month on, the alerts map, the statement the review read.
+ */
+export function reviewedFields(customer: MonitoredCustomer, d: ReviewDecision, aggregates: CustomerAggregates, statement: FinancialStatement | null, asOf: number, now: number): ReviewedFields {
+  const { assessment, limit } = d;
+  const previous = { score: customer.score, grade: customer.grade, tier: customer.tier, confidence: customer.confidence };
+  const after = { score: assessment.score, grade: assessment.grade, tier: d.tier, confidence: assessment.confidence };
+  const assessmentDoc = {
+    score: assessment.score,
+    confidence: assessment.confidence,
+    grade: assessment.grade,
+    tier: d.tier,
+    scoredTier: assessment.tier,
+    classReasons: d.classReasons,
+    classOverride: customer.classOverride ?? null,
+    factors: assessment.factors,
+    reasons: assessment.reasons,
+    flags: assessment.flags,
+    ratios: assessment.ratios,
+    recommendedLimit: limit.recommendedLimit,
+    limitBounds: limit.bounds,
+    bindingBound: limit.bindingBound,
+    source: "monthly_reassessment",
+    updatedAt: now,
+  };
+  const patch = {
+    ...after,
+    financialScores: assessment.financialScores,
+    classReasons: d.classReasons,
+    aggregates,
+    assessedAt: asOf,
+    lastReviewedAt: asOf,
+    nextReviewAt: nextMonth(asOf),
+    lastReviewScore: assessment.score,
+    lastReviewTier: d.tier,
+    lastReviewGrade: assessment.grade,
+    // issue 14 hook: the class migration's head fields (domain/reports.ts).
+    ...reviewClassFields(reviewPeriod(asOf), d.previous.tier, d.tier),
+    latestStatementAt: statement?.periodEnd ?? null,
+    openAlerts: d.openAlerts,
+    updatedAt: now,
+  };
+  return { previous, after, assessmentDoc, patch };
 }

@@ -1,7 +1,7 @@
 /**
  * The policy what-if (simulatePolicy): what a candidate policy would do to each credit file,
  * beside what the policy in force does to it today — the same review the monthly job runs
- * (domain/monitoring.ts reviewDecision), the same penalties and the same order check — and the
+ * (domain/reassessment.ts reviewDecision), the same penalties and the same order check — and the
  * portfolio's tally of the differences. Pure: nothing is written anywhere.
  *
  * Both sides are evaluated at the same moment on the same file, so a candidate equal to the
@@ -24,9 +24,9 @@ import type { CreditPolicy, Grade, Tier } from "../schemas/policy.js";
 import { checkOrderAgainstTerms, committedExposure, type CreditStatus, type CustomerAggregates } from "./customer.js";
 import { limitInForce } from "./limits.js";
 import type { FinancialStatement } from "./financials.js";
-import { penaltyLevel, reviewDecision, type MonitoredCustomer, type PenaltyLevel } from "./monitoring.js";
+import { penaltyLevel, type MonitoredCustomer, type PenaltyLevel } from "./monitoring.js";
 import { CLASSES, emptyMatrix, type MigrationMatrix } from "./reports.js";
-import type { LimitFollowUp } from "./reassessment.js";
+import { reviewDecision, type LimitFollowUp } from "./reassessment.js";
 import { harsher, statusPartsOf } from "./status.js";
 import { DAY_MS } from "./time.js";
 

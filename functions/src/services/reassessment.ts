@@ -29,15 +29,14 @@ import type { AlertType } from "../domain/alerts.js";
 import type { AuditActor } from "../domain/audit.js";
 import { availableCredit, nextMonth, withAggregates, type CustomerFile } from "../domain/customer.js";
 import { planLimitChange, proposalId, temporaryLimitInForce, type LimitRequest } from "../domain/limits.js";
-import type { LimitFollowUp } from "../domain/reassessment.js";
+import { reviewDecision, reviewedFields, reviewPeriod, type LimitFollowUp, type ReviewDecision } from "../domain/reassessment.js";
 import { limitRequestRefs, limitRequestToStored } from "../data/limits.js";
 import type { FinancialStatement } from "../domain/financials.js";
 import { emptyLedger, type LedgerState } from "../domain/ledger.js";
-import { reviewDecision, reviewPeriod, type MonitoredCustomer } from "../domain/monitoring.js";
+import type { MonitoredCustomer } from "../domain/monitoring.js";
 import { nextMonitorVisit } from "../domain/monitorSchedule.js";
 import { policyInCurrency } from "../domain/money.js";
 import { ALL_SHARDS } from "../domain/workQueue.js";
-import { reviewClassFields } from "../domain/reports.js";
 import { loadFxTable } from "./fx.js";
 import type { CreditPolicy } from "../schemas/policy.js";
 import { logs } from "../logs.js";
@@ -166,53 +165,15 @@ async function reviewOnce(customerId: string, asOf: number, policy: CreditPolicy
     const alertSnaps = types.length ? await tx.getAll(...types.map((t) => alertRefFor(subject, t))) : [];
     const existing = new Map<AlertType, DocumentData | undefined>(types.map((t, i) => [t, alertSnaps[i]?.data()] as const));
 
-
-    const previous = { score: customer.score, grade: customer.grade, tier: customer.tier, confidence: customer.confidence };
-    const after = { score: assessment.score, grade: assessment.grade, tier: d.tier, confidence: assessment.confidence };
+    const { previous, after, assessmentDoc, patch: reviewed } = reviewedFields(customer, d, aggregates, statement, asOf, now);
     const updated: MonitoredCustomer = withAggregates(customer, aggregates);
-    const assessmentDoc = {
-      score: assessment.score,
-      confidence: assessment.confidence,
-      grade: assessment.grade,
-      tier: d.tier,
-      scoredTier: assessment.tier,
-      classReasons: d.classReasons,
-      classOverride: customer.classOverride ?? null,
-      factors: assessment.factors,
-      reasons: assessment.reasons,
-      flags: assessment.flags,
-      ratios: assessment.ratios,
-      recommendedLimit: limit.recommendedLimit,
-      limitBounds: limit.bounds,
-      bindingBound: limit.bindingBound,
-      source: "monthly_reassessment",
-      updatedAt: now,
-    };
     tx.create(
       reviewRef,
       toStored({ ...assessmentDoc, period: reviewPeriod(asOf), previous, lastReview: d.previous, reviewedBy: REVIEW_ACTOR.uid, reviewedAt: asOf }) as DocumentData,
     );
     tx.set(customerRefs.assessment(customerId), toStored(assessmentDoc) as DocumentData, { merge: true });
     const followUp = writeLimitFollowUp(tx, customerId, updated, d.limitAction, limitRequestRefs.request(proposalId(customerId, "policy_review", asOf)), REVIEW_ACTOR, now);
-    const patch = {
-      ...after,
-      financialScores: assessment.financialScores,
-      classReasons: d.classReasons,
-      aggregates,
-      availableCredit: availableCredit(followUp.file, asOf),
-      ...followUp.patch,
-      assessedAt: asOf,
-      lastReviewedAt: asOf,
-      nextReviewAt: nextMonth(asOf),
-      lastReviewScore: assessment.score,
-      lastReviewTier: d.tier,
-      lastReviewGrade: assessment.grade,
-      // issue 14 hook: the class migration's head fields (domain/reports.ts).
-      ...reviewClassFields(reviewPeriod(asOf), d.previous.tier, d.tier),
-      latestStatementAt: statement?.periodEnd ?? null,
-      openAlerts: d.openAlerts,
-      updatedAt: now,
-    };
+    const patch = { ...reviewed, availableCredit: availableCredit(followUp.file, asOf), ...followUp.patch };
     // The monitor's next look follows the reviewed file (no visit just because the review wrote it);
     // a visit already due (a write the monitor has not seen yet) stays due.
     const visit = nextMonitorVisit({ ...followUp.file, ...patch } as MonitoredCustomer, ledger, asOf, local);
@@ -253,7 +214,7 @@ function writeAlerts(
   tx: Transaction,
   audit: AuditAppender,
   subject: { kind: "customer"; id: string },
-  d: ReturnType<typeof reviewDecision>,
+  d: ReviewDecision,
   existing: Map<AlertType, DocumentData | undefined>,
   now: number,
 ): { raised: AlertType[]; resolved: AlertType[] } {

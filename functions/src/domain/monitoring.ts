@@ -19,6 +19,7 @@
  */
 import type { CreditPolicy, Tier } from "../schemas/policy.js";
 import type { AlertType } from "./alerts.js";
+import { changedFields } from "./audit.js";
 import { liveReservations, reservedAmount } from "./orders.js";
 import { availableCredit, effectiveLimit, nextDay, withAggregates, type CreditStatus, type CustomerAggregates, type CustomerFile } from "./customer.js";
 import { disputeHistory } from "./disputes.js";
@@ -489,4 +490,66 @@ export function fileAfterMonitoring(customer: MonitoredCustomer, d: MonitorDecis
   next.reserved = reservedAmount(next.reservations, asOf);
   next.availableCredit = availableCredit(next, asOf);
   return next;
+}
+
+/** What a monitor visit leaves on the credit file (services/monitoring.ts writes it). */
+export interface MonitoredFile {
+  /** The file as this visit leaves it (what its next visit is computed from). */
+  next: MonitoredCustomer;
+  /** The customer's patch: the fields the monitor owns, from `next`. */
+  patch: Record<string, unknown>;
+  /** Available credit before an increase the policy approves (its audit entry's before). */
+  availableBefore: number;
+  statusChanged: boolean;
+  /** The customer.monitor audit entry: what changed in the file's reviewed view, and why; null when nothing did. */
+  change: { before: Record<string, unknown> | null; after: Record<string, unknown>; reason: string | null } | null;
+}
+
+/**
+ * The next state of a credit file after a monitor visit at `asOf` (fileAfterMonitoring), the
+ * patch that writes it, and the audit entry's view of the change. `proposalCreated`: an
+ * increase the policy approves by itself is applied (its proposal document is new).
+ */
+export function monitoredFile(customer: MonitoredCustomer, d: MonitorDecision, asOf: number, proposalCreated: boolean): MonitoredFile {
+  const availableBefore = availableCredit(fileAfterMonitoring(customer, d, asOf, false), asOf);
+  const next = fileAfterMonitoring(customer, d, asOf, proposalCreated);
+  const view = (c: MonitoredCustomer) => ({
+    status: c.status,
+    statusKind: c.statusKind,
+    statusReason: c.statusReason,
+    tier: c.tier,
+    noLimitIncrease: c.flags.noLimitIncrease,
+    extendedTermsEligible: c.flags.extendedTermsEligible,
+    temporaryLimit: c.temporaryLimit,
+    classOverride: c.classOverride ? c.classOverride.tier : null,
+    manualStatus: c.statusParts?.manual ?? null,
+    automaticStatus: c.statusParts?.automatic ?? null,
+  });
+  const diff = changedFields(view(customer), view(next));
+  const statusChanged = next.status !== customer.status || next.statusKind !== customer.statusKind || next.statusReason !== customer.statusReason;
+  const patch: Record<string, unknown> = {
+    aggregates: next.aggregates,
+    availableCredit: next.availableCredit,
+    creditLimit: next.creditLimit,
+    temporaryLimit: next.temporaryLimit,
+    reservations: next.reservations ?? {},
+    reserved: next.reserved,
+    score: next.score,
+    grade: next.grade,
+    confidence: next.confidence,
+    tier: next.tier,
+    status: next.status,
+    statusKind: next.statusKind,
+    statusReason: next.statusReason,
+    ...(d.statusChange ? { statusParts: d.statusChange.parts } : {}),
+    classReasons: d.classReasons,
+    ...(d.clearClassOverride ? { classOverride: null } : {}),
+    flags: next.flags,
+    openAlerts: d.openAlerts,
+    monitor: d.monitor,
+    updatedAt: asOf,
+  };
+  const reason = statusChanged ? d.statusChange!.reason : d.clearClassOverride ? "CLASS_OVERRIDE_EXPIRED" : d.clearTemporaryLimit ? "TEMPORARY_LIMIT_EXPIRED" : "DAILY_MONITORING";
+  const change = diff.after && Object.keys(diff.after).length > 0 ? { before: diff.before, after: diff.after, reason } : null;
+  return { next, patch, availableBefore, statusChanged, change };
 }

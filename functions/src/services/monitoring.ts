@@ -24,10 +24,8 @@ import { createProposal, proposalRef, proposalRequest } from "../data/limits.js"
 import { COLLECTIONS, paths } from "../data/paths.js";
 import type { AlertType } from "../domain/alerts.js";
 import type { AuditActor } from "../domain/audit.js";
-import { changedFields } from "../domain/audit.js";
-import { availableCredit } from "../domain/customer.js";
 import { compactLedgerIfDue, emptyLedger, type LedgerState } from "../domain/ledger.js";
-import { fileAfterMonitoring, type AlertToRaise, type AlertToResolve, type MonitoredCustomer, type MonitorDecision } from "../domain/monitoring.js";
+import { monitoredFile, type AlertToRaise, type AlertToResolve, type MonitoredCustomer, type MonitorDecision } from "../domain/monitoring.js";
 import { monitorAt, nextMonitorVisit } from "../domain/monitorSchedule.js";
 import { policyInCurrency } from "../domain/money.js";
 import { ALL_SHARDS, dayKey } from "../domain/workQueue.js";
@@ -189,7 +187,7 @@ function writeResolved(
   return out;
 }
 
-/** The customer's patch, and the proposal and audit writes that go with it. */
+/** The customer's patch (domain/monitoring.ts monitoredFile), and the proposal and audit writes that go with it. */
 function planCustomer(
   customer: MonitoredCustomer,
   d: MonitorDecision & { customerId: string },
@@ -206,47 +204,8 @@ function planCustomer(
   const customerPath = paths.customer(d.customerId);
   const request = d.proposal && propRef ? proposalRequest(d.customerId, d.proposal, MONITOR_ACTOR.uid, now) : null;
   const create = request !== null && !propExists;
-  const availableBefore = availableCredit(fileAfterMonitoring(customer, d, now, false), now);
   // An increase the policy approves follows the limit rules of a person's (a temporary limit it reaches ends).
-  const next = fileAfterMonitoring(customer, d, now, create);
-
-  const view = (c: MonitoredCustomer) => ({
-    status: c.status,
-    statusKind: c.statusKind,
-    statusReason: c.statusReason,
-    tier: c.tier,
-    noLimitIncrease: c.flags.noLimitIncrease,
-    extendedTermsEligible: c.flags.extendedTermsEligible,
-    temporaryLimit: c.temporaryLimit,
-    classOverride: c.classOverride ? c.classOverride.tier : null,
-    manualStatus: c.statusParts?.manual ?? null,
-    automaticStatus: c.statusParts?.automatic ?? null,
-  });
-  const diff = changedFields(view(customer), view(next));
-  const statusChanged = next.status !== customer.status || next.statusKind !== customer.statusKind || next.statusReason !== customer.statusReason;
-
-  const patch: Record<string, unknown> = {
-    aggregates: next.aggregates,
-    availableCredit: next.availableCredit,
-    creditLimit: next.creditLimit,
-    temporaryLimit: next.temporaryLimit,
-    reservations: next.reservations ?? {},
-    reserved: next.reserved,
-    score: next.score,
-    grade: next.grade,
-    confidence: next.confidence,
-    tier: next.tier,
-    status: next.status,
-    statusKind: next.statusKind,
-    statusReason: next.statusReason,
-    ...(d.statusChange ? { statusParts: d.statusChange.parts } : {}),
-    classReasons: d.classReasons,
-    ...(d.clearClassOverride ? { classOverride: null } : {}),
-    flags: next.flags,
-    openAlerts: d.openAlerts,
-    monitor: d.monitor,
-    updatedAt: now,
-  };
+  const { next, patch, availableBefore, statusChanged, change } = monitoredFile(customer, d, now, create);
 
   const writeRest = (tx: Transaction, audit: AuditAppender) => {
     if (create && propRef && request && d.proposal) {
@@ -273,17 +232,7 @@ function planCustomer(
         });
       }
     }
-    if (diff.after && Object.keys(diff.after).length > 0) {
-      audit.append({
-        action: "customer.monitor",
-        actor: MONITOR_ACTOR,
-        target: customerPath,
-        before: diff.before,
-        after: diff.after,
-        reason: statusChanged ? d.statusChange!.reason : d.clearClassOverride ? "CLASS_OVERRIDE_EXPIRED" : d.clearTemporaryLimit ? "TEMPORARY_LIMIT_EXPIRED" : "DAILY_MONITORING",
-        requestId: null,
-      });
-    }
+    if (change) audit.append({ action: "customer.monitor", actor: MONITOR_ACTOR, target: customerPath, before: change.before, after: change.after, reason: change.reason, requestId: null });
   };
 
   return {

@@ -6,13 +6,14 @@ import {
   alertTransitions,
   cureFor,
   monitorDecision,
+  monitoredFile,
   onTimeStreak,
   openAlertsAfterManualResolve,
   penaltyLevel,
   type MonitoredCustomer,
 } from "../../functions/src/domain/monitoring.js";
 import { DEFAULT_POLICY } from "../../functions/src/domain/policy.js";
-import { reviewDecision, reviewPeriod } from "../../functions/src/domain/reassessment.js";
+import { reviewDecision, reviewedFields, reviewPeriod } from "../../functions/src/domain/reassessment.js";
 import { statusPartsOf } from "../../functions/src/domain/status.js";
 
 const P = DEFAULT_POLICY;
@@ -315,5 +316,44 @@ describe("monthly review decision", () => {
     const next = reviewDecision(customerAt({ lastReviewScore: d.assessment.score, lastReviewTier: d.tier, openAlerts: d.openAlerts }), agg({ oldestDaysPastDue: 45 }), null, NOW + 30 * DAY, P);
     expect(next.alertsToResolve.map((a) => a.type)).toEqual(["score_drop", "tier_downgrade"]);
     expect(reviewPeriod(NOW)).toBe("2026-06");
+  });
+});
+
+describe("next states (what the services write)", () => {
+  it("monitoredFile: an automatic hold is patched, kept in the next file and audited with its reason; a quiet day changes nothing in view", () => {
+    const c = customerAt();
+    const d = monitorDecision(c, overdue(61), undefined, NOW, P);
+    const f = monitoredFile(c, d, NOW, false);
+    expect(f.statusChanged).toBe(true);
+    expect(f.next).toMatchObject({ status: "on_hold", statusKind: "automatic" });
+    expect(f.patch).toMatchObject({ status: "on_hold", statusKind: "automatic", statusParts: d.statusChange!.parts, openAlerts: d.openAlerts, monitor: d.monitor, updatedAt: NOW });
+    expect(f.change).toMatchObject({ before: { status: "active" }, after: { status: "on_hold" }, reason: "OVERDUE_OVER_60_DAYS" });
+    const quiet = monitoredFile(c, monitorDecision(c, agg(), undefined, NOW, P), NOW, false);
+    expect(quiet.statusChanged).toBe(false);
+    expect(quiet.change).toBeNull();
+  });
+
+  it("reviewedFields: the review's scores, class and memory, the next review a month on, the class migration's period", () => {
+    const c = customerAt({ lastReviewScore: 100, lastReviewTier: "premium" });
+    const aggregates = agg({ oldestDaysPastDue: 45, exposure: 5_000_00 });
+    const d = reviewDecision(c, aggregates, null, NOW, P);
+    const f = reviewedFields(c, d, aggregates, null, NOW, NOW + 5);
+    expect(f.previous).toEqual({ score: c.score, grade: c.grade, tier: c.tier, confidence: c.confidence });
+    expect(f.after).toEqual({ score: d.assessment.score, grade: d.assessment.grade, tier: d.tier, confidence: d.assessment.confidence });
+    expect(f.patch).toMatchObject({
+      aggregates,
+      assessedAt: NOW,
+      lastReviewedAt: NOW,
+      nextReviewAt: Date.UTC(2026, 6, 1),
+      lastReviewScore: d.assessment.score,
+      lastReviewTier: d.tier,
+      reviewPeriod: "2026-06",
+      reviewedFromTier: "premium",
+      reviewedTier: d.tier,
+      latestStatementAt: null,
+      openAlerts: d.openAlerts,
+      updatedAt: NOW + 5,
+    });
+    expect(f.assessmentDoc).toMatchObject({ recommendedLimit: d.limit.recommendedLimit, tier: d.tier, scoredTier: d.assessment.tier, source: "monthly_reassessment", updatedAt: NOW + 5 });
   });
 });

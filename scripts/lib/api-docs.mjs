@@ -238,6 +238,7 @@ export function withReadmeExample(readme, exampleCode) {
   const start = readme.indexOf(BEGIN);
   const end = readme.indexOf(END);
   if (start < 0 || end < start) throw new Error(`README.md has no "${BEGIN}" … "${END}" block`);
-  const block = `${BEGIN}\n\`\`\`js\n${exampleCode.trimEnd()}\n\`\`\`\n${END}`;
+  // Blank lines around the fence: the layout Prettier gives it, so `npm run format` keeps the README current.
+  const block = `${BEGIN}\n\n\`\`\`js\n${exampleCode.trimEnd()}\n\`\`\`\n\n${END}`;
   return readme.slice(0, start) + block + readme.slice(end + END.length);
 }

@@ -70,6 +70,19 @@ export async function runGroupCommitBench(opts) {
   // ---- Cloud Tasks, in process: one task per name, run at its scheduled time
   const names = new Set();
   const running = new Set();
+  /** @type {unknown} the first trigger or drain that failed (after its retries): it fails the run once all are settled */
+  let failure = null;
+  /** Keep `p` in `pending` until it settles, its failure kept for the end of the run. */
+  const track = (pending, p) => {
+    pending.add(p);
+    p.then(
+      () => pending.delete(p),
+      (err) => {
+        failure ??= err;
+        pending.delete(p);
+      },
+    );
+  };
   const drains = [];
   const enqueue = async (task, o) => {
     if (names.has(o.id)) return "exists";
@@ -91,8 +104,7 @@ export async function runGroupCommitBench(opts) {
         }
       }
     })();
-    running.add(p);
-    p.finally(() => running.delete(p));
+    track(running, p);
     return "enqueued";
   };
 
@@ -119,12 +131,12 @@ export async function runGroupCommitBench(opts) {
       policy,
       { enqueue },
     );
-    triggers.add(tr);
-    tr.finally(() => triggers.delete(tr));
+    track(triggers, tr);
     if ((i + 1) % (rate * 10) === 0) progress(`ERP feed at ${rate}/s`, i + 1, total);
   }
   const feedSeconds = (Date.now() - t0) / 1000;
   while (triggers.size > 0 || running.size > 0) await Promise.all([...triggers, ...running]);
+  if (failure) throw failure;
   const endAt = Date.now();
   unsubscribe();
   const reads = counters.reads - reads0;

@@ -26,6 +26,12 @@ export function renderApiDocs(contract) {
   const major = (minor) => (minor / 100).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
   const out = [];
   const line = (s = "") => out.push(s);
+  /** @param {string} name one of CALLABLE_NAMES */
+  const callable = (name) => {
+    const c = CALLABLES[name];
+    if (!c) throw new Error(`renderApiDocs: ${name} is in CALLABLE_NAMES but not in CALLABLES`);
+    return c;
+  };
 
   line("# Callable API — the contract clients rely on");
   line();
@@ -67,10 +73,10 @@ export function renderApiDocs(contract) {
   line();
   line("| callable | who may call | what it does |");
   line("|---|---|---|");
-  for (const name of CALLABLE_NAMES) line(`| [\`${name}\`](#${name.toLowerCase()}) | ${who(CALLABLES[name].allow, ROLES)} | ${cell(CALLABLES[name].summary)} |`);
+  for (const name of CALLABLE_NAMES) line(`| [\`${name}\`](#${name.toLowerCase()}) | ${who(callable(name).allow, ROLES)} | ${cell(callable(name).summary)} |`);
 
   for (const name of CALLABLE_NAMES) {
-    const c = CALLABLES[name];
+    const c = callable(name);
     const { input, output } = contractJsonSchema(name);
     const idempotent = isIdempotent(input);
     line();

@@ -54,6 +54,7 @@ export async function runGroupCommitBench(opts) {
 
   // ---- the customer's document writes and each record's applied commit, from the Firestore's commits
   const headName = (id) => `/documents/customers/${id}`;
+  /** @type {{ head: number[], state: number[], applied: Map<string, { t: number, state: string }> }} */
   const watch = { head: [], state: [], applied: new Map() };
   const unsubscribe = opts.server.onCommit((ev) => {
     const t = ev.commitTime.getTime();
@@ -61,7 +62,7 @@ export async function runGroupCommitBench(opts) {
       if (c.name.endsWith(headName(opts.customerId))) watch.head.push(t);
       else if (c.name.endsWith(`${headName(opts.customerId)}/private/creditState`)) watch.state.push(t);
       else if (c.name.includes(`${headName(opts.customerId)}/transactions/`) && c.after) {
-        const state = c.after.fields?.ledger?.value?.state?.value;
+        const state = /** @type {any} the REST form of the stored document */ (c.after.fields)?.ledger?.value?.state?.value;
         if (state === "applied" || state === "rejected") watch.applied.set(c.name.slice(c.name.lastIndexOf("/") + 1), { t, state });
       }
     }
@@ -158,6 +159,7 @@ export async function runGroupCommitBench(opts) {
   const canonical = (v) => (v && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical(v[k])])) : v);
   const same = JSON.stringify(canonical(file.aggregates)) === JSON.stringify(canonical(oracle));
   const round = (x, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
+  /** @type {Record<string, any>} the run's figures; the one-per-record comparison is added when asked for */
   const figures = {
     customers: 1,
     rate,

@@ -156,10 +156,10 @@ export const DEMO_PORTFOLIO = [
 
 const TRANSIENT = new Set(["functions/deadline-exceeded", "functions/unavailable"]);
 
-/** The default `log`: says nothing. @param {string} _line */
-const silent = (_line) => {};
+/** The default `log`: says nothing. @type {(line: string) => void} */
+const silent = () => {};
 
-/** The demo user of `email` (or matching `which`); throws when there is none. @template T @param {T[]} list @param {(x: T) => boolean} which @returns {T} */
+/** The one entry of `list` matching `which` (a demo user); throws when there is none. @template T @param {T[]} list @param {(x: T) => boolean} which @returns {T} */
 function the(list, which) {
   const found = list.find(which);
   if (found === undefined) throw new Error("seed: no such demo user");

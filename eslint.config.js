@@ -1,9 +1,25 @@
-// ESLint flat config: typescript-eslint's recommended rules over the functions and tests.
+// ESLint flat config: typescript-eslint's recommended rules over the functions, tests, scripts and
+// bench, and its type-checked promise rules (a promise nobody awaits loses its error and its order).
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
   { ignores: ["**/node_modules/**", "functions/lib/**", "coverage/**", "bench/results.json"] },
   ...tseslint.configs.recommended,
+  {
+    files: ["**/*.ts", "**/*.mjs", "**/*.js"],
+    languageOptions: {
+      parserOptions: {
+        // The TypeScript program of the nearest tsconfig.json (the root one: functions/src and
+        // test; scripts/ and bench/ have their own); configs and the docs example use a default one.
+        projectService: { allowDefaultProject: ["*.js", "*.ts", "docs/examples/*.mjs"] },
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
+    rules: {
+      "@typescript-eslint/no-floating-promises": "error",
+      "@typescript-eslint/no-misused-promises": "error",
+    },
+  },
   {
     files: ["**/*.ts"],
     rules: {

@@ -54,6 +54,7 @@ export async function runGroupCommitBench(opts) {
 
   // ---- the customer's document writes and each record's applied commit, from the Firestore's commits
   const headName = (id) => `/documents/customers/${id}`;
+  /** @type {{ head: number[], state: number[], applied: Map<string, { t: number, state: string }> }} */
   const watch = { head: [], state: [], applied: new Map() };
   const unsubscribe = opts.server.onCommit((ev) => {
     const t = ev.commitTime.getTime();
@@ -61,7 +62,7 @@ export async function runGroupCommitBench(opts) {
       if (c.name.endsWith(headName(opts.customerId))) watch.head.push(t);
       else if (c.name.endsWith(`${headName(opts.customerId)}/private/creditState`)) watch.state.push(t);
       else if (c.name.includes(`${headName(opts.customerId)}/transactions/`) && c.after) {
-        const state = c.after.fields?.ledger?.value?.state?.value;
+        const state = /** @type {any} the REST form of the stored document */ (c.after.fields)?.ledger?.value?.state?.value;
         if (state === "applied" || state === "rejected") watch.applied.set(c.name.slice(c.name.lastIndexOf("/") + 1), { t, state });
       }
     }
@@ -70,6 +71,19 @@ export async function runGroupCommitBench(opts) {
   // ---- Cloud Tasks, in process: one task per name, run at its scheduled time
   const names = new Set();
   const running = new Set();
+  /** @type {unknown} the first trigger or drain that failed (after its retries): it fails the run once all are settled */
+  let failure = null;
+  /** Keep `p` in `pending` until it settles, its failure kept for the end of the run. */
+  const track = (pending, p) => {
+    pending.add(p);
+    p.then(
+      () => pending.delete(p),
+      (err) => {
+        failure ??= err;
+        pending.delete(p);
+      },
+    );
+  };
   const drains = [];
   const enqueue = async (task, o) => {
     if (names.has(o.id)) return "exists";
@@ -91,8 +105,7 @@ export async function runGroupCommitBench(opts) {
         }
       }
     })();
-    running.add(p);
-    p.finally(() => running.delete(p));
+    track(running, p);
     return "enqueued";
   };
 
@@ -119,12 +132,12 @@ export async function runGroupCommitBench(opts) {
       policy,
       { enqueue },
     );
-    triggers.add(tr);
-    tr.finally(() => triggers.delete(tr));
+    track(triggers, tr);
     if ((i + 1) % (rate * 10) === 0) progress(`ERP feed at ${rate}/s`, i + 1, total);
   }
   const feedSeconds = (Date.now() - t0) / 1000;
   while (triggers.size > 0 || running.size > 0) await Promise.all([...triggers, ...running]);
+  if (failure) throw failure;
   const endAt = Date.now();
   unsubscribe();
   const reads = counters.reads - reads0;
@@ -146,6 +159,7 @@ export async function runGroupCommitBench(opts) {
   const canonical = (v) => (v && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical(v[k])])) : v);
   const same = JSON.stringify(canonical(file.aggregates)) === JSON.stringify(canonical(oracle));
   const round = (x, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
+  /** @type {Record<string, any>} the run's figures; the one-per-record comparison is added when asked for */
   const figures = {
     customers: 1,
     rate,

@@ -43,7 +43,7 @@ function ledgerTemplate(ledger, asOf) {
 
 /**
  * Seed `customers` due customers, run the monthly reassessment, return the figures.
- * @param {{ customers?: number, server?: unknown, batchSize?: number, concurrency?: number, log?: (s: string) => void }} opts
+ * @param {{ customers?: number, server?: import("../scripts/lib/in-process-firestore.mjs").FirestoreServer | null, batchSize?: number, concurrency?: number, dispatches?: number, log?: (s: string) => void }} opts
  */
 export async function runReassessmentBench(opts = {}) {
   const n = opts.customers ?? 10_000;

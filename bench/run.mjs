@@ -213,6 +213,10 @@ async function peerCheck(customerId) {
   return { billed, entries };
 }
 
+/**
+ * What bench/results.json holds: each section is filled (from null) as its part of the bench runs.
+ * @type {{ machine: object, at: string, recording: Array<Record<string, any>> } & Record<string, any>}
+ */
 const results = {
   machine: { node: process.version, cpus: os.cpus().length, loadAverageAtStart: loadAtStart.map((x) => round(x)) },
   at: new Date().toISOString(),
@@ -264,6 +268,7 @@ for (const n of SIZES) {
     peerBilled = await peerCheck(customerId);
     peerChecks.push(m());
   }
+  if (!peerBilled) throw new Error("bench: the aggregation peer's check never ran");
   const row = {
     history: n,
     incremental: { readsPerRecord: median(inc.map((x) => x.reads)), writesPerRecord: median(inc.map((x) => x.writes)), maxReads: Math.max(...inc.map((x) => x.reads)), medianMs: median(inc.map((x) => x.ms)), checkReads: 1 },
@@ -485,6 +490,7 @@ console.log("== 9. A portfolio of 1,000,000 customers: monthly cost from the fig
     prices: { source: "Firestore list prices, nam5 multi-region, USD (check https://cloud.google.com/firestore/pricing)", readsPer100k: 0.06, writesPer100k: 0.18, storagePerGiBMonth: 0.18 },
   };
   const at10k = results.recording.find((r) => r.history === 10_000) ?? results.recording[results.recording.length - 1];
+  if (!at10k) throw new Error("bench: the cost model needs the recording figures (section 1)");
   const mon = results.monitoring;
   const re = results.reassessment;
   const g = results.groupCommit;

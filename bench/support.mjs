@@ -10,7 +10,7 @@ export async function startFirestore() {
     const srv = net.createServer();
     srv.on("error", reject);
     srv.listen(0, "127.0.0.1", () => {
-      const p = srv.address().port;
+      const p = /** @type {import("node:net").AddressInfo} listening on a TCP port */ (srv.address()).port;
       srv.close(() => resolve(p));
     });
   });
@@ -45,7 +45,8 @@ export const counters = { reads: 0, writes: 0 };
 /** Patch firebase-admin's Firestore classes once, to count document reads and writes. */
 export async function installCounters() {
   const fs = await import("firebase-admin/firestore");
-  const { Transaction, DocumentReference, Query, WriteBatch } = fs;
+  // The SDK's classes, patched to count: typed any on purpose (their internals are not its API).
+  const { Transaction, DocumentReference, Query, WriteBatch } = /** @type {any} */ (fs);
   void Transaction;
   const wrapRead = (proto, name, count) => {
     const orig = proto[name];
@@ -109,7 +110,7 @@ export const transactions = { calls: 0, attempts: 0, failed: 0 };
  * document). Wasted = attempts − calls + failed.
  */
 export async function installTransactionCounters() {
-  const { Firestore } = await import("firebase-admin/firestore");
+  const { Firestore } = /** @type {any} patched to count */ (await import("firebase-admin/firestore"));
   const orig = Firestore.prototype.runTransaction;
   Firestore.prototype.runTransaction = function (fn, opts) {
     transactions.calls++;
@@ -136,7 +137,7 @@ export async function runQueue(tasks, n, work) {
   let active = 0;
   await new Promise((resolve, reject) => {
     const next = () => {
-      if (queue.length === 0 && active === 0) return resolve();
+      if (queue.length === 0 && active === 0) return resolve(undefined);
       while (active < n && queue.length > 0) {
         const t = queue.shift();
         active++;

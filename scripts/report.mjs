@@ -14,13 +14,20 @@ import path from "node:path";
 import { fromSaved, renderReportHtml } from "./lib/report-html.mjs";
 
 const args = process.argv.slice(2);
-const arg = (name, fallback = null) => {
+/**
+ * The value of `--name`, else `fallback`.
+ * @template {string | null} [F=null]
+ * @param {string} name
+ * @param {F} [fallback]
+ * @returns {string | F}
+ */
+function arg(name, fallback = /** @type {F} */ (null)) {
   const i = args.indexOf(`--${name}`);
   if (i < 0) return fallback;
   const v = args[i + 1];
   if (v === undefined || v.startsWith("--")) throw new Error(`--${name} needs a value`);
   return v;
-};
+}
 const readJson = (file) => JSON.parse(readFileSync(file, "utf8"));
 
 async function fromStack() {
@@ -33,11 +40,12 @@ async function fromStack() {
   const session = clientSession({ projectId: arg("project", DEFAULT_PROJECT_ID), region: DEFAULT_REGION, authHost, functionsOrigin, name: "report" });
   try {
     await session.signIn(arg("email", "manager@demo.test"), arg("password", DEMO_PASSWORD));
-    const report = await session.call("getPortfolioReport", {});
+    const report = /** @type {{ asOf: string }} */ (await session.call("getPortfolioReport", {}));
+    /** @type {{ mode: string, simulationId?: string } | null} */
     let whatIf = null;
     const policyFile = arg("policy");
     if (policyFile) {
-      whatIf = await session.call("simulatePolicy", { policy: readJson(policyFile) });
+      whatIf = /** @type {{ mode: string, simulationId?: string }} */ (await session.call("simulatePolicy", { policy: readJson(policyFile) }));
       if (whatIf.mode === "queued") console.log(`The what-if runs as a job over this portfolio: simulations/${whatIf.simulationId} (the report shows it once done).`);
     }
     return { report, whatIf, source: `${functionsOrigin} as ${arg("email", "manager@demo.test")}` };

@@ -69,7 +69,7 @@ try {
   console.error(`${AUDIT_KEYS_NAME} (${keys.source}): ${err.message}`);
   process.exit(1);
 }
-const dir = resolve(parsed.positionals[0]);
+const dir = resolve(/** @type {string} exactly one, checked above */ (parsed.positionals[0]));
 console.log(`restore: ${dir} → ${target.host ? `emulator ${target.host}` : "PRODUCTION Firestore"}, project ${target.projectId}${args.force ? " (--force)" : ""}`);
 
 const db = lb.openBackupDatabase(target.projectId);

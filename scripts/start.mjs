@@ -78,7 +78,8 @@ try {
       ` — demo users (password ${DEMO_PASSWORD}): ${seed ? users : "none (--no-seed)"}${seeded} — up in ${elapsed()}, Ctrl-C stops`,
   );
   for (const line of describeDemoCustomers(stack.seed)) log(line);
-  stack.exited.then(({ code, signal }) => {
+  // Watched, not awaited: `exited` only resolves, and its handler ends the process itself.
+  void stack.exited.then(({ code, signal }) => {
     if (stopping) return;
     console.error(`\nThe Firebase emulators exited unexpectedly (${code ?? signal}). Last output:\n${stack.output(30)}`);
     void stack.stop().then(() => process.exit(1));

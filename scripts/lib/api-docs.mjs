@@ -26,6 +26,12 @@ export function renderApiDocs(contract) {
   const major = (minor) => (minor / 100).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
   const out = [];
   const line = (s = "") => out.push(s);
+  /** @param {string} name one of CALLABLE_NAMES */
+  const callable = (name) => {
+    const c = CALLABLES[name];
+    if (!c) throw new Error(`renderApiDocs: ${name} is in CALLABLE_NAMES but not in CALLABLES`);
+    return c;
+  };
 
   line("# Callable API — the contract clients rely on");
   line();
@@ -67,10 +73,10 @@ export function renderApiDocs(contract) {
   line();
   line("| callable | who may call | what it does |");
   line("|---|---|---|");
-  for (const name of CALLABLE_NAMES) line(`| [\`${name}\`](#${name.toLowerCase()}) | ${who(CALLABLES[name].allow, ROLES)} | ${cell(CALLABLES[name].summary)} |`);
+  for (const name of CALLABLE_NAMES) line(`| [\`${name}\`](#${name.toLowerCase()}) | ${who(callable(name).allow, ROLES)} | ${cell(callable(name).summary)} |`);
 
   for (const name of CALLABLE_NAMES) {
-    const c = CALLABLES[name];
+    const c = callable(name);
     const { input, output } = contractJsonSchema(name);
     const idempotent = isIdempotent(input);
     line();
@@ -238,6 +244,7 @@ export function withReadmeExample(readme, exampleCode) {
   const start = readme.indexOf(BEGIN);
   const end = readme.indexOf(END);
   if (start < 0 || end < start) throw new Error(`README.md has no "${BEGIN}" … "${END}" block`);
-  const block = `${BEGIN}\n\`\`\`js\n${exampleCode.trimEnd()}\n\`\`\`\n${END}`;
+  // Blank lines around the fence: the layout Prettier gives it, so `npm run format` keeps the README current.
+  const block = `${BEGIN}\n\n\`\`\`js\n${exampleCode.trimEnd()}\n\`\`\`\n\n${END}`;
   return readme.slice(0, start) + block + readme.slice(end + END.length);
 }

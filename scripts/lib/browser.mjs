@@ -10,7 +10,7 @@ import { pathToFileURL } from "node:url";
 
 /** Where Debian's chromium is (CHROMIUM_PATH overrides), or null when it is not installed. */
 export function chromiumPath() {
-  const candidates = [process.env.CHROMIUM_PATH, "/usr/bin/chromium", "/usr/bin/chromium-browser"].filter(Boolean);
+  const candidates = [process.env.CHROMIUM_PATH ?? "", "/usr/bin/chromium", "/usr/bin/chromium-browser"].filter((p) => p !== "");
   return candidates.find((p) => existsSync(p)) ?? null;
 }
 

@@ -149,6 +149,7 @@ export function demoHistory(report, { formulas, months = MONTHS }) {
 /**
  * Write the demo history into the local stack's Firestore with the Admin SDK (as an import by
  * an admin would), leaving alone any month the monthly job has written.
+ * @param {{ projectId: string, firestoreHost?: string | null, report: any, log?: (line: string) => void }} opts
  * @returns {Promise<{ written: number, kept: number }>}
  */
 export async function writeDemoHistory({ projectId, firestoreHost, report, log = () => {} }) {

@@ -27,7 +27,12 @@ import {
 import { CommitClock, CommitFeed } from "./firestore-commits.mjs";
 import { DEFAULT_LEASE_MS, isolateTransactions } from "./firestore-transactions.mjs";
 
-if (!FirestoreStateCollection.prototype.getDocument.__inPlace) {
+// The package's internals, patched below: typed `any` on purpose (they are not its API).
+const collectionPrototype = /** @type {any} */ (FirestoreStateCollection.prototype);
+const documentPrototype = /** @type {any} */ (FirestoreStateDocument.prototype);
+
+if (!collectionPrototype.getDocument.__inPlace) {
+  /** @this {any} a FirestoreStateCollection @param {string} documentName */
   const inPlaceGetDocument = function (documentName) {
     const existing = Object.hasOwn(this.documents, documentName) ? this.documents[documentName] : undefined;
     if (existing) return existing;
@@ -38,18 +43,19 @@ if (!FirestoreStateCollection.prototype.getDocument.__inPlace) {
     return document;
   };
   inPlaceGetDocument.__inPlace = true;
-  FirestoreStateCollection.prototype.getDocument = inPlaceGetDocument;
+  collectionPrototype.getDocument = inPlaceGetDocument;
 }
 
-const packageSet = FirestoreStateDocument.prototype.set;
+const packageSet = documentPrototype.set;
 if (!packageSet.__replacesDocument) {
+  /** @this {any} a FirestoreStateDocument @param {any[]} args */
   const replacingSet = function (...args) {
     const updateMask = args[2];
     if (!updateMask || updateMask.length === 0) this.fields = {};
     return packageSet.apply(this, args);
   };
   replacingSet.__replacesDocument = true;
-  FirestoreStateDocument.prototype.set = replacingSet;
+  documentPrototype.set = replacingSet;
 }
 
 /**
@@ -117,10 +123,11 @@ export class FirestoreServer extends PackageFirestoreServer {
     this.commitFeed = new CommitFeed();
     this.transactions = null;
     if (isolation) {
-      this.transactions = isolateTransactions(this, { leaseMs, clock: new CommitClock(), feed: this.commitFeed });
+      const transactions = isolateTransactions(this, { leaseMs, clock: new CommitClock(), feed: this.commitFeed });
+      this.transactions = transactions;
       const clear = this.state.clear.bind(this.state);
       this.state.clear = () => {
-        this.transactions.abortAll("the database was cleared");
+        transactions.abortAll("the database was cleared");
         clear();
       };
     } else {
@@ -133,6 +140,7 @@ export class FirestoreServer extends PackageFirestoreServer {
     return this.commitFeed.subscribe(listener);
   }
 
+  /** @override */
   stop() {
     this.transactions?.abortAll("the server stopped");
     super.stop();
@@ -140,7 +148,7 @@ export class FirestoreServer extends PackageFirestoreServer {
 
   /** Without isolation the package's Commit applies the writes synchronously: report around it. */
   #observePackageCommits() {
-    const handler = this.server.handlers.get(COMMIT);
+    const handler = /** @type {any} the package's private gRPC server */ (this).server.handlers.get(COMMIT);
     const commit = handler.func;
     const { state, commitFeed } = this;
     handler.func = (call, callback) => {

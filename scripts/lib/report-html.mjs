@@ -19,6 +19,7 @@ export const CHARTS = [
 
 const CLASSES = ["premium", "standard", "risky"];
 const CLASS_COLOURS = { premium: "#2f7d4f", standard: "#3f6fb5", risky: "#c0392b" };
+/** @type {Array<[key: string, label: string, colour: string]>} */
 const AGING = [
   ["current", "Not yet due", "#2f7d4f"],
   ["d1_30", "1–30 days", "#a4c96b"],
@@ -37,7 +38,7 @@ const escape = (s) =>
 /** Minor units of a currency → major units (ISO 4217 digits as the runtime knows them). */
 export function digitsOf(currency) {
   try {
-    return new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits;
+    return new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits ?? 2;
   } catch {
     return 2;
   }
@@ -172,11 +173,12 @@ export function migrationOverTrend(report) {
   const months = new Map();
   for (const h of report.history ?? []) if (h.migration) months.set(h.migration.period, h.migration);
   if (report.migration) months.set(report.migration.period, report.migration);
+  /** @type {Record<string, Record<string, number>>} */
   const matrix = Object.fromEntries(CLASSES.map((f) => [f, Object.fromEntries(CLASSES.map((t) => [t, 0]))]));
   let reviewed = 0;
   for (const m of months.values()) {
     reviewed += m.reviewed;
-    for (const f of CLASSES) for (const t of CLASSES) matrix[f][t] += m.matrix?.[f]?.[t] ?? 0;
+    for (const f of CLASSES) for (const t of CLASSES) /** @type {Record<string, number>} */ (matrix[f])[t] += m.matrix?.[f]?.[t] ?? 0;
   }
   const periods = [...months.keys()].sort();
   return { matrix, reviewed, from: periods[0] ?? null, to: periods.at(-1) ?? null, months: periods.length };

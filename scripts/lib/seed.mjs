@@ -156,6 +156,16 @@ export const DEMO_PORTFOLIO = [
 
 const TRANSIENT = new Set(["functions/deadline-exceeded", "functions/unavailable"]);
 
+/** The default `log`: says nothing. @type {(line: string) => void} */
+const silent = () => {};
+
+/** The one entry of `list` matching `which` (a demo user); throws when there is none. @template T @param {T[]} list @param {(x: T) => boolean} which @returns {T} */
+function the(list, which) {
+  const found = list.find(which);
+  if (found === undefined) throw new Error("seed: no such demo user");
+  return found;
+}
+
 /**
  * Call a callable as a demo user, with context in the error. Transient failures are
  * retried: the Functions emulator drops requests while it reloads a rebuilt functions/lib,
@@ -171,9 +181,7 @@ async function call(session, who, name, data, log) {
         log(`  · ${name} as ${who}: ${code}, retrying (is functions/lib being rebuilt?)`);
         continue;
       }
-      const e = new Error(`${name} as ${who} failed: ${code}: ${err?.message ?? err}`, { cause: err });
-      e.code = code;
-      throw e;
+      throw Object.assign(new Error(`${name} as ${who} failed: ${code}: ${err?.message ?? err}`, { cause: err }), { code });
     }
   }
 }
@@ -226,7 +234,7 @@ export async function servedFunctions(functionsOrigin) {
  * call setUserRole); the others get theirs through the setUserRole callable, as the admin.
  * Returns one signed-in client session per user; close them with closeSessions().
  */
-export async function ensureDemoUsers({ projectId = "demo-credit", region = "us-central1", authHost, functionsOrigin, log = () => {} }) {
+export async function ensureDemoUsers({ projectId = "demo-credit", region = "us-central1", authHost, functionsOrigin, log = silent }) {
   const sessions = new Map();
   const users = [];
   for (const u of DEMO_USERS) {
@@ -235,10 +243,10 @@ export async function ensureDemoUsers({ projectId = "demo-credit", region = "us-
     sessions.set(u.email, session);
     users.push({ email: u.email, role: u.role, uid: user.uid });
   }
-  const uidOf = (email) => users.find((u) => u.email === email).uid;
+  const uidOf = (email) => the(users, (u) => u.email === email).uid;
 
   // Bootstrap: the first admin's claim, set with the Admin SDK on the Auth emulator.
-  const adminEmail = DEMO_USERS.find((u) => u.role === "admin").email;
+  const adminEmail = the(DEMO_USERS, (u) => u.role === "admin").email;
   await withAdminAuth(projectId, authHost, async (adminAuth) => {
     const record = await adminAuth.getUser(uidOf(adminEmail));
     if (record.customClaims?.role !== "admin") {
@@ -265,7 +273,7 @@ export async function ensureDemoUsers({ projectId = "demo-credit", region = "us-
     const claims = await s.claims(false);
     const got = typeof claims?.role === "string" ? claims.role : null;
     if (got !== u.role) throw new Error(`seed: ${u.email} should have role ${u.role ?? "(none)"} but its token says ${got ?? "(none)"}`);
-    if (STAFF_ROLES.has(u.role)) await acknowledge(s, u.email, log);
+    if (u.role !== null && STAFF_ROLES.has(u.role)) await acknowledge(s, u.email, log);
   }
   log(`  ✓ roles set through setUserRole: ${DEMO_USERS.filter((u) => u.role && u.role !== "admin").map((u) => `${u.email.split("@")[0]}=${u.role}`).join(", ")}`);
   log(`  ✓ every staff user acknowledged the confidentiality policy (acknowledgeConfidentiality)`);
@@ -279,7 +287,7 @@ const STAFF_ROLES = new Set(["sales", "analyst", "manager", "auditor", "admin"])
  * The version is the default policy's; a stack whose policy says otherwise answers with the
  * version in force, which is then acknowledged.
  */
-export async function acknowledge(session, who, log = () => {}) {
+export async function acknowledge(session, who, log = silent) {
   let version = 1;
   try {
     await call(session, who, "acknowledgeConfidentiality", { version }, log);
@@ -297,7 +305,7 @@ export async function acknowledge(session, who, log = () => {}) {
  * fxRatesWritten trigger validates and audits the edit): the built-in reference rates, dated
  * today, so the demo's conversions are current and no `fx_rates_stale` alert is raised.
  */
-export async function loadDayRates({ projectId, firestoreHost, now = Date.now(), log = () => {} }) {
+export async function loadDayRates({ projectId, firestoreHost, now = Date.now(), log = silent }) {
   if (!firestoreHost) {
     log("  · no Firestore host given: the FX table is left as it is");
     return;
@@ -336,14 +344,14 @@ export async function withAdminAuth(projectId, authHost, fn) {
 /**
  * Seed the demo portfolio through the callables.
  * @param {{ functionsOrigin: string, authHost: string, projectId?: string, region?: string,
- *           log?: (line: string) => void, now?: number }} opts
+ *           log?: (line: string) => void, now?: number, firestoreHost?: string | null }} opts
  */
 export async function seedDemoPortfolio({
   functionsOrigin,
   authHost,
   projectId = "demo-credit",
   region = "us-central1",
-  log = () => {},
+  log = silent,
   now = Date.now(),
   firestoreHost = process.env.FIRESTORE_EMULATOR_HOST ?? null,
 }) {
@@ -362,7 +370,7 @@ export async function seedDemoPortfolio({
   const { users, sessions } = await ensureDemoUsers({ projectId, region, authHost, functionsOrigin, log });
   await loadDayRates({ projectId, firestoreHost, now, log });
   await warm;
-  const emailOf = (role) => DEMO_USERS.find((u) => u.role === role).email;
+  const emailOf = (role) => the(DEMO_USERS, (u) => u.role === role).email;
   /** Act as the demo user with this role (null = the applicant). */
   const as = (role) => ({ call: (name, data) => call(sessions.get(emailOf(role)), emailOf(role), name, data, log) });
   const uidOfRole = (role) => users.find((u) => u.role === role)?.uid ?? null;

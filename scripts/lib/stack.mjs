@@ -104,13 +104,13 @@ export async function freePorts(names = PORT_NAMES) {
       const srv = net.createServer();
       await new Promise((resolve, reject) => {
         srv.once("error", reject);
-        srv.listen(0, "127.0.0.1", resolve);
+        srv.listen(0, "127.0.0.1", () => resolve(undefined));
       });
       held.push(srv);
-      out[name] = srv.address().port;
+      out[name] = /** @type {import("node:net").AddressInfo} listening on a TCP port */ (srv.address()).port;
     }
   } finally {
-    await Promise.all(held.map((s) => new Promise((r) => s.close(() => r()))));
+    await Promise.all(held.map((s) => new Promise((r) => s.close(() => r(undefined)))));
   }
   return out;
 }
@@ -130,7 +130,7 @@ export function ensureLocalEnv(file = LOCAL_ENV_FILE) {
     fs.appendFileSync(file, `${text.endsWith("\n") || text === "" ? "" : "\n"}CREDIT_DESK_ENFORCE_APP_CHECK=false\n`);
     return { created: false, warning: null };
   }
-  if (m[1].trim().toLowerCase() !== "false") {
+  if ((m[1] ?? "").trim().toLowerCase() !== "false") {
     return { created: false, warning: `${path.relative(REPO_ROOT, file)} sets CREDIT_DESK_ENFORCE_APP_CHECK=${m[1]}: callables will reject the local clients (no App Check token)` };
   }
   return { created: false, warning: null };
@@ -239,7 +239,10 @@ async function getJson(url, timeoutMs = 2_000) {
   }
 }
 
-/** Run `npm run build` (the functions package) and throw with its output on failure. */
+/**
+ * Run `npm run build` (the functions package) and throw with its output on failure.
+ * @param {{ log?: (line: string) => void }} [opts]
+ */
 export async function buildFunctions({ log = () => {} } = {}) {
   const t0 = Date.now();
   log("› building functions (npm run build) …");
@@ -258,16 +261,7 @@ export async function buildFunctions({ log = () => {} } = {}) {
 /**
  * Start the stack. Resolves once the Functions emulator serves the functions.
  *
- * @param {object} [opts]
- * @param {Partial<Record<string, number>>} [opts.ports] overrides of defaultPorts()
- * @param {string} [opts.firestoreHost] use this Firestore (host:port) instead of starting one
- * @param {boolean} [opts.build] run `npm run build` first
- * @param {boolean} [opts.seed] seed the demo portfolio once ready (scripts/lib/seed.mjs)
- * @param {(line: string) => void} [opts.log] progress lines
- * @param {(line: string) => void} [opts.onOutput] every line the Firebase CLI prints
- * @param {object} [opts.firestoreServer] with firestoreHost: the in-process FirestoreServer behind it (its commits fire the triggers)
- * @param {boolean} [opts.triggers] deliver Firestore triggers from the in-process Firestore (default true)
- * @param {(line: string) => void} [opts.triggerLog] one line per trigger delivery (default: opts.log)
+ * @param {import("./stack.d.mts").StartStackOptions} [opts] (documented in stack.d.mts)
  */
 export async function startStack(opts = {}) {
   const {
@@ -342,11 +336,13 @@ export async function startStack(opts = {}) {
   });
   const args = [SUPERVISE, process.execPath, FIREBASE_BIN, "emulators:start", "--only", "functions,auth,tasks", "--project", projectId, "--config", configFile, "--non-interactive"];
   const child = spawn(process.execPath, args, { cwd: tmpDir, env, detached: true, stdio: ["ignore", "pipe", "pipe", "ipc"] });
+  const pid = child.pid;
+  if (pid === undefined) throw new Error(`could not start the Firebase emulators' supervisor (${process.execPath})`);
   // Which event triggers ask for retries (the emulator's trigger list omits it): read meanwhile.
   const triggerRetries = deliverTriggers ? eventTriggerRetries(snapshotDir ?? FUNCTIONS_DIR) : Promise.resolve({});
   child.channel?.unref?.();
   fs.writeFileSync(path.join(tmpDir, "supervisor.pid"), String(child.pid));
-  let exit = null;
+  let exit = /** @type {{ code: number | null, signal: NodeJS.Signals | null } | null} set when the supervisor exits */ (null);
   const exited = new Promise((resolve) => child.once("exit", (code, signal) => resolve((exit = { code, signal }))));
   let loadFailure = null;
   const onLine = (raw) => {
@@ -357,14 +353,14 @@ export async function startStack(opts = {}) {
     if (/Failed to load function definition/.test(line)) loadFailure ??= line.trim();
     onOutput?.(line);
   };
-  readline.createInterface({ input: child.stdout }).on("line", onLine);
-  readline.createInterface({ input: child.stderr }).on("line", onLine);
+  readline.createInterface({ input: /** @type {import("node:stream").Readable} piped */ (child.stdout) }).on("line", onLine);
+  readline.createInterface({ input: /** @type {import("node:stream").Readable} piped */ (child.stderr) }).on("line", onLine);
 
   // Last resort if this process exits without stop(): take the group down synchronously.
   const killGroupSync = () => {
     if (exit) return;
     try {
-      process.kill(-child.pid, "SIGKILL");
+      process.kill(-pid, "SIGKILL");
     } catch {
       /* gone */
     }
@@ -378,7 +374,7 @@ export async function startStack(opts = {}) {
     (stopPromise ??= (async () => {
       if (!exit) {
         try {
-          process.kill(child.pid, "SIGTERM"); // the supervisor → SIGINT to the CLI (clean shutdown)
+          process.kill(pid, "SIGTERM"); // the supervisor → SIGINT to the CLI (clean shutdown)
         } catch {
           /* gone */
         }
@@ -390,7 +386,7 @@ export async function startStack(opts = {}) {
       }
       // Stragglers of the group (should be none: the supervisor cleans up after the CLI).
       try {
-        process.kill(-child.pid, "SIGKILL");
+        process.kill(-pid, "SIGKILL");
       } catch {
         /* none left */
       }

@@ -32,8 +32,7 @@ function groupMembers() {
   return out.stdout
     .split("\n")
     .map((l) => l.trim().split(/\s+/).map(Number))
-    .filter(([pid, pgid]) => pgid === process.pid && pid !== process.pid)
-    .map(([pid]) => pid);
+    .flatMap(([pid, pgid]) => (pid !== undefined && pgid === process.pid && pid !== process.pid ? [pid] : []));
 }
 
 function killStragglers() {

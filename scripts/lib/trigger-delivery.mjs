@@ -228,7 +228,7 @@ const sleep = (ms, signal) =>
   new Promise((resolve) => {
     const t = setTimeout(resolve, ms);
     t.unref?.();
-    signal?.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
+    signal?.addEventListener("abort", () => (clearTimeout(t), resolve(undefined)), { once: true });
   });
 
 /**

@@ -25,8 +25,8 @@ async function approvedCustomer(overrides: Record<string, unknown> = {}, ownerUi
   return r.customerId as string;
 }
 
-beforeEach(() => {
-  firestoreServer().clear();
+beforeEach(async () => {
+  await firestoreServer().clear();
   clearPolicyCache();
 });
 

@@ -56,7 +56,7 @@ let built: Built;
 let chain: string;
 
 beforeEach(async () => {
-  firestoreServer().clear();
+  await firestoreServer().clear();
   clearPolicyCache();
   built = await build();
   chain = `customer_${built.customerId}`;

@@ -26,8 +26,8 @@ const db = () => firestore();
 const DAY = 86_400_000;
 const iso = (ms: number) => new Date(ms).toISOString();
 
-beforeEach(() => {
-  firestoreServer().clear();
+beforeEach(async () => {
+  await firestoreServer().clear();
   clearPolicyCache();
 });
 

@@ -16,8 +16,8 @@ import { call, callError, databaseSnapshot, firestoreServer, users } from "../su
 const db = () => getFirestore();
 const DAY = 86_400_000;
 
-beforeEach(() => {
-  firestoreServer().clear();
+beforeEach(async () => {
+  await firestoreServer().clear();
   clearPolicyCache();
 });
 

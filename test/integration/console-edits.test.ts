@@ -17,8 +17,8 @@ import { call, fft, firestoreServer, users } from "../support/callables.js";
 const db = () => getFirestore();
 const iso = (ms: number) => new Date(ms).toISOString();
 
-beforeEach(() => {
-  firestoreServer().clear();
+beforeEach(async () => {
+  await firestoreServer().clear();
   clearPolicyCache();
 });
 

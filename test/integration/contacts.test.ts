@@ -14,8 +14,8 @@ import { call, callError, databaseSnapshot, firestoreServer, users } from "../su
 const db = () => getFirestore();
 const ANN = { name: "Ann Lee", email: "ann@acme.example", phone: "+1 555 0101" };
 
-beforeEach(() => {
-  firestoreServer().clear();
+beforeEach(async () => {
+  await firestoreServer().clear();
   clearPolicyCache();
 });
 

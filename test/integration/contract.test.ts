@@ -92,8 +92,8 @@ describe("real results parse with the output schemas", () => {
     return result as Record<string, unknown>;
   }
 
-  beforeAll(() => {
-    firestoreServer().clear();
+  beforeAll(async () => {
+    await firestoreServer().clear();
     clearPolicyCache();
   });
 

@@ -12,8 +12,8 @@ import { call, firestoreServer, users } from "../support/callables.js";
 
 const db = () => getFirestore();
 
-beforeEach(() => {
-  firestoreServer().clear();
+beforeEach(async () => {
+  await firestoreServer().clear();
   clearPolicyCache();
 });
 

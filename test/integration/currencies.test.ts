@@ -69,7 +69,7 @@ const systemActions = async () => (await db().collection("audit/system/entries")
 
 let logs: LogCapture;
 beforeEach(async () => {
-  firestoreServer().clear();
+  await firestoreServer().clear();
   clearPolicyCache();
   logs = await captureLogs(false);
 });

@@ -19,8 +19,8 @@ const lastEntry = async (chain: string) => {
   return q.docs[0]!.data();
 };
 
-beforeEach(() => {
-  firestoreServer().clear();
+beforeEach(async () => {
+  await firestoreServer().clear();
   clearPolicyCache();
 });
 

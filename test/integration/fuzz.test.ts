@@ -285,7 +285,7 @@ let reference = "";
 const summary: string[] = [];
 
 beforeAll(async () => {
-  firestoreServer().clear();
+  await firestoreServer().clear();
   clearPolicyCache();
   logs = await captureLogs(false);
   await seed();

@@ -88,8 +88,8 @@ async function count<T>(fn: () => Promise<T>): Promise<{ result: T; reads: numbe
   }
 }
 
-beforeEach(() => {
-  firestoreServer().clear();
+beforeEach(async () => {
+  await firestoreServer().clear();
   clearPolicyCache();
   installCounters();
 });

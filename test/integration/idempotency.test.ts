@@ -17,8 +17,8 @@ import { call, callError, databaseSnapshot, firestoreServer, users } from "../su
 
 const db = () => getFirestore();
 
-beforeEach(() => {
-  firestoreServer().clear();
+beforeEach(async () => {
+  await firestoreServer().clear();
   clearPolicyCache();
 });
 

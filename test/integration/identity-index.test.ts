@@ -14,8 +14,8 @@ import { approvedCustomer } from "../support/workflow.js";
 
 const db = () => getFirestore();
 
-beforeEach(() => {
-  firestoreServer().clear();
+beforeEach(async () => {
+  await firestoreServer().clear();
   clearPolicyCache();
 });
 

@@ -13,8 +13,8 @@ const DAY = 86_400_000;
 
 const newCustomer = approvedCustomer;
 
-beforeEach(() => {
-  firestoreServer().clear();
+beforeEach(async () => {
+  await firestoreServer().clear();
   clearPolicyCache();
 });
 

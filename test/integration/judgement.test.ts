@@ -49,8 +49,8 @@ function sixGoodMonths(asOf: number, monthly: number, onAccount: boolean): Tx[] 
   return out;
 }
 
-beforeEach(() => {
-  firestoreServer().clear();
+beforeEach(async () => {
+  await firestoreServer().clear();
   clearPolicyCache();
 });
 

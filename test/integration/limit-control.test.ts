@@ -17,8 +17,8 @@ const iso = (ms: number) => new Date(ms).toISOString();
 const customer = creditFile;
 const auditActions = async (id: string) => (await db().collection(`audit/customer_${id}/entries`).orderBy("seq").get()).docs.map((d) => d.data());
 
-beforeEach(() => {
-  firestoreServer().clear();
+beforeEach(async () => {
+  await firestoreServer().clear();
   clearPolicyCache();
 });
 

@@ -219,8 +219,8 @@ const commands = [
   fc.boolean().map((on) => new PenaltyCommand(on)),
 ];
 
-beforeEach(() => {
-  firestoreServer().clear();
+beforeEach(async () => {
+  await firestoreServer().clear();
   clearPolicyCache();
 });
 
@@ -230,7 +230,7 @@ describe("limit control under random sequences of requests, decisions, expiries 
     let steps = 0;
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 1, max: 60 }).map((k) => k * 1_000_00), fc.commands(commands, { maxCommands: 25 }), async (limit, cmds) => {
-        firestoreServer().clear();
+        await firestoreServer().clear();
         const customerId = await approvedCustomer(limit);
         const seq = (await entriesAfter(customerId, 0)).length;
         const model: Model = { customerId, now: Date.now(), requests: [], seen: await readLimits(customerId), seq, noIncrease: false };

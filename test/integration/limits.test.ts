@@ -12,8 +12,8 @@ const DAY = 86_400_000;
 const newCustomer = approvedCustomer;
 const customer = creditFile;
 
-beforeEach(() => {
-  firestoreServer().clear();
+beforeEach(async () => {
+  await firestoreServer().clear();
   clearPolicyCache();
 });
 

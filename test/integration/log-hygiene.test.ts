@@ -111,7 +111,7 @@ async function attempt(name: string, fn: unknown, data: unknown, who: Who): Prom
 }
 
 beforeAll(async () => {
-  firestoreServer().clear();
+  await firestoreServer().clear();
   clearPolicyCache();
   logs = await captureLogs(false);
   try {

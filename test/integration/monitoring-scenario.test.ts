@@ -49,8 +49,8 @@ const customer = creditFile;
 const alert = async (id: string, type: string) => (await db().doc(`alerts/customer_${id}_${type}`).get()).data();
 const order = (id: string, now: number, amount = 1_000_00) => checkOrder({ customerId: id, orderAmount: amount }, sales, now, P);
 
-beforeEach(() => {
-  firestoreServer().clear();
+beforeEach(async () => {
+  await firestoreServer().clear();
   clearPolicyCache();
 });
 

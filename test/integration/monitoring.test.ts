@@ -89,8 +89,8 @@ async function preconditionsEnforced(): Promise<boolean> {
 const dueCount = async (now: number) => (await db().collection("customers").where("nextAgingAt", "<=", Timestamp.fromMillis(now)).count().get()).data().count;
 const task = (shard: number, extra: Partial<MonitorTask> = {}): MonitorTask => ({ job: "monitor", asOf: NOW, shard, ...extra });
 
-beforeEach(() => {
-  firestoreServer().clear();
+beforeEach(async () => {
+  await firestoreServer().clear();
   clearPolicyCache();
 });
 
@@ -156,7 +156,7 @@ describe("one shard's pass", () => {
     expect(disjoint.result.reduce((n, r) => n + r.processed, 0)).toBe(48);
     expect(disjoint.wasted).toBe(0);
     // The same work, six tasks on one shard (what unsharded batches did): they collide.
-    firestoreServer().clear();
+    await firestoreServer().clear();
     await portfolio(idsInShard(30, 24), NOW - HOUR);
     const same = await countingTransactions(() => Promise.all(shards.map(() => monitorShard(task(30), P, { pageSize: 8, deadline: Number.MAX_SAFE_INTEGER }))));
     expect(same.result.reduce((n, r) => n + r.processed, 0)).toBe(24);

@@ -24,8 +24,8 @@ const block = async (id: string) => (await db().doc(`orderBlocks/${id}`).get()).
 const alert = async (id: string, type: string) => (await db().doc(`alerts/customer_${id}_${type}`).get()).data();
 const actions = async (id: string) => (await db().collection(`audit/customer_${id}/entries`).orderBy("seq").get()).docs.map((d) => d.data().action as string);
 
-beforeEach(() => {
-  firestoreServer().clear();
+beforeEach(async () => {
+  await firestoreServer().clear();
   clearPolicyCache();
 });
 

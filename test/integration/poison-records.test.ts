@@ -23,8 +23,8 @@ const DAY = 86_400_000;
 const iso = (ms: number) => new Date(ms).toISOString();
 const alertOf = async (id: string) => (await db().doc(`alerts/customer_${id}_ledger_rejected`).get()).data();
 
-beforeEach(() => {
-  firestoreServer().clear();
+beforeEach(async () => {
+  await firestoreServer().clear();
   clearPolicyCache();
 });
 

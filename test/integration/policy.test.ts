@@ -83,7 +83,7 @@ async function alert(): Promise<DocumentData | undefined> {
 
 let logs: LogCapture;
 beforeEach(async () => {
-  firestoreServer().clear();
+  await firestoreServer().clear();
   clearPolicyCache();
   logs = await captureLogs(false);
 });

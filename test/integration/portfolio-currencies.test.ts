@@ -38,8 +38,8 @@ async function invoice(customerId: string, amount: number, dueInDays: number, id
   await call(fns.recordTransactions, { customerId, transactions: [{ externalId: id, type: "invoice", amount, issuedAt: iso(now - 60 * DAY), dueAt: iso(now + dueInDays * DAY) }] }, users.integration);
 }
 
-beforeEach(() => {
-  firestoreServer().clear();
+beforeEach(async () => {
+  await firestoreServer().clear();
   clearPolicyCache();
 });
 

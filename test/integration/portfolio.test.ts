@@ -12,8 +12,8 @@ async function newCustomer(limit: number, reg: string) {
   return (await call(fns.decideCreditApplication, { applicationId, decision: "approve", approvedLimit: limit, note: "ok" }, users.manager)).customerId as string;
 }
 
-beforeEach(() => {
-  firestoreServer().clear();
+beforeEach(async () => {
+  await firestoreServer().clear();
   clearPolicyCache();
 });
 

@@ -20,8 +20,8 @@ const lastEntry = async (id: string) => (await db().collection(`audit/customer_$
 const owners = async (kind: "registration" | "bank_account", value: string) =>
   ((await db().doc(`identities/${identityKey(kind, value).key}`).get()).data()?.owners as string[] | undefined) ?? [];
 
-beforeEach(() => {
-  firestoreServer().clear();
+beforeEach(async () => {
+  await firestoreServer().clear();
   clearPolicyCache();
 });
 

@@ -205,7 +205,7 @@ async function dump(): Promise<Map<string, DocumentData>> {
 }
 
 beforeAll(async () => {
-  firestoreServer().clear();
+  await firestoreServer().clear();
   clearPolicyCache();
   customerId = await approvedCustomer(40_000_00);
   const now = Date.now();

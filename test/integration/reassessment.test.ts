@@ -83,8 +83,8 @@ async function expectReviewedOnce(due: string[], notDue: string[]) {
   for (const id of notDue) expect((await db().collection(`customers/${id}/reviews`).get()).size).toBe(0);
 }
 
-beforeEach(() => {
-  firestoreServer().clear();
+beforeEach(async () => {
+  await firestoreServer().clear();
   clearPolicyCache();
 });
 

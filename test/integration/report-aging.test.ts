@@ -31,8 +31,8 @@ async function newCustomer(reg: string) {
   return (await call(fns.decideCreditApplication, { applicationId, decision: "approve", approvedLimit: 200_000_00, note: "ok" }, users.manager)).customerId as string;
 }
 
-beforeEach(() => {
-  firestoreServer().clear();
+beforeEach(async () => {
+  await firestoreServer().clear();
   clearPolicyCache();
 });
 

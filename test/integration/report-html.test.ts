@@ -27,7 +27,7 @@ const file = path.join(dir, "portfolio-report.html");
 let html = "";
 
 beforeAll(async () => {
-  firestoreServer().clear();
+  await firestoreServer().clear();
   clearPolicyCache();
   await seedDemoInProcess();
   const today = getPortfolioReportOutput.parse(await call(fns.getPortfolioReport, {}, users.manager));

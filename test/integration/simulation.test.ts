@@ -18,8 +18,8 @@ const db = () => firestore();
 /** Grade caps at half (A, C) or a twentieth (B) of the defaults: a stricter policy. */
 const STRICTER_CAPS = { limits: { gradeCaps: { A: 50_000_00, B: 25_000_00, C: 10_000_00 } } };
 
-beforeEach(() => {
-  firestoreServer().clear();
+beforeEach(async () => {
+  await firestoreServer().clear();
   clearPolicyCache();
 });
 

@@ -18,8 +18,8 @@ const newCustomer = approvedCustomer;
 
 const customer = creditFile;
 
-beforeEach(() => {
-  firestoreServer().clear();
+beforeEach(async () => {
+  await firestoreServer().clear();
   clearPolicyCache();
 });
 

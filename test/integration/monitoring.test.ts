@@ -12,10 +12,10 @@ import { monitorCustomer, monitorShard, monitorTaskId, runDailyMonitoring, sched
 import { clearPolicyCache } from "../../functions/src/services/policy.js";
 import { recordTransactions } from "../../functions/src/services/transactions.js";
 import { ensureShards } from "../../functions/src/services/workQueues.js";
-import { call, firestoreServer, users } from "../support/callables.js";
-import { application } from "../support/fixtures.js";
+import { firestoreServer, users } from "../support/callables.js";
 import { cloneCreditFile, creditFile, updateCreditFile } from "../support/credit-file.js";
 import { idsInShard } from "../support/shards.js";
+import { approvedCustomer } from "../support/workflow.js";
 
 const db = () => getFirestore();
 const P = DEFAULT_POLICY;
@@ -25,16 +25,9 @@ const HOUR = 3_600_000;
 const NOW = Math.floor(Date.now() / DAY) * DAY + 2 * DAY + HOUR;
 const integration = { uid: users.integration.uid, role: "integration" as const };
 
-async function newCustomer(limit = 40_000_00) {
-  const { applicationId } = await call(fns.submitCreditApplication, application({ requestedLimit: limit }), users.applicant);
-  await call(fns.reviewCreditApplication, { applicationId }, users.analyst);
-  const r = await call(fns.decideCreditApplication, { applicationId, decision: "approve", approvedLimit: limit, note: "ok" }, users.manager);
-  return r.customerId as string;
-}
-
 /** Copies of one real credit file (own audit chains) under the given ids, all due at `dueAt`; the template removed. */
 async function portfolio(ids: string[], dueAt: number): Promise<string[]> {
-  const first = await newCustomer();
+  const first = await approvedCustomer(40_000_00, { ownerUid: null });
   await cloneCreditFile(first, ids.map((id, i) => ({ id, head: { nextAgingAt: Timestamp.fromMillis(dueAt - (i % 5) * HOUR) } })));
   await db().doc(`customers/${first}`).delete();
   await db().doc(`customers/${first}/private/creditState`).delete();
@@ -163,7 +156,7 @@ describe("one shard's pass", () => {
 
 describe("the due date a visit writes", () => {
   it("is the first run at which anything changes: an invoice's first day past due, not tomorrow", async () => {
-    const id = await newCustomer();
+    const id = await approvedCustomer(40_000_00, { ownerUid: null });
     const issued = NOW - 2 * DAY;
     const due = Math.floor(NOW / DAY) * DAY + 10 * DAY; // midnight, 10 days on
     await recordTransactions({ customerId: id, transactions: [{ externalId: "INV-1", type: "invoice", amount: 5_000_00, issuedAt: issued, dueAt: due }] } as never, integration, NOW - DAY, P);
@@ -176,7 +169,7 @@ describe("the due date a visit writes", () => {
   });
 
   it("a file with nothing that can change is not visited for maxIdleDays", async () => {
-    const id = await newCustomer();
+    const id = await approvedCustomer(40_000_00, { ownerUid: null });
     // No trading, an old business, no statement to turn stale, the next review beyond the horizon.
     await updateCreditFile(id, { nextReviewAt: Timestamp.fromMillis(NOW + 500 * DAY), foundedYear: 1950, latestStatementAt: null });
     const r = await monitorCustomer(id, NOW, P);

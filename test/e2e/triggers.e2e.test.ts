@@ -13,7 +13,7 @@ import { getApps, initializeApp } from "firebase-admin/app";
 import { getFirestore, Timestamp, type DocumentData } from "firebase-admin/firestore";
 import type { ClientSession } from "../../scripts/lib/client.mjs";
 import { closeSessions, DEMO_USERS, ensureDemoUsers, type DemoRole } from "../../scripts/lib/seed.mjs";
-import { e2eStack, exported, pending } from "../support/stack.js";
+import { e2eStack } from "../support/stack.js";
 
 const SLOW = 180_000;
 const DAY = 86_400_000;
@@ -40,9 +40,6 @@ const customerDoc = async (id: string) => {
 };
 const count = async (path: string) => (await db.collection(path).count().get()).data().count;
 
-const triggersExported = exported("onTransactionWritten") && exported("policyWritten");
-const flowExported = ["submitCreditApplication", "reviewCreditApplication", "decideCreditApplication"].every((n) => exported(n));
-
 describe.skipIf(process.env.CREDIT_DESK_OFFICIAL_EMULATOR === "1").sequential("e2e: Firestore triggers fire on the local stack", () => {
   const e2e = e2eStack();
   let sessions = new Map<string, ClientSession>();
@@ -56,7 +53,6 @@ describe.skipIf(process.env.CREDIT_DESK_OFFICIAL_EMULATOR === "1").sequential("e
 
   beforeAll(async () => {
     await e2e.start();
-    if (!triggersExported || !flowExported) return;
     sessions = (await ensureDemoUsers(e2e.ctx)).sessions;
     const n = Date.now().toString(36);
     const { applicationId } = await as(null).call<{ applicationId: string }>("submitCreditApplication", {
@@ -92,13 +88,13 @@ describe.skipIf(process.env.CREDIT_DESK_OFFICIAL_EMULATOR === "1").sequential("e
   it("the stack delivers the deployed Firestore triggers", async () => {
     const list = await e2e.stack.triggers!.triggers();
     expect(Object.fromEntries(list.map((t) => [t.entryPoint, { document: t.document, retry: t.retry }]))).toMatchObject({
-      ...(exported("onTransactionWritten") ? { onTransactionWritten: { document: "customers/{customerId}/transactions/{externalId}", retry: true } } : {}),
-      ...(exported("policyWritten") ? { policyWritten: { document: "config/creditPolicy", retry: true } } : {}),
+      onTransactionWritten: { document: "customers/{customerId}/transactions/{externalId}", retry: true },
+      policyWritten: { document: "config/creditPolicy", retry: true },
     });
   });
 
-  it.skipIf(!triggersExported || !flowExported)(
-    `a batch of transactions written straight to Firestore (as the ERP would) updates exposure, aging and score${pending("onTransactionWritten", "decideCreditApplication")}`,
+  it(
+    "a batch of transactions written straight to Firestore (as the ERP would) updates exposure, aging and score",
     async () => {
       const before = await customerDoc(customerId);
       expect(before.exposure).toBe(0);
@@ -131,7 +127,7 @@ describe.skipIf(process.env.CREDIT_DESK_OFFICIAL_EMULATOR === "1").sequential("e
     SLOW,
   );
 
-  it.skipIf(!triggersExported || !flowExported)(
+  it(
     "a redelivered transaction event (same id) changes nothing",
     async () => {
       const triggers = e2e.stack.triggers!;
@@ -150,7 +146,7 @@ describe.skipIf(process.env.CREDIT_DESK_OFFICIAL_EMULATOR === "1").sequential("e
     SLOW,
   );
 
-  it.skipIf(!exported("policyWritten"))(
+  it(
     "an Admin SDK edit of config/creditPolicy is audited; a bad edit raises policy_invalid; its redelivery is a no-op",
     async () => {
       const policy = db.doc("config/creditPolicy");

@@ -15,7 +15,7 @@ import { monitorCustomer } from "../../functions/src/services/monitoring.js";
 import { recordTransactions } from "../../functions/src/services/transactions.js";
 import { call, callError, databaseSnapshot, firestoreServer, users } from "../support/callables.js";
 import { creditFile } from "../support/credit-file.js";
-import { application, statement } from "../support/fixtures.js";
+import { approvedCustomerIn } from "../support/workflow.js";
 
 const db = () => getFirestore();
 const HOUR = 3_600_000;
@@ -23,24 +23,6 @@ const DAY = 24 * HOUR;
 const iso = (ms: number) => new Date(ms).toISOString();
 const group = async (id: string) => (await db().doc(`creditGroups/${id}`).get()).data()!;
 const actions = async (chain: string) => (await db().collection(`audit/${chain}/entries`).orderBy("seq").get()).docs.map((d) => d.data().action as string);
-
-let seq = 0;
-async function customerIn(currency: string, limit: number): Promise<string> {
-  seq++;
-  const { applicationId } = await call(
-    fns.submitCreditApplication,
-    application({
-      currency,
-      requestedLimit: limit,
-      financials: { ...statement, currency },
-      company: { ...application().company, registrationNo: `REG-G${seq}` },
-      contacts: [{ name: "P", email: `g${seq}@x.example`, phone: `+1 555 ${4000 + seq}` }],
-    }),
-    { uid: `u-applicant-g${seq}`, role: null }, // one applicant per application (the policy bounds open applications per applicant)
-  );
-  await call(fns.reviewCreditApplication, { applicationId }, users.analyst);
-  return (await call(fns.decideCreditApplication, { applicationId, decision: "approve", approvedLimit: limit, note: "ok", ownerUid: users.sales.uid }, users.manager)).customerId as string;
-}
 
 /** Document reads and group-head writes made through the Admin SDK while `fn` runs. */
 const counted = { reads: 0, groupWrites: 0, on: false };
@@ -103,8 +85,8 @@ afterEach(() => {
 
 describe("setCreditGroup", () => {
   it("a manager groups a parent and a subsidiary in two currencies; audited in the group's and each member's chain", async () => {
-    const parent = await customerIn("USD", 40_000_00);
-    const sub = await customerIn("EUR", 30_000_00);
+    const parent = await approvedCustomerIn("USD", 40_000_00);
+    const sub = await approvedCustomerIn("EUR", 30_000_00);
     await call(fns.recordTransactions, { customerId: sub, transactions: [{ externalId: "S-I1", type: "invoice", amount: 8_612_00, issuedAt: iso(Date.now() - DAY), dueAt: iso(Date.now() + 29 * DAY) }] }, users.integration);
     const r = await call(fns.setCreditGroup, { groupId: "acme", name: "Acme Holdings", groupLimit: 50_000_00, memberIds: [parent, sub], reason: "parent guarantee signed" }, users.manager);
     expect(r).toEqual({ groupId: "acme", currency: "USD", groupLimit: 50_000_00, memberIds: [parent, sub], added: [parent, sub], removed: [], exposure: 10_000_00, availableCredit: 40_000_00 });
@@ -131,8 +113,8 @@ describe("setCreditGroup", () => {
   });
 
   it("who may, bad input named, one group per customer, authority for the limit", async () => {
-    const a = await customerIn("USD", 10_000_00);
-    const b = await customerIn("USD", 10_000_00);
+    const a = await approvedCustomerIn("USD", 10_000_00);
+    const b = await approvedCustomerIn("USD", 10_000_00);
     const input = { groupId: "g1", name: "G1", groupLimit: 20_000_00, memberIds: [a, b], reason: "x" };
     const before = databaseSnapshot();
     for (const who of [users.analyst, users.sales, users.auditor, users.integration, users.applicant]) {
@@ -164,9 +146,9 @@ describe("setCreditGroup", () => {
 
 describe("checkOrder for a member: the customer's and the group's available credit, in at most two reads", () => {
   it("an order within the customer's limit but beyond the group's goes to review, and the answer says both", async () => {
-    const a = await customerIn("USD", 40_000_00);
-    const b = await customerIn("EUR", 40_000_00);
-    const c = await customerIn("USD", 40_000_00); // no group
+    const a = await approvedCustomerIn("USD", 40_000_00);
+    const b = await approvedCustomerIn("EUR", 40_000_00);
+    const c = await approvedCustomerIn("USD", 40_000_00); // no group
     await call(fns.recordTransactions, { customerId: a, transactions: [{ externalId: "A-I1", type: "invoice", amount: 15_000_00, issuedAt: iso(Date.now() - DAY), dueAt: iso(Date.now() + 29 * DAY) }] }, users.integration);
     await call(fns.setCreditGroup, { groupId: "g", name: "G", groupLimit: 25_000_00, memberIds: [a, b], reason: "x" }, users.manager);
     await call(fns.checkOrder, { customerId: c, orderAmount: 1_00 }, users.sales); // caches warm (policy, FX table)
@@ -185,8 +167,8 @@ describe("checkOrder for a member: the customer's and the group's available cred
   });
 
   it("with reserve: one transaction over the member's head and the group's; the reservation holds the group's credit for the other members", async () => {
-    const a = await customerIn("USD", 40_000_00);
-    const b = await customerIn("EUR", 40_000_00);
+    const a = await approvedCustomerIn("USD", 40_000_00);
+    const b = await approvedCustomerIn("EUR", 40_000_00);
     await call(fns.setCreditGroup, { groupId: "g", name: "G", groupLimit: 25_000_00, memberIds: [a, b], reason: "x" }, users.manager);
     await call(fns.checkOrder, { customerId: a, orderAmount: 1_00 }, users.sales);
     const held = await count(() => call(fns.checkOrder, { customerId: a, orderAmount: 20_000_00, reserve: true, orderRef: "PO-A1" }, users.sales));
@@ -213,7 +195,7 @@ describe("members reserving at the same time", () => {
   // A concurrency claim: fails on the unpatched in-process engine
   // (CREDIT_DESK_FIRESTORE_ISOLATION=off npx vitest run test/integration/groups.test.ts -t "at the same time").
   it("30 concurrent reservations by three members where the group's credit covers 10: exactly 10 approved, the group never over its limit", async () => {
-    const members = [await customerIn("USD", 100_000_00), await customerIn("USD", 100_000_00), await customerIn("EUR", 100_000_00)];
+    const members = [await approvedCustomerIn("USD", 100_000_00), await approvedCustomerIn("USD", 100_000_00), await approvedCustomerIn("EUR", 100_000_00)];
     await call(fns.setCreditGroup, { groupId: "g", name: "G", groupLimit: 20_000_00, memberIds: members, reason: "x" }, users.manager);
     // 2,000.00 USD each; for the EUR member 1,722.40 EUR (= 2,000.00 USD at 0.8612)
     const amountOf = (i: number) => (i === 2 ? 1_722_40 : 2_000_00);
@@ -236,7 +218,7 @@ describe("members reserving at the same time", () => {
 
 describe("the group's exposure kept by the ledger, without a hot group head", () => {
   it("orders reserved at the check, then recorded, invoiced and paid: the group head is written when a claim must rise, not per record", async () => {
-    const members = [await customerIn("USD", 40_000_00), await customerIn("EUR", 40_000_00), await customerIn("USD", 40_000_00)];
+    const members = [await approvedCustomerIn("USD", 40_000_00), await approvedCustomerIn("EUR", 40_000_00), await approvedCustomerIn("USD", 40_000_00)];
     await call(fns.setCreditGroup, { groupId: "g", name: "G", groupLimit: 100_000_00, memberIds: members, reason: "x" }, users.manager);
     const now = Date.now();
     let records = 0;
@@ -275,8 +257,8 @@ describe("the group's exposure kept by the ledger, without a hot group head", ()
   });
 
   it("a reservation that lapsed stops holding the group's credit: the daily monitor lowers the claim (a member with no other activity too)", async () => {
-    const a = await customerIn("USD", 40_000_00);
-    const b = await customerIn("USD", 40_000_00);
+    const a = await approvedCustomerIn("USD", 40_000_00);
+    const b = await approvedCustomerIn("USD", 40_000_00);
     await call(fns.setCreditGroup, { groupId: "g", name: "G", groupLimit: 30_000_00, memberIds: [a, b], reason: "x" }, users.manager);
     await call(fns.checkOrder, { customerId: a, orderAmount: 25_000_00, reserve: true, orderRef: "PO-1" }, users.sales);
     expect((await group("g")).claims[a].amount).toBe(25_000_00);
@@ -289,11 +271,11 @@ describe("the group's exposure kept by the ledger, without a hot group head", ()
   });
 
   it("an unreserved order raises the member's claim at once (the group never counts less than is committed); payments lower it a release step at a time, after the claim held a day", async () => {
-    const a = await customerIn("USD", 40_000_00);
-    const b = await customerIn("USD", 40_000_00);
+    const a = await approvedCustomerIn("USD", 40_000_00);
+    const b = await approvedCustomerIn("USD", 40_000_00);
     await call(fns.setCreditGroup, { groupId: "g", name: "G", groupLimit: 50_000_00, memberIds: [a, b], reason: "x" }, users.manager);
     const now = Date.now();
-    const alone = await customerIn("USD", 40_000_00);
+    const alone = await approvedCustomerIn("USD", 40_000_00);
     const invoiceOf = (id: string, ext: string) => call(fns.recordTransactions, { customerId: id, transactions: [{ externalId: ext, type: "invoice", amount: 30_000_00, issuedAt: iso(now), dueAt: iso(now + 30 * DAY) }] }, users.integration);
     const plain = await count(() => invoiceOf(alone, "X1"));
     const raise = await count(() => invoiceOf(a, "I1"));

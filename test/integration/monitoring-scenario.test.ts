@@ -4,7 +4,6 @@
  */
 import { beforeEach, describe, expect, it } from "vitest";
 import { getFirestore, Timestamp } from "firebase-admin/firestore";
-import * as fns from "../../functions/src/index.js";
 import { DEFAULT_POLICY } from "../../functions/src/domain/policy.js";
 import { proposalId } from "../../functions/src/domain/limits.js";
 import { recordTransactionsInput } from "../../functions/src/schemas/callables.js";
@@ -14,9 +13,9 @@ import { clearPolicyCache } from "../../functions/src/services/policy.js";
 import { recordTransactions } from "../../functions/src/services/transactions.js";
 import { setCreditStatus } from "../../functions/src/services/limits.js";
 import { verifyChain } from "../../functions/src/services/auditTrail.js";
-import { call, firestoreServer, users } from "../support/callables.js";
-import { application } from "../support/fixtures.js";
+import { firestoreServer, users } from "../support/callables.js";
 import { creditFile, updateCreditFile } from "../support/credit-file.js";
+import { approvedCustomer } from "../support/workflow.js";
 
 const db = () => getFirestore();
 const P = DEFAULT_POLICY;
@@ -28,13 +27,6 @@ const dayAt = (days: number) => Math.floor(Date.now() / DAY) * DAY + days * DAY 
 const integration = { uid: users.integration.uid, role: "integration" as const };
 const sales = { uid: users.sales.uid, role: "sales" as const };
 const manager = { uid: users.manager.uid, role: "manager" as const };
-
-async function newCustomer(limit = 40_000_00) {
-  const { applicationId } = await call(fns.submitCreditApplication, application({ requestedLimit: limit }), users.applicant);
-  await call(fns.reviewCreditApplication, { applicationId }, users.analyst);
-  const r = await call(fns.decideCreditApplication, { applicationId, decision: "approve", approvedLimit: limit, note: "ok", ownerUid: users.sales.uid }, users.manager);
-  return r.customerId as string;
-}
 
 type Tx = { externalId: string; type: string; amount: number; issuedAt: number; dueAt?: number; invoiceExternalId?: string; status?: string };
 async function record(customerId: string, now: number, txs: Tx[]) {
@@ -56,7 +48,7 @@ beforeEach(async () => {
 
 describe("daily monitoring scenario: overdue → penalties → cure", () => {
   it("raises each alert and penalty on its day, then lifts them when paid", async () => {
-    const id = await newCustomer(40_000_00);
+    const id = await approvedCustomer(40_000_00);
     const issued = dayAt(0);
     const due = issued - HOUR + 30 * DAY; // midnight
     await record(id, issued, [{ externalId: "INV-1", type: "invoice", amount: 10_000_00, issuedAt: issued, dueAt: due }]);
@@ -140,7 +132,7 @@ describe("daily monitoring scenario: overdue → penalties → cure", () => {
   }, 120_000);
 
   it("a manual hold survives the cure; only a person lifts it", async () => {
-    const id = await newCustomer(40_000_00);
+    const id = await approvedCustomer(40_000_00);
     const issued = dayAt(0);
     const due = issued - HOUR + 30 * DAY;
     await record(id, issued, [{ externalId: "INV-1", type: "invoice", amount: 10_000_00, issuedAt: issued, dueAt: due }]);
@@ -167,7 +159,7 @@ describe("daily monitoring scenario: overdue → penalties → cure", () => {
   });
 
   it("regression — a manual hold does not stop escalation: 91 days past due suspends a held file, both reasons kept; the cure leaves the hold", async () => {
-    const id = await newCustomer(40_000_00);
+    const id = await approvedCustomer(40_000_00);
     const issued = dayAt(0);
     const due = issued - HOUR + 30 * DAY;
     await record(id, issued, [{ externalId: "INV-1", type: "invoice", amount: 10_000_00, issuedAt: issued, dueAt: due }]);
@@ -188,7 +180,7 @@ describe("daily monitoring scenario: overdue → penalties → cure", () => {
   });
 
   it("regression — a dishonoured payment replaced by later cash ends the suspension (no 12-month suspension); the dishonour then decays (no increase) per policy", async () => {
-    const id = await newCustomer(40_000_00);
+    const id = await approvedCustomer(40_000_00);
     const now = dayAt(0);
     await record(id, now, [
       { externalId: "INV-1", type: "invoice", amount: 5_000_00, issuedAt: now - 10 * DAY, dueAt: now + 20 * DAY },
@@ -207,7 +199,7 @@ describe("daily monitoring scenario: overdue → penalties → cure", () => {
   });
 
   it("a dishonoured payment suspends (automatic)", async () => {
-    const id = await newCustomer(40_000_00);
+    const id = await approvedCustomer(40_000_00);
     const now = dayAt(0);
     await record(id, now, [
       { externalId: "INV-1", type: "invoice", amount: 5_000_00, issuedAt: now - 10 * DAY, dueAt: now + 20 * DAY },
@@ -222,7 +214,7 @@ describe("daily monitoring scenario: overdue → penalties → cure", () => {
 
 describe("temporary limits", () => {
   it("warns 7 days before, expires on its day (removed, available credit drops), audited", async () => {
-    const id = await newCustomer(40_000_00);
+    const id = await approvedCustomer(40_000_00);
     const start = dayAt(0);
     const expiresAt = start - HOUR + 20 * DAY; // midnight, 20 days on
     await updateCreditFile(id, { temporaryLimit: { limit: 50_000_00, expiresAt: Timestamp.fromMillis(expiresAt) } });
@@ -270,7 +262,7 @@ describe("incentives", () => {
   }
 
   it("six on-time months and high utilization: a small increase is approved by policy, once", async () => {
-    const id = await newCustomer(40_000_00);
+    const id = await approvedCustomer(40_000_00);
     const asOf = dayAt(3);
     await record(id, asOf, history(asOf, 10_000_00, 30_000_00)); // 75 % utilization
     const r = await monitorCustomer(id, asOf, P);
@@ -289,7 +281,7 @@ describe("incentives", () => {
   });
 
   it("a larger increase waits for an approver", async () => {
-    const id = await newCustomer(100_000_00);
+    const id = await approvedCustomer(100_000_00);
     const asOf = dayAt(3);
     await record(id, asOf, history(asOf, 20_000_00, 80_000_00));
     const r = await monitorCustomer(id, asOf, P);

@@ -13,10 +13,10 @@ import { runDailyMonitoring } from "../../functions/src/local/jobs.js";
 import { clearPolicyCache } from "../../functions/src/services/policy.js";
 import { recordTransactions } from "../../functions/src/services/transactions.js";
 import { ensureShards } from "../../functions/src/services/workQueues.js";
-import { call, firestoreServer, users } from "../support/callables.js";
-import { application } from "../support/fixtures.js";
+import { firestoreServer, users } from "../support/callables.js";
 import { cloneCreditFile, creditFile, updateCreditFile } from "../support/credit-file.js";
 import { idsInShard } from "../support/shards.js";
+import { approvedCustomer } from "../support/workflow.js";
 
 const db = () => getFirestore();
 const P = DEFAULT_POLICY;
@@ -26,16 +26,9 @@ const HOUR = 3_600_000;
 const NOW = Math.floor(Date.now() / DAY) * DAY + 2 * DAY + HOUR;
 const integration = { uid: users.integration.uid, role: "integration" as const };
 
-async function newCustomer(limit = 40_000_00) {
-  const { applicationId } = await call(fns.submitCreditApplication, application({ requestedLimit: limit }), users.applicant);
-  await call(fns.reviewCreditApplication, { applicationId }, users.analyst);
-  const r = await call(fns.decideCreditApplication, { applicationId, decision: "approve", approvedLimit: limit, note: "ok" }, users.manager);
-  return r.customerId as string;
-}
-
 /** Copies of one real credit file (own audit chains) under the given ids, all due at `dueAt`; the template removed. */
 async function portfolio(ids: string[], dueAt: number): Promise<string[]> {
-  const first = await newCustomer();
+  const first = await approvedCustomer(40_000_00, { ownerUid: null });
   await cloneCreditFile(first, ids.map((id, i) => ({ id, head: { nextAgingAt: Timestamp.fromMillis(dueAt - (i % 5) * HOUR) } })));
   await db().doc(`customers/${first}`).delete();
   await db().doc(`customers/${first}/private/creditState`).delete();
@@ -73,18 +66,14 @@ async function countingTransactions<T>(work: () => Promise<T>): Promise<{ result
   }
 }
 
-async function preconditionsEnforced(): Promise<boolean> {
-  const ref = db().doc("probe/precondition");
-  await ref.set({ v: 1 });
-  const snap = await ref.get();
-  await ref.set({ v: 2 });
-  try {
-    await ref.update({ v: 3 }, { lastUpdateTime: snap.updateTime! });
-    return false;
-  } catch {
-    return true;
-  }
-}
+/**
+ * Whether a write with a stale `lastUpdateTime` precondition is refused: production, the
+ * official emulator and the isolated in-process Firestore do; the package's engine alone
+ * (CREDIT_DESK_FIRESTORE_ISOLATION=off) does not, so the tests that rely on it skip there.
+ */
+const PRECONDITIONS_ENFORCED = process.env.CREDIT_DESK_OFFICIAL_EMULATOR === "1" || firestoreServer().server?.isolation === true;
+const NO_PRECONDITIONS = "the in-process Firestore runs without isolation (CREDIT_DESK_FIRESTORE_ISOLATION=off): stale preconditions are not refused";
+if (!PRECONDITIONS_ENFORCED) console.info(`monitoring.test.ts: the stale-write tests are skipped — ${NO_PRECONDITIONS}`);
 
 const dueCount = async (now: number) => (await db().collection("customers").where("nextAgingAt", "<=", Timestamp.fromMillis(now)).count().get()).data().count;
 const task = (shard: number, extra: Partial<MonitorTask> = {}): MonitorTask => ({ job: "monitor", asOf: NOW, shard, ...extra });
@@ -149,24 +138,26 @@ describe("one shard's pass", () => {
     await expect(deliver.run({ data: task(11) })).rejects.toThrow("monitoring failed for 1 customer(s)");
   });
 
-  it("six tasks at once on six shards never reach for the same customer: no retried transaction, no refused precondition (six on one shard do)", async () => {
+  it("six tasks at once on six shards never reach for the same customer: no retried transaction, no refused precondition", async () => {
     const shards = [20, 21, 22, 23, 24, 25];
     await portfolio(shards.flatMap((s) => idsInShard(s, 8, `s${s}-`)), NOW - HOUR);
     const disjoint = await countingTransactions(() => Promise.all(shards.map((s) => monitorShard(task(s), P, { pageSize: 4, deadline: Number.MAX_SAFE_INTEGER }))));
     expect(disjoint.result.reduce((n, r) => n + r.processed, 0)).toBe(48);
     expect(disjoint.wasted).toBe(0);
-    // The same work, six tasks on one shard (what unsharded batches did): they collide.
-    await firestoreServer().clear();
+  });
+
+  it.runIf(PRECONDITIONS_ENFORCED)("six tasks at once on one shard (what unsharded batches did) collide: transactions retried or preconditions refused, each customer still visited once", async () => {
+    const shards = [20, 21, 22, 23, 24, 25];
     await portfolio(idsInShard(30, 24), NOW - HOUR);
     const same = await countingTransactions(() => Promise.all(shards.map(() => monitorShard(task(30), P, { pageSize: 8, deadline: Number.MAX_SAFE_INTEGER }))));
     expect(same.result.reduce((n, r) => n + r.processed, 0)).toBe(24);
-    if (await preconditionsEnforced()) expect(same.wasted).toBeGreaterThan(0);
+    expect(same.wasted).toBeGreaterThan(0);
   });
 });
 
 describe("the due date a visit writes", () => {
   it("is the first run at which anything changes: an invoice's first day past due, not tomorrow", async () => {
-    const id = await newCustomer();
+    const id = await approvedCustomer(40_000_00, { ownerUid: null });
     const issued = NOW - 2 * DAY;
     const due = Math.floor(NOW / DAY) * DAY + 10 * DAY; // midnight, 10 days on
     await recordTransactions({ customerId: id, transactions: [{ externalId: "INV-1", type: "invoice", amount: 5_000_00, issuedAt: issued, dueAt: due }] } as never, integration, NOW - DAY, P);
@@ -179,7 +170,7 @@ describe("the due date a visit writes", () => {
   });
 
   it("a file with nothing that can change is not visited for maxIdleDays", async () => {
-    const id = await newCustomer();
+    const id = await approvedCustomer(40_000_00, { ownerUid: null });
     // No trading, an old business, no statement to turn stale, the next review beyond the horizon.
     await updateCreditFile(id, { nextReviewAt: Timestamp.fromMillis(NOW + 500 * DAY), foundedYear: 1950, latestStatementAt: null });
     const r = await monitorCustomer(id, NOW, P);
@@ -224,14 +215,13 @@ describe("monitorCustomer", () => {
     expect((await monitorCustomer("nope", NOW, P)).outcome).toBe("missing");
   });
 
-  it("a stale page snapshot is detected and redone from a fresh read", async () => {
+  it.runIf(PRECONDITIONS_ENFORCED)("a stale page snapshot is detected and redone from a fresh read", async () => {
     const [id] = await portfolio(["c000"], NOW - HOUR);
     const stale = await db().doc(`customers/${id}`).get();
     // Someone monitors it first (e.g. a concurrent task); then the stale snapshot is used.
     await monitorCustomer(id!, NOW, P);
     const r = await monitorCustomer(id!, NOW, P, { onlyIfDue: true, snapshot: stale });
-    // Production and the in-process Firestore enforce the lastUpdateTime precondition: the
-    // commit fails and the fresh re-read says "skipped".
-    expect(r.outcome).toBe((await preconditionsEnforced()) ? "skipped" : "monitored");
+    // The lastUpdateTime precondition refuses the commit; the fresh re-read says "skipped".
+    expect(r.outcome).toBe("skipped");
   });
 });

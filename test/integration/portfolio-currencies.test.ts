@@ -10,28 +10,10 @@ import { DEFAULT_POLICY } from "../../functions/src/domain/policy.js";
 import { clearPolicyCache } from "../../functions/src/services/policy.js";
 import { call, firestoreServer, users } from "../support/callables.js";
 import { cloneCreditFile } from "../support/credit-file.js";
-import { application, statement } from "../support/fixtures.js";
+import { approvedCustomerIn } from "../support/workflow.js";
 
 const DAY = 86_400_000;
 const iso = (ms: number) => new Date(ms).toISOString();
-
-let seq = 0;
-async function customerIn(currency: string, limit: number): Promise<string> {
-  seq++;
-  const { applicationId } = await call(
-    fns.submitCreditApplication,
-    application({
-      currency,
-      requestedLimit: limit,
-      financials: { ...statement, currency },
-      company: { ...application().company, registrationNo: `REG-PC${seq}` },
-      contacts: [{ name: "P", email: `pc${seq}@x.example`, phone: `+1 555 ${3000 + seq}` }],
-    }),
-    { uid: `u-applicant-pc${seq}`, role: null }, // one applicant per application (the policy bounds open applications per applicant)
-  );
-  await call(fns.reviewCreditApplication, { applicationId }, users.analyst);
-  return (await call(fns.decideCreditApplication, { applicationId, decision: "approve", approvedLimit: limit, note: "ok" }, users.manager)).customerId as string;
-}
 
 async function invoice(customerId: string, amount: number, dueInDays: number, id: string) {
   const now = Date.now();
@@ -45,9 +27,9 @@ beforeEach(async () => {
 
 describe("getPortfolioReport in the base currency", () => {
   it("totals in USD from USD, EUR and JPY files, with each currency's own figures beside them", async () => {
-    const usd = await customerIn("USD", 40_000_00);
-    const eur = await customerIn("EUR", 20_000_00);
-    const jpy = await customerIn("JPY", 5_000_000);
+    const usd = await approvedCustomerIn("USD", 40_000_00, { ownerUid: null });
+    const eur = await approvedCustomerIn("EUR", 20_000_00, { ownerUid: null });
+    const jpy = await approvedCustomerIn("JPY", 5_000_000, { ownerUid: null });
     await invoice(usd, 9_000_00, 10, "U-1"); // 9,000.00 USD, not yet due
     await invoice(eur, 8_612_00, -10, "E-1"); // 8,612.00 EUR = 10,000.00 USD, 10 days past due
     await invoice(jpy, 1_873_440, -40, "J-1"); // 1,873,440 JPY = 12,000.00 USD, 40 days past due
@@ -75,7 +57,7 @@ describe("getPortfolioReport in the base currency", () => {
   });
 
   it("a currency the table cannot convert is counted apart, never summed", async () => {
-    const usd = await customerIn("USD", 40_000_00);
+    const usd = await approvedCustomerIn("USD", 40_000_00, { ownerUid: null });
     await invoice(usd, 1_000_00, 10, "U-1");
     await getFirestore().doc("config/creditPolicy").set({ currencies: [...DEFAULT_POLICY.currencies, "NZD"] });
     clearPolicyCache();

@@ -3,14 +3,7 @@ import * as fns from "../../functions/src/index.js";
 import { clearPolicyCache } from "../../functions/src/services/policy.js";
 import { dso } from "../../functions/src/services/portfolio.js";
 import { call, callError, firestoreServer, users } from "../support/callables.js";
-import { application } from "../support/fixtures.js";
-
-async function newCustomer(limit: number, reg: string) {
-  const app = application({ requestedLimit: limit });
-  const { applicationId } = await call(fns.submitCreditApplication, { ...app, company: { ...app.company, registrationNo: reg } }, users.applicant);
-  await call(fns.reviewCreditApplication, { applicationId }, users.analyst);
-  return (await call(fns.decideCreditApplication, { applicationId, decision: "approve", approvedLimit: limit, note: "ok" }, users.manager)).customerId as string;
-}
+import { approvedCustomer } from "../support/workflow.js";
 
 beforeEach(async () => {
   await firestoreServer().clear();
@@ -19,8 +12,8 @@ beforeEach(async () => {
 
 describe("getPortfolioReport", () => {
   it("sums exposure by tier and grade, ages receivables, ranks top exposures and counts open alerts from the aggregates", async () => {
-    const a = await newCustomer(40_000_00, "R-A");
-    const b = await newCustomer(20_000_00, "R-B");
+    const a = await approvedCustomer(40_000_00, { ownerUid: null, registrationNo: "R-A" });
+    const b = await approvedCustomer(20_000_00, { ownerUid: null, registrationNo: "R-B" });
     const now = Date.now();
     const iso = (ms: number) => new Date(ms).toISOString();
     await call(fns.recordTransactions, { customerId: a, transactions: [{ externalId: "I1", type: "invoice", amount: 9_000_00, issuedAt: iso(now - 50 * 86_400_000), dueAt: iso(now - 20 * 86_400_000) }] }, users.integration);

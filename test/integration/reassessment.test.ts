@@ -1,7 +1,6 @@
 /** The monthly reassessment: one task per shard, exactly once per customer and month, resumable, ≤ 2 reads per customer. */
 import { beforeEach, describe, expect, it } from "vitest";
 import { getFirestore, Query, Timestamp, Transaction } from "firebase-admin/firestore";
-import * as fns from "../../functions/src/index.js";
 import { nextMonth } from "../../functions/src/domain/customer.js";
 import { DEFAULT_POLICY } from "../../functions/src/domain/policy.js";
 import type { CreditPolicy } from "../../functions/src/schemas/policy.js";
@@ -10,10 +9,10 @@ import { WORK_QUEUE_SHARDS, shardOf } from "../../functions/src/domain/workQueue
 import { reassessShard, reassessTaskId, reviewCustomer, runMonthlyReassessment, type ReassessTask } from "../../functions/src/services/reassessment.js";
 import { runMonthlyReassessmentLocally } from "../../functions/src/local/jobs.js";
 import { verifyChain } from "../../functions/src/services/auditTrail.js";
-import { call, firestoreServer, users } from "../support/callables.js";
-import { application } from "../support/fixtures.js";
+import { firestoreServer } from "../support/callables.js";
 import { cloneCreditFile, creditFile, updateCreditFile } from "../support/credit-file.js";
 import { idsInShard } from "../support/shards.js";
+import { approvedCustomer } from "../support/workflow.js";
 
 const db = () => getFirestore();
 const DAY = 86_400_000;
@@ -23,16 +22,9 @@ const P: CreditPolicy = { ...DEFAULT_POLICY, jobs: { ...DEFAULT_POLICY.jobs, bat
 const ASOF = nextMonth(Date.now()) + 3 * HOUR;
 const PERIOD = new Date(ASOF).toISOString().slice(0, 7);
 
-async function newCustomer(limit = 40_000_00) {
-  const { applicationId } = await call(fns.submitCreditApplication, application({ requestedLimit: limit }), users.applicant);
-  await call(fns.reviewCreditApplication, { applicationId }, users.analyst);
-  const r = await call(fns.decideCreditApplication, { applicationId, decision: "approve", approvedLimit: limit, note: "ok" }, users.manager);
-  return r.customerId as string;
-}
-
 /** n active customers due for review (copies of one real file, with its financials), plus some that are not due. */
 async function portfolio(n: number | string[]): Promise<{ due: string[]; notDue: string[] }> {
-  const first = await newCustomer();
+  const first = await approvedCustomer(40_000_00, { ownerUid: null });
   const fin = (await db().doc(`customers/${first}/private/financials`).get()).data()!;
   const batch = db().batch();
   const due: string[] = [];

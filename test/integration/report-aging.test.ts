@@ -6,7 +6,6 @@
  * (domain/ledger/oracle.ts) — no invoice stays "not yet due" in the report once it is not.
  */
 import { beforeEach, describe, expect, it } from "vitest";
-import * as fns from "../../functions/src/index.js";
 import { recomputeFromHistory, type LedgerRecord } from "../../functions/src/domain/ledger.js";
 import { DEFAULT_POLICY } from "../../functions/src/domain/policy.js";
 import { recordTransactionsInput } from "../../functions/src/schemas/callables.js";
@@ -14,8 +13,8 @@ import { runDailyMonitoring } from "../../functions/src/local/jobs.js";
 import { clearPolicyCache } from "../../functions/src/services/policy.js";
 import { portfolioReport } from "../../functions/src/services/portfolio.js";
 import { recordFromInput, recordTransactions } from "../../functions/src/services/transactions.js";
-import { call, firestoreServer, users } from "../support/callables.js";
-import { application } from "../support/fixtures.js";
+import { firestoreServer, users } from "../support/callables.js";
+import { approvedCustomer } from "../support/workflow.js";
 
 const P = DEFAULT_POLICY;
 const DAY = 86_400_000;
@@ -23,13 +22,6 @@ const HOUR = 3_600_000;
 const T0 = Math.floor(Date.now() / DAY) * DAY + HOUR; // 01:00 UTC today: the daily run's time
 const integration = { uid: users.integration.uid, role: "integration" as const };
 const iso = (ms: number) => new Date(ms).toISOString();
-
-async function newCustomer(reg: string) {
-  const app = application({ requestedLimit: 200_000_00 });
-  const { applicationId } = await call(fns.submitCreditApplication, { ...app, company: { ...app.company, registrationNo: reg } }, users.applicant);
-  await call(fns.reviewCreditApplication, { applicationId }, users.analyst);
-  return (await call(fns.decideCreditApplication, { applicationId, decision: "approve", approvedLimit: 200_000_00, note: "ok" }, users.manager)).customerId as string;
-}
 
 beforeEach(async () => {
   await firestoreServer().clear();
@@ -57,7 +49,7 @@ describe("the report follows the calendar", () => {
       [], // nothing open: never in the aging
     ];
     for (let c = 0; c < plans.length; c++) {
-      const id = await newCustomer(`AGE-${c}`);
+      const id = await approvedCustomer(200_000_00, { ownerUid: null, registrationNo: `AGE-${c}` });
       const txs = plans[c]!.map((r, i) => ({
         externalId: `${id}-${r.type === "invoice" ? "I" : r.type === "payment" ? "P" : "O"}${i}`,
         type: r.type,

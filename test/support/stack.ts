@@ -10,22 +10,8 @@
  * and the emulators' supervisor takes the group down when this process disappears.
  */
 import { clientSession, type ClientSession } from "../../scripts/lib/client.mjs";
-import { exportedFunctions } from "../../scripts/lib/exports.mjs";
 import { freePorts, startStack, type RunningStack } from "../../scripts/lib/stack.mjs";
 import type { RunningFirestore } from "./firestore-server.js";
-
-const exportedAtCollection = new Set(exportedFunctions());
-
-/** Whether functions/lib/index.js exports `name` (read when the test file is collected). */
-export function exported(name: string): boolean {
-  return exportedAtCollection.has(name);
-}
-
-/** " [skipped: X not exported by functions/lib yet]" for a test title, or "". */
-export function pending(...names: string[]): string {
-  const missing = names.filter((n) => !exported(n));
-  return missing.length ? ` [skipped: ${missing.join(", ")} not exported by functions/lib yet]` : "";
-}
 
 export interface E2eStack {
   /** Start the emulators (free ports, this file's Firestore). */

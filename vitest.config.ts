@@ -20,7 +20,10 @@ export default defineConfig({
     onConsoleLog: (log: string) => !(log.trimStart().startsWith("{") && log.includes('"severity"')),
     projects: [
       { extends: true, test: { name: "unit", include: ["test/unit/**/*.test.ts"] } },
-      { extends: true, test: { name: "integration", include: ["test/integration/**/*.test.ts"], setupFiles: FIRESTORE_SETUP } },
+      {
+        extends: true,
+        test: { name: "integration", include: ["test/integration/**/*.test.ts"], setupFiles: FIRESTORE_SETUP },
+      },
       { extends: true, test: { name: "rules", include: ["test/rules/**/*.test.ts"] } },
       { extends: true, test: { name: "e2e", include: ["test/e2e/**/*.test.ts"], setupFiles: FIRESTORE_SETUP } },
     ],

@@ -32,16 +32,35 @@ export async function runCreditStateBench({ customerId, years = 5, invoicesPerMo
     const txs = [];
     for (let d = 0; d < invoicesPerMonth; d++) {
       const issuedAt = start + Math.floor((d * 28) / invoicesPerMonth) * DAY;
-      txs.push({ externalId: `CS-${customerId}-I-${m}-${d}`, type: "invoice", amount: 1_000_00 + ((d * 37) % 500) * 100, issuedAt, dueAt: issuedAt + 30 * DAY });
+      txs.push({
+        externalId: `CS-${customerId}-I-${m}-${d}`,
+        type: "invoice",
+        amount: 1_000_00 + ((d * 37) % 500) * 100,
+        issuedAt,
+        dueAt: issuedAt + 30 * DAY,
+      });
     }
     if (m > 0) {
       for (let d = 0; d < invoicesPerMonth; d++) {
         const inv = all.find((r) => r.externalId === `CS-${customerId}-I-${m - 1}-${d}`);
         const late = d % 5 === 0 ? 12 : 0;
-        txs.push({ externalId: `CS-${customerId}-P-${m}-${d}`, type: "payment", amount: inv.amount, issuedAt: Math.min(end, inv.dueAt - 3 * DAY + late * DAY), invoiceExternalId: inv.externalId });
+        txs.push({
+          externalId: `CS-${customerId}-P-${m}-${d}`,
+          type: "payment",
+          amount: inv.amount,
+          issuedAt: Math.min(end, inv.dueAt - 3 * DAY + late * DAY),
+          invoiceExternalId: inv.externalId,
+        });
       }
     }
-    for (let k = 0; k < 5; k++) txs.push({ externalId: `CS-${customerId}-O-${m}-${k}`, type: "order", amount: 2_000_00, issuedAt: start + k * 5 * DAY, status: "fulfilled" });
+    for (let k = 0; k < 5; k++)
+      txs.push({
+        externalId: `CS-${customerId}-O-${m}-${k}`,
+        type: "order",
+        amount: 2_000_00,
+        issuedAt: start + k * 5 * DAY,
+        status: "fulfilled",
+      });
     seq += txs.length;
     const r = await recordTransactions({ customerId, transactions: txs }, integration, end, policy);
     if (r.rejected.length) throw new Error(`credit state bench: rejected ${JSON.stringify(r.rejected[0])}`);
@@ -61,7 +80,12 @@ export async function runCreditStateBench({ customerId, years = 5, invoicesPerMo
   const entries = new Map();
   for (const r of all) {
     const ref = ledger.referencedEntryId(r);
-    const res = ledger.applyRecord(state, r, entries.get(r.externalId) ?? null, ref ? (entries.get(ref) ?? null) : null);
+    const res = ledger.applyRecord(
+      state,
+      r,
+      entries.get(r.externalId) ?? null,
+      ref ? (entries.get(ref) ?? null) : null,
+    );
     state = res.state;
     for (const w of res.writes) entries.set(w.id, w.entry);
   }
@@ -76,7 +100,9 @@ export async function runCreditStateBench({ customerId, years = 5, invoicesPerMo
     ledgerFieldBytesWithoutCompaction: firestoreDocumentSize(snap.ref.path, { ledger: state }),
     headBytes: firestoreDocumentSize(head.ref.path, head.data()),
     byYear: sizes,
-    compactedBefore: data.ledger?.compactedBefore ? new Date(data.ledger.compactedBefore * DAY).toISOString().slice(0, 10) : null,
+    compactedBefore: data.ledger?.compactedBefore
+      ? new Date(data.ledger.compactedBefore * DAY).toISOString().slice(0, 10)
+      : null,
     firestoreLimitBytes: 1_048_576,
   };
 }

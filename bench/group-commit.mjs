@@ -25,13 +25,37 @@ function feedRecord(prefix, i, now) {
   switch (i % 5) {
     case 0:
     case 1:
-      return { type: "invoice", amount: 1_000_00 + (i % 89) * 100, currency: "USD", issuedAt: at(now - (i % 40) * DAY), dueAt: at(now - (i % 40) * DAY + 30 * DAY) };
+      return {
+        type: "invoice",
+        amount: 1_000_00 + (i % 89) * 100,
+        currency: "USD",
+        issuedAt: at(now - (i % 40) * DAY),
+        dueAt: at(now - (i % 40) * DAY + 30 * DAY),
+      };
     case 2:
-      return { type: "payment", amount: 600_00, currency: "USD", issuedAt: at(now - (i % 3) * DAY), invoiceExternalId: `${prefix}-${i - 2}` };
+      return {
+        type: "payment",
+        amount: 600_00,
+        currency: "USD",
+        issuedAt: at(now - (i % 3) * DAY),
+        invoiceExternalId: `${prefix}-${i - 2}`,
+      };
     case 3:
-      return { type: "order", amount: 400_00, currency: "USD", issuedAt: at(now - DAY), status: i % 10 === 3 ? "fulfilled" : "open" };
+      return {
+        type: "order",
+        amount: 400_00,
+        currency: "USD",
+        issuedAt: at(now - DAY),
+        status: i % 10 === 3 ? "fulfilled" : "open",
+      };
     default:
-      return { type: "credit_note", amount: 50_00, currency: "USD", issuedAt: at(now - DAY), invoiceExternalId: `${prefix}-${i - 4}` };
+      return {
+        type: "credit_note",
+        amount: 50_00,
+        currency: "USD",
+        issuedAt: at(now - DAY),
+        invoiceExternalId: `${prefix}-${i - 4}`,
+      };
   }
 }
 
@@ -44,7 +68,15 @@ export async function runGroupCommitBench(opts) {
   const seconds = opts.seconds ?? 60;
   const { Timestamp, getFirestore } = await import("firebase-admin/firestore");
   globalThis.__firestoreTypes = { Timestamp };
-  const { applyTransactionEvent, drainPendingRecords, drainAt, drainBucket, drainTaskId, recordFromDocument, recordTransactions } = await import(`${lib}/services/transactions.js`);
+  const {
+    applyTransactionEvent,
+    drainPendingRecords,
+    drainAt,
+    drainBucket,
+    drainTaskId,
+    recordFromDocument,
+    recordTransactions,
+  } = await import(`${lib}/services/transactions.js`);
   const { recomputeFromHistory } = await import(`${lib}/domain/ledger.js`);
   const { firestore } = await import(`${lib}/data/firebase.js`);
   const { readCustomer } = await import(`${lib}/data/customers.js`);
@@ -62,8 +94,10 @@ export async function runGroupCommitBench(opts) {
       if (c.name.endsWith(headName(opts.customerId))) watch.head.push(t);
       else if (c.name.endsWith(`${headName(opts.customerId)}/private/creditState`)) watch.state.push(t);
       else if (c.name.includes(`${headName(opts.customerId)}/transactions/`) && c.after) {
-        const state = /** @type {any} the REST form of the stored document */ (c.after.fields)?.ledger?.value?.state?.value;
-        if (state === "applied" || state === "rejected") watch.applied.set(c.name.slice(c.name.lastIndexOf("/") + 1), { t, state });
+        const state = /** @type {any} the REST form of the stored document */ (c.after.fields)?.ledger?.value?.state
+          ?.value;
+        if (state === "applied" || state === "rejected")
+          watch.applied.set(c.name.slice(c.name.lastIndexOf("/") + 1), { t, state });
       }
     }
   });
@@ -96,7 +130,10 @@ export async function runGroupCommitBench(opts) {
           drains.push(run);
           if (run.more) {
             const bucket = drainBucket(Date.now(), policy) + 1;
-            await enqueue({ customerId: task.customerId, bucket }, { id: drainTaskId(task.customerId, bucket), scheduleAt: drainAt(bucket, policy) });
+            await enqueue(
+              { customerId: task.customerId, bucket },
+              { id: drainTaskId(task.customerId, bucket), scheduleAt: drainAt(bucket, policy) },
+            );
           }
           return;
         } catch (err) {
@@ -127,7 +164,13 @@ export async function runGroupCommitBench(opts) {
     written.set(id, result.writeTime.toMillis());
     records.push(recordFromDocument(id, data));
     const tr = applyTransactionEvent(
-      { customerId: opts.customerId, externalId: id, after: data, sourceUpdateTime: result.writeTime.toMillis(), sourceVersion: result.writeTime },
+      {
+        customerId: opts.customerId,
+        externalId: id,
+        after: data,
+        sourceUpdateTime: result.writeTime.toMillis(),
+        sourceVersion: result.writeTime,
+      },
       Date.now(),
       policy,
       { enqueue },
@@ -156,7 +199,14 @@ export async function runGroupCommitBench(opts) {
   const span = (Math.max(...watch.head) - t0) / 1000;
   const { file } = await readCustomer(null, opts.customerId);
   const oracle = recomputeFromHistory(records, file.updatedAt);
-  const canonical = (v) => (v && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical(v[k])])) : v);
+  const canonical = (v) =>
+    v && typeof v === "object" && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.keys(v)
+            .sort()
+            .map((k) => [k, canonical(v[k])]),
+        )
+      : v;
   const same = JSON.stringify(canonical(file.aggregates)) === JSON.stringify(canonical(oracle));
   const round = (x, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
   /** @type {Record<string, any>} the run's figures; the one-per-record comparison is added when asked for */
@@ -174,7 +224,11 @@ export async function runGroupCommitBench(opts) {
     headWrites: watch.head.length,
     creditStateWrites: watch.state.length,
     headWritesPerSecond: round(watch.head.length / span),
-    lagMs: { p50: Math.round(percentile(lags, 50)), p95: Math.round(percentile(lags, 95)), max: Math.round(Math.max(...lags)) },
+    lagMs: {
+      p50: Math.round(percentile(lags, 50)),
+      p95: Math.round(percentile(lags, 95)),
+      max: Math.round(Math.max(...lags)),
+    },
     readsPerRecord: round(reads / total, 3),
     writesPerRecord: round(writes / total, 3),
     sameAsFromScratch: same,
@@ -197,8 +251,23 @@ export async function runGroupCommitBench(opts) {
     await sleep(c0 + (i * 1000) / rate - Date.now());
     const start = Date.now();
     const d = feedRecord(`${prefix}-C`, i, c0);
-    const t = { externalId: `${prefix}-C-${i}`, type: d.type, amount: d.amount, issuedAt: d.issuedAt.toMillis(), ...(d.dueAt ? { dueAt: d.dueAt.toMillis() } : {}), ...(d.invoiceExternalId ? { invoiceExternalId: d.invoiceExternalId } : {}), ...(d.status ? { status: d.status } : {}) };
-    calls.push(recordTransactions({ customerId: opts.compareCustomerId, transactions: [t] }, integration, Date.now(), policy).then(() => lat.push(Date.now() - start)));
+    const t = {
+      externalId: `${prefix}-C-${i}`,
+      type: d.type,
+      amount: d.amount,
+      issuedAt: d.issuedAt.toMillis(),
+      ...(d.dueAt ? { dueAt: d.dueAt.toMillis() } : {}),
+      ...(d.invoiceExternalId ? { invoiceExternalId: d.invoiceExternalId } : {}),
+      ...(d.status ? { status: d.status } : {}),
+    };
+    calls.push(
+      recordTransactions(
+        { customerId: opts.compareCustomerId, transactions: [t] },
+        integration,
+        Date.now(),
+        policy,
+      ).then(() => lat.push(Date.now() - start)),
+    );
   }
   await Promise.all(calls);
   const cmpSpan = (Date.now() - c0) / 1000;

@@ -26,7 +26,7 @@ const lib = "../functions/lib";
 /** A deterministic pseudo-random sequence (the same portfolio every run). */
 function rng(seed) {
   let s = seed >>> 0;
-  return () => ((s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0) / 2 ** 32);
+  return () => (s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0) / 2 ** 32;
 }
 
 export async function runMonitoringBench(opts = {}) {
@@ -58,7 +58,12 @@ export async function runMonitoringBench(opts = {}) {
     const entries = new Map();
     for (const r of records) {
       const ref = ledger.referencedEntryId(r);
-      const res = ledger.applyRecord(state, r, entries.get(r.externalId) ?? null, ref ? (entries.get(ref) ?? null) : null);
+      const res = ledger.applyRecord(
+        state,
+        r,
+        entries.get(r.externalId) ?? null,
+        ref ? (entries.get(ref) ?? null) : null,
+      );
       state = res.state;
       for (const w of res.writes) if (w.entry) entries.set(w.id, w.entry);
     }
@@ -66,11 +71,30 @@ export async function runMonitoringBench(opts = {}) {
   }
 
   function customerOf(i) {
-    const kind = i % 20 < 7 ? "dormant" : i % 20 < 13 ? "regular" : i % 20 < 16 ? "overdue" : i % 20 < 18 ? "young" : i % 20 === 18 ? "temporary" : "reserved";
+    const kind =
+      i % 20 < 7
+        ? "dormant"
+        : i % 20 < 13
+          ? "regular"
+          : i % 20 < 16
+            ? "overdue"
+            : i % 20 < 18
+              ? "young"
+              : i % 20 === 18
+                ? "temporary"
+                : "reserved";
     const records = [];
     const at = (d) => T0 - DAY + d * DAY;
-    const invoice = (id, issuedDay, terms, amount) => records.push({ externalId: id, type: "invoice", amount, issuedAt: at(issuedDay), dueAt: at(issuedDay + terms) - HOUR });
-    const pay = (id, inv, day, amount) => records.push({ externalId: id, type: "payment", amount, issuedAt: at(day), invoiceExternalId: inv });
+    const invoice = (id, issuedDay, terms, amount) =>
+      records.push({
+        externalId: id,
+        type: "invoice",
+        amount,
+        issuedAt: at(issuedDay),
+        dueAt: at(issuedDay + terms) - HOUR,
+      });
+    const pay = (id, inv, day, amount) =>
+      records.push({ externalId: id, type: "payment", amount, issuedAt: at(day), invoiceExternalId: inv });
     if (kind === "dormant") {
       const d = -pick(2200, 3000);
       invoice("I-old", d, 30, 5_000_00);
@@ -116,7 +140,8 @@ export async function runMonitoringBench(opts = {}) {
       grade: "C",
       tier: "standard",
       creditLimit: limit,
-      temporaryLimit: kind === "temporary" ? { limit: limit + 20_000_00, expiresAt: T0 + pick(1, 60) * DAY + 5 * HOUR } : null,
+      temporaryLimit:
+        kind === "temporary" ? { limit: limit + 20_000_00, expiresAt: T0 + pick(1, 60) * DAY + 5 * HOUR } : null,
       paymentTermsDays: 30,
       aggregates,
       exposure: aggregates.exposure,
@@ -132,16 +157,40 @@ export async function runMonitoringBench(opts = {}) {
       nextAgingAt: T0,
       reservations:
         kind === "reserved"
-          ? Object.fromEntries(Array.from({ length: pick(1, 3) }, (_, k) => [`PO-${k}`, { reservationId: `R${k}`, amount: 1_000_00, createdAt: T0 - DAY, expiresAt: T0 + pick(1, 72) * HOUR, createdBy: "bench" }]))
+          ? Object.fromEntries(
+              Array.from({ length: pick(1, 3) }, (_, k) => [
+                `PO-${k}`,
+                {
+                  reservationId: `R${k}`,
+                  amount: 1_000_00,
+                  createdAt: T0 - DAY,
+                  expiresAt: T0 + pick(1, 72) * HOUR,
+                  createdBy: "bench",
+                },
+              ]),
+            )
           : {},
-      disputes: kind === "reserved" ? { open: { D1: { invoiceExternalId: "I-open", amount: 1_000_00, openedAt: T0 - pick(0, 40) * DAY } }, months: {} } : null,
+      disputes:
+        kind === "reserved"
+          ? {
+              open: { D1: { invoiceExternalId: "I-open", amount: 1_000_00, openedAt: T0 - pick(0, 40) * DAY } },
+              months: {},
+            }
+          : null,
       latestStatementAt: T0 - pick(100, 400) * DAY,
       openAlerts: {},
       monitor: { penaltyLevel: 0, penaltyProposedAt: null, lastIncentiveAt: null },
       ledger: state,
     };
     const a = rescoreFromFile(base, T0 - DAY, policy);
-    let file = { ...base, score: a.score, grade: a.grade, tier: a.tier, confidence: a.confidence, classReasons: a.classReasons };
+    let file = {
+      ...base,
+      score: a.score,
+      grade: a.grade,
+      tier: a.tier,
+      confidence: a.confidence,
+      classReasons: a.classReasons,
+    };
     // As the monitor left it yesterday: its decision applied, its next due date computed.
     file = fileAfterMonitoring(file, monitorAt(file, state, T0 - DAY, policy), T0 - DAY, true);
     file.nextAgingAt = nextMonitorVisit(file, state, T0 - DAY, policy).at;
@@ -217,8 +266,15 @@ export async function runMonitoringBench(opts = {}) {
     readsPerCustomerDay: round(reads / customerDays),
     writesPerCustomerDay: round(writes / customerDays),
     readsPerVisit: visits ? round(reads / visits, 2) : null,
-    visitsPerDay: { min: Math.min(...perDay.map((x) => x.visits)), median: perDay.map((x) => x.visits).sort((a, b) => a - b)[Math.floor(days / 2)], max: Math.max(...perDay.map((x) => x.visits)) },
-    visitingEveryoneDaily: { readsPerCustomerDay: 2, writesPerCustomerDay: "≥ 2 (head and credit state, plus the audit entry on change)" },
+    visitsPerDay: {
+      min: Math.min(...perDay.map((x) => x.visits)),
+      median: perDay.map((x) => x.visits).sort((a, b) => a - b)[Math.floor(days / 2)],
+      max: Math.max(...perDay.map((x) => x.visits)),
+    },
+    visitingEveryoneDaily: {
+      readsPerCustomerDay: 2,
+      writesPerCustomerDay: "≥ 2 (head and credit state, plus the audit entry on change)",
+    },
     failed: perDay.reduce((s, x) => s + x.failed, 0),
     transactions: wasted.calls,
     wastedTransactions: wasted.wasted,

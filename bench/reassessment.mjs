@@ -14,7 +14,16 @@
  * in-process Firestore, the log filter and the read counters are the caller's.
  */
 import { pathToFileURL } from "node:url";
-import { counters, installCounters, installTransactionCounters, progress, quietFunctionLogs, runQueue, startFirestore, transactionSnapshot } from "./support.mjs";
+import {
+  counters,
+  installCounters,
+  installTransactionCounters,
+  progress,
+  quietFunctionLogs,
+  runQueue,
+  startFirestore,
+  transactionSnapshot,
+} from "./support.mjs";
 
 const DAY = 86_400_000;
 const lib = "../functions/lib";
@@ -33,8 +42,20 @@ function ledgerTemplate(ledger, asOf) {
   const d = new Date(asOf);
   for (let i = 1; i <= 12; i++) {
     const first = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - i, 1);
-    put({ externalId: `INV-${i}`, type: "invoice", amount: 8_000_00 + i * 100, issuedAt: first, dueAt: first + 30 * DAY });
-    put({ externalId: `PAY-${i}`, type: "payment", amount: 8_000_00 + i * 100, issuedAt: first + 20 * DAY, invoiceExternalId: `INV-${i}` });
+    put({
+      externalId: `INV-${i}`,
+      type: "invoice",
+      amount: 8_000_00 + i * 100,
+      issuedAt: first,
+      dueAt: first + 30 * DAY,
+    });
+    put({
+      externalId: `PAY-${i}`,
+      type: "payment",
+      amount: 8_000_00 + i * 100,
+      issuedAt: first + 20 * DAY,
+      invoiceExternalId: `INV-${i}`,
+    });
     put({ externalId: `ORD-${i}`, type: "order", amount: 2_000_00, issuedAt: first, status: "fulfilled" });
   }
   put({ externalId: "INV-OPEN", type: "invoice", amount: 9_000_00, issuedAt: asOf - 5 * DAY, dueAt: asOf + 25 * DAY });
@@ -66,7 +87,10 @@ export async function runReassessmentBench(opts = {}) {
   const { reassessShard, runMonthlyReassessment } = await import(`${lib}/services/reassessment.js`);
   const { shardOf } = await import(`${lib}/domain/workQueue.js`);
 
-  const policy = { ...DEFAULT_POLICY, jobs: { ...DEFAULT_POLICY.jobs, ...(opts.batchSize ? { batchSize: opts.batchSize } : {}) } };
+  const policy = {
+    ...DEFAULT_POLICY,
+    jobs: { ...DEFAULT_POLICY.jobs, ...(opts.batchSize ? { batchSize: opts.batchSize } : {}) },
+  };
   // Before the month turns for customers created today elsewhere in the same database: only ours are due.
   const asOf = Date.now();
   const db = firestore();
@@ -189,10 +213,20 @@ export async function runReassessmentBench(opts = {}) {
   const writes = counters.writes - writes0;
   const wasted = tx();
   const stats1 = server?.transactions?.stats ?? null;
-  const aborted = stats0 && stats1 ? Object.keys(stats1.aborted).reduce((s, k) => s + stats1.aborted[k] - stats0.aborted[k], 0) : null;
+  const aborted =
+    stats0 && stats1
+      ? Object.keys(stats1.aborted).reduce((s, k) => s + stats1.aborted[k] - stats0.aborted[k], 0)
+      : null;
 
   // ---- check: every seeded customer reviewed once, none still due
-  const left = (await db.collection("customers").where("status", "==", "active").where("nextReviewAt", "<=", asOf > 0 ? new Date(asOf) : new Date()).count().get()).data().count;
+  const left = (
+    await db
+      .collection("customers")
+      .where("status", "==", "active")
+      .where("nextReviewAt", "<=", asOf > 0 ? new Date(asOf) : new Date())
+      .count()
+      .get()
+  ).data().count;
   const sample = await db.doc(`customers/${prefix}000000`).get();
   const ok = reviewed === n && failed === 0 && left === 0 && sample.data().nextReviewAt.toMillis() === nextMonth(asOf);
 

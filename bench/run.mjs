@@ -75,13 +75,21 @@ const applicant = { uid: "bench-applicant", role: null };
 const analyst = { uid: "bench-analyst", role: "analyst" };
 const admin = { uid: "bench-admin", role: "admin" };
 const integration = { uid: "bench-integration", role: "integration" };
-const round = (x, d = 2) => (x === null || x === undefined || !Number.isFinite(x) ? x : Math.round(x * 10 ** d) / 10 ** d);
+const round = (x, d = 2) =>
+  x === null || x === undefined || !Number.isFinite(x) ? x : Math.round(x * 10 ** d) / 10 ** d;
 
 let seq = 0;
 async function newCustomer(limit) {
   seq++;
   const app = {
-    company: { name: `Bench ${seq}`, registrationNo: `B-${seq}`, country: "US", industry: "G46", foundedYear: 2005, address: "1 Bench Road" },
+    company: {
+      name: `Bench ${seq}`,
+      registrationNo: `B-${seq}`,
+      country: "US",
+      industry: "G46",
+      foundedYear: 2005,
+      address: "1 Bench Road",
+    },
     contacts: [{ name: "Bench", email: `b${seq}@bench.example`, phone: `+1 555 ${String(seq).padStart(4, "0")}` }],
     requestedLimit: limit,
     currency: "USD",
@@ -89,7 +97,12 @@ async function newCustomer(limit) {
   };
   const { applicationId } = await submitApplication(app, applicant, NOW, P);
   await reviewApplication({ applicationId }, analyst, NOW, P);
-  const r = await decideApplication({ applicationId, decision: "approve", approvedLimit: limit, note: "bench" }, admin, NOW, P);
+  const r = await decideApplication(
+    { applicationId, decision: "approve", approvedLimit: limit, note: "bench" },
+    admin,
+    NOW,
+    P,
+  );
   return r.customerId;
 }
 
@@ -102,12 +115,30 @@ function historyRecord(i, n) {
   switch (i % 4) {
     case 0:
     case 1:
-      return { externalId: `${p}-H-INV-${i}`, type: "invoice", amount: 1_000_00 + (i % 97) * 100, issuedAt: iso(issued), dueAt: iso(issued + 30 * DAY) };
+      return {
+        externalId: `${p}-H-INV-${i}`,
+        type: "invoice",
+        amount: 1_000_00 + (i % 97) * 100,
+        issuedAt: iso(issued),
+        dueAt: iso(issued + 30 * DAY),
+      };
     case 2:
       // Paid up to 30 days after issue, never after today (the policy refuses records dated ahead).
-      return { externalId: `${p}-H-PAY-${i}`, type: "payment", amount: 1_000_00 + ((i - 2) % 97) * 100, issuedAt: iso(Math.min(NOW, issued + (i % 7) * 5 * DAY)), invoiceExternalId: `${p}-H-INV-${i - 2}` };
+      return {
+        externalId: `${p}-H-PAY-${i}`,
+        type: "payment",
+        amount: 1_000_00 + ((i - 2) % 97) * 100,
+        issuedAt: iso(Math.min(NOW, issued + (i % 7) * 5 * DAY)),
+        invoiceExternalId: `${p}-H-INV-${i - 2}`,
+      };
     default:
-      return { externalId: `${p}-H-ORD-${i}`, type: "order", amount: 500_00, issuedAt: iso(issued), status: i % 8 === 3 ? "fulfilled" : "cancelled" };
+      return {
+        externalId: `${p}-H-ORD-${i}`,
+        type: "order",
+        amount: 500_00,
+        issuedAt: iso(issued),
+        status: i % 8 === 3 ? "fulfilled" : "cancelled",
+      };
   }
 }
 
@@ -138,7 +169,12 @@ async function naiveRecord(customerId, t) {
     const records = hist.docs.map((d) => recordFromDocument(d.id, d.data()));
     records.push(t);
     const agg = recomputeFromHistory(records, NOW);
-    tx.set(db.doc(`customers/${customerId}/transactions/${t.externalId}`), { type: t.type, amount: t.amount, issuedAt: Timestamp.fromMillis(t.issuedAt), dueAt: t.dueAt ? Timestamp.fromMillis(t.dueAt) : null });
+    tx.set(db.doc(`customers/${customerId}/transactions/${t.externalId}`), {
+      type: t.type,
+      amount: t.amount,
+      issuedAt: Timestamp.fromMillis(t.issuedAt),
+      dueAt: t.dueAt ? Timestamp.fromMillis(t.dueAt) : null,
+    });
     tx.update(cust.ref, { exposure: agg.exposure, availableCredit: (cust.data().creditLimit ?? 0) - agg.exposure });
   });
 }
@@ -155,14 +191,18 @@ async function seedPeer(customerId, n) {
   for (let i = 0; i < n; i++) {
     const r = parseRecord(historyRecord(i, n));
     if (r.type === "invoice") outstanding.set(r.externalId, r.amount);
-    if (r.type === "payment" && outstanding.has(r.invoiceExternalId)) outstanding.set(r.invoiceExternalId, Math.max(0, outstanding.get(r.invoiceExternalId) - r.amount));
+    if (r.type === "payment" && outstanding.has(r.invoiceExternalId))
+      outstanding.set(r.invoiceExternalId, Math.max(0, outstanding.get(r.invoiceExternalId) - r.amount));
     items.push(r);
   }
   const db = firestore();
   for (let i = 0; i < items.length; i += 400) {
     const batch = db.batch();
     for (const r of items.slice(i, i + 400)) {
-      const open = r.type === "invoice" ? outstanding.get(r.externalId) > 0 : r.type === "order" && (r.status ?? "open") === "open";
+      const open =
+        r.type === "invoice"
+          ? outstanding.get(r.externalId) > 0
+          : r.type === "order" && (r.status ?? "open") === "open";
       batch.set(peerItems(customerId).doc(r.externalId), {
         type: r.type,
         amount: r.amount,
@@ -184,7 +224,13 @@ async function peerRecord(customerId, r) {
       const left = Math.max(0, (inv.data()?.outstanding ?? 0) - r.amount);
       tx.update(inv.ref, { outstanding: left, open: left > 0 });
     }
-    tx.set(peerItems(customerId).doc(r.externalId), { type: r.type, amount: r.amount, outstanding: r.type === "invoice" ? r.amount : 0, open: r.type === "invoice", dueAt: r.dueAt ? Timestamp.fromMillis(r.dueAt) : null });
+    tx.set(peerItems(customerId).doc(r.externalId), {
+      type: r.type,
+      amount: r.amount,
+      outstanding: r.type === "invoice" ? r.amount : 0,
+      open: r.type === "invoice",
+      dueAt: r.dueAt ? Timestamp.fromMillis(r.dueAt) : null,
+    });
   });
 }
 
@@ -233,7 +279,9 @@ const results = {
   costModel: null,
 };
 
-console.log("== 1. Recording one more transaction, by length of history (this design, the naive download, the aggregation peer)");
+console.log(
+  "== 1. Recording one more transaction, by length of history (this design, the naive download, the aggregation peer)",
+);
 let orderCustomer = null;
 for (const n of SIZES) {
   const customerId = await newCustomer(1_000_000_00);
@@ -243,13 +291,27 @@ for (const n of SIZES) {
   const inc = [];
   const peerRec = [];
   for (let k = 0; k < SAMPLES; k++) {
-    const t = k % 2 === 0
-      ? { externalId: `C${n}-N-INV-${k}`, type: "invoice", amount: 2_000_00, issuedAt: NOW - DAY, dueAt: NOW + 29 * DAY }
-      : { externalId: `C${n}-N-PAY-${k}`, type: "payment", amount: 2_000_00, issuedAt: NOW, invoiceExternalId: `C${n}-N-INV-${k - 1}` };
+    const t =
+      k % 2 === 0
+        ? {
+            externalId: `C${n}-N-INV-${k}`,
+            type: "invoice",
+            amount: 2_000_00,
+            issuedAt: NOW - DAY,
+            dueAt: NOW + 29 * DAY,
+          }
+        : {
+            externalId: `C${n}-N-PAY-${k}`,
+            type: "payment",
+            amount: 2_000_00,
+            issuedAt: NOW,
+            invoiceExternalId: `C${n}-N-INV-${k - 1}`,
+          };
     let m = measure();
     const r = await recordTransactions({ customerId, transactions: [t] }, integration, NOW, P);
     inc.push(m());
-    if (r.recorded !== 1) throw new Error(`bench record ${t.externalId} was not applied: ${JSON.stringify(r.rejected)}`);
+    if (r.recorded !== 1)
+      throw new Error(`bench record ${t.externalId} was not applied: ${JSON.stringify(r.rejected)}`);
     m = measure();
     await peerRecord(customerId, t);
     peerRec.push(m());
@@ -258,7 +320,13 @@ for (const n of SIZES) {
   const naive = [];
   for (let k = 0; k < naiveSamples; k++) {
     const m = measure();
-    await naiveRecord(customerId, { externalId: `C${n}-NV-${k}`, type: "invoice", amount: 1_00, issuedAt: NOW - DAY, dueAt: NOW + 29 * DAY });
+    await naiveRecord(customerId, {
+      externalId: `C${n}-NV-${k}`,
+      type: "invoice",
+      amount: 1_00,
+      issuedAt: NOW - DAY,
+      dueAt: NOW + 29 * DAY,
+    });
     naive.push(m());
   }
   const peerChecks = [];
@@ -271,8 +339,18 @@ for (const n of SIZES) {
   if (!peerBilled) throw new Error("bench: the aggregation peer's check never ran");
   const row = {
     history: n,
-    incremental: { readsPerRecord: median(inc.map((x) => x.reads)), writesPerRecord: median(inc.map((x) => x.writes)), maxReads: Math.max(...inc.map((x) => x.reads)), medianMs: median(inc.map((x) => x.ms)), checkReads: 1 },
-    naive: { readsPerRecord: median(naive.map((x) => x.reads)), writesPerRecord: median(naive.map((x) => x.writes)), medianMs: median(naive.map((x) => x.ms)) },
+    incremental: {
+      readsPerRecord: median(inc.map((x) => x.reads)),
+      writesPerRecord: median(inc.map((x) => x.writes)),
+      maxReads: Math.max(...inc.map((x) => x.reads)),
+      medianMs: median(inc.map((x) => x.ms)),
+      checkReads: 1,
+    },
+    naive: {
+      readsPerRecord: median(naive.map((x) => x.reads)),
+      writesPerRecord: median(naive.map((x) => x.writes)),
+      medianMs: median(naive.map((x) => x.ms)),
+    },
     aggregationPeer: {
       readsPerRecord: round(peerRec.reduce((s, x) => s + x.reads, 0) / peerRec.length),
       writesPerRecord: round(peerRec.reduce((s, x) => s + x.writes, 0) / peerRec.length),
@@ -300,8 +378,15 @@ console.log("== 2. checkOrder over 1,000 calls");
     lat.push(m().ms);
     if ((i + 1) % 250 === 0) progress("checkOrder calls", i + 1, 1000);
   }
-  results.checkOrder = { calls: 1000, readsPerCall: (counters.reads - start) / 1000, medianMs: median(lat), p95Ms: percentile(lat, 95) };
-  console.log(`  reads per call ${results.checkOrder.readsPerCall}, median ${results.checkOrder.medianMs.toFixed(2)} ms, p95 ${results.checkOrder.p95Ms.toFixed(2)} ms`);
+  results.checkOrder = {
+    calls: 1000,
+    readsPerCall: (counters.reads - start) / 1000,
+    medianMs: median(lat),
+    p95Ms: percentile(lat, 95),
+  };
+  console.log(
+    `  reads per call ${results.checkOrder.readsPerCall}, median ${results.checkOrder.medianMs.toFixed(2)} ms, p95 ${results.checkOrder.p95Ms.toFixed(2)} ms`,
+  );
 }
 
 console.log("== 2b. Credit held at the order: reservations, conversions, concurrency");
@@ -315,22 +400,52 @@ console.log("== 2b. Credit held at the order: reservations, conversions, concurr
     await checkOrder({ customerId, orderAmount: 1_000_00 }, integration, NOW, P);
     plain.push(m());
     m = measure();
-    const r = await checkOrder({ customerId, orderAmount: 1_000_00, reserve: true, orderRef: `BENCH-PO-${i}` }, integration, NOW, P);
+    const r = await checkOrder(
+      { customerId, orderAmount: 1_000_00, reserve: true, orderRef: `BENCH-PO-${i}` },
+      integration,
+      NOW,
+      P,
+    );
     holds.push(r);
     reserve.push(m());
     if (i % 90 === 89) {
       // Keep the live reservations under the policy's cap: record the orders (each converts its reservation).
-      for (let k = i - 89; k <= i; k++) await recordTransactions({ customerId, transactions: [{ externalId: `BENCH-PO-${k}`, type: "order", amount: 1_000_00, issuedAt: NOW }] }, integration, NOW, P);
+      for (let k = i - 89; k <= i; k++)
+        await recordTransactions(
+          {
+            customerId,
+            transactions: [{ externalId: `BENCH-PO-${k}`, type: "order", amount: 1_000_00, issuedAt: NOW }],
+          },
+          integration,
+          NOW,
+          P,
+        );
     }
     if ((i + 1) % 100 === 0) progress("order checks", i + 1, 300);
   }
-  if (holds.some((h) => h.decision !== "approve")) throw new Error(`bench reservations must be approved: ${JSON.stringify(holds.find((h) => h.decision !== "approve"))}`);
+  if (holds.some((h) => h.decision !== "approve"))
+    throw new Error(
+      `bench reservations must be approved: ${JSON.stringify(holds.find((h) => h.decision !== "approve"))}`,
+    );
   const conv = [];
   const convCustomer = await newCustomer(1_000_000_000_00);
   for (let i = 0; i < 50; i++) {
-    await checkOrder({ customerId: convCustomer, orderAmount: 2_000_00, reserve: true, orderRef: `CONV-${i}` }, integration, NOW, P);
+    await checkOrder(
+      { customerId: convCustomer, orderAmount: 2_000_00, reserve: true, orderRef: `CONV-${i}` },
+      integration,
+      NOW,
+      P,
+    );
     const m = measure();
-    await recordTransactions({ customerId: convCustomer, transactions: [{ externalId: `CONV-${i}`, type: "order", amount: 2_000_00, issuedAt: NOW }] }, integration, NOW, P);
+    await recordTransactions(
+      {
+        customerId: convCustomer,
+        transactions: [{ externalId: `CONV-${i}`, type: "order", amount: 2_000_00, issuedAt: NOW }],
+      },
+      integration,
+      NOW,
+      P,
+    );
     conv.push(m());
   }
   // Concurrency: N clients reserving on one customer at once (20 in flight), as many ERP sessions would.
@@ -342,22 +457,60 @@ console.log("== 2b. Credit held at the order: reservations, conversions, concurr
     Array.from({ length: 20 }, async () => {
       while (next < N) {
         const i = next++;
-        await checkOrder({ customerId: hot, orderAmount: 1_00, reserve: true, orderRef: `HOT-${i}` }, integration, NOW, P);
+        await checkOrder(
+          { customerId: hot, orderAmount: 1_00, reserve: true, orderRef: `HOT-${i}` },
+          integration,
+          NOW,
+          P,
+        );
       }
     }),
   );
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const hotFile = (await firestore().doc(`customers/${hot}`).get()).data();
   results.orders = {
-    reservation: { readsPerCall: median(reserve.map((x) => x.reads)), writesPerCall: median(reserve.map((x) => x.writes)), medianMs: median(reserve.map((x) => x.ms)), p95Ms: percentile(reserve.map((x) => x.ms), 95) },
-    checkWithoutReserve: { readsPerCall: median(plain.map((x) => x.reads)), writesPerCall: median(plain.map((x) => x.writes)), medianMs: median(plain.map((x) => x.ms)), p95Ms: percentile(plain.map((x) => x.ms), 95) },
-    conversion: { readsPerRecord: median(conv.map((x) => x.reads)), writesPerRecord: median(conv.map((x) => x.writes)), medianMs: median(conv.map((x) => x.ms)) },
-    concurrent: { customers: 1, clients: 20, reservations: N, held: Object.keys(hotFile.reservations ?? {}).length, seconds: round(seconds), perSecond: Math.round(N / seconds) },
+    reservation: {
+      readsPerCall: median(reserve.map((x) => x.reads)),
+      writesPerCall: median(reserve.map((x) => x.writes)),
+      medianMs: median(reserve.map((x) => x.ms)),
+      p95Ms: percentile(
+        reserve.map((x) => x.ms),
+        95,
+      ),
+    },
+    checkWithoutReserve: {
+      readsPerCall: median(plain.map((x) => x.reads)),
+      writesPerCall: median(plain.map((x) => x.writes)),
+      medianMs: median(plain.map((x) => x.ms)),
+      p95Ms: percentile(
+        plain.map((x) => x.ms),
+        95,
+      ),
+    },
+    conversion: {
+      readsPerRecord: median(conv.map((x) => x.reads)),
+      writesPerRecord: median(conv.map((x) => x.writes)),
+      medianMs: median(conv.map((x) => x.ms)),
+    },
+    concurrent: {
+      customers: 1,
+      clients: 20,
+      reservations: N,
+      held: Object.keys(hotFile.reservations ?? {}).length,
+      seconds: round(seconds),
+      perSecond: Math.round(N / seconds),
+    },
   };
   const o = results.orders;
-  console.log(`  checkOrder: ${o.checkWithoutReserve.readsPerCall} read, median ${o.checkWithoutReserve.medianMs.toFixed(2)} ms, p95 ${o.checkWithoutReserve.p95Ms.toFixed(2)} ms · with reserve: ${o.reservation.readsPerCall} read / ${o.reservation.writesPerCall} writes, median ${o.reservation.medianMs.toFixed(2)} ms, p95 ${o.reservation.p95Ms.toFixed(2)} ms`);
-  console.log(`  conversion (the reserved order recorded): ${o.conversion.readsPerRecord} reads / ${o.conversion.writesPerRecord} writes, median ${o.conversion.medianMs.toFixed(1)} ms`);
-  console.log(`  ${N} reservations by 20 concurrent clients on one customer: ${o.concurrent.seconds} s, ${o.concurrent.perSecond}/s, ${o.concurrent.held} held`);
+  console.log(
+    `  checkOrder: ${o.checkWithoutReserve.readsPerCall} read, median ${o.checkWithoutReserve.medianMs.toFixed(2)} ms, p95 ${o.checkWithoutReserve.p95Ms.toFixed(2)} ms · with reserve: ${o.reservation.readsPerCall} read / ${o.reservation.writesPerCall} writes, median ${o.reservation.medianMs.toFixed(2)} ms, p95 ${o.reservation.p95Ms.toFixed(2)} ms`,
+  );
+  console.log(
+    `  conversion (the reserved order recorded): ${o.conversion.readsPerRecord} reads / ${o.conversion.writesPerRecord} writes, median ${o.conversion.medianMs.toFixed(1)} ms`,
+  );
+  console.log(
+    `  ${N} reservations by 20 concurrent clients on one customer: ${o.concurrent.seconds} s, ${o.concurrent.perSecond}/s, ${o.concurrent.held} held`,
+  );
 }
 
 console.log("== 3. Pure scoring throughput (one core)");
@@ -365,9 +518,31 @@ console.log("== 3. Pure scoring throughput (one core)");
   const inputs = Array.from({ length: 1000 }, (_, i) => ({
     asOf: NOW,
     profile: { industry: ["G47", "G46", "D"][i % 3], country: ["US", "DE", "CN"][i % 3], foundedYear: 1950 + (i % 70) },
-    statement: { periodEnd: NOW - 100 * DAY, currency: "USD", totalAssets: 1_000_000_00 + i, currentAssets: 400_000_00, totalLiabilities: 600_000_00, currentLiabilities: 300_000_00, equity: 400_000_00 + i, retainedEarnings: 100_000_00, revenue: 2_000_000_00, ebit: 150_000_00, netIncome: 90_000_00 },
-    behaviour: { onTimeRatio12m: (i % 100) / 100, avgDaysBeyondTerms12m: i % 40, oldestDaysPastDue: i % 120, dishonouredPayments: i % 3 === 0 ? 1 : 0 },
-    trading: { firstActivityAt: NOW - (i % 60) * 30 * DAY, volume12m: 500_000_00, orderCount12m: i % 30, creditLimit: 100_000_00 },
+    statement: {
+      periodEnd: NOW - 100 * DAY,
+      currency: "USD",
+      totalAssets: 1_000_000_00 + i,
+      currentAssets: 400_000_00,
+      totalLiabilities: 600_000_00,
+      currentLiabilities: 300_000_00,
+      equity: 400_000_00 + i,
+      retainedEarnings: 100_000_00,
+      revenue: 2_000_000_00,
+      ebit: 150_000_00,
+      netIncome: 90_000_00,
+    },
+    behaviour: {
+      onTimeRatio12m: (i % 100) / 100,
+      avgDaysBeyondTerms12m: i % 40,
+      oldestDaysPastDue: i % 120,
+      dishonouredPayments: i % 3 === 0 ? 1 : 0,
+    },
+    trading: {
+      firstActivityAt: NOW - (i % 60) * 30 * DAY,
+      volume12m: 500_000_00,
+      orderCount12m: i % 30,
+      creditLimit: 100_000_00,
+    },
   }));
   for (let i = 0; i < 20_000; i++) assess(inputs[i % 1000], P); // warm up
   // Five one-second windows: the median resists a neighbour's burst on a shared machine.
@@ -384,11 +559,15 @@ console.log("== 3. Pure scoring throughput (one core)");
     windows.push(Math.round(n / (elapsed / 1000)));
   }
   results.scoring = { windows, perSecond: median(windows), best: Math.max(...windows) };
-  console.log(`  ${results.scoring.perSecond.toLocaleString("en-US")} assessments/s (median of 5 one-second windows; best ${results.scoring.best.toLocaleString("en-US")})`);
+  console.log(
+    `  ${results.scoring.perSecond.toLocaleString("en-US")} assessments/s (median of 5 one-second windows; best ${results.scoring.best.toLocaleString("en-US")})`,
+  );
 }
 
 if (Number(opts.monitor) > 0) {
-  console.log(`== 4. Daily monitoring of ${opts.monitor} customers over ${opts.days} days (due-date work queue, shard tasks six at a time)`);
+  console.log(
+    `== 4. Daily monitoring of ${opts.monitor} customers over ${opts.days} days (due-date work queue, shard tasks six at a time)`,
+  );
   const { runMonitoringBench } = await import("./monitoring.mjs");
   results.monitoring = await runMonitoringBench({ customers: Number(opts.monitor), days: Number(opts.days) });
 }
@@ -399,12 +578,21 @@ if (Number(opts.reassess) > 0) {
   results.reassessment = await runReassessmentBench({ customers: Number(opts.reassess), server });
 }
 
-console.log(`== 6. Group commit: one customer's ERP feed at ${opts["hot-rate"]} records/s for ${opts["hot-seconds"]} s`);
+console.log(
+  `== 6. Group commit: one customer's ERP feed at ${opts["hot-rate"]} records/s for ${opts["hot-seconds"]} s`,
+);
 {
   const { runGroupCommitBench } = await import("./group-commit.mjs");
   const customerId = await newCustomer(1_000_000_000_00);
   const compareCustomerId = await newCustomer(1_000_000_000_00);
-  results.groupCommit = await runGroupCommitBench({ server, customerId, compareCustomerId, rate: Number(opts["hot-rate"]), seconds: Number(opts["hot-seconds"]), policy: P });
+  results.groupCommit = await runGroupCommitBench({
+    server,
+    customerId,
+    compareCustomerId,
+    rate: Number(opts["hot-rate"]),
+    seconds: Number(opts["hot-seconds"]),
+    policy: P,
+  });
   const g = results.groupCommit;
   console.log(
     `  ${g.records} records in ${g.feedSeconds} s: ${g.applied} applied, ${g.rejected} rejected, ${g.notApplied} not applied; ${g.drains} drains (median ${g.recordsPerDrain.median} records); ` +
@@ -412,14 +600,21 @@ console.log(`== 6. Group commit: one customer's ERP feed at ${opts["hot-rate"]} 
       `${g.readsPerRecord} reads, ${g.writesPerRecord} writes per record; same as from scratch: ${g.sameAsFromScratch}`,
   );
   const c = g.onePerRecordForComparison;
-  console.log(`  for comparison, one transaction per record (the callable, one record a call) at ${c.rate}/s: the head written ${c.headWritesPerSecond}/s, done in ${c.secondsToFinish} s for ${c.seconds} s of feed, latency p95 ${c.latencyMs.p95} ms`);
+  console.log(
+    `  for comparison, one transaction per record (the callable, one record a call) at ${c.rate}/s: the head written ${c.headWritesPerSecond}/s, done in ${c.secondsToFinish} s for ${c.seconds} s of feed, latency p95 ${c.latencyMs.p95} ms`,
+  );
   if (opts.stack && !opts["no-stack"]) {
     console.log("   … and on npm start's stack (Functions + Cloud Tasks emulators)");
     try {
       const { runStackLagBench } = await import("./stack-lag.mjs");
-      results.groupCommitOnTheStack = await runStackLagBench({ server, customerId: await newCustomer(1_000_000_000_00) });
+      results.groupCommitOnTheStack = await runStackLagBench({
+        server,
+        customerId: await newCustomer(1_000_000_000_00),
+      });
       const s = results.groupCommitOnTheStack;
-      console.log(`  stack: ${s.applied}/${s.records} applied at ${s.rate}/s; first delivery ${s.firstDeliveryMs} ms (cold workers); lag p50 ${s.lagMs?.p50} ms, p95 ${s.lagMs?.p95} ms; drained by the task queue: ${s.drainedByTaskQueue}`);
+      console.log(
+        `  stack: ${s.applied}/${s.records} applied at ${s.rate}/s; first delivery ${s.firstDeliveryMs} ms (cold workers); lag p50 ${s.lagMs?.p50} ms, p95 ${s.lagMs?.p95} ms; drained by the task queue: ${s.drainedByTaskQueue}`,
+      );
     } catch (err) {
       results.groupCommitOnTheStack = { error: String(err?.message ?? err).slice(0, 300) };
       console.log(`  stack: not measured (${results.groupCommitOnTheStack.error})`);
@@ -431,26 +626,42 @@ console.log("== 7. Cold start: loading the functions' entry (checkOrder's) in fr
 {
   const { runColdStartBench } = await import("./coldstart.mjs");
   results.coldStart = runColdStartBench({ runs: 9 });
-  console.log(`  before ${results.coldStart.beforeMedianMs} ms, after ${results.coldStart.afterMedianMs} ms (median of ${results.coldStart.runs}; ${results.coldStart.savedMs} ms saved)`);
+  console.log(
+    `  before ${results.coldStart.beforeMedianMs} ms, after ${results.coldStart.afterMedianMs} ms (median of ${results.coldStart.runs}; ${results.coldStart.savedMs} ms saved)`,
+  );
 }
 
-console.log(`== 8. The credit state after ${opts.years} years of trading (the monitor folds history older than 24 months)`);
+console.log(
+  `== 8. The credit state after ${opts.years} years of trading (the monitor folds history older than 24 months)`,
+);
 let footprint = null;
 {
   const { runCreditStateBench } = await import("./creditstate.mjs");
   const customerId = await newCustomer(1_000_000_000_00);
   results.creditState = await runCreditStateBench({ customerId, years: Number(opts.years) });
   const c = results.creditState;
-  console.log(`  ${c.records} records: credit state ${c.creditStateBytes} bytes (ledger ${c.ledgerFieldBytes}); without compaction ${c.creditStateBytesWithoutCompaction} bytes (ledger ${c.ledgerFieldBytesWithoutCompaction}); by year ${c.byYear.map((y) => y.bytes).join(", ")}`);
+  console.log(
+    `  ${c.records} records: credit state ${c.creditStateBytes} bytes (ledger ${c.ledgerFieldBytes}); without compaction ${c.creditStateBytesWithoutCompaction} bytes (ledger ${c.ledgerFieldBytesWithoutCompaction}); by year ${c.byYear.map((y) => y.bytes).join(", ")}`,
+  );
   // That customer's whole footprint: documents and stored bytes, fixed and per record (the cost model's storage and exports).
   const db = firestore();
-  const fixedDocs = [`customers/${customerId}`, `customers/${customerId}/private/creditState`, `customers/${customerId}/private/financials`, `customers/${customerId}/private/assessment`, `customers/${customerId}/private/contacts`];
+  const fixedDocs = [
+    `customers/${customerId}`,
+    `customers/${customerId}/private/creditState`,
+    `customers/${customerId}/private/financials`,
+    `customers/${customerId}/private/assessment`,
+    `customers/${customerId}/private/contacts`,
+  ];
   let fixedBytes = 0;
   for (const p of fixedDocs) {
     const s = await db.doc(p).get();
     if (s.exists) fixedBytes += firestoreDocumentSize(p, s.data());
   }
-  const perRecordColls = [`customers/${customerId}/transactions`, `customers/${customerId}/ledger`, `audit/customer_${customerId}/entries`];
+  const perRecordColls = [
+    `customers/${customerId}/transactions`,
+    `customers/${customerId}/ledger`,
+    `audit/customer_${customerId}/entries`,
+  ];
   let docs = 0;
   let bytes = 0;
   for (const col of perRecordColls) {
@@ -469,7 +680,9 @@ let footprint = null;
     bytesPerRecord: round(bytes / c.records, 1),
   };
   results.creditState.footprint = footprint;
-  console.log(`  footprint: ${footprint.fixedDocuments} documents (${footprint.fixedBytes} bytes) per customer + ${footprint.documentsPerRecord} documents (${footprint.bytesPerRecord} bytes) per record`);
+  console.log(
+    `  footprint: ${footprint.fixedDocuments} documents (${footprint.fixedBytes} bytes) per customer + ${footprint.documentsPerRecord} documents (${footprint.bytesPerRecord} bytes) per record`,
+  );
 }
 
 console.log("== 9. A portfolio of 1,000,000 customers: monthly cost from the figures above");
@@ -487,7 +700,12 @@ console.log("== 9. A portfolio of 1,000,000 customers: monthly cost from the fig
     exportEveryDays: P.backup.exportEveryDays,
     backupScheduleRetentionDays: 14,
     pitrDays: 7,
-    prices: { source: "Firestore list prices, nam5 multi-region, USD (check https://cloud.google.com/firestore/pricing)", readsPer100k: 0.06, writesPer100k: 0.18, storagePerGiBMonth: 0.18 },
+    prices: {
+      source: "Firestore list prices, nam5 multi-region, USD (check https://cloud.google.com/firestore/pricing)",
+      readsPer100k: 0.06,
+      writesPer100k: 0.18,
+      storagePerGiBMonth: 0.18,
+    },
   };
   const at10k = results.recording.find((r) => r.history === 10_000) ?? results.recording[results.recording.length - 1];
   if (!at10k) throw new Error("bench: the cost model needs the recording figures (section 1)");
@@ -498,8 +716,16 @@ console.log("== 9. A portfolio of 1,000,000 customers: monthly cost from the fig
   const records = M * a.recordsPerCustomerMonth;
   const checks = M * a.orderChecksPerCustomerMonth;
   const rows = {
-    dailyMonitoring: { reads: mon ? mon.readsPerCustomerDay * M * month : null, writes: mon ? mon.writesPerCustomerDay * M * month : null, per: `${mon?.readsPerCustomerDay} reads, ${mon?.writesPerCustomerDay} writes per customer-day (measured)` },
-    monthlyReassessment: { reads: re ? re.readsPerCustomer * M : null, writes: re ? re.writesPerCustomer * M : null, per: `${re?.readsPerCustomer} reads, ${re?.writesPerCustomer} writes per customer (measured)` },
+    dailyMonitoring: {
+      reads: mon ? mon.readsPerCustomerDay * M * month : null,
+      writes: mon ? mon.writesPerCustomerDay * M * month : null,
+      per: `${mon?.readsPerCustomerDay} reads, ${mon?.writesPerCustomerDay} writes per customer-day (measured)`,
+    },
+    monthlyReassessment: {
+      reads: re ? re.readsPerCustomer * M : null,
+      writes: re ? re.writesPerCustomer * M : null,
+      per: `${re?.readsPerCustomer} reads, ${re?.writesPerCustomer} writes per customer (measured)`,
+    },
     recordingThroughTheCallable: {
       reads: records * (1 - a.shareOfRecordsThroughTheTrigger) * at10k.incremental.readsPerRecord,
       writes: records * (1 - a.shareOfRecordsThroughTheTrigger) * at10k.incremental.writesPerRecord,
@@ -511,17 +737,30 @@ console.log("== 9. A portfolio of 1,000,000 customers: monthly cost from the fig
       per: `${g.readsPerRecord} reads, ${g.writesPerRecord} writes per record with group commit (measured; the ERP's own write not counted)`,
     },
     orderChecks: {
-      reads: checks * (o.checkWithoutReserve.readsPerCall * (1 - a.shareOfChecksThatReserve) + o.reservation.readsPerCall * a.shareOfChecksThatReserve),
+      reads:
+        checks *
+        (o.checkWithoutReserve.readsPerCall * (1 - a.shareOfChecksThatReserve) +
+          o.reservation.readsPerCall * a.shareOfChecksThatReserve),
       writes: checks * a.shareOfChecksThatReserve * o.reservation.writesPerCall,
       per: `${o.checkWithoutReserve.readsPerCall} read per check; ${o.reservation.readsPerCall} read, ${o.reservation.writesPerCall} writes per reservation (measured)`,
     },
-    portfolioReports: { reads: a.portfolioReportsPerMonth * 25 * Math.ceil(M / 1000), writes: 0, per: "about 25 aggregation queries over the customer heads, 1 read per 1,000 index entries" },
+    portfolioReports: {
+      reads: a.portfolioReportsPerMonth * 25 * Math.ceil(M / 1000),
+      writes: 0,
+      per: "about 25 aggregation queries over the customer heads, 1 read per 1,000 index entries",
+    },
   };
-  const docsPerCustomer = footprint.fixedDocuments + footprint.documentsPerRecord * a.recordsPerCustomerMonth * a.historyMonths;
-  const bytesPerCustomer = footprint.fixedBytes + footprint.bytesPerRecord * a.recordsPerCustomerMonth * a.historyMonths;
+  const docsPerCustomer =
+    footprint.fixedDocuments + footprint.documentsPerRecord * a.recordsPerCustomerMonth * a.historyMonths;
+  const bytesPerCustomer =
+    footprint.fixedBytes + footprint.bytesPerRecord * a.recordsPerCustomerMonth * a.historyMonths;
   const storedGiB = (bytesPerCustomer * M) / 2 ** 30;
   const exportsPerMonth = month / a.exportEveryDays;
-  rows.managedExport = { reads: exportsPerMonth * docsPerCustomer * M, writes: 0, per: `${round(docsPerCustomer, 0)} documents per customer, an export every ${a.exportEveryDays} days (reads = documents)` };
+  rows.managedExport = {
+    reads: exportsPerMonth * docsPerCustomer * M,
+    writes: 0,
+    per: `${round(docsPerCustomer, 0)} documents per customer, an export every ${a.exportEveryDays} days (reads = documents)`,
+  };
   const dailyExportReads = month * docsPerCustomer * M;
   let reads = 0;
   let writes = 0;
@@ -536,7 +775,12 @@ console.log("== 9. A portfolio of 1,000,000 customers: monthly cost from the fig
   results.costModel = {
     assumptions: a,
     perMonth: rows,
-    totals: { reads: Math.round(reads), writes: Math.round(writes), readsUSD: dollars(reads, a.prices.readsPer100k), writesUSD: dollars(writes, a.prices.writesPer100k) },
+    totals: {
+      reads: Math.round(reads),
+      writes: Math.round(writes),
+      readsUSD: dollars(reads, a.prices.readsPer100k),
+      writesUSD: dollars(writes, a.prices.writesPer100k),
+    },
     storage: {
       documentsPerCustomer: round(docsPerCustomer, 0),
       bytesPerCustomer: round(bytesPerCustomer, 0),
@@ -548,7 +792,8 @@ console.log("== 9. A portfolio of 1,000,000 customers: monthly cost from the fig
       scheduledBackupsGiB: round(storedGiB * (a.backupScheduleRetentionDays / 1), 0),
       scheduledBackupsNote: `daily backups kept ${a.backupScheduleRetentionDays} days: up to ${a.backupScheduleRetentionDays} copies of the database, billed as backup storage (no document reads)`,
       pitrGiBUpperBound: round(storedGiB + writtenGiBPerWeek, 0),
-      pitrNote: "the database plus the versions written in the 7-day window (at most one per document per minute), billed as PITR storage",
+      pitrNote:
+        "the database plus the versions written in the 7-day window (at most one per document per minute), billed as PITR storage",
       managedExportReadsPerMonth: Math.round(rows.managedExport.reads),
       managedExportUSDPerMonth: dollars(rows.managedExport.reads, a.prices.readsPer100k),
       dailyExportReadsPerMonthForComparison: Math.round(dailyExportReads),
@@ -556,8 +801,12 @@ console.log("== 9. A portfolio of 1,000,000 customers: monthly cost from the fig
     },
   };
   const cm = results.costModel;
-  console.log(`  ${cm.totals.reads.toLocaleString("en-US")} reads ($${cm.totals.readsUSD}) and ${cm.totals.writes.toLocaleString("en-US")} writes ($${cm.totals.writesUSD}) a month; ${cm.storage.storedGiB} GiB stored`);
-  console.log(`  weekly export ${cm.backups.managedExportReadsPerMonth.toLocaleString("en-US")} reads/month ($${cm.backups.managedExportUSDPerMonth}); a daily one would be ${cm.backups.dailyExportReadsPerMonthForComparison.toLocaleString("en-US")} ($${cm.backups.dailyExportUSDPerMonthForComparison})`);
+  console.log(
+    `  ${cm.totals.reads.toLocaleString("en-US")} reads ($${cm.totals.readsUSD}) and ${cm.totals.writes.toLocaleString("en-US")} writes ($${cm.totals.writesUSD}) a month; ${cm.storage.storedGiB} GiB stored`,
+  );
+  console.log(
+    `  weekly export ${cm.backups.managedExportReadsPerMonth.toLocaleString("en-US")} reads/month ($${cm.backups.managedExportUSDPerMonth}); a daily one would be ${cm.backups.dailyExportReadsPerMonthForComparison.toLocaleString("en-US")} ($${cm.backups.dailyExportUSDPerMonthForComparison})`,
+  );
 }
 
 const at10k = results.recording.find((r) => r.history === 10_000);
@@ -571,15 +820,20 @@ results.targets = {
   readsConstantInHistory: new Set(results.recording.map((r) => r.incremental.readsPerRecord)).size === 1,
   naiveOverIncrementalAt10kAtLeast50: at10k ? at10k.naiveOverIncremental >= 50 : null,
   checkOrderExactlyOneRead: results.checkOrder.readsPerCall === 1,
-  reservationOneReadAtMostThreeWrites: results.orders.reservation.readsPerCall === 1 && results.orders.reservation.writesPerCall <= 3,
+  reservationOneReadAtMostThreeWrites:
+    results.orders.reservation.readsPerCall === 1 && results.orders.reservation.writesPerCall <= 3,
   concurrentReservationsAllHeld: results.orders.concurrent.held === results.orders.concurrent.reservations,
   scoringAtLeast200kPerSecond: results.scoring.perSecond >= 200_000,
   // 1. group commit
-  groupCommitSustains50PerSecondFor60Seconds: g.rate >= 50 && g.seconds >= 60 && g.feedSeconds <= g.seconds + 1 && g.applied + g.rejected === g.records,
+  groupCommitSustains50PerSecondFor60Seconds:
+    g.rate >= 50 && g.seconds >= 60 && g.feedSeconds <= g.seconds + 1 && g.applied + g.rejected === g.records,
   groupCommitAtMostOneCustomerWritePerSecond: g.headWritesPerSecond <= 1 && g.creditStateWrites <= g.headWrites,
   groupCommitReadsPerRecordAtMost4: g.readsPerRecord <= 4,
   groupCommitSameAsFromScratch: g.sameAsFromScratch,
-  groupCommitAppliedOnTheStack: results.groupCommitOnTheStack ? results.groupCommitOnTheStack.drainedByTaskQueue === true && results.groupCommitOnTheStack.applied === results.groupCommitOnTheStack.records : null,
+  groupCommitAppliedOnTheStack: results.groupCommitOnTheStack
+    ? results.groupCommitOnTheStack.drainedByTaskQueue === true &&
+      results.groupCommitOnTheStack.applied === results.groupCommitOnTheStack.records
+    : null,
   // 2. disjoint batches (six at once)
   reassessmentReadsPerCustomerAtMost2: re ? round(re.readsPerCustomer, 2) <= 2 : null,
   reassessmentNoWastedTransactions: re ? re.wastedTransactions === 0 : null,
@@ -589,13 +843,19 @@ results.targets = {
   // 6. cold start
   coldStartEntryLoadsFaster: results.coldStart.afterMedianMs < results.coldStart.beforeMedianMs,
   // 7. bounded documents: the credit state stops growing with the years (well inside Firestore's 1 MiB)
-  creditStateBoundedAfter5Years: cs && cs.byYear.length >= 5 ? cs.byYear[cs.byYear.length - 1].bytes <= 1.1 * cs.byYear[2].bytes && cs.creditStateBytes < 64 * 1024 : null,
+  creditStateBoundedAfter5Years:
+    cs && cs.byYear.length >= 5
+      ? cs.byYear[cs.byYear.length - 1].bytes <= 1.1 * cs.byYear[2].bytes && cs.creditStateBytes < 64 * 1024
+      : null,
 };
 results.machine.loadAverageAtEnd = os.loadavg().map((x) => round(x));
 writeFileSync(new URL("./results.json", import.meta.url), JSON.stringify(results, null, 2) + "\n");
 console.log("== Targets");
-for (const [k, v] of Object.entries(results.targets)) console.log(`  ${v === true ? "MET " : v === null ? "n/a " : "MISS"} ${k}`);
-console.log(`load average at start ${results.machine.loadAverageAtStart.join(", ")}, at end ${results.machine.loadAverageAtEnd.join(", ")} (2 cores)`);
+for (const [k, v] of Object.entries(results.targets))
+  console.log(`  ${v === true ? "MET " : v === null ? "n/a " : "MISS"} ${k}`);
+console.log(
+  `load average at start ${results.machine.loadAverageAtStart.join(", ")}, at end ${results.machine.loadAverageAtEnd.join(", ")} (2 cores)`,
+);
 console.log("wrote bench/results.json");
 server.stop();
 process.exit(0);

@@ -29,11 +29,27 @@ export async function runStackLagBench({ server, customerId, rate = 10, seconds 
     }
   });
   const ports = await freePorts(["auth", "functions", "tasks", "hub", "logging", "eventarc"]);
-  const stack = await startStack({ ports, firestoreHost: process.env.FIRESTORE_EMULATOR_HOST, firestoreServer: server, snapshot: true, build: false, seed: false, log, onOutput: null, triggerLog: () => {} });
+  const stack = await startStack({
+    ports,
+    firestoreHost: process.env.FIRESTORE_EMULATOR_HOST,
+    firestoreServer: server,
+    snapshot: true,
+    build: false,
+    seed: false,
+    log,
+    onOutput: null,
+    triggerLog: () => {},
+  });
   try {
     const write = async (id, i) => {
       const now = Date.now();
-      const r = await db.doc(`customers/${customerId}/transactions/${id}`).set({ type: "invoice", amount: 1_000_00 + i, currency: "USD", issuedAt: Timestamp.fromMillis(now - DAY), dueAt: Timestamp.fromMillis(now + 29 * DAY) });
+      const r = await db.doc(`customers/${customerId}/transactions/${id}`).set({
+        type: "invoice",
+        amount: 1_000_00 + i,
+        currency: "USD",
+        issuedAt: Timestamp.fromMillis(now - DAY),
+        dueAt: Timestamp.fromMillis(now + 29 * DAY),
+      });
       return r.writeTime.toMillis();
     };
     const until = async (ids, ms) => {
@@ -61,9 +77,17 @@ export async function runStackLagBench({ server, customerId, rate = 10, seconds 
       records: n,
       applied: lags.length,
       firstDeliveryMs: coldMs,
-      lagMs: lags.length ? { p50: Math.round(percentile(lags, 50)), p95: Math.round(percentile(lags, 95)), max: Math.round(Math.max(...lags)) } : null,
+      lagMs: lags.length
+        ? {
+            p50: Math.round(percentile(lags, 50)),
+            p95: Math.round(percentile(lags, 95)),
+            max: Math.round(Math.max(...lags)),
+          }
+        : null,
       /** Of the lag, until the trigger had marked the record pending (the delivery to the Functions emulator and the trigger's run). */
-      markedPendingMs: triggerLags.length ? { p50: Math.round(percentile(triggerLags, 50)), p95: Math.round(percentile(triggerLags, 95)) } : null,
+      markedPendingMs: triggerLags.length
+        ? { p50: Math.round(percentile(triggerLags, 50)), p95: Math.round(percentile(triggerLags, 95)) }
+        : null,
       drainedByTaskQueue: out.includes("applyPendingRecords"),
     };
   } finally {

@@ -85,7 +85,11 @@ export async function installCounters() {
 
 export function measure() {
   const start = { ...counters, t: process.hrtime.bigint() };
-  return () => ({ reads: counters.reads - start.reads, writes: counters.writes - start.writes, ms: Number(process.hrtime.bigint() - start.t) / 1e6 });
+  return () => ({
+    reads: counters.reads - start.reads,
+    writes: counters.writes - start.writes,
+    ms: Number(process.hrtime.bigint() - start.t) / 1e6,
+  });
 }
 
 export function median(xs) {
@@ -114,10 +118,12 @@ export async function installTransactionCounters() {
   const orig = Firestore.prototype.runTransaction;
   Firestore.prototype.runTransaction = function (fn, opts) {
     transactions.calls++;
-    return orig.call(this, (tx) => (transactions.attempts++, fn(tx)), opts).catch((err) => {
-      transactions.failed++;
-      throw err;
-    });
+    return orig
+      .call(this, (tx) => (transactions.attempts++, fn(tx)), opts)
+      .catch((err) => {
+        transactions.failed++;
+        throw err;
+      });
   };
 }
 
@@ -141,11 +147,10 @@ export async function runQueue(tasks, n, work) {
       while (active < n && queue.length > 0) {
         const t = queue.shift();
         active++;
-        work(t, (more) => queue.push(more))
-          .then(() => {
-            active--;
-            next();
-          }, reject);
+        work(t, (more) => queue.push(more)).then(() => {
+          active--;
+          next();
+        }, reject);
       }
     };
     next();
@@ -162,7 +167,8 @@ export function firestoreDocumentSize(path, data) {
     if (typeof v === "string") return Buffer.byteLength(v) + 1;
     if (v instanceof Date || typeof v?.toMillis === "function") return 8;
     if (Array.isArray(v)) return v.reduce((s, x) => s + value(x), 0);
-    if (typeof v === "object") return Object.entries(v).reduce((s, [k, x]) => s + Buffer.byteLength(k) + 1 + value(x), 0);
+    if (typeof v === "object")
+      return Object.entries(v).reduce((s, [k, x]) => s + Buffer.byteLength(k) + 1 + value(x), 0);
     return 8;
   };
   return nameSize + value(data) + 32;

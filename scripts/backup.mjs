@@ -18,7 +18,10 @@ import { AUDIT_KEYS_NAME, scriptAuditKeyring } from "./lib/audit-key.mjs";
 const usage = "usage: npm run backup -- --out DIR [--project ID]";
 let args;
 try {
-  args = parseArgs({ options: { out: { type: "string" }, project: { type: "string" }, help: { type: "boolean", short: "h" } }, allowPositionals: false }).values;
+  args = parseArgs({
+    options: { out: { type: "string" }, project: { type: "string" }, help: { type: "boolean", short: "h" } },
+    allowPositionals: false,
+  }).values;
 } catch (err) {
   console.error(`${err.message}\n${usage}`);
   process.exit(2);
@@ -49,7 +52,9 @@ if (target.host) {
 }
 const keys = scriptAuditKeyring({ local: Boolean(target.host) });
 if (!keys) {
-  console.error(`no audit keyring: set ${AUDIT_KEYS_NAME} (production: gcloud secrets versions access latest --secret=${AUDIT_KEYS_NAME}); the local stack keeps one in functions/.secret.local`);
+  console.error(
+    `no audit keyring: set ${AUDIT_KEYS_NAME} (production: gcloud secrets versions access latest --secret=${AUDIT_KEYS_NAME}); the local stack keeps one in functions/.secret.local`,
+  );
   process.exit(1);
 }
 let keyring;
@@ -60,7 +65,9 @@ try {
   process.exit(1);
 }
 const outDir = resolve(args.out);
-console.log(`backup: ${target.host ? `emulator ${target.host}` : "PRODUCTION Firestore"}, project ${target.projectId} → ${outDir}`);
+console.log(
+  `backup: ${target.host ? `emulator ${target.host}` : "PRODUCTION Firestore"}, project ${target.projectId} → ${outDir}`,
+);
 
 const db = lb.openBackupDatabase(target.projectId);
 const t0 = Date.now();
@@ -73,14 +80,21 @@ try {
     onProgress: (p) => console.log(`  ${p.documents} documents`),
   });
   const s = (Date.now() - t0) / 1000;
-  for (const c of manifest.collections) if (c.documents) console.log(`  ${c.collection.padEnd(28)} ${String(c.documents).padStart(8)}`);
-  console.log(`backup: ${manifest.totalDocuments} documents in ${s.toFixed(1)} s (${Math.round(manifest.totalDocuments / Math.max(s, 0.001))}/s), content hash ${manifest.contentHash}, signed with key ${manifest.signature.keyId}`);
-  if (!listDocuments) console.log("note: this Firestore cannot list documents; subcollections were found under existing parents and audit chains of known subjects");
+  for (const c of manifest.collections)
+    if (c.documents) console.log(`  ${c.collection.padEnd(28)} ${String(c.documents).padStart(8)}`);
+  console.log(
+    `backup: ${manifest.totalDocuments} documents in ${s.toFixed(1)} s (${Math.round(manifest.totalDocuments / Math.max(s, 0.001))}/s), content hash ${manifest.contentHash}, signed with key ${manifest.signature.keyId}`,
+  );
+  if (!listDocuments)
+    console.log(
+      "note: this Firestore cannot list documents; subcollections were found under existing parents and audit chains of known subjects",
+    );
   await db.terminate();
   process.exit(0);
 } catch (err) {
   console.error(`backup FAILED after ${((Date.now() - t0) / 1000).toFixed(1)} s: ${err.message}`);
-  if (err.code !== "OUT_DIR_NOT_EMPTY") console.error(`${outDir} holds no manifest.json and is not a backup; delete it.`);
+  if (err.code !== "OUT_DIR_NOT_EMPTY")
+    console.error(`${outDir} holds no manifest.json and is not a backup; delete it.`);
   await db.terminate().catch(() => {});
   process.exit(1);
 }

@@ -26,7 +26,10 @@ const files = [
   { file: "docs/API.md", text: renderApiDocs({ ...contract, authority: policy.DEFAULT_POLICY.authority }) },
   {
     file: "README.md",
-    text: withReadmeExample(fs.readFileSync(path.join(REPO_ROOT, "README.md"), "utf8"), fs.readFileSync(path.join(REPO_ROOT, EXAMPLE_PATH), "utf8")),
+    text: withReadmeExample(
+      fs.readFileSync(path.join(REPO_ROOT, "README.md"), "utf8"),
+      fs.readFileSync(path.join(REPO_ROOT, EXAMPLE_PATH), "utf8"),
+    ),
   },
 ];
 

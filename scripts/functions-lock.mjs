@@ -37,7 +37,9 @@ export function functionsLock(rootLock = read("package-lock.json"), pkg = read("
       const at = resolve(name, from);
       if (at === null) {
         if (optional) continue;
-        throw new Error(`lock:functions: ${name} (needed by ${from || "functions"}) is not in the root lockfile: run npm install first`);
+        throw new Error(
+          `lock:functions: ${name} (needed by ${from || "functions"}) is not in the root lockfile: run npm install first`,
+        );
       }
       if (!seen.has(at)) {
         seen.add(at);
@@ -55,13 +57,28 @@ export function functionsLock(rootLock = read("package-lock.json"), pkg = read("
     want(p.optionalDependencies, at, true);
     want(p.peerDependencies, at, true);
   }
-  const out = { name: pkg.name, lockfileVersion: 3, requires: true, packages: { "": { name: pkg.name, ...(pkg.engines ? { engines: pkg.engines } : {}), dependencies: pkg.dependencies, devDependencies: pkg.devDependencies } } };
-  for (const at of [...seen].sort()) out.packages[at.startsWith(`${WS}/`) ? at.slice(WS.length + 1) : at] = packages[at];
+  const out = {
+    name: pkg.name,
+    lockfileVersion: 3,
+    requires: true,
+    packages: {
+      "": {
+        name: pkg.name,
+        ...(pkg.engines ? { engines: pkg.engines } : {}),
+        dependencies: pkg.dependencies,
+        devDependencies: pkg.devDependencies,
+      },
+    },
+  };
+  for (const at of [...seen].sort())
+    out.packages[at.startsWith(`${WS}/`) ? at.slice(WS.length + 1) : at] = packages[at];
   return out;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const lock = functionsLock();
   writeFileSync(root + "functions/package-lock.json", JSON.stringify(lock, null, 2) + "\n");
-  console.log(`wrote functions/package-lock.json: ${Object.keys(lock.packages).length - 1} packages, the versions of the root lockfile`);
+  console.log(
+    `wrote functions/package-lock.json: ${Object.keys(lock.packages).length - 1} packages, the versions of the root lockfile`,
+  );
 }

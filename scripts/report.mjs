@@ -37,7 +37,13 @@ async function fromStack() {
   const ports = defaultPorts();
   const functionsOrigin = arg("functions", `http://127.0.0.1:${ports.functions}`);
   const authHost = arg("auth", `127.0.0.1:${ports.auth}`);
-  const session = clientSession({ projectId: arg("project", DEFAULT_PROJECT_ID), region: DEFAULT_REGION, authHost, functionsOrigin, name: "report" });
+  const session = clientSession({
+    projectId: arg("project", DEFAULT_PROJECT_ID),
+    region: DEFAULT_REGION,
+    authHost,
+    functionsOrigin,
+    name: "report",
+  });
   try {
     await session.signIn(arg("email", "manager@demo.test"), arg("password", DEMO_PASSWORD));
     const report = /** @type {{ asOf: string }} */ (await session.call("getPortfolioReport", {}));
@@ -45,12 +51,20 @@ async function fromStack() {
     let whatIf = null;
     const policyFile = arg("policy");
     if (policyFile) {
-      whatIf = /** @type {{ mode: string, simulationId?: string }} */ (await session.call("simulatePolicy", { policy: readJson(policyFile) }));
-      if (whatIf.mode === "queued") console.log(`The what-if runs as a job over this portfolio: simulations/${whatIf.simulationId} (the report shows it once done).`);
+      whatIf = /** @type {{ mode: string, simulationId?: string }} */ (
+        await session.call("simulatePolicy", { policy: readJson(policyFile) })
+      );
+      if (whatIf.mode === "queued")
+        console.log(
+          `The what-if runs as a job over this portfolio: simulations/${whatIf.simulationId} (the report shows it once done).`,
+        );
     }
     return { report, whatIf, source: `${functionsOrigin} as ${arg("email", "manager@demo.test")}` };
   } catch (err) {
-    const hint = err?.code === "auth/network-request-failed" || /ECONNREFUSED|fetch failed/.test(String(err?.message)) ? " (is `npm start` running?)" : "";
+    const hint =
+      err?.code === "auth/network-request-failed" || /ECONNREFUSED|fetch failed/.test(String(err?.message))
+        ? " (is `npm start` running?)"
+        : "";
     throw new Error(`${err?.code ?? "error"}: ${err?.message ?? err}${hint}`, { cause: err });
   } finally {
     await session.close();
@@ -63,7 +77,8 @@ async function main() {
   let data;
   if (snapshotFile) {
     data = { ...fromSaved(readJson(snapshotFile)), source: `saved: ${path.basename(snapshotFile)}` };
-    if (arg("policy")) throw new Error("--policy needs the running stack (simulatePolicy); a saved bundle (--json) keeps its what-if");
+    if (arg("policy"))
+      throw new Error("--policy needs the running stack (simulatePolicy); a saved bundle (--json) keeps its what-if");
   } else {
     data = await fromStack();
   }

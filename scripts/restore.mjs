@@ -21,7 +21,12 @@ const usage = "usage: npm run restore -- DIR [--force] [--wipe] [--project ID]";
 let parsed;
 try {
   parsed = parseArgs({
-    options: { force: { type: "boolean" }, wipe: { type: "boolean" }, project: { type: "string" }, help: { type: "boolean", short: "h" } },
+    options: {
+      force: { type: "boolean" },
+      wipe: { type: "boolean" },
+      project: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
     allowPositionals: true,
   });
 } catch (err) {
@@ -50,7 +55,9 @@ try {
   process.exit(2);
 }
 if (args.wipe && !target.host) {
-  console.error("--wipe is for emulators only; restore into a new, empty production database instead (see docs/backup-and-restore.md)");
+  console.error(
+    "--wipe is for emulators only; restore into a new, empty production database instead (see docs/backup-and-restore.md)",
+  );
   process.exit(2);
 }
 if (target.host) {
@@ -59,7 +66,9 @@ if (target.host) {
 }
 const keys = scriptAuditKeyring({ local: Boolean(target.host) });
 if (!keys) {
-  console.error(`no audit keyring: set ${AUDIT_KEYS_NAME} (production: gcloud secrets versions access latest --secret=${AUDIT_KEYS_NAME}); the local stack keeps one in functions/.secret.local`);
+  console.error(
+    `no audit keyring: set ${AUDIT_KEYS_NAME} (production: gcloud secrets versions access latest --secret=${AUDIT_KEYS_NAME}); the local stack keeps one in functions/.secret.local`,
+  );
   process.exit(1);
 }
 let keyring;
@@ -70,7 +79,9 @@ try {
   process.exit(1);
 }
 const dir = resolve(/** @type {string} exactly one, checked above */ (parsed.positionals[0]));
-console.log(`restore: ${dir} → ${target.host ? `emulator ${target.host}` : "PRODUCTION Firestore"}, project ${target.projectId}${args.force ? " (--force)" : ""}`);
+console.log(
+  `restore: ${dir} → ${target.host ? `emulator ${target.host}` : "PRODUCTION Firestore"}, project ${target.projectId}${args.force ? " (--force)" : ""}`,
+);
 
 const db = lb.openBackupDatabase(target.projectId);
 const t0 = Date.now();
@@ -84,10 +95,15 @@ try {
   }
   const res = await lb.importLogical(db, { dir, keyring, force: Boolean(args.force), onProgress: progress });
   const s = (Date.now() - t0) / 1000;
-  console.log(`restore: ${res.written} documents written and verified in ${s.toFixed(1)} s (${Math.round(res.written / Math.max(s, 0.001))}/s), content hash ${res.verified.contentHash}`);
-  if (res.extraDocuments) console.log(`restore: ${res.extraDocuments} documents in the database are not in the backup (left as they were)`);
+  console.log(
+    `restore: ${res.written} documents written and verified in ${s.toFixed(1)} s (${Math.round(res.written / Math.max(s, 0.001))}/s), content hash ${res.verified.contentHash}`,
+  );
+  if (res.extraDocuments)
+    console.log(`restore: ${res.extraDocuments} documents in the database are not in the backup (left as they were)`);
   const { chains } = res;
-  console.log(`restore: manifest signed with key ${res.manifest.signature.keyId}; audit chains: ${chains.chains} verified (${chains.entries} entries), ${chains.broken.length} broken`);
+  console.log(
+    `restore: manifest signed with key ${res.manifest.signature.keyId}; audit chains: ${chains.chains} verified (${chains.entries} entries), ${chains.broken.length} broken`,
+  );
   for (const b of chains.broken.slice(0, 50)) console.log(`  BROKEN ${b.chainId} at entry ${b.seq}: ${b.problem}`);
   if (chains.broken.length > 50) console.log(`  … and ${chains.broken.length - 50} more`);
   await db.terminate();

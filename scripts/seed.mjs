@@ -23,14 +23,23 @@ try {
   const res = await fetch(new URL("/backends", functionsOrigin), { signal: AbortSignal.timeout(3_000) });
   if (!res.ok) throw new Error(`HTTP ${res.status}`);
 } catch (err) {
-  console.error(`No Functions emulator at ${functionsOrigin} (${err.message}): start the stack first (npm start -- --no-seed).`);
+  console.error(
+    `No Functions emulator at ${functionsOrigin} (${err.message}): start the stack first (npm start -- --no-seed).`,
+  );
   process.exit(1);
 }
 
 const t0 = Date.now();
 console.log(`Seeding the demo portfolio through the callables at ${functionsOrigin} (auth ${authHost}) …`);
 try {
-  const result = await seedDemoPortfolio({ functionsOrigin, authHost, projectId, region: DEFAULT_REGION, firestoreHost, log: (l) => console.log(l) });
+  const result = await seedDemoPortfolio({
+    functionsOrigin,
+    authHost,
+    projectId,
+    region: DEFAULT_REGION,
+    firestoreHost,
+    log: (l) => console.log(l),
+  });
   console.log(
     `Seeded in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${result.users.length} users (password ${DEMO_PASSWORD}), ` +
       `${result.customers.length} customers, ${result.applications.length} applications` +

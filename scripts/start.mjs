@@ -58,7 +58,12 @@ process.on("SIGTERM", () => void shutdown("SIGTERM"));
 
 const echo = (line) => {
   if (line.trim() === "" || /^\s*[┌└├│]/.test(line)) return; // the CLI's boxes and tables: the ready line says it all
-  if (/value\(\) invoked during function deployment|This is usually a mistake\. In configs|example: \{ memory: memoryParam \}/.test(line)) return;
+  if (
+    /value\(\) invoked during function deployment|This is usually a mistake\. In configs|example: \{ memory: memoryParam \}/.test(
+      line,
+    )
+  )
+    return;
   console.log(`  [emulators] ${line}`);
 };
 
@@ -81,7 +86,9 @@ try {
   // Watched, not awaited: `exited` only resolves, and its handler ends the process itself.
   void stack.exited.then(({ code, signal }) => {
     if (stopping) return;
-    console.error(`\nThe Firebase emulators exited unexpectedly (${code ?? signal}). Last output:\n${stack.output(30)}`);
+    console.error(
+      `\nThe Firebase emulators exited unexpectedly (${code ?? signal}). Last output:\n${stack.output(30)}`,
+    );
     void stack.stop().then(() => process.exit(1));
   });
 } catch (err) {

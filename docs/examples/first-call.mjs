@@ -8,9 +8,12 @@ import { connectFunctionsEmulator, getFunctions, httpsCallable } from "firebase/
 import { creditDesk } from "credit-desk-functions/client";
 
 const customerId = process.argv[2] ?? process.env.CUSTOMER_ID;
-if (!customerId) throw new Error("usage: node docs/examples/first-call.mjs <customerId> (npm start prints the demo customers)");
+if (!customerId)
+  throw new Error("usage: node docs/examples/first-call.mjs <customerId> (npm start prints the demo customers)");
 const authHost = process.env.CREDIT_DESK_AUTH ?? "127.0.0.1:9099";
-const [functionsHost = "127.0.0.1", functionsPort = "5001"] = (process.env.CREDIT_DESK_FUNCTIONS ?? "127.0.0.1:5001").split(":");
+const [functionsHost = "127.0.0.1", functionsPort = "5001"] = (
+  process.env.CREDIT_DESK_FUNCTIONS ?? "127.0.0.1:5001"
+).split(":");
 
 const app = initializeApp({ projectId: process.env.CREDIT_DESK_PROJECT ?? "demo-credit", apiKey: "demo-key" });
 const auth = getAuth(app);

@@ -6,7 +6,10 @@ import { defineInt, defineSecret, defineString } from "firebase-functions/params
 import { setGlobalOptions } from "firebase-functions/v2/options";
 import { parseAuditKeyring, type AuditKeyring } from "./domain/audit.js";
 
-export const REGION = defineString("CREDIT_DESK_REGION", { default: "us-central1", description: "Region of every function" });
+export const REGION = defineString("CREDIT_DESK_REGION", {
+  default: "us-central1",
+  description: "Region of every function",
+});
 export const MAX_INSTANCES = defineInt("CREDIT_DESK_MAX_INSTANCES", {
   default: 100,
   description: "Most instances of any one function (a cost ceiling; a job's task queue also limits its own dispatches)",
@@ -26,7 +29,8 @@ setGlobalOptions({ region: REGION, memory: "256MiB", maxInstances: MAX_INSTANCES
  */
 export const ENFORCE_APP_CHECK = defineString("CREDIT_DESK_ENFORCE_APP_CHECK", {
   default: "true",
-  description: "Reject callable requests without a valid App Check token; only false/0/no turns it off (the Functions emulator never enforces)",
+  description:
+    "Reject callable requests without a valid App Check token; only false/0/no turns it off (the Functions emulator never enforces)",
 });
 
 export interface AppCheckSetting {

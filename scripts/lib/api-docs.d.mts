@@ -7,6 +7,8 @@ export interface ApiDocsContract {
   authority: { analyst: number; manager: number };
 }
 export declare function renderApiDocs(contract: ApiDocsContract): string;
-export declare function fieldRows(schema: object): Array<{ path: string; type: string; required: boolean; rules: string; notes: string }>;
+export declare function fieldRows(
+  schema: object,
+): Array<{ path: string; type: string; required: boolean; rules: string; notes: string }>;
 export declare const EXAMPLE_PATH: string;
 export declare function withReadmeExample(readme: string, exampleCode: string): string;

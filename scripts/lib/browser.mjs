@@ -10,20 +10,37 @@ import { pathToFileURL } from "node:url";
 
 /** Where Debian's chromium is (CHROMIUM_PATH overrides), or null when it is not installed. */
 export function chromiumPath() {
-  const candidates = [process.env.CHROMIUM_PATH ?? "", "/usr/bin/chromium", "/usr/bin/chromium-browser"].filter((p) => p !== "");
+  const candidates = [process.env.CHROMIUM_PATH ?? "", "/usr/bin/chromium", "/usr/bin/chromium-browser"].filter(
+    (p) => p !== "",
+  );
   return candidates.find((p) => existsSync(p)) ?? null;
 }
 
 /** Flags for a closed network: no background connections, no first-run, a fresh profile. */
-const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+const FLAGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
 
 /** Open an HTML file in headless Chromium and run `fn(page)`; the browser is closed after. */
 export async function withPage(htmlFile, fn, { width = 1600, height = 1200 } = {}) {
   const executablePath = chromiumPath();
-  if (!executablePath) throw new Error("Debian's chromium is not installed (apt-get install -y --no-install-recommends chromium)");
+  if (!executablePath)
+    throw new Error("Debian's chromium is not installed (apt-get install -y --no-install-recommends chromium)");
   const { chromium } = await import("playwright-core");
   const profile = mkdtempSync(path.join(os.tmpdir(), "credit-desk-chromium-"));
-  const context = await chromium.launchPersistentContext(profile, { executablePath, headless: true, args: FLAGS, viewport: { width, height } });
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath,
+    headless: true,
+    args: FLAGS,
+    viewport: { width, height },
+  });
   try {
     const page = context.pages()[0] ?? (await context.newPage());
     // The report needs nothing from the network: refuse every request that is not the file itself.

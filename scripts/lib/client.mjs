@@ -54,7 +54,8 @@ export function clientSession({ projectId, region, authHost, functionsOrigin, na
      * through the typed client, so its result is checked against its output schema.
      */
     async call(callableName, data, { timeoutMs = 70_000 } = {}) {
-      if (isCallableName(callableName)) return creditDesk(functions, httpsCallable, { timeoutMs, checkResults: true }).call(callableName, data);
+      if (isCallableName(callableName))
+        return creditDesk(functions, httpsCallable, { timeoutMs, checkResults: true }).call(callableName, data);
       const res = await httpsCallable(functions, callableName, { timeout: timeoutMs })(data);
       return res.data;
     },

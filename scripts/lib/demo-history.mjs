@@ -38,7 +38,9 @@ export function demoHistory(report, { formulas, months = MONTHS }) {
     const limitGrowth = 1 - 0.025 * k;
     // Today's classes, going back: the risky customers were standard until four months ago, and
     // one standard customer was premium until then; the book had fewer customers further back.
-    const today = Object.fromEntries(CLASSES.map((c) => [c, { ...(report.byTier?.[c] ?? { customers: 0, exposure: 0, creditLimit: 0 }) }]));
+    const today = Object.fromEntries(
+      CLASSES.map((c) => [c, { ...(report.byTier?.[c] ?? { customers: 0, exposure: 0, creditLimit: 0 }) }]),
+    );
     const byTier = structuredClone(today);
     if (k > 4) {
       for (const key of ["customers", "exposure", "creditLimit"]) {
@@ -95,11 +97,26 @@ export function demoHistory(report, { formulas, months = MONTHS }) {
     let cei = null;
     if (previous) {
       const daysBetween = f.daysBetween(previous.takenAt, takenAt);
-      const x = { beginning: previous.totals.openInvoiceBalance, sales: f.salesOver(volume12m, daysBetween), ending: receivables, endingCurrent: aging.current };
-      cei = { value: f.collectionEffectiveness(x), from: new Date(previous.takenAt).toISOString(), to: new Date(takenAt).toISOString(), days: daysBetween, ...x };
+      const x = {
+        beginning: previous.totals.openInvoiceBalance,
+        sales: f.salesOver(volume12m, daysBetween),
+        ending: receivables,
+        endingCurrent: aging.current,
+      };
+      cei = {
+        value: f.collectionEffectiveness(x),
+        from: new Date(previous.takenAt).toISOString(),
+        to: new Date(takenAt).toISOString(),
+        days: daysBetween,
+        ...x,
+      };
     }
     // reviews: mostly unchanged; a few moves that tell the story
-    const matrix = { premium: { premium: 0, standard: 0, risky: 0 }, standard: { premium: 0, standard: 0, risky: 0 }, risky: { premium: 0, standard: 0, risky: 0 } };
+    const matrix = {
+      premium: { premium: 0, standard: 0, risky: 0 },
+      standard: { premium: 0, standard: 0, risky: 0 },
+      risky: { premium: 0, standard: 0, risky: 0 },
+    };
     // The reviews of each month: everyone keeps the class of the month before, except in the
     // month the story turns (four months ago), when the premium customer became standard and
     // the risky ones became risky.
@@ -134,8 +151,22 @@ export function demoHistory(report, { formulas, months = MONTHS }) {
       averageDaysDelinquent: f.averageDaysDelinquent(dso, bestPossibleDso),
       cei,
       overLimit: { customers: k <= 2 ? 1 : 0, amountOver: k <= 2 ? Math.round(exposure * 0.02) : 0 },
-      orderBlocks: { open: k === 1 ? 1 : 0, blocked, released, rejected, averageReleaseHours: Math.round((3 + (k % 5) * 2.5) * 10) / 10, timedDecisions: released + rejected },
-      applications: { pending: 0, submitted, approved: submitted - (k % 4 === 0 ? 1 : 0), rejected: k % 4 === 0 ? 1 : 0, averageDecisionDays: Math.round((1.5 + (k % 4) * 0.5) * 10) / 10, timedDecisions: submitted },
+      orderBlocks: {
+        open: k === 1 ? 1 : 0,
+        blocked,
+        released,
+        rejected,
+        averageReleaseHours: Math.round((3 + (k % 5) * 2.5) * 10) / 10,
+        timedDecisions: released + rejected,
+      },
+      applications: {
+        pending: 0,
+        submitted,
+        approved: submitted - (k % 4 === 0 ? 1 : 0),
+        rejected: k % 4 === 0 ? 1 : 0,
+        averageDecisionDays: Math.round((1.5 + (k % 4) * 0.5) * 10) / 10,
+        timedDecisions: submitted,
+      },
       migration: { period, reviewed, matrix },
       groups: { count: report.groups?.count ?? 0, overLimit: 0 },
       unconvertedCustomers: 0,
@@ -180,6 +211,8 @@ export async function writeDemoHistory({ projectId, firestoreHost, report, log =
   } finally {
     await deleteApp(app).catch(() => {});
   }
-  log(`  ✓ demo history: ${written} monthly snapshots (reports/${snapshots[0].period} … ${snapshots.at(-1).period}, source "demo")${kept ? `, ${kept} written by the monthly job kept` : ""}`);
+  log(
+    `  ✓ demo history: ${written} monthly snapshots (reports/${snapshots[0].period} … ${snapshots.at(-1).period}, source "demo")${kept ? `, ${kept} written by the monthly job kept` : ""}`,
+  );
   return { written, kept };
 }

@@ -27,12 +27,16 @@ export function exportedFunctions(functionsDir = FUNCTIONS_DIR) {
   if (!fs.existsSync(entry)) return [];
   const text = fs.readFileSync(entry, "utf8");
   if (/__exportStar\(/.test(text)) {
-    const out = execFileSync(process.execPath, ["-e", `console.log(JSON.stringify(Object.keys(require(${JSON.stringify(entry)}))))`], {
-      cwd: functionsDir,
-      encoding: "utf8",
-      env: { ...process.env, GCLOUD_PROJECT: process.env.GCLOUD_PROJECT ?? "demo-credit" },
-      stdio: ["ignore", "pipe", "ignore"],
-    });
+    const out = execFileSync(
+      process.execPath,
+      ["-e", `console.log(JSON.stringify(Object.keys(require(${JSON.stringify(entry)}))))`],
+      {
+        cwd: functionsDir,
+        encoding: "utf8",
+        env: { ...process.env, GCLOUD_PROJECT: process.env.GCLOUD_PROJECT ?? "demo-credit" },
+        stdio: ["ignore", "pipe", "ignore"],
+      },
+    );
     return [...new Set(JSON.parse(out.trim().split("\n").pop() ?? "[]"))].sort();
   }
   const names = new Set();
@@ -59,7 +63,12 @@ export function eventTriggerRetries(functionsDir = FUNCTIONS_DIR) {
     execFile(
       process.execPath,
       ["-e", script],
-      { cwd: functionsDir, encoding: "utf8", env: { ...process.env, GCLOUD_PROJECT: process.env.GCLOUD_PROJECT ?? "demo-credit" }, timeout: 120_000 },
+      {
+        cwd: functionsDir,
+        encoding: "utf8",
+        env: { ...process.env, GCLOUD_PROJECT: process.env.GCLOUD_PROJECT ?? "demo-credit" },
+        timeout: 120_000,
+      },
       (err, stdout) => {
         try {
           resolve(err ? {} : JSON.parse(stdout.trim().split("\n").pop() ?? "{}"));

@@ -19,7 +19,15 @@ import { TimestampFromDate } from "@firestore-emulator/server";
 const requireFromServer = createRequire(createRequire(import.meta.url).resolve("@firestore-emulator/server"));
 const { CommitResponse } = requireFromServer("@firestore-emulator/proto/dist/google/firestore/v1/firestore");
 
-export const Status = { OK: 0, INVALID_ARGUMENT: 3, NOT_FOUND: 5, ALREADY_EXISTS: 6, FAILED_PRECONDITION: 9, ABORTED: 10, INTERNAL: 13 };
+export const Status = {
+  OK: 0,
+  INVALID_ARGUMENT: 3,
+  NOT_FOUND: 5,
+  ALREADY_EXISTS: 6,
+  FAILED_PRECONDITION: 9,
+  ABORTED: 10,
+  INTERNAL: 13,
+};
 
 /** An error gRPC sends as a status (serverErrorToStatus reads code and details). */
 export class RpcError extends Error {
@@ -81,7 +89,11 @@ export class CommitFeed {
   /** Report the commit: each document of `before` as it is now. */
   publish(state, commitTime, before) {
     if (!before || !this.active) return;
-    const changes = [...before].map(([name, was]) => ({ name, before: was, after: snapshotOf(name, state.getDocument(name)) }));
+    const changes = [...before].map(([name, was]) => ({
+      name,
+      before: was,
+      after: snapshotOf(name, state.getDocument(name)),
+    }));
     const event = { commitTime, changes };
     for (const listener of this.#listeners) {
       try {
@@ -109,12 +121,17 @@ function checkPreconditions(state, writes, date) {
     let current = seen.get(name);
     if (!current) {
       const doc = state.getDocument(name);
-      current = { exists: doc.metadata.hasExist, updateMs: doc.metadata.hasExist ? doc.metadata.updatedAt.getTime() : null };
+      current = {
+        exists: doc.metadata.hasExist,
+        updateMs: doc.metadata.hasExist ? doc.metadata.updatedAt.getTime() : null,
+      };
     }
     if (write.has_current_document) {
       const pre = write.current_document;
-      if (pre.has_exists && pre.exists && !current.exists) throw new RpcError(Status.NOT_FOUND, `No document to update: ${name}`);
-      if (pre.has_exists && !pre.exists && current.exists) throw new RpcError(Status.ALREADY_EXISTS, `Document already exists: ${name}`);
+      if (pre.has_exists && pre.exists && !current.exists)
+        throw new RpcError(Status.NOT_FOUND, `No document to update: ${name}`);
+      if (pre.has_exists && !pre.exists && current.exists)
+        throw new RpcError(Status.ALREADY_EXISTS, `Document already exists: ${name}`);
       if (pre.has_update_time) {
         const required = millisOf(pre.update_time);
         if (!current.exists || current.updateMs !== required) {

@@ -73,7 +73,13 @@ export class TransactionManager {
   #serial = 1;
   #versionOf;
   leaseMs;
-  stats = { begun: 0, committed: 0, rolledBack: 0, aborted: { wounded: 0, validation: 0, expired: 0, cancelled: 0, superseded: 0, cleared: 0, failed: 0 }, waits: 0 };
+  stats = {
+    begun: 0,
+    committed: 0,
+    rolledBack: 0,
+    aborted: { wounded: 0, validation: 0, expired: 0, cancelled: 0, superseded: 0, cleared: 0, failed: 0 },
+    waits: 0,
+  };
 
   constructor({ versionOf, leaseMs = DEFAULT_LEASE_MS }) {
     this.#versionOf = versionOf;
@@ -97,7 +103,11 @@ export class TransactionManager {
         age = this.#retiredAges.get(key) ?? null;
       }
     }
-    const tx = new Transaction(Uint8Array.from([READ_WRITE, ...randomBytes(15)]), age ?? this.#nextAge++, this.#serial++);
+    const tx = new Transaction(
+      Uint8Array.from([READ_WRITE, ...randomBytes(15)]),
+      age ?? this.#nextAge++,
+      this.#serial++,
+    );
     this.#active.set(tx.key, tx);
     this.stats.begun++;
     this.#touch(tx);
@@ -109,7 +119,11 @@ export class TransactionManager {
     if (id[0] === READ_ONLY && id.length === 16) return "read-only";
     const key = Buffer.from(id).toString("hex");
     const tx = this.#active.get(key);
-    if (!tx) throw new RpcError(Status.ABORTED, "The referenced transaction has expired or is no longer valid (in-process Firestore).");
+    if (!tx)
+      throw new RpcError(
+        Status.ABORTED,
+        "The referenced transaction has expired or is no longer valid (in-process Firestore).",
+      );
     this.#touch(tx);
     return tx;
   }
@@ -171,7 +185,10 @@ export class TransactionManager {
   }
 
   #abortedError(tx) {
-    return new RpcError(Status.ABORTED, `Transaction aborted (in-process Firestore): ${tx.reason ?? tx.state}. Retry the transaction.`);
+    return new RpcError(
+      Status.ABORTED,
+      `Transaction aborted (in-process Firestore): ${tx.reason ?? tx.state}. Retry the transaction.`,
+    );
   }
 
   #acquire(tx, name) {
@@ -311,7 +328,8 @@ export function isolateTransactions(server, { leaseMs = DEFAULT_LEASE_MS, clock,
   const manager = new TransactionManager({ versionOf, leaseMs });
 
   const handlers = server.server.handlers;
-  if (!(handlers instanceof Map)) throw new Error("in-process Firestore: @grpc/grpc-js has no handler map to patch (version changed?)");
+  if (!(handlers instanceof Map))
+    throw new Error("in-process Firestore: @grpc/grpc-js has no handler map to patch (version changed?)");
   const replace = (method, make) => {
     const handler = handlers.get(SERVICE + method);
     if (!handler) throw new Error(`in-process Firestore: no ${method} handler to patch`);
@@ -323,7 +341,8 @@ export function isolateTransactions(server, { leaseMs = DEFAULT_LEASE_MS, clock,
     let begun = null;
     let done = false;
     call.on?.("cancelled", () => {
-      if (!done && begun && begun.tx !== "read-only") manager.fail(begun.tx, "its first read was cancelled", "cancelled");
+      if (!done && begun && begun.tx !== "read-only")
+        manager.fail(begun.tx, "its first read was cancelled", "cancelled");
     });
     void (async () => {
       try {
@@ -352,8 +371,14 @@ export function isolateTransactions(server, { leaseMs = DEFAULT_LEASE_MS, clock,
   };
 
   const queryTargets = (parent, query) => state.v1Query(parent, query).map((doc) => doc.getPath());
-  replace("BatchGetDocuments", transactionalRead((request) => request.documents));
-  replace("RunQuery", transactionalRead((request) => queryTargets(request.parent, request.structured_query)));
+  replace(
+    "BatchGetDocuments",
+    transactionalRead((request) => request.documents),
+  );
+  replace(
+    "RunQuery",
+    transactionalRead((request) => queryTargets(request.parent, request.structured_query)),
+  );
   replace(
     "RunAggregationQuery",
     transactionalRead((request) => queryTargets(request.parent, request.structured_aggregation_query.structured_query)),
@@ -383,7 +408,8 @@ export function isolateTransactions(server, { leaseMs = DEFAULT_LEASE_MS, clock,
     void (async () => {
       try {
         if (transaction?.length) tx = manager.resolve(transaction);
-        if (tx === "read-only" && writes.length > 0) throw new RpcError(Status.INVALID_ARGUMENT, "Cannot modify entities in a read-only transaction.");
+        if (tx === "read-only" && writes.length > 0)
+          throw new RpcError(Status.INVALID_ARGUMENT, "Cannot modify entities in a read-only transaction.");
         if (tx && tx !== "read-only") {
           await manager.lockAll(tx, writes.map(writeTarget));
           manager.validate(tx);

@@ -22,7 +22,15 @@ export interface TransactionStats {
   begun: number;
   committed: number;
   rolledBack: number;
-  aborted: { wounded: number; validation: number; expired: number; cancelled: number; superseded: number; cleared: number; failed: number };
+  aborted: {
+    wounded: number;
+    validation: number;
+    expired: number;
+    cancelled: number;
+    superseded: number;
+    cleared: number;
+    failed: number;
+  };
   waits: number;
 }
 export interface TransactionManager {

@@ -64,7 +64,9 @@ if (!packageSet.__replacesDocument) {
  */
 function maskPaths(updateMask) {
   // "a.b" → ["a", "b"]; "`x.y`.z" → ["x.y", "z"]
-  return updateMask.map((m) => (m.match(/`[^`]*`|[^.]+/g) ?? []).map((seg) => (seg.startsWith("`") ? seg.slice(1, -1) : seg)));
+  return updateMask.map((m) =>
+    (m.match(/`[^`]*`|[^.]+/g) ?? []).map((seg) => (seg.startsWith("`") ? seg.slice(1, -1) : seg)),
+  );
 }
 function hasPath(fields, path) {
   let cur = fields;

@@ -33,7 +33,10 @@ const HEIGHT = 320;
 const FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif";
 
 const escape = (s) =>
-  String(s ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+  String(s ?? "").replace(
+    /[&<>"']/g,
+    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c],
+  );
 
 /** Minor units of a currency → major units (ISO 4217 digits as the runtime knows them). */
 export function digitsOf(currency) {
@@ -45,7 +48,9 @@ export function digitsOf(currency) {
 }
 const major = (minor, currency) => minor / 10 ** digitsOf(currency);
 const money = (minor, currency) =>
-  minor === null || minor === undefined ? "—" : `${currency} ${major(minor, currency).toLocaleString("en-US", { maximumFractionDigits: 0 })}`;
+  minor === null || minor === undefined
+    ? "—"
+    : `${currency} ${major(minor, currency).toLocaleString("en-US", { maximumFractionDigits: 0 })}`;
 const compact = (minor, currency) => {
   const v = major(minor, currency);
   const a = Math.abs(v);
@@ -97,11 +102,20 @@ export function trendPoints(report) {
 
 function agingChart(points, currency) {
   return chartSvg({
-    title: { text: "Receivables by age", subtext: `${currency}, stacked; disputed amounts apart`, left: 8, textStyle: { fontSize: 14 } },
+    title: {
+      text: "Receivables by age",
+      subtext: `${currency}, stacked; disputed amounts apart`,
+      left: 8,
+      textStyle: { fontSize: 14 },
+    },
     legend: { top: 54, left: 8, itemWidth: 12, itemHeight: 10, textStyle: { fontSize: 11 } },
     grid: { left: 64, right: 16, top: 92, bottom: 40 },
     xAxis: { type: "category", data: points.map((p) => p.label), axisLabel: { fontSize: 10, rotate: 30 } },
-    yAxis: { type: "value", min: 0, axisLabel: { fontSize: 10, formatter: (v) => compact(v * 10 ** digitsOf(currency), currency) } },
+    yAxis: {
+      type: "value",
+      min: 0,
+      axisLabel: { fontSize: 10, formatter: (v) => compact(v * 10 ** digitsOf(currency), currency) },
+    },
     series: AGING.map(([key, name, color]) => ({
       name,
       type: "bar",
@@ -114,11 +128,20 @@ function agingChart(points, currency) {
 
 function exposureChart(points, currency) {
   return chartSvg({
-    title: { text: "Exposure by class over time", subtext: `${currency}; the line is the credit limits`, left: 8, textStyle: { fontSize: 14 } },
+    title: {
+      text: "Exposure by class over time",
+      subtext: `${currency}; the line is the credit limits`,
+      left: 8,
+      textStyle: { fontSize: 14 },
+    },
     legend: { top: 54, left: 8, itemWidth: 12, itemHeight: 10, textStyle: { fontSize: 11 } },
     grid: { left: 64, right: 16, top: 92, bottom: 40 },
     xAxis: { type: "category", data: points.map((p) => p.label), axisLabel: { fontSize: 10, rotate: 30 } },
-    yAxis: { type: "value", min: 0, axisLabel: { fontSize: 10, formatter: (v) => compact(v * 10 ** digitsOf(currency), currency) } },
+    yAxis: {
+      type: "value",
+      min: 0,
+      axisLabel: { fontSize: 10, formatter: (v) => compact(v * 10 ** digitsOf(currency), currency) },
+    },
     series: [
       ...CLASSES.map((c) => ({
         name: c,
@@ -154,10 +177,42 @@ function heatMap(matrix, { title, subtext, fromName, toName }) {
   return chartSvg({
     title: { text: title, subtext, left: 8, textStyle: { fontSize: 14 } },
     grid: { left: 110, right: 90, top: 70, bottom: 50 },
-    xAxis: { type: "category", data: CLASSES, name: toName, nameLocation: "middle", nameGap: 28, splitArea: { show: true } },
-    yAxis: { type: "category", data: CLASSES, name: fromName, nameLocation: "middle", nameGap: 80, inverse: true, splitArea: { show: true } },
-    visualMap: { min: 0, max, calculable: false, orient: "vertical", right: 8, top: "middle", itemHeight: 120, inRange: { color: ["#f4f7fb", "#9ec1e8", "#1f4e8c"] }, textStyle: { fontSize: 10 } },
-    series: [{ type: "heatmap", data, label: { show: true, fontSize: 14 }, itemStyle: { borderColor: "#fff", borderWidth: 2 } }],
+    xAxis: {
+      type: "category",
+      data: CLASSES,
+      name: toName,
+      nameLocation: "middle",
+      nameGap: 28,
+      splitArea: { show: true },
+    },
+    yAxis: {
+      type: "category",
+      data: CLASSES,
+      name: fromName,
+      nameLocation: "middle",
+      nameGap: 80,
+      inverse: true,
+      splitArea: { show: true },
+    },
+    visualMap: {
+      min: 0,
+      max,
+      calculable: false,
+      orient: "vertical",
+      right: 8,
+      top: "middle",
+      itemHeight: 120,
+      inRange: { color: ["#f4f7fb", "#9ec1e8", "#1f4e8c"] },
+      textStyle: { fontSize: 10 },
+    },
+    series: [
+      {
+        type: "heatmap",
+        data,
+        label: { show: true, fontSize: 14 },
+        itemStyle: { borderColor: "#fff", borderWidth: 2 },
+      },
+    ],
   });
 }
 
@@ -178,7 +233,8 @@ export function migrationOverTrend(report) {
   let reviewed = 0;
   for (const m of months.values()) {
     reviewed += m.reviewed;
-    for (const f of CLASSES) for (const t of CLASSES) /** @type {Record<string, number>} */ (matrix[f])[t] += m.matrix?.[f]?.[t] ?? 0;
+    for (const f of CLASSES)
+      for (const t of CLASSES) /** @type {Record<string, number>} */ (matrix[f])[t] += m.matrix?.[f]?.[t] ?? 0;
   }
   const periods = [...months.keys()].sort();
   return { matrix, reviewed, from: periods[0] ?? null, to: periods.at(-1) ?? null, months: periods.length };
@@ -187,7 +243,8 @@ export function migrationOverTrend(report) {
 function migrationChart(report) {
   const m = migrationOverTrend(report);
   const latest = latestMigration(report);
-  const moved = (x) => (x ? CLASSES.reduce((n, f) => n + CLASSES.reduce((k, t) => k + (f === t ? 0 : x.matrix?.[f]?.[t] ?? 0), 0), 0) : 0);
+  const moved = (x) =>
+    x ? CLASSES.reduce((n, f) => n + CLASSES.reduce((k, t) => k + (f === t ? 0 : (x.matrix?.[f]?.[t] ?? 0)), 0), 0) : 0;
   return heatMap(m.matrix, {
     title: "Class migration",
     subtext: m.months
@@ -200,7 +257,12 @@ function migrationChart(report) {
 
 function collectionChart(points) {
   return chartSvg({
-    title: { text: "DSO and CEI", subtext: "days (left); collection effectiveness % (right)", left: 8, textStyle: { fontSize: 14 } },
+    title: {
+      text: "DSO and CEI",
+      subtext: "days (left); collection effectiveness % (right)",
+      left: 8,
+      textStyle: { fontSize: 14 },
+    },
     legend: { top: 54, left: 8, itemWidth: 12, itemHeight: 10, textStyle: { fontSize: 11 } },
     grid: { left: 48, right: 48, top: 100, bottom: 40 },
     xAxis: { type: "category", data: points.map((p) => p.label), axisLabel: { fontSize: 10, rotate: 30 } },
@@ -209,10 +271,36 @@ function collectionChart(points) {
       { type: "value", name: "CEI %", min: 0, max: 100, axisLabel: { fontSize: 10 }, splitLine: { show: false } },
     ],
     series: [
-      { name: "DSO", type: "line", symbol: "circle", itemStyle: { color: "#1f4e8c" }, data: points.map((p) => p.figures.dso ?? null) },
-      { name: "best possible DSO", type: "line", symbol: "circle", itemStyle: { color: "#2f7d4f" }, data: points.map((p) => p.figures.bestPossibleDso ?? null) },
-      { name: "days delinquent", type: "bar", itemStyle: { color: "#e8833a" }, barWidth: 10, data: points.map((p) => p.figures.averageDaysDelinquent ?? null) },
-      { name: "CEI", type: "line", yAxisIndex: 1, symbol: "diamond", lineStyle: { type: "dashed" }, itemStyle: { color: "#7f6a9e" }, data: points.map((p) => p.figures.cei?.value ?? null) },
+      {
+        name: "DSO",
+        type: "line",
+        symbol: "circle",
+        itemStyle: { color: "#1f4e8c" },
+        data: points.map((p) => p.figures.dso ?? null),
+      },
+      {
+        name: "best possible DSO",
+        type: "line",
+        symbol: "circle",
+        itemStyle: { color: "#2f7d4f" },
+        data: points.map((p) => p.figures.bestPossibleDso ?? null),
+      },
+      {
+        name: "days delinquent",
+        type: "bar",
+        itemStyle: { color: "#e8833a" },
+        barWidth: 10,
+        data: points.map((p) => p.figures.averageDaysDelinquent ?? null),
+      },
+      {
+        name: "CEI",
+        type: "line",
+        yAxisIndex: 1,
+        symbol: "diamond",
+        lineStyle: { type: "dashed" },
+        itemStyle: { color: "#7f6a9e" },
+        data: points.map((p) => p.figures.cei?.value ?? null),
+      },
     ],
   });
 }
@@ -232,15 +320,30 @@ function whatIfChart(whatIf, currency) {
         subtextStyle: { width: WIDTH - 20, overflow: "truncate" },
       },
       grid: { left: 200, right: 40, top: 70, bottom: 30 },
-      xAxis: { type: "value", axisLabel: { fontSize: 10, formatter: (v) => compact(v * 10 ** digitsOf(currency), currency) } },
-      yAxis: { type: "category", data: lines.length ? lines.map((l) => l.name) : ["(no customer treated differently)"], axisLabel: { fontSize: 11, width: 180, overflow: "truncate" } },
+      xAxis: {
+        type: "value",
+        axisLabel: { fontSize: 10, formatter: (v) => compact(v * 10 ** digitsOf(currency), currency) },
+      },
+      yAxis: {
+        type: "category",
+        data: lines.length ? lines.map((l) => l.name) : ["(no customer treated differently)"],
+        axisLabel: { fontSize: 11, width: 180, overflow: "truncate" },
+      },
       series: [
         {
           type: "bar",
           data: lines.length
-            ? lines.map((l) => ({ value: major(l.limit.changeInBase ?? 0, currency), itemStyle: { color: ACTION_COLOURS[l.limit.action] ?? "#888" } }))
+            ? lines.map((l) => ({
+                value: major(l.limit.changeInBase ?? 0, currency),
+                itemStyle: { color: ACTION_COLOURS[l.limit.action] ?? "#888" },
+              }))
             : [0],
-          label: { show: true, position: "right", fontSize: 10, formatter: (p) => (p.value === 0 ? "" : compact(p.value * 10 ** digitsOf(currency), currency)) },
+          label: {
+            show: true,
+            position: "right",
+            fontSize: 10,
+            formatter: (p) => (p.value === 0 ? "" : compact(p.value * 10 ** digitsOf(currency), currency)),
+          },
         },
       ],
     },
@@ -299,9 +402,20 @@ export function fromSaved(data) {
   if (data && typeof data === "object" && data.report) return { report: data.report, whatIf: data.whatIf ?? null };
   if (data && typeof data === "object" && Array.isArray(data.history)) return { report: data, whatIf: null };
   if (data && typeof data === "object" && typeof data.period === "string" && data.totals) {
-    const takenAt = typeof data.takenAt === "number" ? new Date(data.takenAt).toISOString() : String(data.takenAt?._seconds ? new Date(data.takenAt._seconds * 1000).toISOString() : data.takenAt);
+    const takenAt =
+      typeof data.takenAt === "number"
+        ? new Date(data.takenAt).toISOString()
+        : String(data.takenAt?._seconds ? new Date(data.takenAt._seconds * 1000).toISOString() : data.takenAt);
     return {
-      report: { ...data, asOf: takenAt, fx: { asOf: "" }, history: [], topExposures: [], groups: { ...(data.groups ?? {}), top: [] }, byCurrency: data.byCurrency ?? [] },
+      report: {
+        ...data,
+        asOf: takenAt,
+        fx: { asOf: "" },
+        history: [],
+        topExposures: [],
+        groups: { ...(data.groups ?? {}), top: [] },
+        byCurrency: data.byCurrency ?? [],
+      },
       whatIf: null,
     };
   }
@@ -318,7 +432,13 @@ export function renderReportHtml({ report, whatIf = null, generatedAt = new Date
   const demoMonths = points.filter((p) => p.demo).length;
   const t = report.totals;
   const bySlice = (slices) =>
-    Object.entries(slices ?? {}).map(([k, s]) => [escape(k), num(s.customers), money(s.exposure, cur), money(s.creditLimit, cur), s.creditLimit > 0 ? pct((s.exposure / s.creditLimit) * 100) : "—"]);
+    Object.entries(slices ?? {}).map(([k, s]) => [
+      escape(k),
+      num(s.customers),
+      money(s.exposure, cur),
+      money(s.creditLimit, cur),
+      s.creditLimit > 0 ? pct((s.exposure / s.creditLimit) * 100) : "—",
+    ]);
   const ob = report.orderBlocks ?? {};
   const ap = report.applications ?? {};
   return `<!doctype html>
@@ -398,15 +518,33 @@ export function renderReportHtml({ report, whatIf = null, generatedAt = new Date
     ${table(["Grade", "Customers", "Exposure", "Limits", "Used"], bySlice(report.byGrade))}
     ${table(
       ["Currency", "Customers", "Exposure (own)", `Exposure (${cur})`, "DSO"],
-      (report.byCurrency ?? []).map((c) => [escape(c.currency), num(c.customers), money(c.exposure, c.currency), money(c.inBase?.exposure ?? c.exposureInBase, cur), days(c.dso)]),
+      (report.byCurrency ?? []).map((c) => [
+        escape(c.currency),
+        num(c.customers),
+        money(c.exposure, c.currency),
+        money(c.inBase?.exposure ?? c.exposureInBase, cur),
+        days(c.dso),
+      ]),
     )}
     ${table(
       ["Credit group", "Members", "Group limit", "Exposure", "Available"],
-      (report.groups?.top ?? []).map((g) => [escape(g.name), num(g.members), money(g.groupLimit, g.currency), money(g.exposure, g.currency), money(g.availableCredit, g.currency)]),
+      (report.groups?.top ?? []).map((g) => [
+        escape(g.name),
+        num(g.members),
+        money(g.groupLimit, g.currency),
+        money(g.exposure, g.currency),
+        money(g.availableCredit, g.currency),
+      ]),
     )}
     ${table(
       ["Top exposure", "Class", "Exposure", `In ${cur}`, "Limit"],
-      (report.topExposures ?? []).map((e) => [escape(e.name), `${escape(e.tier)} / ${escape(e.grade)}`, money(e.exposure, e.currency), money(e.exposureInBase, cur), money(e.creditLimit, e.currency)]),
+      (report.topExposures ?? []).map((e) => [
+        escape(e.name),
+        `${escape(e.tier)} / ${escape(e.grade)}`,
+        money(e.exposure, e.currency),
+        money(e.exposureInBase, cur),
+        money(e.creditLimit, e.currency),
+      ]),
     )}
     ${table(
       ["Aging", cur],

@@ -41,7 +41,13 @@ export const AUTHORITY = { analyst: 50_000_00, manager: 500_000_00, admin: Numbe
  * A credit group of the demo: a German manufacturer and the British wholesaler it owns, one group
  * limit in the base currency over two currencies (EUR and GBP).
  */
-export const DEMO_GROUP = { groupId: "contoso-group", name: "Contoso Holdings", groupLimit: 400_000_00, members: ["contoso", "northwind"], by: "manager" };
+export const DEMO_GROUP = {
+  groupId: "contoso-group",
+  name: "Contoso Holdings",
+  groupLimit: 400_000_00,
+  members: ["contoso", "northwind"],
+  by: "manager",
+};
 
 const DAY = 86_400_000;
 const isoDay = (ms) => new Date(ms).toISOString().slice(0, 10);
@@ -71,7 +77,14 @@ export function statement(currency, { assets, equityShare, currentShare, revenue
 export const DEMO_PORTFOLIO = [
   {
     key: "northwind",
-    company: { name: "Northwind Traders Ltd", registrationNo: "04512345", country: "GB", industry: "G46", foundedYear: 1998, address: "12 Harbour Road, Bristol BS1 4QA" },
+    company: {
+      name: "Northwind Traders Ltd",
+      registrationNo: "04512345",
+      country: "GB",
+      industry: "G46",
+      foundedYear: 1998,
+      address: "12 Harbour Road, Bristol BS1 4QA",
+    },
     contact: { name: "Nancy Davolio", email: "nancy.davolio@northwind.example", phone: "+44 117 496 0101" },
     currency: "GBP",
     requestedLimit: 150_000_00,
@@ -80,7 +93,13 @@ export const DEMO_PORTFOLIO = [
     decide: { by: "manager", owner: "sales" },
     transactions: [
       { externalId: "NW-INV-1001", type: "invoice", amount: 12_500_00, issuedDaysAgo: 45, dueDaysAgo: 15 },
-      { externalId: "NW-PAY-1001", type: "payment", amount: 12_500_00, issuedDaysAgo: 12, invoiceExternalId: "NW-INV-1001" },
+      {
+        externalId: "NW-PAY-1001",
+        type: "payment",
+        amount: 12_500_00,
+        issuedDaysAgo: 12,
+        invoiceExternalId: "NW-INV-1001",
+      },
       { externalId: "NW-INV-1002", type: "invoice", amount: 18_000_00, issuedDaysAgo: 10, dueDaysAgo: -20 },
       { externalId: "NW-ORD-2001", type: "order", amount: 6_000_00, issuedDaysAgo: 2 },
     ],
@@ -88,7 +107,14 @@ export const DEMO_PORTFOLIO = [
   },
   {
     key: "contoso",
-    company: { name: "Contoso Manufacturing GmbH", registrationNo: "HRB 201442", country: "DE", industry: "C", foundedYear: 1985, address: "Industriestrasse 7, 70565 Stuttgart" },
+    company: {
+      name: "Contoso Manufacturing GmbH",
+      registrationNo: "HRB 201442",
+      country: "DE",
+      industry: "C",
+      foundedYear: 1985,
+      address: "Industriestrasse 7, 70565 Stuttgart",
+    },
     contact: { name: "Klaus Weber", email: "k.weber@contoso.example", phone: "+49 711 555 0123" },
     currency: "EUR",
     requestedLimit: 300_000_00,
@@ -103,7 +129,14 @@ export const DEMO_PORTFOLIO = [
   },
   {
     key: "fabrikam",
-    company: { name: "Fabrikam Logistics Inc", registrationNo: "31-5567120", country: "US", industry: "H", foundedYear: 2012, address: "400 Freight Way, Columbus, OH 43215" },
+    company: {
+      name: "Fabrikam Logistics Inc",
+      registrationNo: "31-5567120",
+      country: "US",
+      industry: "H",
+      foundedYear: 2012,
+      address: "400 Freight Way, Columbus, OH 43215",
+    },
     contact: { name: "Maria Lopez", email: "maria.lopez@fabrikam.example", phone: "+1 614 555 0142" },
     currency: "USD",
     requestedLimit: 40_000_00,
@@ -118,7 +151,14 @@ export const DEMO_PORTFOLIO = [
   },
   {
     key: "tailspin",
-    company: { name: "Tailspin Retail BV", registrationNo: "NL-81234567", country: "NL", industry: "G47", foundedYear: 2020, address: "Keizersgracht 100, 1015 Amsterdam" },
+    company: {
+      name: "Tailspin Retail BV",
+      registrationNo: "NL-81234567",
+      country: "NL",
+      industry: "G47",
+      foundedYear: 2020,
+      address: "Keizersgracht 100, 1015 Amsterdam",
+    },
     contact: { name: "Daan de Vries", email: "daan@tailspin.example", phone: "+31 20 555 0199" },
     currency: "EUR",
     requestedLimit: 60_000_00,
@@ -130,7 +170,14 @@ export const DEMO_PORTFOLIO = [
   },
   {
     key: "adatum",
-    company: { name: "Adatum Health Pte Ltd", registrationNo: "201012345K", country: "SG", industry: "Q", foundedYear: 2008, address: "1 Science Park Road, Singapore 117528" },
+    company: {
+      name: "Adatum Health Pte Ltd",
+      registrationNo: "201012345K",
+      country: "SG",
+      industry: "Q",
+      foundedYear: 2008,
+      address: "1 Science Park Road, Singapore 117528",
+    },
     contact: { name: "Wei Ling Tan", email: "weiling.tan@adatum.example", phone: "+65 6555 0107" },
     currency: "SGD",
     requestedLimit: 120_000_00,
@@ -142,7 +189,14 @@ export const DEMO_PORTFOLIO = [
   },
   {
     key: "wideworld",
-    company: { name: "Wide World Importers LLC", registrationNo: "US-88-1234567", country: "US", industry: "G46", foundedYear: 2016, address: "55 Dock Street, Seattle, WA 98101" },
+    company: {
+      name: "Wide World Importers LLC",
+      registrationNo: "US-88-1234567",
+      country: "US",
+      industry: "G46",
+      foundedYear: 2016,
+      address: "55 Dock Street, Seattle, WA 98101",
+    },
     contact: { name: "Jon Yang", email: "jon.yang@wideworld.example", phone: "+1 206 555 0166" },
     currency: "USD",
     requestedLimit: 75_000_00,
@@ -181,18 +235,32 @@ async function call(session, who, name, data, log) {
         log(`  · ${name} as ${who}: ${code}, retrying (is functions/lib being rebuilt?)`);
         continue;
       }
-      throw Object.assign(new Error(`${name} as ${who} failed: ${code}: ${err?.message ?? err}`, { cause: err }), { code });
+      throw Object.assign(new Error(`${name} as ${who} failed: ${code}: ${err?.message ?? err}`, { cause: err }), {
+        code,
+      });
     }
   }
 }
 
-const PORTFOLIO_CALLABLES = ["submitCreditApplication", "reviewCreditApplication", "decideCreditApplication", "recordTransactions", "checkOrder"];
+const PORTFOLIO_CALLABLES = [
+  "submitCreditApplication",
+  "reviewCreditApplication",
+  "decideCreditApplication",
+  "recordTransactions",
+  "checkOrder",
+];
 
 /**
  * Boot the Functions emulator's worker for each callable with a signed-out request (it is
  * answered `unauthenticated` once the worker runs; nothing is written).
  */
-export async function warmUp({ functionsOrigin, projectId = "demo-credit", region = "us-central1", names, concurrency = 2 }) {
+export async function warmUp({
+  functionsOrigin,
+  projectId = "demo-credit",
+  region = "us-central1",
+  names,
+  concurrency = 2,
+}) {
   const queue = [...names];
   const worker = async () => {
     for (let name = queue.shift(); name; name = queue.shift()) {
@@ -234,7 +302,13 @@ export async function servedFunctions(functionsOrigin) {
  * call setUserRole); the others get theirs through the setUserRole callable, as the admin.
  * Returns one signed-in client session per user; close them with closeSessions().
  */
-export async function ensureDemoUsers({ projectId = "demo-credit", region = "us-central1", authHost, functionsOrigin, log = silent }) {
+export async function ensureDemoUsers({
+  projectId = "demo-credit",
+  region = "us-central1",
+  authHost,
+  functionsOrigin,
+  log = silent,
+}) {
   const sessions = new Map();
   const users = [];
   for (const u of DEMO_USERS) {
@@ -272,10 +346,15 @@ export async function ensureDemoUsers({ projectId = "demo-credit", region = "us-
     await s.signIn(u.email, DEMO_PASSWORD);
     const claims = await s.claims(false);
     const got = typeof claims?.role === "string" ? claims.role : null;
-    if (got !== u.role) throw new Error(`seed: ${u.email} should have role ${u.role ?? "(none)"} but its token says ${got ?? "(none)"}`);
+    if (got !== u.role)
+      throw new Error(`seed: ${u.email} should have role ${u.role ?? "(none)"} but its token says ${got ?? "(none)"}`);
     if (u.role !== null && STAFF_ROLES.has(u.role)) await acknowledge(s, u.email, log);
   }
-  log(`  ✓ roles set through setUserRole: ${DEMO_USERS.filter((u) => u.role && u.role !== "admin").map((u) => `${u.email.split("@")[0]}=${u.role}`).join(", ")}`);
+  log(
+    `  ✓ roles set through setUserRole: ${DEMO_USERS.filter((u) => u.role && u.role !== "admin")
+      .map((u) => `${u.email.split("@")[0]}=${u.role}`)
+      .join(", ")}`,
+  );
   log(`  ✓ every staff user acknowledged the confidentiality policy (acknowledgeConfidentiality)`);
   return { users, sessions };
 }
@@ -316,7 +395,12 @@ export async function loadDayRates({ projectId, firestoreHost, now = Date.now(),
     const db = getAdminFirestore(app);
     db.settings({ host: firestoreHost, ssl: false });
     const asOf = new Date(now).toISOString().slice(0, 10);
-    await db.doc("config/fxRates").set({ base: DEFAULT_FX_TABLE.base, asOf, rates: DEFAULT_FX_TABLE.rates, source: "demo: the reference rates, loaded for today" });
+    await db.doc("config/fxRates").set({
+      base: DEFAULT_FX_TABLE.base,
+      asOf,
+      rates: DEFAULT_FX_TABLE.rates,
+      source: "demo: the reference rates, loaded for today",
+    });
     log(`  ✓ FX rates for ${asOf} loaded into config/fxRates (as an admin does in the console)`);
   } finally {
     await deleteAdminApp(app).catch(() => {});
@@ -362,7 +446,8 @@ export async function seedDemoPortfolio({
     skipped.add(name);
     return false;
   };
-  if (!served.has("setUserRole")) throw new Error("seed: the functions emulator does not serve setUserRole; is functions/lib built?");
+  if (!served.has("setUserRole"))
+    throw new Error("seed: the functions emulator does not serve setUserRole; is functions/lib built?");
 
   // Start the emulator's workers for the portfolio callables while the users are set up
   // (each callable's first call boots a Node.js worker; in parallel they cost less).
@@ -398,14 +483,27 @@ export async function seedDemoPortfolio({
         applications.push(entry);
         if (!item.decide || !has("reviewCreditApplication")) continue;
 
-        const review = await as("analyst").call("reviewCreditApplication", { applicationId: app.applicationId, requestId: `seed-review-${item.key}` });
-        Object.assign(entry, { status: "under_review", score: review.score, grade: review.grade, tier: review.tier, recommendedLimit: review.recommendedLimit });
+        const review = await as("analyst").call("reviewCreditApplication", {
+          applicationId: app.applicationId,
+          requestId: `seed-review-${item.key}`,
+        });
+        Object.assign(entry, {
+          status: "under_review",
+          score: review.score,
+          grade: review.grade,
+          tier: review.tier,
+          recommendedLimit: review.recommendedLimit,
+        });
         if (!has("decideCreditApplication")) continue;
 
         const by = item.decide.by;
         // The recommendation, within the request and the approver's authority; where the
         // model recommends nothing the manager still grants a small trial limit (demo data).
-        const approvedLimit = Math.min(review.recommendedLimit > 0 ? review.recommendedLimit : 10_000_00, item.requestedLimit, AUTHORITY[by]);
+        const approvedLimit = Math.min(
+          review.recommendedLimit > 0 ? review.recommendedLimit : 10_000_00,
+          item.requestedLimit,
+          AUTHORITY[by],
+        );
         const owner = item.decide.owner ? uidOfRole(item.decide.owner) : null;
         const decision = "approve";
         const decided = await as(by).call("decideCreditApplication", {
@@ -443,10 +541,17 @@ export async function seedDemoPortfolio({
             })),
             requestId: `seed-tx-${item.key}`,
           });
-          Object.assign(customer, { exposure: rec.exposure, availableCredit: rec.availableCredit, recorded: rec.recorded });
+          Object.assign(customer, {
+            exposure: rec.exposure,
+            availableCredit: rec.availableCredit,
+            recorded: rec.recorded,
+          });
         }
         if (item.orderCheck && has("checkOrder")) {
-          const check = await as(item.orderCheck.by).call("checkOrder", { customerId: decided.customerId, orderAmount: item.orderCheck.amount });
+          const check = await as(item.orderCheck.by).call("checkOrder", {
+            customerId: decided.customerId,
+            orderAmount: item.orderCheck.amount,
+          });
           orderChecks.push({ key: item.key, by: item.orderCheck.by, orderAmount: item.orderCheck.amount, ...check });
         }
       }
@@ -462,7 +567,15 @@ export async function seedDemoPortfolio({
           reason: "Demo: parent company guarantee for its subsidiary",
           requestId: "seed-group-contoso",
         });
-        groups.push({ groupId: g.groupId, name: DEMO_GROUP.name, currency: g.currency, groupLimit: g.groupLimit, memberIds: g.memberIds, exposure: g.exposure, availableCredit: g.availableCredit });
+        groups.push({
+          groupId: g.groupId,
+          name: DEMO_GROUP.name,
+          currency: g.currency,
+          groupLimit: g.groupLimit,
+          memberIds: g.memberIds,
+          exposure: g.exposure,
+          availableCredit: g.availableCredit,
+        });
       }
     }
     // Twelve months of demo history for the report's trends (npm run report), back-cast from
@@ -483,10 +596,15 @@ export async function seedDemoPortfolio({
         (oc ? `; checkOrder ${money(oc.orderAmount, c.currency)} → ${oc.decision}` : ""),
     );
   }
-  for (const a of applications.filter((x) => !customers.some((c) => c.key === x.key))) log(`  ✓ ${a.name}: application ${a.applicationId} ${a.status}`);
+  for (const a of applications.filter((x) => !customers.some((c) => c.key === x.key)))
+    log(`  ✓ ${a.name}: application ${a.applicationId} ${a.status}`);
   for (const g of groups) {
-    const names = g.memberIds.map((id) => customers.find((c) => c.customerId === id)).map((c) => `${c?.name} (${c?.currency})`);
-    log(`  ✓ credit group ${g.name} (${g.groupId}): ${names.join(" + ")}, limit ${money(g.groupLimit, g.currency)}, exposure ${money(g.exposure, g.currency)}`);
+    const names = g.memberIds
+      .map((id) => customers.find((c) => c.customerId === id))
+      .map((c) => `${c?.name} (${c?.currency})`);
+    log(
+      `  ✓ credit group ${g.name} (${g.groupId}): ${names.join(" + ")}, limit ${money(g.groupLimit, g.currency)}, exposure ${money(g.exposure, g.currency)}`,
+    );
   }
   if (skipped.size > 0) log(`  · not exported yet, skipped: ${[...skipped].sort().join(", ")}`);
   return { users, customers, applications, orderChecks, groups, history, skipped: [...skipped].sort() };
@@ -505,9 +623,15 @@ export function describeDemoCustomers(seed, { command = "node" } = {}) {
   if (customers.length === 0) return [];
   const width = Math.max(...customers.map((c) => c.customerId.length));
   const lines = ["Demo customers (customerId  name  owner):"];
-  for (const c of customers) lines.push(`  ${c.customerId.padEnd(width)}  ${c.name}  ${c.owner ? `${c.owner}@demo.test` : "no owner (staff only)"}`);
+  for (const c of customers)
+    lines.push(
+      `  ${c.customerId.padEnd(width)}  ${c.name}  ${c.owner ? `${c.owner}@demo.test` : "no owner (staff only)"}`,
+    );
   const ownedBySales = customers.find((c) => c.owner === "sales");
-  if (ownedBySales) lines.push(`First call, as sales@demo.test (${ownedBySales.name}): ${command} ${FIRST_CALL_EXAMPLE} ${ownedBySales.customerId}`);
+  if (ownedBySales)
+    lines.push(
+      `First call, as sales@demo.test (${ownedBySales.name}): ${command} ${FIRST_CALL_EXAMPLE} ${ownedBySales.customerId}`,
+    );
   return lines;
 }
 

@@ -29,7 +29,12 @@ export const DEFAULT_REGION = "us-central1";
 export const PORT_NAMES = ["firestore", "auth", "functions", "tasks", "hub", "logging", "eventarc"];
 
 const require = createRequire(import.meta.url);
-const FIREBASE_BIN = path.join(path.dirname(require.resolve("firebase-tools/package.json")), "lib", "bin", "firebase.js");
+const FIREBASE_BIN = path.join(
+  path.dirname(require.resolve("firebase-tools/package.json")),
+  "lib",
+  "bin",
+  "firebase.js",
+);
 const SUPERVISE = path.join(path.dirname(new URL(import.meta.url).pathname), "supervise.mjs");
 const STOP_GRACE_MS = 15_000;
 
@@ -131,7 +136,10 @@ export function ensureLocalEnv(file = LOCAL_ENV_FILE) {
     return { created: false, warning: null };
   }
   if ((m[1] ?? "").trim().toLowerCase() !== "false") {
-    return { created: false, warning: `${path.relative(REPO_ROOT, file)} sets CREDIT_DESK_ENFORCE_APP_CHECK=${m[1]}: callables will reject the local clients (no App Check token)` };
+    return {
+      created: false,
+      warning: `${path.relative(REPO_ROOT, file)} sets CREDIT_DESK_ENFORCE_APP_CHECK=${m[1]}: callables will reject the local clients (no App Check token)`,
+    };
   }
   return { created: false, warning: null };
 }
@@ -160,12 +168,14 @@ function snapshotFunctions(id) {
 /** The firebase.json the CLI runs with: the repo's functions config, our ports, no UI. */
 function writeConfig(dir, ports, functionsDir) {
   const base = readFirebaseJson();
-  const functions = (Array.isArray(base.functions) ? base.functions : [base.functions ?? { source: "functions" }]).map((f) => ({
-    ...f,
-    // The CLI joins source onto the config's directory (path.join, so an absolute path
-    // would not work): point back at the functions directory relatively.
-    source: path.relative(dir, functionsDir ?? path.resolve(REPO_ROOT, f.source ?? "functions")),
-  }));
+  const functions = (Array.isArray(base.functions) ? base.functions : [base.functions ?? { source: "functions" }]).map(
+    (f) => ({
+      ...f,
+      // The CLI joins source onto the config's directory (path.join, so an absolute path
+      // would not work): point back at the functions directory relatively.
+      source: path.relative(dir, functionsDir ?? path.resolve(REPO_ROOT, f.source ?? "functions")),
+    }),
+  );
   const host = "127.0.0.1";
   const config = {
     functions,
@@ -221,7 +231,8 @@ function removeStaleTmpDirs() {
     for (const name of fs.readdirSync(SNAPSHOT_ROOT)) {
       const dir = path.join(SNAPSHOT_ROOT, name);
       try {
-        if (!fs.existsSync(path.join(root, name)) && Date.now() - fs.statSync(dir).mtimeMs > 600_000) fs.rmSync(dir, { recursive: true, force: true });
+        if (!fs.existsSync(path.join(root, name)) && Date.now() - fs.statSync(dir).mtimeMs > 600_000)
+          fs.rmSync(dir, { recursive: true, force: true });
       } catch {
         /* ignore */
       }
@@ -248,7 +259,10 @@ export async function buildFunctions({ log = () => {} } = {}) {
   log("› building functions (npm run build) …");
   const out = [];
   const code = await new Promise((resolve, reject) => {
-    const p = spawn(process.platform === "win32" ? "npm.cmd" : "npm", ["run", "build"], { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    const p = spawn(process.platform === "win32" ? "npm.cmd" : "npm", ["run", "build"], {
+      cwd: REPO_ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     p.stdout.on("data", (d) => out.push(d));
     p.stderr.on("data", (d) => out.push(d));
     p.on("error", reject);
@@ -285,13 +299,18 @@ export async function startStack(opts = {}) {
   };
   const ports = { ...defaultPorts(), ...(opts.ports ?? {}) };
 
-  await assertPortsFree(ports, PORT_NAMES.filter((n) => !(n === "firestore" && externalFirestore)));
+  await assertPortsFree(
+    ports,
+    PORT_NAMES.filter((n) => !(n === "firestore" && externalFirestore)),
+  );
   if (build) await buildFunctions({ log });
   checkAborted();
   const exported = exportedFunctions();
-  if (exported.length === 0) throw new Error("functions/lib/index.js is missing or exports nothing: run `npm run build`.");
+  if (exported.length === 0)
+    throw new Error("functions/lib/index.js is missing or exports nothing: run `npm run build`.");
   const envCheck = ensureLocalEnv();
-  if (envCheck.created) log(`  ✓ created ${path.relative(REPO_ROOT, LOCAL_ENV_FILE)} (CREDIT_DESK_ENFORCE_APP_CHECK=false)`);
+  if (envCheck.created)
+    log(`  ✓ created ${path.relative(REPO_ROOT, LOCAL_ENV_FILE)} (CREDIT_DESK_ENFORCE_APP_CHECK=false)`);
   if (envCheck.warning) log(`  ! ${envCheck.warning}`);
   if (ensureLocalAuditKey().created) log("  ✓ generated the local audit keyring in functions/.secret.local");
 
@@ -334,15 +353,33 @@ export async function startStack(opts = {}) {
     NO_COLOR: "1",
     TMPDIR: tmpDir, // hub locator file and runtime sockets: per stack, no clash with another stack
   });
-  const args = [SUPERVISE, process.execPath, FIREBASE_BIN, "emulators:start", "--only", "functions,auth,tasks", "--project", projectId, "--config", configFile, "--non-interactive"];
-  const child = spawn(process.execPath, args, { cwd: tmpDir, env, detached: true, stdio: ["ignore", "pipe", "pipe", "ipc"] });
+  const args = [
+    SUPERVISE,
+    process.execPath,
+    FIREBASE_BIN,
+    "emulators:start",
+    "--only",
+    "functions,auth,tasks",
+    "--project",
+    projectId,
+    "--config",
+    configFile,
+    "--non-interactive",
+  ];
+  const child = spawn(process.execPath, args, {
+    cwd: tmpDir,
+    env,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe", "ipc"],
+  });
   const pid = child.pid;
   if (pid === undefined) throw new Error(`could not start the Firebase emulators' supervisor (${process.execPath})`);
   // Which event triggers ask for retries (the emulator's trigger list omits it): read meanwhile.
   const triggerRetries = deliverTriggers ? eventTriggerRetries(snapshotDir ?? FUNCTIONS_DIR) : Promise.resolve({});
   child.channel?.unref?.();
   fs.writeFileSync(path.join(tmpDir, "supervisor.pid"), String(child.pid));
-  let exit = /** @type {{ code: number | null, signal: NodeJS.Signals | null } | null} set when the supervisor exits */ (null);
+  let exit =
+    /** @type {{ code: number | null, signal: NodeJS.Signals | null } | null} set when the supervisor exits */ (null);
   const exited = new Promise((resolve) => child.once("exit", (code, signal) => resolve((exit = { code, signal }))));
   let loadFailure = null;
   const onLine = (raw) => {
@@ -353,8 +390,12 @@ export async function startStack(opts = {}) {
     if (/Failed to load function definition/.test(line)) loadFailure ??= line.trim();
     onOutput?.(line);
   };
-  readline.createInterface({ input: /** @type {import("node:stream").Readable} piped */ (child.stdout) }).on("line", onLine);
-  readline.createInterface({ input: /** @type {import("node:stream").Readable} piped */ (child.stderr) }).on("line", onLine);
+  readline
+    .createInterface({ input: /** @type {import("node:stream").Readable} piped */ (child.stdout) })
+    .on("line", onLine);
+  readline
+    .createInterface({ input: /** @type {import("node:stream").Readable} piped */ (child.stderr) })
+    .on("line", onLine);
 
   // Last resort if this process exits without stop(): take the group down synchronously.
   const killGroupSync = () => {
@@ -409,14 +450,21 @@ export async function startStack(opts = {}) {
     let lastProgress = Date.now();
     for (;;) {
       checkAborted();
-      if (exit) throw new Error(`firebase emulators:start exited (${exit.code ?? exit.signal}) before it was ready. Last output:\n${output(40)}`);
-      if (loadFailure) throw new Error(`the Functions emulator could not load functions/lib: ${loadFailure}\n${output(25)}`);
+      if (exit)
+        throw new Error(
+          `firebase emulators:start exited (${exit.code ?? exit.signal}) before it was ready. Last output:\n${output(40)}`,
+        );
+      if (loadFailure)
+        throw new Error(`the Functions emulator could not load functions/lib: ${loadFailure}\n${output(25)}`);
       const running = (await getJson(`${hubOrigin}/emulators`)) ?? {};
       const backends = running.functions ? await getJson(`${functionsOrigin}/backends`) : null;
       const triggers = (backends?.backends ?? []).flatMap((b) => b.functionTriggers ?? []);
       if (running.auth && running.tasks && running.functions && triggers.length > 0) break;
       const elapsed = Date.now() - tSpawn;
-      if (elapsed > readyTimeoutMs) throw new Error(`the emulators were not ready after ${Math.round(elapsed / 1000)} s. Last output:\n${output(40)}`);
+      if (elapsed > readyTimeoutMs)
+        throw new Error(
+          `the emulators were not ready after ${Math.round(elapsed / 1000)} s. Last output:\n${output(40)}`,
+        );
       if (Date.now() - lastProgress >= 5_000) {
         lastProgress = Date.now();
         const mark = (ok) => (ok ? "✓" : "…");
@@ -439,19 +487,34 @@ export async function startStack(opts = {}) {
   }
 
   const backends = await getJson(`${functionsOrigin}/backends`);
-  const served = [...new Set((backends?.backends ?? []).flatMap((b) => (b.functionTriggers ?? []).map((t) => t.entryPoint ?? t.name)))].sort();
+  const served = [
+    ...new Set(
+      (backends?.backends ?? []).flatMap((b) => (b.functionTriggers ?? []).map((t) => t.entryPoint ?? t.name)),
+    ),
+  ].sort();
   const appCheckParam = backends?.backends?.[0]?.env?.CREDIT_DESK_ENFORCE_APP_CHECK;
   if (appCheckParam !== undefined && String(appCheckParam).toLowerCase() !== "false") {
-    log(`  ! the Functions emulator runs with CREDIT_DESK_ENFORCE_APP_CHECK=${appCheckParam}: callables will reject the local clients`);
+    log(
+      `  ! the Functions emulator runs with CREDIT_DESK_ENFORCE_APP_CHECK=${appCheckParam}: callables will reject the local clients`,
+    );
   }
-  log(`  ✓ emulators ready in ${((Date.now() - tSpawn) / 1000).toFixed(1)} s: ${served.length} functions (${served.join(", ")})`);
+  log(
+    `  ✓ emulators ready in ${((Date.now() - tSpawn) / 1000).toFixed(1)} s: ${served.length} functions (${served.join(", ")})`,
+  );
 
   // Firestore triggers: the Functions emulator hands them only to the official Firestore
   // emulator, so the in-process Firestore's commits are delivered to them from here.
   const triggerSource = firestoreServer ?? givenServer;
   if (deliverTriggers && triggerSource?.onCommit) {
     const { startTriggerDelivery } = await import("./trigger-delivery.mjs");
-    triggers = startTriggerDelivery({ server: triggerSource, functionsOrigin, projectId, location: region, log: triggerLog, retries: await triggerRetries });
+    triggers = startTriggerDelivery({
+      server: triggerSource,
+      functionsOrigin,
+      projectId,
+      location: region,
+      log: triggerLog,
+      retries: await triggerRetries,
+    });
     const list = await triggers.triggers();
     log(
       list.length
@@ -459,7 +522,9 @@ export async function startStack(opts = {}) {
         : "  ! the Functions emulator lists no Firestore triggers",
     );
   } else if (deliverTriggers) {
-    log(`  ! Firestore triggers do not fire: Firestore at ${firestoreHost} is not this process's in-process server (pass firestoreServer)`);
+    log(
+      `  ! Firestore triggers do not fire: Firestore at ${firestoreHost} is not this process's in-process server (pass firestoreServer)`,
+    );
   }
 
   const stack = {
@@ -492,7 +557,10 @@ export async function startStack(opts = {}) {
         signal?.addEventListener("abort", () => reject(new StackAbortedError()), { once: true });
       });
       aborted.catch(() => {});
-      stack.seed = await Promise.race([seedDemoPortfolio({ functionsOrigin, authHost, projectId, region, log, firestoreHost }), aborted]);
+      stack.seed = await Promise.race([
+        seedDemoPortfolio({ functionsOrigin, authHost, projectId, region, log, firestoreHost }),
+        aborted,
+      ]);
       log(`  ✓ seeded in ${((Date.now() - t1) / 1000).toFixed(1)} s`);
     } catch (err) {
       if (err instanceof StackAbortedError) {

@@ -50,7 +50,14 @@ export interface DeliveryRecord {
 }
 
 export interface TriggerDelivery {
-  readonly stats: { changes: number; deliveries: number; delivered: number; retried: number; failed: number; redelivered: number };
+  readonly stats: {
+    changes: number;
+    deliveries: number;
+    delivered: number;
+    retried: number;
+    failed: number;
+    redelivered: number;
+  };
   triggers(): Promise<FirestoreTrigger[]>;
   idle(): Promise<void>;
   deliveries(): DeliveryRecord[];
@@ -68,8 +75,15 @@ export declare function parseDocumentName(name: string): { project: string; data
 export declare function matchDocumentPattern(pattern: string, document: string): Record<string, string> | null;
 export declare function changeKind(change: CommittedChange): "created" | "updated" | "deleted" | null;
 export declare function firestoreTriggers(backends: unknown, retries?: Record<string, boolean>): FirestoreTrigger[];
-export declare function triggerMatches(trigger: FirestoreTrigger, change: CommittedChange): Record<string, string> | null;
-export declare function cloudEventFor(trigger: FirestoreTrigger, change: CommittedChange, opts: { id: string; commitTime: Date; location: string }): FirestoreCloudEvent;
+export declare function triggerMatches(
+  trigger: FirestoreTrigger,
+  change: CommittedChange,
+): Record<string, string> | null;
+export declare function cloudEventFor(
+  trigger: FirestoreTrigger,
+  change: CommittedChange,
+  opts: { id: string; commitTime: Date; location: string },
+): FirestoreCloudEvent;
 export declare function startTriggerDelivery(opts: {
   server: { onCommit(listener: (event: CommitEvent) => void): () => void };
   functionsOrigin: string;

@@ -84,7 +84,12 @@ export function encodeFields(fields) {
 
 /** A committed document snapshot (server.onCommit) as a Firestore JSON Document. */
 export function encodeDocument(doc) {
-  return { name: doc.name, fields: encodeFields(doc.fields), createTime: dateJson(doc.createTime), updateTime: dateJson(doc.updateTime) };
+  return {
+    name: doc.name,
+    fields: encodeFields(doc.fields),
+    createTime: dateJson(doc.createTime),
+    updateTime: dateJson(doc.updateTime),
+  };
 }
 
 const SIMPLE_FIELD = /^[A-Za-z_][A-Za-z_0-9]*$/;
@@ -99,7 +104,8 @@ export function changedFieldPaths(before, after, prefix = "") {
     const path = prefix + fieldName(key);
     const a = before[key];
     const b = after[key];
-    if (a && b && a.type === "map_value" && b.type === "map_value") out.push(...changedFieldPaths(a.value, b.value, `${path}.`));
+    if (a && b && a.type === "map_value" && b.type === "map_value")
+      out.push(...changedFieldPaths(a.value, b.value, `${path}.`));
     else if (!a || !b || !sameValue(a, b)) out.push(path);
   }
   return out.sort();
@@ -201,7 +207,8 @@ export function cloudEventFor(trigger, change, { id, commitTime, location }) {
   const data = {};
   if (change.after) data.value = encodeDocument(change.after);
   if (change.before) data.oldValue = encodeDocument(change.before);
-  if (change.before && change.after) data.updateMask = { fieldPaths: changedFieldPaths(change.before.fields, change.after.fields) };
+  if (change.before && change.after)
+    data.updateMask = { fieldPaths: changedFieldPaths(change.before.fields, change.after.fields) };
   const event = {
     specversion: "1.0",
     id,
@@ -245,7 +252,15 @@ const sleep = (ms, signal) =>
  * @param {{ initialMs?: number, maxMs?: number, maxAttempts?: number }} [opts.backoff]
  */
 export function startTriggerDelivery(opts) {
-  const { server, functionsOrigin, projectId, location = "us-central1", log = () => {}, concurrency = 2, retries = {} } = opts;
+  const {
+    server,
+    functionsOrigin,
+    projectId,
+    location = "us-central1",
+    log = () => {},
+    concurrency = 2,
+    retries = {},
+  } = opts;
   const backoff = { initialMs: 500, maxMs: 30_000, maxAttempts: 8, ...opts.backoff };
   const abort = new AbortController();
   const pending = []; // changes and deliveries waiting for a slot
@@ -316,7 +331,11 @@ export function startTriggerDelivery(opts) {
       const body = await res.text().catch(() => "");
       if (res.status !== 404) return { status: res.status, body };
       // The emulator names its trigger keys `${id}-${generation}` and lists them on a miss.
-      const valid = /valid functions are: (.*)$/s.exec(body)?.[1]?.split(",").map((s) => s.trim()) ?? [];
+      const valid =
+        /valid functions are: (.*)$/s
+          .exec(body)?.[1]
+          ?.split(",")
+          .map((s) => s.trim()) ?? [];
       const found = valid
         .filter((k) => k === trigger.id || k.startsWith(`${trigger.id}-`))
         .sort((a, b) => Number(b.slice(trigger.id.length + 1)) - Number(a.slice(trigger.id.length + 1)))[0];
@@ -336,7 +355,9 @@ export function startTriggerDelivery(opts) {
       if (status >= 200 && status < 300) {
         record.outcome = status === 204 ? "disabled" : "delivered";
         stats.delivered++;
-        log(`  trigger ${trigger.entryPoint} ← ${path} (${kind}) ${status === 204 ? "skipped: background triggers disabled" : "✓"} ${ms} ms${record.attempts > 1 ? `, attempt ${record.attempts}` : ""}`);
+        log(
+          `  trigger ${trigger.entryPoint} ← ${path} (${kind}) ${status === 204 ? "skipped: background triggers disabled" : "✓"} ${ms} ms${record.attempts > 1 ? `, attempt ${record.attempts}` : ""}`,
+        );
         return;
       }
       if (abort.signal.aborted) {
@@ -346,17 +367,24 @@ export function startTriggerDelivery(opts) {
       // Not reached (0), unknown trigger (404), emulator trouble (5xx other than the function's 500): always retried.
       const functionFailed = status === 500;
       const retry = (!functionFailed || trigger.retry) && record.attempts < backoff.maxAttempts;
-      const why = status === 0 ? `not delivered (${body})` : `HTTP ${status}${functionFailed ? " (the function failed)" : ""}`;
+      const why =
+        status === 0 ? `not delivered (${body})` : `HTTP ${status}${functionFailed ? " (the function failed)" : ""}`;
       if (!retry) {
         record.outcome = "failed";
         stats.failed++;
-        const reason = functionFailed && !trigger.retry ? "the trigger does not ask for retries" : `gave up after ${record.attempts} attempts`;
+        const reason =
+          functionFailed && !trigger.retry
+            ? "the trigger does not ask for retries"
+            : `gave up after ${record.attempts} attempts`;
         log(`  ! trigger ${trigger.entryPoint} ← ${path} (${kind}) ${why}; ${reason} (event ${event.id})`);
         return;
       }
       stats.retried++;
-      const delay = Math.min(backoff.maxMs, backoff.initialMs * 2 ** (record.attempts - 1)) * (0.75 + Math.random() * 0.5);
-      log(`  ! trigger ${trigger.entryPoint} ← ${path} (${kind}) ${why}; retrying in ${(delay / 1000).toFixed(1)} s (event ${event.id})`);
+      const delay =
+        Math.min(backoff.maxMs, backoff.initialMs * 2 ** (record.attempts - 1)) * (0.75 + Math.random() * 0.5);
+      log(
+        `  ! trigger ${trigger.entryPoint} ← ${path} (${kind}) ${why}; retrying in ${(delay / 1000).toFixed(1)} s (event ${event.id})`,
+      );
       backingOff++; // idle() waits for it; the delivery slot is free meanwhile
       void sleep(delay, abort.signal).then(() => {
         backingOff--;
@@ -405,7 +433,14 @@ export function startTriggerDelivery(opts) {
     },
     /** Recent deliveries: `{ eventId, trigger, document, type, outcome, attempts }`, oldest first. */
     deliveries() {
-      return [...delivered.values()].map((r) => ({ eventId: r.event.id, trigger: r.trigger.id, document: r.event.document, type: r.event.type, outcome: r.outcome, attempts: r.attempts }));
+      return [...delivered.values()].map((r) => ({
+        eventId: r.event.id,
+        trigger: r.trigger.id,
+        document: r.event.document,
+        type: r.event.type,
+        outcome: r.outcome,
+        attempts: r.attempts,
+      }));
     },
     /** Post an already delivered event again (same id) to its trigger(s); resolves with the HTTP statuses. */
     async redeliver(eventId) {

@@ -128,9 +128,14 @@ describe.sequential("e2e: Firebase JS client → Auth + Functions emulators → 
 
   it("exports every callable of the API (the next test calls each one on the emulator)", () => {
     const exported = new Set(exportedFunctions());
-    expect(API.filter((name) => !exported.has(name)), "callables of the contract that functions/lib does not export").toEqual([]);
+    expect(
+      API.filter((name) => !exported.has(name)),
+      "callables of the contract that functions/lib does not export",
+    ).toEqual([]);
     expect(e2e.stack.served).toContain("setUserRole");
-    expect(e2e.stack.functionUrl("setUserRole")).toBe(`${e2e.stack.functionsOrigin}/demo-credit/us-central1/setUserRole`);
+    expect(e2e.stack.functionUrl("setUserRole")).toBe(
+      `${e2e.stack.functionsOrigin}/demo-credit/us-central1/setUserRole`,
+    );
   });
 
   it(
@@ -140,7 +145,9 @@ describe.sequential("e2e: Firebase JS client → Auth + Functions emulators → 
       const names = API;
       // Each first call boots an emulator worker that loads all of functions/lib: a few at a time.
       const results = await inBatches(names, 3, async (n) => [n, (await failure(anonymous.call(n, {}))).code] as const);
-      expect(Object.fromEntries(results)).toEqual(Object.fromEntries(names.map((n) => [n, "functions/unauthenticated"])));
+      expect(Object.fromEntries(results)).toEqual(
+        Object.fromEntries(names.map((n) => [n, "functions/unauthenticated"])),
+      );
     },
     SLOW,
   );
@@ -162,8 +169,13 @@ describe.sequential("e2e: Firebase JS client → Auth + Functions emulators → 
       const user = await promoted.signUpOrIn(`promoted.${Date.now()}@e2e.test`, DEMO_PASSWORD);
       const other = await target.signUpOrIn(`target.${Date.now()}@e2e.test`, DEMO_PASSWORD);
 
-      expect((await failure(promoted.call("setUserRole", { uid: other.uid, role: "auditor" }))).code).toBe("functions/permission-denied");
-      expect(await as("admin").call("setUserRole", { uid: user.uid, role: "admin" })).toEqual({ uid: user.uid, role: "admin" });
+      expect((await failure(promoted.call("setUserRole", { uid: other.uid, role: "auditor" }))).code).toBe(
+        "functions/permission-denied",
+      );
+      expect(await as("admin").call("setUserRole", { uid: user.uid, role: "admin" })).toEqual({
+        uid: user.uid,
+        role: "admin",
+      });
 
       await user.getIdToken(true);
       expect((await promoted.claims(false))?.role).toBe("admin");
@@ -173,7 +185,10 @@ describe.sequential("e2e: Firebase JS client → Auth + Functions emulators → 
       expect(unacknowledged.message).toContain("acknowledge");
       await acknowledge(promoted, "promoted");
       expect((await promoted.claims(false))?.ack).toMatchObject({ v: 1 });
-      expect(await promoted.call("setUserRole", { uid: other.uid, role: "auditor" })).toEqual({ uid: other.uid, role: "auditor" });
+      expect(await promoted.call("setUserRole", { uid: other.uid, role: "auditor" })).toEqual({
+        uid: other.uid,
+        role: "auditor",
+      });
       expect((await target.claims(true))?.role).toBe("auditor");
     },
     SLOW,
@@ -191,12 +206,16 @@ describe.sequential("e2e: Firebase JS client → Auth + Functions emulators → 
   it(
     `bad input gets functions/invalid-argument naming the field`,
     async () => {
-      const fractional = await failure(as(null).call("submitCreditApplication", application({ requestedLimit: 1234.5 })));
+      const fractional = await failure(
+        as(null).call("submitCreditApplication", application({ requestedLimit: 1234.5 })),
+      );
       expect(fractional.code).toBe("functions/invalid-argument");
       expect(fractional.message).toContain("requestedLimit");
 
       const base = application();
-      const badCountry = await failure(as(null).call("submitCreditApplication", { ...base, company: { ...base.company, country: "Germany" } }));
+      const badCountry = await failure(
+        as(null).call("submitCreditApplication", { ...base, company: { ...base.company, country: "Germany" } }),
+      );
       expect(badCountry.code).toBe("functions/invalid-argument");
       expect(badCountry.message).toContain("company.country");
     },
@@ -222,9 +241,10 @@ describe.sequential("e2e: Firebase JS client → Auth + Functions emulators → 
       expect(Array.isArray(review.fraudSignals)).toBe(true);
 
       // The applicant has no decide authority at all.
-      expect((await failure(as(null).call("decideCreditApplication", { applicationId, decision: "approve", note: "mine" }))).code).toBe(
-        "functions/permission-denied",
-      );
+      expect(
+        (await failure(as(null).call("decideCreditApplication", { applicationId, decision: "approve", note: "mine" })))
+          .code,
+      ).toBe("functions/permission-denied");
 
       const creditLimit = 20_000_00; // within the manager's authority (500,000)
       const decided = await as("manager").desk.decideCreditApplication({
@@ -238,7 +258,9 @@ describe.sequential("e2e: Firebase JS client → Auth + Functions emulators → 
       expect(decided.customerId).toMatch(/^[A-Za-z0-9_-]+$/);
       approved = { customerId: decided.customerId ?? "", creditLimit, tier: review.tier };
 
-      const again = await failure(as("manager").call("decideCreditApplication", { applicationId, decision: "reject", note: "again" }));
+      const again = await failure(
+        as("manager").call("decideCreditApplication", { applicationId, decision: "reject", note: "again" }),
+      );
       expect(again.code).toBe("functions/failed-precondition");
     },
     SLOW,
@@ -258,10 +280,18 @@ describe.sequential("e2e: Firebase JS client → Auth + Functions emulators → 
       const large = await as("analyst").desk.checkOrder({ customerId, orderAmount: creditLimit + 1 });
       expect(["review", "reject"]).toContain(large.decision);
 
-      expect((await failure(as(null).call("checkOrder", { customerId, orderAmount: 100 }))).code).toBe("functions/permission-denied");
-      expect((await failure(as("auditor").call("checkOrder", { customerId, orderAmount: 100 }))).code).toBe("functions/permission-denied");
-      expect((await failure(as("sales").call("checkOrder", { customerId, orderAmount: 0 }))).code).toBe("functions/invalid-argument");
-      expect((await failure(as("analyst").call("checkOrder", { customerId: "no-such-customer", orderAmount: 100 }))).code).toBe("functions/not-found");
+      expect((await failure(as(null).call("checkOrder", { customerId, orderAmount: 100 }))).code).toBe(
+        "functions/permission-denied",
+      );
+      expect((await failure(as("auditor").call("checkOrder", { customerId, orderAmount: 100 }))).code).toBe(
+        "functions/permission-denied",
+      );
+      expect((await failure(as("sales").call("checkOrder", { customerId, orderAmount: 0 }))).code).toBe(
+        "functions/invalid-argument",
+      );
+      expect(
+        (await failure(as("analyst").call("checkOrder", { customerId: "no-such-customer", orderAmount: 100 }))).code,
+      ).toBe("functions/not-found");
     },
     SLOW,
   );
@@ -273,13 +303,26 @@ describe.sequential("e2e: Firebase JS client → Auth + Functions emulators → 
       const { applicationId } = await as(null).desk.submitCreditApplication(application());
       await as("analyst").desk.reviewCreditApplication({ applicationId });
       const creditLimit = 20_000_00;
-      const decided = await as("manager").desk.decideCreditApplication({ applicationId, decision: "approve", approvedLimit: creditLimit, note: "e2e: orders", ownerUid: uidOf("sales") });
+      const decided = await as("manager").desk.decideCreditApplication({
+        applicationId,
+        decision: "approve",
+        approvedLimit: creditLimit,
+        note: "e2e: orders",
+        ownerUid: uidOf("sales"),
+      });
       const customerId = decided.customerId!;
       // Many clients (the sales rep's app, the ERP) reserving at once: never more than the limit.
       const amount = creditLimit / 4;
       const clients = [as("sales"), as("integration"), as("analyst")];
       const answers = await Promise.all(
-        Array.from({ length: 8 }, (_, i) => clients[i % clients.length]!.desk.checkOrder({ customerId, orderAmount: amount, reserve: true, orderRef: `E2E-PO-${i}` })),
+        Array.from({ length: 8 }, (_, i) =>
+          clients[i % clients.length]!.desk.checkOrder({
+            customerId,
+            orderAmount: amount,
+            reserve: true,
+            orderRef: `E2E-PO-${i}`,
+          }),
+        ),
       );
       const held = answers.filter((a) => a.decision === "approve");
       expect(held).toHaveLength(4);
@@ -292,21 +335,36 @@ describe.sequential("e2e: Firebase JS client → Auth + Functions emulators → 
       const ref = answers.indexOf(blocked);
       const requester = clients[ref % clients.length]!;
       const decider = requester === as("analyst") ? as("manager") : as("analyst");
-      const release = await decider.desk.releaseOrderBlock({ blockId: blocked.blockId!, decision: "release", note: "e2e: paid by wire" });
+      const release = await decider.desk.releaseOrderBlock({
+        blockId: blocked.blockId!,
+        decision: "release",
+        note: "e2e: paid by wire",
+      });
       expect(release.status).toBe("released");
       expect((await as("sales").desk.checkOrder({ customerId, orderAmount: 1_00 })).availableCredit).toBe(-amount);
 
       // The ERP records the orders: each converts its reservation, counted once.
       const recorded = await as("integration").desk.recordTransactions({
         customerId,
-        transactions: answers.map((a, i) => ({ externalId: `E2E-PO-${i}`, type: "order" as const, amount, issuedAt: new Date().toISOString() })).filter((_, i) => answers[i]!.decision === "approve" || i === ref),
+        transactions: answers
+          .map((a, i) => ({
+            externalId: `E2E-PO-${i}`,
+            type: "order" as const,
+            amount,
+            issuedAt: new Date().toISOString(),
+          }))
+          .filter((_, i) => answers[i]!.decision === "approve" || i === ref),
       });
       expect(recorded.recorded).toBe(5);
       expect(recorded.exposure).toBe(5 * amount);
       expect(recorded.availableCredit).toBe(-amount);
       // The other blocked orders are cancelled by the ERP: nothing held for them.
       for (const [i, a] of answers.entries()) {
-        if (a.decision !== "approve" && i !== ref) expect(await as("integration").desk.cancelReservation({ customerId, orderRef: `E2E-PO-${i}` })).toEqual({ released: false, blockCancelled: true });
+        if (a.decision !== "approve" && i !== ref)
+          expect(await as("integration").desk.cancelReservation({ customerId, orderRef: `E2E-PO-${i}` })).toEqual({
+            released: false,
+            blockCancelled: true,
+          });
       }
       expect((await as("sales").desk.checkOrder({ customerId, orderAmount: 1_00 })).availableCredit).toBe(-amount);
     },
@@ -316,10 +374,20 @@ describe.sequential("e2e: Firebase JS client → Auth + Functions emulators → 
   it(
     `four eyes: a manager who submitted an application cannot decide it; another approver can`,
     async () => {
-      const { applicationId } = await as("manager").call<{ applicationId: string }>("submitCreditApplication", application());
+      const { applicationId } = await as("manager").call<{ applicationId: string }>(
+        "submitCreditApplication",
+        application(),
+      );
       await as("analyst").call("reviewCreditApplication", { applicationId });
 
-      const own = await failure(as("manager").call("decideCreditApplication", { applicationId, decision: "approve", approvedLimit: 10_000_00, note: "my own" }));
+      const own = await failure(
+        as("manager").call("decideCreditApplication", {
+          applicationId,
+          decision: "approve",
+          approvedLimit: 10_000_00,
+          note: "my own",
+        }),
+      );
       expect(own.code).toBe("functions/failed-precondition");
 
       const other = await as("analyst").call<{ status: string; customerId?: string }>("decideCreditApplication", {
@@ -347,7 +415,12 @@ describe.sequential("e2e: Firebase JS client → Auth + Functions emulators → 
         dueAt: new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10),
       };
       const first = await as("integration").desk.recordTransactions({ customerId, transactions: [invoice] });
-      expect(first).toMatchObject({ recorded: 1, duplicates: 0, exposure: 3_000_00, availableCredit: creditLimit - 3_000_00 });
+      expect(first).toMatchObject({
+        recorded: 1,
+        duplicates: 0,
+        exposure: 3_000_00,
+        availableCredit: creditLimit - 3_000_00,
+      });
 
       const replay = await as("integration").desk.recordTransactions({ customerId, transactions: [invoice] });
       expect(replay).toMatchObject({ recorded: 0, duplicates: 1, exposure: 3_000_00 });
@@ -356,51 +429,62 @@ describe.sequential("e2e: Firebase JS client → Auth + Functions emulators → 
       expect(check.availableCredit).toBe(creditLimit - 3_000_00);
       expect(check.decision).not.toBe("approve");
 
-      expect((await failure(as("sales").call("recordTransactions", { customerId, transactions: [invoice] }))).code).toBe("functions/permission-denied");
+      expect(
+        (await failure(as("sales").call("recordTransactions", { customerId, transactions: [invoice] }))).code,
+      ).toBe("functions/permission-denied");
     },
     SLOW,
   );
 
-  it(
-    "seeds the demo portfolio of `npm start` through the callables",
-    async () => {
-      const seeded = await seedDemoPortfolio(e2e.ctx);
-      demo = seeded;
-      expect(seeded.users.map((u) => [u.email, u.role])).toEqual(DEMO_USERS.map((u) => [u.email, u.role]));
-      expect(seeded.skipped, "callables the seed found missing").toEqual([]);
-      const toApprove = DEMO_PORTFOLIO.filter((p) => p.decide !== null).length;
-      expect(seeded.applications).toHaveLength(DEMO_PORTFOLIO.length);
-      expect(seeded.customers).toHaveLength(toApprove);
-      for (const c of seeded.customers) expect(c.customerId).toMatch(/^[A-Za-z0-9_-]+$/);
-      // more than one currency, and a credit group over two of them
-      expect(new Set(seeded.customers.map((c) => c.currency)).size).toBeGreaterThan(1);
-      expect(seeded.groups).toHaveLength(1);
-      const members = seeded.groups[0]!.memberIds.map((id) => seeded.customers.find((c) => c.customerId === id)!.currency);
-      expect(new Set(members).size).toBe(2);
+  it("seeds the demo portfolio of `npm start` through the callables", async () => {
+    const seeded = await seedDemoPortfolio(e2e.ctx);
+    demo = seeded;
+    expect(seeded.users.map((u) => [u.email, u.role])).toEqual(DEMO_USERS.map((u) => [u.email, u.role]));
+    expect(seeded.skipped, "callables the seed found missing").toEqual([]);
+    const toApprove = DEMO_PORTFOLIO.filter((p) => p.decide !== null).length;
+    expect(seeded.applications).toHaveLength(DEMO_PORTFOLIO.length);
+    expect(seeded.customers).toHaveLength(toApprove);
+    for (const c of seeded.customers) expect(c.customerId).toMatch(/^[A-Za-z0-9_-]+$/);
+    // more than one currency, and a credit group over two of them
+    expect(new Set(seeded.customers.map((c) => c.currency)).size).toBeGreaterThan(1);
+    expect(seeded.groups).toHaveLength(1);
+    const members = seeded.groups[0]!.memberIds.map(
+      (id) => seeded.customers.find((c) => c.customerId === id)!.currency,
+    );
+    expect(new Set(members).size).toBe(2);
 
-      // Idempotent: a second run (scripts/seed.mjs against a seeded stack) finds the same records.
-      const again = await seedDemoPortfolio(e2e.ctx);
-      expect(again.applications.map((a) => a.applicationId)).toEqual(seeded.applications.map((a) => a.applicationId));
-      expect(again.customers.map((c) => c.customerId)).toEqual(seeded.customers.map((c) => c.customerId));
-      expect(again.groups).toEqual(seeded.groups);
-    },
-    240_000,
-  );
+    // Idempotent: a second run (scripts/seed.mjs against a seeded stack) finds the same records.
+    const again = await seedDemoPortfolio(e2e.ctx);
+    expect(again.applications.map((a) => a.applicationId)).toEqual(seeded.applications.map((a) => a.applicationId));
+    expect(again.customers.map((c) => c.customerId)).toEqual(seeded.customers.map((c) => c.customerId));
+    expect(again.groups).toEqual(seeded.groups);
+  }, 240_000);
 
   it(
     `a newcomer's first call: npm start's demo customer list, then ${FIRST_CALL_EXAMPLE} (the README's snippet) as a separate process`,
     async () => {
       if (!demo) throw new Error("needs the demo portfolio seeded by the previous test");
       const lines = describeDemoCustomers(demo);
-      for (const c of demo.customers) expect(lines.some((l) => l.includes(c.customerId) && l.includes(c.name)), c.name).toBe(true);
+      for (const c of demo.customers)
+        expect(
+          lines.some((l) => l.includes(c.customerId) && l.includes(c.name)),
+          c.name,
+        ).toBe(true);
       const owned = demo.customers.find((c) => c.owner === "sales");
       if (!owned) throw new Error("the demo portfolio has no customer owned by sales@demo.test");
-      expect(lines.at(-1)).toBe(`First call, as sales@demo.test (${owned.name}): node ${FIRST_CALL_EXAMPLE} ${owned.customerId}`);
+      expect(lines.at(-1)).toBe(
+        `First call, as sales@demo.test (${owned.name}): node ${FIRST_CALL_EXAMPLE} ${owned.customerId}`,
+      );
 
       const functionsHost = new URL(e2e.ctx.functionsOrigin).host;
       const { stdout } = await promisify(execFile)(process.execPath, [FIRST_CALL_EXAMPLE, owned.customerId], {
         cwd: ROOT,
-        env: { ...process.env, CREDIT_DESK_AUTH: e2e.ctx.authHost, CREDIT_DESK_FUNCTIONS: functionsHost, CREDIT_DESK_PROJECT: e2e.ctx.projectId },
+        env: {
+          ...process.env,
+          CREDIT_DESK_AUTH: e2e.ctx.authHost,
+          CREDIT_DESK_FUNCTIONS: functionsHost,
+          CREDIT_DESK_PROJECT: e2e.ctx.projectId,
+        },
         timeout: 120_000,
       });
       const result = checkOrderOutput.parse(JSON.parse(stdout.trim().split("\n").at(-1) ?? ""));
@@ -419,7 +503,21 @@ describe.sequential("e2e: Firebase JS client → Auth + Functions emulators → 
       const saved = join(dir, "report.json");
       const { stdout } = await promisify(execFile)(
         process.execPath,
-        ["scripts/report.mjs", "--out", out, "--json", saved, "--policy", "docs/examples/stricter-grade-caps.json", "--functions", e2e.ctx.functionsOrigin, "--auth", e2e.ctx.authHost, "--project", e2e.ctx.projectId],
+        [
+          "scripts/report.mjs",
+          "--out",
+          out,
+          "--json",
+          saved,
+          "--policy",
+          "docs/examples/stricter-grade-caps.json",
+          "--functions",
+          e2e.ctx.functionsOrigin,
+          "--auth",
+          e2e.ctx.authHost,
+          "--project",
+          e2e.ctx.projectId,
+        ],
         { cwd: ROOT, timeout: 120_000 },
       );
       expect(stdout).toContain(out);
@@ -431,7 +529,9 @@ describe.sequential("e2e: Firebase JS client → Auth + Functions emulators → 
       expect(data.report.totals.customers).toBeGreaterThanOrEqual(demo.customers.length);
       const demoIds = new Set(demo.customers.map((c) => c.customerId));
       const cut = data.whatIf.result.customers
-        .filter((c: { customerId: string; limit: { change: number } }) => demoIds.has(c.customerId) && c.limit.change < 0)
+        .filter(
+          (c: { customerId: string; limit: { change: number } }) => demoIds.has(c.customerId) && c.limit.change < 0,
+        )
         .map((c: { name: string }) => c.name)
         .sort();
       expect(cut).toEqual(["Adatum Health Pte Ltd", "Contoso Manufacturing GmbH", "Northwind Traders Ltd"]);

@@ -31,7 +31,10 @@ afterAll(() => vi.resetModules());
 type Outcome = { status: number; message: string; enforcedLog: boolean | null };
 
 /** Cold-start checkOrder under `env`, serve it over HTTP, POST a request without App Check (or ID) token. */
-async function callWithoutAppCheck(env: { FUNCTIONS_EMULATOR?: string; CREDIT_DESK_ENFORCE_APP_CHECK?: string }): Promise<Outcome> {
+async function callWithoutAppCheck(env: {
+  FUNCTIONS_EMULATOR?: string;
+  CREDIT_DESK_ENFORCE_APP_CHECK?: string;
+}): Promise<Outcome> {
   setEnv("FUNCTIONS_EMULATOR", env.FUNCTIONS_EMULATOR);
   setEnv("CREDIT_DESK_ENFORCE_APP_CHECK", env.CREDIT_DESK_ENFORCE_APP_CHECK);
   const capture = await captureLogs();
@@ -70,22 +73,30 @@ const REACHED_HANDLER = { status: 401, message: "Sign in to call this function."
 describe("App Check fails closed (over HTTP, enforcement from the environment at cold start)", () => {
   it.each([
     ["reproduction: unset", undefined],
-    ["reproduction: \"TRUE\"", "TRUE"],
-    ["reproduction: \"1\"", "1"],
-    ["\"true\"", "true"],
-    ["\"yes\"", "yes"],
+    ['reproduction: "TRUE"', "TRUE"],
+    ['reproduction: "1"', "1"],
+    ['"true"', "true"],
+    ['"yes"', "yes"],
     ["empty", ""],
-    ["a typo (\"flase\")", "flase"],
-  ])("%s outside the emulator: a request without an App Check token never reaches the handler", async (_name, value) => {
-    expect(await callWithoutAppCheck({ CREDIT_DESK_ENFORCE_APP_CHECK: value })).toEqual(STOPPED_BY_APP_CHECK);
-  });
+    ['a typo ("flase")', "flase"],
+  ])(
+    "%s outside the emulator: a request without an App Check token never reaches the handler",
+    async (_name, value) => {
+      expect(await callWithoutAppCheck({ CREDIT_DESK_ENFORCE_APP_CHECK: value })).toEqual(STOPPED_BY_APP_CHECK);
+    },
+  );
 
-  it.each([["false"], ["FALSE"], ["0"], ["no"], [" No "]])("explicitly off (%s): the request reaches the handler", async (value) => {
-    expect(await callWithoutAppCheck({ CREDIT_DESK_ENFORCE_APP_CHECK: value })).toEqual(REACHED_HANDLER);
-  });
+  it.each([["false"], ["FALSE"], ["0"], ["no"], [" No "]])(
+    "explicitly off (%s): the request reaches the handler",
+    async (value) => {
+      expect(await callWithoutAppCheck({ CREDIT_DESK_ENFORCE_APP_CHECK: value })).toEqual(REACHED_HANDLER);
+    },
+  );
 
   it("in the Functions emulator (FUNCTIONS_EMULATOR=true) it is not enforced, whatever the flag says", async () => {
-    expect(await callWithoutAppCheck({ FUNCTIONS_EMULATOR: "true", CREDIT_DESK_ENFORCE_APP_CHECK: "true" })).toEqual(REACHED_HANDLER);
+    expect(await callWithoutAppCheck({ FUNCTIONS_EMULATOR: "true", CREDIT_DESK_ENFORCE_APP_CHECK: "true" })).toEqual(
+      REACHED_HANDLER,
+    );
   });
 });
 
@@ -93,9 +104,15 @@ describe("appCheckSetting", () => {
   it("names why", () => {
     expect(appCheckSetting({})).toEqual({ enforced: true, reason: "DEFAULT" });
     expect(appCheckSetting({ CREDIT_DESK_ENFORCE_APP_CHECK: "TRUE" })).toEqual({ enforced: true, reason: "ENABLED" });
-    expect(appCheckSetting({ CREDIT_DESK_ENFORCE_APP_CHECK: "maybe" })).toEqual({ enforced: true, reason: "UNRECOGNISED" });
+    expect(appCheckSetting({ CREDIT_DESK_ENFORCE_APP_CHECK: "maybe" })).toEqual({
+      enforced: true,
+      reason: "UNRECOGNISED",
+    });
     expect(appCheckSetting({ CREDIT_DESK_ENFORCE_APP_CHECK: "No" })).toEqual({ enforced: false, reason: "DISABLED" });
     expect(appCheckSetting({ FUNCTIONS_EMULATOR: "true" })).toEqual({ enforced: false, reason: "EMULATOR" });
-    expect(appCheckSetting({ FUNCTIONS_EMULATOR: "false", CREDIT_DESK_ENFORCE_APP_CHECK: "1" })).toEqual({ enforced: true, reason: "ENABLED" });
+    expect(appCheckSetting({ FUNCTIONS_EMULATOR: "false", CREDIT_DESK_ENFORCE_APP_CHECK: "1" })).toEqual({
+      enforced: true,
+      reason: "ENABLED",
+    });
   });
 });

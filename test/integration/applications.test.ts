@@ -21,7 +21,11 @@ async function reviewed(overrides: Record<string, unknown> = {}, who = users.app
 
 async function approvedCustomer(overrides: Record<string, unknown> = {}, ownerUid: string = users.sales.uid) {
   const { id } = await reviewed(overrides);
-  const r = await call(fns.decideCreditApplication, { applicationId: id, decision: "approve", note: "ok", ownerUid }, users.manager);
+  const r = await call(
+    fns.decideCreditApplication,
+    { applicationId: id, decision: "approve", note: "ok", ownerUid },
+    users.manager,
+  );
   return r.customerId as string;
 }
 
@@ -64,7 +68,11 @@ describe("submitCreditApplication", () => {
   });
 
   it("rejects a currency the policy does not accept, naming the field", async () => {
-    const err = await callError(fns.submitCreditApplication, application({ currency: "XXX", financials: { ...statement, currency: "XXX" } }), users.applicant);
+    const err = await callError(
+      fns.submitCreditApplication,
+      application({ currency: "XXX", financials: { ...statement, currency: "XXX" } }),
+      users.applicant,
+    );
     expect(err).toMatchObject({ code: "invalid-argument" });
     expect(err.message).toContain("currency");
   });
@@ -122,14 +130,20 @@ describe("reviewCreditApplication", () => {
   });
 
   it("unknown id is not-found", async () => {
-    expect((await callError(fns.reviewCreditApplication, { applicationId: "nope" }, users.analyst)).code).toBe("not-found");
+    expect((await callError(fns.reviewCreditApplication, { applicationId: "nope" }, users.analyst)).code).toBe(
+      "not-found",
+    );
   });
 });
 
 describe("decideCreditApplication", () => {
   it("approve creates the credit file with limit, terms, private documents and audit", async () => {
     const { id, review } = await reviewed();
-    const r = await call(fns.decideCreditApplication, { applicationId: id, decision: "approve", note: "good file", ownerUid: users.sales.uid }, users.analyst2);
+    const r = await call(
+      fns.decideCreditApplication,
+      { applicationId: id, decision: "approve", note: "good file", ownerUid: users.sales.uid },
+      users.analyst2,
+    );
     expect(r.status).toBe("approved");
     const c = await creditFile(r.customerId);
     expect(c.creditLimit).toBe(review.recommendedLimit);
@@ -146,13 +160,24 @@ describe("decideCreditApplication", () => {
     expect(c.contacts).toBeUndefined();
     expect(c.factors).toBeUndefined();
     const entries = await db().collection(`audit/customer_${r.customerId}/entries`).get();
-    expect(entries.docs[0]!.data()).toMatchObject({ action: "customer.create", actor: { uid: users.analyst2.uid }, reason: "good file" });
-    expect((await db().doc(`applications/${id}`).get()).data()).toMatchObject({ status: "approved", customerId: r.customerId });
+    expect(entries.docs[0]!.data()).toMatchObject({
+      action: "customer.create",
+      actor: { uid: users.analyst2.uid },
+      reason: "good file",
+    });
+    expect((await db().doc(`applications/${id}`).get()).data()).toMatchObject({
+      status: "approved",
+      customerId: r.customerId,
+    });
   });
 
   it("reject records the decision and creates no customer", async () => {
     const { id } = await reviewed();
-    const r = await call(fns.decideCreditApplication, { applicationId: id, decision: "reject", note: "no" }, users.analyst);
+    const r = await call(
+      fns.decideCreditApplication,
+      { applicationId: id, decision: "reject", note: "no" },
+      users.analyst,
+    );
     expect(r).toEqual({ status: "rejected" });
     expect((await db().collection("customers").get()).size).toBe(0);
   });
@@ -160,33 +185,69 @@ describe("decideCreditApplication", () => {
   it("an analyst cannot approve above the analyst authority; a manager can", async () => {
     const { id } = await reviewed({ requestedLimit: 90_000_00 });
     const before = databaseSnapshot();
-    const err = await callError(fns.decideCreditApplication, { applicationId: id, decision: "approve", approvedLimit: 60_000_00, note: "x" }, users.analyst);
+    const err = await callError(
+      fns.decideCreditApplication,
+      { applicationId: id, decision: "approve", approvedLimit: 60_000_00, note: "x" },
+      users.analyst,
+    );
     expect(err.code).toBe("permission-denied");
     expect(databaseSnapshot()).toBe(before);
-    const ok = await call(fns.decideCreditApplication, { applicationId: id, decision: "approve", approvedLimit: 60_000_00, note: "x" }, users.manager);
+    const ok = await call(
+      fns.decideCreditApplication,
+      { applicationId: id, decision: "approve", approvedLimit: 60_000_00, note: "x" },
+      users.manager,
+    );
     expect(ok.status).toBe("approved");
   });
 
   it("four eyes: the submitter cannot decide their own application", async () => {
     const { id } = await reviewed({}, users.manager);
     const before = databaseSnapshot();
-    expect((await callError(fns.decideCreditApplication, { applicationId: id, decision: "approve", note: "mine" }, users.manager)).code).toBe("failed-precondition");
+    expect(
+      (
+        await callError(
+          fns.decideCreditApplication,
+          { applicationId: id, decision: "approve", note: "mine" },
+          users.manager,
+        )
+      ).code,
+    ).toBe("failed-precondition");
     expect(databaseSnapshot()).toBe(before);
   });
 
   it("cannot decide before review, nor twice", async () => {
     const id = await submitted();
-    expect((await callError(fns.decideCreditApplication, { applicationId: id, decision: "approve", note: "x" }, users.manager)).code).toBe("failed-precondition");
+    expect(
+      (
+        await callError(
+          fns.decideCreditApplication,
+          { applicationId: id, decision: "approve", note: "x" },
+          users.manager,
+        )
+      ).code,
+    ).toBe("failed-precondition");
     await call(fns.reviewCreditApplication, { applicationId: id }, users.analyst);
     await call(fns.decideCreditApplication, { applicationId: id, decision: "reject", note: "x" }, users.manager);
-    expect((await callError(fns.decideCreditApplication, { applicationId: id, decision: "approve", note: "x" }, users.manager)).code).toBe("failed-precondition");
-    expect((await callError(fns.reviewCreditApplication, { applicationId: id }, users.analyst)).code).toBe("failed-precondition");
+    expect(
+      (
+        await callError(
+          fns.decideCreditApplication,
+          { applicationId: id, decision: "approve", note: "x" },
+          users.manager,
+        )
+      ).code,
+    ).toBe("failed-precondition");
+    expect((await callError(fns.reviewCreditApplication, { applicationId: id }, users.analyst)).code).toBe(
+      "failed-precondition",
+    );
   });
 
   it("sales, auditors and applicants cannot decide", async () => {
     const { id } = await reviewed();
     for (const who of [users.sales, users.auditor, users.applicant2, users.integration]) {
-      expect((await callError(fns.decideCreditApplication, { applicationId: id, decision: "approve", note: "x" }, who)).code).toBe("permission-denied");
+      expect(
+        (await callError(fns.decideCreditApplication, { applicationId: id, decision: "approve", note: "x" }, who)).code,
+      ).toBe("permission-denied");
     }
   });
 
@@ -219,18 +280,36 @@ describe("checkOrder", () => {
 
   it("sales only for their own customers; applicants and auditors never", async () => {
     const customerId = await approvedCustomer();
-    expect((await callError(fns.checkOrder, { customerId, orderAmount: 100 }, users.sales2)).code).toBe("permission-denied");
-    expect((await callError(fns.checkOrder, { customerId, orderAmount: 100 }, users.applicant)).code).toBe("permission-denied");
-    expect((await callError(fns.checkOrder, { customerId, orderAmount: 100 }, users.auditor)).code).toBe("permission-denied");
-    expect((await callError(fns.checkOrder, { customerId: "missing", orderAmount: 100 }, users.analyst)).code).toBe("not-found");
-    expect((await callError(fns.checkOrder, { customerId, orderAmount: 0 }, users.analyst)).code).toBe("invalid-argument");
+    expect((await callError(fns.checkOrder, { customerId, orderAmount: 100 }, users.sales2)).code).toBe(
+      "permission-denied",
+    );
+    expect((await callError(fns.checkOrder, { customerId, orderAmount: 100 }, users.applicant)).code).toBe(
+      "permission-denied",
+    );
+    expect((await callError(fns.checkOrder, { customerId, orderAmount: 100 }, users.auditor)).code).toBe(
+      "permission-denied",
+    );
+    expect((await callError(fns.checkOrder, { customerId: "missing", orderAmount: 100 }, users.analyst)).code).toBe(
+      "not-found",
+    );
+    expect((await callError(fns.checkOrder, { customerId, orderAmount: 0 }, users.analyst)).code).toBe(
+      "invalid-argument",
+    );
   });
 });
 
 describe("updateFinancials and reassessCustomer", () => {
   it("a new statement rescores the customer, keeps history and is audited", async () => {
     const customerId = await approvedCustomer();
-    const weak = { ...statement, periodEnd: "2026-06-30", totalLiabilities: 4_500_000_00, equity: 500_000_00, netIncome: -300_000_00, ebit: -200_000_00, retainedEarnings: -500_000_00 };
+    const weak = {
+      ...statement,
+      periodEnd: "2026-06-30",
+      totalLiabilities: 4_500_000_00,
+      equity: 500_000_00,
+      netIncome: -300_000_00,
+      ebit: -200_000_00,
+      retainedEarnings: -500_000_00,
+    };
     const before = await creditFile(customerId);
     const r = await call(fns.updateFinancials, { customerId, statement: weak }, users.analyst);
     expect(r.score).toBeLessThan(before.score);
@@ -245,7 +324,11 @@ describe("updateFinancials and reassessCustomer", () => {
   it("rejects a statement in another currency, naming the field, writing nothing", async () => {
     const customerId = await approvedCustomer();
     const snapshot = databaseSnapshot();
-    const err = await callError(fns.updateFinancials, { customerId, statement: { ...statement, currency: "EUR" } }, users.analyst);
+    const err = await callError(
+      fns.updateFinancials,
+      { customerId, statement: { ...statement, currency: "EUR" } },
+      users.analyst,
+    );
     expect(err.code).toBe("invalid-argument");
     expect(err.message).toContain("statement.currency");
     expect(databaseSnapshot()).toBe(snapshot);
@@ -254,7 +337,11 @@ describe("updateFinancials and reassessCustomer", () => {
   it("reassessment returns the recommendation and keeps a review record", async () => {
     const customerId = await approvedCustomer();
     const r = await call(fns.reassessCustomer, { customerId }, users.manager);
-    expect(r).toMatchObject({ grade: expect.any(String), tier: expect.any(String), recommendedLimit: expect.any(Number) });
+    expect(r).toMatchObject({
+      grade: expect.any(String),
+      tier: expect.any(String),
+      recommendedLimit: expect.any(Number),
+    });
     expect((await db().collection(`customers/${customerId}/reviews`).get()).size).toBe(1);
     for (const who of [users.sales, users.auditor, users.integration, users.applicant]) {
       expect((await callError(fns.reassessCustomer, { customerId }, who)).code).toBe("permission-denied");

@@ -23,7 +23,13 @@ afterEach(() => {
 describe("the audit keyring secret", () => {
   it("every exported function binds CREDIT_DESK_AUDIT_KEYS (a new trigger or job without it could not audit)", () => {
     const unbound = Object.entries(fns)
-      .filter(([, f]) => !((f as { __endpoint?: { secretEnvironmentVariables?: Array<{ key: string }> } }).__endpoint?.secretEnvironmentVariables ?? []).some((s) => s.key === AUDIT_KEYS.name))
+      .filter(
+        ([, f]) =>
+          !(
+            (f as { __endpoint?: { secretEnvironmentVariables?: Array<{ key: string }> } }).__endpoint
+              ?.secretEnvironmentVariables ?? []
+          ).some((s) => s.key === AUDIT_KEYS.name),
+      )
       .map(([name]) => name);
     expect(Object.keys(fns).length).toBeGreaterThan(20);
     expect(unbound).toEqual([]);
@@ -34,12 +40,24 @@ describe("the audit keyring secret", () => {
     ["empty", ""],
     ["too short", "k1:c2hvcnQ="],
   ])("%s: a mutating callable fails internal and writes nothing", async (_name, value) => {
-    const { applicationId } = await call<{ applicationId: string }>(fns.submitCreditApplication, application(), users.applicant);
+    const { applicationId } = await call<{ applicationId: string }>(
+      fns.submitCreditApplication,
+      application(),
+      users.applicant,
+    );
     if (value === undefined) delete process.env.CREDIT_DESK_AUDIT_KEYS;
     else process.env.CREDIT_DESK_AUDIT_KEYS = value;
     const before = databaseSnapshot();
     expect((await callError(fns.reviewCreditApplication, { applicationId }, users.analyst)).code).toBe("internal");
-    expect((await callError(fns.submitCreditApplication, application({ company: { ...application().company, registrationNo: "REG-999" } }), users.applicant2)).code).toBe("internal");
+    expect(
+      (
+        await callError(
+          fns.submitCreditApplication,
+          application({ company: { ...application().company, registrationNo: "REG-999" } }),
+          users.applicant2,
+        )
+      ).code,
+    ).toBe("internal");
     expect(databaseSnapshot()).toBe(before);
     process.env.CREDIT_DESK_AUDIT_KEYS = saved;
     await call(fns.reviewCreditApplication, { applicationId }, users.analyst);

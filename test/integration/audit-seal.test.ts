@@ -19,14 +19,25 @@ import { application, statement } from "../support/fixtures.js";
 const db = () => firestore();
 const entriesOf = (chainId: string) => db().collection(`audit/${chainId}/entries`);
 const entryRef = (chainId: string, seq: number) => entriesOf(chainId).doc(entryDocId(seq));
-const seal = (over: Partial<Parameters<typeof runAuditSeal>[0]> = {}) => runAuditSeal({ now: Date.now(), settleMs: 0, ...over });
+const seal = (over: Partial<Parameters<typeof runAuditSeal>[0]> = {}) =>
+  runAuditSeal({ now: Date.now(), settleMs: 0, ...over });
 const verify = (data: Record<string, unknown>) => call(verifyAuditTrail, data, users.auditor);
 
 /** A customer with a chain of 6 entries, through the callables. */
-async function customer(regNo = "REG-100200"): Promise<{ customerId: string; applicationId: string; chain: string; n: number }> {
-  const { applicationId } = await call(fns.submitCreditApplication, application({ company: { ...application().company, registrationNo: regNo } }), users.applicant);
+async function customer(
+  regNo = "REG-100200",
+): Promise<{ customerId: string; applicationId: string; chain: string; n: number }> {
+  const { applicationId } = await call(
+    fns.submitCreditApplication,
+    application({ company: { ...application().company, registrationNo: regNo } }),
+    users.applicant,
+  );
   await call(fns.reviewCreditApplication, { applicationId }, users.analyst);
-  const { customerId } = await call(fns.decideCreditApplication, { applicationId, decision: "approve", note: "ok", ownerUid: users.sales.uid }, users.manager);
+  const { customerId } = await call(
+    fns.decideCreditApplication,
+    { applicationId, decision: "approve", note: "ok", ownerUid: users.sales.uid },
+    users.manager,
+  );
   await call(fns.updateFinancials, { customerId, statement: { ...statement, periodEnd: "2026-03-31" } }, users.analyst);
   await call(fns.reassessCustomer, { customerId }, users.manager);
   await call(fns.reassessCustomer, { customerId }, users.analyst);
@@ -39,7 +50,9 @@ async function headHash(chainId: string, seq: number): Promise<string> {
 }
 
 async function sealEntries(): Promise<DocumentData[]> {
-  return (await entriesOf("system").where("action", "==", "audit.seal").get()).docs.map((d) => d.data()).sort((a, b) => a.seq - b.seq);
+  return (await entriesOf("system").where("action", "==", "audit.seal").get()).docs
+    .map((d) => d.data())
+    .sort((a, b) => a.seq - b.seq);
 }
 
 beforeEach(async () => {
@@ -53,8 +66,15 @@ describe("issue 10 reproductions: a cut chain is named against its latest seal",
     await seal();
     await entryRef(c.chain, c.n).delete();
     await entryRef(c.chain, c.n - 1).delete();
-    await db().doc(`customers/${c.customerId}`).update({ auditHead: { seq: c.n - 2, hash: await headHash(c.chain, c.n - 2) } });
-    expect(await verify({ customerId: c.customerId })).toMatchObject({ ok: false, checked: c.n - 2, firstBrokenEntry: { seq: c.n - 1, problem: "truncated" }, sealed: { seq: c.n } });
+    await db()
+      .doc(`customers/${c.customerId}`)
+      .update({ auditHead: { seq: c.n - 2, hash: await headHash(c.chain, c.n - 2) } });
+    expect(await verify({ customerId: c.customerId })).toMatchObject({
+      ok: false,
+      checked: c.n - 2,
+      firstBrokenEntry: { seq: c.n - 1, problem: "truncated" },
+      sealed: { seq: c.n },
+    });
   });
 
   it("reproduction: deleting every entry and nulling the head → truncated at 1", async () => {
@@ -62,29 +82,47 @@ describe("issue 10 reproductions: a cut chain is named against its latest seal",
     await seal();
     for (let seq = 1; seq <= c.n; seq++) await entryRef(c.chain, seq).delete();
     await db().doc(`customers/${c.customerId}`).update({ auditHead: null });
-    expect(await verify({ customerId: c.customerId })).toMatchObject({ ok: false, checked: 0, firstBrokenEntry: { seq: 1, problem: "truncated" } });
+    expect(await verify({ customerId: c.customerId })).toMatchObject({
+      ok: false,
+      checked: 0,
+      firstBrokenEntry: { seq: 1, problem: "truncated" },
+    });
   });
 
   it("reproduction: deleting the customer document → subject_deleted (not not-found), with or without its entries", async () => {
     const c = await customer();
     await seal();
     await db().doc(`customers/${c.customerId}`).delete();
-    expect(await verify({ customerId: c.customerId })).toMatchObject({ ok: false, checked: c.n, firstBrokenEntry: { seq: c.n, problem: "subject_deleted" } });
+    expect(await verify({ customerId: c.customerId })).toMatchObject({
+      ok: false,
+      checked: c.n,
+      firstBrokenEntry: { seq: c.n, problem: "subject_deleted" },
+    });
     for (let seq = 1; seq <= c.n; seq++) await entryRef(c.chain, seq).delete();
-    expect(await verify({ chainId: c.chain })).toMatchObject({ ok: false, firstBrokenEntry: { seq: c.n, problem: "subject_deleted" } });
+    expect(await verify({ chainId: c.chain })).toMatchObject({
+      ok: false,
+      firstBrokenEntry: { seq: c.n, problem: "subject_deleted" },
+    });
   });
 
   it("the subject deleted before any seal is still named while its entries remain", async () => {
     const c = await customer();
     await db().doc(`customers/${c.customerId}`).delete();
-    expect((await verify({ customerId: c.customerId })).firstBrokenEntry).toEqual({ seq: c.n, problem: "subject_deleted" });
+    expect((await verify({ customerId: c.customerId })).firstBrokenEntry).toEqual({
+      seq: c.n,
+      problem: "subject_deleted",
+    });
   });
 
   it("entries appended after the seal verify against it", async () => {
     const c = await customer();
     await seal();
     await call(fns.reassessCustomer, { customerId: c.customerId }, users.manager);
-    expect(await verify({ customerId: c.customerId })).toMatchObject({ ok: true, checked: c.n + 1, sealed: { seq: c.n } });
+    expect(await verify({ customerId: c.customerId })).toMatchObject({
+      ok: true,
+      checked: c.n + 1,
+      sealed: { seq: c.n },
+    });
   });
 
   it("an altered seal entry is named (seal_invalid) instead of falling back to an older seal", async () => {
@@ -92,7 +130,10 @@ describe("issue 10 reproductions: a cut chain is named against its latest seal",
     await seal();
     const [first] = await sealEntries();
     await entriesOf("system").doc(entryDocId(first!.seq)).update({ "after.heads": [] });
-    expect((await verify({ customerId: c.customerId })).firstBrokenEntry).toEqual({ seq: first!.seq, problem: "seal_invalid" });
+    expect((await verify({ customerId: c.customerId })).firstBrokenEntry).toEqual({
+      seq: first!.seq,
+      problem: "seal_invalid",
+    });
   });
 });
 
@@ -104,7 +145,9 @@ describe("the seal", () => {
     expect(first).toMatchObject({ complete: true, since: null, broken: [] });
     const sealedFirst = (await sealEntries()).flatMap((e) => e.sealedChains as string[]);
     // the system chain: its first entry is the legacy migration's record (nothing to migrate)
-    expect(new Set(sealedFirst)).toEqual(new Set(["system", a.chain, b.chain, `application_${a.applicationId}`, `application_${b.applicationId}`]));
+    expect(new Set(sealedFirst)).toEqual(
+      new Set(["system", a.chain, b.chain, `application_${a.applicationId}`, `application_${b.applicationId}`]),
+    );
     const entry = (await sealEntries())[0]!;
     expect(entry.after.heads).toContainEqual({ chainId: a.chain, seq: a.n, hash: await headHash(a.chain, a.n) });
 
@@ -113,8 +156,14 @@ describe("the seal", () => {
     expect(second.since).toBe(first.upTo);
     const secondEntries = (await sealEntries()).filter((e) => e.after.sealId === second.sealId);
     expect(secondEntries.flatMap((e) => e.sealedChains as string[]).sort()).toEqual([b.chain, "system"].sort());
-    expect(secondEntries[0]!.after.heads).toContainEqual({ chainId: b.chain, seq: b.n + 1, hash: await headHash(b.chain, b.n + 1) });
-    const complete = (await entriesOf("system").where("action", "==", "audit.seal_complete").get()).docs.map((d) => d.data().after);
+    expect(secondEntries[0]!.after.heads).toContainEqual({
+      chainId: b.chain,
+      seq: b.n + 1,
+      hash: await headHash(b.chain, b.n + 1),
+    });
+    const complete = (await entriesOf("system").where("action", "==", "audit.seal_complete").get()).docs.map(
+      (d) => d.data().after,
+    );
     expect(complete).toHaveLength(2);
     expect(complete.find((x) => x.sealId === second.sealId)).toMatchObject({ sealed: 2, broken: 0, since: first.upTo });
     // the system chain, seals and all, verifies
@@ -128,7 +177,9 @@ describe("the seal", () => {
     expect((await verify({ customerId: a.customerId })).sealed).toMatchObject({ seq: a.n });
     const second = await seal({ now: Date.now() + 1, settleMs: 60 * 60_000 });
     expect(second.since).toBe(first.upTo);
-    const sealedBySecond = (await sealEntries()).filter((e) => e.after.sealId === second.sealId).flatMap((e) => e.sealedChains as string[]);
+    const sealedBySecond = (await sealEntries())
+      .filter((e) => e.after.sealId === second.sealId)
+      .flatMap((e) => e.sealedChains as string[]);
     expect(sealedBySecond).toContain(a.chain);
   });
 
@@ -141,8 +192,13 @@ describe("the seal", () => {
     const query = Object.getPrototypeOf(fs().collection("customers").where("x", "==", 1));
     const originalGet = query.get;
     let moves = 0;
-    query.get = async function (this: { _queryOptions?: { collectionId?: string; filters?: Array<{ field?: { formattedName?: string } }> } }, ...args: unknown[]) {
-      const onCustomersByTime = this._queryOptions?.collectionId === "customers" && JSON.stringify(this._queryOptions?.filters ?? []).includes("auditChangedAt");
+    query.get = async function (
+      this: { _queryOptions?: { collectionId?: string; filters?: Array<{ field?: { formattedName?: string } }> } },
+      ...args: unknown[]
+    ) {
+      const onCustomersByTime =
+        this._queryOptions?.collectionId === "customers" &&
+        JSON.stringify(this._queryOptions?.filters ?? []).includes("auditChangedAt");
       if (onCustomersByTime && moves < 3) {
         moves++;
         await call(fns.reassessCustomer, { customerId: c.customerId }, users.manager);
@@ -156,7 +212,9 @@ describe("the seal", () => {
     }
     expect(moves).toBe(3);
     const entries = await sealEntries();
-    const sealedC = entries.flatMap((e) => (e.after.heads as Array<{ chainId: string; seq: number }>).filter((h) => h.chainId === c.chain));
+    const sealedC = entries.flatMap((e) =>
+      (e.after.heads as Array<{ chainId: string; seq: number }>).filter((h) => h.chainId === c.chain),
+    );
     expect(sealedC.map((h) => h.seq)).toContain(c.n + 3);
     for (const o of others) expect(entries.some((e) => (e.sealedChains as string[]).includes(o.chain))).toBe(true);
   });
@@ -173,8 +231,15 @@ describe("the seal", () => {
   it("finds changed subjects page by page, ties at one millisecond included, each exactly once", async () => {
     const at = Timestamp.fromMillis(Date.now() - 1000);
     const batch = db().batch();
-    for (let i = 0; i < 7; i++) batch.set(db().doc(`customers/t${i}`), { auditHead: { seq: 1, hash: "h" }, auditChangedAt: i < 5 ? at : Timestamp.fromMillis(at.toMillis() + i) });
-    batch.set(db().doc("customers/old"), { auditHead: { seq: 1, hash: "h" }, auditChangedAt: Timestamp.fromMillis(at.toMillis() - 10_000) });
+    for (let i = 0; i < 7; i++)
+      batch.set(db().doc(`customers/t${i}`), {
+        auditHead: { seq: 1, hash: "h" },
+        auditChangedAt: i < 5 ? at : Timestamp.fromMillis(at.toMillis() + i),
+      });
+    batch.set(db().doc("customers/old"), {
+      auditHead: { seq: 1, hash: "h" },
+      auditChangedAt: Timestamp.fromMillis(at.toMillis() - 10_000),
+    });
     batch.set(db().doc("customers/none"), { name: "no chain" });
     await batch.commit();
     const seen: string[] = [];
@@ -192,10 +257,18 @@ describe("the sweep", () => {
     const run = await seal();
     expect(run.broken).toEqual([{ chainId: c.chain, seq: c.n + 1, problem: "altered" }]);
     const alert = (await db().doc(`alerts/system_${c.chain}_audit_broken`).get()).data();
-    expect(alert).toMatchObject({ type: "audit_broken", severity: "critical", status: "open", code: "ALTERED", details: { chainId: c.chain, seq: c.n + 1 } });
+    expect(alert).toMatchObject({
+      type: "audit_broken",
+      severity: "critical",
+      status: "open",
+      code: "ALTERED",
+      details: { chainId: c.chain, seq: c.n + 1 },
+    });
     const latest = (await sealEntries()).filter((e) => (e.sealedChains as string[]).includes(c.chain));
     expect(latest.map((e) => e.after.sealId)).toHaveLength(1); // the first seal only
-    expect((await sealEntries()).at(-1)!.after.broken).toEqual([{ chainId: c.chain, seq: c.n + 1, problem: "altered" }]);
+    expect((await sealEntries()).at(-1)!.after.broken).toEqual([
+      { chainId: c.chain, seq: c.n + 1, problem: "altered" },
+    ]);
   });
 
   it("a seal entry deleted from the system chain, even one sealed long ago, is found by the next sweep", async () => {
@@ -214,7 +287,9 @@ describe("the sweep", () => {
     const c = await customer();
     await seal();
     await entryRef(c.chain, c.n).delete();
-    await db().doc(`customers/${c.customerId}`).update({ auditHead: { seq: c.n - 1, hash: await headHash(c.chain, c.n - 1) } });
+    await db()
+      .doc(`customers/${c.customerId}`)
+      .update({ auditHead: { seq: c.n - 1, hash: await headHash(c.chain, c.n - 1) } });
     await call(fns.reassessCustomer, { customerId: c.customerId }, users.manager); // a new entry n on the cut chain
     const run = await seal();
     expect(run.broken).toEqual([{ chainId: c.chain, seq: c.n, problem: "seal_mismatch" }]);
@@ -228,7 +303,15 @@ describe("legacy chains (written before the keyring)", () => {
     let head = { seq: 0, hash: "0".repeat(64) };
     const batch = db().batch();
     for (let i = 1; i <= n; i++) {
-      const content: AuditContent = { action: "customer.note", actor: { uid: "u-analyst", role: "analyst" }, target: `customers/${customerId}`, before: null, after: { i }, reason: null, requestId: null };
+      const content: AuditContent = {
+        action: "customer.note",
+        actor: { uid: "u-analyst", role: "analyst" },
+        target: `customers/${customerId}`,
+        before: null,
+        after: { i },
+        reason: null,
+        requestId: null,
+      };
       const base = { ...content, chainId, seq: i, at: 1_600_000_000_000 + i, prevHash: head.hash };
       const hash = legacyHash(base);
       batch.set(entryRef(chainId, i), { ...base, at: Timestamp.fromMillis(base.at), hash });
@@ -244,7 +327,11 @@ describe("legacy chains (written before the keyring)", () => {
     const run = await seal();
     expect(run.migration).toMatchObject({ done: true, migrated: 1, broken: [] });
     const migrate = (await entryRef("customer_leg1", 4).get()).data()!;
-    expect(migrate).toMatchObject({ action: "audit.migrate", keyId: expect.any(String), after: { legacyHead: { seq: 3 } } });
+    expect(migrate).toMatchObject({
+      action: "audit.migrate",
+      keyId: expect.any(String),
+      after: { legacyHead: { seq: 3 } },
+    });
     expect(await verify({ customerId: "leg1" })).toMatchObject({ ok: true, checked: 4 });
     // the migration's own entry moved the head after upTo: the next seal takes it
     const next = await seal();
@@ -281,12 +368,29 @@ describe("legacy chains (written before the keyring)", () => {
 describe("appends carry the head's time for the seal", () => {
   it("every audited write path stamps auditChangedAt with the head (deferred heads included)", async () => {
     const c = await customer();
-    await call(fns.recordTransactions, { customerId: c.customerId, transactions: [{ externalId: "INV-1", type: "invoice", amount: 1_000_00, issuedAt: new Date(Date.now() - 86_400_000).toISOString(), dueAt: new Date(Date.now() + 29 * 86_400_000).toISOString() }] }, users.integration);
+    await call(
+      fns.recordTransactions,
+      {
+        customerId: c.customerId,
+        transactions: [
+          {
+            externalId: "INV-1",
+            type: "invoice",
+            amount: 1_000_00,
+            issuedAt: new Date(Date.now() - 86_400_000).toISOString(),
+            dueAt: new Date(Date.now() + 29 * 86_400_000).toISOString(),
+          },
+        ],
+      },
+      users.integration,
+    );
     const cust = (await db().doc(`customers/${c.customerId}`).get()).data()!;
     const lastSeq = headOf(cust).seq;
     expect(lastSeq).toBe(c.n + 1);
     expect(cust.auditChangedAt).toBeInstanceOf(Timestamp);
-    expect((cust.auditChangedAt as Timestamp).toMillis()).toBeGreaterThanOrEqual(((await entryRef(c.chain, lastSeq).get()).get("at") as Timestamp).toMillis() - 60_000);
+    expect((cust.auditChangedAt as Timestamp).toMillis()).toBeGreaterThanOrEqual(
+      ((await entryRef(c.chain, lastSeq).get()).get("at") as Timestamp).toMillis() - 60_000,
+    );
     for (const path of [`applications/${c.applicationId}`, "audit/system"]) {
       const d = (await db().doc(path).get()).data();
       if (d?.auditHead) expect(d.auditChangedAt, path).toBeInstanceOf(Timestamp);
@@ -294,7 +398,15 @@ describe("appends carry the head's time for the seal", () => {
     // an appender used directly (batch) stamps it too
     const sys = chains.system();
     const batch = db().batch();
-    new AuditAppender(batch, sys, headOf((await sys.headDoc.get()).data()), Date.now()).append({ action: "x", actor: { uid: "u", role: null }, target: "t", before: null, after: null, reason: null, requestId: null });
+    new AuditAppender(batch, sys, headOf((await sys.headDoc.get()).data()), Date.now()).append({
+      action: "x",
+      actor: { uid: "u", role: null },
+      target: "t",
+      before: null,
+      after: null,
+      reason: null,
+      requestId: null,
+    });
     await batch.commit();
     expect((await sys.headDoc.get()).get("auditChangedAt")).toBeInstanceOf(Timestamp);
   });

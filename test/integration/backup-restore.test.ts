@@ -34,7 +34,8 @@ import {
 const NOW = Date.UTC(2024, 4, 1, 9, 30, 0);
 const KEYRING = auditKeyring();
 const db = openBackupDatabase("demo-credit");
-const clearServer = () => (globalThis as unknown as { __creditDeskFirestore?: { clear(): void } }).__creditDeskFirestore?.clear();
+const clearServer = () =>
+  (globalThis as unknown as { __creditDeskFirestore?: { clear(): void } }).__creditDeskFirestore?.clear();
 const dirs: string[] = [];
 
 async function tempDir(): Promise<string> {
@@ -103,38 +104,144 @@ async function seedPortfolio(customers = 3, transactionsPerCustomer = 4): Promis
       weird: { $ts: "user data that looks like a tag" },
       specials: { negZero: -0, nan: NaN, inf: Infinity },
     });
-    batch.set(app.doc(paths.customerPrivate(id, "financials")), { statements: [{ year: 2023, revenue: 1_000_000_00, equity: 250_000_00, currentRatio: 1.7 }], updatedAt: ts(NOW) });
-    batch.set(app.doc(paths.customerPrivate(id, "assessment")), { score: 71, factors: { payment: 80.5, financial: 60 }, reasonCodes: ["LOW_EQUITY"], fraudSignals: [] });
-    batch.set(app.doc(paths.customerPrivate(id, "contacts")), { people: [{ name: "A. Person", email: "a@example.com" }] });
+    batch.set(app.doc(paths.customerPrivate(id, "financials")), {
+      statements: [{ year: 2023, revenue: 1_000_000_00, equity: 250_000_00, currentRatio: 1.7 }],
+      updatedAt: ts(NOW),
+    });
+    batch.set(app.doc(paths.customerPrivate(id, "assessment")), {
+      score: 71,
+      factors: { payment: 80.5, financial: 60 },
+      reasonCodes: ["LOW_EQUITY"],
+      fraudSignals: [],
+    });
+    batch.set(app.doc(paths.customerPrivate(id, "contacts")), {
+      people: [{ name: "A. Person", email: "a@example.com" }],
+    });
     for (let t = 1; t <= transactionsPerCustomer; t++) {
       const txId = `t${t}`;
-      batch.set(app.doc(paths.transaction(id, txId)), { kind: t % 2 ? "invoice" : "payment", amount: 1_000_00 * t, currency: "EUR", issuedAt: ts(NOW - t * 86_400_000), dueAt: ts(NOW + t * 86_400_000), version: 1, lines: [{ sku: "X", qty: 2, price: 12.5 }] });
-      batch.set(app.doc(paths.ledgerEntry(id, txId)), { applied: { openDelta: 1_000_00 * t }, version: 1, at: ts(NOW) });
+      batch.set(app.doc(paths.transaction(id, txId)), {
+        kind: t % 2 ? "invoice" : "payment",
+        amount: 1_000_00 * t,
+        currency: "EUR",
+        issuedAt: ts(NOW - t * 86_400_000),
+        dueAt: ts(NOW + t * 86_400_000),
+        version: 1,
+        lines: [{ sku: "X", qty: 2, price: 12.5 }],
+      });
+      batch.set(app.doc(paths.ledgerEntry(id, txId)), {
+        applied: { openDelta: 1_000_00 * t },
+        version: 1,
+        at: ts(NOW),
+      });
       n += 2;
       await flush();
     }
     batch.set(app.doc(`${paths.reviews(id)}/r1`), { score: 71, grade: "B", at: ts(NOW), kind: "monthly" });
-    batch.set(app.doc(`${paths.statusChanges(id)}/s1`), { customerId: id, after: { status: "on_hold" }, note: "dispute", reasonCodes: ["MANUAL_HOLD"], decidedBy: "u-manager", decidedByRole: "manager", decidedAt: ts(NOW) });
+    batch.set(app.doc(`${paths.statusChanges(id)}/s1`), {
+      customerId: id,
+      after: { status: "on_hold" },
+      note: "dispute",
+      reasonCodes: ["MANUAL_HOLD"],
+      decidedBy: "u-manager",
+      decidedByRole: "manager",
+      decidedAt: ts(NOW),
+    });
     n += 6;
     await flush();
   }
   await flush(true);
-  await app.doc(paths.application("a1")).set({ status: "submitted", company: { name: "Prospect GmbH", founded: 2011 }, requestedLimit: 20_000_00, submittedAt: ts(NOW) });
-  await app.doc(`${paths.application("a1")}/private/assessment`).set({ score: 64, grade: "C", reasonCodes: ["SHORT_HISTORY"], at: ts(NOW) });
-  await app.doc(paths.limitRequest("l1")).set({ customerId: "c1", from: 50_000_00, to: 75_000_00, requestedBy: "u-sales", status: "pending" });
-  await app.doc(paths.creditGroup("g1")).set({ name: "Group One", currency: "USD", groupLimit: 100_000_00, memberIds: ["c1"], claims: { c1: { amount: 5_000_00, currency: "USD", changedAt: ts(NOW) } }, exposure: 5_000_00, availableCredit: 95_000_00, exposureInBase: 5_000_00, updatedAt: ts(NOW) });
-  await app.doc(paths.confidentialityAck("u-analyst")).set({ uid: "u-analyst", version: 1, acknowledgedAt: ts(NOW), until: ts(NOW + 365 * 86_400_000) });
+  await app.doc(paths.application("a1")).set({
+    status: "submitted",
+    company: { name: "Prospect GmbH", founded: 2011 },
+    requestedLimit: 20_000_00,
+    submittedAt: ts(NOW),
+  });
+  await app
+    .doc(`${paths.application("a1")}/private/assessment`)
+    .set({ score: 64, grade: "C", reasonCodes: ["SHORT_HISTORY"], at: ts(NOW) });
+  await app
+    .doc(paths.limitRequest("l1"))
+    .set({ customerId: "c1", from: 50_000_00, to: 75_000_00, requestedBy: "u-sales", status: "pending" });
+  await app.doc(paths.creditGroup("g1")).set({
+    name: "Group One",
+    currency: "USD",
+    groupLimit: 100_000_00,
+    memberIds: ["c1"],
+    claims: { c1: { amount: 5_000_00, currency: "USD", changedAt: ts(NOW) } },
+    exposure: 5_000_00,
+    availableCredit: 95_000_00,
+    exposureInBase: 5_000_00,
+    updatedAt: ts(NOW),
+  });
+  await app
+    .doc(paths.confidentialityAck("u-analyst"))
+    .set({ uid: "u-analyst", version: 1, acknowledgedAt: ts(NOW), until: ts(NOW + 365 * 86_400_000) });
   await app.doc(paths.applicant("u-applicant")).set({ open: 1, updatedAt: ts(NOW) });
   await app.doc(paths.trainingRecord("t1")).set({ uid: "u-analyst", course: "Confidentiality", completedAt: ts(NOW) });
-  await app.doc(paths.orderBlock("b1")).set({ customerId: "c1", ownerUid: "u-sales", orderRef: "PO-1", amount: 9_000_00, reasons: ["EXCEEDS_AVAILABLE_CREDIT"], status: "open", createdAt: ts(NOW) });
-  await app.doc(paths.dispute("d1")).set({ customerId: "c1", ownerUid: "u-sales", invoiceExternalId: "INV-c1-1", amount: 1_000_00, status: "open", reasonCodes: [], openedAt: ts(NOW) });
-  await app.doc(paths.termsChange("tc1")).set({ customerId: "c1", requestedBy: "u-sales", currentTermsDays: 30, paymentTermsDays: 45, status: "pending", createdAt: ts(NOW) });
-  await app.doc(paths.classOverride("co1")).set({ customerId: "c1", tier: "standard", computedTier: "premium", reason: "watch list", expiresAt: ts(NOW + 30 * 86_400_000), reasonCodes: ["CLASS_OVERRIDDEN_TO_STANDARD"] });
-  await app.doc(paths.report("2024-04")).set({ period: "2024-04", source: "monthlyJob", takenAt: ts(NOW), totals: { customers: 30, exposure: 90_000_00 }, migration: { period: "2024-04", reviewed: 30, matrix: { premium: { premium: 10, standard: 1, risky: 0 } } }, cei: null });
-  await app.doc(paths.simulation("s1")).set({ status: "done", part: 2, cursor: { afterMs: NOW, seenAtAfter: ["c1"] }, tally: { evaluated: 30 }, candidatePolicyJson: "{}", createdAt: ts(NOW), result: null });
-  await app.doc(paths.policy()).set({ version: 3, groupWeights: { payment: 40, financial: 30, trading: 15, profile: 15 } });
-  await app.doc(paths.backup("daily-20240430T020000Z")).set({ status: "succeeded", startedAt: ts(NOW - 86_400_000), endedAt: ts(NOW - 86_000_000), outputUriPrefix: "gs://b/firestore/2024-04-30/daily-20240430T020000Z", expired: false });
-  await app.doc(paths.request("k1")).set({ callable: "submitApplication", uid: "u1", result: { applicationId: "a1" }, at: ts(NOW) });
+  await app.doc(paths.orderBlock("b1")).set({
+    customerId: "c1",
+    ownerUid: "u-sales",
+    orderRef: "PO-1",
+    amount: 9_000_00,
+    reasons: ["EXCEEDS_AVAILABLE_CREDIT"],
+    status: "open",
+    createdAt: ts(NOW),
+  });
+  await app.doc(paths.dispute("d1")).set({
+    customerId: "c1",
+    ownerUid: "u-sales",
+    invoiceExternalId: "INV-c1-1",
+    amount: 1_000_00,
+    status: "open",
+    reasonCodes: [],
+    openedAt: ts(NOW),
+  });
+  await app.doc(paths.termsChange("tc1")).set({
+    customerId: "c1",
+    requestedBy: "u-sales",
+    currentTermsDays: 30,
+    paymentTermsDays: 45,
+    status: "pending",
+    createdAt: ts(NOW),
+  });
+  await app.doc(paths.classOverride("co1")).set({
+    customerId: "c1",
+    tier: "standard",
+    computedTier: "premium",
+    reason: "watch list",
+    expiresAt: ts(NOW + 30 * 86_400_000),
+    reasonCodes: ["CLASS_OVERRIDDEN_TO_STANDARD"],
+  });
+  await app.doc(paths.report("2024-04")).set({
+    period: "2024-04",
+    source: "monthlyJob",
+    takenAt: ts(NOW),
+    totals: { customers: 30, exposure: 90_000_00 },
+    migration: { period: "2024-04", reviewed: 30, matrix: { premium: { premium: 10, standard: 1, risky: 0 } } },
+    cei: null,
+  });
+  await app.doc(paths.simulation("s1")).set({
+    status: "done",
+    part: 2,
+    cursor: { afterMs: NOW, seenAtAfter: ["c1"] },
+    tally: { evaluated: 30 },
+    candidatePolicyJson: "{}",
+    createdAt: ts(NOW),
+    result: null,
+  });
+  await app
+    .doc(paths.policy())
+    .set({ version: 3, groupWeights: { payment: 40, financial: 30, trading: 15, profile: 15 } });
+  await app.doc(paths.backup("daily-20240430T020000Z")).set({
+    status: "succeeded",
+    startedAt: ts(NOW - 86_400_000),
+    endedAt: ts(NOW - 86_000_000),
+    outputUriPrefix: "gs://b/firestore/2024-04-30/daily-20240430T020000Z",
+    expired: false,
+  });
+  await app
+    .doc(paths.request("k1"))
+    .set({ callable: "submitApplication", uid: "u1", result: { applicationId: "a1" }, at: ts(NOW) });
   await app.doc(paths.identity("taxId_DE123")).set({ customers: ["c1"], applications: ["a1"] });
   await app.doc(paths.processedEvent("evt-1")).set({ at: ts(NOW) });
   await app.doc(paths.invoiceOwner("INV-c1-1")).set({ customerId: "c1" });
@@ -174,7 +281,13 @@ describe("logical backup and restore drill", () => {
     expect(beforeRaw.has("alerts/system_backup_backup_failed")).toBe(true);
 
     const dir = await tempDir();
-    const { manifest } = await exportLogical(db, { keyring: KEYRING, outDir: dir, projectId: "demo-credit", host: process.env.FIRESTORE_EMULATOR_HOST ?? null, now: NOW });
+    const { manifest } = await exportLogical(db, {
+      keyring: KEYRING,
+      outDir: dir,
+      projectId: "demo-credit",
+      host: process.env.FIRESTORE_EMULATOR_HOST ?? null,
+      now: NOW,
+    });
     expect(manifest.totalDocuments).toBe(beforeRaw.size);
     expect(manifest.collections.find((c) => c.collection === "customers/*/transactions")?.documents).toBe(12);
     expect(manifest.collections.find((c) => c.collection === "audit/*/entries")?.documents).toBe(5);
@@ -219,7 +332,12 @@ describe("logical backup and restore drill", () => {
     const before = await dumpDatabase(db);
     const dir = await tempDir();
     const exportProgress: Progress[] = [];
-    await exportLogical(db, { keyring: KEYRING, outDir: dir, projectId: "demo-credit", onProgress: (p) => exportProgress.push(p) });
+    await exportLogical(db, {
+      keyring: KEYRING,
+      outDir: dir,
+      projectId: "demo-credit",
+      onProgress: (p) => exportProgress.push(p),
+    });
     expect(exportProgress.filter((p) => p.documents % 500 === 0 && p.documents > 0).length).toBeGreaterThanOrEqual(2);
 
     clearServer();
@@ -234,7 +352,14 @@ describe("logical backup and restore drill", () => {
   it("an export interrupted half-way leaves no manifest, and restore refuses the directory", async () => {
     await seedPortfolio();
     const dir = await tempDir();
-    await expect(exportLogical(db, { keyring: KEYRING, outDir: dir, projectId: "demo-credit", faultInjection: { afterDocuments: 20 } })).rejects.toThrow(/INJECTED_FAULT/);
+    await expect(
+      exportLogical(db, {
+        keyring: KEYRING,
+        outDir: dir,
+        projectId: "demo-credit",
+        faultInjection: { afterDocuments: 20 },
+      }),
+    ).rejects.toThrow(/INJECTED_FAULT/);
     const files = await readdir(dir);
     expect(files).not.toContain("manifest.json");
     expect(files).not.toContain("manifest.json.tmp");
@@ -248,7 +373,9 @@ describe("logical backup and restore drill", () => {
   it("refuses to export into a directory that is not empty", async () => {
     const dir = await tempDir();
     await writeFile(join(dir, "old.txt"), "x");
-    await expect(exportLogical(db, { keyring: KEYRING, outDir: dir, projectId: "demo-credit" })).rejects.toThrow(/OUT_DIR_NOT_EMPTY/);
+    await expect(exportLogical(db, { keyring: KEYRING, outDir: dir, projectId: "demo-credit" })).rejects.toThrow(
+      /OUT_DIR_NOT_EMPTY/,
+    );
   });
 
   it("refuses to restore into a non-empty database unless forced", async () => {
@@ -298,7 +425,9 @@ describe("logical backup and restore drill", () => {
     const manifest = JSON.parse(await readFile(manifestPath, "utf8"));
     const { createHash } = await import("node:crypto");
     const entry = manifest.collections.find((c: { file: string }) => c.file === "customers.jsonl");
-    entry.sha256 = createHash("sha256").update(await readFile(join(bad2, "customers.jsonl"))).digest("hex");
+    entry.sha256 = createHash("sha256")
+      .update(await readFile(join(bad2, "customers.jsonl")))
+      .digest("hex");
     await writeFile(manifestPath, JSON.stringify(manifest));
     await expect(importLogical(db, { keyring: KEYRING, dir: bad2 })).rejects.toThrow(/BAD_SIGNATURE/);
     expect(await isDatabaseEmpty(db)).toBe(true);
@@ -364,7 +493,11 @@ describe("signed backups (issue 10)", () => {
     await exportLogical(db, { keyring: KEYRING, outDir: dir, projectId: "demo-credit" });
     clearServer();
     const manifest = JSON.parse(await readFile(join(dir, "manifest.json"), "utf8"));
-    for (const variant of [{ ...manifest, signature: undefined }, { ...manifest, version: 1, signature: undefined }, { ...manifest, signature: { keyId: manifest.signature.keyId } }]) {
+    for (const variant of [
+      { ...manifest, signature: undefined },
+      { ...manifest, version: 1, signature: undefined },
+      { ...manifest, signature: { keyId: manifest.signature.keyId } },
+    ]) {
       await writeFile(join(dir, "manifest.json"), JSON.stringify(variant));
       await expect(importLogical(db, { keyring: KEYRING, dir })).rejects.toThrow(/UNSIGNED_MANIFEST/);
       expect(await isDatabaseEmpty(db)).toBe(true);
@@ -381,7 +514,9 @@ describe("signed backups (issue 10)", () => {
     const sameIdOtherSecret = parseAuditKeyring(`${KEYRING.signing.id}:${randomBytes(32).toString("base64")}`);
     await expect(importLogical(db, { keyring: sameIdOtherSecret, dir })).rejects.toThrow(/BAD_SIGNATURE/);
     expect(await isDatabaseEmpty(db)).toBe(true);
-    const rotated = parseAuditKeyring(`new:${randomBytes(32).toString("base64")},${process.env.CREDIT_DESK_AUDIT_KEYS}`);
+    const rotated = parseAuditKeyring(
+      `new:${randomBytes(32).toString("base64")},${process.env.CREDIT_DESK_AUDIT_KEYS}`,
+    );
     const res = await importLogical(db, { keyring: rotated, dir });
     expect(res.chains.broken).toEqual([]);
   });

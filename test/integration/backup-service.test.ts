@@ -6,20 +6,43 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { Timestamp } from "firebase-admin/firestore";
 import { firestore } from "../../functions/src/data/firebase.js";
 import { fromStored, headOf } from "../../functions/src/data/audit.js";
-import { backupRef, expiredPatch, failedPatch, newBackupDoc, operationPatch, succeededPatch, type BackupPorts, type ExportRequest } from "../../functions/src/data/backups.js";
+import {
+  backupRef,
+  expiredPatch,
+  failedPatch,
+  newBackupDoc,
+  operationPatch,
+  succeededPatch,
+  type BackupPorts,
+  type ExportRequest,
+} from "../../functions/src/data/backups.js";
 import { ChainVerifier } from "../../functions/src/domain/audit.js";
 import { auditKeyring } from "../../functions/src/config.js";
-import { backupIdFor, backupLimitsFor, exportUriPrefix, managedExportCollectionIds, staleness, type ExportOperationState } from "../../functions/src/domain/backup.js";
+import {
+  backupIdFor,
+  backupLimitsFor,
+  exportUriPrefix,
+  managedExportCollectionIds,
+  staleness,
+  type ExportOperationState,
+} from "../../functions/src/domain/backup.js";
 import { DAY_MS, HOUR_MS } from "../../functions/src/domain/time.js";
 import { DATA_TREE } from "../../functions/src/data/paths.js";
-import { applyRetention, checkBackups, checkRunningBackups, runDailyBackup, startManagedExport } from "../../functions/src/services/backup.js";
+import {
+  applyRetention,
+  checkBackups,
+  checkRunningBackups,
+  runDailyBackup,
+  startManagedExport,
+} from "../../functions/src/services/backup.js";
 import { dailyBackup } from "../../functions/src/jobs/dailyBackup.js";
 
 const NOW = Date.UTC(2024, 4, 1, 2, 0, 3);
 const SCHEDULED = Date.UTC(2024, 4, 1, 2, 0, 0);
 const BUCKET = "gs://credit-desk-backups";
 const ALERT = "alerts/system_backup_backup_failed";
-const clearServer = () => (globalThis as unknown as { __creditDeskFirestore?: { clear(): void } }).__creditDeskFirestore?.clear();
+const clearServer = () =>
+  (globalThis as unknown as { __creditDeskFirestore?: { clear(): void } }).__creditDeskFirestore?.clear();
 
 interface Stub extends BackupPorts {
   exports: ExportRequest[];
@@ -27,7 +50,13 @@ interface Stub extends BackupPorts {
   deleted: Array<{ bucket: string; objectPrefix: string }>;
 }
 
-function stubPorts(opts: { op?: (name: string) => ExportOperationState | Promise<ExportOperationState>; exportFails?: Error; deleteFails?: (prefix: string) => boolean } = {}): Stub {
+function stubPorts(
+  opts: {
+    op?: (name: string) => ExportOperationState | Promise<ExportOperationState>;
+    exportFails?: Error;
+    deleteFails?: (prefix: string) => boolean;
+  } = {},
+): Stub {
   const stub: Stub = {
     exports: [],
     polls: [],
@@ -56,7 +85,9 @@ async function backupDoc(id: string) {
 
 async function systemChain() {
   const db = firestore();
-  const entries = (await db.collection("audit/system/entries").orderBy("seq").get()).docs.map((d) => fromStored(d.data()));
+  const entries = (await db.collection("audit/system/entries").orderBy("seq").get()).docs.map((d) =>
+    fromStored(d.data()),
+  );
   const verifier = new ChainVerifier("system", auditKeyring());
   entries.forEach((e) => verifier.push(e));
   const verdict = verifier.finish(headOf((await db.doc("audit/system").get()).data()));
@@ -72,7 +103,11 @@ describe("daily managed export", () => {
     const ports = stubPorts();
     const res = await startManagedExport({ now: NOW, scheduledAt: SCHEDULED, bucket: BUCKET, ports });
     const id = "daily-20240501T020000Z";
-    expect(res).toMatchObject({ backupId: id, status: "running", operationName: "projects/demo-credit/databases/(default)/operations/op-1" });
+    expect(res).toMatchObject({
+      backupId: id,
+      status: "running",
+      operationName: "projects/demo-credit/databases/(default)/operations/op-1",
+    });
     expect(ports.exports).toEqual([
       {
         name: "projects/demo-credit/databases/(default)",
@@ -82,11 +117,33 @@ describe("daily managed export", () => {
     ]);
     // every collection id, at any depth, once
     expect(ports.exports[0]!.collectionIds).toEqual(
-      expect.arrayContaining(["alerts", "applications", "audit", "backups", "config", "customers", "entries", "identities", "ledger", "limitRequests", "private", "processedEvents", "requests", "reviews", "transactions"]),
+      expect.arrayContaining([
+        "alerts",
+        "applications",
+        "audit",
+        "backups",
+        "config",
+        "customers",
+        "entries",
+        "identities",
+        "ledger",
+        "limitRequests",
+        "private",
+        "processedEvents",
+        "requests",
+        "reviews",
+        "transactions",
+      ]),
     );
     expect(new Set(ports.exports[0]!.collectionIds).size).toBe(ports.exports[0]!.collectionIds.length);
     const doc = await backupDoc(id);
-    expect(doc).toMatchObject({ status: "running", outputUriPrefix: `gs://credit-desk-backups/firestore/2024-05-01/${id}`, operationName: res.operationName, endedAt: null, expired: false });
+    expect(doc).toMatchObject({
+      status: "running",
+      outputUriPrefix: `gs://credit-desk-backups/firestore/2024-05-01/${id}`,
+      operationName: res.operationName,
+      endedAt: null,
+      expired: false,
+    });
     expect((doc?.startedAt as Timestamp).toMillis()).toBe(NOW);
 
     const { entries, verdict } = await systemChain();
@@ -104,8 +161,15 @@ describe("daily managed export", () => {
   });
 
   it("follows the operation to success", async () => {
-    const ports = stubPorts({ op: () => ({ done: true, error: null, endedAt: NOW + 20 * 60_000, documents: 1234, bytes: 56789 }) });
-    const { backupId, operationName } = await startManagedExport({ now: NOW, scheduledAt: SCHEDULED, bucket: BUCKET, ports });
+    const ports = stubPorts({
+      op: () => ({ done: true, error: null, endedAt: NOW + 20 * 60_000, documents: 1234, bytes: 56789 }),
+    });
+    const { backupId, operationName } = await startManagedExport({
+      now: NOW,
+      scheduledAt: SCHEDULED,
+      bucket: BUCKET,
+      ports,
+    });
     const res = await checkRunningBackups({ now: NOW + 30 * 60_000, ports });
     expect(res).toEqual({ running: 0, succeeded: [backupId], failed: [] });
     expect(ports.polls).toEqual([operationName]);
@@ -113,14 +177,24 @@ describe("daily managed export", () => {
     expect(doc).toMatchObject({ status: "succeeded", documents: 1234, bytes: 56789 });
     expect((doc?.endedAt as Timestamp).toMillis()).toBe(NOW + 20 * 60_000);
     expect((await firestore().doc(ALERT).get()).exists).toBe(false);
-    expect((await systemChain()).entries.map((e) => e.action)).toEqual(["backup.start", "backup.export_started", "backup.succeed"]);
+    expect((await systemChain()).entries.map((e) => e.action)).toEqual([
+      "backup.start",
+      "backup.export_started",
+      "backup.succeed",
+    ]);
     // nothing left to poll
-    expect(await checkRunningBackups({ now: NOW + 60 * 60_000, ports })).toEqual({ running: 0, succeeded: [], failed: [] });
+    expect(await checkRunningBackups({ now: NOW + 60 * 60_000, ports })).toEqual({
+      running: 0,
+      succeeded: [],
+      failed: [],
+    });
     expect(ports.polls).toHaveLength(1);
   });
 
   it("a failed operation marks the run failed and raises the alert in the system chain", async () => {
-    const ports = stubPorts({ op: () => ({ done: true, error: { code: 7, message: "The caller does not have permission" } }) });
+    const ports = stubPorts({
+      op: () => ({ done: true, error: { code: 7, message: "The caller does not have permission" } }),
+    });
     const { backupId } = await startManagedExport({ now: NOW, scheduledAt: SCHEDULED, bucket: BUCKET, ports });
     const res = await checkBackups({ now: NOW + 30 * 60_000, ports });
     expect(res.failed).toEqual([backupId]);
@@ -130,19 +204,37 @@ describe("daily managed export", () => {
     expect(doc?.endedAt).toBeInstanceOf(Timestamp);
 
     const alert = (await firestore().doc(ALERT).get()).data();
-    expect(alert).toMatchObject({ type: "backup_failed", status: "open", severity: "critical", code: "EXPORT_FAILED", subject: { kind: "system", id: "backup" }, details: { backupId } });
+    expect(alert).toMatchObject({
+      type: "backup_failed",
+      status: "open",
+      severity: "critical",
+      code: "EXPORT_FAILED",
+      subject: { kind: "system", id: "backup" },
+      details: { backupId },
+    });
 
     const { entries, verdict } = await systemChain();
     expect(verdict.ok).toBe(true);
-    expect(entries.map((e) => e.action)).toEqual(["backup.start", "backup.export_started", "backup.fail", "alert.raise"]);
+    expect(entries.map((e) => e.action)).toEqual([
+      "backup.start",
+      "backup.export_started",
+      "backup.fail",
+      "alert.raise",
+    ]);
     expect(entries[3]).toMatchObject({ target: ALERT, reason: "EXPORT_FAILED" });
   });
 
   it("a failure to start the export is recorded and alerted", async () => {
-    const ports = stubPorts({ exportFails: Object.assign(new Error("PERMISSION_DENIED: missing datastore.databases.export"), { code: 7 }) });
+    const ports = stubPorts({
+      exportFails: Object.assign(new Error("PERMISSION_DENIED: missing datastore.databases.export"), { code: 7 }),
+    });
     const res = await startManagedExport({ now: NOW, scheduledAt: SCHEDULED, bucket: BUCKET, ports });
     expect(res).toMatchObject({ status: "failed", errorCode: "EXPORT_START_FAILED" });
-    expect(await backupDoc(res.backupId)).toMatchObject({ status: "failed", errorCode: "EXPORT_START_FAILED", operationName: null });
+    expect(await backupDoc(res.backupId)).toMatchObject({
+      status: "failed",
+      errorCode: "EXPORT_START_FAILED",
+      operationName: null,
+    });
     expect((await firestore().doc(ALERT).get()).data()).toMatchObject({ status: "open", code: "EXPORT_START_FAILED" });
     expect((await systemChain()).entries.map((e) => e.action)).toEqual(["backup.start", "backup.fail", "alert.raise"]);
   });
@@ -153,14 +245,23 @@ describe("daily managed export", () => {
     expect(res).toMatchObject({ status: "failed", errorCode: "BUCKET_NOT_CONFIGURED", outputUriPrefix: null });
     expect(ports.exports).toHaveLength(0);
     expect(await backupDoc(res.backupId)).toMatchObject({ status: "failed", errorCode: "BUCKET_NOT_CONFIGURED" });
-    expect((await firestore().doc(ALERT).get()).data()).toMatchObject({ status: "open", code: "BUCKET_NOT_CONFIGURED" });
+    expect((await firestore().doc(ALERT).get()).data()).toMatchObject({
+      status: "open",
+      code: "BUCKET_NOT_CONFIGURED",
+    });
   });
 
   it("the deployed job wires the param: no bucket configured → failed run and alert", async () => {
     delete process.env.CREDIT_DESK_BACKUP_BUCKET;
     await dailyBackup.run({ scheduleTime: new Date(SCHEDULED).toISOString() } as Parameters<typeof dailyBackup.run>[0]);
-    expect(await backupDoc("daily-20240501T020000Z")).toMatchObject({ status: "failed", errorCode: "BUCKET_NOT_CONFIGURED" });
-    expect((await firestore().doc(ALERT).get()).data()).toMatchObject({ status: "open", code: "BUCKET_NOT_CONFIGURED" });
+    expect(await backupDoc("daily-20240501T020000Z")).toMatchObject({
+      status: "failed",
+      errorCode: "BUCKET_NOT_CONFIGURED",
+    });
+    expect((await firestore().doc(ALERT).get()).data()).toMatchObject({
+      status: "open",
+      code: "BUCKET_NOT_CONFIGURED",
+    });
   });
 
   it("an export still running after 24 h is declared failed; a poll error alone is not a failure", async () => {
@@ -184,7 +285,15 @@ describe("daily managed export", () => {
     const db = firestore();
     const id = backupIdFor(NOW - 3 * DAY_MS);
     await db.doc(`backups/${id}`).set({
-      ...newBackupDoc({ id, scheduledFor: NOW - 3 * DAY_MS, startedAt: NOW - 3 * DAY_MS, databaseName: "x", outputUriPrefix: null, collectionIds: [], trigger: "schedule" }),
+      ...newBackupDoc({
+        id,
+        scheduledFor: NOW - 3 * DAY_MS,
+        startedAt: NOW - 3 * DAY_MS,
+        databaseName: "x",
+        outputUriPrefix: null,
+        collectionIds: [],
+        trigger: "schedule",
+      }),
       ...succeededPatch(NOW - 3 * DAY_MS + HOUR_MS, 1, 1),
     });
     const res = await checkBackups({ now: NOW, ports });
@@ -194,11 +303,32 @@ describe("daily managed export", () => {
 });
 
 describe("retention", () => {
-  async function seedRecord(id: string, ageDays: number, status: "succeeded" | "failed" | "running", opts: { expired?: boolean; uri?: string | null } = {}) {
+  async function seedRecord(
+    id: string,
+    ageDays: number,
+    status: "succeeded" | "failed" | "running",
+    opts: { expired?: boolean; uri?: string | null } = {},
+  ) {
     const at = NOW - ageDays * DAY_MS;
     const uri = opts.uri === undefined ? exportUriPrefix("credit-desk-backups", at, id) : opts.uri;
-    const doc = { ...newBackupDoc({ id, scheduledFor: at, startedAt: at, databaseName: "projects/demo-credit/databases/(default)", outputUriPrefix: uri, collectionIds: [], trigger: "schedule" }), ...operationPatch(`op-${id}`) };
-    const patch = status === "succeeded" ? succeededPatch(at + HOUR_MS, 10, 10) : status === "failed" ? failedPatch("EXPORT_FAILED", "x", at + HOUR_MS) : {};
+    const doc = {
+      ...newBackupDoc({
+        id,
+        scheduledFor: at,
+        startedAt: at,
+        databaseName: "projects/demo-credit/databases/(default)",
+        outputUriPrefix: uri,
+        collectionIds: [],
+        trigger: "schedule",
+      }),
+      ...operationPatch(`op-${id}`),
+    };
+    const patch =
+      status === "succeeded"
+        ? succeededPatch(at + HOUR_MS, 10, 10)
+        : status === "failed"
+          ? failedPatch("EXPORT_FAILED", "x", at + HOUR_MS)
+          : {};
     await backupRef(id).set({ ...doc, ...patch, ...(opts.expired ? expiredPatch(3, at + 40 * DAY_MS) : {}) });
   }
 
@@ -213,14 +343,21 @@ describe("retention", () => {
     const ports = stubPorts();
     const res = await applyRetention({ now: NOW, ports, retentionDays: 35 });
     expect(res).toEqual({ expired: ["b50", "b40", "b39"], skipped: [] });
-    expect(ports.deleted.map((d) => d.objectPrefix)).toEqual([`firestore/${new Date(NOW - 50 * DAY_MS).toISOString().slice(0, 10)}/b50/`, `firestore/${new Date(NOW - 40 * DAY_MS).toISOString().slice(0, 10)}/b40/`]);
+    expect(ports.deleted.map((d) => d.objectPrefix)).toEqual([
+      `firestore/${new Date(NOW - 50 * DAY_MS).toISOString().slice(0, 10)}/b50/`,
+      `firestore/${new Date(NOW - 40 * DAY_MS).toISOString().slice(0, 10)}/b40/`,
+    ]);
     expect(ports.deleted.every((d) => d.bucket === "credit-desk-backups")).toBe(true);
     expect(await backupDoc("b50")).toMatchObject({ expired: true, deletedObjects: 3, status: "succeeded" });
     expect(await backupDoc("b39")).toMatchObject({ expired: true, deletedObjects: 0 });
     for (const id of ["b36", "b20", "b1"]) expect((await backupDoc(id))?.expired).toBe(false);
     const { entries, verdict } = await systemChain();
     expect(verdict.ok).toBe(true);
-    expect(entries.map((e) => `${e.action} ${e.target}`)).toEqual(["backup.expire backups/b50", "backup.expire backups/b40", "backup.expire backups/b39"]);
+    expect(entries.map((e) => `${e.action} ${e.target}`)).toEqual([
+      "backup.expire backups/b50",
+      "backup.expire backups/b40",
+      "backup.expire backups/b39",
+    ]);
     // running it again changes nothing
     expect(await applyRetention({ now: NOW, ports, retentionDays: 35 })).toEqual({ expired: [], skipped: [] });
   });
@@ -241,7 +378,10 @@ describe("retention", () => {
     await seedRecord("b45", 45, "succeeded");
     await seedRecord("b1", 1, "succeeded");
     const ports = stubPorts({ deleteFails: (p) => p.includes("b45") });
-    expect(await applyRetention({ now: NOW, ports, retentionDays: 35 })).toEqual({ expired: [], skipped: ["b50", "b45"] });
+    expect(await applyRetention({ now: NOW, ports, retentionDays: 35 })).toEqual({
+      expired: [],
+      skipped: ["b50", "b45"],
+    });
     expect(ports.deleted).toEqual([]);
     expect((await backupDoc("b45"))?.expired).toBe(false);
     const healthy = stubPorts();
@@ -261,15 +401,39 @@ describe("retention", () => {
     await seedRecord("b3", 3, "succeeded");
     await seedRecord("b1", 1, "failed");
     const ports = stubPorts();
-    const quiet = await runDailyBackup({ now: NOW, scheduledAt: SCHEDULED, bucket: BUCKET, ports, retentionDays: 35, exportEveryDays: 7 });
+    const quiet = await runDailyBackup({
+      now: NOW,
+      scheduledAt: SCHEDULED,
+      bucket: BUCKET,
+      ports,
+      retentionDays: 35,
+      exportEveryDays: 7,
+    });
     expect(quiet.start.status).toBe("not_due");
     expect(ports.exports).toHaveLength(0);
     expect(await backupDoc(quiet.start.backupId)).toBeUndefined();
-    const weekLater = await runDailyBackup({ now: NOW + 4 * DAY_MS, scheduledAt: SCHEDULED + 4 * DAY_MS, bucket: BUCKET, ports, retentionDays: 35, exportEveryDays: 7 });
+    const weekLater = await runDailyBackup({
+      now: NOW + 4 * DAY_MS,
+      scheduledAt: SCHEDULED + 4 * DAY_MS,
+      bucket: BUCKET,
+      ports,
+      retentionDays: 35,
+      exportEveryDays: 7,
+    });
     expect(weekLater.start.status).toBe("running");
     expect(ports.exports).toHaveLength(1);
     // Staleness follows the period: eight days without a success is fine weekly, not daily.
-    const records = [{ id: "s", status: "succeeded" as const, startedAt: NOW - 8 * DAY_MS, endedAt: null, outputUriPrefix: null, operationName: null, expired: false }];
+    const records = [
+      {
+        id: "s",
+        status: "succeeded" as const,
+        startedAt: NOW - 8 * DAY_MS,
+        endedAt: null,
+        outputUriPrefix: null,
+        operationName: null,
+        expired: false,
+      },
+    ];
     expect(staleness(records, NOW, backupLimitsFor(7))).toBeNull();
     expect(staleness(records, NOW, backupLimitsFor(1))).toBe("NO_RECENT_BACKUP");
     expect(staleness(records, NOW + 2 * DAY_MS, backupLimitsFor(7))).toBe("NO_RECENT_BACKUP");

@@ -43,14 +43,24 @@ describe("concurrent use of one credit file", () => {
   it("the engine isolates transactions (otherwise nothing below proves anything)", async () => {
     const ref = db().doc("probe/counter");
     await ref.set({ n: 0 });
-    await Promise.all(Array.from({ length: 10 }, () => db().runTransaction(async (tx) => tx.update(ref, { n: ((await tx.get(ref)).data()!.n as number) + 1 }))));
+    await Promise.all(
+      Array.from({ length: 10 }, () =>
+        db().runTransaction(async (tx) => tx.update(ref, { n: ((await tx.get(ref)).data()!.n as number) + 1 })),
+      ),
+    );
     expect((await ref.get()).data()!.n).toBe(10);
   });
 
   it("50 concurrent reservations where the available credit covers 20: exactly 20 approved, never over the limit", async () => {
     const id = await approvedCustomer(40_000_00);
     const answers = await Promise.all(
-      Array.from({ length: 50 }, (_, i) => call(fns.checkOrder, { customerId: id, orderAmount: 2_000_00, reserve: true, orderRef: `PO-${i}` }, users.integration)),
+      Array.from({ length: 50 }, (_, i) =>
+        call(
+          fns.checkOrder,
+          { customerId: id, orderAmount: 2_000_00, reserve: true, orderRef: `PO-${i}` },
+          users.integration,
+        ),
+      ),
     );
     expect(answers.filter((a) => a.decision === "approve")).toHaveLength(20);
     expect(answers.filter((a) => a.decision === "review")).toHaveLength(30);
@@ -69,18 +79,47 @@ describe("concurrent use of one credit file", () => {
       Array.from({ length: 5 }, (_, i) => {
         const n = b * 5 + i;
         return n % 3 === 2
-          ? { externalId: `PAY-${n}`, type: "payment" as const, amount: 1_000_00, issuedAt: iso(now - DAY), invoiceExternalId: `INV-${n - 2}` }
-          : { externalId: `INV-${n}`, type: "invoice" as const, amount: 3_000_00 + n * 100, issuedAt: iso(now - 40 * DAY), dueAt: iso(now - (n % 2 ? 5 : -20) * DAY) };
+          ? {
+              externalId: `PAY-${n}`,
+              type: "payment" as const,
+              amount: 1_000_00,
+              issuedAt: iso(now - DAY),
+              invoiceExternalId: `INV-${n - 2}`,
+            }
+          : {
+              externalId: `INV-${n}`,
+              type: "invoice" as const,
+              amount: 3_000_00 + n * 100,
+              issuedAt: iso(now - 40 * DAY),
+              dueAt: iso(now - (n % 2 ? 5 : -20) * DAY),
+            };
       }),
     );
     const concurrent = await approvedCustomer(500_000_00, { registrationNo: "REG-C" });
     const sequential = await approvedCustomer(500_000_00, { registrationNo: "REG-S" });
     // Each customer's invoice ids are its own (an invoice id belongs to one customer).
     const forCustomer = (prefix: string, list: (typeof batches)[number]) =>
-      list.map((t) => ({ ...t, externalId: `${prefix}${t.externalId}`, ...("invoiceExternalId" in t ? { invoiceExternalId: `${prefix}${t.invoiceExternalId}` } : {}) }));
-    const results = await Promise.all(batches.map((list) => call(fns.recordTransactions, { customerId: concurrent, transactions: forCustomer("C-", list) }, users.integration)));
+      list.map((t) => ({
+        ...t,
+        externalId: `${prefix}${t.externalId}`,
+        ...("invoiceExternalId" in t ? { invoiceExternalId: `${prefix}${t.invoiceExternalId}` } : {}),
+      }));
+    const results = await Promise.all(
+      batches.map((list) =>
+        call(
+          fns.recordTransactions,
+          { customerId: concurrent, transactions: forCustomer("C-", list) },
+          users.integration,
+        ),
+      ),
+    );
     expect(results.reduce((n, r) => n + r.recorded, 0)).toBe(30);
-    for (const list of batches) await call(fns.recordTransactions, { customerId: sequential, transactions: forCustomer("S-", list) }, users.integration);
+    for (const list of batches)
+      await call(
+        fns.recordTransactions,
+        { customerId: sequential, transactions: forCustomer("S-", list) },
+        users.integration,
+      );
     const a = await creditFile(concurrent);
     const b = await creditFile(sequential);
     expect(a.exposure).toBe(b.exposure);
@@ -95,12 +134,22 @@ describe("concurrent use of one credit file", () => {
   it("10 concurrent calls with one requestId make one effect and give one answer", async () => {
     const id = await approvedCustomer(40_000_00);
     const input = { customerId: id, newLimit: 45_000_00, reason: "peak", requestId: "same-key" };
-    const { ok, failed } = await settle(Array.from({ length: 10 }, () => call(fns.requestLimitChange, input, users.sales)));
+    const { ok, failed } = await settle(
+      Array.from({ length: 10 }, () => call(fns.requestLimitChange, input, users.sales)),
+    );
     expect(failed).toEqual([]);
     expect(new Set(ok.map((r) => r.limitRequestId)).size).toBe(1);
     expect((await db().collection("limitRequests").where("customerId", "==", id).get()).size).toBe(1);
-    const reserve = { customerId: id, orderAmount: 1_000_00, reserve: true, orderRef: "PO-1", requestId: "reserve-key" };
-    const reservations = await Promise.all(Array.from({ length: 10 }, () => call(fns.checkOrder, reserve, users.integration)));
+    const reserve = {
+      customerId: id,
+      orderAmount: 1_000_00,
+      reserve: true,
+      orderRef: "PO-1",
+      requestId: "reserve-key",
+    };
+    const reservations = await Promise.all(
+      Array.from({ length: 10 }, () => call(fns.checkOrder, reserve, users.integration)),
+    );
     expect(new Set(reservations.map((r) => r.reservationId)).size).toBe(1);
     expect((await creditFile(id)).reserved).toBe(1_000_00);
   });
@@ -108,11 +157,25 @@ describe("concurrent use of one credit file", () => {
   it("concurrent audit appends to one chain make one chain that verifies", async () => {
     const id = await approvedCustomer(400_000_00);
     await Promise.all([
-      ...Array.from({ length: 5 }, (_, i) => call(fns.checkOrder, { customerId: id, orderAmount: 1_00, reserve: true, orderRef: `A-${i}` }, users.integration)),
-      ...Array.from({ length: 5 }, (_, i) => call(fns.requestLimitChange, { customerId: id, newLimit: 390_000_00 - i * 1_000_00, reason: `cut ${i}` }, users.analyst)),
+      ...Array.from({ length: 5 }, (_, i) =>
+        call(
+          fns.checkOrder,
+          { customerId: id, orderAmount: 1_00, reserve: true, orderRef: `A-${i}` },
+          users.integration,
+        ),
+      ),
+      ...Array.from({ length: 5 }, (_, i) =>
+        call(
+          fns.requestLimitChange,
+          { customerId: id, newLimit: 390_000_00 - i * 1_000_00, reason: `cut ${i}` },
+          users.analyst,
+        ),
+      ),
       call(fns.setCreditStatus, { customerId: id, status: "on_hold", reason: "check" }, users.manager),
     ]);
-    const entries = (await db().collection(`audit/customer_${id}/entries`).orderBy("seq").get()).docs.map((d) => d.data());
+    const entries = (await db().collection(`audit/customer_${id}/entries`).orderBy("seq").get()).docs.map((d) =>
+      d.data(),
+    );
     expect(entries.map((e) => e.seq)).toEqual(entries.map((_, i) => i + 1));
     // Each order check is on the chain once: reserved, or blocked if the hold committed first.
     expect(entries.filter((e) => e.action === "order.reserve" || e.action === "order.block")).toHaveLength(5);
@@ -124,10 +187,33 @@ describe("concurrent use of one credit file", () => {
     const id = await approvedCustomer(40_000_00);
     const now = Date.now();
     // An invoice 45 days past due: the monitor sets noLimitIncrease (and caps the tier).
-    await call(fns.recordTransactions, { customerId: id, transactions: [{ externalId: "INV-OLD", type: "invoice", amount: 1_000_00, issuedAt: iso(now - 75 * DAY), dueAt: iso(now - 45 * DAY) }] }, users.integration);
-    const req = await call(fns.requestLimitChange, { customerId: id, newLimit: 45_000_00, reason: "growth" }, users.sales);
+    await call(
+      fns.recordTransactions,
+      {
+        customerId: id,
+        transactions: [
+          {
+            externalId: "INV-OLD",
+            type: "invoice",
+            amount: 1_000_00,
+            issuedAt: iso(now - 75 * DAY),
+            dueAt: iso(now - 45 * DAY),
+          },
+        ],
+      },
+      users.integration,
+    );
+    const req = await call(
+      fns.requestLimitChange,
+      { customerId: id, newLimit: 45_000_00, reason: "growth" },
+      users.sales,
+    );
     const [decision, monitor] = await Promise.allSettled([
-      call(fns.decideLimitChange, { limitRequestId: req.limitRequestId, decision: "approve", note: "ok" }, users.manager),
+      call(
+        fns.decideLimitChange,
+        { limitRequestId: req.limitRequestId, decision: "approve", note: "ok" },
+        users.manager,
+      ),
       monitorCustomer(id, now, DEFAULT_POLICY),
     ]);
     expect(monitor.status).toBe("fulfilled");
@@ -137,7 +223,9 @@ describe("concurrent use of one credit file", () => {
     if (decision.status === "fulfilled") {
       // The decision committed first and the monitor then saw the raised limit: both on record, in that order.
       expect(limits.creditLimit).toBe(45_000_00);
-      const actions = (await db().collection(`audit/customer_${id}/entries`).orderBy("seq").get()).docs.map((d) => d.data().action as string);
+      const actions = (await db().collection(`audit/customer_${id}/entries`).orderBy("seq").get()).docs.map(
+        (d) => d.data().action as string,
+      );
       expect(actions.indexOf("limit.approve")).toBeLessThan(actions.lastIndexOf("customer.monitor"));
     } else {
       // The monitor committed first: the decision saw the penalty and was refused.

@@ -7,7 +7,10 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { getFirestore, Timestamp } from "firebase-admin/firestore";
 import * as fns from "../../functions/src/index.js";
 import { DEFAULT_POLICY } from "../../functions/src/domain/policy.js";
-import { acknowledgeConfidentiality, alertExpiringAcknowledgements } from "../../functions/src/services/confidentiality.js";
+import {
+  acknowledgeConfidentiality,
+  alertExpiringAcknowledgements,
+} from "../../functions/src/services/confidentiality.js";
 import { clearPolicyCache } from "../../functions/src/services/policy.js";
 import type { UserDirectory } from "../../functions/src/services/roles.js";
 import { approvedCustomer } from "../support/workflow.js";
@@ -38,15 +41,29 @@ describe("staff roles need a current acknowledgement", () => {
       expect(err.message).toContain("acknowledge version 1");
       expect(databaseSnapshot()).toBe(before);
     }
-    expect((await call(fns.checkOrder, { customerId: id, orderAmount: 1_00 }, users.integration)).decision).toBe("approve");
-    expect((await call(fns.submitCreditApplication, (await import("../support/fixtures.js")).application(), users.applicant2)).status).toBe("submitted");
+    expect((await call(fns.checkOrder, { customerId: id, orderAmount: 1_00 }, users.integration)).decision).toBe(
+      "approve",
+    );
+    expect(
+      (
+        await call(
+          fns.submitCreditApplication,
+          (await import("../support/fixtures.js")).application(),
+          users.applicant2,
+        )
+      ).status,
+    ).toBe("submitted");
   });
 
   it("a new policy version asks everyone again", async () => {
     const id = await approvedCustomer();
-    await db().doc("config/creditPolicy").set({ confidentiality: { version: 2 } });
+    await db()
+      .doc("config/creditPolicy")
+      .set({ confidentiality: { version: 2 } });
     clearPolicyCache();
-    expect((await callError(fns.reassessCustomer, { customerId: id }, users.analyst)).message).toContain("acknowledge version 2");
+    expect((await callError(fns.reassessCustomer, { customerId: id }, users.analyst)).message).toContain(
+      "acknowledge version 2",
+    );
   });
 });
 
@@ -69,37 +86,76 @@ describe("acknowledgeConfidentiality", () => {
     const now = Date.UTC(2026, 10, 30);
     const dir = directory(1);
     const input = { version: 1, requestId: "ack-1" };
-    await expect(acknowledgeConfidentiality(input, analyst, now, DEFAULT_POLICY, dir)).rejects.toThrow("auth unavailable");
+    await expect(acknowledgeConfidentiality(input, analyst, now, DEFAULT_POLICY, dir)).rejects.toThrow(
+      "auth unavailable",
+    );
     expect(dir.claims[users.analyst.uid]).toEqual({ role: "analyst" });
     const r = await acknowledgeConfidentiality(input, analyst, now, DEFAULT_POLICY, dir);
     expect(r).toEqual({ version: 1, acknowledgedUntil: new Date(now + 365 * DAY).toISOString() });
     expect(dir.claims[users.analyst.uid]).toEqual({ role: "analyst", ack: { v: 1, until: (now + 365 * DAY) / 1000 } });
-    expect((await db().doc(`confidentialityAcks/${users.analyst.uid}`).get()).data()).toMatchObject({ version: 1, role: "analyst" });
+    expect((await db().doc(`confidentialityAcks/${users.analyst.uid}`).get()).data()).toMatchObject({
+      version: 1,
+      role: "analyst",
+    });
     expect((await db().doc("config/confidentiality").get()).data()).toMatchObject({ version: 1 });
-    const audit = (await db().collection("audit/system/entries").where("action", "==", "confidentiality.acknowledge").get()).docs;
+    const audit = (
+      await db().collection("audit/system/entries").where("action", "==", "confidentiality.acknowledge").get()
+    ).docs;
     expect(audit).toHaveLength(1);
   });
 
   it("another version than the one in force is refused, naming it", async () => {
-    await expect(acknowledgeConfidentiality({ version: 7 }, analyst, Date.now(), DEFAULT_POLICY, directory())).rejects.toMatchObject({ code: "failed-precondition", details: { version: 1 } });
+    await expect(
+      acknowledgeConfidentiality({ version: 7 }, analyst, Date.now(), DEFAULT_POLICY, directory()),
+    ).rejects.toMatchObject({ code: "failed-precondition", details: { version: 1 } });
   });
 });
 
 describe("training records and expiring acknowledgements", () => {
   it("an admin records a completed course (audited); nobody else; not in the future", async () => {
-    const r = await call(fns.recordTraining, { uid: users.sales.uid, course: "Confidentiality 2026", completedAt: "2026-03-01" }, users.admin);
+    const r = await call(
+      fns.recordTraining,
+      { uid: users.sales.uid, course: "Confidentiality 2026", completedAt: "2026-03-01" },
+      users.admin,
+    );
     expect(r).toMatchObject({ recorded: true, trainingId: expect.any(String) });
-    expect((await db().doc(`trainingRecords/${r.trainingId}`).get()).data()).toMatchObject({ uid: users.sales.uid, course: "Confidentiality 2026", recordedBy: users.admin.uid });
-    expect((await callError(fns.recordTraining, { uid: users.sales.uid, course: "x", completedAt: "2026-03-01" }, users.manager)).code).toBe("permission-denied");
-    expect((await callError(fns.recordTraining, { uid: users.sales.uid, course: "x", completedAt: "2199-01-01" }, users.admin)).message).toContain("completedAt");
+    expect((await db().doc(`trainingRecords/${r.trainingId}`).get()).data()).toMatchObject({
+      uid: users.sales.uid,
+      course: "Confidentiality 2026",
+      recordedBy: users.admin.uid,
+    });
+    expect(
+      (
+        await callError(
+          fns.recordTraining,
+          { uid: users.sales.uid, course: "x", completedAt: "2026-03-01" },
+          users.manager,
+        )
+      ).code,
+    ).toBe("permission-denied");
+    expect(
+      (
+        await callError(
+          fns.recordTraining,
+          { uid: users.sales.uid, course: "x", completedAt: "2199-01-01" },
+          users.admin,
+        )
+      ).message,
+    ).toContain("completedAt");
   });
 
   it("the monthly job alerts on acknowledgements expiring within 30 days, once each", async () => {
     const now = Date.now();
-    await db().doc("confidentialityAcks/u-soon").set({ uid: "u-soon", version: 1, until: Timestamp.fromMillis(now + 10 * DAY) });
-    await db().doc("confidentialityAcks/u-later").set({ uid: "u-later", version: 1, until: Timestamp.fromMillis(now + 200 * DAY) });
+    await db()
+      .doc("confidentialityAcks/u-soon")
+      .set({ uid: "u-soon", version: 1, until: Timestamp.fromMillis(now + 10 * DAY) });
+    await db()
+      .doc("confidentialityAcks/u-later")
+      .set({ uid: "u-later", version: 1, until: Timestamp.fromMillis(now + 200 * DAY) });
     expect(await alertExpiringAcknowledgements(now, DEFAULT_POLICY)).toBe(1);
     expect(await alertExpiringAcknowledgements(now, DEFAULT_POLICY)).toBe(0);
-    expect((await db().doc("alerts/system_confidentiality_u-soon_confidentiality_expiring").get()).data()).toMatchObject({ status: "open", code: "ACKNOWLEDGEMENT_EXPIRING" });
+    expect(
+      (await db().doc("alerts/system_confidentiality_u-soon_confidentiality_expiring").get()).data(),
+    ).toMatchObject({ status: "open", code: "ACKNOWLEDGEMENT_EXPIRING" });
   });
 });

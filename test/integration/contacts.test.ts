@@ -26,20 +26,36 @@ describe("updateContacts", () => {
     expect(r).toEqual({ contacts: [ANN], identityCollisions: 0 });
     const stored = (await db().doc(`customers/${id}/private/contacts`).get()).data()!;
     expect(stored).toMatchObject({ contacts: [ANN], updatedBy: users.sales.uid });
-    const entries = (await db().collection(`audit/customer_${id}/entries`).where("action", "==", "customer.contacts_update").get()).docs.map((d) => d.data());
+    const entries = (
+      await db().collection(`audit/customer_${id}/entries`).where("action", "==", "customer.contacts_update").get()
+    ).docs.map((d) => d.data());
     expect(entries).toHaveLength(1);
     expect(entries[0]!.before.contacts[0].email).toBe("pat@acme.example");
     expect(entries[0]!.after.contacts).toEqual([ANN]);
     for (const who of [users.sales2, users.auditor, users.integration, users.admin]) {
-      expect((await callError(fns.updateContacts, { customerId: id, contacts: [ANN] }, who)).code).toBe("permission-denied");
+      expect((await callError(fns.updateContacts, { customerId: id, contacts: [ANN] }, who)).code).toBe(
+        "permission-denied",
+      );
     }
-    expect((await call(fns.updateContacts, { customerId: id, contacts: [ANN, { ...ANN, email: "b@acme.example" }] }, users.analyst)).contacts).toHaveLength(2);
+    expect(
+      (
+        await call(
+          fns.updateContacts,
+          { customerId: id, contacts: [ANN, { ...ANN, email: "b@acme.example" }] },
+          users.analyst,
+        )
+      ).contacts,
+    ).toHaveLength(2);
   });
 
   it("a contact another customer's application uses is found in the identity index", async () => {
     const id = await approvedCustomer(40_000_00, { registrationNo: "REG-ONE" });
     await approvedCustomer(40_000_00, { registrationNo: "REG-TWO" }); // its application used pat@acme.example too
-    const r = await call(fns.updateContacts, { customerId: id, contacts: [{ name: "Pat", email: "pat@acme.example", phone: "+1 555 0199" }] }, users.analyst);
+    const r = await call(
+      fns.updateContacts,
+      { customerId: id, contacts: [{ name: "Pat", email: "pat@acme.example", phone: "+1 555 0199" }] },
+      users.analyst,
+    );
     expect(r.identityCollisions).toBeGreaterThanOrEqual(1);
   });
 

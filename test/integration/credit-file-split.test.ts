@@ -31,7 +31,11 @@ describe("a credit file from before the split", () => {
     await call(fns.setCreditStatus, { customerId: id, status: "on_hold", reason: "review" }, users.manager);
     const after = (await head.get()).data()!;
     expect(Object.keys(after).filter((k) => !(HEAD_FIELDS as readonly string[]).includes(k))).toEqual([]);
-    expect((await state.get()).data()).toMatchObject({ score: merged.score, statusReason: "MANUAL_HOLD", flags: merged.flags });
+    expect((await state.get()).data()).toMatchObject({
+      score: merged.score,
+      statusReason: "MANUAL_HOLD",
+      flags: merged.flags,
+    });
     expect(after.status).toBe("on_hold");
   });
 });

@@ -26,11 +26,19 @@ const FX = "config/fxRates";
 const INVALID_ALERT = "alerts/system_fxRates_fx_rates_invalid";
 const STALE_ALERT = "alerts/system_fxRates_fx_rates_stale";
 const today = () => new Date().toISOString().slice(0, 10);
-const table = (rates: Record<string, number>, asOf = today()) => ({ base: "USD", asOf, rates: { ...DEFAULT_FX_TABLE.rates, ...rates }, source: "test" });
+const table = (rates: Record<string, number>, asOf = today()) => ({
+  base: "USD",
+  asOf,
+  rates: { ...DEFAULT_FX_TABLE.rates, ...rates },
+  source: "test",
+});
 
 let seq = 0;
 /** An application in `currency`, reviewed, for someone to decide. */
-async function reviewed(currency: string, requestedLimit: number): Promise<{ applicationId: string; recommendedLimit: number }> {
+async function reviewed(
+  currency: string,
+  requestedLimit: number,
+): Promise<{ applicationId: string; recommendedLimit: number }> {
   seq++;
   const { applicationId } = await call(
     fns.submitCreditApplication,
@@ -50,7 +58,11 @@ async function reviewed(currency: string, requestedLimit: number): Promise<{ app
 async function analystMayApprove(currency: string, limit: number): Promise<boolean> {
   const { applicationId } = await reviewed(currency, limit);
   try {
-    await call(fns.decideCreditApplication, { applicationId, decision: "approve", approvedLimit: limit, note: "ok" }, users.analyst);
+    await call(
+      fns.decideCreditApplication,
+      { applicationId, decision: "approve", approvedLimit: limit, note: "ok" },
+      users.analyst,
+    );
     return true;
   } catch (err) {
     if ((err as { code?: string }).code === "permission-denied") return false;
@@ -65,7 +77,8 @@ async function editFx(data: DocumentData | null) {
 }
 
 const alert = async (path: string) => (await db().doc(path).get()).data();
-const systemActions = async () => (await db().collection("audit/system/entries").orderBy("seq").get()).docs.map((d) => d.data().action as string);
+const systemActions = async () =>
+  (await db().collection("audit/system/entries").orderBy("seq").get()).docs.map((d) => d.data().action as string);
 
 let logs: LogCapture;
 beforeEach(async () => {
@@ -85,24 +98,68 @@ describe("authority, caps and thresholds in the base currency, converted at deci
     expect(await analystMayApprove("USD", 50_000_00)).toBe(true);
     // the decision records the rate it relied on
     const { applicationId } = await reviewed("EUR", 40_000_00);
-    await call(fns.decideCreditApplication, { applicationId, decision: "approve", approvedLimit: 40_000_00, note: "ok" }, users.analyst);
-    const entries = (await db().collection(`audit/application_${applicationId}/entries`).orderBy("seq").get()).docs.map((d) => d.data());
-    expect(entries.at(-1)).toMatchObject({ action: "application.decide", after: { fx: { currency: "EUR", baseCurrency: "USD", rate: 0.8612, fxAsOf: "2026-11-27" } } });
+    await call(
+      fns.decideCreditApplication,
+      { applicationId, decision: "approve", approvedLimit: 40_000_00, note: "ok" },
+      users.analyst,
+    );
+    const entries = (await db().collection(`audit/application_${applicationId}/entries`).orderBy("seq").get()).docs.map(
+      (d) => d.data(),
+    );
+    expect(entries.at(-1)).toMatchObject({
+      action: "application.decide",
+      after: { fx: { currency: "EUR", baseCurrency: "USD", rate: 0.8612, fxAsOf: "2026-11-27" } },
+    });
   });
 
   it("the refusal says the authority was converted; a limit increase and a blocked order are judged the same way", async () => {
     const { applicationId } = await reviewed("EUR", 45_000_00);
-    const e = await callError(fns.decideCreditApplication, { applicationId, decision: "approve", approvedLimit: 45_000_00, note: "ok" }, users.analyst);
+    const e = await callError(
+      fns.decideCreditApplication,
+      { applicationId, decision: "approve", approvedLimit: 45_000_00, note: "ok" },
+      users.analyst,
+    );
     expect(e.message).toContain("USD authority converted into EUR");
-    const { customerId } = await call(fns.decideCreditApplication, { applicationId, decision: "approve", approvedLimit: 40_000_00, note: "ok", ownerUid: users.sales.uid }, users.manager);
+    const { customerId } = await call(
+      fns.decideCreditApplication,
+      { applicationId, decision: "approve", approvedLimit: 40_000_00, note: "ok", ownerUid: users.sales.uid },
+      users.manager,
+    );
     const up = await call(fns.requestLimitChange, { customerId, newLimit: 44_000_00, reason: "growth" }, users.sales);
     const before = databaseSnapshot();
-    expect((await callError(fns.decideLimitChange, { limitRequestId: up.limitRequestId, decision: "approve", note: "ok" }, users.analyst)).code).toBe("permission-denied");
+    expect(
+      (
+        await callError(
+          fns.decideLimitChange,
+          { limitRequestId: up.limitRequestId, decision: "approve", note: "ok" },
+          users.analyst,
+        )
+      ).code,
+    ).toBe("permission-denied");
     expect(databaseSnapshot()).toBe(before);
-    await call(fns.decideLimitChange, { limitRequestId: up.limitRequestId, decision: "approve", note: "ok" }, users.manager);
-    const blocked = await call(fns.checkOrder, { customerId, orderAmount: 50_000_00, reserve: true, orderRef: "PO-FX" }, users.sales);
-    expect((await callError(fns.releaseOrderBlock, { blockId: blocked.blockId, decision: "release", note: "ok" }, users.analyst)).code).toBe("permission-denied");
-    expect((await call(fns.releaseOrderBlock, { blockId: blocked.blockId, decision: "release", note: "ok" }, users.manager)).status).toBe("released");
+    await call(
+      fns.decideLimitChange,
+      { limitRequestId: up.limitRequestId, decision: "approve", note: "ok" },
+      users.manager,
+    );
+    const blocked = await call(
+      fns.checkOrder,
+      { customerId, orderAmount: 50_000_00, reserve: true, orderRef: "PO-FX" },
+      users.sales,
+    );
+    expect(
+      (
+        await callError(
+          fns.releaseOrderBlock,
+          { blockId: blocked.blockId, decision: "release", note: "ok" },
+          users.analyst,
+        )
+      ).code,
+    ).toBe("permission-denied");
+    expect(
+      (await call(fns.releaseOrderBlock, { blockId: blocked.blockId, decision: "release", note: "ok" }, users.manager))
+        .status,
+    ).toBe("released");
   });
 
   it("grade caps and the starter cap bound a JPY recommendation in yen, rounded to a yen step", async () => {
@@ -114,17 +171,31 @@ describe("authority, caps and thresholds in the base currency, converted at deci
   });
 
   it("a currency the policy accepts but the table has no rate for is refused at the door, naming the field", async () => {
-    await db().doc("config/creditPolicy").set({ currencies: [...DEFAULT_POLICY.currencies, "NZD"] });
+    await db()
+      .doc("config/creditPolicy")
+      .set({ currencies: [...DEFAULT_POLICY.currencies, "NZD"] });
     clearPolicyCache();
     const before = databaseSnapshot();
-    const e = await callError(fns.submitCreditApplication, application({ currency: "NZD", financials: { ...statement, currency: "NZD" } }), users.applicant);
+    const e = await callError(
+      fns.submitCreditApplication,
+      application({ currency: "NZD", financials: { ...statement, currency: "NZD" } }),
+      users.applicant,
+    );
     expect(e.code).toBe("invalid-argument");
     expect(e.message).toMatch(/^currency: NZD has no exchange rate/);
     // (loading the table saw it miss NZD: an invalid table raises its alert; nothing else was written)
     expect(await alert(INVALID_ALERT)).toMatchObject({ status: "open", details: { paths: "rates.NZD" } });
     expect((await db().collection("applications").get()).size).toBe(0);
     const again = databaseSnapshot();
-    expect((await callError(fns.submitCreditApplication, application({ currency: "NZD", financials: { ...statement, currency: "NZD" } }), users.applicant)).code).toBe("invalid-argument");
+    expect(
+      (
+        await callError(
+          fns.submitCreditApplication,
+          application({ currency: "NZD", financials: { ...statement, currency: "NZD" } }),
+          users.applicant,
+        )
+      ).code,
+    ).toBe("invalid-argument");
     expect(databaseSnapshot()).toBe(again);
     expect(before).not.toBe(again); // the first load raised the alert: that is all it wrote
   });
@@ -140,7 +211,12 @@ describe("the FX table: validated and audited like the policy", () => {
     expect(await analystMayApprove("EUR", 25_000_01)).toBe(false); // still 0.5: the last valid table
     expect(await analystMayApprove("EUR", 25_000_00)).toBe(true);
     const open = await alert(INVALID_ALERT);
-    expect(open).toMatchObject({ type: "fx_rates_invalid", status: "open", code: "FX_RATES_INVALID", severity: "critical" });
+    expect(open).toMatchObject({
+      type: "fx_rates_invalid",
+      status: "open",
+      code: "FX_RATES_INVALID",
+      severity: "critical",
+    });
     expect(String(open?.details.paths).split(",")).toEqual(["rates.EUR", "rates.GBP"]);
     expect(logs.entries.some((e) => e.includes("fx_rates_invalid") && e.includes("rates.EUR"))).toBe(true);
 
@@ -160,8 +236,18 @@ describe("the FX table: validated and audited like the policy", () => {
   it("a stale table still converts, and raises fx_rates_stale; fresh rates resolve it (daily check)", async () => {
     const now = Date.now();
     await editFx(table({ EUR: 0.9 }, new Date(now - 10 * DAY).toISOString().slice(0, 10)));
-    expect(await checkFxRates(now, DEFAULT_POLICY)).toMatchObject({ ageDays: 10, maxAgeDays: 7, stale: true, base: "USD" });
-    expect(await alert(STALE_ALERT)).toMatchObject({ type: "fx_rates_stale", status: "open", severity: "warning", details: { ageDays: 10, maxAgeDays: 7 } });
+    expect(await checkFxRates(now, DEFAULT_POLICY)).toMatchObject({
+      ageDays: 10,
+      maxAgeDays: 7,
+      stale: true,
+      base: "USD",
+    });
+    expect(await alert(STALE_ALERT)).toMatchObject({
+      type: "fx_rates_stale",
+      status: "open",
+      severity: "warning",
+      details: { ageDays: 10, maxAgeDays: 7 },
+    });
     expect(await analystMayApprove("EUR", 45_000_00)).toBe(true); // 0.9 in force: 45,000 EUR
     await checkFxRates(now, DEFAULT_POLICY);
     expect((await alert(STALE_ALERT))?.occurrences).toBe(1);
@@ -180,7 +266,8 @@ describe("fxRatesWritten trigger", () => {
       fft.firestore.makeDocumentSnapshot(after ?? {}, FX, updateTime ? { updateTime } : undefined),
     ),
   });
-  const fire = (e: ReturnType<typeof event>) => (fft.wrap(fxRatesWritten) as unknown as (e: unknown) => Promise<void>)(e);
+  const fire = (e: ReturnType<typeof event>) =>
+    (fft.wrap(fxRatesWritten) as unknown as (e: unknown) => Promise<void>)(e);
 
   it("audits every edit, raises and resolves the alerts at once, keeps the last valid table; a redelivery changes nothing", async () => {
     const bad = table({ EUR: -1 });
@@ -189,7 +276,13 @@ describe("fxRatesWritten trigger", () => {
     expect(await alert(INVALID_ALERT)).toMatchObject({ status: "open", details: { paths: "rates.EUR" } });
     expect(await systemActions()).toEqual(["fx.edit", "alert.raise"]);
     const editEntry = (await db().collection("audit/system/entries").orderBy("seq").get()).docs[0]!.data();
-    expect(editEntry).toMatchObject({ action: "fx.edit", target: FX, reason: "FX_RATES_INVALID", actor: { uid: "console" }, after: { rates: { EUR: -1 } } });
+    expect(editEntry).toMatchObject({
+      action: "fx.edit",
+      target: FX,
+      reason: "FX_RATES_INVALID",
+      actor: { uid: "console" },
+      after: { rates: { EUR: -1 } },
+    });
     const snapshot = databaseSnapshot();
     await fire(event("fx-1", null, bad));
     expect(databaseSnapshot()).toBe(snapshot);
@@ -206,7 +299,15 @@ describe("fxRatesWritten trigger", () => {
     await editFx(fresh);
     await fire(event("fx-3", old, fresh, new Date(Date.now() + 1000).toISOString()));
     expect(await alert(STALE_ALERT)).toMatchObject({ status: "resolved" });
-    expect(await systemActions()).toEqual(["fx.edit", "alert.raise", "fx.edit", "alert.auto_resolve", "alert.raise", "fx.edit", "alert.auto_resolve"]);
+    expect(await systemActions()).toEqual([
+      "fx.edit",
+      "alert.raise",
+      "fx.edit",
+      "alert.auto_resolve",
+      "alert.raise",
+      "fx.edit",
+      "alert.auto_resolve",
+    ]);
     expect(await verifyChain("system", chains.system().headDoc)).toEqual({ ok: true, checked: 7 });
   });
 });

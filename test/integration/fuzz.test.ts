@@ -16,14 +16,26 @@ import type { z } from "zod";
 import * as fns from "../../functions/src/index.js";
 import { CALLABLE_NAMES, CALLABLES, type Audience, type CallableName } from "../../functions/src/schemas/contract.js";
 import { clearPolicyCache } from "../../functions/src/services/policy.js";
-import { hostileInput, mutationOf, overTheWire, captureLogs, sameDatabase, type LogCapture, type Mutation, type SeedSpec } from "../support/arbitraries.js";
+import {
+  hostileInput,
+  mutationOf,
+  overTheWire,
+  captureLogs,
+  sameDatabase,
+  type LogCapture,
+  type Mutation,
+  type SeedSpec,
+} from "../support/arbitraries.js";
 import { call, databaseSnapshot, firestoreServer, users, type Who } from "../support/callables.js";
 import { application, statement } from "../support/fixtures.js";
 
 const SRC = join(dirname(fileURLToPath(import.meta.url)), "../../functions/src");
 
 /** Who may call what: the contract (functions/src/schemas/contract.ts, docs/API.md). */
-const ALLOW = Object.fromEntries(CALLABLE_NAMES.map((n) => [n, [...CALLABLES[n].allow]])) as Record<CallableName, Audience[]>;
+const ALLOW = Object.fromEntries(CALLABLE_NAMES.map((n) => [n, [...CALLABLES[n].allow]])) as Record<
+  CallableName,
+  Audience[]
+>;
 
 const IDENTITIES: Array<{ name: string; audience: Audience | null; who: Who }> = [
   { name: "signed-out", audience: null, who: null },
@@ -37,7 +49,13 @@ const IDENTITIES: Array<{ name: string; audience: Audience | null; who: Who }> =
   { name: "integration", audience: "integration", who: users.integration },
 ];
 
-const CLIENT_CODES = new Set(["invalid-argument", "permission-denied", "unauthenticated", "not-found", "failed-precondition"]);
+const CLIENT_CODES = new Set([
+  "invalid-argument",
+  "permission-denied",
+  "unauthenticated",
+  "not-found",
+  "failed-precondition",
+]);
 const RUNS = { hostile: 200, mutation: 200 };
 
 // ---------------------------------------------------------------------------------------
@@ -47,11 +65,14 @@ const RUNS = { hostile: 200, mutation: 200 };
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyCallable = any;
-const isCallable = (v: unknown): boolean => Boolean((v as { __endpoint?: { callableTrigger?: unknown } } | null)?.__endpoint?.callableTrigger);
+const isCallable = (v: unknown): boolean =>
+  Boolean((v as { __endpoint?: { callableTrigger?: unknown } } | null)?.__endpoint?.callableTrigger);
 
 async function importDir(dir: string): Promise<Array<[string, unknown]>> {
   const out: Array<[string, unknown]> = [];
-  for (const file of readdirSync(join(SRC, dir)).filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts")).sort()) {
+  for (const file of readdirSync(join(SRC, dir))
+    .filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"))
+    .sort()) {
     const mod = (await import(pathToFileURL(join(SRC, dir, file)).href)) as Record<string, unknown>;
     out.push(...Object.entries(mod));
   }
@@ -70,12 +91,24 @@ const seeded = { submitted: "", reviewed: "", customerId: "" };
 async function seed() {
   const a = await call(fns.submitCreditApplication, application(), users.applicant);
   seeded.submitted = a.applicationId;
-  const b = await call(fns.submitCreditApplication, application({ company: { ...application().company, registrationNo: "REG-2" } }), users.applicant);
+  const b = await call(
+    fns.submitCreditApplication,
+    application({ company: { ...application().company, registrationNo: "REG-2" } }),
+    users.applicant,
+  );
   await call(fns.reviewCreditApplication, { applicationId: b.applicationId }, users.analyst);
   seeded.reviewed = b.applicationId;
-  const c = await call(fns.submitCreditApplication, application({ company: { ...application().company, registrationNo: "REG-3" } }), users.applicant);
+  const c = await call(
+    fns.submitCreditApplication,
+    application({ company: { ...application().company, registrationNo: "REG-3" } }),
+    users.applicant,
+  );
   await call(fns.reviewCreditApplication, { applicationId: c.applicationId }, users.analyst);
-  const d = await call(fns.decideCreditApplication, { applicationId: c.applicationId, decision: "approve", note: "ok", ownerUid: users.sales.uid }, users.manager);
+  const d = await call(
+    fns.decideCreditApplication,
+    { applicationId: c.applicationId, decision: "approve", note: "ok", ownerUid: users.sales.uid },
+    users.manager,
+  );
   seeded.customerId = d.customerId;
 }
 
@@ -92,7 +125,14 @@ function seeds(): Record<CallableName, SeedSpec> {
     },
     reviewCreditApplication: { base: { applicationId: seeded.submitted }, ids: ["applicationId"] },
     decideCreditApplication: {
-      base: { applicationId: seeded.reviewed, decision: "approve", approvedLimit: 10_000_00, paymentTermsDays: 30, note: "ok", ownerUid: users.sales.uid },
+      base: {
+        applicationId: seeded.reviewed,
+        decision: "approve",
+        approvedLimit: 10_000_00,
+        paymentTermsDays: 30,
+        note: "ok",
+        ownerUid: users.sales.uid,
+      },
       optional: ["approvedLimit", "paymentTermsDays", "ownerUid"],
       ids: ["applicationId"],
     },
@@ -100,7 +140,12 @@ function seeds(): Record<CallableName, SeedSpec> {
     cancelReservation: { base: { customerId: "zz-no-such-customer", orderRef: "PO-1" }, ids: ["customerId"] },
     releaseOrderBlock: { base: { blockId: "zz-no-such-block", decision: "release", note: "ok" }, ids: ["blockId"] },
     recordTransactions: {
-      base: { customerId, transactions: [{ externalId: "ext-1", type: "invoice", amount: 1_000_00, issuedAt: "2026-01-15", dueAt: "2026-02-14" }] },
+      base: {
+        customerId,
+        transactions: [
+          { externalId: "ext-1", type: "invoice", amount: 1_000_00, issuedAt: "2026-01-15", dueAt: "2026-02-14" },
+        ],
+      },
       optional: ["transactions.*.dueAt"],
       ids: ["customerId"],
       positive: ["transactions.*.amount"],
@@ -112,16 +157,40 @@ function seeds(): Record<CallableName, SeedSpec> {
     },
     reassessCustomer: { base: { customerId }, ids: ["customerId"] },
     updateCustomerProfile: {
-      base: { customerId, changes: { name: "Acme Trading Group Ltd", industry: "G46", bankAccount: "DE89370400440532013000" }, reason: "merger" },
+      base: {
+        customerId,
+        changes: { name: "Acme Trading Group Ltd", industry: "G46", bankAccount: "DE89370400440532013000" },
+        reason: "merger",
+      },
       optional: ["changes.name", "changes.industry", "changes.bankAccount"],
       ids: ["customerId"],
     },
-    updateContacts: { base: { customerId: "zz-no-such-customer", contacts: [{ name: "Pat Buyer", email: "pat@acme.example", phone: "+1 555 0100" }] }, ids: ["customerId"] },
-    requestLimitChange: { base: { customerId, newLimit: 60_000_00, expiresAt: "2026-12-31", reason: "seasonal peak" }, optional: ["expiresAt"], ids: ["customerId"] },
-    decideLimitChange: { base: { limitRequestId: "zz-no-such-request", decision: "approve", note: "ok" }, ids: ["limitRequestId"] },
+    updateContacts: {
+      base: {
+        customerId: "zz-no-such-customer",
+        contacts: [{ name: "Pat Buyer", email: "pat@acme.example", phone: "+1 555 0100" }],
+      },
+      ids: ["customerId"],
+    },
+    requestLimitChange: {
+      base: { customerId, newLimit: 60_000_00, expiresAt: "2026-12-31", reason: "seasonal peak" },
+      optional: ["expiresAt"],
+      ids: ["customerId"],
+    },
+    decideLimitChange: {
+      base: { limitRequestId: "zz-no-such-request", decision: "approve", note: "ok" },
+      ids: ["limitRequestId"],
+    },
     setCreditStatus: { base: { customerId, status: "on_hold", reason: "check" }, ids: ["customerId"] },
     setCreditGroup: {
-      base: { groupId: "g-fuzz", name: "Fuzz Holdings", groupLimit: 100_000_00, currency: "USD", memberIds: ["zz-no-such-customer"], reason: "parent guarantee" },
+      base: {
+        groupId: "g-fuzz",
+        name: "Fuzz Holdings",
+        groupLimit: 100_000_00,
+        currency: "USD",
+        memberIds: ["zz-no-such-customer"],
+        reason: "parent guarantee",
+      },
       optional: ["currency"],
       ids: ["groupId", "memberIds.*"],
     },
@@ -133,17 +202,39 @@ function seeds(): Record<CallableName, SeedSpec> {
     runJobNow: { base: { job: "dailyMonitoring" } },
     getPortfolioReport: { base: { asOf: "2026-01-31" }, optional: ["asOf"] },
     // A partial policy: its parts may be absent (the policy in force fills them in); a value out of the policy's range is not.
-    simulatePolicy: { base: { policy: { gradeBands: { A: 80 } }, sampleSize: 2 }, optional: ["policy.gradeBands", "policy.gradeBands.A", "sampleSize"], positive: ["sampleSize"] },
+    simulatePolicy: {
+      base: { policy: { gradeBands: { A: 80 } }, sampleSize: 2 },
+      optional: ["policy.gradeBands", "policy.gradeBands.A", "sampleSize"],
+      positive: ["sampleSize"],
+    },
     // An invoice the seeded customer does not have: a valid input is refused (invalid-argument), never written.
-    openDispute: { base: { customerId, invoiceExternalId: "zz-no-such-invoice", amount: 1_000_00, reason: "goods damaged" }, ids: ["customerId"], positive: ["amount"] },
-    resolveDispute: { base: { disputeId: "zz-no-such-dispute", outcome: "partial", creditedAmount: 500_00, note: "half credited" }, ids: ["disputeId"] },
+    openDispute: {
+      base: { customerId, invoiceExternalId: "zz-no-such-invoice", amount: 1_000_00, reason: "goods damaged" },
+      ids: ["customerId"],
+      positive: ["amount"],
+    },
+    resolveDispute: {
+      base: { disputeId: "zz-no-such-dispute", outcome: "partial", creditedAmount: 500_00, note: "half credited" },
+      ids: ["disputeId"],
+    },
     overrideClassification: {
-      base: { customerId: "zz-no-such-customer", tier: "standard", reason: "parent guarantee", expiresAt: new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10) },
+      base: {
+        customerId: "zz-no-such-customer",
+        tier: "standard",
+        reason: "parent guarantee",
+        expiresAt: new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10),
+      },
       ids: ["customerId"],
     },
     clearFraudHold: { base: { customerId: "zz-no-such-customer", reason: "false positive" }, ids: ["customerId"] },
-    requestTermsChange: { base: { customerId: "zz-no-such-customer", paymentTermsDays: 45, reason: "loyal customer" }, ids: ["customerId"] },
-    decideTermsChange: { base: { termsChangeId: "zz-no-such-terms-change", decision: "approve", note: "ok" }, ids: ["termsChangeId"] },
+    requestTermsChange: {
+      base: { customerId: "zz-no-such-customer", paymentTermsDays: 45, reason: "loyal customer" },
+      ids: ["customerId"],
+    },
+    decideTermsChange: {
+      base: { termsChangeId: "zz-no-such-terms-change", decision: "approve", note: "ok" },
+      ids: ["termsChangeId"],
+    },
   };
 }
 
@@ -157,7 +248,14 @@ async function answer(fn: AnyCallable, data: unknown, who: Who): Promise<Answer>
     return { ok: true, value: await call(fn, data, who) };
   } catch (err) {
     const e = err as { code?: unknown; message?: unknown; httpErrorCode?: unknown };
-    return { ok: false, code: typeof e.httpErrorCode === "object" ? String(e.code) : `not-an-HttpsError(${String(e.code)}): ${String(e.message)}`, message: String(e.message) };
+    return {
+      ok: false,
+      code:
+        typeof e.httpErrorCode === "object"
+          ? String(e.code)
+          : `not-an-HttpsError(${String(e.code)}): ${String(e.message)}`,
+      message: String(e.message),
+    };
   }
 }
 
@@ -205,7 +303,12 @@ function wireOf(spec: SeedSpec, m: Mutation | null, data: unknown): { data: unkn
   return { data: wire.data };
 }
 
-async function runCase(name: CallableName, spec: SeedSpec, c: { label: string; data: unknown; mutation: Mutation | null }, stats: Stats) {
+async function runCase(
+  name: CallableName,
+  spec: SeedSpec,
+  c: { label: string; data: unknown; mutation: Mutation | null },
+  stats: Stats,
+) {
   const allow = ALLOW[name];
   const before = reference; // this run's "before": the previous run's "after", checked equal to the seeded state
   const schema = CALLABLES[name].input;
@@ -219,7 +322,10 @@ async function runCase(name: CallableName, spec: SeedSpec, c: { label: string; d
   const after = databaseSnapshot();
   if (after !== before) {
     reference = after;
-    if (!sameDatabase(before, after)) throw new Error(`the database changed — ${name} with ${c.label}${c.mutation ? ` at ${c.mutation.path}` : ""}: ${short(c.data)}`);
+    if (!sameDatabase(before, after))
+      throw new Error(
+        `the database changed — ${name} with ${c.label}${c.mutation ? ` at ${c.mutation.path}` : ""}: ${short(c.data)}`,
+      );
     // else only empty collection nodes appeared (a read of a missing document)
   }
 }
@@ -255,10 +361,17 @@ async function callAsEveryone(
       } else if (!allowed) {
         if (a.code !== "permission-denied") throw new Error(`role outside ${allow.join("/")} got ${a.code} — ${where}`);
       } else if (c.mutation?.kind === "id") {
-        if (!["not-found", "permission-denied", "failed-precondition"].includes(a.code)) throw new Error(`unknown id got ${a.code} — ${where}`);
+        if (!["not-found", "permission-denied", "failed-precondition"].includes(a.code))
+          throw new Error(`unknown id got ${a.code} — ${where}`);
       } else if (c.mutation) {
         if (a.code !== "invalid-argument") throw new Error(`corrupted field got ${a.code}: ${a.message} — ${where}`);
-        const named = c.mutation.kind === "extra-key" ? c.mutation.label.split(":")[1]! : c.mutation.path.split(".").filter((s) => !/^\d+$/.test(s)).pop()!;
+        const named =
+          c.mutation.kind === "extra-key"
+            ? c.mutation.label.split(":")[1]!
+            : c.mutation.path
+                .split(".")
+                .filter((s) => !/^\d+$/.test(s))
+                .pop()!;
         if (!a.message.includes(named)) throw new Error(`message does not name ${named}: "${a.message}" — ${where}`);
       }
     }
@@ -290,9 +403,15 @@ afterAll(() => {
 describe("discovery", () => {
   it("finds every callable of the contract exported by index.ts, and no callable outside the contract or outside index.ts", () => {
     const missing = CALLABLE_NAMES.filter((n) => !fromIndex.has(n));
-    expect(missing, "in the contract (functions/src/schemas/contract.ts) but not exported by functions/src/index.ts").toEqual([]);
+    expect(
+      missing,
+      "in the contract (functions/src/schemas/contract.ts) but not exported by functions/src/index.ts",
+    ).toEqual([]);
     const unknown = [...discovered.keys()].filter((n) => !(API_CALLABLES as readonly string[]).includes(n));
-    expect(unknown, "callables missing from the contract (functions/src/schemas/contract.ts): add an entry, and a seed here").toEqual([]);
+    expect(
+      unknown,
+      "callables missing from the contract (functions/src/schemas/contract.ts): add an entry, and a seed here",
+    ).toEqual([]);
     const notExported = [...fromApiDir.keys()].filter((n) => !fromIndex.has(n));
     expect(notExported, "implemented in api/ but not exported from functions/src/index.ts").toEqual([]);
   });
@@ -327,7 +446,9 @@ describe.each([...CALLABLE_NAMES].sort())("%s", (name) => {
     const started = Date.now();
     onTestFinished(() => void (stats.ms += Date.now() - started));
     await fc.assert(
-      fc.asyncProperty(mutationOf(spec), (m) => runCase(name, spec, { label: m.label, data: m.data, mutation: m }, stats)),
+      fc.asyncProperty(mutationOf(spec), (m) =>
+        runCase(name, spec, { label: m.label, data: m.data, mutation: m }, stats),
+      ),
       { numRuns: RUNS.mutation, endOnFailure: true },
     );
   }, 60_000);

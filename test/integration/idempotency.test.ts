@@ -24,7 +24,11 @@ beforeEach(async () => {
 
 async function reviewedApplication(regNo: string): Promise<string> {
   const app = application();
-  const { applicationId } = await call(fns.submitCreditApplication, { ...app, company: { ...app.company, registrationNo: regNo } }, users.applicant);
+  const { applicationId } = await call(
+    fns.submitCreditApplication,
+    { ...app, company: { ...app.company, registrationNo: regNo } },
+    users.applicant,
+  );
   await call(fns.reviewCreditApplication, { applicationId }, users.analyst);
   return applicationId;
 }
@@ -33,10 +37,18 @@ describe("regression: a reused requestId never answers for another call", () => 
   it("decideCreditApplication: B with A's key is refused, and B stays under review", async () => {
     const a = await reviewedApplication("REG-A");
     const b = await reviewedApplication("REG-B");
-    const first = await call(fns.decideCreditApplication, { applicationId: a, decision: "approve", approvedLimit: 10_000_00, note: "ok", requestId: "k1" }, users.manager);
+    const first = await call(
+      fns.decideCreditApplication,
+      { applicationId: a, decision: "approve", approvedLimit: 10_000_00, note: "ok", requestId: "k1" },
+      users.manager,
+    );
     expect(first.status).toBe("approved");
     const before = databaseSnapshot();
-    const err = await callError(fns.decideCreditApplication, { applicationId: b, decision: "approve", approvedLimit: 10_000_00, note: "ok", requestId: "k1" }, users.manager);
+    const err = await callError(
+      fns.decideCreditApplication,
+      { applicationId: b, decision: "approve", approvedLimit: 10_000_00, note: "ok", requestId: "k1" },
+      users.manager,
+    );
     expect(err.code).toBe("already-exists");
     expect(err.message).toContain("requestId");
     expect(databaseSnapshot()).toBe(before);
@@ -45,8 +57,22 @@ describe("regression: a reused requestId never answers for another call", () => 
 
   it("setCreditStatus: 'active' with the key of an 'on_hold' call is refused, not answered 'on_hold'", async () => {
     const id = await approvedCustomer();
-    expect(await call(fns.setCreditStatus, { customerId: id, status: "on_hold", reason: "check", requestId: "k2" }, users.manager)).toMatchObject({ status: "on_hold" });
-    expect((await callError(fns.setCreditStatus, { customerId: id, status: "active", reason: "check", requestId: "k2" }, users.manager)).code).toBe("already-exists");
+    expect(
+      await call(
+        fns.setCreditStatus,
+        { customerId: id, status: "on_hold", reason: "check", requestId: "k2" },
+        users.manager,
+      ),
+    ).toMatchObject({ status: "on_hold" });
+    expect(
+      (
+        await callError(
+          fns.setCreditStatus,
+          { customerId: id, status: "active", reason: "check", requestId: "k2" },
+          users.manager,
+        )
+      ).code,
+    ).toBe("already-exists");
     expect((await db().doc(`customers/${id}`).get()).data()!.status).toBe("on_hold");
   });
 
@@ -64,14 +90,25 @@ describe("regression: a reused requestId never answers for another call", () => 
 
   it("keys are per callable and caller: the same requestId elsewhere is independent", async () => {
     const id = await approvedCustomer();
-    await call(fns.setCreditStatus, { customerId: id, status: "on_hold", reason: "a", requestId: "shared" }, users.manager);
-    const r = await call(fns.requestLimitChange, { customerId: id, newLimit: 30_000_00, reason: "b", requestId: "shared" }, users.analyst);
+    await call(
+      fns.setCreditStatus,
+      { customerId: id, status: "on_hold", reason: "a", requestId: "shared" },
+      users.manager,
+    );
+    const r = await call(
+      fns.requestLimitChange,
+      { customerId: id, newLimit: 30_000_00, reason: "b", requestId: "shared" },
+      users.analyst,
+    );
     expect(r.status).toBe("approved");
   });
 });
 
 describe("a retry never reports what did not happen", () => {
-  function directory(claims: Record<string, Record<string, unknown>>, failures: { set?: number; revoke?: number } = {}): UserDirectory & { calls: string[] } {
+  function directory(
+    claims: Record<string, Record<string, unknown>>,
+    failures: { set?: number; revoke?: number } = {},
+  ): UserDirectory & { calls: string[] } {
     const calls: string[] = [];
     return {
       calls,
@@ -94,7 +131,8 @@ describe("a retry never reports what did not happen", () => {
     };
   }
   const admin = { uid: "u-admin", role: "admin" as const };
-  const systemActions = async () => (await db().collection("audit/system/entries").orderBy("seq").get()).docs.map((d) => d.data());
+  const systemActions = async () =>
+    (await db().collection("audit/system/entries").orderBy("seq").get()).docs.map((d) => d.data());
 
   it("setUserRole: a failed claim update leaves the request pending; the retry applies it and confirms it once", async () => {
     const claims = { "u-target": { role: "admin" } };
@@ -116,7 +154,9 @@ describe("a retry never reports what did not happen", () => {
     expect(await setUserRole(input, admin, 3_000, dir)).toEqual({ uid: "u-target", role: null });
     expect(databaseSnapshot()).toBe(before);
     // The same key for another role is refused.
-    await expect(setUserRole({ ...input, role: "sales" }, admin, 4_000, dir)).rejects.toMatchObject({ code: "already-exists" });
+    await expect(setUserRole({ ...input, role: "sales" }, admin, 4_000, dir)).rejects.toMatchObject({
+      code: "already-exists",
+    });
   });
 
   it("setUserRole: a finished key whose role was changed since by another request is not answered as if still true", async () => {
@@ -124,7 +164,9 @@ describe("a retry never reports what did not happen", () => {
     const dir = directory(claims);
     await setUserRole({ uid: "u-target", role: "analyst", requestId: "r2" }, admin, 1_000, dir);
     await setUserRole({ uid: "u-target", role: "sales", requestId: "r3" }, admin, 2_000, dir);
-    await expect(setUserRole({ uid: "u-target", role: "analyst", requestId: "r2" }, admin, 3_000, dir)).rejects.toMatchObject({ code: "failed-precondition" });
+    await expect(
+      setUserRole({ uid: "u-target", role: "analyst", requestId: "r2" }, admin, 3_000, dir),
+    ).rejects.toMatchObject({ code: "failed-precondition" });
   });
 
   it("runJobNow: a run that failed is run again on retry, not reported as started", async () => {
@@ -138,10 +180,17 @@ describe("a retry never reports what did not happen", () => {
       resume: async () => {},
     };
     const input = { job: "dailyMonitoring" as const, requestId: "j1" };
-    await expect(runJobNow(input, admin, 1_000, DEFAULT_POLICY, { scheduler, local: false })).rejects.toThrow("scheduler unavailable");
-    expect(await runJobNow(input, admin, 2_000, DEFAULT_POLICY, { scheduler, local: false })).toMatchObject({ started: true, mode: "cloud-scheduler" });
+    await expect(runJobNow(input, admin, 1_000, DEFAULT_POLICY, { scheduler, local: false })).rejects.toThrow(
+      "scheduler unavailable",
+    );
+    expect(await runJobNow(input, admin, 2_000, DEFAULT_POLICY, { scheduler, local: false })).toMatchObject({
+      started: true,
+      mode: "cloud-scheduler",
+    });
     expect(attempts).toBe(2);
-    expect(await runJobNow(input, admin, 3_000, DEFAULT_POLICY, { scheduler, local: false })).toMatchObject({ started: true });
+    expect(await runJobNow(input, admin, 3_000, DEFAULT_POLICY, { scheduler, local: false })).toMatchObject({
+      started: true,
+    });
     expect(attempts).toBe(2);
     expect((await systemActions()).filter((e) => e.action === "job.run")).toHaveLength(1);
   });

@@ -37,7 +37,9 @@ function adminFirestore(host: string): Firestore {
 const db = adminFirestore(process.env.FIRESTORE_EMULATOR_HOST!);
 const isolated = !official && firestoreServer().server?.isolation === true;
 /** The lock and abort counters exist only on the isolated in-process engine: the tests reading them skip elsewhere. */
-const NOT_ISOLATED = official ? "the official emulator has no lock counters" : "the in-process Firestore runs without isolation (CREDIT_DESK_FIRESTORE_ISOLATION=off)";
+const NOT_ISOLATED = official
+  ? "the official emulator has no lock counters"
+  : "the in-process Firestore runs without isolation (CREDIT_DESK_FIRESTORE_ISOLATION=off)";
 if (!isolated) console.info(`in-process-firestore.test.ts: the lock-counter tests are skipped — ${NOT_ISOLATED}`);
 const stats = () => firestoreServer().server?.transactions?.stats;
 const fresh = (name: string) => db.doc(`isolation/${randomUUID()}-${name}`);
@@ -117,11 +119,14 @@ describe("read-write transactions on the in-process Firestore are serializable",
     expect((await y.get()).get("n")).toBe(2);
   });
 
-  it.runIf(isolated)("two transactions reading two documents in opposite order form a lock cycle, and wound-wait breaks it by aborting the younger one", async () => {
-    const before = stats()!.aborted.wounded;
-    await crossedTransactions();
-    expect(stats()!.aborted.wounded).toBeGreaterThan(before);
-  });
+  it.runIf(isolated)(
+    "two transactions reading two documents in opposite order form a lock cycle, and wound-wait breaks it by aborting the younger one",
+    async () => {
+      const before = stats()!.aborted.wounded;
+      await crossedTransactions();
+      expect(stats()!.aborted.wounded).toBeGreaterThan(before);
+    },
+  );
 
   it("a non-transactional write between a transaction's read and its commit makes it retry; both effects stay", async () => {
     const ref = fresh("outside-write");
@@ -152,17 +157,20 @@ describe("read-write transactions on the in-process Firestore are serializable",
     expect((await ref.get()).get("n")).toBe(50);
   });
 
-  it.runIf(isolated)("50 concurrent transactions on one document wait their turn for its lock instead of failing: (almost) every attempt commits", async () => {
-    const before = structuredClone(stats()!);
-    const { ref, attempts } = await fiftyIncrements();
-    expect((await ref.get()).get("n")).toBe(50);
-    const after = stats()!;
-    console.log(
-      `50 concurrent increments of one document: ${attempts} attempts, ${after.waits - before.waits} lock waits, ` +
-        `${after.aborted.wounded - before.aborted.wounded} wounded, ${after.aborted.validation - before.aborted.validation} failed validation`,
-    );
-    expect(attempts).toBeLessThan(50 * 5);
-  });
+  it.runIf(isolated)(
+    "50 concurrent transactions on one document wait their turn for its lock instead of failing: (almost) every attempt commits",
+    async () => {
+      const before = structuredClone(stats()!);
+      const { ref, attempts } = await fiftyIncrements();
+      expect((await ref.get()).get("n")).toBe(50);
+      const after = stats()!;
+      console.log(
+        `50 concurrent increments of one document: ${attempts} attempts, ${after.waits - before.waits} lock waits, ` +
+          `${after.aborted.wounded - before.aborted.wounded} wounded, ${after.aborted.validation - before.aborted.validation} failed validation`,
+      );
+      expect(attempts).toBeLessThan(50 * 5);
+    },
+  );
 
   it("a query inside a transaction locks the documents it returns", async () => {
     const col = db.collection(`isolation/${randomUUID()}/items`);

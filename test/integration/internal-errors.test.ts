@@ -34,7 +34,11 @@ function entries(capture: LogCapture, message: string): Array<Record<string, unk
   return capture.entries
     .filter((line) => line.trimStart().startsWith("{") && line.includes('"severity"'))
     .map((line) => JSON.parse(line) as Record<string, unknown>)
-    .filter((e) => typeof e.message === "string" && (e.message === message || e.message.startsWith(`${message} `) || e.message.startsWith(`Error: ${message} `)));
+    .filter(
+      (e) =>
+        typeof e.message === "string" &&
+        (e.message === message || e.message.startsWith(`${message} `) || e.message.startsWith(`Error: ${message} `)),
+    );
 }
 
 async function internalError(p: Promise<unknown>): Promise<HttpsError> {
@@ -54,7 +58,9 @@ describe("an unexpected error in a callable", () => {
   beforeAll(async () => {
     capture = await captureLogs(false);
     try {
-      first = await internalError(call(fns.checkOrder, { customerId: SECRET_CUSTOMER, orderAmount: SECRET_AMOUNT }, users.sales));
+      first = await internalError(
+        call(fns.checkOrder, { customerId: SECRET_CUSTOMER, orderAmount: SECRET_AMOUNT }, users.sales),
+      );
       second = await internalError(call(fns.reassessCustomer, { customerId: SECRET_CUSTOMER }, users.analyst));
     } finally {
       capture.restore();
@@ -75,7 +81,10 @@ describe("an unexpected error in a callable", () => {
 
   it("is logged once, with the same error id, the callable, the caller and the stack's frames", () => {
     const failed = entries(capture, "callable_failed");
-    expect(failed.map((e) => e.errorId)).toEqual([(first.details as { errorId: string }).errorId, (second.details as { errorId: string }).errorId]);
+    expect(failed.map((e) => e.errorId)).toEqual([
+      (first.details as { errorId: string }).errorId,
+      (second.details as { errorId: string }).errorId,
+    ]);
     const [log] = failed;
     expect(log).toMatchObject({ callable: "checkOrder", uid: users.sales.uid, error: "TypeError", severity: "ERROR" });
     const stack = log!.stack as string[];
@@ -84,7 +93,10 @@ describe("an unexpected error in a callable", () => {
     expect(stack.join("\n"), "the frames lead to where it was thrown").toContain("internal-errors.test.ts");
     expect(entries(capture, "callable_rejected"), "an internal error is not also logged as a rejection").toEqual([]);
     // Cloud Error Reporting reads the stack in the message: the thrower's frames, under the error id.
-    expect(String(log!.message).split("\n")).toEqual([`Error: callable_failed ${String(log!.errorId)} (TypeError)`, ...stack.map((f) => `    ${f}`)]);
+    expect(String(log!.message).split("\n")).toEqual([
+      `Error: callable_failed ${String(log!.errorId)} (TypeError)`,
+      ...stack.map((f) => `    ${f}`),
+    ]);
   });
 
   it("gets a new id each time", () => {
@@ -95,6 +107,7 @@ describe("an unexpected error in a callable", () => {
   it("logs neither the error's message nor the input", () => {
     const all = capture.entries.join("\n");
     expect(all).toContain("callable_failed");
-    for (const secret of [SECRET_MESSAGE, "Quxworthy", "98765", SECRET_CUSTOMER, String(SECRET_AMOUNT), "314159"]) expect(all).not.toContain(secret);
+    for (const secret of [SECRET_MESSAGE, "Quxworthy", "98765", SECRET_CUSTOMER, String(SECRET_AMOUNT), "314159"])
+      expect(all).not.toContain(secret);
   });
 });

@@ -23,8 +23,25 @@ describe("runJobNow on the local stack", () => {
     const id = await newCustomer();
     const now = Date.now();
     const iso = (ms: number) => new Date(ms).toISOString();
-    await call(fns.recordTransactions, { customerId: id, transactions: [{ externalId: "INV-OLD", type: "invoice", amount: 5_000_00, issuedAt: iso(now - 95 * DAY), dueAt: iso(now - 65 * DAY) }] }, users.integration);
-    await db().doc(`customers/${id}`).update({ nextAgingAt: new Date(now - 1000) });
+    await call(
+      fns.recordTransactions,
+      {
+        customerId: id,
+        transactions: [
+          {
+            externalId: "INV-OLD",
+            type: "invoice",
+            amount: 5_000_00,
+            issuedAt: iso(now - 95 * DAY),
+            dueAt: iso(now - 65 * DAY),
+          },
+        ],
+      },
+      users.integration,
+    );
+    await db()
+      .doc(`customers/${id}`)
+      .update({ nextAgingAt: new Date(now - 1000) });
     const r = await call(fns.runJobNow, { job: "dailyMonitoring" }, users.admin);
     expect(r).toMatchObject({ started: true, job: "dailyMonitoring", mode: "local" });
     expect(r.summary.processed).toBe(1);
@@ -40,18 +57,34 @@ describe("runJobNow on the local stack", () => {
     const id = await newCustomer();
     const now = Date.now();
     const iso = (ms: number) => new Date(ms).toISOString();
-    await call(fns.recordTransactions, { customerId: id, transactions: [{ externalId: "INV-1", type: "invoice", amount: 5_000_00, issuedAt: iso(now), dueAt: iso(now + 5 * DAY) }] }, users.integration);
+    await call(
+      fns.recordTransactions,
+      {
+        customerId: id,
+        transactions: [
+          { externalId: "INV-1", type: "invoice", amount: 5_000_00, issuedAt: iso(now), dueAt: iso(now + 5 * DAY) },
+        ],
+      },
+      users.integration,
+    );
     const r = await call(fns.runJobNow, { job: "dailyMonitoring", asOf: iso(now + 70 * DAY) }, users.admin);
     expect(r.summary.processed).toBe(1);
     expect(await creditFile(id)).toMatchObject({ status: "on_hold", statusKind: "automatic" });
     const err = await callError(fns.runJobNow, { job: "dailyMonitoring", asOf: "not-a-date" }, users.admin);
     expect(err.message).toContain("asOf");
-    await expect(runJobNow({ job: "dailyMonitoring", asOf: now }, users.admin as never, now, DEFAULT_POLICY, { scheduler: { run: async () => {}, pause: async () => {}, resume: async () => {} }, local: false })).rejects.toThrow(/local stack/);
+    await expect(
+      runJobNow({ job: "dailyMonitoring", asOf: now }, users.admin as never, now, DEFAULT_POLICY, {
+        scheduler: { run: async () => {}, pause: async () => {}, resume: async () => {} },
+        local: false,
+      }),
+    ).rejects.toThrow(/local stack/);
   });
 
   it("monthlyReassessment reviews every due active customer once", async () => {
     const a = await newCustomer();
-    await db().doc(`customers/${a}`).update({ nextReviewAt: new Date(Date.now() - 1000) });
+    await db()
+      .doc(`customers/${a}`)
+      .update({ nextReviewAt: new Date(Date.now() - 1000) });
     const r = await call(fns.runJobNow, { job: "monthlyReassessment" }, users.admin);
     expect(r.summary.reviewed).toBe(1);
     expect((await db().collection(`customers/${a}/reviews`).get()).size).toBeGreaterThanOrEqual(1);
@@ -71,7 +104,9 @@ describe("runJobNow on the local stack", () => {
     for (const who of [users.manager, users.analyst, users.auditor]) {
       expect((await callError(fns.runJobNow, { job: "dailyMonitoring" }, who)).code).toBe("permission-denied");
     }
-    expect((await callError(fns.runJobNow, { job: "dailyMonitoring", action: "pause" }, users.admin)).code).toBe("failed-precondition");
+    expect((await callError(fns.runJobNow, { job: "dailyMonitoring", action: "pause" }, users.admin)).code).toBe(
+      "failed-precondition",
+    );
     const err = await callError(fns.runJobNow, { job: "everything" }, users.admin);
     expect(err.code).toBe("invalid-argument");
     expect(err.message).toContain("job");
@@ -87,14 +122,27 @@ describe("runJobNow in production asks Cloud Scheduler", () => {
       resume: async (n) => void calls.push(`resume ${n}`),
     };
     const now = Date.now();
-    expect(await runJobNow({ job: "monthlyReassessment" }, users.admin as never, now, DEFAULT_POLICY, { scheduler, local: false })).toMatchObject({ started: true, mode: "cloud-scheduler" });
-    await runJobNow({ job: "dailyBackup", action: "pause" }, users.admin as never, now, DEFAULT_POLICY, { scheduler, local: false });
-    await runJobNow({ job: "dailyBackup", action: "resume" }, users.admin as never, now, DEFAULT_POLICY, { scheduler, local: false });
+    expect(
+      await runJobNow({ job: "monthlyReassessment" }, users.admin as never, now, DEFAULT_POLICY, {
+        scheduler,
+        local: false,
+      }),
+    ).toMatchObject({ started: true, mode: "cloud-scheduler" });
+    await runJobNow({ job: "dailyBackup", action: "pause" }, users.admin as never, now, DEFAULT_POLICY, {
+      scheduler,
+      local: false,
+    });
+    await runJobNow({ job: "dailyBackup", action: "resume" }, users.admin as never, now, DEFAULT_POLICY, {
+      scheduler,
+      local: false,
+    });
     expect(calls).toEqual([
       "run projects/demo-credit/locations/us-central1/jobs/firebase-schedule-monthlyReassessment-us-central1",
       "pause projects/demo-credit/locations/us-central1/jobs/firebase-schedule-dailyBackup-us-central1",
       "resume projects/demo-credit/locations/us-central1/jobs/firebase-schedule-dailyBackup-us-central1",
     ]);
-    expect(schedulerJobName("p", "europe-west1", "dailyMonitoring")).toBe("projects/p/locations/europe-west1/jobs/firebase-schedule-dailyMonitoring-europe-west1");
+    expect(schedulerJobName("p", "europe-west1", "dailyMonitoring")).toBe(
+      "projects/p/locations/europe-west1/jobs/firebase-schedule-dailyMonitoring-europe-west1",
+    );
   });
 });

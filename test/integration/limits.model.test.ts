@@ -31,9 +31,18 @@ const db = () => getFirestore();
 const HOUR = 3_600_000;
 const P = DEFAULT_POLICY;
 
-const REQUESTERS: Caller[] = [users.sales, users.analyst, users.analyst2, users.manager].map((u) => ({ uid: u.uid, role: u.role as Caller["role"] }));
-const DECIDERS: Caller[] = [users.analyst, users.analyst2, users.manager, users.admin].map((u) => ({ uid: u.uid, role: u.role as Caller["role"] }));
-const STATUS_SETTERS: Caller[] = [users.manager, users.admin].map((u) => ({ uid: u.uid, role: u.role as Caller["role"] }));
+const REQUESTERS: Caller[] = [users.sales, users.analyst, users.analyst2, users.manager].map((u) => ({
+  uid: u.uid,
+  role: u.role as Caller["role"],
+}));
+const DECIDERS: Caller[] = [users.analyst, users.analyst2, users.manager, users.admin].map((u) => ({
+  uid: u.uid,
+  role: u.role as Caller["role"],
+}));
+const STATUS_SETTERS: Caller[] = [users.manager, users.admin].map((u) => ({
+  uid: u.uid,
+  role: u.role as Caller["role"],
+}));
 
 interface Limits {
   creditLimit: number;
@@ -61,7 +70,8 @@ async function attempt(f: () => Promise<unknown>): Promise<Outcome> {
     return { ok: true, value: await f() };
   } catch (err) {
     const e = err as { code?: string; message?: string };
-    if (!e.code || !["invalid-argument", "failed-precondition", "permission-denied", "not-found"].includes(e.code)) throw err;
+    if (!e.code || !["invalid-argument", "failed-precondition", "permission-denied", "not-found"].includes(e.code))
+      throw err;
     return { ok: false, code: e.code, message: String(e.message) };
   }
 }
@@ -72,7 +82,11 @@ async function readLimits(customerId: string): Promise<Limits> {
 }
 
 async function entriesAfter(customerId: string, seq: number) {
-  const snap = await db().collection(`audit/customer_${customerId}/entries`).where("seq", ">", seq).orderBy("seq").get();
+  const snap = await db()
+    .collection(`audit/customer_${customerId}/entries`)
+    .where("seq", ">", seq)
+    .orderBy("seq")
+    .get();
   return snap.docs.map((d) => d.data());
 }
 
@@ -84,7 +98,9 @@ const raises = (before: Limits, after: Limits): boolean => {
   return !b || a.limit > b.limit || a.expiresAt > b.expiresAt;
 };
 const sameLimits = (a: Limits, b: Limits) =>
-  a.creditLimit === b.creditLimit && (a.temporaryLimit?.limit ?? null) === (b.temporaryLimit?.limit ?? null) && (a.temporaryLimit?.expiresAt ?? null) === (b.temporaryLimit?.expiresAt ?? null);
+  a.creditLimit === b.creditLimit &&
+  (a.temporaryLimit?.limit ?? null) === (b.temporaryLimit?.limit ?? null) &&
+  (a.temporaryLimit?.expiresAt ?? null) === (b.temporaryLimit?.expiresAt ?? null);
 
 /** The invariants, checked after every command against what is stored. */
 async function checkInvariants(m: Model, label: string): Promise<void> {
@@ -93,7 +109,9 @@ async function checkInvariants(m: Model, label: string): Promise<void> {
   const limitEntries = entries.filter((e) => e.action === "limit.approve" || e.action === "limit.decrease");
   const changed = !sameLimits(m.seen, now);
   // 3. exactly one limit entry per change, none without a change; its after-state is what is stored.
-  expect(limitEntries.length, `${label}: limit entries for a ${changed ? "change" : "non-change"}`).toBe(changed ? 1 : 0);
+  expect(limitEntries.length, `${label}: limit entries for a ${changed ? "change" : "non-change"}`).toBe(
+    changed ? 1 : 0,
+  );
   if (changed) {
     const e = limitEntries[0]!;
     expect(e.after.creditLimit, label).toBe(now.creditLimit);
@@ -103,14 +121,18 @@ async function checkInvariants(m: Model, label: string): Promise<void> {
       expect(e.action, `${label}: a raise must be an approval`).toBe("limit.approve");
       expect(e.actor.uid, `${label}: four eyes`).not.toBe(e.after.requestedBy);
       const resulting = Math.max(now.creditLimit, now.temporaryLimit?.limit ?? 0);
-      expect(withinAuthority(e.actor.role, resulting, P.authority), `${label}: ${e.actor.role} approving ${resulting}`).toBe(true);
+      expect(
+        withinAuthority(e.actor.role, resulting, P.authority),
+        `${label}: ${e.actor.role} approving ${resulting}`,
+      ).toBe(true);
       expect(m.noIncrease, `${label}: raised while noLimitIncrease`).toBe(false);
     } else {
       expect(e.action, `${label}: a change that raises nothing is a decrease`).toBe("limit.decrease");
     }
   }
   // 2. the limit in force is the approved limit or an approved temporary limit above it.
-  if (now.temporaryLimit) expect(now.temporaryLimit.limit, `${label}: temporary above approved`).toBeGreaterThan(now.creditLimit);
+  if (now.temporaryLimit)
+    expect(now.temporaryLimit.limit, `${label}: temporary above approved`).toBeGreaterThan(now.creditLimit);
   const inForce = limitInForce(now, m.now);
   expect([now.creditLimit, temporaryLimitInForce(now, m.now)?.limit].includes(inForce), label).toBe(true);
   m.seen = now;
@@ -143,11 +165,13 @@ class RequestCommand implements fc.AsyncCommand<Model, Real> {
     if (out.ok) {
       const res = out.value as { limitRequestId: string; status: string };
       if (res.status === "pending") m.requests.push({ id: res.limitRequestId, requestedBy: actor.uid });
-      if (res.status === "pending" && m.noIncrease) r.failures.push("an increase was requested while noLimitIncrease (should be refused)");
+      if (res.status === "pending" && m.noIncrease)
+        r.failures.push("an increase was requested while noLimitIncrease (should be refused)");
     }
     await checkInvariants(m, this.toString());
   }
-  toString = () => `request(${REQUESTERS[this.who]!.uid}, ${this.temporary ? `temporary ${this.hours}h` : "permanent"}, ${this.anchor}${this.delta >= 0 ? "+" : ""}${this.delta})`;
+  toString = () =>
+    `request(${REQUESTERS[this.who]!.uid}, ${this.temporary ? `temporary ${this.hours}h` : "permanent"}, ${this.anchor}${this.delta >= 0 ? "+" : ""}${this.delta})`;
 }
 
 class DecideCommand implements fc.AsyncCommand<Model, Real> {
@@ -160,7 +184,14 @@ class DecideCommand implements fc.AsyncCommand<Model, Real> {
   async run(m: Model, r: Real): Promise<void> {
     const actor = DECIDERS[this.who]!;
     const req = m.requests[this.pick % m.requests.length]!;
-    const out = await attempt(() => decideLimitChange({ limitRequestId: req.id, decision: this.approve ? "approve" : "reject", note: "model" }, actor, m.now, P));
+    const out = await attempt(() =>
+      decideLimitChange(
+        { limitRequestId: req.id, decision: this.approve ? "approve" : "reject", note: "model" },
+        actor,
+        m.now,
+        P,
+      ),
+    );
     if (out.ok && req.requestedBy === actor.uid) r.failures.push(`${actor.uid} decided their own request`);
     await checkInvariants(m, this.toString());
   }
@@ -184,7 +215,12 @@ class StatusCommand implements fc.AsyncCommand<Model, Real> {
   ) {}
   check = () => true;
   async run(m: Model): Promise<void> {
-    await setCreditStatus({ customerId: m.customerId, status: this.status, reason: "model" }, STATUS_SETTERS[this.who]!, m.now, DEFAULT_POLICY);
+    await setCreditStatus(
+      { customerId: m.customerId, status: this.status, reason: "model" },
+      STATUS_SETTERS[this.who]!,
+      m.now,
+      DEFAULT_POLICY,
+    );
     await checkInvariants(m, this.toString());
   }
   toString = () => `status(${STATUS_SETTERS[this.who]!.uid}, ${this.status})`;
@@ -210,12 +246,21 @@ const delta = fc.oneof(
 const anchor = fc.constantFrom<Anchor>("approved", "inForce");
 const hours = fc.oneof(fc.integer({ min: 1, max: 24 * 60 }), fc.constant(24 * 365 * 170));
 const commands = [
-  fc.tuple(fc.nat(REQUESTERS.length - 1), fc.boolean(), anchor, delta, hours).map(([w, t, a, d, h]) => new RequestCommand(w, t, a, d, h)),
-  fc.tuple(fc.nat(REQUESTERS.length - 1), fc.boolean(), anchor, delta, hours).map(([w, t, a, d, h]) => new RequestCommand(w, t, a, d, h)),
+  fc
+    .tuple(fc.nat(REQUESTERS.length - 1), fc.boolean(), anchor, delta, hours)
+    .map(([w, t, a, d, h]) => new RequestCommand(w, t, a, d, h)),
+  fc
+    .tuple(fc.nat(REQUESTERS.length - 1), fc.boolean(), anchor, delta, hours)
+    .map(([w, t, a, d, h]) => new RequestCommand(w, t, a, d, h)),
   fc.tuple(fc.nat(DECIDERS.length - 1), fc.nat(20), fc.boolean()).map(([w, p, a]) => new DecideCommand(w, p, a)),
   fc.tuple(fc.nat(DECIDERS.length - 1), fc.nat(20)).map(([w, p]) => new DecideCommand(w, p, true)),
   fc.integer({ min: 1, max: 24 * 30 }).map((h) => new ClockCommand(h)),
-  fc.tuple(fc.nat(STATUS_SETTERS.length - 1), fc.constantFrom("active" as const, "on_hold" as const, "suspended" as const)).map(([w, s]) => new StatusCommand(w, s)),
+  fc
+    .tuple(
+      fc.nat(STATUS_SETTERS.length - 1),
+      fc.constantFrom("active" as const, "on_hold" as const, "suspended" as const),
+    )
+    .map(([w, s]) => new StatusCommand(w, s)),
   fc.boolean().map((on) => new PenaltyCommand(on)),
 ];
 
@@ -229,17 +274,28 @@ describe("limit control under random sequences of requests, decisions, expiries 
     let runs = 0;
     let steps = 0;
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 1, max: 60 }).map((k) => k * 1_000_00), fc.commands(commands, { maxCommands: 25 }), async (limit, cmds) => {
-        await firestoreServer().clear();
-        const customerId = await approvedCustomer(limit);
-        const seq = (await entriesAfter(customerId, 0)).length;
-        const model: Model = { customerId, now: Date.now(), requests: [], seen: await readLimits(customerId), seq, noIncrease: false };
-        const real: Real = { failures: [] };
-        await fc.asyncModelRun(() => ({ model, real }), cmds);
-        expect(real.failures).toEqual([]);
-        runs++;
-        steps += [...cmds].length;
-      }),
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 60 }).map((k) => k * 1_000_00),
+        fc.commands(commands, { maxCommands: 25 }),
+        async (limit, cmds) => {
+          await firestoreServer().clear();
+          const customerId = await approvedCustomer(limit);
+          const seq = (await entriesAfter(customerId, 0)).length;
+          const model: Model = {
+            customerId,
+            now: Date.now(),
+            requests: [],
+            seen: await readLimits(customerId),
+            seq,
+            noIncrease: false,
+          };
+          const real: Real = { failures: [] };
+          await fc.asyncModelRun(() => ({ model, real }), cmds);
+          expect(real.failures).toEqual([]);
+          runs++;
+          steps += [...cmds].length;
+        },
+      ),
       { numRuns: 40, endOnFailure: true },
     );
     console.log(`limit control model: ${runs} runs, ${steps} commands`);

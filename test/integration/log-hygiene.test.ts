@@ -85,7 +85,9 @@ const applicationInput = (over: Record<string, unknown> = {}) => ({
 function renderings(minor: number): string[] {
   const major = (minor / 100).toFixed(2);
   const grouped = Number(major).toLocaleString("en-US", { minimumFractionDigits: 2 });
-  return [String(minor), major, grouped, String(Math.trunc(minor / 100))].filter((s) => s.replace(/\D/g, "").length >= 6);
+  return [String(minor), major, grouped, String(Math.trunc(minor / 100))].filter(
+    (s) => s.replace(/\D/g, "").length >= 6,
+  );
 }
 
 const FORBIDDEN = [...Object.values(PERSONAL), ...Object.values(AMOUNTS).flatMap(renderings)];
@@ -117,44 +119,163 @@ beforeAll(async () => {
   try {
     const f = fns as Record<string, unknown>;
     // the happy path
-    const { applicationId } = (await attempt("submit", f.submitCreditApplication, applicationInput(), users.applicant))!;
+    const { applicationId } = (await attempt(
+      "submit",
+      f.submitCreditApplication,
+      applicationInput(),
+      users.applicant,
+    ))!;
     await attempt("review", f.reviewCreditApplication, { applicationId }, users.analyst);
-    const decided = await attempt("decide", f.decideCreditApplication, { applicationId, decision: "approve", note: PERSONAL.note, ownerUid: users.sales.uid }, users.manager);
+    const decided = await attempt(
+      "decide",
+      f.decideCreditApplication,
+      { applicationId, decision: "approve", note: PERSONAL.note, ownerUid: users.sales.uid },
+      users.manager,
+    );
     const customerId = decided?.customerId as string;
     await attempt("checkOrder", f.checkOrder, { customerId, orderAmount: AMOUNTS.orderAmount }, users.sales);
     await attempt("checkOrder-big", f.checkOrder, { customerId, orderAmount: AMOUNTS.totalAssets }, users.analyst);
-    await attempt("updateFinancials", f.updateFinancials, { customerId, statement: statement({ periodEnd: "2026-06-30", totalAssets: AMOUNTS.newTotalAssets, equity: AMOUNTS.newEquity }) }, users.analyst);
+    await attempt(
+      "updateFinancials",
+      f.updateFinancials,
+      {
+        customerId,
+        statement: statement({
+          periodEnd: "2026-06-30",
+          totalAssets: AMOUNTS.newTotalAssets,
+          equity: AMOUNTS.newEquity,
+        }),
+      },
+      users.analyst,
+    );
     await attempt("reassess", f.reassessCustomer, { customerId }, users.manager);
     await attempt("verifyAuditTrail", verifyAuditTrail, { customerId }, users.auditor);
     // callables added since (contract of docs/API.md), best effort: only their logs matter here
-    await attempt("recordTransactions", f.recordTransactions, {
-      customerId,
-      transactions: [
-        { externalId: "hyg-o1", type: "order", amount: AMOUNTS.orderAmount, issuedAt: "2026-01-10" },
-        { externalId: "hyg-i1", type: "invoice", amount: AMOUNTS.orderAmount, issuedAt: "2026-01-12", dueAt: "2026-02-11" },
-        { externalId: "hyg-p1", type: "payment", amount: AMOUNTS.currentLiabilities, issuedAt: "2026-01-20", invoiceExternalId: "hyg-i1" },
-      ],
-    }, users.integration);
-    const limit = await attempt("requestLimitChange", f.requestLimitChange, { customerId, newLimit: AMOUNTS.overAuthority, reason: PERSONAL.note }, users.sales);
-    await attempt("decideLimitChange", f.decideLimitChange, { requestId: limit?.requestId ?? "none", decision: "approve", note: PERSONAL.note }, users.analyst);
-    await attempt("setCreditStatus", f.setCreditStatus, { customerId, status: "on_hold", reason: PERSONAL.note }, users.manager);
+    await attempt(
+      "recordTransactions",
+      f.recordTransactions,
+      {
+        customerId,
+        transactions: [
+          { externalId: "hyg-o1", type: "order", amount: AMOUNTS.orderAmount, issuedAt: "2026-01-10" },
+          {
+            externalId: "hyg-i1",
+            type: "invoice",
+            amount: AMOUNTS.orderAmount,
+            issuedAt: "2026-01-12",
+            dueAt: "2026-02-11",
+          },
+          {
+            externalId: "hyg-p1",
+            type: "payment",
+            amount: AMOUNTS.currentLiabilities,
+            issuedAt: "2026-01-20",
+            invoiceExternalId: "hyg-i1",
+          },
+        ],
+      },
+      users.integration,
+    );
+    const limit = await attempt(
+      "requestLimitChange",
+      f.requestLimitChange,
+      { customerId, newLimit: AMOUNTS.overAuthority, reason: PERSONAL.note },
+      users.sales,
+    );
+    await attempt(
+      "decideLimitChange",
+      f.decideLimitChange,
+      { requestId: limit?.requestId ?? "none", decision: "approve", note: PERSONAL.note },
+      users.analyst,
+    );
+    await attempt(
+      "setCreditStatus",
+      f.setCreditStatus,
+      { customerId, status: "on_hold", reason: PERSONAL.note },
+      users.manager,
+    );
     await attempt("getPortfolioReport", f.getPortfolioReport, {}, users.manager);
-    await attempt("updateCustomerProfile", f.updateCustomerProfile, { customerId, changes: { name: `${PERSONAL.company} Group`, address: PERSONAL.address.replace("1", "2"), bankAccount: `${PERSONAL.bankAccount}9` }, reason: PERSONAL.note }, users.manager);
-    await attempt("updateCustomerProfile-bad", f.updateCustomerProfile, { customerId, changes: { bankAccount: PERSONAL.bankAccount, industry: PERSONAL.company }, reason: PERSONAL.note }, users.integration);
+    await attempt(
+      "updateCustomerProfile",
+      f.updateCustomerProfile,
+      {
+        customerId,
+        changes: {
+          name: `${PERSONAL.company} Group`,
+          address: PERSONAL.address.replace("1", "2"),
+          bankAccount: `${PERSONAL.bankAccount}9`,
+        },
+        reason: PERSONAL.note,
+      },
+      users.manager,
+    );
+    await attempt(
+      "updateCustomerProfile-bad",
+      f.updateCustomerProfile,
+      { customerId, changes: { bankAccount: PERSONAL.bankAccount, industry: PERSONAL.company }, reason: PERSONAL.note },
+      users.integration,
+    );
 
     // failing calls: bad input carrying the personal data, refusals, an internal error
-    await attempt("submit-bad-email", f.submitCreditApplication, applicationInput({ contacts: [{ name: PERSONAL.contactName, email: `${PERSONAL.emailUser}@`, phone: PERSONAL.phone }] }), users.applicant);
-    await attempt("submit-bad-currency", f.submitCreditApplication, applicationInput({ currency: "XXX" }), users.applicant);
+    await attempt(
+      "submit-bad-email",
+      f.submitCreditApplication,
+      applicationInput({
+        contacts: [{ name: PERSONAL.contactName, email: `${PERSONAL.emailUser}@`, phone: PERSONAL.phone }],
+      }),
+      users.applicant,
+    );
+    await attempt(
+      "submit-bad-currency",
+      f.submitCreditApplication,
+      applicationInput({ currency: "XXX" }),
+      users.applicant,
+    );
     await attempt("submit-duplicate-identity", f.submitCreditApplication, applicationInput(), users.applicant2);
     await attempt("submit-signed-out", f.submitCreditApplication, applicationInput(), null);
-    const second = await attempt("submit-2", f.submitCreditApplication, applicationInput({ requestedLimit: AMOUNTS.overAuthority * 2 }), users.applicant2);
+    const second = await attempt(
+      "submit-2",
+      f.submitCreditApplication,
+      applicationInput({ requestedLimit: AMOUNTS.overAuthority * 2 }),
+      users.applicant2,
+    );
     await attempt("review-2", f.reviewCreditApplication, { applicationId: second?.applicationId }, users.analyst);
-    await attempt("decide-over-authority", f.decideCreditApplication, { applicationId: second?.applicationId, decision: "approve", approvedLimit: AMOUNTS.overAuthority, note: PERSONAL.note }, users.analyst);
-    await attempt("decide-own", f.decideCreditApplication, { applicationId, decision: "reject", note: PERSONAL.note }, users.applicant);
+    await attempt(
+      "decide-over-authority",
+      f.decideCreditApplication,
+      {
+        applicationId: second?.applicationId,
+        decision: "approve",
+        approvedLimit: AMOUNTS.overAuthority,
+        note: PERSONAL.note,
+      },
+      users.analyst,
+    );
+    await attempt(
+      "decide-own",
+      f.decideCreditApplication,
+      { applicationId, decision: "reject", note: PERSONAL.note },
+      users.applicant,
+    );
     await attempt("checkOrder-not-owner", f.checkOrder, { customerId, orderAmount: AMOUNTS.orderAmount }, users.sales2);
-    await attempt("checkOrder-unknown", f.checkOrder, { customerId: "no-such-customer", orderAmount: AMOUNTS.orderAmount }, users.analyst);
-    await attempt("updateFinancials-currency", f.updateFinancials, { customerId, statement: statement({ currency: "EUR" }) }, users.analyst);
-    await attempt("updateFinancials-float", f.updateFinancials, { customerId, statement: statement({ netIncome: AMOUNTS.netIncome + 0.5 }) }, users.analyst);
+    await attempt(
+      "checkOrder-unknown",
+      f.checkOrder,
+      { customerId: "no-such-customer", orderAmount: AMOUNTS.orderAmount },
+      users.analyst,
+    );
+    await attempt(
+      "updateFinancials-currency",
+      f.updateFinancials,
+      { customerId, statement: statement({ currency: "EUR" }) },
+      users.analyst,
+    );
+    await attempt(
+      "updateFinancials-float",
+      f.updateFinancials,
+      { customerId, statement: statement({ netIncome: AMOUNTS.netIncome + 0.5 }) },
+      users.analyst,
+    );
     await attempt("setUserRole-internal", f.setUserRole, { uid: PERSONAL.emailUser, role: "analyst" }, users.admin);
   } finally {
     logs.restore();
@@ -168,7 +289,15 @@ afterAll(() => {
 describe("log hygiene", () => {
   it("the capture sees the functions' logs (so an empty result means something)", () => {
     const all = logs.entries.join("\n");
-    for (const event of ["application_submitted", "application_reviewed", "application_decided", "order_checked", "customer_reassessed", "callable_rejected", "callable_failed"]) {
+    for (const event of [
+      "application_submitted",
+      "application_reviewed",
+      "application_decided",
+      "order_checked",
+      "customer_reassessed",
+      "callable_rejected",
+      "callable_failed",
+    ]) {
       expect(all, event).toContain(event);
     }
     expect(outcomes).toContain("submit: ok");

@@ -28,18 +28,31 @@ const integration = { uid: users.integration.uid, role: "integration" as const }
 const sales = { uid: users.sales.uid, role: "sales" as const };
 const manager = { uid: users.manager.uid, role: "manager" as const };
 
-type Tx = { externalId: string; type: string; amount: number; issuedAt: number; dueAt?: number; invoiceExternalId?: string; status?: string };
+type Tx = {
+  externalId: string;
+  type: string;
+  amount: number;
+  issuedAt: number;
+  dueAt?: number;
+  invoiceExternalId?: string;
+  status?: string;
+};
 async function record(customerId: string, now: number, txs: Tx[]) {
   const input = recordTransactionsInput.parse({
     customerId,
-    transactions: txs.map((t) => ({ ...t, issuedAt: iso(t.issuedAt), ...(t.dueAt !== undefined ? { dueAt: iso(t.dueAt) } : {}) })),
+    transactions: txs.map((t) => ({
+      ...t,
+      issuedAt: iso(t.issuedAt),
+      ...(t.dueAt !== undefined ? { dueAt: iso(t.dueAt) } : {}),
+    })),
   });
   return recordTransactions(input, integration, now, P);
 }
 
 const customer = creditFile;
 const alert = async (id: string, type: string) => (await db().doc(`alerts/customer_${id}_${type}`).get()).data();
-const order = (id: string, now: number, amount = 1_000_00) => checkOrder({ customerId: id, orderAmount: amount }, sales, now, P);
+const order = (id: string, now: number, amount = 1_000_00) =>
+  checkOrder({ customerId: id, orderAmount: amount }, sales, now, P);
 
 beforeEach(async () => {
   await firestoreServer().clear();
@@ -51,7 +64,9 @@ describe("daily monitoring scenario: overdue → penalties → cure", () => {
     const id = await approvedCustomer(40_000_00);
     const issued = dayAt(0);
     const due = issued - HOUR + 30 * DAY; // midnight
-    await record(id, issued, [{ externalId: "INV-1", type: "invoice", amount: 10_000_00, issuedAt: issued, dueAt: due }]);
+    await record(id, issued, [
+      { externalId: "INV-1", type: "invoice", amount: 10_000_00, issuedAt: issued, dueAt: due },
+    ]);
 
     const firstRaised = new Map<string, number>();
     const statusOn = new Map<number, string>();
@@ -85,8 +100,19 @@ describe("daily monitoring scenario: overdue → penalties → cure", () => {
         const check = await order(id, now);
         expect(check.decision).toBe("review");
         expect(check.reasons).toContain("CREDIT_ON_HOLD");
-        const cut = (await db().doc(`limitRequests/${proposalId(id, "policy_penalty", now)}`).get()).data()!;
-        expect(cut).toMatchObject({ customerId: id, source: "policy_penalty", status: "pending", currentLimit: 40_000_00, newLimit: 20_000_00, kind: "permanent" });
+        const cut = (
+          await db()
+            .doc(`limitRequests/${proposalId(id, "policy_penalty", now)}`)
+            .get()
+        ).data()!;
+        expect(cut).toMatchObject({
+          customerId: id,
+          source: "policy_penalty",
+          status: "pending",
+          currentLimit: 40_000_00,
+          newLimit: 20_000_00,
+          kind: "permanent",
+        });
         expect(r.proposal).toMatchObject({ status: "pending", created: true });
       }
       if (k === 62) expect(r.proposal).toBeNull();
@@ -107,7 +133,9 @@ describe("daily monitoring scenario: overdue → penalties → cure", () => {
 
     // Paid: the next run lifts the automatic suspension and resolves the overdue alerts with a reason.
     const paidAt = due + 95 * DAY + 2 * HOUR;
-    await record(id, paidAt, [{ externalId: "PAY-1", type: "payment", amount: 10_000_00, issuedAt: paidAt, invoiceExternalId: "INV-1" }]);
+    await record(id, paidAt, [
+      { externalId: "PAY-1", type: "payment", amount: 10_000_00, issuedAt: paidAt, invoiceExternalId: "INV-1" },
+    ]);
     r = await monitorCustomer(id, paidAt, P);
     expect(r.resolved.sort()).toEqual(["overdue_30", "overdue_60", "overdue_90"]);
     const c = await customer(id);
@@ -115,7 +143,12 @@ describe("daily monitoring scenario: overdue → penalties → cure", () => {
     expect(c.flags.noLimitIncrease).toBe(false);
     expect(Object.keys(c.openAlerts ?? {}).filter((t) => t.startsWith("overdue"))).toEqual([]);
     for (const t of ["overdue_30", "overdue_60", "overdue_90"]) {
-      expect(await alert(id, t)).toMatchObject({ status: "resolved", resolution: "condition_cleared", note: "OVERDUE_CURED", resolvedBy: "system:monitor" });
+      expect(await alert(id, t)).toMatchObject({
+        status: "resolved",
+        resolution: "condition_cleared",
+        note: "OVERDUE_CURED",
+        resolvedBy: "system:monitor",
+      });
     }
     // Active again, but paying 95 days late is seriously late: the class stays risky (12-month record), orders go to review.
     expect(c).toMatchObject({ tier: "risky", classReasons: expect.arrayContaining(["PAYS_SERIOUSLY_LATE"]) });
@@ -123,7 +156,9 @@ describe("daily monitoring scenario: overdue → penalties → cure", () => {
     expect(after).toMatchObject({ decision: "review", reasons: ["RISKY_TIER"] });
 
     // Audited in the customer's chain, and the chain is intact.
-    const actions = (await db().collection(`audit/customer_${id}/entries`).orderBy("seq").get()).docs.map((d) => d.data().action as string);
+    const actions = (await db().collection(`audit/customer_${id}/entries`).orderBy("seq").get()).docs.map(
+      (d) => d.data().action as string,
+    );
     expect(actions.filter((a) => a === "alert.raise").length).toBeGreaterThanOrEqual(3);
     expect(actions.filter((a) => a === "alert.auto_resolve").length).toBeGreaterThanOrEqual(3);
     expect(actions).toContain("limit.propose");
@@ -135,34 +170,65 @@ describe("daily monitoring scenario: overdue → penalties → cure", () => {
     const id = await approvedCustomer(40_000_00);
     const issued = dayAt(0);
     const due = issued - HOUR + 30 * DAY;
-    await record(id, issued, [{ externalId: "INV-1", type: "invoice", amount: 10_000_00, issuedAt: issued, dueAt: due }]);
+    await record(id, issued, [
+      { externalId: "INV-1", type: "invoice", amount: 10_000_00, issuedAt: issued, dueAt: due },
+    ]);
     await monitorCustomer(id, due + 65 * DAY + HOUR, P);
     expect((await customer(id)).status).toBe("on_hold");
     // Releasing the penalty before its cure is refused, naming the cure.
-    await expect(setCreditStatus({ customerId: id, status: "active", reason: "customer promised to pay" }, manager, due + 65 * DAY + 2 * HOUR, P)).rejects.toMatchObject({
+    await expect(
+      setCreditStatus(
+        { customerId: id, status: "active", reason: "customer promised to pay" },
+        manager,
+        due + 65 * DAY + 2 * HOUR,
+        P,
+      ),
+    ).rejects.toMatchObject({
       code: "failed-precondition",
       details: { reason: "PENALTY_NOT_CURED", cure: ["PAY_INVOICES_PAST_DUE_OVER_30_DAYS"] },
     });
     // A person puts their own hold on it too.
-    expect(await setCreditStatus({ customerId: id, status: "on_hold", reason: "call the CFO first" }, manager, due + 65 * DAY + 2 * HOUR, P)).toMatchObject({ status: "on_hold", statusKind: "manual" });
-    expect(await customer(id)).toMatchObject({ statusParts: { manual: { status: "on_hold", reason: "MANUAL_HOLD" }, automatic: { status: "on_hold", reason: "OVERDUE_OVER_60_DAYS" } } });
+    expect(
+      await setCreditStatus(
+        { customerId: id, status: "on_hold", reason: "call the CFO first" },
+        manager,
+        due + 65 * DAY + 2 * HOUR,
+        P,
+      ),
+    ).toMatchObject({ status: "on_hold", statusKind: "manual" });
+    expect(await customer(id)).toMatchObject({
+      statusParts: {
+        manual: { status: "on_hold", reason: "MANUAL_HOLD" },
+        automatic: { status: "on_hold", reason: "OVERDUE_OVER_60_DAYS" },
+      },
+    });
     const paidAt = due + 66 * DAY + HOUR;
-    await record(id, paidAt, [{ externalId: "PAY-1", type: "payment", amount: 10_000_00, issuedAt: paidAt, invoiceExternalId: "INV-1" }]);
+    await record(id, paidAt, [
+      { externalId: "PAY-1", type: "payment", amount: 10_000_00, issuedAt: paidAt, invoiceExternalId: "INV-1" },
+    ]);
     for (let k = 0; k < 3; k++) {
       const r = await monitorCustomer(id, paidAt + k * DAY, P);
       expect(r.statusChanged).toBe(false);
     }
-    expect(await customer(id)).toMatchObject({ status: "on_hold", statusKind: "manual", statusParts: { manual: { status: "on_hold" }, automatic: null } });
+    expect(await customer(id)).toMatchObject({
+      status: "on_hold",
+      statusKind: "manual",
+      statusParts: { manual: { status: "on_hold" }, automatic: null },
+    });
     expect((await order(id, paidAt)).decision).toBe("review");
     // Cured: now a person may lift it.
-    expect(await setCreditStatus({ customerId: id, status: "active", reason: "paid" }, manager, paidAt + 3 * DAY, P)).toMatchObject({ status: "active", statusKind: null });
+    expect(
+      await setCreditStatus({ customerId: id, status: "active", reason: "paid" }, manager, paidAt + 3 * DAY, P),
+    ).toMatchObject({ status: "active", statusKind: null });
   });
 
   it("regression — a manual hold does not stop escalation: 91 days past due suspends a held file, both reasons kept; the cure leaves the hold", async () => {
     const id = await approvedCustomer(40_000_00);
     const issued = dayAt(0);
     const due = issued - HOUR + 30 * DAY;
-    await record(id, issued, [{ externalId: "INV-1", type: "invoice", amount: 10_000_00, issuedAt: issued, dueAt: due }]);
+    await record(id, issued, [
+      { externalId: "INV-1", type: "invoice", amount: 10_000_00, issuedAt: issued, dueAt: due },
+    ]);
     await setCreditStatus({ customerId: id, status: "on_hold", reason: "ownership change" }, manager, due - DAY, P);
     let r = await monitorCustomer(id, due + 91 * DAY + HOUR, P);
     expect(r).toMatchObject({ status: "suspended", statusChanged: true });
@@ -170,11 +236,16 @@ describe("daily monitoring scenario: overdue → penalties → cure", () => {
       status: "suspended",
       statusKind: "automatic",
       statusReason: "OVERDUE_OVER_90_DAYS",
-      statusParts: { manual: { status: "on_hold", reason: "MANUAL_HOLD" }, automatic: { status: "suspended", reason: "OVERDUE_OVER_90_DAYS" } },
+      statusParts: {
+        manual: { status: "on_hold", reason: "MANUAL_HOLD" },
+        automatic: { status: "suspended", reason: "OVERDUE_OVER_90_DAYS" },
+      },
     });
     expect((await order(id, due + 91 * DAY + HOUR)).decision).toBe("reject");
     const paidAt = due + 92 * DAY + HOUR;
-    await record(id, paidAt, [{ externalId: "PAY-1", type: "payment", amount: 10_000_00, issuedAt: paidAt, invoiceExternalId: "INV-1" }]);
+    await record(id, paidAt, [
+      { externalId: "PAY-1", type: "payment", amount: 10_000_00, issuedAt: paidAt, invoiceExternalId: "INV-1" },
+    ]);
     r = await monitorCustomer(id, paidAt, P);
     expect(await customer(id)).toMatchObject({ status: "on_hold", statusKind: "manual", statusReason: "MANUAL_HOLD" });
   });
@@ -184,11 +255,20 @@ describe("daily monitoring scenario: overdue → penalties → cure", () => {
     const now = dayAt(0);
     await record(id, now, [
       { externalId: "INV-1", type: "invoice", amount: 5_000_00, issuedAt: now - 10 * DAY, dueAt: now + 20 * DAY },
-      { externalId: "PAY-1", type: "payment", amount: 5_000_00, issuedAt: now - DAY, invoiceExternalId: "INV-1", status: "dishonoured" },
+      {
+        externalId: "PAY-1",
+        type: "payment",
+        amount: 5_000_00,
+        issuedAt: now - DAY,
+        invoiceExternalId: "INV-1",
+        status: "dishonoured",
+      },
     ]);
     await monitorCustomer(id, now + DAY, P);
     expect(await customer(id)).toMatchObject({ status: "suspended", statusReason: "PAYMENT_DISHONOURED" });
-    await record(id, now + 2 * DAY, [{ externalId: "PAY-2", type: "payment", amount: 5_000_00, issuedAt: now + 2 * DAY, invoiceExternalId: "INV-1" }]);
+    await record(id, now + 2 * DAY, [
+      { externalId: "PAY-2", type: "payment", amount: 5_000_00, issuedAt: now + 2 * DAY, invoiceExternalId: "INV-1" },
+    ]);
     await monitorCustomer(id, now + 2 * DAY + HOUR, P);
     const c = await customer(id);
     expect(c).toMatchObject({ status: "active", statusReason: "PENALTY_CURED", flags: { noLimitIncrease: true } });
@@ -203,11 +283,24 @@ describe("daily monitoring scenario: overdue → penalties → cure", () => {
     const now = dayAt(0);
     await record(id, now, [
       { externalId: "INV-1", type: "invoice", amount: 5_000_00, issuedAt: now - 10 * DAY, dueAt: now + 20 * DAY },
-      { externalId: "PAY-1", type: "payment", amount: 5_000_00, issuedAt: now - DAY, invoiceExternalId: "INV-1", status: "dishonoured" },
+      {
+        externalId: "PAY-1",
+        type: "payment",
+        amount: 5_000_00,
+        issuedAt: now - DAY,
+        invoiceExternalId: "INV-1",
+        status: "dishonoured",
+      },
     ]);
     const r = await monitorCustomer(id, now + DAY, P);
     expect(r.statusChanged).toBe(true);
-    expect(await customer(id)).toMatchObject({ status: "suspended", statusKind: "automatic", statusReason: "PAYMENT_DISHONOURED", tier: "risky", classReasons: expect.arrayContaining(["DISHONOURED_NOT_REPLACED"]) });
+    expect(await customer(id)).toMatchObject({
+      status: "suspended",
+      statusKind: "automatic",
+      statusReason: "PAYMENT_DISHONOURED",
+      tier: "risky",
+      classReasons: expect.arrayContaining(["DISHONOURED_NOT_REPLACED"]),
+    });
     expect((await order(id, now + DAY)).decision).toBe("reject");
   });
 });
@@ -218,7 +311,9 @@ describe("temporary limits", () => {
     const start = dayAt(0);
     const expiresAt = start - HOUR + 20 * DAY; // midnight, 20 days on
     await updateCreditFile(id, { temporaryLimit: { limit: 50_000_00, expiresAt: Timestamp.fromMillis(expiresAt) } });
-    await record(id, start, [{ externalId: "INV-1", type: "invoice", amount: 45_000_00, issuedAt: start, dueAt: start + 60 * DAY }]);
+    await record(id, start, [
+      { externalId: "INV-1", type: "invoice", amount: 45_000_00, issuedAt: start, dueAt: start + 60 * DAY },
+    ]);
 
     const firstRaised = new Map<string, number>();
     for (let k = 1; k <= 21; k++) {
@@ -241,7 +336,9 @@ describe("temporary limits", () => {
     expect(firstRaised.get("temporary_limit_expired")).toBe(20);
     expect(firstRaised.get("over_limit")).toBe(20);
     expect((await alert(id, "temporary_limit_expired"))!.status).toBe("open");
-    const entries = (await db().collection(`audit/customer_${id}/entries`).orderBy("seq").get()).docs.map((d) => d.data());
+    const entries = (await db().collection(`audit/customer_${id}/entries`).orderBy("seq").get()).docs.map((d) =>
+      d.data(),
+    );
     const expiry = entries.find((e) => e.action === "customer.monitor" && e.reason === "TEMPORARY_LIMIT_EXPIRED");
     expect(expiry?.after).toMatchObject({ temporaryLimit: null });
   });
@@ -255,9 +352,21 @@ describe("incentives", () => {
     for (let i = 1; i <= 6; i++) {
       const first = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - i, 1);
       out.push({ externalId: `INV-${i}`, type: "invoice", amount: monthly, issuedAt: first, dueAt: first + 24 * DAY });
-      out.push({ externalId: `PAY-${i}`, type: "payment", amount: monthly, issuedAt: first + 9 * DAY, invoiceExternalId: `INV-${i}` });
+      out.push({
+        externalId: `PAY-${i}`,
+        type: "payment",
+        amount: monthly,
+        issuedAt: first + 9 * DAY,
+        invoiceExternalId: `INV-${i}`,
+      });
     }
-    out.push({ externalId: "INV-NOW", type: "invoice", amount: openNow, issuedAt: asOf - 2 * DAY, dueAt: asOf + 28 * DAY });
+    out.push({
+      externalId: "INV-NOW",
+      type: "invoice",
+      amount: openNow,
+      issuedAt: asOf - 2 * DAY,
+      dueAt: asOf + 28 * DAY,
+    });
     return out;
   }
 
@@ -266,14 +375,31 @@ describe("incentives", () => {
     const asOf = dayAt(3);
     await record(id, asOf, history(asOf, 10_000_00, 30_000_00)); // 75 % utilization
     const r = await monitorCustomer(id, asOf, P);
-    expect(r.proposal).toMatchObject({ source: "policy_incentive", status: "approved", newLimit: 48_000_00, created: true });
+    expect(r.proposal).toMatchObject({
+      source: "policy_incentive",
+      status: "approved",
+      newLimit: 48_000_00,
+      created: true,
+    });
     const c = await customer(id);
     expect(c.creditLimit).toBe(48_000_00);
     expect(c.availableCredit).toBe(18_000_00);
     expect(c.flags.extendedTermsEligible).toBe(c.tier === "premium");
-    const req = (await db().doc(`limitRequests/${proposalId(id, "policy_incentive", asOf)}`).get()).data()!;
-    expect(req).toMatchObject({ source: "policy_incentive", status: "approved", currentLimit: 40_000_00, newLimit: 48_000_00, decidedBy: "policy:policy_incentive" });
-    const last = (await db().collection(`audit/customer_${id}/entries`).orderBy("seq", "desc").limit(3).get()).docs.map((d) => d.data());
+    const req = (
+      await db()
+        .doc(`limitRequests/${proposalId(id, "policy_incentive", asOf)}`)
+        .get()
+    ).data()!;
+    expect(req).toMatchObject({
+      source: "policy_incentive",
+      status: "approved",
+      currentLimit: 40_000_00,
+      newLimit: 48_000_00,
+      decidedBy: "policy:policy_incentive",
+    });
+    const last = (await db().collection(`audit/customer_${id}/entries`).orderBy("seq", "desc").limit(3).get()).docs.map(
+      (d) => d.data(),
+    );
     expect(last.find((e) => e.action === "limit.auto_increase")?.after).toMatchObject({ creditLimit: 48_000_00 });
     // The next days: nothing more (one increase per streak).
     expect((await monitorCustomer(id, asOf + DAY, P)).proposal).toBeNull();
@@ -287,6 +413,12 @@ describe("incentives", () => {
     const r = await monitorCustomer(id, asOf, P);
     expect(r.proposal).toMatchObject({ source: "policy_incentive", status: "pending", newLimit: 120_000_00 });
     expect((await customer(id)).creditLimit).toBe(100_000_00);
-    expect((await db().doc(`limitRequests/${proposalId(id, "policy_incentive", asOf)}`).get()).data()).toMatchObject({ status: "pending", decidedAt: null });
+    expect(
+      (
+        await db()
+          .doc(`limitRequests/${proposalId(id, "policy_incentive", asOf)}`)
+          .get()
+      ).data(),
+    ).toMatchObject({ status: "pending", decidedAt: null });
   });
 });

@@ -36,7 +36,13 @@ describe("regression: the time bomb (first-wave review)", () => {
       {
         customerId: id,
         transactions: [
-          { externalId: "BOMB-INV", type: "invoice", amount: 1_000_000_000_000, issuedAt: "1970-01-01", dueAt: "1970-01-01" },
+          {
+            externalId: "BOMB-INV",
+            type: "invoice",
+            amount: 1_000_000_000_000,
+            issuedAt: "1970-01-01",
+            dueAt: "1970-01-01",
+          },
           { externalId: "BOMB-PAY", type: "payment", amount: 1_000_000_000_000, issuedAt: iso(Date.now() + 30 * DAY) },
         ],
       },
@@ -57,7 +63,10 @@ describe("regression: the time bomb (first-wave review)", () => {
       },
       users.integration,
     );
-    expect(dated.rejected.map((x: { code: string; field: string }) => `${x.code}:${x.field}`)).toEqual(["dated_too_long_ago:issuedAt", "dated_in_future:issuedAt"]);
+    expect(dated.rejected.map((x: { code: string; field: string }) => `${x.code}:${x.field}`)).toEqual([
+      "dated_too_long_ago:issuedAt",
+      "dated_in_future:issuedAt",
+    ]);
     // Monitoring a year on runs cleanly: nothing of the bomb is in the ledger.
     const m = await monitorCustomer(id, Date.now() + 365 * DAY, DEFAULT_POLICY);
     expect(m.outcome).toBe("monitored");
@@ -66,8 +75,38 @@ describe("regression: the time bomb (first-wave review)", () => {
   it("a payment dated 2199 does not settle a 150-days-overdue invoice today", async () => {
     const id = await approvedCustomer();
     const now = Date.now();
-    await call(fns.recordTransactions, { customerId: id, transactions: [{ externalId: "INV-1", type: "invoice", amount: 5_000_00, issuedAt: iso(now - 180 * DAY), dueAt: iso(now - 150 * DAY) }] }, users.integration);
-    const r = await call(fns.recordTransactions, { customerId: id, transactions: [{ externalId: "PAY-2199", type: "payment", amount: 5_000_00, issuedAt: "2199-01-01", invoiceExternalId: "INV-1" }] }, users.integration);
+    await call(
+      fns.recordTransactions,
+      {
+        customerId: id,
+        transactions: [
+          {
+            externalId: "INV-1",
+            type: "invoice",
+            amount: 5_000_00,
+            issuedAt: iso(now - 180 * DAY),
+            dueAt: iso(now - 150 * DAY),
+          },
+        ],
+      },
+      users.integration,
+    );
+    const r = await call(
+      fns.recordTransactions,
+      {
+        customerId: id,
+        transactions: [
+          {
+            externalId: "PAY-2199",
+            type: "payment",
+            amount: 5_000_00,
+            issuedAt: "2199-01-01",
+            invoiceExternalId: "INV-1",
+          },
+        ],
+      },
+      users.integration,
+    );
     expect(r.rejected[0]).toMatchObject({ code: "dated_in_future", field: "issuedAt" });
     expect((await creditFile(id)).oldestDaysPastDue).toBe(150);
   });
@@ -75,7 +114,11 @@ describe("regression: the time bomb (first-wave review)", () => {
   it("a statement ending in 2199 is refused (it would stay 'latest' forever), naming the field", async () => {
     const id = await approvedCustomer();
     const before = databaseSnapshot();
-    const err = await callError(fns.updateFinancials, { customerId: id, statement: { ...statement, periodEnd: "2199-12-31" } }, users.analyst);
+    const err = await callError(
+      fns.updateFinancials,
+      { customerId: id, statement: { ...statement, periodEnd: "2199-12-31" } },
+      users.analyst,
+    );
     expect(err.code).toBe("invalid-argument");
     expect(err.message.startsWith("statement.periodEnd")).toBe(true);
     expect(databaseSnapshot()).toBe(before);
@@ -84,26 +127,42 @@ describe("regression: the time bomb (first-wave review)", () => {
 
 describe("the trigger path: one attempt, one mark, one alert", () => {
   const wrapped = () => fft.wrap(fns.onTransactionWritten);
-  const rfc3339 = (t: Timestamp) => `${new Date(t.seconds * 1000).toISOString().slice(0, 19)}.${String(t.nanoseconds).padStart(9, "0")}Z`;
+  const rfc3339 = (t: Timestamp) =>
+    `${new Date(t.seconds * 1000).toISOString().slice(0, 19)}.${String(t.nanoseconds).padStart(9, "0")}Z`;
   /** The event of the version stored now (as written by the test just before): `after` and its exact update time. */
-  async function deliver(customerId: string, externalId: string, after: Record<string, unknown>, eventId: string): Promise<void> {
+  async function deliver(
+    customerId: string,
+    externalId: string,
+    after: Record<string, unknown>,
+    eventId: string,
+  ): Promise<void> {
     const path = `customers/${customerId}/transactions/${externalId}`;
     const at = Date.now();
     const stored = await db().doc(path).get();
     const version = stored.updateTime ? rfc3339(stored.updateTime) : iso(at);
-    const change = fft.makeChange(fft.firestore.makeDocumentSnapshot({}, path), fft.firestore.makeDocumentSnapshot(after, path, { updateTime: version, createTime: version } as never));
+    const change = fft.makeChange(
+      fft.firestore.makeDocumentSnapshot({}, path),
+      fft.firestore.makeDocumentSnapshot(after, path, { updateTime: version, createTime: version } as never),
+    );
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     await (wrapped() as any)({ data: change, params: { customerId, externalId }, id: eventId, time: iso(at) });
   }
 
   it("an overflowing record (the ERP writing with the Admin SDK) is rejected once and marked, not retried", async () => {
     // A policy that lets the amount and the date through: only the summary can catch it.
-    await db().doc("config/creditPolicy").set({ ledger: { maxAmount: 1_000_000_000_000, maxPastDays: 36_500 } });
+    await db()
+      .doc("config/creditPolicy")
+      .set({ ledger: { maxAmount: 1_000_000_000_000, maxPastDays: 36_500 } });
     clearPolicyCache();
     const id = await approvedCustomer();
     // An invoice due in 1971 (applies: open items are not weighted by days), then a payment today that
     // settles it 60 years late: the payment behaviour's weighted days would pass safe integers.
-    const invoice = { type: "invoice", amount: 1_000_000_000_000, issuedAt: Timestamp.fromMillis(Date.UTC(1971, 0, 1)), dueAt: Timestamp.fromMillis(Date.UTC(1971, 0, 1)) };
+    const invoice = {
+      type: "invoice",
+      amount: 1_000_000_000_000,
+      issuedAt: Timestamp.fromMillis(Date.UTC(1971, 0, 1)),
+      dueAt: Timestamp.fromMillis(Date.UTC(1971, 0, 1)),
+    };
     await db().doc(`customers/${id}/transactions/ERP-INV`).set(invoice);
     await deliver(id, "ERP-INV", invoice, "ev-inv");
     const exposure = (await creditFile(id)).exposure;
@@ -131,18 +190,34 @@ describe("the trigger path: one attempt, one mark, one alert", () => {
   it("a record the ledger cannot apply for another reason (a corrupt ledger state) is marked and alerted, not retried", async () => {
     const id = await approvedCustomer();
     await updateCreditFile(id, { ledger: { v: 99 } });
-    const doc = { type: "invoice", amount: 1_000_00, issuedAt: Timestamp.fromMillis(Date.now() - DAY), dueAt: Timestamp.fromMillis(Date.now() + 29 * DAY) };
+    const doc = {
+      type: "invoice",
+      amount: 1_000_00,
+      issuedAt: Timestamp.fromMillis(Date.now() - DAY),
+      dueAt: Timestamp.fromMillis(Date.now() + 29 * DAY),
+    };
     await db().doc(`customers/${id}/transactions/INV-X`).set(doc);
     await expect(deliver(id, "INV-X", doc, "ev-x")).resolves.toBeUndefined();
-    expect((await db().doc(`customers/${id}/transactions/INV-X`).get()).data()!.ledger).toMatchObject({ state: "rejected", code: "unprocessable" });
+    expect((await db().doc(`customers/${id}/transactions/INV-X`).get()).data()!.ledger).toMatchObject({
+      state: "rejected",
+      code: "unprocessable",
+    });
     expect(await alertOf(id)).toMatchObject({ status: "open", code: "UNPROCESSABLE" });
   });
 });
 
 describe("failures are transient or permanent", () => {
   it("contention and unavailable backends are transient; everything the record itself causes is permanent", () => {
-    for (const code of [10, 14, 4, 13, "aborted", "unavailable", "deadline-exceeded", "ECONNRESET"]) expect(isTransient({ code }), String(code)).toBe(true);
-    for (const err of [new LedgerError("overflow", "amount", "x"), new CreditDeskError("invalid-argument", "x"), new TypeError("x"), { code: 3 }, { code: 9 }, null]) {
+    for (const code of [10, 14, 4, 13, "aborted", "unavailable", "deadline-exceeded", "ECONNRESET"])
+      expect(isTransient({ code }), String(code)).toBe(true);
+    for (const err of [
+      new LedgerError("overflow", "amount", "x"),
+      new CreditDeskError("invalid-argument", "x"),
+      new TypeError("x"),
+      { code: 3 },
+      { code: 9 },
+      null,
+    ]) {
       expect(isTransient(err)).toBe(false);
     }
   });

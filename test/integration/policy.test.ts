@@ -31,7 +31,11 @@ let seq = 0;
 async function reviewedApplication(): Promise<string> {
   const { applicationId } = await call(
     fns.submitCreditApplication,
-    application({ requestedLimit: 90_000_00, company: { ...application().company, registrationNo: `REG-P${++seq}` }, contacts: [{ name: "P", email: `p${seq}@x.example`, phone: `+1 555 ${1000 + seq}` }] }),
+    application({
+      requestedLimit: 90_000_00,
+      company: { ...application().company, registrationNo: `REG-P${++seq}` },
+      contacts: [{ name: "P", email: `p${seq}@x.example`, phone: `+1 555 ${1000 + seq}` }],
+    }),
     users.applicant,
   );
   await call(fns.reviewCreditApplication, { applicationId }, users.analyst);
@@ -43,7 +47,11 @@ async function analystMayApprove(limit: number): Promise<boolean> {
   const applicationId = await reviewedApplication();
   clearPolicyCache();
   try {
-    await call(fns.decideCreditApplication, { applicationId, decision: "approve", approvedLimit: limit, note: "ok" }, users.analyst);
+    await call(
+      fns.decideCreditApplication,
+      { applicationId, decision: "approve", approvedLimit: limit, note: "ok" },
+      users.analyst,
+    );
     return true;
   } catch (err) {
     if ((err as { code?: string }).code === "permission-denied") return false;
@@ -67,14 +75,21 @@ async function edit(data: DocumentData | null) {
   await replacePolicy(data);
   const after = await db().doc(POLICY).get();
   await onPolicyWritten(
-    { eventId: `edit-${++edits}`, before, after: after.data(), afterUpdateTime: after.exists && after.updateTime ? after.updateTime.toMillis() : null },
+    {
+      eventId: `edit-${++edits}`,
+      before,
+      after: after.data(),
+      afterUpdateTime: after.exists && after.updateTime ? after.updateTime.toMillis() : null,
+    },
     Date.now(),
   );
   clearPolicyCache();
 }
 
 async function systemActions(): Promise<string[]> {
-  return (await db().collection("audit/system/entries").orderBy("seq").get()).docs.map((d) => d.data().action as string);
+  return (await db().collection("audit/system/entries").orderBy("seq").get()).docs.map(
+    (d) => d.data().action as string,
+  );
 }
 
 async function alert(): Promise<DocumentData | undefined> {
@@ -98,12 +113,21 @@ describe("the policy in force after console edits (the trigger keeps the fallbac
     expect(await analystMayApprove(70_000_00)).toBe(true); // still the earlier valid 80,000, not the defaults
     expect(await analystMayApprove(85_000_00)).toBe(false); // and not "no limit"
     const open = await alert();
-    expect(open).toMatchObject({ type: "policy_invalid", status: "open", code: "POLICY_INVALID", severity: "critical" });
+    expect(open).toMatchObject({
+      type: "policy_invalid",
+      status: "open",
+      code: "POLICY_INVALID",
+      severity: "critical",
+    });
     const paths = String(open?.details.paths).split(",");
     expect(paths).toEqual(expect.arrayContaining(["authority.analyst", "gradeBands", "bogusKey"]));
     expect(await systemActions()).toEqual(["policy.edit", "policy.edit", "alert.raise"]);
     const entry = (await db().collection("audit/system/entries").orderBy("seq").get()).docs[2]!.data();
-    expect(entry).toMatchObject({ target: ALERT, after: { type: "policy_invalid", code: "POLICY_INVALID", status: "open" }, reason: "POLICY_INVALID" });
+    expect(entry).toMatchObject({
+      target: ALERT,
+      after: { type: "policy_invalid", code: "POLICY_INVALID", status: "open" },
+      reason: "POLICY_INVALID",
+    });
     const logged = logs.entries.filter((e) => e.includes("credit_policy_invalid"));
     expect(logged.length).toBeGreaterThan(0);
     expect(logged[0]).toContain("POLICY_INVALID");
@@ -121,7 +145,13 @@ describe("the policy in force after console edits (the trigger keeps the fallbac
     expect(await analystMayApprove(65_000_00)).toBe(false); // the new valid value is in force
     expect(await analystMayApprove(55_000_00)).toBe(true);
     expect(await alert()).toMatchObject({ status: "resolved", resolution: "condition_cleared" });
-    expect(await systemActions()).toEqual(["policy.edit", "policy.edit", "alert.raise", "policy.edit", "alert.auto_resolve"]);
+    expect(await systemActions()).toEqual([
+      "policy.edit",
+      "policy.edit",
+      "alert.raise",
+      "policy.edit",
+      "alert.auto_resolve",
+    ]);
     expect(await verifyChain("system", chains.system().headDoc)).toMatchObject({ ok: true, checked: 5 });
   });
 
@@ -154,7 +184,18 @@ describe("the policy in force after console edits (the trigger keeps the fallbac
 
   it.each([
     ["a wrong type", { authority: { analyst: "lots" } }, "authority.analyst"],
-    ["a non-increasing curve", { curves: { onTimeRatio: [[0, 50], [0, 60]] } }, "curves.onTimeRatio"],
+    [
+      "a non-increasing curve",
+      {
+        curves: {
+          onTimeRatio: [
+            [0, 50],
+            [0, 60],
+          ],
+        },
+      },
+      "curves.onTimeRatio",
+    ],
     ["grade bands out of order", { gradeBands: { A: 50, B: 60, C: 40, D: 30 } }, "gradeBands"],
     ["an unknown top-level key", { authorty: { analyst: 1 } }, "authorty"],
     ["a weight above 100", { groupWeights: { payment: 1000 } }, "groupWeights.payment"],
@@ -176,12 +217,27 @@ describe("policyWritten trigger", () => {
       fft.firestore.makeDocumentSnapshot(after ?? {}, POLICY, updateTime ? { updateTime } : undefined),
     ),
   });
-  const fire = (e: ReturnType<typeof event>) => (fft.wrap(policyWritten) as unknown as (e: unknown) => Promise<void>)(e);
+  const fire = (e: ReturnType<typeof event>) =>
+    (fft.wrap(policyWritten) as unknown as (e: unknown) => Promise<void>)(e);
 
   it("is deployed on config/creditPolicy writes, in the configured region, with retries (deduplicated by event id)", () => {
-    const endpoint = (policyWritten as unknown as { __endpoint: { eventTrigger: { eventType: string; eventFilters?: Record<string, unknown>; eventFilterPathPatterns?: Record<string, unknown>; retry: unknown }; region?: unknown } }).__endpoint;
+    const endpoint = (
+      policyWritten as unknown as {
+        __endpoint: {
+          eventTrigger: {
+            eventType: string;
+            eventFilters?: Record<string, unknown>;
+            eventFilterPathPatterns?: Record<string, unknown>;
+            retry: unknown;
+          };
+          region?: unknown;
+        };
+      }
+    ).__endpoint;
     expect(endpoint.eventTrigger.eventType).toBe("google.cloud.firestore.document.v1.written");
-    expect({ ...endpoint.eventTrigger.eventFilters, ...endpoint.eventTrigger.eventFilterPathPatterns }).toMatchObject({ document: POLICY });
+    expect({ ...endpoint.eventTrigger.eventFilters, ...endpoint.eventTrigger.eventFilterPathPatterns }).toMatchObject({
+      document: POLICY,
+    });
     expect(endpoint.eventTrigger.retry).toBe(true);
     expect(endpoint.region).toBe(REGION);
   });
@@ -190,10 +246,17 @@ describe("policyWritten trigger", () => {
     await replacePolicy(INVALID);
     await fire(event("evt-1", null, INVALID));
     expect(await alert()).toMatchObject({ status: "open", code: "POLICY_INVALID" });
-    expect(String((await alert())?.details.paths).split(",")).toEqual(expect.arrayContaining(["authority.analyst", "gradeBands", "bogusKey"]));
+    expect(String((await alert())?.details.paths).split(",")).toEqual(
+      expect.arrayContaining(["authority.analyst", "gradeBands", "bogusKey"]),
+    );
     expect(await systemActions()).toEqual(["policy.edit", "alert.raise"]);
     const editEntry = (await db().collection("audit/system/entries").orderBy("seq").get()).docs[0]!.data();
-    expect(editEntry).toMatchObject({ target: POLICY, reason: "POLICY_INVALID", before: null, after: { bogusKey: true } });
+    expect(editEntry).toMatchObject({
+      target: POLICY,
+      reason: "POLICY_INVALID",
+      before: null,
+      after: { bogusKey: true },
+    });
     expect((await db().doc("processedEvents/policyWritten_evt-1").get()).exists).toBe(true);
 
     const snapshot = databaseSnapshot();
@@ -225,7 +288,9 @@ describe("policyWritten trigger", () => {
     await fire(event("evt-old-valid", null, VALID_80K, "2026-01-01T00:00:00Z"));
     await fire(event("evt-old-invalid", VALID_80K, INVALID, "2026-01-01T00:01:00Z"));
     expect((await alert())?.status ?? "none").toBe("none"); // never opened: what is stored is valid
-    expect((await db().doc(LAST_GOOD_POLICY_PATH).get()).data()?.override).toEqual({ authority: { analyst: 70_000_00 } });
+    expect((await db().doc(LAST_GOOD_POLICY_PATH).get()).data()?.override).toEqual({
+      authority: { analyst: 70_000_00 },
+    });
     expect(await systemActions()).toEqual(["policy.edit", "policy.edit", "policy.edit"]);
   });
 
@@ -243,7 +308,23 @@ describe("policyWritten trigger", () => {
     await fire(event("evt-1", null, INVALID));
     clearPolicyCache();
     const applicationId = await reviewedApplication();
-    expect((await call(fns.decideCreditApplication, { applicationId, decision: "approve", approvedLimit: 40_000_00, note: "ok" }, users.analyst)).status).toBe("approved");
-    expect((await callError(fns.decideCreditApplication, { applicationId: await reviewedApplication(), decision: "approve", approvedLimit: 60_000_00, note: "ok" }, users.analyst)).code).toBe("permission-denied");
+    expect(
+      (
+        await call(
+          fns.decideCreditApplication,
+          { applicationId, decision: "approve", approvedLimit: 40_000_00, note: "ok" },
+          users.analyst,
+        )
+      ).status,
+    ).toBe("approved");
+    expect(
+      (
+        await callError(
+          fns.decideCreditApplication,
+          { applicationId: await reviewedApplication(), decision: "approve", approvedLimit: 60_000_00, note: "ok" },
+          users.analyst,
+        )
+      ).code,
+    ).toBe("permission-denied");
   });
 });

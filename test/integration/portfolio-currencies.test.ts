@@ -17,7 +17,16 @@ const iso = (ms: number) => new Date(ms).toISOString();
 
 async function invoice(customerId: string, amount: number, dueInDays: number, id: string) {
   const now = Date.now();
-  await call(fns.recordTransactions, { customerId, transactions: [{ externalId: id, type: "invoice", amount, issuedAt: iso(now - 60 * DAY), dueAt: iso(now + dueInDays * DAY) }] }, users.integration);
+  await call(
+    fns.recordTransactions,
+    {
+      customerId,
+      transactions: [
+        { externalId: id, type: "invoice", amount, issuedAt: iso(now - 60 * DAY), dueAt: iso(now + dueInDays * DAY) },
+      ],
+    },
+    users.integration,
+  );
 }
 
 beforeEach(async () => {
@@ -40,14 +49,33 @@ describe("getPortfolioReport in the base currency", () => {
     expect(r.totals).toMatchObject({ customers: 3, exposure: 31_000_00, openInvoiceBalance: 31_000_00 });
     // limits: 40,000 USD + 20,000 EUR (23,223.41 USD) + 5,000,000 JPY (32,026.65 USD)
     expect(r.totals.creditLimit).toBe(40_000_00 + 23_223_41 + 32_026_65);
-    expect(r.aging).toEqual({ current: 9_000_00, d1_30: 10_000_00, d31_60: 12_000_00, d61_90: 0, d90plus: 0, disputed: 0 });
+    expect(r.aging).toEqual({
+      current: 9_000_00,
+      d1_30: 10_000_00,
+      d31_60: 12_000_00,
+      d61_90: 0,
+      d90plus: 0,
+      disputed: 0,
+    });
     const tierSum = Object.values(r.byTier as Record<string, { exposure: number }>).reduce((s, x) => s + x.exposure, 0);
     expect(tierSum).toBe(r.totals.exposure);
 
     const by = Object.fromEntries((r.byCurrency as Array<{ currency: string }>).map((c) => [c.currency, c]));
     expect(Object.keys(by).sort()).toEqual(["EUR", "JPY", "USD"]);
-    expect(by.EUR).toMatchObject({ rate: 0.8612, customers: 1, exposure: 8_612_00, creditLimit: 20_000_00, inBase: { exposure: 10_000_00 } });
-    expect(by.JPY).toMatchObject({ rate: 156.12, customers: 1, exposure: 1_873_440, aging: { d31_60: 1_873_440 }, inBase: { exposure: 12_000_00 } });
+    expect(by.EUR).toMatchObject({
+      rate: 0.8612,
+      customers: 1,
+      exposure: 8_612_00,
+      creditLimit: 20_000_00,
+      inBase: { exposure: 10_000_00 },
+    });
+    expect(by.JPY).toMatchObject({
+      rate: 156.12,
+      customers: 1,
+      exposure: 1_873_440,
+      aging: { d31_60: 1_873_440 },
+      inBase: { exposure: 12_000_00 },
+    });
     expect(by.USD).toMatchObject({ rate: 1, exposure: 9_000_00, inBase: { exposure: 9_000_00 } });
     expect(r.unconvertedCustomers).toBe(0);
 
@@ -59,12 +87,19 @@ describe("getPortfolioReport in the base currency", () => {
   it("a currency the table cannot convert is counted apart, never summed", async () => {
     const usd = await approvedCustomerIn("USD", 40_000_00, { ownerUid: null });
     await invoice(usd, 1_000_00, 10, "U-1");
-    await getFirestore().doc("config/creditPolicy").set({ currencies: [...DEFAULT_POLICY.currencies, "NZD"] });
+    await getFirestore()
+      .doc("config/creditPolicy")
+      .set({ currencies: [...DEFAULT_POLICY.currencies, "NZD"] });
     clearPolicyCache();
     await cloneCreditFile(usd, [{ id: "nz-1", head: { currency: "NZD", exposure: 99_999_00 } }]);
     const r = await call(fns.getPortfolioReport, {}, users.auditor);
     expect(r.totals).toMatchObject({ customers: 1, exposure: 1_000_00 });
     expect(r.unconvertedCustomers).toBe(1);
-    expect(r.byCurrency.find((c: { currency: string }) => c.currency === "NZD")).toMatchObject({ rate: null, customers: 1, exposure: 99_999_00, inBase: null });
+    expect(r.byCurrency.find((c: { currency: string }) => c.currency === "NZD")).toMatchObject({
+      rate: null,
+      customers: 1,
+      exposure: 99_999_00,
+      inBase: null,
+    });
   });
 });

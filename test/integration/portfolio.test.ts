@@ -16,12 +16,46 @@ describe("getPortfolioReport", () => {
     const b = await approvedCustomer(20_000_00, { ownerUid: null, registrationNo: "R-B" });
     const now = Date.now();
     const iso = (ms: number) => new Date(ms).toISOString();
-    await call(fns.recordTransactions, { customerId: a, transactions: [{ externalId: "I1", type: "invoice", amount: 9_000_00, issuedAt: iso(now - 50 * 86_400_000), dueAt: iso(now - 20 * 86_400_000) }] }, users.integration);
-    await call(fns.recordTransactions, { customerId: b, transactions: [{ externalId: "I2", type: "invoice", amount: 3_000_00, issuedAt: iso(now - 5 * 86_400_000), dueAt: iso(now + 25 * 86_400_000) }, { externalId: "X", type: "invoice", amount: 1, currency: "EUR", issuedAt: iso(now), dueAt: iso(now) }] }, users.integration);
+    await call(
+      fns.recordTransactions,
+      {
+        customerId: a,
+        transactions: [
+          {
+            externalId: "I1",
+            type: "invoice",
+            amount: 9_000_00,
+            issuedAt: iso(now - 50 * 86_400_000),
+            dueAt: iso(now - 20 * 86_400_000),
+          },
+        ],
+      },
+      users.integration,
+    );
+    await call(
+      fns.recordTransactions,
+      {
+        customerId: b,
+        transactions: [
+          {
+            externalId: "I2",
+            type: "invoice",
+            amount: 3_000_00,
+            issuedAt: iso(now - 5 * 86_400_000),
+            dueAt: iso(now + 25 * 86_400_000),
+          },
+          { externalId: "X", type: "invoice", amount: 1, currency: "EUR", issuedAt: iso(now), dueAt: iso(now) },
+        ],
+      },
+      users.integration,
+    );
     const r = await call(fns.getPortfolioReport, {}, users.manager);
     expect(r.totals).toMatchObject({ customers: 2, exposure: 12_000_00, creditLimit: 60_000_00 });
     const tierSum = Object.values(r.byTier as Record<string, { exposure: number }>).reduce((s, x) => s + x.exposure, 0);
-    const gradeSum = Object.values(r.byGrade as Record<string, { exposure: number }>).reduce((s, x) => s + x.exposure, 0);
+    const gradeSum = Object.values(r.byGrade as Record<string, { exposure: number }>).reduce(
+      (s, x) => s + x.exposure,
+      0,
+    );
     expect(tierSum).toBe(12_000_00);
     expect(gradeSum).toBe(12_000_00);
     expect(r.aging).toEqual({ current: 3_000_00, d1_30: 9_000_00, d31_60: 0, d61_90: 0, d90plus: 0, disputed: 0 });

@@ -47,7 +47,20 @@ const KINDS: Array<[kind: string, pattern: RegExp]> = [
 const SALES_FIELDS: Record<string, readonly string[]> = {
   "customer head": HEAD_FIELDS,
   contacts: ["contacts", "updatedAt"],
-  transaction: ["externalId", "type", "amount", "currency", "issuedAt", "dueAt", "invoiceExternalId", "status", "source", "recordedBy", "ledger", "orderRef"],
+  transaction: [
+    "externalId",
+    "type",
+    "amount",
+    "currency",
+    "issuedAt",
+    "dueAt",
+    "invoiceExternalId",
+    "status",
+    "source",
+    "recordedBy",
+    "ledger",
+    "orderRef",
+  ],
   "limit request": [
     "customerId",
     "currentLimit",
@@ -131,13 +144,46 @@ const SALES_FIELDS: Record<string, readonly string[]> = {
 };
 
 /** Which kinds each role reads (a customer owned by the sales rep; limit requests and blocks of theirs). */
-const STAFF_KINDS = ["customer head", "creditState", "financials", "assessment", "contacts", "transaction", "ledger entry", "review", "limit request", "order block", "alert", "dispute", "terms change", "class override"];
+const STAFF_KINDS = [
+  "customer head",
+  "creditState",
+  "financials",
+  "assessment",
+  "contacts",
+  "transaction",
+  "ledger entry",
+  "review",
+  "limit request",
+  "order block",
+  "alert",
+  "dispute",
+  "terms change",
+  "class override",
+];
 const READS: Record<string, readonly string[]> = {
-  "sales-owner": ["customer head", "contacts", "transaction", "limit request", "order block", "dispute", "terms change"],
+  "sales-owner": [
+    "customer head",
+    "contacts",
+    "transaction",
+    "limit request",
+    "order block",
+    "dispute",
+    "terms change",
+  ],
   "sales-other": [],
   analyst: STAFF_KINDS,
   manager: STAFF_KINDS,
-  auditor: ["customer head", "creditState", "financials", "assessment", "review", "limit request", "order block", "dispute", "class override"],
+  auditor: [
+    "customer head",
+    "creditState",
+    "financials",
+    "assessment",
+    "review",
+    "limit request",
+    "order block",
+    "dispute",
+    "class override",
+  ],
   admin: ["customer head", "order block"],
   integration: [],
   applicant: [],
@@ -199,8 +245,10 @@ async function dump(): Promise<Map<string, DocumentData>> {
     const s = await db().doc(`customers/${customerId}/private/${p}`).get();
     add(s.ref.path, s.data());
   }
-  for (const sub of ["transactions", "ledger", "reviews"]) for (const d of (await db().collection(`customers/${customerId}/${sub}`).get()).docs) add(d.ref.path, d.data());
-  for (const c of ["limitRequests", "orderBlocks", "alerts", "disputes", "termsChanges", "classOverrides"]) for (const d of (await db().collection(c).get()).docs) add(d.ref.path, d.data());
+  for (const sub of ["transactions", "ledger", "reviews"])
+    for (const d of (await db().collection(`customers/${customerId}/${sub}`).get()).docs) add(d.ref.path, d.data());
+  for (const c of ["limitRequests", "orderBlocks", "alerts", "disputes", "termsChanges", "classOverrides"])
+    for (const d of (await db().collection(c).get()).docs) add(d.ref.path, d.data());
   return out;
 }
 
@@ -211,28 +259,68 @@ beforeAll(async () => {
   const now = Date.now();
   await call(fns.checkOrder, { customerId, orderAmount: 10_000_00, reserve: true, orderRef: "PO-1" }, users.sales);
   await call(fns.checkOrder, { customerId, orderAmount: 90_000_00, reserve: true, orderRef: "PO-2" }, users.sales);
-  const temp = await call(fns.requestLimitChange, { customerId, newLimit: 45_000_00, expiresAt: iso(now + 20 * DAY), reason: "peak" }, users.sales);
-  await call(fns.decideLimitChange, { limitRequestId: temp.limitRequestId, decision: "approve", note: "ok" }, users.analyst);
+  const temp = await call(
+    fns.requestLimitChange,
+    { customerId, newLimit: 45_000_00, expiresAt: iso(now + 20 * DAY), reason: "peak" },
+    users.sales,
+  );
+  await call(
+    fns.decideLimitChange,
+    { limitRequestId: temp.limitRequestId, decision: "approve", note: "ok" },
+    users.analyst,
+  );
   await call(
     fns.recordTransactions,
     {
       customerId,
       transactions: [
-        { externalId: "INV-1", type: "invoice", amount: 8_000_00, issuedAt: iso(now - 40 * DAY), dueAt: iso(now - 10 * DAY) },
-        { externalId: "INV-2", type: "invoice", amount: 20_000_00, issuedAt: iso(now - 2 * DAY), dueAt: iso(now + 28 * DAY) },
-        { externalId: "PAY-1", type: "payment", amount: 3_000_00, issuedAt: iso(now - DAY), invoiceExternalId: "INV-1" },
+        {
+          externalId: "INV-1",
+          type: "invoice",
+          amount: 8_000_00,
+          issuedAt: iso(now - 40 * DAY),
+          dueAt: iso(now - 10 * DAY),
+        },
+        {
+          externalId: "INV-2",
+          type: "invoice",
+          amount: 20_000_00,
+          issuedAt: iso(now - 2 * DAY),
+          dueAt: iso(now + 28 * DAY),
+        },
+        {
+          externalId: "PAY-1",
+          type: "payment",
+          amount: 3_000_00,
+          issuedAt: iso(now - DAY),
+          invoiceExternalId: "INV-1",
+        },
         { externalId: "SO-1", type: "order", amount: 10_000_00, issuedAt: iso(now), orderRef: "PO-1" },
         { externalId: "SO-2", type: "order", amount: 39_000_00, issuedAt: iso(now) },
       ],
     },
     users.integration,
   );
-  const dispute = await call(fns.openDispute, { customerId, invoiceExternalId: "INV-2", amount: 2_000_00, reason: "short delivery" }, users.sales);
-  await call(fns.resolveDispute, { disputeId: dispute.disputeId, outcome: "customer_right", note: "credited" }, users.analyst);
+  const dispute = await call(
+    fns.openDispute,
+    { customerId, invoiceExternalId: "INV-2", amount: 2_000_00, reason: "short delivery" },
+    users.sales,
+  );
+  await call(
+    fns.resolveDispute,
+    { disputeId: dispute.disputeId, outcome: "customer_right", note: "credited" },
+    users.analyst,
+  );
   await call(fns.requestTermsChange, { customerId, paymentTermsDays: 25, reason: "tighter terms" }, users.sales);
-  await call(fns.overrideClassification, { customerId, tier: "standard", reason: "watch list", expiresAt: iso(now + 30 * DAY) }, users.manager);
+  await call(
+    fns.overrideClassification,
+    { customerId, tier: "standard", reason: "watch list", expiresAt: iso(now + 30 * DAY) },
+    users.manager,
+  );
   await monitorCustomer(customerId, now + 60 * DAY, DEFAULT_POLICY);
-  await db().doc(`customers/${customerId}`).update({ status: "active", nextReviewAt: Timestamp.fromMillis(now) });
+  await db()
+    .doc(`customers/${customerId}`)
+    .update({ status: "active", nextReviewAt: Timestamp.fromMillis(now) });
   await reviewCustomer(customerId, now + 61 * DAY, DEFAULT_POLICY, { now: now + 61 * DAY });
   written = await dump();
 });
@@ -250,24 +338,36 @@ describe("what each role reads, on real documents", () => {
     expect([...keys].sort()).toEqual([...HEAD_FIELDS].sort());
     for (const f of CONFIDENTIAL) expect(keys.has(f), f).toBe(false);
     // The head's status says on hold or not, never why (the reason lives with the confidential state).
-    expect(written.get(`customers/${customerId}/private/creditState`)).toMatchObject({ statusReason: expect.any(String) });
+    expect(written.get(`customers/${customerId}/private/creditState`)).toMatchObject({
+      statusReason: expect.any(String),
+    });
   });
 
-  it.each(Object.keys(READS))("%s reads exactly its documented kinds, and for sales exactly the documented fields", (role) => {
-    const database: Database = { ...Object.fromEntries([...written].map(([p, d]) => [p, fixture(d) as FixtureDoc])), "config/confidentiality": { version: 1 } };
-    const who = UIDS[role]!;
-    const readable = new Map<string, Set<string>>();
-    for (const [path, data] of written) {
-      const d = engine.evaluate({ method: "get", path, auth: { uid: who.uid, token: tokenOf(who) as Record<string, FixtureValue> } }, database);
-      if (!d.allowed) continue;
-      const kind = kindOf(path)!;
-      const fields = readable.get(kind) ?? new Set<string>();
-      for (const k of Object.keys(data)) fields.add(k);
-      readable.set(kind, fields);
-    }
-    expect([...readable.keys()].sort()).toEqual([...READS[role]!].sort());
-    if (role === "sales-owner") {
-      for (const [kind, fields] of readable) expect([...fields].sort(), kind).toEqual([...SALES_FIELDS[kind]!].sort());
-    }
-  });
+  it.each(Object.keys(READS))(
+    "%s reads exactly its documented kinds, and for sales exactly the documented fields",
+    (role) => {
+      const database: Database = {
+        ...Object.fromEntries([...written].map(([p, d]) => [p, fixture(d) as FixtureDoc])),
+        "config/confidentiality": { version: 1 },
+      };
+      const who = UIDS[role]!;
+      const readable = new Map<string, Set<string>>();
+      for (const [path, data] of written) {
+        const d = engine.evaluate(
+          { method: "get", path, auth: { uid: who.uid, token: tokenOf(who) as Record<string, FixtureValue> } },
+          database,
+        );
+        if (!d.allowed) continue;
+        const kind = kindOf(path)!;
+        const fields = readable.get(kind) ?? new Set<string>();
+        for (const k of Object.keys(data)) fields.add(k);
+        readable.set(kind, fields);
+      }
+      expect([...readable.keys()].sort()).toEqual([...READS[role]!].sort());
+      if (role === "sales-owner") {
+        for (const [kind, fields] of readable)
+          expect([...fields].sort(), kind).toEqual([...SALES_FIELDS[kind]!].sort());
+      }
+    },
+  );
 });

@@ -6,7 +6,13 @@ import { DEFAULT_POLICY } from "../../functions/src/domain/policy.js";
 import type { CreditPolicy } from "../../functions/src/schemas/policy.js";
 import { clearPolicyCache } from "../../functions/src/services/policy.js";
 import { WORK_QUEUE_SHARDS, shardOf } from "../../functions/src/domain/workQueue.js";
-import { reassessShard, reassessTaskId, reviewCustomer, runMonthlyReassessment, type ReassessTask } from "../../functions/src/services/reassessment.js";
+import {
+  reassessShard,
+  reassessTaskId,
+  reviewCustomer,
+  runMonthlyReassessment,
+  type ReassessTask,
+} from "../../functions/src/services/reassessment.js";
 import { runMonthlyReassessmentLocally } from "../../functions/src/local/jobs.js";
 import { verifyChain } from "../../functions/src/services/auditTrail.js";
 import { firestoreServer } from "../support/callables.js";
@@ -64,7 +70,10 @@ async function expectReviewedOnce(due: string[], notDue: string[]) {
   for (const id of due) {
     const reviews = await db().collection(`customers/${id}/reviews`).get();
     expect(reviews.docs.map((d) => d.id)).toEqual([PERIOD]);
-    const entries = await db().collection(`audit/customer_${id}/entries`).where("action", "==", "customer.monthly_review").get();
+    const entries = await db()
+      .collection(`audit/customer_${id}/entries`)
+      .where("action", "==", "customer.monthly_review")
+      .get();
     expect(entries.size).toBe(1);
     const c = await creditFile(id);
     expect(c.nextReviewAt.toMillis()).toBe(nextMonth(ASOF));
@@ -85,11 +94,21 @@ describe("runMonthlyReassessment", () => {
     await portfolio(12);
     const q = stubQueue();
     const run = await runMonthlyReassessment(ASOF, P, { enqueue: q.enqueue });
-    expect(run).toEqual({ due: 12, shards: WORK_QUEUE_SHARDS, enqueued: WORK_QUEUE_SHARDS, existing: 0, shardsPending: false });
+    expect(run).toEqual({
+      due: 12,
+      shards: WORK_QUEUE_SHARDS,
+      enqueued: WORK_QUEUE_SHARDS,
+      existing: 0,
+      shardsPending: false,
+    });
     const yyyymm = PERIOD.replace("-", "");
     expect([...q.ids].slice(0, 3)).toEqual([`reassess-${yyyymm}-s0`, `reassess-${yyyymm}-s1`, `reassess-${yyyymm}-s2`]);
     expect(q.tasks[2]).toEqual({ job: "reassess", asOf: ASOF, shard: 2 });
-    expect(await runMonthlyReassessment(ASOF, P, { enqueue: q.enqueue })).toMatchObject({ due: 12, enqueued: 0, existing: WORK_QUEUE_SHARDS });
+    expect(await runMonthlyReassessment(ASOF, P, { enqueue: q.enqueue })).toMatchObject({
+      due: 12,
+      enqueued: 0,
+      existing: WORK_QUEUE_SHARDS,
+    });
     expect(reassessTaskId(ASOF, 4, 2)).toBe(`reassess-${yyyymm}-s4-p2`);
   });
 });
@@ -108,7 +127,13 @@ describe("one shard's task", () => {
     const c = await creditFile("c000");
     expect((await verifyChain("customer_c000", db().doc("customers/c000"))).ok).toBe(true);
     const review = (await db().doc(`customers/c000/reviews/${PERIOD}`).get()).data()!;
-    expect(review).toMatchObject({ source: "monthly_reassessment", period: PERIOD, score: c.score, tier: c.tier, reviewedBy: "system:monthly-reassessment" });
+    expect(review).toMatchObject({
+      source: "monthly_reassessment",
+      period: PERIOD,
+      score: c.score,
+      tier: c.tier,
+      reviewedBy: "system:monthly-reassessment",
+    });
     expect(review.recommendedLimit).toBeGreaterThan(0);
   });
 
@@ -116,7 +141,10 @@ describe("one shard's task", () => {
     const { due, notDue } = await portfolio(idsInShard(5, 12));
     const first = await reassessShard({ job: "reassess", asOf: ASOF, shard: 5 }, P);
     expect(first).toMatchObject({ reviewed: 12, drained: true, continuation: null });
-    expect(await reassessShard({ job: "reassess", asOf: ASOF, shard: 5 }, P)).toMatchObject({ reviewed: 0, drained: true });
+    expect(await reassessShard({ job: "reassess", asOf: ASOF, shard: 5 }, P)).toMatchObject({
+      reviewed: 0,
+      drained: true,
+    });
     await runMonthlyReassessmentLocally(ASOF, P);
     await expectReviewedOnce(due, notDue);
   });
@@ -143,8 +171,16 @@ describe("one shard's task", () => {
 
   it("out of time: the rest of the shard becomes a continuation with its own idempotent name", async () => {
     await portfolio(idsInShard(3, 10));
-    const run = await reassessShard({ job: "reassess", asOf: ASOF, shard: 3 }, { ...P, jobs: { ...P.jobs, batchSize: 4 } }, { deadline: 0, clock: () => 1 });
-    expect(run).toMatchObject({ reviewed: 4, failed: [], continuation: { job: "reassess", asOf: ASOF, shard: 3, part: 1 } });
+    const run = await reassessShard(
+      { job: "reassess", asOf: ASOF, shard: 3 },
+      { ...P, jobs: { ...P.jobs, batchSize: 4 } },
+      { deadline: 0, clock: () => 1 },
+    );
+    expect(run).toMatchObject({
+      reviewed: 4,
+      failed: [],
+      continuation: { job: "reassess", asOf: ASOF, shard: 3, part: 1 },
+    });
     expect(reassessTaskId(ASOF, 3, 1)).toBe(`reassess-${PERIOD.replace("-", "")}-s3-p1`);
     expect((await reassessShard(run.continuation!, P)).reviewed).toBe(6);
   });
@@ -157,11 +193,18 @@ describe("one shard's task", () => {
     await runMonthlyReassessmentLocally(ASOF, P);
     const a = await creditFile(due[0]!);
     expect(a.openAlerts.score_drop).toBe(true);
-    expect((await db().doc(`alerts/customer_${due[0]}_score_drop`).get()).data()).toMatchObject({ status: "open", code: "SCORE_DROP", details: { from: 100, to: a.score } });
+    expect((await db().doc(`alerts/customer_${due[0]}_score_drop`).get()).data()).toMatchObject({
+      status: "open",
+      code: "SCORE_DROP",
+      details: { from: 100, to: a.score },
+    });
     if (a.tier !== "premium") expect(a.openAlerts.tier_downgrade).toBe(true);
     const b = await creditFile(due[1]!);
     expect(b.openAlerts.score_drop).toBeUndefined();
-    expect((await db().doc(`alerts/customer_${due[1]}_score_drop`).get()).data()).toMatchObject({ status: "resolved", note: "NO_SCORE_DROP_AT_REVIEW" });
+    expect((await db().doc(`alerts/customer_${due[1]}_score_drop`).get()).data()).toMatchObject({
+      status: "resolved",
+      note: "NO_SCORE_DROP_AT_REVIEW",
+    });
   });
 
   it("reads at most 2 documents per customer (page query + financials)", async () => {
@@ -182,10 +225,15 @@ describe("one shard's task", () => {
       return (tGet as (...a: unknown[]) => Promise<unknown>).apply(this, args).then(count);
     } as typeof tGet;
     Transaction.prototype.getAll = function (this: Transaction, ...args: unknown[]) {
-      return (tGetAll as (...a: unknown[]) => Promise<unknown[]>).apply(this, args).then((list) => ((reads += list.length), list));
+      return (tGetAll as (...a: unknown[]) => Promise<unknown[]>)
+        .apply(this, args)
+        .then((list) => ((reads += list.length), list));
     } as typeof tGetAll;
     try {
-      const run = await reassessShard({ job: "reassess", asOf: ASOF, shard: 17 }, { ...P, jobs: { ...P.jobs, batchSize: 10 } });
+      const run = await reassessShard(
+        { job: "reassess", asOf: ASOF, shard: 17 },
+        { ...P, jobs: { ...P.jobs, batchSize: 10 } },
+      );
       expect(run.reviewed).toBe(10);
     } finally {
       Query.prototype.get = qGet;

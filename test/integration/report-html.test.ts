@@ -19,7 +19,8 @@ import { call, firestoreServer, users } from "../support/callables.js";
 import { seedDemoInProcess } from "../support/demo-portfolio.js";
 
 const CHROMIUM = chromiumPath();
-const SKIP_REASON = "Debian's chromium is not installed (.ci/run installs it: apt-get install -y --no-install-recommends chromium; or set CHROMIUM_PATH)";
+const SKIP_REASON =
+  "Debian's chromium is not installed (.ci/run installs it: apt-get install -y --no-install-recommends chromium; or set CHROMIUM_PATH)";
 if (!CHROMIUM) console.info(`report-html.test.ts: the browser check is skipped — ${SKIP_REASON}`);
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "credit-desk-report-"));
@@ -31,10 +32,20 @@ beforeAll(async () => {
   clearPolicyCache();
   await seedDemoInProcess();
   const today = getPortfolioReportOutput.parse(await call(fns.getPortfolioReport, {}, users.manager));
-  const history = await writeDemoHistory({ projectId: "demo-credit", firestoreHost: process.env.FIRESTORE_EMULATOR_HOST!, report: today });
+  const history = await writeDemoHistory({
+    projectId: "demo-credit",
+    firestoreHost: process.env.FIRESTORE_EMULATOR_HOST!,
+    report: today,
+  });
   expect(history).toEqual({ written: 12, kept: 0 });
   const report = getPortfolioReportOutput.parse(await call(fns.getPortfolioReport, {}, users.manager));
-  const whatIf = simulatePolicyOutput.parse(await call(fns.simulatePolicy, { policy: { limits: { gradeCaps: { A: 50_000_00, B: 25_000_00, C: 10_000_00 } } } }, users.manager));
+  const whatIf = simulatePolicyOutput.parse(
+    await call(
+      fns.simulatePolicy,
+      { policy: { limits: { gradeCaps: { A: 50_000_00, B: 25_000_00, C: 10_000_00 } } } },
+      users.manager,
+    ),
+  );
   html = renderReportHtml({ report, whatIf, source: "test", generatedAt: "2026-11-30T00:00:00.000Z" });
   writeFileSync(file, html);
 }, 120_000);
@@ -52,7 +63,8 @@ describe("the report's HTML", () => {
   it("tells the demo portfolio's story: twelve months of trends, the class migration, and which demo customers stricter caps would cut", () => {
     expect(html).toContain("12 monthly snapshots");
     expect(html).toContain("12 of them are the demo seed's history");
-    for (const name of ["Adatum Health Pte Ltd", "Contoso Manufacturing GmbH", "Northwind Traders Ltd"]) expect(html, name).toContain(name);
+    for (const name of ["Adatum Health Pte Ltd", "Contoso Manufacturing GmbH", "Northwind Traders Ltd"])
+      expect(html, name).toContain(name);
     expect(html).toContain("limits.gradeCaps.A, limits.gradeCaps.B, limits.gradeCaps.C");
   });
 
@@ -65,18 +77,25 @@ describe("the report's HTML", () => {
     expect(page).toContain(`Portfolio report — ${new Date(saved.takenAt).toISOString().slice(0, 10)}`);
   });
 
-  it.skipIf(!CHROMIUM)("opens in headless Chromium with every chart drawn (an SVG with marks)", async () => {
-    const drawn = await chartsDrawn(file, CHARTS.map((c) => c.id));
-    for (const c of CHARTS) {
-      expect(drawn[c.id]!.svg, c.id).toBe(true);
-      expect(drawn[c.id]!.width, c.id).toBeGreaterThan(300);
-      expect(drawn[c.id]!.height, c.id).toBeGreaterThan(200);
-    }
-    // 13 months × 6 aging buckets and × 3 classes of bars, nine heat-map cells, four lines, three customers' bars
-    expect(drawn.aging!.marks).toBeGreaterThan(13 * 3);
-    expect(drawn.exposure!.marks).toBeGreaterThan(13 * 2);
-    expect(drawn.migration!.marks).toBeGreaterThanOrEqual(9);
-    expect(drawn.collection!.marks).toBeGreaterThan(13);
-    expect(drawn.whatif!.marks).toBeGreaterThanOrEqual(3);
-  }, 120_000);
+  it.skipIf(!CHROMIUM)(
+    "opens in headless Chromium with every chart drawn (an SVG with marks)",
+    async () => {
+      const drawn = await chartsDrawn(
+        file,
+        CHARTS.map((c) => c.id),
+      );
+      for (const c of CHARTS) {
+        expect(drawn[c.id]!.svg, c.id).toBe(true);
+        expect(drawn[c.id]!.width, c.id).toBeGreaterThan(300);
+        expect(drawn[c.id]!.height, c.id).toBeGreaterThan(200);
+      }
+      // 13 months × 6 aging buckets and × 3 classes of bars, nine heat-map cells, four lines, three customers' bars
+      expect(drawn.aging!.marks).toBeGreaterThan(13 * 3);
+      expect(drawn.exposure!.marks).toBeGreaterThan(13 * 2);
+      expect(drawn.migration!.marks).toBeGreaterThanOrEqual(9);
+      expect(drawn.collection!.marks).toBeGreaterThan(13);
+      expect(drawn.whatif!.marks).toBeGreaterThanOrEqual(3);
+    },
+    120_000,
+  );
 });

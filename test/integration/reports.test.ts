@@ -31,26 +31,70 @@ describe("getPortfolioReport: the fuller report", () => {
     const a = await approvedCustomer(40_000_00, { registrationNo: "REP-A" });
     const b = await approvedCustomer(20_000_00, { registrationNo: "REP-B" });
     // a: 9,000.00 twenty days past due; b: 3,000.00 not yet due and 25,000.00 more: over its 20,000.00 limit
-    await call(fns.recordTransactions, { customerId: a, transactions: [{ externalId: "I1", type: "invoice", amount: 9_000_00, issuedAt: iso(now - 50 * DAY), dueAt: iso(now - 20 * DAY) }] }, users.integration);
+    await call(
+      fns.recordTransactions,
+      {
+        customerId: a,
+        transactions: [
+          {
+            externalId: "I1",
+            type: "invoice",
+            amount: 9_000_00,
+            issuedAt: iso(now - 50 * DAY),
+            dueAt: iso(now - 20 * DAY),
+          },
+        ],
+      },
+      users.integration,
+    );
     await call(
       fns.recordTransactions,
       {
         customerId: b,
         transactions: [
-          { externalId: "I2", type: "invoice", amount: 3_000_00, issuedAt: iso(now - 5 * DAY), dueAt: iso(now + 25 * DAY) },
-          { externalId: "I3", type: "invoice", amount: 25_000_00, issuedAt: iso(now - 1 * DAY), dueAt: iso(now + 29 * DAY) },
+          {
+            externalId: "I2",
+            type: "invoice",
+            amount: 3_000_00,
+            issuedAt: iso(now - 5 * DAY),
+            dueAt: iso(now + 25 * DAY),
+          },
+          {
+            externalId: "I3",
+            type: "invoice",
+            amount: 25_000_00,
+            issuedAt: iso(now - 1 * DAY),
+            dueAt: iso(now + 29 * DAY),
+          },
         ],
       },
       users.integration,
     );
     // two orders blocked at the check (a is asked beyond its available credit): one released, one rejected
     const blocks: string[] = [];
-    for (const ref of ["PO-1", "PO-2", "PO-3"]) blocks.push((await call(fns.checkOrder, { customerId: a, orderAmount: 35_000_00, reserve: true, orderRef: ref }, users.sales)).blockId);
-    await call(fns.releaseOrderBlock, { blockId: blocks[0], decision: "release", note: "known customer" }, users.manager);
+    for (const ref of ["PO-1", "PO-2", "PO-3"])
+      blocks.push(
+        (
+          await call(
+            fns.checkOrder,
+            { customerId: a, orderAmount: 35_000_00, reserve: true, orderRef: ref },
+            users.sales,
+          )
+        ).blockId,
+      );
+    await call(
+      fns.releaseOrderBlock,
+      { blockId: blocks[0], decision: "release", note: "known customer" },
+      users.manager,
+    );
     await call(fns.releaseOrderBlock, { blockId: blocks[1], decision: "reject", note: "too much" }, users.manager);
     // one application waiting for its review
     const app = application();
-    await call(fns.submitCreditApplication, { ...app, company: { ...app.company, registrationNo: "REP-C" } }, users.applicant);
+    await call(
+      fns.submitCreditApplication,
+      { ...app, company: { ...app.company, registrationNo: "REP-C" } },
+      users.applicant,
+    );
 
     const r = getPortfolioReportOutput.parse(await call(fns.getPortfolioReport, {}, users.manager));
     expect(r.period).toBe(monthOf(Date.now()));
@@ -82,7 +126,22 @@ describe("monthly snapshots (reports/{yyyy-mm})", () => {
     const a = await approvedCustomer(40_000_00, { registrationNo: "SNAP-A" });
     await approvedCustomer(20_000_00, { registrationNo: "SNAP-B" });
     const now = Date.now();
-    await call(fns.recordTransactions, { customerId: a, transactions: [{ externalId: "I1", type: "invoice", amount: 12_000_00, issuedAt: iso(now - 10 * DAY), dueAt: iso(now + 20 * DAY) }] }, users.integration);
+    await call(
+      fns.recordTransactions,
+      {
+        customerId: a,
+        transactions: [
+          {
+            externalId: "I1",
+            type: "invoice",
+            amount: 12_000_00,
+            issuedAt: iso(now - 10 * DAY),
+            dueAt: iso(now + 20 * DAY),
+          },
+        ],
+      },
+      users.integration,
+    );
     const thisMonth = monthOf(now);
     const first = monthStart(addMonths(thisMonth, 1)) + 3 * 3_600_000; // the 1st of next month, 03:00 UTC
     const second = monthStart(addMonths(thisMonth, 2)) + 3 * 3_600_000;
@@ -99,7 +158,11 @@ describe("monthly snapshots (reports/{yyyy-mm})", () => {
     expect(s1.applications).toMatchObject({ approved: 2, timedDecisions: 2 });
     // a month of the demo history is rewritten by the job, its made-up class migration not kept
     await db().doc(`reports/${thisMonth}`).update({ source: "demo", "migration.reviewed": 7 });
-    expect((await runJobLocally("monthlyReassessment", first, DEFAULT_POLICY)).snapshot).toMatchObject({ period: thisMonth, reviewed: 0, keptMigration: false });
+    expect((await runJobLocally("monthlyReassessment", first, DEFAULT_POLICY)).snapshot).toMatchObject({
+      period: thisMonth,
+      reviewed: 0,
+      keptMigration: false,
+    });
     expect((await db().doc(`reports/${thisMonth}`).get()).get("source")).toBe("monthlyJob");
     // the reviews left their month and class move on the heads
     const head = (await db().doc(`customers/${a}`).get()).data()!;
@@ -129,7 +192,9 @@ describe("monthly snapshots (reports/{yyyy-mm})", () => {
 
     // the report two months on: both snapshots as its trends, oldest first, and the CEI since the newest
     const later = second + 10 * DAY;
-    const r = getPortfolioReportOutput.parse(JSON.parse(JSON.stringify(await portfolioReport({}, later, DEFAULT_POLICY))));
+    const r = getPortfolioReportOutput.parse(
+      JSON.parse(JSON.stringify(await portfolioReport({}, later, DEFAULT_POLICY))),
+    );
     expect(r.history.map((h) => h.period)).toEqual([thisMonth, nextMonth]);
     expect(r.history[0]!.totals.customers).toBe(2);
     expect(r.cei?.from).toBe(iso(second + 3_600_000));

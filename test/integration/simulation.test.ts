@@ -8,7 +8,12 @@ import { beforeEach, describe, expect, it } from "vitest";
 import * as fns from "../../functions/src/index.js";
 import { DEFAULT_POLICY } from "../../functions/src/domain/policy.js";
 import { clearPolicyCache } from "../../functions/src/services/policy.js";
-import { runSimulationPart, simulatePolicy, simulationTaskId, type SimulationTask } from "../../functions/src/services/simulation.js";
+import {
+  runSimulationPart,
+  simulatePolicy,
+  simulationTaskId,
+  type SimulationTask,
+} from "../../functions/src/services/simulation.js";
 import { simulatePolicyOutput } from "../../functions/src/schemas/outputs.js";
 import { call, callError, databaseSnapshot, firestoreServer, users } from "../support/callables.js";
 import { seedDemoInProcess } from "../support/demo-portfolio.js";
@@ -33,7 +38,10 @@ describe("simulatePolicy on the demo portfolio", () => {
     const result = r.result!;
     expect(result.changes).toEqual(["limits.gradeCaps.A", "limits.gradeCaps.B", "limits.gradeCaps.C"]);
     expect(result.evaluated).toBe(5);
-    const cut = result.customers.filter((c) => c.limit.change < 0).map((c) => c.name).sort();
+    const cut = result.customers
+      .filter((c) => c.limit.change < 0)
+      .map((c) => c.name)
+      .sort();
     expect(cut).toEqual(["Adatum Health Pte Ltd", "Contoso Manufacturing GmbH", "Northwind Traders Ltd"]);
     expect(result.customers.map((c) => c.customerId)).not.toContain(demo.get("tailspin")!.customerId);
     expect(result.customers.map((c) => c.customerId)).not.toContain(demo.get("fabrikam")!.customerId);
@@ -49,7 +57,9 @@ describe("simulatePolicy on the demo portfolio", () => {
     expect(contoso.overLimit).toBe(true);
     expect(contoso.limit.candidate).toBeLessThan(57_000_00);
     // an admin may ask too; credit staff without the manager's role, auditors and sales may not
-    expect((await call(fns.simulatePolicy, { policy: STRICTER_CAPS }, users.admin)).result.limits.fall.customers).toBe(3);
+    expect((await call(fns.simulatePolicy, { policy: STRICTER_CAPS }, users.admin)).result.limits.fall.customers).toBe(
+      3,
+    );
     for (const who of [users.analyst, users.auditor, users.sales, users.integration, users.applicant]) {
       expect((await callError(fns.simulatePolicy, { policy: STRICTER_CAPS }, who)).code).toBe("permission-denied");
     }
@@ -61,25 +71,47 @@ describe("simulatePolicy on the demo portfolio", () => {
       const { result } = await call(fns.simulatePolicy, { policy }, users.manager);
       expect(result.changes).toEqual([]);
       expect(result.customers).toEqual([]);
-      expect(result.limits).toEqual({ rise: { customers: 0, amount: 0 }, fall: { customers: 0, amount: 0 }, unchanged: 5 });
+      expect(result.limits).toEqual({
+        rise: { customers: 0, amount: 0 },
+        fall: { customers: 0, amount: 0 },
+        unchanged: 5,
+      });
       const m = result.migration as Record<string, Record<string, number>>;
-      for (const from of Object.keys(m)) for (const to of Object.keys(m[from]!)) if (from !== to) expect(m[from]![to]).toBe(0);
+      for (const from of Object.keys(m))
+        for (const to of Object.keys(m[from]!)) if (from !== to) expect(m[from]![to]).toBe(0);
       expect(result.blockedOrders.orders + result.overLimit.customers + result.onHold.customers).toBe(0);
     }
   });
 
   it("a tighter order check blocks the demo's orders of the last 30 days; stricter penalties hold Fabrikam (30 days past due)", async () => {
     const demo = await seedDemoInProcess();
-    const tight = (await call(fns.simulatePolicy, { policy: { orderCheck: { reviewUtilization: 0.05 } } }, users.manager)).result;
+    const tight = (
+      await call(fns.simulatePolicy, { policy: { orderCheck: { reviewUtilization: 0.05 } } }, users.manager)
+    ).result;
     // Northwind's and Contoso's orders (2 and 1 days ago) would have gone to review
     expect(tight.blockedOrders.orders).toBe(2);
     expect(tight.blockedOrders.customers).toBe(2);
-    expect(tight.customers.filter((c: { blockedOrders: { orders: number } }) => c.blockedOrders.orders > 0).map((c: { customerId: string }) => c.customerId).sort()).toEqual(
-      [demo.get("northwind")!.customerId, demo.get("contoso")!.customerId].sort(),
-    );
-    const strict = (await call(fns.simulatePolicy, { policy: { penalties: { noIncreaseAfterDays: 5, autoHoldAfterDays: 10, suspendAfterDays: 20, cureDaysPastDue: 5 } } }, users.manager)).result;
+    expect(
+      tight.customers
+        .filter((c: { blockedOrders: { orders: number } }) => c.blockedOrders.orders > 0)
+        .map((c: { customerId: string }) => c.customerId)
+        .sort(),
+    ).toEqual([demo.get("northwind")!.customerId, demo.get("contoso")!.customerId].sort());
+    const strict = (
+      await call(
+        fns.simulatePolicy,
+        {
+          policy: {
+            penalties: { noIncreaseAfterDays: 5, autoHoldAfterDays: 10, suspendAfterDays: 20, cureDaysPastDue: 5 },
+          },
+        },
+        users.manager,
+      )
+    ).result;
     expect(strict.onHold).toEqual({ customers: 1, suspended: 1 });
-    const fabrikam = strict.customers.find((c: { customerId: string }) => c.customerId === demo.get("fabrikam")!.customerId);
+    const fabrikam = strict.customers.find(
+      (c: { customerId: string }) => c.customerId === demo.get("fabrikam")!.customerId,
+    );
     expect(fabrikam.status).toEqual({ current: "active", candidate: "suspended" });
     expect(fabrikam.tier.candidate).toBe("risky");
   });
@@ -103,7 +135,9 @@ describe("simulatePolicy on the demo portfolio", () => {
       expect(err.message.startsWith(path), `${err.message} names ${path}`).toBe(true);
     }
     expect((await callError(fns.simulatePolicy, { policy: [] }, users.manager)).code).toBe("invalid-argument");
-    expect((await callError(fns.simulatePolicy, { policy: {}, sampleSize: 501 }, users.manager)).message).toContain("sampleSize");
+    expect((await callError(fns.simulatePolicy, { policy: {}, sampleSize: 501 }, users.manager)).message).toContain(
+      "sampleSize",
+    );
     expect(databaseSnapshot()).toBe(before);
   });
 
@@ -115,7 +149,9 @@ describe("simulatePolicy on the demo portfolio", () => {
     expect(result.sample.exposureShare).toBeGreaterThan(0.5);
     expect(result.sample.exposureShare).toBeLessThan(1);
     // Contoso (57,000.00 EUR) and Northwind (24,000.00 GBP) hold the most
-    expect(result.customers.map((c: { customerId: string }) => c.customerId).sort()).toEqual([demo.get("contoso")!.customerId, demo.get("northwind")!.customerId].sort());
+    expect(result.customers.map((c: { customerId: string }) => c.customerId).sort()).toEqual(
+      [demo.get("contoso")!.customerId, demo.get("northwind")!.customerId].sort(),
+    );
   });
 });
 
@@ -124,7 +160,9 @@ describe("a large portfolio runs as a job (simulations/{id})", () => {
     await seedDemoInProcess();
     const now = Date.now();
     const direct = (await call(fns.simulatePolicy, { policy: STRICTER_CAPS }, users.manager)).result;
-    await db().doc("config/creditPolicy").set({ simulation: { directMaxCustomers: 3 } });
+    await db()
+      .doc("config/creditPolicy")
+      .set({ simulation: { directMaxCustomers: 3 } });
     clearPolicyCache();
     const queue: Array<{ task: SimulationTask; id: string | undefined }> = [];
     const enqueue = async (task: SimulationTask, opts?: { id?: string }) => {
@@ -138,7 +176,9 @@ describe("a large portfolio runs as a job (simulations/{id})", () => {
     const id = started.simulationId!;
     expect(queue.map((q) => q.id)).toEqual([simulationTaskId(id, 0)]);
     // the same requestId: the same job, not a second one
-    expect(await simulatePolicy({ policy: STRICTER_CAPS, requestId: "what-if-1" }, manager, now, { enqueue })).toEqual(started);
+    expect(await simulatePolicy({ policy: STRICTER_CAPS, requestId: "what-if-1" }, manager, now, { enqueue })).toEqual(
+      started,
+    );
     expect(queue).toHaveLength(1);
     expect((await db().collection("simulations").get()).size).toBe(1);
 
@@ -180,7 +220,9 @@ describe("the job's pages (no cursors: createdAt order, ids at the same instant 
     const batch = db().batch();
     const t = (ms: number) => Timestamp.fromMillis(ms);
     const times = [1000, 2000, 2000, 2000, 2000, 2000, 2000, 2000, 3000, 3000, 4000];
-    times.forEach((ms, i) => batch.set(db().doc(`customers/c${String(i).padStart(2, "0")}`), { createdAt: t(ms), name: `C${i}` }));
+    times.forEach((ms, i) =>
+      batch.set(db().doc(`customers/c${String(i).padStart(2, "0")}`), { createdAt: t(ms), name: `C${i}` }),
+    );
     batch.set(db().doc("customers/no-created-at"), { name: "legacy" });
     await batch.commit();
     for (const size of [1, 2, 3, 5, 20]) {

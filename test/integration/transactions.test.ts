@@ -4,7 +4,13 @@ import * as fns from "../../functions/src/index.js";
 import { clearPolicyCache } from "../../functions/src/services/policy.js";
 import { recomputeFromHistory, type LedgerRecord } from "../../functions/src/domain/ledger.js";
 import { DEFAULT_POLICY } from "../../functions/src/domain/policy.js";
-import { applyTransactionEvent, drainPendingRecords, recordFromDocument, recordFromInput, type DrainTask } from "../../functions/src/services/transactions.js";
+import {
+  applyTransactionEvent,
+  drainPendingRecords,
+  recordFromDocument,
+  recordFromInput,
+  type DrainTask,
+} from "../../functions/src/services/transactions.js";
 import { transactionInput } from "../../functions/src/schemas/callables.js";
 import { approvedCustomer } from "../support/workflow.js";
 import { call, callError, databaseSnapshot, fft, firestoreServer, users } from "../support/callables.js";
@@ -32,8 +38,20 @@ describe("recordTransactions", () => {
       {
         customerId: id,
         transactions: [
-          { externalId: "INV-1", type: "invoice", amount: 10_000_00, issuedAt: iso(now - 40 * DAY), dueAt: iso(now - 10 * DAY) },
-          { externalId: "INV-2", type: "invoice", amount: 20_000_00, issuedAt: iso(now - 5 * DAY), dueAt: iso(now + 25 * DAY) },
+          {
+            externalId: "INV-1",
+            type: "invoice",
+            amount: 10_000_00,
+            issuedAt: iso(now - 40 * DAY),
+            dueAt: iso(now - 10 * DAY),
+          },
+          {
+            externalId: "INV-2",
+            type: "invoice",
+            amount: 20_000_00,
+            issuedAt: iso(now - 5 * DAY),
+            dueAt: iso(now + 25 * DAY),
+          },
           { externalId: "ORD-1", type: "order", amount: 5_000_00, issuedAt: iso(now - 1 * DAY) },
         ],
       },
@@ -44,7 +62,9 @@ describe("recordTransactions", () => {
     expect(c.aggregates.aging.d1_30).toBe(10_000_00);
     expect(c.aggregates.aging.current).toBe(20_000_00);
     expect(c.aggregates.oldestDaysPastDue).toBe(10);
-    expect((await call(fns.checkOrder, { customerId: id, orderAmount: 6_000_00 }, users.sales)).decision).toBe("review");
+    expect((await call(fns.checkOrder, { customerId: id, orderAmount: 6_000_00 }, users.sales)).decision).toBe(
+      "review",
+    );
 
     // A partial payment against INV-1, then the rest unreferenced (oldest first).
     const r2 = await call(
@@ -64,15 +84,26 @@ describe("recordTransactions", () => {
     expect(c.aggregates.aging.current).toBe(19_000_00);
     expect(c.aggregates.oldestDaysPastDue).toBe(0);
     expect(c.availableCredit).toBe(16_000_00);
-    expect((await call(fns.checkOrder, { customerId: id, orderAmount: 6_000_00 }, users.sales)).decision).not.toBe("reject");
+    expect((await call(fns.checkOrder, { customerId: id, orderAmount: 6_000_00 }, users.sales)).decision).not.toBe(
+      "reject",
+    );
     // audit: one entry per batch in the customer's chain
     const entries = await db().collection(`audit/customer_${id}/entries`).orderBy("seq").get();
-    expect(entries.docs.map((d) => d.data().action)).toEqual(["customer.create", "transactions.record", "transactions.record"]);
+    expect(entries.docs.map((d) => d.data().action)).toEqual([
+      "customer.create",
+      "transactions.record",
+      "transactions.record",
+    ]);
   });
 
   it("is idempotent by externalId: re-sending records counts duplicates and changes nothing", async () => {
     const id = await newCustomer();
-    const batch = { customerId: id, transactions: [{ externalId: "INV-9", type: "invoice", amount: 1_000_00, issuedAt: "2026-11-01", dueAt: "2026-12-01" }] };
+    const batch = {
+      customerId: id,
+      transactions: [
+        { externalId: "INV-9", type: "invoice", amount: 1_000_00, issuedAt: "2026-11-01", dueAt: "2026-12-01" },
+      ],
+    };
     await call(fns.recordTransactions, batch, users.integration);
     const before = (await customer(id)).ledger;
     const again = await call(fns.recordTransactions, batch, users.integration);
@@ -83,7 +114,13 @@ describe("recordTransactions", () => {
   it("accepts 500 records in one call and rejects 501 without writing", async () => {
     const id = await newCustomer(100_000_00);
     const make = (n: number) =>
-      Array.from({ length: n }, (_, i) => ({ externalId: `INV-${i}`, type: "invoice", amount: 100, issuedAt: "2026-10-01", dueAt: "2026-12-31" }));
+      Array.from({ length: n }, (_, i) => ({
+        externalId: `INV-${i}`,
+        type: "invoice",
+        amount: 100,
+        issuedAt: "2026-10-01",
+        dueAt: "2026-12-31",
+      }));
     const before = databaseSnapshot();
     const err = await callError(fns.recordTransactions, { customerId: id, transactions: make(501) }, users.integration);
     expect(err.code).toBe("invalid-argument");
@@ -121,7 +158,14 @@ describe("recordTransactions", () => {
         customerId: id,
         transactions: [
           { externalId: "INV-1", type: "invoice", amount: 1_000_00, issuedAt: "2026-11-01", dueAt: "2026-12-01" },
-          { externalId: "INV-EUR", type: "invoice", amount: 1_000_00, currency: "EUR", issuedAt: "2026-11-01", dueAt: "2026-12-01" },
+          {
+            externalId: "INV-EUR",
+            type: "invoice",
+            amount: 1_000_00,
+            currency: "EUR",
+            issuedAt: "2026-11-01",
+            dueAt: "2026-12-01",
+          },
           { externalId: "INV-NODUE", type: "invoice", amount: 1_000_00, issuedAt: "2026-11-01" },
         ],
       },
@@ -139,17 +183,23 @@ describe("recordTransactions", () => {
 
   it("roles: integration, analyst, manager only", async () => {
     const id = await newCustomer();
-    const data = { customerId: id, transactions: [{ externalId: "X1", type: "order", amount: 100, issuedAt: "2026-11-01" }] };
+    const data = {
+      customerId: id,
+      transactions: [{ externalId: "X1", type: "order", amount: 100, issuedAt: "2026-11-01" }],
+    };
     for (const who of [users.sales, users.auditor, users.applicant, users.admin]) {
       expect((await callError(fns.recordTransactions, data, who)).code).toBe("permission-denied");
     }
-    expect((await callError(fns.recordTransactions, { ...data, customerId: "nope" }, users.integration)).code).toBe("not-found");
+    expect((await callError(fns.recordTransactions, { ...data, customerId: "nope" }, users.integration)).code).toBe(
+      "not-found",
+    );
   });
 });
 
 describe("onTransactionWritten trigger (group commit)", () => {
   const wrapped = () => fft.wrap(fns.onTransactionWritten);
-  const rfc3339 = (t: Timestamp) => `${new Date(t.seconds * 1000).toISOString().slice(0, 19)}.${String(t.nanoseconds).padStart(9, "0")}Z`;
+  const rfc3339 = (t: Timestamp) =>
+    `${new Date(t.seconds * 1000).toISOString().slice(0, 19)}.${String(t.nanoseconds).padStart(9, "0")}Z`;
   const path = (customerId: string, externalId: string) => `customers/${customerId}/transactions/${externalId}`;
 
   /** The event Firestore delivers for the version now stored (its exact update time), or for a delete. */
@@ -157,7 +207,10 @@ describe("onTransactionWritten trigger (group commit)", () => {
     const snap = await db().doc(path(customerId, externalId)).get();
     const p = path(customerId, externalId);
     const after = snap.exists
-      ? fft.firestore.makeDocumentSnapshot(snap.data()!, p, { updateTime: rfc3339(snap.updateTime!), createTime: rfc3339(snap.createTime!) } as never)
+      ? fft.firestore.makeDocumentSnapshot(snap.data()!, p, {
+          updateTime: rfc3339(snap.updateTime!),
+          createTime: rfc3339(snap.createTime!),
+        } as never)
       : fft.firestore.makeDocumentSnapshot({}, p);
     const change = fft.makeChange(fft.firestore.makeDocumentSnapshot({}, p), after);
     return { data: change, params: { customerId, externalId }, id: eventId, time: new Date().toISOString() };
@@ -165,7 +218,12 @@ describe("onTransactionWritten trigger (group commit)", () => {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const deliver = async (event: unknown) => (wrapped() as any)(event);
 
-  const invoice = (amount: number) => ({ type: "invoice", amount, issuedAt: Timestamp.fromMillis(Date.UTC(2026, 10, 1)), dueAt: Timestamp.fromMillis(Date.UTC(2026, 11, 1)) });
+  const invoice = (amount: number) => ({
+    type: "invoice",
+    amount,
+    issuedAt: Timestamp.fromMillis(Date.UTC(2026, 10, 1)),
+    dueAt: Timestamp.fromMillis(Date.UTC(2026, 11, 1)),
+  });
 
   it("applies a console write (marked pending, drained), and a redelivered event changes nothing", async () => {
     const id = await newCustomer();
@@ -204,7 +262,16 @@ describe("onTransactionWritten trigger (group commit)", () => {
 
   it("skips documents already applied by the callable (no double counting, no read)", async () => {
     const id = await newCustomer();
-    await call(fns.recordTransactions, { customerId: id, transactions: [{ externalId: "INV-K", type: "invoice", amount: 7_00, issuedAt: "2026-11-01", dueAt: "2026-12-01" }] }, users.integration);
+    await call(
+      fns.recordTransactions,
+      {
+        customerId: id,
+        transactions: [
+          { externalId: "INV-K", type: "invoice", amount: 7_00, issuedAt: "2026-11-01", dueAt: "2026-12-01" },
+        ],
+      },
+      users.integration,
+    );
     await deliver(await eventOf(id, "INV-K", "e-k"));
     expect((await customer(id)).exposure).toBe(7_00);
   });
@@ -226,18 +293,45 @@ describe("onTransactionWritten trigger (group commit)", () => {
   it("a burst for one customer is one transaction: 40 records, one write of the customer, the from-scratch result", async () => {
     const id = await newCustomer(400_000_00);
     const tasks = new Map<string, DrainTask>();
-    const enqueue = async (t: DrainTask, opts?: { id?: string }) => (tasks.has(opts!.id!) ? "exists" : (tasks.set(opts!.id!, t), "enqueued")) as "exists" | "enqueued";
+    const enqueue = async (t: DrainTask, opts?: { id?: string }) =>
+      (tasks.has(opts!.id!) ? "exists" : (tasks.set(opts!.id!, t), "enqueued")) as "exists" | "enqueued";
     const now = Date.now();
     const records: LedgerRecord[] = [];
     for (let i = 0; i < 40; i++) {
-      const r = i % 2 === 0
-        ? { type: "invoice", amount: 1_000_00 + i, issuedAt: Timestamp.fromMillis(now - 20 * DAY), dueAt: Timestamp.fromMillis(now - (i % 7) * DAY) }
-        : { type: "payment", amount: 500_00, issuedAt: Timestamp.fromMillis(now - DAY), invoiceExternalId: `B-${i - 1}` };
-      await db().doc(path(id, `B-${i}`)).set(r);
+      const r =
+        i % 2 === 0
+          ? {
+              type: "invoice",
+              amount: 1_000_00 + i,
+              issuedAt: Timestamp.fromMillis(now - 20 * DAY),
+              dueAt: Timestamp.fromMillis(now - (i % 7) * DAY),
+            }
+          : {
+              type: "payment",
+              amount: 500_00,
+              issuedAt: Timestamp.fromMillis(now - DAY),
+              invoiceExternalId: `B-${i - 1}`,
+            };
+      await db()
+        .doc(path(id, `B-${i}`))
+        .set(r);
       records.push(recordFromDocument(`B-${i}`, r));
       const ev = await eventOf(id, `B-${i}`, `b${i}`);
       const after = ev.data.after;
-      expect(await applyTransactionEvent({ customerId: id, externalId: `B-${i}`, after: after.data()!, sourceUpdateTime: after.updateTime!.toMillis(), sourceVersion: after.updateTime! }, now, DEFAULT_POLICY, { enqueue })).toBe("pending");
+      expect(
+        await applyTransactionEvent(
+          {
+            customerId: id,
+            externalId: `B-${i}`,
+            after: after.data()!,
+            sourceUpdateTime: after.updateTime!.toMillis(),
+            sourceVersion: after.updateTime!,
+          },
+          now,
+          DEFAULT_POLICY,
+          { enqueue },
+        ),
+      ).toBe("pending");
     }
     // One task name per customer and period: the 40 records asked for a handful of drains at most.
     expect(tasks.size).toBeLessThanOrEqual(Math.ceil((Date.now() - now) / 1000) + 1);
@@ -251,12 +345,15 @@ describe("onTransactionWritten trigger (group commit)", () => {
     expect(c.aggregates.aging).toEqual(oracle.aging);
     expect(c.aggregates.unappliedCash).toBe(oracle.unappliedCash);
     // The customer was written once for the 40: one audit entry names them all.
-    const entries = (await db().collection(`audit/customer_${id}/entries`).where("action", "==", "transactions.record").get()).docs;
+    const entries = (
+      await db().collection(`audit/customer_${id}/entries`).where("action", "==", "transactions.record").get()
+    ).docs;
     expect(entries).toHaveLength(1);
     expect(entries[0]!.data().after.applied).toHaveLength(40);
     // Idempotent: the drain again finds nothing pending.
     expect(await drainPendingRecords(id, Date.now(), DEFAULT_POLICY)).toMatchObject({ records: 0, mode: "none" });
-    for (const d of (await db().collection(`customers/${id}/transactions`).get()).docs) expect(d.data().ledger.state).toBe("applied");
+    for (const d of (await db().collection(`customers/${id}/transactions`).get()).docs)
+      expect(d.data().ledger.state).toBe("applied");
   });
 
   it("more records than one drain takes: the drain takes the bound and says more; the next takes the rest", async () => {
@@ -264,9 +361,22 @@ describe("onTransactionWritten trigger (group commit)", () => {
     const policy = { ...DEFAULT_POLICY, ledger: { ...DEFAULT_POLICY.ledger, groupCommitMaxRecords: 10 } };
     const none = async () => "enqueued" as const;
     for (let i = 0; i < 25; i++) {
-      await db().doc(path(id, `M-${i}`)).set({ type: "order", amount: 100_00, issuedAt: Timestamp.fromMillis(Date.now() - DAY) });
+      await db()
+        .doc(path(id, `M-${i}`))
+        .set({ type: "order", amount: 100_00, issuedAt: Timestamp.fromMillis(Date.now() - DAY) });
       const after = (await eventOf(id, `M-${i}`, `m${i}`)).data.after;
-      await applyTransactionEvent({ customerId: id, externalId: `M-${i}`, after: after.data()!, sourceUpdateTime: after.updateTime!.toMillis(), sourceVersion: after.updateTime! }, Date.now(), policy, { enqueue: none });
+      await applyTransactionEvent(
+        {
+          customerId: id,
+          externalId: `M-${i}`,
+          after: after.data()!,
+          sourceUpdateTime: after.updateTime!.toMillis(),
+          sourceVersion: after.updateTime!,
+        },
+        Date.now(),
+        policy,
+        { enqueue: none },
+      );
     }
     expect(await drainPendingRecords(id, Date.now(), policy)).toMatchObject({ records: 10, applied: 10, more: true });
     expect(await drainPendingRecords(id, Date.now(), policy)).toMatchObject({ records: 10, more: true });
@@ -281,17 +391,38 @@ describe("aggregates equal a from-scratch recomputation", () => {
     const base = Date.UTC(2026, 6, 1);
     const txs = [
       { externalId: "I1", type: "invoice", amount: 5_000_00, issuedAt: iso(base), dueAt: iso(base + 30 * DAY) },
-      { externalId: "I2", type: "invoice", amount: 8_000_00, issuedAt: iso(base + 10 * DAY), dueAt: iso(base + 40 * DAY) },
+      {
+        externalId: "I2",
+        type: "invoice",
+        amount: 8_000_00,
+        issuedAt: iso(base + 10 * DAY),
+        dueAt: iso(base + 40 * DAY),
+      },
       { externalId: "P1", type: "payment", amount: 6_000_00, issuedAt: iso(base + 35 * DAY) },
-      { externalId: "C1", type: "credit_note", amount: 1_000_00, issuedAt: iso(base + 36 * DAY), invoiceExternalId: "I2" },
+      {
+        externalId: "C1",
+        type: "credit_note",
+        amount: 1_000_00,
+        issuedAt: iso(base + 36 * DAY),
+        invoiceExternalId: "I2",
+      },
       { externalId: "P2", type: "payment", amount: 2_000_00, issuedAt: iso(base + 50 * DAY), invoiceExternalId: "I3" },
-      { externalId: "I3", type: "invoice", amount: 1_500_00, issuedAt: iso(base + 45 * DAY), dueAt: iso(base + 75 * DAY) },
+      {
+        externalId: "I3",
+        type: "invoice",
+        amount: 1_500_00,
+        issuedAt: iso(base + 45 * DAY),
+        dueAt: iso(base + 75 * DAY),
+      },
       { externalId: "O1", type: "order", amount: 3_000_00, issuedAt: iso(base + 60 * DAY) },
     ];
     await call(fns.recordTransactions, { customerId: id, transactions: txs.slice(4) }, users.integration);
     await call(fns.recordTransactions, { customerId: id, transactions: txs.slice(0, 4) }, users.integration);
     const c = await customer(id);
-    const oracle = recomputeFromHistory(txs.map((t) => recordFromInput(transactionInput.parse(t))), c.updatedAt.toMillis());
+    const oracle = recomputeFromHistory(
+      txs.map((t) => recordFromInput(transactionInput.parse(t))),
+      c.updatedAt.toMillis(),
+    );
     expect(c.aggregates.exposure).toBe(oracle.exposure);
     expect(c.aggregates.unappliedCash).toBe(oracle.unappliedCash);
     expect(c.aggregates.aging).toEqual(oracle.aging);
@@ -302,12 +433,22 @@ describe("aggregates equal a from-scratch recomputation", () => {
 describe("fraud signals on transactions", () => {
   it("a new customer's large first order holds the file for a person and raises a fraud alert", async () => {
     const id = await newCustomer(40_000_00);
-    const r = await call(fns.recordTransactions, { customerId: id, transactions: [{ externalId: "ORD-BIG", type: "order", amount: 30_000_00, issuedAt: new Date().toISOString() }] }, users.integration);
+    const r = await call(
+      fns.recordTransactions,
+      {
+        customerId: id,
+        transactions: [{ externalId: "ORD-BIG", type: "order", amount: 30_000_00, issuedAt: new Date().toISOString() }],
+      },
+      users.integration,
+    );
     expect(r.recorded).toBe(1);
     const c = await customer(id);
     expect(c).toMatchObject({ status: "on_hold", statusKind: "manual", statusReason: "FRAUD_SIGNALS" });
     expect(c.flags.fraudHold).toBe(true);
-    expect((await db().doc(`alerts/customer_${id}_fraud_signal`).get()).data()).toMatchObject({ status: "open", code: "LARGE_FIRST_ORDER" });
+    expect((await db().doc(`alerts/customer_${id}_fraud_signal`).get()).data()).toMatchObject({
+      status: "open",
+      code: "LARGE_FIRST_ORDER",
+    });
     const assessment = (await db().doc(`customers/${id}/private/assessment`).get()).data()!;
     expect(assessment.fraudSignals[0]).toMatchObject({ code: "LARGE_FIRST_ORDER", weight: expect.any(Number) });
     expect((await call(fns.checkOrder, { customerId: id, orderAmount: 1_00 }, users.analyst)).decision).toBe("review");
@@ -315,7 +456,14 @@ describe("fraud signals on transactions", () => {
 
   it("a clean customer's ordinary orders raise none", async () => {
     const id = await newCustomer(40_000_00);
-    await call(fns.recordTransactions, { customerId: id, transactions: [{ externalId: "ORD-1", type: "order", amount: 2_000_00, issuedAt: new Date().toISOString() }] }, users.integration);
+    await call(
+      fns.recordTransactions,
+      {
+        customerId: id,
+        transactions: [{ externalId: "ORD-1", type: "order", amount: 2_000_00, issuedAt: new Date().toISOString() }],
+      },
+      users.integration,
+    );
     const c = await customer(id);
     expect(c.status).toBe("active");
     expect((await db().doc(`alerts/customer_${id}_fraud_signal`).get()).exists).toBe(false);
@@ -326,13 +474,28 @@ describe("invoices belong to one customer", () => {
   it("a payment for another customer's invoice is rejected with a reason; an invoice id another customer uses is refused", async () => {
     const a = await newCustomer();
     const b = await newCustomer();
-    await call(fns.recordTransactions, { customerId: a, transactions: [{ externalId: "INV-A1", type: "invoice", amount: 1_000_00, issuedAt: "2026-11-01", dueAt: "2026-12-01" }] }, users.integration);
+    await call(
+      fns.recordTransactions,
+      {
+        customerId: a,
+        transactions: [
+          { externalId: "INV-A1", type: "invoice", amount: 1_000_00, issuedAt: "2026-11-01", dueAt: "2026-12-01" },
+        ],
+      },
+      users.integration,
+    );
     const r = await call(
       fns.recordTransactions,
       {
         customerId: b,
         transactions: [
-          { externalId: "PAY-B1", type: "payment", amount: 1_000_00, issuedAt: "2026-11-05", invoiceExternalId: "INV-A1" },
+          {
+            externalId: "PAY-B1",
+            type: "payment",
+            amount: 1_000_00,
+            issuedAt: "2026-11-05",
+            invoiceExternalId: "INV-A1",
+          },
           { externalId: "INV-A1", type: "invoice", amount: 5_00, issuedAt: "2026-11-01", dueAt: "2026-12-01" },
           { externalId: "INV-B1", type: "invoice", amount: 2_000_00, issuedAt: "2026-11-01", dueAt: "2026-12-01" },
         ],
@@ -340,11 +503,28 @@ describe("invoices belong to one customer", () => {
       users.integration,
     );
     expect(r.recorded).toBe(1);
-    expect(Object.fromEntries(r.rejected.map((x: { externalId: string; code: string }) => [x.externalId, x.code]))).toEqual({ "PAY-B1": "foreign_reference", "INV-A1": "foreign_external_id" });
+    expect(
+      Object.fromEntries(r.rejected.map((x: { externalId: string; code: string }) => [x.externalId, x.code])),
+    ).toEqual({ "PAY-B1": "foreign_reference", "INV-A1": "foreign_external_id" });
     expect(r.exposure).toBe(2_000_00);
     expect((await customer(a)).exposure).toBe(1_000_00);
     // the rightful owner can still settle it
-    const own = await call(fns.recordTransactions, { customerId: a, transactions: [{ externalId: "PAY-A1", type: "payment", amount: 1_000_00, issuedAt: "2026-11-05", invoiceExternalId: "INV-A1" }] }, users.integration);
+    const own = await call(
+      fns.recordTransactions,
+      {
+        customerId: a,
+        transactions: [
+          {
+            externalId: "PAY-A1",
+            type: "payment",
+            amount: 1_000_00,
+            issuedAt: "2026-11-05",
+            invoiceExternalId: "INV-A1",
+          },
+        ],
+      },
+      users.integration,
+    );
     expect(own).toMatchObject({ recorded: 1, exposure: 0 });
   });
 });

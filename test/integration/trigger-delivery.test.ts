@@ -116,7 +116,13 @@ describe.skipIf(official)("committed changes", () => {
     expect(cb!.before).not.toBeNull(); // a delete carries the old value
     expect(cb!.after).toBeNull();
 
-    const failed = await commitsDuring(() => db.batch().set(db.doc(`${base}/c`), { n: 1 }).create(a, { n: 9 }).commit());
+    const failed = await commitsDuring(() =>
+      db
+        .batch()
+        .set(db.doc(`${base}/c`), { n: 1 })
+        .create(a, { n: 9 })
+        .commit(),
+    );
     expect(failed).toEqual([]);
   });
 });
@@ -132,7 +138,7 @@ describe.skipIf(official)("the CloudEvent keeps Firestore's types", () => {
     double: 1.5,
     notANumber: Number.NaN,
     infinite: Number.POSITIVE_INFINITY,
-    text: "Grüße, \"quoted\"",
+    text: 'Grüße, "quoted"',
     yes: true,
     nothing: null,
     when,
@@ -155,7 +161,13 @@ describe.skipIf(official)("the CloudEvent keeps Firestore's types", () => {
 
   /** Run firebase-functions' v2 onDocumentWritten handler on the event, as the emulator's runtime does. */
   async function decode(event: FirestoreCloudEvent) {
-    let seen: { before: DocumentSnapshot; after: DocumentSnapshot; params: Record<string, string>; id: string; document: string } | null = null;
+    let seen: {
+      before: DocumentSnapshot;
+      after: DocumentSnapshot;
+      params: Record<string, string>;
+      id: string;
+      document: string;
+    } | null = null;
     const fn = onDocumentWritten(trigger.document, (e) => {
       seen = { before: e.data!.before, after: e.data!.after, params: e.params, id: e.id, document: e.document };
     });
@@ -167,7 +179,11 @@ describe.skipIf(official)("the CloudEvent keeps Firestore's types", () => {
   it("encodes every value type faithfully, and firebase-functions decodes it to what was written", async () => {
     const ref = db.doc(`typed/${randomUUID()}/parts/p1`);
     const change = await changeOf(() => ref.set(value));
-    const event = cloudEventFor(trigger, change, { id: "evt-1", commitTime: change.after!.updateTime, location: "us-central1" });
+    const event = cloudEventFor(trigger, change, {
+      id: "evt-1",
+      commitTime: change.after!.updateTime,
+      location: "us-central1",
+    });
 
     expect(event).toMatchObject({
       specversion: "1.0",
@@ -195,7 +211,10 @@ describe.skipIf(official)("the CloudEvent keeps Firestore's types", () => {
     expect(f.place).toEqual({ geoPointValue: { latitude: 52.52, longitude: 13.405 } });
     expect(f.emptyList).toEqual({ arrayValue: {} });
     expect(f.emptyMap).toEqual({ mapValue: {} });
-    const deep = { c: { stringValue: "deep" }, d: { arrayValue: { values: [{ timestampValue: "2026-03-04T05:06:07.123000000Z" }] } } };
+    const deep = {
+      c: { stringValue: "deep" },
+      d: { arrayValue: { values: [{ timestampValue: "2026-03-04T05:06:07.123000000Z" }] } },
+    };
     expect(f.map).toEqual({ mapValue: { fields: { a: { integerValue: "1" }, b: { mapValue: { fields: deep } } } } });
     expect(event.data.value!.updateTime).toBe(change.after!.updateTime.toISOString().replace("Z", "000000Z"));
 
@@ -217,8 +236,14 @@ describe.skipIf(official)("the CloudEvent keeps Firestore's types", () => {
   it("an update carries the old value and the changed field paths; a delete the old value only", async () => {
     const ref = db.doc(`typed/${randomUUID()}/parts/p2`);
     await ref.set(value);
-    const updated = await changeOf(() => ref.update(new FieldPath("dotted.key"), "changed", "int", 43, "map.b.c", "changed", "added", 1));
-    const event = cloudEventFor(trigger, updated, { id: "evt-2", commitTime: updated.after!.updateTime, location: "us-central1" });
+    const updated = await changeOf(() =>
+      ref.update(new FieldPath("dotted.key"), "changed", "int", 43, "map.b.c", "changed", "added", 1),
+    );
+    const event = cloudEventFor(trigger, updated, {
+      id: "evt-2",
+      commitTime: updated.after!.updateTime,
+      location: "us-central1",
+    });
     expect(event.data.updateMask!.fieldPaths).toEqual(["`dotted.key`", "added", "int", "map.b.c"]);
     const seen = await decode(event);
     expect(seen.before.get("int")).toBe(42);
@@ -238,10 +263,15 @@ describe.skipIf(official)("the CloudEvent keeps Firestore's types", () => {
 
 describe("document patterns and update masks", () => {
   it("match single segments, the rest with {x=**}, and nothing else", () => {
-    expect(matchDocumentPattern("customers/{customerId}/transactions/{txId}", "customers/c1/transactions/t1")).toEqual({ customerId: "c1", txId: "t1" });
+    expect(matchDocumentPattern("customers/{customerId}/transactions/{txId}", "customers/c1/transactions/t1")).toEqual({
+      customerId: "c1",
+      txId: "t1",
+    });
     expect(matchDocumentPattern("customers/{customerId}/transactions/{txId}", "customers/c1")).toBeNull();
     expect(matchDocumentPattern("customers/{customerId}/transactions/{txId}", "customers/c1/ledger/t1")).toBeNull();
-    expect(matchDocumentPattern("customers/{customerId}/transactions/{txId}", "customers/c1/transactions/t1/more/x")).toBeNull();
+    expect(
+      matchDocumentPattern("customers/{customerId}/transactions/{txId}", "customers/c1/transactions/t1/more/x"),
+    ).toBeNull();
     expect(matchDocumentPattern("config/creditPolicy", "config/creditPolicy")).toEqual({});
     expect(matchDocumentPattern("logs/{rest=**}", "logs/a/b/c")).toEqual({ rest: "a/b/c" });
   });
@@ -274,7 +304,8 @@ describe.skipIf(official)("delivery to the Functions emulator's background-funct
         if (req.method !== "POST" || !m || m[1] !== PROJECT) return void res.writeHead(400).end();
         const key = decodeURIComponent(m[2]!);
         const ids = backends(prefix).backends[0]!.functionTriggers.map((t) => `${t.id}-${generation}`);
-        if (!ids.includes(key)) return void res.writeHead(404).end(`Function ${key} does not exist, valid functions are: ${ids.join(", ")}`);
+        if (!ids.includes(key))
+          return void res.writeHead(404).end(`Function ${key} does not exist, valid functions are: ${ids.join(", ")}`);
         expect(req.headers["content-type"]).toBe("application/json");
         posts.push({ key, event: JSON.parse(Buffer.concat(chunks).toString()) });
         const status = answers.get(key)?.shift() ?? 200;
@@ -303,9 +334,16 @@ describe.skipIf(official)("delivery to the Functions emulator's background-funct
   it("delivers each matching trigger once per change; non-matching writes deliver nothing", async () => {
     const thing = db.doc(`${prefix}/t1`);
     const part = thing.collection("parts").doc("p1");
-    await db.batch().set(thing, { n: 1 }).set(part, { n: 1 }).set(db.doc(`${prefix}/t1/other/o1`), { n: 1 }).commit();
+    await db
+      .batch()
+      .set(thing, { n: 1 })
+      .set(part, { n: 1 })
+      .set(db.doc(`${prefix}/t1/other/o1`), { n: 1 })
+      .commit();
     await delivery.idle();
-    expect(postsFor(part.path).map((p) => [p.key, p.event.type])).toEqual([["us-central1-onThingWritten-0", "google.cloud.firestore.document.v1.written"]]);
+    expect(postsFor(part.path).map((p) => [p.key, p.event.type])).toEqual([
+      ["us-central1-onThingWritten-0", "google.cloud.firestore.document.v1.written"],
+    ]);
     expect(postsFor(thing.path).map((p) => p.key)).toEqual(["us-central1-thingCreated-0"]);
     expect(postsFor(`${prefix}/t1/other/o1`)).toEqual([]);
     // An update is not a creation: the created-only trigger stays quiet.
@@ -322,7 +360,10 @@ describe.skipIf(official)("delivery to the Functions emulator's background-funct
     const got = postsFor(part.path);
     expect(got).toHaveLength(3);
     expect(new Set(got.map((p) => p.event.id)).size).toBe(1);
-    expect(delivery.deliveries().find((d) => d.document === part.path)).toMatchObject({ outcome: "delivered", attempts: 3 });
+    expect(delivery.deliveries().find((d) => d.document === part.path)).toMatchObject({
+      outcome: "delivered",
+      attempts: 3,
+    });
   });
 
   it("does not retry a function failure when the trigger does not ask for it", async () => {
@@ -331,7 +372,10 @@ describe.skipIf(official)("delivery to the Functions emulator's background-funct
     await settings.set({ v: 1 });
     await delivery.idle();
     expect(postsFor(settings.path)).toHaveLength(1);
-    expect(delivery.deliveries().find((d) => d.document === settings.path)).toMatchObject({ outcome: "failed", attempts: 1 });
+    expect(delivery.deliveries().find((d) => d.document === settings.path)).toMatchObject({
+      outcome: "failed",
+      attempts: 1,
+    });
     expect(logs.some((l) => l.includes("settingsWritten") && l.includes("does not ask for retries"))).toBe(true);
   });
 

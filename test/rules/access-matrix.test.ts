@@ -27,9 +27,15 @@ describe("access matrix coverage", () => {
   it("has both outcomes for every role and no duplicate rows", () => {
     for (const role of ROLES) {
       const rows = ACCESS_MATRIX.filter((r) => r.role === role);
-      expect(rows.some((r) => r.expect === "deny"), `${role} has a denied case`).toBe(true);
+      expect(
+        rows.some((r) => r.expect === "deny"),
+        `${role} has a denied case`,
+      ).toBe(true);
       if (role !== "signed-out" && role !== "integration") {
-        expect(rows.some((r) => r.expect === "allow"), `${role} has an allowed case`).toBe(true);
+        expect(
+          rows.some((r) => r.expect === "allow"),
+          `${role} has an allowed case`,
+        ).toBe(true);
       }
     }
     const names = ACCESS_MATRIX.map(rowName);
@@ -43,8 +49,10 @@ describe("access matrix coverage", () => {
     for (const r of ACCESS_MATRIX) {
       const d = decide(r);
       for (const s of d.statements) {
-        if (s.outcome === "true" && r.expect === "allow") allowedBy.set(s.statement.id, (allowedBy.get(s.statement.id) ?? 0) + 1);
-        if (s.outcome !== "true" && r.expect === "deny") deniedBy.set(s.statement.id, (deniedBy.get(s.statement.id) ?? 0) + 1);
+        if (s.outcome === "true" && r.expect === "allow")
+          allowedBy.set(s.statement.id, (allowedBy.get(s.statement.id) ?? 0) + 1);
+        if (s.outcome !== "true" && r.expect === "deny")
+          deniedBy.set(s.statement.id, (deniedBy.get(s.statement.id) ?? 0) + 1);
       }
     }
     const statements = engine.allowStatements;

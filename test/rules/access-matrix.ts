@@ -89,7 +89,13 @@ const BOB = { name: "Bob Roe", email: "bob@acme.test" };
 
 /** The database every row starts from (paths relative to /databases/(default)/documents). */
 export const BASE_DOCS: Readonly<Record<string, FixtureDoc>> = {
-  "customers/c-own": { name: "Acme Ltd", status: "active", tier: "standard", ownerUid: UID["sales-owner"], creditLimit: 5_000_000 },
+  "customers/c-own": {
+    name: "Acme Ltd",
+    status: "active",
+    tier: "standard",
+    ownerUid: UID["sales-owner"],
+    creditLimit: 5_000_000,
+  },
   "customers/c-own-bare": { name: "Bare Co", status: "active", ownerUid: UID["sales-owner"] },
   "customers/c-other": { name: "Other GmbH", status: "active", ownerUid: "u-sales-third" },
   "customers/c-noowner": { name: "No Owner SA", status: "on_hold" },
@@ -104,24 +110,78 @@ export const BASE_DOCS: Readonly<Record<string, FixtureDoc>> = {
   "customers/c-noowner/transactions/t1": { type: "order", amount: 10_000, issuedAt: T0 },
   "customers/c-own/ledger/t1": { applied: true, version: 1 },
   "customers/c-own/reviews/r1": { score: 71, grade: "B", at: T0 },
-  "customers/c-own/statusChanges/sc1": { customerId: "c-own", after: { status: "on_hold" }, note: "dispute", reasonCodes: ["MANUAL_HOLD"], decidedBy: UID.manager, decidedByRole: "manager", decidedAt: T0 },
+  "customers/c-own/statusChanges/sc1": {
+    customerId: "c-own",
+    after: { status: "on_hold" },
+    note: "dispute",
+    reasonCodes: ["MANUAL_HOLD"],
+    decidedBy: UID.manager,
+    decidedByRole: "manager",
+    decidedAt: T0,
+  },
   "applications/app-own": { applicantUid: UID.applicant, status: "submitted" },
   "applications/app-own/private/assessment": { score: 61, fraudSignals: [] },
   "applications/app-other": { applicantUid: "u-someone-else", status: "submitted" },
   "applications/app-noapplicant": { status: "submitted" },
   "applications/app-by-sales": { applicantUid: UID["sales-other"], status: "submitted" },
   "applications/app-by-integration": { applicantUid: UID.integration, status: "submitted" },
-  "limitRequests/lr-own": { customerId: "c-own", requestedBy: UID["sales-owner"], newLimit: 6_000_000, status: "pending" },
+  "limitRequests/lr-own": {
+    customerId: "c-own",
+    requestedBy: UID["sales-owner"],
+    newLimit: 6_000_000,
+    status: "pending",
+  },
   "limitRequests/lr-other": { customerId: "c-other", requestedBy: UID.analyst, newLimit: 1_000_000, status: "pending" },
   "limitRequests/lr-norequester": { customerId: "c-own", newLimit: 1, status: "pending" },
-  "orderBlocks/ob-own": { customerId: "c-own", ownerUid: UID["sales-owner"], orderRef: "PO-1", amount: 100_000, status: "open" },
-  "orderBlocks/ob-other": { customerId: "c-other", ownerUid: "u-sales-third", orderRef: "PO-2", amount: 100_000, status: "open" },
-  "orderBlocks/ob-noowner": { customerId: "c-noowner", ownerUid: null, orderRef: "PO-3", amount: 100_000, status: "open" },
-  "creditGroups/g1": { name: "Acme Group", currency: "USD", groupLimit: 10_000_000, memberIds: ["c-own", "c-other"], claims: { "c-own": { amount: 125_000, currency: "USD" } } },
+  "orderBlocks/ob-own": {
+    customerId: "c-own",
+    ownerUid: UID["sales-owner"],
+    orderRef: "PO-1",
+    amount: 100_000,
+    status: "open",
+  },
+  "orderBlocks/ob-other": {
+    customerId: "c-other",
+    ownerUid: "u-sales-third",
+    orderRef: "PO-2",
+    amount: 100_000,
+    status: "open",
+  },
+  "orderBlocks/ob-noowner": {
+    customerId: "c-noowner",
+    ownerUid: null,
+    orderRef: "PO-3",
+    amount: 100_000,
+    status: "open",
+  },
+  "creditGroups/g1": {
+    name: "Acme Group",
+    currency: "USD",
+    groupLimit: 10_000_000,
+    memberIds: ["c-own", "c-other"],
+    claims: { "c-own": { amount: 125_000, currency: "USD" } },
+  },
   "alerts/al1": { customerId: "c-own", kind: "overdue", status: "open" },
-  "disputes/dp-own": { customerId: "c-own", ownerUid: UID["sales-owner"], invoiceExternalId: "INV-1", amount: 100_000, status: "open" },
-  "disputes/dp-other": { customerId: "c-other", ownerUid: "u-sales-third", invoiceExternalId: "INV-2", amount: 100_000, status: "open" },
-  "termsChanges/tc-own": { customerId: "c-own", requestedBy: UID["sales-owner"], paymentTermsDays: 45, status: "pending" },
+  "disputes/dp-own": {
+    customerId: "c-own",
+    ownerUid: UID["sales-owner"],
+    invoiceExternalId: "INV-1",
+    amount: 100_000,
+    status: "open",
+  },
+  "disputes/dp-other": {
+    customerId: "c-other",
+    ownerUid: "u-sales-third",
+    invoiceExternalId: "INV-2",
+    amount: 100_000,
+    status: "open",
+  },
+  "termsChanges/tc-own": {
+    customerId: "c-own",
+    requestedBy: UID["sales-owner"],
+    paymentTermsDays: 45,
+    status: "pending",
+  },
   "termsChanges/tc-other": { customerId: "c-other", requestedBy: UID.analyst, paymentTermsDays: 45, status: "pending" },
   "classOverrides/co1": { customerId: "c-own", tier: "standard", reason: "parent guarantee", decidedBy: UID.manager },
   "audit/customer_c-own": { seq: 1, hash: "abc" },
@@ -150,7 +210,14 @@ function grid(op: Operation, path: string, allowed: readonly Role[], extra: Part
   return ROLES.map((role) => ({ ...extra, role, op, path, expect: allowed.includes(role) ? "allow" : "deny" }));
 }
 
-function row(role: Role, op: Operation, path: string, expect: Expectation, note: string, extra: Partial<MatrixRow> = {}): MatrixRow {
+function row(
+  role: Role,
+  op: Operation,
+  path: string,
+  expect: Expectation,
+  note: string,
+  extra: Partial<MatrixRow> = {},
+): MatrixRow {
   return { ...extra, role, op, path, expect, note };
 }
 
@@ -211,7 +278,9 @@ export const ACCESS_MATRIX: readonly MatrixRow[] = [
   // ---- reads: private documents of a customer
   ...grid("get", "customers/c-own/private/financials", ["analyst", "manager", "auditor"]),
   ...grid("get", "customers/c-own/private/assessment", ["analyst", "manager", "auditor"]),
-  ...grid("get", "customers/c-own/private/creditState", ["analyst", "manager", "auditor"], { note: "the confidential rest of the credit file: never the sales rep's" }),
+  ...grid("get", "customers/c-own/private/creditState", ["analyst", "manager", "auditor"], {
+    note: "the confidential rest of the credit file: never the sales rep's",
+  }),
   ...grid("get", CONTACTS, ["sales-owner", "analyst", "manager"]),
   ...grid("list", "customers/c-own/private", NOBODY, { note: "private docs are read one by one, never listed" }),
 
@@ -224,12 +293,16 @@ export const ACCESS_MATRIX: readonly MatrixRow[] = [
   ...grid("list", "customers/c-own/ledger", ["analyst", "manager"]),
   ...grid("get", "customers/c-own/reviews/r1", ["analyst", "manager", "auditor"]),
   ...grid("list", "customers/c-own/reviews", ["analyst", "manager", "auditor"]),
-  ...grid("get", "customers/c-own/statusChanges/sc1", ["analyst", "manager", "auditor"], { note: "a status decision's memo: credit staff and auditors" }),
+  ...grid("get", "customers/c-own/statusChanges/sc1", ["analyst", "manager", "auditor"], {
+    note: "a status decision's memo: credit staff and auditors",
+  }),
   ...grid("list", "customers/c-own/statusChanges", ["analyst", "manager", "auditor"]),
 
   // ---- reads: workflow documents
   ...grid("get", "applications/app-own", ["applicant", "analyst", "manager", "auditor"]),
-  ...grid("get", "applications/app-own/private/assessment", ["analyst", "manager", "auditor"], { note: "the review and the decision memo are not the applicant's to read" }),
+  ...grid("get", "applications/app-own/private/assessment", ["analyst", "manager", "auditor"], {
+    note: "the review and the decision memo are not the applicant's to read",
+  }),
   ...grid("list", "applications/app-own/private", [], { note: "private documents are fetched one by one" }),
   ...grid("update", "applications/app-own/private/assessment", [], { data: { score: 99 } }),
   ...grid("get", "applications/app-other", ["analyst", "manager", "auditor"]),
@@ -247,12 +320,16 @@ export const ACCESS_MATRIX: readonly MatrixRow[] = [
   }),
   ...grid("get", "orderBlocks/ob-own", ["sales-owner", "analyst", "manager", "auditor", "admin"]),
   ...grid("get", "orderBlocks/ob-other", ["analyst", "manager", "auditor", "admin"]),
-  ...grid("list", "orderBlocks", ["analyst", "manager", "auditor", "admin"], { note: "unfiltered list: the release queue" }),
+  ...grid("list", "orderBlocks", ["analyst", "manager", "auditor", "admin"], {
+    note: "unfiltered list: the release queue",
+  }),
   ...grid("list", "orderBlocks", ["sales-owner", "analyst", "manager", "auditor", "admin"], {
     note: "list filtered ownerUid == sales-owner",
     query: { where: [["ownerUid", "==", UID["sales-owner"]]] },
   }),
-  ...grid("get", "creditGroups/g1", ["analyst", "manager", "auditor", "admin"], { note: "a group holds other customers' figures: never the sales rep's" }),
+  ...grid("get", "creditGroups/g1", ["analyst", "manager", "auditor", "admin"], {
+    note: "a group holds other customers' figures: never the sales rep's",
+  }),
   ...grid("list", "creditGroups", ["analyst", "manager", "auditor", "admin"]),
   ...grid("get", "alerts/al1", ["analyst", "manager"]),
   ...grid("list", "alerts", ["analyst", "manager"]),
@@ -270,11 +347,15 @@ export const ACCESS_MATRIX: readonly MatrixRow[] = [
     note: "list filtered requestedBy == sales-owner",
     query: { where: [["requestedBy", "==", UID["sales-owner"]]] },
   }),
-  ...grid("get", "classOverrides/co1", ["analyst", "manager", "auditor"], { note: "the manager's reason is confidential credit judgement" }),
+  ...grid("get", "classOverrides/co1", ["analyst", "manager", "auditor"], {
+    note: "the manager's reason is confidential credit judgement",
+  }),
   ...grid("list", "classOverrides", ["analyst", "manager", "auditor"]),
 
   // ---- reads: portfolio reporting
-  ...grid("get", "reports/2026-10", ["manager", "auditor", "admin"], { note: "monthly snapshots: who may ask for the portfolio report" }),
+  ...grid("get", "reports/2026-10", ["manager", "auditor", "admin"], {
+    note: "monthly snapshots: who may ask for the portfolio report",
+  }),
   ...grid("list", "reports", ["manager", "auditor", "admin"]),
   ...grid("get", "simulations/s1", ["manager", "admin"], { note: "a what-if job: who may run one" }),
   ...grid("list", "simulations", ["manager", "admin"]),
@@ -288,9 +369,14 @@ export const ACCESS_MATRIX: readonly MatrixRow[] = [
   ...grid("get", "config/fxRates", STAFF, { note: "the FX table in force: staff read it like the policy" }),
   ...grid("get", "config/fxRatesLastGood", NOBODY, { note: "the loader's fallback: internal" }),
   ...grid("list", "config", NOBODY, { note: "the policy is read by its id, never listed" }),
-  ...grid("get", "config/confidentiality", ["applicant", "sales-owner", "sales-other", "analyst", "manager", "auditor", "admin", "integration"], {
-    note: "the version to acknowledge: any signed-in user",
-  }),
+  ...grid(
+    "get",
+    "config/confidentiality",
+    ["applicant", "sales-owner", "sales-other", "analyst", "manager", "auditor", "admin", "integration"],
+    {
+      note: "the version to acknowledge: any signed-in user",
+    },
+  ),
   ...grid("get", "confidentialityAcks/u-analyst", NOBODY),
   ...grid("list", "confidentialityAcks", NOBODY),
   ...grid("get", "trainingRecords/t1", NOBODY),
@@ -311,7 +397,10 @@ export const ACCESS_MATRIX: readonly MatrixRow[] = [
     ...grid("delete", existing, NOBODY),
   ]),
   // ... the contact list included: it changes through updateContacts (validated, audited, identity-indexed).
-  ...grid("update", CONTACTS, NOBODY, { note: "a well-formed contacts update: still only through the callable", data: VALID_UPDATE }),
+  ...grid("update", CONTACTS, NOBODY, {
+    note: "a well-formed contacts update: still only through the callable",
+    data: VALID_UPDATE,
+  }),
   ...grid("create", "customers/c-own-bare/private/contacts", NOBODY, { data: VALID_UPDATE }),
   ...grid("delete", CONTACTS, NOBODY),
 
@@ -322,11 +411,23 @@ export const ACCESS_MATRIX: readonly MatrixRow[] = [
   row("sales-owner", "get", "customers/c-missing", "deny", "document does not exist: resource == null"),
   row("analyst", "get", "customers/c-missing", "allow", "analyst may learn that a customer does not exist"),
   row("sales-owner", "get", "customers/c-noowner/transactions/t1", "deny", "get(customer).data.ownerUid missing"),
-  row("sales-owner", "get", "customers/c-missing/transactions/t1", "deny", "get(customer) of a missing customer is null"),
+  row(
+    "sales-owner",
+    "get",
+    "customers/c-missing/transactions/t1",
+    "deny",
+    "get(customer) of a missing customer is null",
+  ),
   row("sales-owner", "get", "customers/c-noowner/private/contacts", "deny", "owner unknown"),
   row("applicant", "get", "applications/app-noapplicant", "deny", "applicantUid missing"),
   row("applicant", "get", "applications/app-missing", "deny", "application does not exist"),
-  row("sales-other", "get", "applications/app-by-sales", "allow", "staff who applied themselves read their own application"),
+  row(
+    "sales-other",
+    "get",
+    "applications/app-by-sales",
+    "allow",
+    "staff who applied themselves read their own application",
+  ),
   row("integration", "get", "applications/app-by-integration", "deny", "integration reads nothing, even 'its own'"),
   row("sales-owner", "get", "limitRequests/lr-norequester", "deny", "requestedBy missing"),
   row("sales-owner", "get", "orderBlocks/ob-noowner", "deny", "block of a customer without a sales rep"),
@@ -338,19 +439,33 @@ export const ACCESS_MATRIX: readonly MatrixRow[] = [
   }),
 
   // ---- staff without a current acknowledgement of the confidentiality policy (seed §5.1): the role does not count
-  row("analyst", "get", "customers/c-own/private/creditState", "deny", "no acknowledgement", { claims: { role: "analyst" } }),
-  row("analyst", "get", "alerts/al1", "deny", "acknowledgement expired", { claims: { role: "analyst", ack: { v: 1, until: 1_700_000_000 } } }),
-  row("manager", "get", "customers/c-other", "deny", "acknowledged an outdated version", { claims: { role: "manager", ack: { v: 0, until: 4_102_444_800 } } }),
+  row("analyst", "get", "customers/c-own/private/creditState", "deny", "no acknowledgement", {
+    claims: { role: "analyst" },
+  }),
+  row("analyst", "get", "alerts/al1", "deny", "acknowledgement expired", {
+    claims: { role: "analyst", ack: { v: 1, until: 1_700_000_000 } },
+  }),
+  row("manager", "get", "customers/c-other", "deny", "acknowledged an outdated version", {
+    claims: { role: "manager", ack: { v: 0, until: 4_102_444_800 } },
+  }),
   row("sales-owner", "get", "customers/c-own", "deny", "sales without acknowledgement", { claims: { role: "sales" } }),
-  row("auditor", "get", "audit/customer_c-own", "deny", "ack is not a map", { claims: { role: "auditor", ack: "yes" } }),
-  row("admin", "get", "backups/b1", "deny", "no config/confidentiality document: nobody's role counts (fail closed)", { docs: { "config/confidentiality": null } }),
+  row("auditor", "get", "audit/customer_c-own", "deny", "ack is not a map", {
+    claims: { role: "auditor", ack: "yes" },
+  }),
+  row("admin", "get", "backups/b1", "deny", "no config/confidentiality document: nobody's role counts (fail closed)", {
+    docs: { "config/confidentiality": null },
+  }),
   row("analyst", "get", "alerts/al1", "allow", "acknowledged the version in force, still valid"),
 
   // ---- tricky: odd role claims
   row("applicant", "get", "applications/app-own", "allow", "role claim null = no role", { claims: { role: null } }),
-  row("applicant", "get", "applications/app-own", "deny", "unknown role is not an applicant", { claims: { role: "superuser" } }),
+  row("applicant", "get", "applications/app-own", "deny", "unknown role is not an applicant", {
+    claims: { role: "superuser" },
+  }),
   row("analyst", "get", "alerts/al1", "deny", "role is case-sensitive", { claims: { role: "Analyst", ack: ACK } }),
-  row("analyst", "get", "alerts/al1", "deny", "role as a list is not a role", { claims: { role: ["analyst"], ack: ACK } }),
+  row("analyst", "get", "alerts/al1", "deny", "role as a list is not a role", {
+    claims: { role: ["analyst"], ack: ACK },
+  }),
   row("admin", "get", "customers/c-own/private/financials", "deny", "admin does not read financials"),
   row("auditor", "get", CONTACTS, "deny", "auditor does not read personal data"),
 
@@ -362,7 +477,13 @@ export const ACCESS_MATRIX: readonly MatrixRow[] = [
     query: { where: [["status", "==", "active"]] },
   }),
   row("sales-owner", "list", "customers", "allow", "own filter plus another filter and a limit", {
-    query: { where: [["ownerUid", "==", UID["sales-owner"]], ["status", "==", "active"]], limit: 10 },
+    query: {
+      where: [
+        ["ownerUid", "==", UID["sales-owner"]],
+        ["status", "==", "active"],
+      ],
+      limit: 10,
+    },
   }),
   row("sales-owner", "list", "customers", "deny", "range filter on ownerUid proves nothing", {
     query: { where: [["ownerUid", ">=", UID["sales-owner"]]] },
@@ -387,5 +508,9 @@ export const ACCESS_MATRIX: readonly MatrixRow[] = [
     ["header injection in an e-mail", [{ name: "Ann", email: "a@b.c\r\nBcc: all@evil.example" }]],
     ["script URL as a phone", [{ name: "Ann", phone: "javascript:alert(1)//" }]],
     ["no contacts at all", []],
-  ].map(([note, contacts]) => row("sales-owner", "update", CONTACTS, "deny", `direct write: ${note as string}`, { data: contactsUpdate(contacts as FixtureValue) })),
+  ].map(([note, contacts]) =>
+    row("sales-owner", "update", CONTACTS, "deny", `direct write: ${note as string}`, {
+      data: contactsUpdate(contacts as FixtureValue),
+    }),
+  ),
 ];

@@ -51,9 +51,9 @@ describe("rules evaluator: fails closed", () => {
     expect(() => new RulesEngine(rules(`match /t/{id} { allow get: if resource.data.x is strin; }`))).toThrow(
       /type 'strin'/,
     );
-    expect(() => new RulesEngine(rules(`function f(a) { return a; }\nmatch /t/{id} { allow get: if f(1, 2); }`))).toThrow(
-      /takes 1 arguments, called with 2 at line 5/,
-    );
+    expect(
+      () => new RulesEngine(rules(`function f(a) { return a; }\nmatch /t/{id} { allow get: if f(1, 2); }`)),
+    ).toThrow(/takes 1 arguments, called with 2 at line 5/);
   });
 
   it("a function cannot see the path variables of a match it is not declared in", () => {
@@ -62,30 +62,48 @@ describe("rules evaluator: fails closed", () => {
   });
 
   it("throws (never allows) at run time when the static check is off", () => {
-    const engine = new RulesEngine(rules(`match /t/{id} { allow get: if true || frobnicate(); allow list: if frobnicate(); }`), {
-      staticCheck: false,
-    });
-    expect(() => engine.evaluate({ method: "list", path: "t", auth: ANALYST })).toThrow(/unknown function 'frobnicate\(\)' at line 4/);
+    const engine = new RulesEngine(
+      rules(`match /t/{id} { allow get: if true || frobnicate(); allow list: if frobnicate(); }`),
+      {
+        staticCheck: false,
+      },
+    );
+    expect(() => engine.evaluate({ method: "list", path: "t", auth: ANALYST })).toThrow(
+      /unknown function 'frobnicate\(\)' at line 4/,
+    );
     // An unsupported construct is never absorbed by && / || error semantics.
-    const e2 = new RulesEngine(rules(`match /t/{id} { allow get: if false && resource.data.keys().frob(); allow get: if unknownVar || true; }`), {
-      staticCheck: false,
-    });
-    expect(() => e2.evaluate({ method: "get", path: "t/1", auth: ANALYST }, { "t/1": { a: 1 } })).toThrow(RulesUnsupportedError);
+    const e2 = new RulesEngine(
+      rules(`match /t/{id} { allow get: if false && resource.data.keys().frob(); allow get: if unknownVar || true; }`),
+      {
+        staticCheck: false,
+      },
+    );
+    expect(() => e2.evaluate({ method: "get", path: "t/1", auth: ANALYST }, { "t/1": { a: 1 } })).toThrow(
+      RulesUnsupportedError,
+    );
   });
 
   it("throws on a known method called with the wrong number of arguments", () => {
     const engine = new RulesEngine(rules(`match /t/{id} { allow get: if 'abc'.size(1) == 3; }`));
-    expect(() => engine.evaluate({ method: "get", path: "t/1", auth: ANALYST })).toThrow(/\.size\(\) with 1 arguments at line 4/);
+    expect(() => engine.evaluate({ method: "get", path: "t/1", auth: ANALYST })).toThrow(
+      /\.size\(\) with 1 arguments at line 4/,
+    );
   });
 
   it("rejects constructs the parser does not know, with their line", () => {
-    expect(() => new RulesEngine(rules(`match /t/{id} { allow get: if [1,2][0:1] == [1]; }`))).toThrow(RulesSyntaxError);
+    expect(() => new RulesEngine(rules(`match /t/{id} { allow get: if [1,2][0:1] == [1]; }`))).toThrow(
+      RulesSyntaxError,
+    );
     expect(() => new RulesEngine(rules(`match /t/{id} { allow get: if r'raw' == 'raw'; }`))).toThrow(/line 4/);
-    expect(() => new RulesEngine(rules(`match /t/{id} { allow frob: if true; }`))).toThrow(/unknown allow method 'frob'/);
+    expect(() => new RulesEngine(rules(`match /t/{id} { allow frob: if true; }`))).toThrow(
+      /unknown allow method 'frob'/,
+    );
     expect(() => new RulesEngine(rules(`match /t/{id} { deny get: if true; }`))).toThrow(/line 4/);
     expect(() => new RulesEngine(`rules_version = '1';\nservice cloud.firestore { }`)).toThrow(/only '2'/);
     expect(() => new RulesEngine(`rules_version = '2';\nservice firebase.storage { }`)).toThrow(/not supported/);
-    expect(() => new RulesEngine(rules(`match /a/{rest=**}/b { allow get: if true; }`))).toThrow(/must be the last segment/);
+    expect(() => new RulesEngine(rules(`match /a/{rest=**}/b { allow get: if true; }`))).toThrow(
+      /must be the last segment/,
+    );
   });
 });
 
@@ -137,20 +155,28 @@ describe("rules evaluator: error semantics", () => {
     expect(outcome("1 in {'k': 1}")).toBe("error");
     expect(outcome("'b' in ['a', 'b']")).toBe("true");
     expect(outcome("'b' in null")).toBe("error");
-    expect(outcome("1 is int && 1.5 is float && 1.5 is number && 's' is string && [1] is list && {} is map")).toBe("true");
+    expect(outcome("1 is int && 1.5 is float && 1.5 is number && 's' is string && [1] is list && {} is map")).toBe(
+      "true",
+    );
     expect(outcome("request.time is timestamp && request.path is path && true is bool")).toBe("true");
     expect(outcome("null is string")).toBe("false");
     expect(outcome("[1, 2].hasOnly([1, 2, 3]) && ![1, 4].hasOnly([1, 2, 3])")).toBe("true");
     expect(outcome("[1, 2].hasAll([2]) && ![1].hasAll([1, 2]) && [1].hasAny([3, 1]) && ![1].hasAny([])")).toBe("true");
     expect(outcome("[1, 1, 2].toSet().size() == 2 && [1, 2].toSet().hasOnly([2, 1])")).toBe("true");
-    expect(outcome("[1, 2].toSet().union([3].toSet()).size() == 3 && [1, 2].toSet().difference([1]).hasOnly([2])")).toBe("true");
-    expect(outcome("{'a': 1, 'b': 2}.keys().hasAll(['a', 'b']) && {'a': 1}.size() == 1 && {'a': 1}.values() == [1]")).toBe("true");
+    expect(
+      outcome("[1, 2].toSet().union([3].toSet()).size() == 3 && [1, 2].toSet().difference([1]).hasOnly([2])"),
+    ).toBe("true");
+    expect(
+      outcome("{'a': 1, 'b': 2}.keys().hasAll(['a', 'b']) && {'a': 1}.size() == 1 && {'a': 1}.values() == [1]"),
+    ).toBe("true");
     expect(outcome("{'a': {'b': 3}}.get(['a', 'b'], 0) == 3 && {'a': 1}.get(['a', 'b'], 0) == 0")).toBe("true");
     expect(outcome("[1, 2][1] == 2")).toBe("true");
     expect(outcome("[1, 2][2] == 2")).toBe("error");
     expect(outcome("null.size() == 0")).toBe("error");
     expect(outcome("'abc'.hasAll(['a'])")).toBe("error");
-    expect(outcome("'Ab '.size() == 3 && 'Ab'.lower() == 'ab' && ' x '.trim() == 'x' && 'a,b'.split(',') == ['a', 'b']")).toBe("true");
+    expect(
+      outcome("'Ab '.size() == 3 && 'Ab'.lower() == 'ab' && ' x '.trim() == 'x' && 'a,b'.split(',') == ['a', 'b']"),
+    ).toBe("true");
   });
 
   it("matches() is a full match", () => {
@@ -170,7 +196,8 @@ describe("rules evaluator: error semantics", () => {
     }`),
     );
     const db: Database = { "t/1": { a: 1, b: 2, c: 3 } };
-    const upd = (data: FixtureDoc): boolean => engine.evaluate({ method: "update", path: "t/1", auth: ANALYST, data }, db).allowed;
+    const upd = (data: FixtureDoc): boolean =>
+      engine.evaluate({ method: "update", path: "t/1", auth: ANALYST, data }, db).allowed;
     expect(upd({ a: 5, updatedAt: REQUEST_TIME })).toBe(true);
     expect(upd({ a: 5, updatedAt: new Date(DEFAULT_REQUEST_TIME.getTime() + 1) })).toBe(false);
     expect(upd({ a: 5, c: 4, updatedAt: REQUEST_TIME })).toBe(false);
@@ -251,14 +278,25 @@ describe("rules evaluator: path matching", () => {
         method: "list",
         path: "c",
         auth: ANALYST,
-        query: { where: where.map(([field, value]) => ({ field, op: "==", value })), ...(limit === undefined ? {} : { limit }) },
+        query: {
+          where: where.map(([field, value]) => ({ field, op: "==", value })),
+          ...(limit === undefined ? {} : { limit }),
+        },
       }).allowed;
     expect(list([["owner", "u1"]], 5)).toBe(true);
     expect(list([["owner", "u1"]], 50)).toBe(false);
     expect(list([["owner", "u1"]])).toBe(false); // no limit: null <= 10 is an error
     expect(list([["owner", "u2"]], 5)).toBe(false);
     expect(list([], 5)).toBe(false);
-    expect(list([["owner", "u1"], ["owner", "u2"]], 5)).toBe(false);
+    expect(
+      list(
+        [
+          ["owner", "u1"],
+          ["owner", "u2"],
+        ],
+        5,
+      ),
+    ).toBe(false);
     const d = engine.evaluate({ method: "list", path: "d", auth: ANALYST });
     expect(d.allowed).toBe(false);
     expect(d.explain).toMatch(/variable 'id' has no value/);

@@ -15,7 +15,14 @@ const require = createRequire(import.meta.url);
 export const BIG_STRING = "A".repeat(100_000);
 /** 100k UTF-16 units of astral characters (surrogate pairs). */
 export const BIG_ASTRAL = "\u{1F4A5}".repeat(50_000);
-export const BIG_NUMBERS = [1e308, -1e308, Number.MAX_VALUE, Number.MAX_SAFE_INTEGER + 1, Number.MIN_SAFE_INTEGER - 1, 2 ** 64] as const;
+export const BIG_NUMBERS = [
+  1e308,
+  -1e308,
+  Number.MAX_VALUE,
+  Number.MAX_SAFE_INTEGER + 1,
+  Number.MIN_SAFE_INTEGER - 1,
+  2 ** 64,
+] as const;
 export const NON_FINITE = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY] as const;
 
 export function deepObject(depth: number): Record<string, unknown> {
@@ -36,7 +43,9 @@ export const BIG_ARRAY = Array.from({ length: 10_000 }, (_, i) => i);
 
 /** An object with own (JSON-parsed) `__proto__`, `constructor` and `prototype` keys. */
 export function prototypeKeyed(extra: Record<string, unknown> = {}): Record<string, unknown> {
-  const o = JSON.parse('{"__proto__":{"role":"admin","polluted":true},"constructor":{"prototype":{"polluted":true}},"prototype":{"polluted":true}}') as Record<string, unknown>;
+  const o = JSON.parse(
+    '{"__proto__":{"role":"admin","polluted":true},"constructor":{"prototype":{"polluted":true}},"prototype":{"polluted":true}}',
+  ) as Record<string, unknown>;
   return Object.assign(o, extra);
 }
 
@@ -95,12 +104,22 @@ const hostileScalar: fc.Arbitrary<unknown> = fc.oneof(
 const hostileStructure: fc.Arbitrary<unknown> = fc.oneof(
   fc.constantFrom<unknown>(DEEP_OBJECT, DEEP_ARRAY, BIG_ARRAY, [], {}, prototypeKeyed(), Object.create(null)),
   fc.array(hostileScalar, { maxLength: 5 }),
-  fc.dictionary(fc.oneof(fc.constantFrom("__proto__", "constructor", "toString", "valueOf", "hasOwnProperty"), fc.string({ maxLength: 8 })), hostileScalar, {
-    maxKeys: 5,
-  }),
+  fc.dictionary(
+    fc.oneof(
+      fc.constantFrom("__proto__", "constructor", "toString", "valueOf", "hasOwnProperty"),
+      fc.string({ maxLength: 8 }),
+    ),
+    hostileScalar,
+    {
+      maxKeys: 5,
+    },
+  ),
 );
 
-export const hostileValue: fc.Arbitrary<unknown> = fc.oneof({ weight: 3, arbitrary: hostileScalar }, { weight: 2, arbitrary: hostileStructure });
+export const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
+  { weight: 3, arbitrary: hostileScalar },
+  { weight: 2, arbitrary: hostileStructure },
+);
 
 /** Whole inputs that are junk: any value, junk dictionaries, a valid input with one key junked or extra keys. */
 export function hostileInput(base: Record<string, unknown>): fc.Arbitrary<{ label: string; data: unknown }> {
@@ -108,9 +127,22 @@ export function hostileInput(base: Record<string, unknown>): fc.Arbitrary<{ labe
   return fc.oneof(
     hostileValue.map((data) => ({ label: "junk", data })),
     fc
-      .anything({ maxDepth: 3, withBigInt: true, withDate: true, withNullPrototype: true, withObjectString: true, withBoxedValues: true, withMap: true, withSet: true, withTypedArray: true, withSparseArray: true })
+      .anything({
+        maxDepth: 3,
+        withBigInt: true,
+        withDate: true,
+        withNullPrototype: true,
+        withObjectString: true,
+        withBoxedValues: true,
+        withMap: true,
+        withSet: true,
+        withTypedArray: true,
+        withSparseArray: true,
+      })
       .map((data) => ({ label: "anything", data })),
-    fc.record({ k: fc.constantFrom(...keys), v: hostileValue }).map(({ k, v }) => ({ label: `key:${k}`, data: { ...base, [k]: v } })),
+    fc
+      .record({ k: fc.constantFrom(...keys), v: hostileValue })
+      .map(({ k, v }) => ({ label: `key:${k}`, data: { ...base, [k]: v } })),
     fc
       .constantFrom("__proto__", "constructor", "prototype", "role", "admin", "toJSON")
       .chain((k) => hostileValue.map((v) => ({ label: `extra:${k}`, data: withOwnKey(base, k, v ?? 1) }))),
@@ -190,7 +222,8 @@ function setAt(root: unknown, path: Path, value: unknown): unknown {
   let cur = copy;
   for (const seg of path.slice(0, -1)) cur = cur[seg] as Record<string | number, unknown>;
   const last = path[path.length - 1]!;
-  if (last === "__proto__") Object.defineProperty(cur, last, { value, enumerable: true, writable: true, configurable: true });
+  if (last === "__proto__")
+    Object.defineProperty(cur, last, { value, enumerable: true, writable: true, configurable: true });
   else cur[last] = value;
   return copy;
 }
@@ -213,7 +246,8 @@ function getAt(root: unknown, path: Path): unknown {
 export function allPaths(value: unknown, prefix: Path = []): Path[] {
   const out: Path[] = [prefix];
   if (Array.isArray(value)) value.forEach((v, i) => out.push(...allPaths(v, [...prefix, i])));
-  else if (value !== null && typeof value === "object") for (const [k, v] of Object.entries(value)) out.push(...allPaths(v, [...prefix, k]));
+  else if (value !== null && typeof value === "object")
+    for (const [k, v] of Object.entries(value)) out.push(...allPaths(v, [...prefix, k]));
   return out;
 }
 
@@ -226,14 +260,17 @@ export function corruptionsAt(spec: SeedSpec, path: Path): Array<() => Mutation>
   const at = dotted(path);
   const has = (list: string[] | undefined) => (list ?? []).includes(sp);
   const out: Array<() => Mutation> = [];
-  const value_ = (label: string, v: () => unknown) => out.push(() => ({ label, path: at, kind: "value", data: setAt(spec.base, path, v()) }));
+  const value_ = (label: string, v: () => unknown) =>
+    out.push(() => ({ label, path: at, kind: "value", data: setAt(spec.base, path, v()) }));
   const typeName = (v: unknown) => (Array.isArray(v) ? "array" : typeof v);
 
   if (path.length > 0) {
     if (!has(spec.nullable)) value_("null", () => null);
-    if (has(spec.ids)) out.push(() => ({ label: "unknown-id", path: at, kind: "id", data: setAt(spec.base, path, "zz-unknown-0042") }));
+    if (has(spec.ids))
+      out.push(() => ({ label: "unknown-id", path: at, kind: "id", data: setAt(spec.base, path, "zz-unknown-0042") }));
     const parent = getAt(spec.base, path.slice(0, -1));
-    if (!Array.isArray(parent) && !has(spec.optional)) out.push(() => ({ label: "remove", path: at, kind: "remove", data: deleteAt(spec.base, path) }));
+    if (!Array.isArray(parent) && !has(spec.optional))
+      out.push(() => ({ label: "remove", path: at, kind: "remove", data: deleteAt(spec.base, path) }));
   }
   if (typeof value === "string") {
     for (const v of [42, 4.2, true, {}, [], Number.NaN]) value_(`type:${typeName(v)}`, () => v);
@@ -262,7 +299,12 @@ export function corruptionsAt(spec: SeedSpec, path: Path): Array<() => Mutation>
       value_("deep-object", () => DEEP_OBJECT);
     }
     for (const key of ["__proto__", "constructor", "isAdmin", "toString"]) {
-      out.push(() => ({ label: `extra-key:${key}`, path: at, kind: "extra-key", data: setAt(spec.base, [...path, key], key === "isAdmin" ? true : { polluted: true }) }));
+      out.push(() => ({
+        label: `extra-key:${key}`,
+        path: at,
+        kind: "extra-key",
+        data: setAt(spec.base, [...path, key], key === "isAdmin" ? true : { polluted: true }),
+      }));
     }
   }
   return out;
@@ -292,7 +334,11 @@ function pruneEmpty(node: unknown): unknown {
     if (key in o) {
       const kept = key === "documents" ? (o[key] as Record<string, unknown>) : pruneMap(o[key]);
       if (!kept || Object.keys(kept).length === 0) return undefined;
-      return { ...o, [key]: key === "documents" ? Object.fromEntries(Object.entries(kept).map(([k, v]) => [k, pruneEmpty(v)])) : kept };
+      return {
+        ...o,
+        [key]:
+          key === "documents" ? Object.fromEntries(Object.entries(kept).map(([k, v]) => [k, pruneEmpty(v)])) : kept,
+      };
     }
   }
   return o;
@@ -310,17 +356,28 @@ function pruneMap(map: unknown): Record<string, unknown> | undefined {
 
 export function sameDatabase(before: string, after: string): boolean {
   if (before === after) return true;
-  return JSON.stringify(pruneEmpty(JSON.parse(before)) ?? null) === JSON.stringify(pruneEmpty(JSON.parse(after)) ?? null);
+  return (
+    JSON.stringify(pruneEmpty(JSON.parse(before)) ?? null) === JSON.stringify(pruneEmpty(JSON.parse(after)) ?? null)
+  );
 }
 
 // ---------------------------------------------------------------------------------------
 // Audit chains (unit property tests)
 
-const jsonLeaf: fc.Arbitrary<unknown> = fc.oneof(fc.string({ maxLength: 12 }), fc.integer(), fc.boolean(), fc.constant(null), fc.double({ noNaN: true, noDefaultInfinity: true }));
+const jsonLeaf: fc.Arbitrary<unknown> = fc.oneof(
+  fc.string({ maxLength: 12 }),
+  fc.integer(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.double({ noNaN: true, noDefaultInfinity: true }),
+);
 
 export const auditContent: fc.Arbitrary<AuditContent> = fc.record({
   action: fc.constantFrom("application.submit", "customer.create", "customer.reassess", "alert.raise", "role.set"),
-  actor: fc.record({ uid: fc.string({ minLength: 1, maxLength: 10 }), role: fc.option(fc.constantFrom("analyst", "manager", "admin"), { nil: null }) }),
+  actor: fc.record({
+    uid: fc.string({ minLength: 1, maxLength: 10 }),
+    role: fc.option(fc.constantFrom("analyst", "manager", "admin"), { nil: null }),
+  }),
   target: fc.string({ minLength: 1, maxLength: 30 }),
   before: fc.option(fc.dictionary(fc.string({ minLength: 1, maxLength: 6 }), jsonLeaf, { maxKeys: 4 }), { nil: null }),
   after: fc.option(fc.dictionary(fc.string({ minLength: 1, maxLength: 6 }), jsonLeaf, { maxKeys: 4 }), { nil: null }),
@@ -345,7 +402,8 @@ type ConsoleLike = Record<"debug" | "info" | "log" | "warn" | "error", (...args:
 async function unpatchedConsoles(): Promise<ConsoleLike[]> {
   const lib = firebaseFunctionsLib();
   const cjs = (require(`${lib}logger/common.js`) as { UNPATCHED_CONSOLE: ConsoleLike }).UNPATCHED_CONSOLE;
-  const esm = ((await import(pathToFileURL(`${lib}esm/logger/common.mjs`).href)) as { UNPATCHED_CONSOLE: ConsoleLike }).UNPATCHED_CONSOLE;
+  const esm = ((await import(pathToFileURL(`${lib}esm/logger/common.mjs`).href)) as { UNPATCHED_CONSOLE: ConsoleLike })
+    .UNPATCHED_CONSOLE;
   return cjs === esm ? [cjs] : [cjs, esm];
 }
 

@@ -25,7 +25,19 @@ export function tokenOf(who: NonNullable<Who>): Record<string, unknown> {
   return STAFF.has(who.role) ? { role: who.role, ack: CURRENT_ACK } : { role: who.role };
 }
 
-export const users: Record<"applicant" | "applicant2" | "sales" | "sales2" | "analyst" | "analyst2" | "manager" | "auditor" | "admin" | "integration", { uid: string; role: string | null }> = {
+export const users: Record<
+  | "applicant"
+  | "applicant2"
+  | "sales"
+  | "sales2"
+  | "analyst"
+  | "analyst2"
+  | "manager"
+  | "auditor"
+  | "admin"
+  | "integration",
+  { uid: string; role: string | null }
+> = {
   applicant: { uid: "u-applicant", role: null },
   applicant2: { uid: "u-applicant-2", role: null },
   sales: { uid: "u-sales", role: "sales" },
@@ -47,7 +59,11 @@ export async function call<T = any>(fn: CallableFunction<any, any>, data: unknow
 }
 
 /** Resolve to the HttpsError code (and message) a call fails with; fails the test if it succeeds. */
-export async function callError(fn: CallableFunction<unknown, unknown>, data: unknown, who: Who): Promise<{ code: string; message: string }> {
+export async function callError(
+  fn: CallableFunction<unknown, unknown>,
+  data: unknown,
+  who: Who,
+): Promise<{ code: string; message: string }> {
   try {
     await call(fn, data, who);
   } catch (err) {
@@ -74,14 +90,17 @@ export function databaseSnapshot(): string {
   if (!server) {
     // The official emulator's state cannot be read synchronously: the byte-for-byte
     // "nothing written" checks are made against the in-process Firestore (npm test).
-    if (!warnedOfficial) console.warn("databaseSnapshot: byte-for-byte checks run only against the in-process Firestore (npm test)");
+    if (!warnedOfficial)
+      console.warn("databaseSnapshot: byte-for-byte checks run only against the in-process Firestore (npm test)");
     warnedOfficial = true;
     return "official-emulator";
   }
   return JSON.stringify(server.state.toJSON(), (_key, value: unknown) => {
     if (value && typeof value === "object" && "collections" in value) {
       const v = value as { collections: Record<string, { documents?: Record<string, unknown> }> };
-      const kept = Object.fromEntries(Object.entries(v.collections).filter(([, c]) => c.documents && Object.keys(c.documents).length > 0));
+      const kept = Object.fromEntries(
+        Object.entries(v.collections).filter(([, c]) => c.documents && Object.keys(c.documents).length > 0),
+      );
       return { ...value, collections: kept };
     }
     return value;

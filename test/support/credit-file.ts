@@ -31,7 +31,11 @@ export async function updateCreditFile(id: string, patch: Record<string, unknown
 }
 
 /** Copy a credit file's two documents under new ids (a portfolio from one real file), with head changes; each copy in its own id's shard. */
-export async function cloneCreditFile(fromId: string, copies: Array<{ id: string; head?: Record<string, unknown> }>, batch?: WriteBatch): Promise<void> {
+export async function cloneCreditFile(
+  fromId: string,
+  copies: Array<{ id: string; head?: Record<string, unknown> }>,
+  batch?: WriteBatch,
+): Promise<void> {
   const [head, state] = await db().getAll(headRef(fromId), stateRef(fromId));
   const template = { ...head!.data() };
   delete template.auditHead;

@@ -40,14 +40,32 @@ export async function seedDemoInProcess(now = Date.now()): Promise<Map<string, D
     if (!item.decide) continue;
     const review = await call(fns.reviewCreditApplication, { applicationId }, users.analyst);
     const by = item.decide.by as "analyst" | "manager";
-    const approvedLimit = Math.min(review.recommendedLimit > 0 ? review.recommendedLimit : 10_000_00, item.requestedLimit, AUTHORITY[by]);
+    const approvedLimit = Math.min(
+      review.recommendedLimit > 0 ? review.recommendedLimit : 10_000_00,
+      item.requestedLimit,
+      AUTHORITY[by],
+    );
     const owner = item.decide.owner === "sales" ? users.sales.uid : null;
     const decided = await call(
       fns.decideCreditApplication,
-      { applicationId, decision: "approve", approvedLimit, note: `Demo: approved by the ${by}`, ...(owner ? { ownerUid: owner } : {}) },
+      {
+        applicationId,
+        decision: "approve",
+        approvedLimit,
+        note: `Demo: approved by the ${by}`,
+        ...(owner ? { ownerUid: owner } : {}),
+      },
       users[by],
     );
-    out.set(item.key, { key: item.key, name: item.company.name, customerId: decided.customerId, currency: item.currency, creditLimit: decided.creditLimit ?? approvedLimit, grade: review.grade, tier: review.tier });
+    out.set(item.key, {
+      key: item.key,
+      name: item.company.name,
+      customerId: decided.customerId,
+      currency: item.currency,
+      creditLimit: decided.creditLimit ?? approvedLimit,
+      grade: review.grade,
+      tier: review.tier,
+    });
     if (item.transactions.length > 0) {
       await call(
         fns.recordTransactions,
@@ -67,6 +85,16 @@ export async function seedDemoInProcess(now = Date.now()): Promise<Map<string, D
     }
   }
   const memberIds = DEMO_GROUP.members.map((k) => out.get(k)?.customerId).filter((x): x is string => Boolean(x));
-  await call(fns.setCreditGroup, { groupId: DEMO_GROUP.groupId, name: DEMO_GROUP.name, groupLimit: DEMO_GROUP.groupLimit, memberIds, reason: "Demo: parent company guarantee" }, users.manager);
+  await call(
+    fns.setCreditGroup,
+    {
+      groupId: DEMO_GROUP.groupId,
+      name: DEMO_GROUP.name,
+      groupLimit: DEMO_GROUP.groupLimit,
+      memberIds,
+      reason: "Demo: parent company guarantee",
+    },
+    users.manager,
+  );
   return out;
 }

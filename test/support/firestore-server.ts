@@ -33,7 +33,9 @@ export function officialFirestore(host: string, projectId: string): RunningFires
     server: null,
     host,
     clear: async () => {
-      const res = await fetch(`http://${host}/emulator/v1/projects/${projectId}/databases/(default)/documents`, { method: "DELETE" });
+      const res = await fetch(`http://${host}/emulator/v1/projects/${projectId}/databases/(default)/documents`, {
+        method: "DELETE",
+      });
       if (!res.ok) throw new Error(`clearing the official emulator failed: ${res.status}`);
     },
     stop: () => {},
@@ -44,7 +46,10 @@ export function officialFirestore(host: string, projectId: string): RunningFires
  * Start an in-process Firestore. `options.isolation: false` (or CREDIT_DESK_FIRESTORE_ISOLATION=off)
  * gives the package's engine without transaction isolation, to show a concurrency test fails there.
  */
-export async function startFirestore(port?: number, options?: { isolation?: boolean; leaseMs?: number }): Promise<RunningFirestore> {
+export async function startFirestore(
+  port?: number,
+  options?: { isolation?: boolean; leaseMs?: number },
+): Promise<RunningFirestore> {
   const server = new FirestoreServer(options);
   const p = port ?? (await freePort());
   await server.start(p);

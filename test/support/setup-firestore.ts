@@ -21,6 +21,7 @@ if (process.env.CREDIT_DESK_OFFICIAL_EMULATOR !== "1") {
   afterAll(() => fs.stop());
 } else {
   const host = process.env.FIRESTORE_EMULATOR_HOST;
-  if (!host) throw new Error("CREDIT_DESK_OFFICIAL_EMULATOR=1 needs FIRESTORE_EMULATOR_HOST (npm run test:emulator sets both)");
+  if (!host)
+    throw new Error("CREDIT_DESK_OFFICIAL_EMULATOR=1 needs FIRESTORE_EMULATOR_HOST (npm run test:emulator sets both)");
   (globalThis as Record<string, unknown>).__creditDeskFirestore = officialFirestore(host, process.env.GCLOUD_PROJECT);
 }

@@ -39,7 +39,10 @@ export function e2eStack(): E2eStack {
   return {
     async start() {
       const firestoreHost = process.env.FIRESTORE_EMULATOR_HOST;
-      if (!firestoreHost) throw new Error("FIRESTORE_EMULATOR_HOST is not set: test/support/setup-firestore.ts should have started a Firestore");
+      if (!firestoreHost)
+        throw new Error(
+          "FIRESTORE_EMULATOR_HOST is not set: test/support/setup-firestore.ts should have started a Firestore",
+        );
       const ports = await freePorts(["auth", "functions", "tasks", "hub", "logging", "eventarc"]);
       const verbose = process.env.CREDIT_DESK_E2E_VERBOSE === "1";
       starting = startStack({
@@ -47,7 +50,8 @@ export function e2eStack(): E2eStack {
         firestoreHost,
         snapshot: true, // the functions/lib of this run, even if it is rebuilt meanwhile
         // This file's in-process Firestore: its commits fire the deployed Firestore triggers.
-        firestoreServer: (globalThis as { __creditDeskFirestore?: RunningFirestore }).__creditDeskFirestore?.server ?? null,
+        firestoreServer:
+          (globalThis as { __creditDeskFirestore?: RunningFirestore }).__creditDeskFirestore?.server ?? null,
         signal: abort.signal,
         log: verbose ? (l) => console.log(`[e2e stack] ${l}`) : () => {},
         onOutput: verbose ? (l) => console.log(`[emulators] ${l}`) : null,

@@ -3,7 +3,12 @@ import * as fns from "../../functions/src/index.js";
 import { call, users, type Who } from "./callables.js";
 import { application, statement } from "./fixtures.js";
 
-async function applyReviewApprove(app: ReturnType<typeof application>, applicant: Who, limit: number, ownerUid: string | null | undefined): Promise<string> {
+async function applyReviewApprove(
+  app: ReturnType<typeof application>,
+  applicant: Who,
+  limit: number,
+  ownerUid: string | null | undefined,
+): Promise<string> {
   const { applicationId } = await call(fns.submitCreditApplication, app, applicant);
   await call(fns.reviewCreditApplication, { applicationId }, users.analyst);
   const owner = ownerUid === undefined ? users.sales.uid : ownerUid;
@@ -16,7 +21,10 @@ async function applyReviewApprove(app: ReturnType<typeof application>, applicant
 }
 
 /** The standard applicant's customer (USD), owned by users.sales unless `ownerUid` says otherwise (null: no owner). */
-export async function approvedCustomer(limit = 40_000_00, opts: { ownerUid?: string | null; registrationNo?: string } = {}): Promise<string> {
+export async function approvedCustomer(
+  limit = 40_000_00,
+  opts: { ownerUid?: string | null; registrationNo?: string } = {},
+): Promise<string> {
   const app = application({ requestedLimit: limit });
   const company = opts.registrationNo ? { ...app.company, registrationNo: opts.registrationNo } : app.company;
   return await applyReviewApprove({ ...app, company }, users.applicant, limit, opts.ownerUid);
@@ -28,7 +36,11 @@ let distinct = 0;
  * its own registration number, contact and applicant (the policy bounds the open
  * applications of one applicant), so a test can make as many as it needs.
  */
-export async function approvedCustomerIn(currency: string, limit: number, opts: { ownerUid?: string | null } = {}): Promise<string> {
+export async function approvedCustomerIn(
+  currency: string,
+  limit: number,
+  opts: { ownerUid?: string | null } = {},
+): Promise<string> {
   const n = ++distinct;
   const app = application({
     currency,

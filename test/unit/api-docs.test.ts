@@ -29,7 +29,9 @@ describe("docs/API.md", () => {
   it("is what the contract registry renders (npm run docs regenerates it)", () => {
     const current = read("docs/API.md");
     if (current !== rendered) {
-      expect.fail(`docs/API.md is out of date with functions/src/schemas/contract.ts: run \`npm run docs\` and commit it (${firstDifference(rendered, current)})`);
+      expect.fail(
+        `docs/API.md is out of date with functions/src/schemas/contract.ts: run \`npm run docs\` and commit it (${firstDifference(rendered, current)})`,
+      );
     }
   });
 
@@ -45,9 +47,15 @@ describe("docs/API.md", () => {
     const input = client.contractJsonSchema("requestLimitChange").input;
     const rows = fieldRows(input);
     expect(rows.find((r) => r.path === "expiresAt")).toMatchObject({ type: "string", required: false });
-    expect(rows.find((r) => r.path === "newLimit")).toMatchObject({ type: "integer", required: true, notes: "integer minor units (cents)" });
+    expect(rows.find((r) => r.path === "newLimit")).toMatchObject({
+      type: "integer",
+      required: true,
+      notes: "integer minor units (cents)",
+    });
     const submit = fieldRows(client.contractJsonSchema("submitCreditApplication").input).map((r) => r.path);
-    expect(submit).toEqual(expect.arrayContaining(["company.name", "contacts[].email", "financials.periodEnd", "requestId"]));
+    expect(submit).toEqual(
+      expect.arrayContaining(["company.name", "contacts[].email", "financials.periodEnd", "requestId"]),
+    );
   });
 });
 
@@ -55,6 +63,9 @@ describe("the README's client example", () => {
   it(`is ${EXAMPLE_PATH}, verbatim (npm run docs copies it)`, () => {
     const readme = read("README.md");
     const expected = withReadmeExample(readme, read(EXAMPLE_PATH));
-    if (readme !== expected) expect.fail(`README.md does not show ${EXAMPLE_PATH} as it is: run \`npm run docs\` (${firstDifference(expected, readme)})`);
+    if (readme !== expected)
+      expect.fail(
+        `README.md does not show ${EXAMPLE_PATH} as it is: run \`npm run docs\` (${firstDifference(expected, readme)})`,
+      );
   });
 });

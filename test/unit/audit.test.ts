@@ -30,7 +30,13 @@ const KEY = RING.signing;
 /** Someone else's key under the same id (what a forger without the secret would have). */
 const FORGER_KEY = parseAuditKeyring(OTHER_TEXT).signing;
 
-function buildChain(contents: AuditContent[], chainId = CHAIN, start = 1_700_000_000_000, key: AuditKey = KEY, from: ChainHead = EMPTY_HEAD): { entries: AuditEntry[]; head: ChainHead } {
+function buildChain(
+  contents: AuditContent[],
+  chainId = CHAIN,
+  start = 1_700_000_000_000,
+  key: AuditKey = KEY,
+  from: ChainHead = EMPTY_HEAD,
+): { entries: AuditEntry[]; head: ChainHead } {
   let head = from;
   const entries = contents.map((c, i) => {
     const e = nextEntry(chainId, head, c, start + i * 1000, key);
@@ -41,7 +47,11 @@ function buildChain(contents: AuditContent[], chainId = CHAIN, start = 1_700_000
 }
 
 /** Entries as written before the keyring existed: no keyId, plain SHA-256. */
-function buildLegacyChain(contents: AuditContent[], chainId = CHAIN, start = 1_600_000_000_000): { entries: AuditEntry[]; head: ChainHead } {
+function buildLegacyChain(
+  contents: AuditContent[],
+  chainId = CHAIN,
+  start = 1_600_000_000_000,
+): { entries: AuditEntry[]; head: ChainHead } {
   let head = EMPTY_HEAD;
   const entries = contents.map((c, i) => {
     const base = { ...c, chainId, seq: head.seq + 1, at: start + i * 1000, prevHash: head.hash };
@@ -52,7 +62,14 @@ function buildLegacyChain(contents: AuditContent[], chainId = CHAIN, start = 1_6
   return { entries, head };
 }
 
-function verify(entries: AuditEntry[], head: ChainHead | null, chainId = CHAIN, ring: AuditKeyring | null = RING, opts: ChainVerifierOptions = {}, subjectMissing = false): ChainVerdict {
+function verify(
+  entries: AuditEntry[],
+  head: ChainHead | null,
+  chainId = CHAIN,
+  ring: AuditKeyring | null = RING,
+  opts: ChainVerifierOptions = {},
+  subjectMissing = false,
+): ChainVerdict {
   const v = new ChainVerifier(chainId, ring, opts);
   for (const e of entries) v.push(e);
   return v.finish(head, { subjectMissing });
@@ -90,12 +107,16 @@ const alterations: Array<[string, (e: AuditEntry) => AuditEntry]> = [
 
 describe("canonicalJson", () => {
   it("sorts keys at every depth, drops undefined, keeps array order", () => {
-    expect(canonicalJson({ b: 1, a: { d: [3, { z: 1, y: undefined, x: 2 }], c: null }, u: undefined })).toBe('{"a":{"c":null,"d":[3,{"x":2,"z":1}]},"b":1}');
+    expect(canonicalJson({ b: 1, a: { d: [3, { z: 1, y: undefined, x: 2 }], c: null }, u: undefined })).toBe(
+      '{"a":{"c":null,"d":[3,{"x":2,"z":1}]},"b":1}',
+    );
   });
 
   it("times become {$t: millis}, whether Date or Timestamp-like; non-finite numbers become strings", () => {
     expect(canonicalJson({ d: new Date(5), t: { toMillis: () => 7 } })).toBe('{"d":{"$t":5},"t":{"$t":7}}');
-    expect(canonicalJson([Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, -0])).toBe('["NaN","Infinity","-Infinity",0]');
+    expect(canonicalJson([Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, -0])).toBe(
+      '["NaN","Infinity","-Infinity",0]',
+    );
     expect(canonicalJson(undefined)).toBe("null");
   });
 
@@ -105,7 +126,9 @@ describe("canonicalJson", () => {
         const once = canonicalJson(v);
         expect(canonicalJson(JSON.parse(once))).toBe(once);
         const reversed = JSON.parse(JSON.stringify(v), (_k, x) =>
-          x && typeof x === "object" && !Array.isArray(x) ? Object.fromEntries(Object.entries(x as object).reverse()) : x,
+          x && typeof x === "object" && !Array.isArray(x)
+            ? Object.fromEntries(Object.entries(x as object).reverse())
+            : x,
         );
         expect(canonicalJson(reversed)).toBe(once);
       }),
@@ -129,7 +152,9 @@ describe("changedFields", () => {
   });
 
   it("equal up to key order and time representation is no change", () => {
-    expect(changedFields({ m: { a: 1, b: 2 }, t: new Date(9) }, { m: { b: 2, a: 1 }, t: { toMillis: () => 9 } })).toEqual({ before: {}, after: {} });
+    expect(
+      changedFields({ m: { a: 1, b: 2 }, t: new Date(9) }, { m: { b: 2, a: 1 }, t: { toMillis: () => 9 } }),
+    ).toEqual({ before: {}, after: {} });
   });
 
   it("property: a key is reported exactly when its canonical value differs; reported values are the originals", () => {
@@ -241,7 +266,8 @@ describe("ChainVerifier", () => {
         const forged = nextEntry(CHAIN, { seq: k - 1, hash: original.prevHash }, forgedContent, original.at, KEY);
         fc.pre(forged.hash !== original.hash);
         const damaged = entries.map((e) => (e.seq === k ? forged : e));
-        const expected = k === entries.length ? { seq: k, problem: "head_mismatch" } : { seq: k + 1, problem: "out_of_order" };
+        const expected =
+          k === entries.length ? { seq: k, problem: "head_mismatch" } : { seq: k + 1, problem: "out_of_order" };
         expect(verify(damaged, head).firstBrokenEntry).toEqual(expected);
       }),
       { numRuns: 300 },
@@ -252,7 +278,12 @@ describe("ChainVerifier", () => {
     fc.assert(
       fc.property(chainArb, fc.nat(), ({ entries, head }, i) => {
         const k = (i % entries.length) + 1;
-        expect(verify(entries.filter((e) => e.seq !== k), head).firstBrokenEntry).toEqual({ seq: k, problem: "missing" });
+        expect(
+          verify(
+            entries.filter((e) => e.seq !== k),
+            head,
+          ).firstBrokenEntry,
+        ).toEqual({ seq: k, problem: "missing" });
       }),
       { numRuns: 300 },
     );
@@ -297,7 +328,10 @@ describe("ChainVerifier", () => {
     fc.assert(
       fc.property(chainArb, auditContent, fc.nat(), ({ entries, head }, extra, cut) => {
         const appended = nextEntry(CHAIN, head, extra, Date.now(), KEY);
-        expect(verify([...entries, appended], head).firstBrokenEntry).toEqual({ seq: head.seq + 1, problem: "unexpected" });
+        expect(verify([...entries, appended], head).firstBrokenEntry).toEqual({
+          seq: head.seq + 1,
+          problem: "unexpected",
+        });
         const keep = cut % entries.length;
         expect(verify(entries.slice(0, keep), head).firstBrokenEntry).toEqual({ seq: keep + 1, problem: "missing" });
       }),
@@ -313,11 +347,18 @@ describe("keyed hashes", () => {
         const k = (i % entries.length) + 1;
         const original = entries[k - 1]!;
         const base = { ...forgedContent, chainId: CHAIN, seq: k, at: original.at, prevHash: original.prevHash };
-        const forged: AuditEntry = unkeyed ? { ...base, hash: legacyHash(base) } : { ...base, keyId: "k1", hash: entryMac({ ...base, keyId: "k1" }, FORGER_KEY) };
+        const forged: AuditEntry = unkeyed
+          ? { ...base, hash: legacyHash(base) }
+          : { ...base, keyId: "k1", hash: entryMac({ ...base, keyId: "k1" }, FORGER_KEY) };
         const damaged = entries.map((e) => (e.seq === k ? forged : e));
         // k = 1 unkeyed: an unkeyed first entry passes as a legacy prefix, so its successor's
         // link (to the real entry 1) breaks instead, or, alone, it is an unsealed legacy chain.
-        const expected = unkeyed && k === 1 ? (entries.length > 1 ? { seq: 2, problem: "out_of_order" } : { seq: 1, problem: "legacy_unsealed" }) : { seq: k, problem: "altered" };
+        const expected =
+          unkeyed && k === 1
+            ? entries.length > 1
+              ? { seq: 2, problem: "out_of_order" }
+              : { seq: 1, problem: "legacy_unsealed" }
+            : { seq: k, problem: "altered" };
         expect(verify(damaged, head).firstBrokenEntry).toEqual(expected);
       }),
       { numRuns: 300 },
@@ -328,11 +369,20 @@ describe("keyed hashes", () => {
     const old = buildChain([content(), content()]);
     const ring2 = parseAuditKeyring(`${K2_TEXT},${K1_TEXT}`);
     expect(ring2.signing.id).toBe("k2");
-    const later = buildChain([content({ reason: "after rotation" })], CHAIN, 1_800_000_000_000, ring2.signing, old.head);
+    const later = buildChain(
+      [content({ reason: "after rotation" })],
+      CHAIN,
+      1_800_000_000_000,
+      ring2.signing,
+      old.head,
+    );
     const entries = [...old.entries, ...later.entries];
     expect(later.entries[0]!.keyId).toBe("k2");
     expect(verify(entries, later.head, CHAIN, ring2)).toEqual({ ok: true, checked: 3 });
-    expect(verify(entries, later.head, CHAIN, parseAuditKeyring(K2_TEXT)).firstBrokenEntry).toEqual({ seq: 1, problem: "unknown_key" });
+    expect(verify(entries, later.head, CHAIN, parseAuditKeyring(K2_TEXT)).firstBrokenEntry).toEqual({
+      seq: 1,
+      problem: "unknown_key",
+    });
     expect(verify(entries, later.head, CHAIN, null).firstBrokenEntry).toEqual({ seq: 1, problem: "unknown_key" });
   });
 
@@ -363,20 +413,34 @@ describe("legacy (unkeyed) entries and the migration point", () => {
   });
 
   it("an unkeyed chain with no keyed entry after it is legacy_unsealed (anyone could have rewritten it)", () => {
-    expect(verify(legacy.entries, legacy.head)).toMatchObject({ ok: false, firstBrokenEntry: { seq: 1, problem: "legacy_unsealed" } });
+    expect(verify(legacy.entries, legacy.head)).toMatchObject({
+      ok: false,
+      firstBrokenEntry: { seq: 1, problem: "legacy_unsealed" },
+    });
   });
 
   it("an unkeyed entry after a keyed one is altered, even with a correct SHA-256 and link", () => {
     const migrated = buildChain([content({ action: "audit.migrate" })], CHAIN, 1_700_000_000_000, KEY, legacy.head);
-    const base = { ...content({ reason: "forged" }), chainId: CHAIN, seq: 5, at: 1_700_000_100_000, prevHash: migrated.head.hash };
+    const base = {
+      ...content({ reason: "forged" }),
+      chainId: CHAIN,
+      seq: 5,
+      at: 1_700_000_100_000,
+      prevHash: migrated.head.hash,
+    };
     const forged = { ...base, hash: legacyHash(base) };
-    expect(verify([...legacy.entries, ...migrated.entries, forged], { seq: 5, hash: forged.hash }).firstBrokenEntry).toEqual({ seq: 5, problem: "altered" });
+    expect(
+      verify([...legacy.entries, ...migrated.entries, forged], { seq: 5, hash: forged.hash }).firstBrokenEntry,
+    ).toEqual({ seq: 5, problem: "altered" });
   });
 
   it("a legacy entry rewritten (and the legacy hashes after it recomputed) breaks the link of the keyed entry", () => {
     const migrated = buildChain([content({ action: "audit.migrate" })], CHAIN, 1_700_000_000_000, KEY, legacy.head);
     const rewritten = buildLegacyChain([content(), content({ reason: "rewritten" }), content()]);
-    expect(verify([...rewritten.entries, ...migrated.entries], migrated.head).firstBrokenEntry).toEqual({ seq: 4, problem: "out_of_order" });
+    expect(verify([...rewritten.entries, ...migrated.entries], migrated.head).firstBrokenEntry).toEqual({
+      seq: 4,
+      problem: "out_of_order",
+    });
   });
 });
 
@@ -393,7 +457,11 @@ describe("the latest seal", () => {
   it("truncated and the head set back: truncated at the first entry cut off", () => {
     const h3 = { seq: 3, hash: entries[2]!.hash };
     expect(verify(entries.slice(0, 3), h3)).toEqual({ ok: true, checked: 3 }); // what main accepted
-    expect(verify(entries.slice(0, 3), h3, CHAIN, RING, { sealed })).toEqual({ ok: false, checked: 3, firstBrokenEntry: { seq: 4, problem: "truncated" } });
+    expect(verify(entries.slice(0, 3), h3, CHAIN, RING, { sealed })).toEqual({
+      ok: false,
+      checked: 3,
+      firstBrokenEntry: { seq: 4, problem: "truncated" },
+    });
   });
 
   it("every entry deleted and the head nulled: truncated at 1", () => {
@@ -402,26 +470,53 @@ describe("the latest seal", () => {
   });
 
   it("the subject gone: subject_deleted at the last entry, or at the sealed seq when the entries went too", () => {
-    expect(verify(entries, null, CHAIN, RING, { sealed }, true).firstBrokenEntry).toEqual({ seq: 5, problem: "subject_deleted" });
-    expect(verify(entries.slice(0, 2), null, CHAIN, RING, {}, true).firstBrokenEntry).toEqual({ seq: 2, problem: "subject_deleted" });
-    expect(verify([], null, CHAIN, RING, { sealed }, true).firstBrokenEntry).toEqual({ seq: 5, problem: "subject_deleted" });
+    expect(verify(entries, null, CHAIN, RING, { sealed }, true).firstBrokenEntry).toEqual({
+      seq: 5,
+      problem: "subject_deleted",
+    });
+    expect(verify(entries.slice(0, 2), null, CHAIN, RING, {}, true).firstBrokenEntry).toEqual({
+      seq: 2,
+      problem: "subject_deleted",
+    });
+    expect(verify([], null, CHAIN, RING, { sealed }, true).firstBrokenEntry).toEqual({
+      seq: 5,
+      problem: "subject_deleted",
+    });
     expect(verify([], null, CHAIN, RING, {}, true)).toEqual({ ok: true, checked: 0 }); // nothing ever existed
   });
 
   it("another entry at the sealed seq (a different history) is seal_mismatch", () => {
     const other = buildChain([content(), content(), content(), content(), content({ reason: "other" })]);
-    expect(verify(other.entries, other.head, CHAIN, RING, { sealed }).firstBrokenEntry).toEqual({ seq: 5, problem: "seal_mismatch" });
+    expect(verify(other.entries, other.head, CHAIN, RING, { sealed }).firstBrokenEntry).toEqual({
+      seq: 5,
+      problem: "seal_mismatch",
+    });
   });
 
   it("resuming from the sealed head checks only what follows, and that the sealed entry is still there", () => {
     const more = buildChain([content(), content()], CHAIN, 1_800_000_000_000, KEY, head);
     const all = [...entries, ...more.entries];
-    expect(verify(all.slice(4), more.head, CHAIN, RING, { resumeFrom: sealed, sealed })).toEqual({ ok: true, checked: 3 });
-    expect(verify([], EMPTY_HEAD, CHAIN, RING, { resumeFrom: sealed, sealed }).firstBrokenEntry).toEqual({ seq: 5, problem: "truncated" });
-    expect(verify(all.slice(5), more.head, CHAIN, RING, { resumeFrom: sealed, sealed }).firstBrokenEntry).toEqual({ seq: 5, problem: "missing" });
-    expect(verify([{ ...all[4]!, reason: "x" }, ...all.slice(5)], more.head, CHAIN, RING, { resumeFrom: sealed }).firstBrokenEntry).toEqual({ seq: 5, problem: "altered" });
+    expect(verify(all.slice(4), more.head, CHAIN, RING, { resumeFrom: sealed, sealed })).toEqual({
+      ok: true,
+      checked: 3,
+    });
+    expect(verify([], EMPTY_HEAD, CHAIN, RING, { resumeFrom: sealed, sealed }).firstBrokenEntry).toEqual({
+      seq: 5,
+      problem: "truncated",
+    });
+    expect(verify(all.slice(5), more.head, CHAIN, RING, { resumeFrom: sealed, sealed }).firstBrokenEntry).toEqual({
+      seq: 5,
+      problem: "missing",
+    });
+    expect(
+      verify([{ ...all[4]!, reason: "x" }, ...all.slice(5)], more.head, CHAIN, RING, { resumeFrom: sealed })
+        .firstBrokenEntry,
+    ).toEqual({ seq: 5, problem: "altered" });
     const other = buildChain([content(), content(), content(), content(), content({ reason: "other" })]);
-    expect(verify(other.entries.slice(4), other.head, CHAIN, RING, { resumeFrom: sealed }).firstBrokenEntry).toEqual({ seq: 5, problem: "seal_mismatch" });
+    expect(verify(other.entries.slice(4), other.head, CHAIN, RING, { resumeFrom: sealed }).firstBrokenEntry).toEqual({
+      seq: 5,
+      problem: "seal_mismatch",
+    });
   });
 
   it("property: any cut of a sealed chain back to a shorter valid prefix, head set back to match, is truncated at the cut", () => {
@@ -429,7 +524,10 @@ describe("the latest seal", () => {
       fc.property(chainArb, fc.nat(), ({ entries: es, head: h }, cut) => {
         const keep = cut % es.length;
         const prefixHead = keep === 0 ? EMPTY_HEAD : { seq: keep, hash: es[keep - 1]!.hash };
-        expect(verify(es.slice(0, keep), prefixHead, CHAIN, RING, { sealed: h }).firstBrokenEntry).toEqual({ seq: keep + 1, problem: "truncated" });
+        expect(verify(es.slice(0, keep), prefixHead, CHAIN, RING, { sealed: h }).firstBrokenEntry).toEqual({
+          seq: keep + 1,
+          problem: "truncated",
+        });
       }),
       { numRuns: 200 },
     );

@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { GeoPoint, Timestamp } from "firebase-admin/firestore";
-import { FirestoreDouble, decodeDocument, encodeDocument, openBackupDatabase } from "../../functions/src/tools/logicalBackup.js";
+import {
+  FirestoreDouble,
+  decodeDocument,
+  encodeDocument,
+  openBackupDatabase,
+} from "../../functions/src/tools/logicalBackup.js";
 
 const db = openBackupDatabase("demo-credit");
 

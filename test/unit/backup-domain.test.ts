@@ -30,8 +30,22 @@ import { COLLECTIONS, CUSTOMER_SUBCOLLECTIONS, AUDIT_ENTRIES, DATA_TREE } from "
 const NOW = Date.UTC(2024, 4, 1, 2, 0, 0);
 const RING = parseAuditKeyring(`k1:${randomBytes(32).toString("base64")}`);
 
-function rec(id: string, status: BackupRecord["status"], ageDays: number, extra: Partial<BackupRecord> = {}): BackupRecord {
-  return { id, status, startedAt: NOW - ageDays * DAY_MS, endedAt: null, outputUriPrefix: null, operationName: "op", expired: false, ...extra };
+function rec(
+  id: string,
+  status: BackupRecord["status"],
+  ageDays: number,
+  extra: Partial<BackupRecord> = {},
+): BackupRecord {
+  return {
+    id,
+    status,
+    startedAt: NOW - ageDays * DAY_MS,
+    endedAt: null,
+    outputUriPrefix: null,
+    operationName: "op",
+    expired: false,
+    ...extra,
+  };
 }
 
 describe("managed export names", () => {
@@ -54,7 +68,10 @@ describe("managed export names", () => {
 
   it("parses only its own export URIs, for the record's own id", () => {
     const uri = "gs://b-1/firestore/2024-05-01/daily-20240501T020000Z";
-    expect(parseExportUri(uri, "daily-20240501T020000Z")).toEqual({ bucket: "b-1", objectPrefix: "firestore/2024-05-01/daily-20240501T020000Z/" });
+    expect(parseExportUri(uri, "daily-20240501T020000Z")).toEqual({
+      bucket: "b-1",
+      objectPrefix: "firestore/2024-05-01/daily-20240501T020000Z/",
+    });
     expect(parseExportUri(uri, "other")).toBeNull();
     expect(parseExportUri("gs://b-1/", "x")).toBeNull();
     expect(parseExportUri("gs://b-1/firestore/2024-05-01/", "")).toBeNull();
@@ -75,17 +92,39 @@ describe("operation outcome", () => {
     const r = rec("a", "running", 0.1);
     expect(judgeRunning(r, { done: false }, NOW)).toEqual({ kind: "wait" });
     expect(judgeRunning(r, null, NOW)).toEqual({ kind: "wait" });
-    expect(judgeRunning(r, { done: true, error: null, endedAt: NOW - 5, documents: 10, bytes: 99 }, NOW)).toEqual({ kind: "succeeded", endedAt: NOW - 5, documents: 10, bytes: 99 });
-    expect(judgeRunning(r, { done: true, error: { code: 7, message: "denied" } }, NOW)).toMatchObject({ kind: "failed", code: "EXPORT_FAILED" });
-    expect(judgeRunning(rec("b", "running", 1.1), { done: false }, NOW)).toMatchObject({ kind: "failed", code: "EXPORT_TIMEOUT" });
+    expect(judgeRunning(r, { done: true, error: null, endedAt: NOW - 5, documents: 10, bytes: 99 }, NOW)).toEqual({
+      kind: "succeeded",
+      endedAt: NOW - 5,
+      documents: 10,
+      bytes: 99,
+    });
+    expect(judgeRunning(r, { done: true, error: { code: 7, message: "denied" } }, NOW)).toMatchObject({
+      kind: "failed",
+      code: "EXPORT_FAILED",
+    });
+    expect(judgeRunning(rec("b", "running", 1.1), { done: false }, NOW)).toMatchObject({
+      kind: "failed",
+      code: "EXPORT_TIMEOUT",
+    });
     expect(judgeRunning(rec("c", "running", 0.001, { operationName: null }), null, NOW)).toEqual({ kind: "wait" });
-    expect(judgeRunning(rec("d", "running", 1 / 24, { operationName: null }), null, NOW)).toMatchObject({ kind: "failed", code: "EXPORT_NOT_STARTED" });
+    expect(judgeRunning(rec("d", "running", 1 / 24, { operationName: null }), null, NOW)).toMatchObject({
+      kind: "failed",
+      code: "EXPORT_NOT_STARTED",
+    });
   });
 });
 
 describe("retention", () => {
   it("deletes finished exports past retention, oldest first, never running or expired ones", () => {
-    const records = [rec("s50", "succeeded", 50), rec("s40", "succeeded", 40), rec("f36", "failed", 36), rec("r40", "running", 40), rec("x60", "succeeded", 60, { expired: true }), rec("s10", "succeeded", 10), rec("f2", "failed", 2)];
+    const records = [
+      rec("s50", "succeeded", 50),
+      rec("s40", "succeeded", 40),
+      rec("f36", "failed", 36),
+      rec("r40", "running", 40),
+      rec("x60", "succeeded", 60, { expired: true }),
+      rec("s10", "succeeded", 10),
+      rec("f2", "failed", 2),
+    ];
     expect(chooseExpired(records, NOW, 35).map((r) => r.id)).toEqual(["s50", "s40", "f36"]);
   });
 
@@ -95,7 +134,14 @@ describe("retention", () => {
   });
 
   it("property: never the newest succeeded, never one inside the window", () => {
-    const arb = fc.array(fc.record({ status: fc.constantFrom("running", "succeeded", "failed") as fc.Arbitrary<BackupRecord["status"]>, age: fc.double({ min: 0, max: 200, noNaN: true }), expired: fc.boolean() }), { maxLength: 30 });
+    const arb = fc.array(
+      fc.record({
+        status: fc.constantFrom("running", "succeeded", "failed") as fc.Arbitrary<BackupRecord["status"]>,
+        age: fc.double({ min: 0, max: 200, noNaN: true }),
+        expired: fc.boolean(),
+      }),
+      { maxLength: 30 },
+    );
     fc.assert(
       fc.property(arb, fc.integer({ min: 1, max: 90 }), (rows, days) => {
         const records = rows.map((r, i) => rec(`b${i}`, r.status, r.age, { expired: r.expired }));
@@ -129,7 +175,9 @@ describe("staleness", () => {
 
 describe("logical backup hash and manifest", () => {
   it("canonical JSON sorts keys at every level", () => {
-    expect(canonicalJson({ b: 1, a: { d: [1, { z: 1, y: 2 }], c: null } })).toBe('{"a":{"c":null,"d":[1,{"y":2,"z":1}]},"b":1}');
+    expect(canonicalJson({ b: 1, a: { d: [1, { z: 1, y: 2 }], c: null } })).toBe(
+      '{"a":{"c":null,"d":[1,{"y":2,"z":1}]},"b":1}',
+    );
   });
 
   it("the content hash does not depend on order, but on every path, value and type", () => {
@@ -184,7 +232,9 @@ describe("logical backup hash and manifest", () => {
     expect(m.signature.keyId).toBe("k1");
     expect(parseManifest(JSON.parse(JSON.stringify(m)))).toEqual(m);
     expect(() => parseManifest({ ...m, totalDocuments: 3 })).toThrow(/totalDocuments/);
-    expect(() => parseManifest({ ...m, collections: [{ ...m.collections[0], file: "../x.jsonl" }] })).toThrow(/file name/);
+    expect(() => parseManifest({ ...m, collections: [{ ...m.collections[0], file: "../x.jsonl" }] })).toThrow(
+      /file name/,
+    );
     expect(() => parseManifest({ ...m, format: "other" })).toThrow(/format/);
     expect(() => parseManifest({ ...m, signature: undefined })).toThrow(/signature/);
     expect(() => parseManifest({ ...m, version: 1 })).toThrow(/version/);
@@ -192,7 +242,12 @@ describe("logical backup hash and manifest", () => {
 
   it("the manifest signature: valid as signed; any field changed is invalid; unsigned and unknown keys are told apart", () => {
     const m = signManifest(
-      buildManifest({ createdAt: NOW, source: { projectId: "demo-credit", host: null }, collections: [{ collection: "customers", file: "customers.jsonl", documents: 2, sha256: "a".repeat(64) }], contentHash: "b".repeat(64) }),
+      buildManifest({
+        createdAt: NOW,
+        source: { projectId: "demo-credit", host: null },
+        collections: [{ collection: "customers", file: "customers.jsonl", documents: 2, sha256: "a".repeat(64) }],
+        contentHash: "b".repeat(64),
+      }),
       RING.signing,
     );
     const roundTrip = JSON.parse(JSON.stringify(m));
@@ -211,7 +266,11 @@ describe("logical backup hash and manifest", () => {
     for (const e of edits) expect(checkManifestSignature(e, RING)).toBe("invalid");
     expect(checkManifestSignature({ ...roundTrip, signature: undefined }, RING)).toBe("unsigned");
     expect(checkManifestSignature(null, RING)).toBe("unsigned");
-    expect(checkManifestSignature(roundTrip, parseAuditKeyring(`k2:${randomBytes(32).toString("base64")}`))).toBe("unknown_key");
-    expect(checkManifestSignature(roundTrip, parseAuditKeyring(`k1:${randomBytes(32).toString("base64")}`))).toBe("invalid");
+    expect(checkManifestSignature(roundTrip, parseAuditKeyring(`k2:${randomBytes(32).toString("base64")}`))).toBe(
+      "unknown_key",
+    );
+    expect(checkManifestSignature(roundTrip, parseAuditKeyring(`k1:${randomBytes(32).toString("base64")}`))).toBe(
+      "invalid",
+    );
   });
 });

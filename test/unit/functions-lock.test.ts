@@ -20,7 +20,9 @@ describe("functions/package-lock.json", () => {
     const rootLock = read("package-lock.json");
     for (const name of Object.keys(read("functions/package.json").dependencies)) {
       const at = lock.packages[`node_modules/${name}`] ?? lock.packages[`node_modules/${name}`];
-      expect(at?.version, name).toBe((rootLock.packages[`node_modules/${name}`] ?? rootLock.packages[`functions/node_modules/${name}`]).version);
+      expect(at?.version, name).toBe(
+        (rootLock.packages[`node_modules/${name}`] ?? rootLock.packages[`functions/node_modules/${name}`]).version,
+      );
     }
   });
 });

@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { industryRiskScore, isIndustryCode, ISIC_SECTION_CODES, LEGACY_INDUSTRIES, parseIndustry } from "../../functions/src/domain/industry.js";
+import {
+  industryRiskScore,
+  isIndustryCode,
+  ISIC_SECTION_CODES,
+  LEGACY_INDUSTRIES,
+  parseIndustry,
+} from "../../functions/src/domain/industry.js";
 import { DEFAULT_POLICY, resolvePolicy } from "../../functions/src/domain/policy.js";
 import { assess } from "../../functions/src/domain/scoring.js";
 import { submitCreditApplicationInput } from "../../functions/src/schemas/callables.js";
@@ -14,11 +20,24 @@ describe("industry codes (ISIC Rev. 4)", () => {
     expect(ISIC_SECTION_CODES).toHaveLength(21);
     for (const s of ISIC_SECTION_CODES) expect(isIndustryCode(s)).toBe(true);
     for (const ok of ["A01", "C10", "C33", "G46", "G47", "U99", "D35"]) expect(isIndustryCode(ok)).toBe(true);
-    for (const bad of ["V", "c", "C9", "C34", "G48", "D36", "A1", "C100", "", "manufacturing", "G 47"]) expect(isIndustryCode(bad)).toBe(false);
+    for (const bad of ["V", "c", "C9", "C34", "G48", "D36", "A1", "C100", "", "manufacturing", "G 47"])
+      expect(isIndustryCode(bad)).toBe(false);
   });
 
   it("the old free-text words migrate to their code, keeping the score they had; other text is refused with a message naming the codes", () => {
-    const old: Record<string, number> = { manufacturing: 70, wholesale: 65, retail: 55, construction: 40, hospitality: 40, transport: 55, technology: 65, healthcare: 75, agriculture: 55, energy: 60, services: 60 };
+    const old: Record<string, number> = {
+      manufacturing: 70,
+      wholesale: 65,
+      retail: 55,
+      construction: 40,
+      hospitality: 40,
+      transport: 55,
+      technology: 65,
+      healthcare: 75,
+      agriculture: 55,
+      energy: 60,
+      services: 60,
+    };
     for (const [word, was] of Object.entries(old)) {
       const p = parseIndustry(word.toUpperCase());
       expect(p).toEqual({ ok: true, code: LEGACY_INDUSTRIES[word], migratedFrom: word.toUpperCase() });
@@ -57,10 +76,17 @@ describe("industry codes (ISIC Rev. 4)", () => {
   });
 
   it("an application's industry must be a code (old words are migrated); the field is named", () => {
-    const parsed = submitCreditApplicationInput.parse(application({ company: { ...application().company, industry: "retail" } }));
+    const parsed = submitCreditApplicationInput.parse(
+      application({ company: { ...application().company, industry: "retail" } }),
+    );
     expect(parsed.company.industry).toBe("G47");
-    expect(submitCreditApplicationInput.parse(application({ company: { ...application().company, industry: "C10" } })).company.industry).toBe("C10");
-    const bad = submitCreditApplicationInput.safeParse(application({ company: { ...application().company, industry: "Health care" } }));
+    expect(
+      submitCreditApplicationInput.parse(application({ company: { ...application().company, industry: "C10" } }))
+        .company.industry,
+    ).toBe("C10");
+    const bad = submitCreditApplicationInput.safeParse(
+      application({ company: { ...application().company, industry: "Health care" } }),
+    );
     expect(bad.success).toBe(false);
     if (!bad.success) expect(bad.error.issues[0]!.path).toEqual(["company", "industry"]);
   });

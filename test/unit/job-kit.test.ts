@@ -22,7 +22,12 @@ describe("pool (the batch jobs' bounded concurrency)", () => {
 
   it("starts no more items once stop() says so, and reports it", async () => {
     const seen: number[] = [];
-    const stopped = await pool([1, 2, 3, 4, 5], 1, async (n) => void seen.push(n), () => seen.length >= 2);
+    const stopped = await pool(
+      [1, 2, 3, 4, 5],
+      1,
+      async (n) => void seen.push(n),
+      () => seen.length >= 2,
+    );
     expect(stopped).toBe(true);
     expect(seen).toEqual([1, 2]);
   });
@@ -47,6 +52,7 @@ describe("pool (the batch jobs' bounded concurrency)", () => {
 describe("isStaleWrite", () => {
   it("is a stale snapshot (gRPC 9 / failed-precondition) or a create that found the document (6 / already-exists), nothing else", () => {
     for (const code of [9, 6, "failed-precondition", "already-exists"]) expect(isStaleWrite({ code })).toBe(true);
-    for (const err of [{ code: 10 }, { code: "aborted" }, new Error("x"), null, undefined]) expect(isStaleWrite(err)).toBe(false);
+    for (const err of [{ code: 10 }, { code: "aborted" }, new Error("x"), null, undefined])
+      expect(isStaleWrite(err)).toBe(false);
   });
 });

@@ -131,7 +131,12 @@ const amountArb = fc.integer({ min: 1, max: 1000 });
 
 const invoiceArb = (id: string): fc.Arbitrary<LedgerRecord> =>
   fc
-    .record({ issuedAt: timeArb, terms: fc.integer({ min: 0, max: 120 }), extra: fc.integer({ min: 0, max: DAY_MS - 1 }), amount: amountArb })
+    .record({
+      issuedAt: timeArb,
+      terms: fc.integer({ min: 0, max: 120 }),
+      extra: fc.integer({ min: 0, max: DAY_MS - 1 }),
+      amount: amountArb,
+    })
     .map(({ issuedAt, terms, extra, amount }) => ({
       externalId: id,
       type: "invoice" as const,
@@ -159,7 +164,11 @@ const settlementArb = (id: string, type: "payment" | "credit_note"): fc.Arbitrar
 
 const orderArb = (id: string): fc.Arbitrary<LedgerRecord> =>
   fc
-    .record({ issuedAt: timeArb, amount: amountArb, status: fc.constantFrom(undefined, "open", "fulfilled", "cancelled") })
+    .record({
+      issuedAt: timeArb,
+      amount: amountArb,
+      status: fc.constantFrom(undefined, "open", "fulfilled", "cancelled"),
+    })
     .map(({ issuedAt, amount, status }) => ({
       externalId: id,
       type: "order" as const,
@@ -280,15 +289,36 @@ describe("ledger properties", () => {
         recordsArb
           .filter((rs) => rs.length > 0)
           .chain((records) =>
-            fc.tuple(fc.constant(records), arrivalsArb(records), fc.nat({ max: records.length - 1 }), fc.nat(), asOfArb),
+            fc.tuple(
+              fc.constant(records),
+              arrivalsArb(records),
+              fc.nat({ max: records.length - 1 }),
+              fc.nat(),
+              asOfArb,
+            ),
           )
           .chain(([records, arrivals, which, where, asOf]) => {
             const target = records[which]!;
             const replacement = fc.oneof(
-              { weight: 3, arbitrary: target.type === "invoice" ? invoiceArb(target.externalId) : target.type === "order" ? orderArb(target.externalId) : settlementArb(target.externalId, target.type) },
+              {
+                weight: 3,
+                arbitrary:
+                  target.type === "invoice"
+                    ? invoiceArb(target.externalId)
+                    : target.type === "order"
+                      ? orderArb(target.externalId)
+                      : settlementArb(target.externalId, target.type),
+              },
               { weight: 1, arbitrary: anyRecordArb(target.externalId) },
             );
-            return fc.tuple(fc.constant(records), fc.constant(arrivals), fc.constant(which), fc.constant(where), fc.constant(asOf), replacement);
+            return fc.tuple(
+              fc.constant(records),
+              fc.constant(arrivals),
+              fc.constant(which),
+              fc.constant(where),
+              fc.constant(asOf),
+              replacement,
+            );
           }),
         ([records, arrivals, which, where, asOf, replacement]) => {
           const id = records[which]!.externalId;
@@ -317,7 +347,8 @@ describe("ledger properties", () => {
           expect(agingSum).toBe(a.openInvoiceBalance);
           expect(a.exposure).toBe(a.openInvoiceBalance + a.openOrders);
           expect(a.unappliedCash).toBeGreaterThanOrEqual(a.awaitingInvoice);
-          for (const x of [a.onTimeRatio12m, a.avgDaysBeyondTerms12m]) if (x !== null) expect(x).toBeGreaterThanOrEqual(0);
+          for (const x of [a.onTimeRatio12m, a.avgDaysBeyondTerms12m])
+            if (x !== null) expect(x).toBeGreaterThanOrEqual(0);
           if (a.onTimeRatio12m !== null) expect(a.onTimeRatio12m).toBeLessThanOrEqual(1);
         },
       ),
@@ -326,15 +357,23 @@ describe("ledger properties", () => {
   });
 
   it("(f) disputes: interleaved with any arrival order = the oracle with the disputed amounts; money conserved; closing them all = never opened", () => {
-    const attemptArb = fc.record({ at: fc.nat(), invoice: fc.constantFrom(...INVOICE_IDS), amount: fc.integer({ min: 1, max: 600 }) });
+    const attemptArb = fc.record({
+      at: fc.nat(),
+      invoice: fc.constantFrom(...INVOICE_IDS),
+      amount: fc.integer({ min: 1, max: 600 }),
+    });
     fc.assert(
       fc.property(
-        recordsArb.chain((records) => fc.tuple(fc.constant(records), arrivalsArb(records), fc.array(attemptArb, { maxLength: 6 }), asOfArb)),
+        recordsArb.chain((records) =>
+          fc.tuple(fc.constant(records), arrivalsArb(records), fc.array(attemptArb, { maxLength: 6 }), asOfArb),
+        ),
         ([records, arrivals, attempts, asOf]) => {
           const s = new Store();
           const opened: Array<{ invoice: string; id: string; amount: number }> = [];
           const byStep = new Map<number, typeof attempts>();
-          attempts.forEach((a) => byStep.set(a.at % (arrivals.length + 1), [...(byStep.get(a.at % (arrivals.length + 1)) ?? []), a]));
+          attempts.forEach((a) =>
+            byStep.set(a.at % (arrivals.length + 1), [...(byStep.get(a.at % (arrivals.length + 1)) ?? []), a]),
+          );
           for (let i = 0; i <= arrivals.length; i++) {
             for (const a of byStep.get(i) ?? []) {
               const id = `d${opened.length}`;
@@ -347,7 +386,8 @@ describe("ledger properties", () => {
           const a = summarize(s.state, asOf);
           expect(a).toEqual(recomputeFromHistory(records, asOf, disputed));
           expect(a.openInvoiceBalance - a.unappliedCash).toBe(conservation(records));
-          const agingSum = a.aging.current + a.aging.d1_30 + a.aging.d31_60 + a.aging.d61_90 + a.aging.d90plus + a.aging.disputed;
+          const agingSum =
+            a.aging.current + a.aging.d1_30 + a.aging.d31_60 + a.aging.d61_90 + a.aging.d90plus + a.aging.disputed;
           expect(agingSum).toBe(a.openInvoiceBalance);
           for (const o of opened) s.closeDispute(o.invoice, o.id);
           expectSameStore(s, run(inDateOrder(records)), asOf);
@@ -374,7 +414,8 @@ describe("ledger properties", () => {
           const s = run(records);
           const asOf = T0 + compactDay * DAY_MS;
           const c = compactLedger(s.state, asOf, horizon);
-          for (const d of laterDays) expect(summarize(c, asOf + d * DAY_MS)).toEqual(summarize(s.state, asOf + d * DAY_MS));
+          for (const d of laterDays)
+            expect(summarize(c, asOf + d * DAY_MS)).toEqual(summarize(s.state, asOf + d * DAY_MS));
           expect(summarize(compactLedger(c, asOf, horizon), asOf)).toEqual(summarize(c, asOf));
 
           // Keep working on the compacted state: deletions and new versions of old records.
@@ -393,21 +434,34 @@ describe("ledger properties", () => {
             const got = summarize(s.state, t);
             const want = recomputeFromHistory(finalSet, t);
             expect(got.openInvoiceBalance - got.unappliedCash).toBe(conservation(finalSet));
-            expect([got.openInvoiceBalance, got.unappliedCash, got.awaitingInvoice, got.exposure, got.openOrders]).toEqual([
+            expect([
+              got.openInvoiceBalance,
+              got.unappliedCash,
+              got.awaitingInvoice,
+              got.exposure,
+              got.openOrders,
+            ]).toEqual([
               want.openInvoiceBalance,
               want.unappliedCash,
               want.awaitingInvoice,
               want.exposure,
               want.openOrders,
             ]);
-            expect([got.volume12m, got.orderCount12m, got.dishonouredPayments, got.payments12m, got.invoiceCount12m]).toEqual([
+            expect([
+              got.volume12m,
+              got.orderCount12m,
+              got.dishonouredPayments,
+              got.payments12m,
+              got.invoiceCount12m,
+            ]).toEqual([
               want.volume12m,
               want.orderCount12m,
               want.dishonouredPayments,
               want.payments12m,
               want.invoiceCount12m,
             ]);
-            const agingSum = got.aging.current + got.aging.d1_30 + got.aging.d31_60 + got.aging.d61_90 + got.aging.d90plus;
+            const agingSum =
+              got.aging.current + got.aging.d1_30 + got.aging.d31_60 + got.aging.d61_90 + got.aging.d90plus;
             expect(agingSum).toBe(got.openInvoiceBalance);
           }
         },

@@ -141,7 +141,11 @@ describe("ledger: empty and basics", () => {
   });
 
   it("the state is plain JSON and survives a JSON round trip", () => {
-    const s = run([inv("I1", 1000, D(2024, 5, 1), D(2024, 5, 31)), pay("P1", 300, D(2024, 6, 2)), order("O1", 50, D(2024, 6, 3))]);
+    const s = run([
+      inv("I1", 1000, D(2024, 5, 1), D(2024, 5, 31)),
+      pay("P1", 300, D(2024, 6, 2)),
+      order("O1", 50, D(2024, 6, 3)),
+    ]);
     expect(JSON.parse(JSON.stringify(s.state))).toEqual(s.state);
     expect(summarize(JSON.parse(JSON.stringify(s.state)) as LedgerState, ASOF)).toEqual(s.summary(ASOF));
   });
@@ -168,7 +172,10 @@ describe("ledger: allocation", () => {
     expect(a.unappliedCash).toBe(300);
     expect(a.aging).toEqual({ current: 0, d1_30: 0, d31_60: 0, d61_90: 0, d90plus: 0, disputed: 0 });
     // without the excess, I2 would still be open 45 days past due
-    expect(run([inv("I2", 200, D(2024, 4, 1), D(2024, 5, 1)), pay("P1", 1000, D(2024, 6, 1), "I1")]).summary(ASOF).aging.d31_60).toBe(200);
+    expect(
+      run([inv("I2", 200, D(2024, 4, 1), D(2024, 5, 1)), pay("P1", 1000, D(2024, 6, 1), "I1")]).summary(ASOF).aging
+        .d31_60,
+    ).toBe(200);
   });
 
   it("several payments on one invoice settle it in date order; the latest one carries the excess", () => {
@@ -302,7 +309,12 @@ describe("ledger: idempotency, reversal, correction", () => {
   it("deleting an invoice sends its payments back to waiting; deleting them removes the placeholder", () => {
     const s = run([inv("I1", 1000, D(2024, 5, 1), D(2024, 5, 31)), pay("P1", 300, D(2024, 6, 1), "I1")]);
     const r = s.unapply("I1");
-    expect(r.entry).toEqual({ v: 1, id: "I1", applied: null, referencedBy: [{ id: "P1", type: "payment", amount: 300, issuedAt: D(2024, 6, 1) }] });
+    expect(r.entry).toEqual({
+      v: 1,
+      id: "I1",
+      applied: null,
+      referencedBy: [{ id: "P1", type: "payment", amount: 300, issuedAt: D(2024, 6, 1) }],
+    });
     expect(s.summary(ASOF).awaitingInvoice).toBe(300);
     expect(s.state).toEqual(run([pay("P1", 300, D(2024, 6, 1), "I1")]).state);
     s.unapply("P1");
@@ -336,9 +348,15 @@ describe("ledger: idempotency, reversal, correction", () => {
 
   it("rejects entries that do not belong to the record", () => {
     const s = run([inv("I1", 1000, D(2024, 5, 1), D(2024, 5, 31))]);
-    expect(() => applyRecord(s.state, pay("P1", 1, D(2024, 6, 1), "I1"), s.entries.get("I1") ?? null, null)).toThrow(/previous/);
-    expect(() => applyRecord(s.state, pay("P1", 1, D(2024, 6, 1), "I2"), null, s.entries.get("I1") ?? null)).toThrow(/referenced/);
-    expect(() => unapplyRecord(s.state, run([pay("P1", 1, D(2024, 6, 1), "I1")]).entries.get("P1") ?? null, null)).toThrow(/needs the entry/);
+    expect(() => applyRecord(s.state, pay("P1", 1, D(2024, 6, 1), "I1"), s.entries.get("I1") ?? null, null)).toThrow(
+      /previous/,
+    );
+    expect(() => applyRecord(s.state, pay("P1", 1, D(2024, 6, 1), "I2"), null, s.entries.get("I1") ?? null)).toThrow(
+      /referenced/,
+    );
+    expect(() =>
+      unapplyRecord(s.state, run([pay("P1", 1, D(2024, 6, 1), "I1")]).entries.get("P1") ?? null, null),
+    ).toThrow(/needs the entry/);
   });
 });
 
@@ -407,7 +425,11 @@ describe("ledger: trailing 12 months", () => {
   });
 
   it("unreferenced cash that completes an old invoice late counts as late", () => {
-    const recs = [inv("I1", 100, D(2024, 1, 1), D(2024, 1, 31)), pay("P1", 60, D(2024, 2, 10)), pay("P2", 40, D(2024, 1, 31))];
+    const recs = [
+      inv("I1", 100, D(2024, 1, 1), D(2024, 1, 31)),
+      pay("P1", 60, D(2024, 2, 10)),
+      pay("P2", 40, D(2024, 1, 31)),
+    ];
     const a = run(recs).summary(asOf);
     // FIFO by payment date: P2 (on the due day, 40) then P1 (10 days late, 60)
     expect(a.onTimeRatio12m).toBeCloseTo(0.4, 12);
@@ -416,7 +438,10 @@ describe("ledger: trailing 12 months", () => {
   });
 
   it("first and last activity are day starts over all record types", () => {
-    const a = run([order("O1", 5, D(2022, 3, 4, 15), "cancelled"), pay("P1", 5, D(2024, 6, 1, 9), undefined, "dishonoured")]).summary(asOf);
+    const a = run([
+      order("O1", 5, D(2022, 3, 4, 15), "cancelled"),
+      pay("P1", 5, D(2024, 6, 1, 9), undefined, "dishonoured"),
+    ]).summary(asOf);
     expect(a.firstActivityAt).toBe(D(2022, 3, 4));
     expect(a.lastActivityAt).toBe(D(2024, 6, 1));
   });
@@ -507,12 +532,20 @@ describe("ledger: money conservation and compaction", () => {
   });
 
   it("compaction keeps first and last activity of a customer idle for years", () => {
-    const recs = [order("O1", 5, D(2018, 2, 3), "fulfilled"), inv("I1", 10, D(2018, 5, 6), D(2018, 6, 6)), pay("P1", 10, D(2018, 6, 1), "I1")];
+    const recs = [
+      order("O1", 5, D(2018, 2, 3), "fulfilled"),
+      inv("I1", 10, D(2018, 5, 6), D(2018, 6, 6)),
+      pay("P1", 10, D(2018, 6, 1), "I1"),
+    ];
     const s = run(recs);
     const c = compactLedger(s.state, D(2024, 1, 1));
     expect(summarize(c, D(2024, 1, 1))).toEqual(recomputeFromHistory(recs, D(2024, 1, 1)));
     expect(summarize(c, D(2024, 1, 1)).lastActivityAt).toBe(D(2018, 6, 1));
-    expect(Object.values(c.activity).flat().filter((n) => n !== 0)).toHaveLength(2);
+    expect(
+      Object.values(c.activity)
+        .flat()
+        .filter((n) => n !== 0),
+    ).toHaveLength(2);
   });
 });
 
@@ -535,7 +568,9 @@ describe("ledger: cost", () => {
       for (let k = 0; k < 4 && recs.length < 10_000; k++) {
         n++;
         const amount = 1000 + Math.floor(rnd() * 500_000);
-        recs.push(order(`O${n}`, amount, t + k * 3_600_000, rnd() < 0.05 ? "cancelled" : rnd() < 0.97 ? "fulfilled" : "open"));
+        recs.push(
+          order(`O${n}`, amount, t + k * 3_600_000, rnd() < 0.05 ? "cancelled" : rnd() < 0.97 ? "fulfilled" : "open"),
+        );
         const due = t + (30 + Math.floor(rnd() * 31)) * DAY_MS;
         if (recs.length < 10_000) recs.push(inv(`I${n}`, amount, t + k * 3_600_000, due));
         const payAt = due + Math.floor((rnd() - 0.6) * 20) * DAY_MS;
@@ -549,7 +584,8 @@ describe("ledger: cost", () => {
       }
     }
     const s = run(recs);
-    const days = (m: Record<string, number[]>) => Object.values(m).reduce((n, a) => n + a.filter((x) => x !== 0).length, 0);
+    const days = (m: Record<string, number[]>) =>
+      Object.values(m).reduce((n, a) => n + a.filter((x) => x !== 0).length, 0);
     const last = Math.max(...recs.map((r) => r.issuedAt));
     const bytes = JSON.stringify(s.state).length;
     const compacted = compactLedger(s.state, last);
@@ -580,7 +616,13 @@ describe("ledger: disputes", () => {
     expect(open.oldestDaysPastDue).toBe(0);
     expect(open.openInvoiceBalance).toBe(1400);
     expect(open.exposure).toBe(1400);
-    expect(open).toEqual(recomputeFromHistory([inv("I1", 1000, D(2024, 1, 31), due), inv("I2", 400, D(2024, 5, 1), D(2024, 5, 31))], asOf, { I1: 1000 }));
+    expect(open).toEqual(
+      recomputeFromHistory(
+        [inv("I1", 1000, D(2024, 1, 31), due), inv("I2", 400, D(2024, 5, 1), D(2024, 5, 31))],
+        asOf,
+        { I1: 1000 },
+      ),
+    );
     // Resolved against the customer: the amount ages again from 1 March, not from today.
     expect(s.closeDispute("I1", "d1")).toBe(true);
     const after = s.summary(asOf);
@@ -588,7 +630,9 @@ describe("ledger: disputes", () => {
     expect(after.aging.d61_90).toBe(1000);
     expect(after.oldestDaysPastDue).toBe(75);
     expect(s.closeDispute("I1", "d1")).toBe(false);
-    expect(s.state).toEqual(run([inv("I1", 1000, D(2024, 1, 31), due), inv("I2", 400, D(2024, 5, 1), D(2024, 5, 31))]).state);
+    expect(s.state).toEqual(
+      run([inv("I1", 1000, D(2024, 1, 31), due), inv("I2", 400, D(2024, 5, 1), D(2024, 5, 31))]).state,
+    );
   });
 
   it("a partial dispute leaves the rest aging; cash on account is not applied to the disputed part", () => {
@@ -600,12 +644,20 @@ describe("ledger: disputes", () => {
     expect(a.aging).toMatchObject({ d61_90: 100, disputed: 300 });
     expect(a.unappliedCash).toBe(0);
     expect(a.openInvoiceBalance).toBe(400);
-    const records = [inv("I1", 1000, D(2024, 1, 31), due), inv("I2", 400, D(2024, 2, 1), D(2024, 3, 2)), pay("P1", 1000, D(2024, 4, 1))];
+    const records = [
+      inv("I1", 1000, D(2024, 1, 31), due),
+      inv("I2", 400, D(2024, 2, 1), D(2024, 3, 2)),
+      pay("P1", 1000, D(2024, 4, 1)),
+    ];
     expect(a).toEqual(recomputeFromHistory(records, asOf, { I1: 300 }));
   });
 
   it("what can be disputed: the invoice less the payments that name it and the open disputes; only a recorded invoice", () => {
-    const s = run([inv("I1", 1000, D(2024, 1, 31), due), pay("P1", 600, D(2024, 2, 10), "I1"), pay("P2", 10, D(2024, 2, 10))]);
+    const s = run([
+      inv("I1", 1000, D(2024, 1, 31), due),
+      pay("P1", 600, D(2024, 2, 10), "I1"),
+      pay("P2", 10, D(2024, 2, 10)),
+    ]);
     expect(disputableAmount(s.entries.get("I1")!, "I1")).toBe(400);
     s.dispute("I1", "d1", 150);
     expect(disputableAmount(s.entries.get("I1")!, "I1")).toBe(250);
@@ -651,7 +703,11 @@ describe("ledger: evidence of paying, and dishonoured payments replaced", () => 
   });
 
   it("a dishonoured payment is replaced by cash received on or after it, not by cash received before", () => {
-    const base = [inv("I1", 1000, D(2024, 1, 5), D(2024, 2, 5)), pay("P0", 300, D(2024, 3, 1)), pay("PX", 500, D(2024, 3, 10), "I1", "dishonoured")];
+    const base = [
+      inv("I1", 1000, D(2024, 1, 5), D(2024, 2, 5)),
+      pay("P0", 300, D(2024, 3, 1)),
+      pay("PX", 500, D(2024, 3, 10), "I1", "dishonoured"),
+    ];
     const bounced = run(base).summary(asOf);
     expect(bounced).toMatchObject({ dishonouredUnreplaced: 500, lastDishonouredAt: D(2024, 3, 10) });
     const part = run([...base, pay("P1", 200, D(2024, 3, 10), "I1")]).summary(asOf);
@@ -659,9 +715,15 @@ describe("ledger: evidence of paying, and dishonoured payments replaced", () => 
     const replaced = run([...base, pay("P1", 200, D(2024, 3, 10), "I1"), pay("P2", 300, D(2024, 4, 2))]).summary(asOf);
     expect(replaced.dishonouredUnreplaced).toBe(0);
     expect(replaced.lastDishonouredAt).toBe(D(2024, 3, 10));
-    expect(replaced).toEqual(recomputeFromHistory([...base, pay("P1", 200, D(2024, 3, 10), "I1"), pay("P2", 300, D(2024, 4, 2))], asOf));
+    expect(replaced).toEqual(
+      recomputeFromHistory([...base, pay("P1", 200, D(2024, 3, 10), "I1"), pay("P2", 300, D(2024, 4, 2))], asOf),
+    );
     // A year later the dishonour is out of the window.
-    expect(run(base).summary(D(2025, 4, 1))).toMatchObject({ dishonouredUnreplaced: 0, lastDishonouredAt: null, dishonouredPayments: 0 });
+    expect(run(base).summary(D(2025, 4, 1))).toMatchObject({
+      dishonouredUnreplaced: 0,
+      lastDishonouredAt: null,
+      dishonouredPayments: 0,
+    });
   });
 
   it("settlement by month counts cash paid on account as the FIFO applies it, on time or late", () => {
@@ -671,6 +733,9 @@ describe("ledger: evidence of paying, and dishonoured payments replaced", () => 
       pay("P1", 100, D(2024, 3, 20)), // on account, before I1's due day
       pay("P2", 100, D(2024, 5, 10)), // on account, after I2's due day
     ]);
-    expect(settledByMonth(s.state, asOf, 6)).toEqual({ "2024-03": { settled: 100, onTime: 100 }, "2024-05": { settled: 100, onTime: 0 } });
+    expect(settledByMonth(s.state, asOf, 6)).toEqual({
+      "2024-03": { settled: 100, onTime: 100 },
+      "2024-05": { settled: 100, onTime: 0 },
+    });
   });
 });

@@ -26,7 +26,11 @@ describe("logs.ts", () => {
         readFileSync(p, "utf8")
           .split("\n")
           .map((line, i) => ({ line, at: `${relative(SRC, p)}:${i + 1}` }))
-          .filter(({ line }) => /\blogger\b.*from "firebase-functions|from "firebase-functions\/logger"|\bconsole\.(log|info|warn|error|debug)\(/.test(line))
+          .filter(({ line }) =>
+            /\blogger\b.*from "firebase-functions|from "firebase-functions\/logger"|\bconsole\.(log|info|warn|error|debug)\(/.test(
+              line,
+            ),
+          )
           .map(({ at }) => at),
       );
     expect(offenders, "log through a named function in functions/src/logs.ts").toEqual([]);
@@ -46,6 +50,11 @@ describe("logs.ts", () => {
 
   it("errorTrace of something that is not an Error says only its type", () => {
     expect(errorTrace("Zebulon Quxworthy")).toEqual({ error: "string", code: null, stack: [], cause: null });
-    expect(errorTrace({ code: "ERR_X", message: "Zebulon" })).toEqual({ error: "object", code: "ERR_X", stack: [], cause: null });
+    expect(errorTrace({ code: "ERR_X", message: "Zebulon" })).toEqual({
+      error: "object",
+      code: "ERR_X",
+      stack: [],
+      cause: null,
+    });
   });
 });

@@ -1,10 +1,21 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { convertMinor, decimalOf, minorDigits, niceStep, policyInCurrency, type FxTable } from "../../functions/src/domain/money.js";
+import {
+  convertMinor,
+  decimalOf,
+  minorDigits,
+  niceStep,
+  policyInCurrency,
+  type FxTable,
+} from "../../functions/src/domain/money.js";
 import { DEFAULT_FX_TABLE, isStale, resolveFxTable } from "../../functions/src/domain/fxTable.js";
 import { DEFAULT_POLICY } from "../../functions/src/domain/policy.js";
 
-const T: FxTable = { base: "USD", asOf: Date.UTC(2026, 10, 27), rates: { EUR: 0.8612, JPY: 156.12, KWD: 0.3071, GBP: 0.7541 } };
+const T: FxTable = {
+  base: "USD",
+  asOf: Date.UTC(2026, 10, 27),
+  rates: { EUR: 0.8612, JPY: 156.12, KWD: 0.3071, GBP: 0.7541 },
+};
 const P = DEFAULT_POLICY;
 const DAY = 86_400_000;
 
@@ -55,14 +66,19 @@ describe("money in several currencies (domain/money.ts)", () => {
 
   it("an amount is within a converted ceiling exactly when it is within the ceiling in the base currency (integers, ≤)", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 1e12 }), fc.integer({ min: 0, max: 1e12 }), fc.constantFrom("EUR", "JPY", "KWD"), (ceiling, amount, c) => {
-        const local = convertMinor(ceiling, "USD", c, T, "down");
-        // exact comparison in rationals: amount / rate_c × 10^(2 - e_c) ≤ ceiling
-        const r = decimalOf(T.rates[c]!);
-        const lhs = BigInt(amount) * 10n ** BigInt(r.k) * 10n ** BigInt(2);
-        const rhs = BigInt(ceiling) * r.n * 10n ** BigInt(minorDigits(c));
-        expect(amount <= local).toBe(lhs <= rhs);
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 1e12 }),
+        fc.integer({ min: 0, max: 1e12 }),
+        fc.constantFrom("EUR", "JPY", "KWD"),
+        (ceiling, amount, c) => {
+          const local = convertMinor(ceiling, "USD", c, T, "down");
+          // exact comparison in rationals: amount / rate_c × 10^(2 - e_c) ≤ ceiling
+          const r = decimalOf(T.rates[c]!);
+          const lhs = BigInt(amount) * 10n ** BigInt(r.k) * 10n ** BigInt(2);
+          const rhs = BigInt(ceiling) * r.n * 10n ** BigInt(minorDigits(c));
+          expect(amount <= local).toBe(lhs <= rhs);
+        },
+      ),
       { numRuns: 1000 },
     );
   });
@@ -87,7 +103,10 @@ describe("money in several currencies (domain/money.ts)", () => {
   it("the FX table: valid only whole (parses, not dated ahead, base rate 1, every accepted currency); stale after the policy's days", () => {
     const now = Date.UTC(2026, 10, 30);
     const doc = { base: "USD", asOf: "2026-11-27", rates: { ...DEFAULT_FX_TABLE.rates } };
-    expect(resolveFxTable(doc, P, now)).toMatchObject({ ok: true, table: { base: "USD", asOf: Date.UTC(2026, 10, 27) } });
+    expect(resolveFxTable(doc, P, now)).toMatchObject({
+      ok: true,
+      table: { base: "USD", asOf: Date.UTC(2026, 10, 27) },
+    });
     const bad = (d: unknown) => {
       const r = resolveFxTable(d, P, now);
       return r.ok ? [] : r.issues.map((i) => i.path);
@@ -103,7 +122,22 @@ describe("money in several currencies (domain/money.ts)", () => {
     const missing = resolveFxTable({ ...doc, rates: noYen }, P, now);
     expect(missing).toMatchObject({ ok: false, issues: [{ path: "rates.JPY" }], usable: { base: "USD" } });
     // a table in another base is fine when it has the policy's base currency
-    const eurBase = { base: "EUR", asOf: "2026-11-27", rates: { USD: 1.1612, GBP: 0.8756, CHF: 0.9329, CAD: 1.624, AUD: 1.778, SGD: 1.5058, HKD: 9.0356, TWD: 36.48, CNY: 8.225, JPY: 181.28 } };
+    const eurBase = {
+      base: "EUR",
+      asOf: "2026-11-27",
+      rates: {
+        USD: 1.1612,
+        GBP: 0.8756,
+        CHF: 0.9329,
+        CAD: 1.624,
+        AUD: 1.778,
+        SGD: 1.5058,
+        HKD: 9.0356,
+        TWD: 36.48,
+        CNY: 8.225,
+        JPY: 181.28,
+      },
+    };
     expect(resolveFxTable(eurBase, P, now).ok).toBe(true);
     expect(isStale(DEFAULT_FX_TABLE, DEFAULT_FX_TABLE.asOf + 7 * DAY, P)).toBe(false);
     expect(isStale(DEFAULT_FX_TABLE, DEFAULT_FX_TABLE.asOf + 8 * DAY, P)).toBe(true);

@@ -8,7 +8,15 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import type { CustomerFile } from "../../functions/src/domain/customer.js";
-import { applyRecord, emptyLedger, referencedEntryId, summarize, type AppliedEntry, type LedgerRecord, type LedgerState } from "../../functions/src/domain/ledger.js";
+import {
+  applyRecord,
+  emptyLedger,
+  referencedEntryId,
+  summarize,
+  type AppliedEntry,
+  type LedgerRecord,
+  type LedgerState,
+} from "../../functions/src/domain/ledger.js";
 import { fileAfterMonitoring, type MonitoredCustomer } from "../../functions/src/domain/monitoring.js";
 import { DAILY_LOOKAHEAD_DAYS, monitorAt, nextMonitorVisit } from "../../functions/src/domain/monitorSchedule.js";
 import { DEFAULT_POLICY } from "../../functions/src/domain/policy.js";
@@ -22,9 +30,25 @@ const T0 = Date.UTC(2026, 2, 10, 1);
 const DAYS = 150;
 
 const recordArb = fc.oneof(
-  fc.record({ kind: fc.constant("invoice" as const), issued: fc.integer({ min: -200, max: 0 }), terms: fc.constantFrom(14, 30, 60, 90, 120), amount: fc.integer({ min: 1, max: 20_000 }) }),
-  fc.record({ kind: fc.constant("payment" as const), issued: fc.integer({ min: -150, max: 0 }), of: fc.nat(20), amount: fc.integer({ min: 1, max: 20_000 }), bounced: fc.boolean() }),
-  fc.record({ kind: fc.constant("order" as const), issued: fc.integer({ min: -30, max: 0 }), amount: fc.integer({ min: 1, max: 20_000 }), open: fc.boolean() }),
+  fc.record({
+    kind: fc.constant("invoice" as const),
+    issued: fc.integer({ min: -200, max: 0 }),
+    terms: fc.constantFrom(14, 30, 60, 90, 120),
+    amount: fc.integer({ min: 1, max: 20_000 }),
+  }),
+  fc.record({
+    kind: fc.constant("payment" as const),
+    issued: fc.integer({ min: -150, max: 0 }),
+    of: fc.nat(20),
+    amount: fc.integer({ min: 1, max: 20_000 }),
+    bounced: fc.boolean(),
+  }),
+  fc.record({
+    kind: fc.constant("order" as const),
+    issued: fc.integer({ min: -30, max: 0 }),
+    amount: fc.integer({ min: 1, max: 20_000 }),
+    open: fc.boolean(),
+  }),
 );
 
 const fileArb = fc.record({
@@ -32,9 +56,21 @@ const fileArb = fc.record({
   since: fc.option(fc.integer({ min: 1_850, max: 2_600 }), { nil: null }),
   records: fc.array(recordArb, { maxLength: 14 }),
   limit: fc.integer({ min: 0, max: 60_000 }),
-  temporary: fc.option(fc.record({ extra: fc.integer({ min: 1, max: 30_000 }), expires: fc.integer({ min: 1, max: 60 }) }), { nil: null }),
-  reservations: fc.array(fc.record({ amount: fc.integer({ min: 1, max: 10_000 }), hours: fc.integer({ min: 1, max: 200 }) }), { maxLength: 3 }),
-  override: fc.option(fc.record({ tier: fc.constantFrom("premium", "standard", "risky" as const), days: fc.integer({ min: 1, max: 90 }) }), { nil: null }),
+  temporary: fc.option(
+    fc.record({ extra: fc.integer({ min: 1, max: 30_000 }), expires: fc.integer({ min: 1, max: 60 }) }),
+    { nil: null },
+  ),
+  reservations: fc.array(
+    fc.record({ amount: fc.integer({ min: 1, max: 10_000 }), hours: fc.integer({ min: 1, max: 200 }) }),
+    { maxLength: 3 },
+  ),
+  override: fc.option(
+    fc.record({
+      tier: fc.constantFrom("premium", "standard", "risky" as const),
+      days: fc.integer({ min: 1, max: 90 }),
+    }),
+    { nil: null },
+  ),
   dispute: fc.option(fc.integer({ min: 0, max: 40 }), { nil: null }),
   statementAgeDays: fc.option(fc.integer({ min: 300, max: 480 }), { nil: null }),
   reviewIn: fc.integer({ min: -10, max: 60 }),
@@ -55,7 +91,13 @@ function ledgerOf(spec: FileSpec): LedgerState {
   if (spec.since !== null) {
     const at = T0 - spec.since * DAY;
     put({ externalId: "OLD-I", type: "invoice", amount: 1_000_00, issuedAt: at, dueAt: at + 30 * DAY });
-    put({ externalId: "OLD-P", type: "payment", amount: 1_000_00, issuedAt: at + 20 * DAY, invoiceExternalId: "OLD-I" });
+    put({
+      externalId: "OLD-P",
+      type: "payment",
+      amount: 1_000_00,
+      issuedAt: at + 20 * DAY,
+      invoiceExternalId: "OLD-I",
+    });
   }
   spec.records.forEach((r, i) => {
     const issuedAt = T0 + r.issued * DAY;
@@ -65,9 +107,22 @@ function ledgerOf(spec: FileSpec): LedgerState {
       invoices.push(rec.externalId);
     } else if (r.kind === "payment") {
       const ref = invoices.length > 0 && r.of % 3 !== 0 ? invoices[r.of % invoices.length] : undefined;
-      rec = { externalId: `P${i}`, type: "payment", amount: r.amount * 100, issuedAt, ...(ref ? { invoiceExternalId: ref } : {}), ...(r.bounced && i % 4 === 0 ? { status: "dishonoured" } : {}) };
+      rec = {
+        externalId: `P${i}`,
+        type: "payment",
+        amount: r.amount * 100,
+        issuedAt,
+        ...(ref ? { invoiceExternalId: ref } : {}),
+        ...(r.bounced && i % 4 === 0 ? { status: "dishonoured" } : {}),
+      };
     } else {
-      rec = { externalId: `O${i}`, type: "order", amount: r.amount * 100, issuedAt, status: r.open ? "open" : "fulfilled" };
+      rec = {
+        externalId: `O${i}`,
+        type: "order",
+        amount: r.amount * 100,
+        issuedAt,
+        status: r.open ? "open" : "fulfilled",
+      };
     }
     put(rec);
   });
@@ -94,7 +149,12 @@ function fileOf(spec: FileSpec, ledger: LedgerState): MonitoredCustomer {
     grade: "C",
     tier: "standard",
     creditLimit: spec.limit * 100,
-    temporaryLimit: spec.temporary ? { limit: (spec.limit + spec.temporary.extra) * 100, expiresAt: T0 + spec.temporary.expires * DAY + 7 * 3_600_000 } : null,
+    temporaryLimit: spec.temporary
+      ? {
+          limit: (spec.limit + spec.temporary.extra) * 100,
+          expiresAt: T0 + spec.temporary.expires * DAY + 7 * 3_600_000,
+        }
+      : null,
     paymentTermsDays: 30,
     aggregates,
     exposure: aggregates.exposure,
@@ -108,15 +168,51 @@ function fileOf(spec: FileSpec, ledger: LedgerState): MonitoredCustomer {
     lastReviewedAt: T0 - 30 * DAY,
     nextReviewAt: T0 + spec.reviewIn * DAY - 3_600_000,
     nextAgingAt: T0,
-    reservations: Object.fromEntries(spec.reservations.map((r, i) => [`PO-${i}`, { reservationId: `R${i}`, amount: r.amount * 100, createdAt: T0 - DAY, expiresAt: T0 + r.hours * 3_600_000, createdBy: "sales" }])),
-    classOverride: spec.override ? { overrideId: "OV", tier: spec.override.tier, reason: "x", expiresAt: T0 + spec.override.days * DAY - 5 * 3_600_000, decidedBy: "m", decidedByRole: "manager", decidedAt: T0 - DAY } : null,
-    disputes: spec.dispute === null ? null : { open: { D1: { invoiceExternalId: "I0", amount: 100_00, openedAt: T0 - spec.dispute * DAY - 2 * 3_600_000 } }, months: {} } as CustomerFile["disputes"],
+    reservations: Object.fromEntries(
+      spec.reservations.map((r, i) => [
+        `PO-${i}`,
+        {
+          reservationId: `R${i}`,
+          amount: r.amount * 100,
+          createdAt: T0 - DAY,
+          expiresAt: T0 + r.hours * 3_600_000,
+          createdBy: "sales",
+        },
+      ]),
+    ),
+    classOverride: spec.override
+      ? {
+          overrideId: "OV",
+          tier: spec.override.tier,
+          reason: "x",
+          expiresAt: T0 + spec.override.days * DAY - 5 * 3_600_000,
+          decidedBy: "m",
+          decidedByRole: "manager",
+          decidedAt: T0 - DAY,
+        }
+      : null,
+    disputes:
+      spec.dispute === null
+        ? null
+        : ({
+            open: {
+              D1: { invoiceExternalId: "I0", amount: 100_00, openedAt: T0 - spec.dispute * DAY - 2 * 3_600_000 },
+            },
+            months: {},
+          } as CustomerFile["disputes"]),
     latestStatementAt: spec.statementAgeDays === null ? null : T0 - spec.statementAgeDays * DAY,
     openAlerts: {},
     monitor: { penaltyLevel: 0, penaltyProposedAt: null, lastIncentiveAt: null },
   };
   const a = rescoreFromFile(base, T0 - DAY, P);
-  return { ...base, score: a.score, grade: a.grade, tier: a.tier, confidence: a.confidence, classReasons: a.classReasons };
+  return {
+    ...base,
+    score: a.score,
+    grade: a.grade,
+    tier: a.tier,
+    confidence: a.confidence,
+    classReasons: a.classReasons,
+  };
 }
 
 /** What a visit's file says, except the oldest invoice's day count (and the dates of writes). */
@@ -133,7 +229,13 @@ interface Event {
   what: string;
 }
 
-function visit(file: MonitoredCustomer, ledger: LedgerState, t: number, day: number, events: Event[]): MonitoredCustomer {
+function visit(
+  file: MonitoredCustomer,
+  ledger: LedgerState,
+  t: number,
+  day: number,
+  events: Event[],
+): MonitoredCustomer {
   const d = monitorAt(file, ledger, t, P);
   for (const a of d.alertsToRaise) events.push({ day, what: `raise ${a.type} ${a.code}` });
   for (const a of d.alertsToResolve) events.push({ day, what: `resolve ${a.type} ${a.reason}` });
@@ -177,7 +279,18 @@ describe("the due-date work queue equals visiting everyone every day", () => {
 
   it("a customer with nothing left that can change is not visited again before maxIdleDays", () => {
     // No activity for years, no limit, no review falling due within the horizon, an old business.
-    const spec: FileSpec = { since: null, records: [], limit: 0, temporary: null, reservations: [], override: null, dispute: null, statementAgeDays: null, reviewIn: 400, foundedYear: 1990 };
+    const spec: FileSpec = {
+      since: null,
+      records: [],
+      limit: 0,
+      temporary: null,
+      reservations: [],
+      override: null,
+      dispute: null,
+      statementAgeDays: null,
+      reviewIn: 400,
+      foundedYear: 1990,
+    };
     const ledger = ledgerOf(spec);
     const file = visit(fileOf(spec, ledger), ledger, T0, 0, []);
     const next = nextMonitorVisit(file, ledger, T0, P);

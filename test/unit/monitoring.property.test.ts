@@ -93,7 +93,8 @@ describe("monitoring properties", () => {
         expect(b.penaltyLevel).toBeGreaterThanOrEqual(a.penaltyLevel);
         if (a.flags.noLimitIncrease) expect(b.flags.noLimitIncrease).toBe(true);
         expect(TIER_RANK[b.tier]).toBeLessThanOrEqual(TIER_RANK[a.tier]);
-        if (a.proposal?.source === "policy_penalty" || a.statusChange?.status === "suspended") expect(b.proposal?.source).not.toBe("policy_incentive");
+        if (a.proposal?.source === "policy_penalty" || a.statusChange?.status === "suspended")
+          expect(b.proposal?.source).not.toBe("policy_incentive");
       }),
       { numRuns: 500 },
     );
@@ -101,23 +102,33 @@ describe("monitoring properties", () => {
 
   it("a cured customer under an automatic hold or suspension always goes back to active", () => {
     fc.assert(
-      fc.property(stateArb, fc.constantFrom<CreditStatus>("on_hold", "suspended"), fc.integer({ min: 0, max: P.penalties.noIncreaseAfterDays }), (s, status, dpd) => {
-        const c = customerOf({ ...s, status, statusKind: "automatic" });
-        const d = monitorDecision(c, aggOf({ ...s, dishonoured: 0 }, dpd), undefined, NOW, P);
-        expect(d.statusChange).toMatchObject({ status: "active", statusKind: "automatic", reason: "PENALTY_CURED" });
-        expect(d.flags.noLimitIncrease).toBe(false);
-      }),
+      fc.property(
+        stateArb,
+        fc.constantFrom<CreditStatus>("on_hold", "suspended"),
+        fc.integer({ min: 0, max: P.penalties.noIncreaseAfterDays }),
+        (s, status, dpd) => {
+          const c = customerOf({ ...s, status, statusKind: "automatic" });
+          const d = monitorDecision(c, aggOf({ ...s, dishonoured: 0 }, dpd), undefined, NOW, P);
+          expect(d.statusChange).toMatchObject({ status: "active", statusKind: "automatic", reason: "PENALTY_CURED" });
+          expect(d.flags.noLimitIncrease).toBe(false);
+        },
+      ),
     );
   });
 
   it("a manual hold or suspension is never lifted by the monitor; a penalty may only make it harsher, keeping the person's reason", () => {
     fc.assert(
-      fc.property(stateArb, fc.constantFrom<CreditStatus>("on_hold", "suspended"), fc.integer({ min: 0, max: 400 }), (s, status, dpd) => {
-        const c = customerOf({ ...s, status, statusKind: "manual" });
-        const d = monitorDecision(c, aggOf(s, dpd), undefined, NOW, P);
-        expect(SEVERITY[statusAfter(c, d)]).toBeGreaterThanOrEqual(SEVERITY[status]);
-        if (d.statusChange) expect(d.statusChange.parts.manual).toEqual({ status, reason: "MANUAL" });
-      }),
+      fc.property(
+        stateArb,
+        fc.constantFrom<CreditStatus>("on_hold", "suspended"),
+        fc.integer({ min: 0, max: 400 }),
+        (s, status, dpd) => {
+          const c = customerOf({ ...s, status, statusKind: "manual" });
+          const d = monitorDecision(c, aggOf(s, dpd), undefined, NOW, P);
+          expect(SEVERITY[statusAfter(c, d)]).toBeGreaterThanOrEqual(SEVERITY[status]);
+          if (d.statusChange) expect(d.statusChange.parts.manual).toEqual({ status, reason: "MANUAL" });
+        },
+      ),
     );
   });
 

@@ -55,7 +55,13 @@ function customerAt(over: Partial<MonitoredCustomer> = {}): MonitoredCustomer {
     nextAgingAt: Date.UTC(2026, 5, 15),
     ...over,
     // The status's parts, as a file written since they exist has them (derived from status and kind unless given).
-    statusParts: over.statusParts ?? statusPartsOf({ status: over.status ?? "active", statusKind: over.statusKind ?? null, statusReason: over.statusReason ?? null }),
+    statusParts:
+      over.statusParts ??
+      statusPartsOf({
+        status: over.status ?? "active",
+        statusKind: over.statusKind ?? null,
+        statusReason: over.statusReason ?? null,
+      }),
   };
 }
 
@@ -82,7 +88,8 @@ function months(n: number, settled = 10_000_00, onTime = settled, asOf = NOW): R
   return out;
 }
 
-const overdue = (dpd: number, exposure = 10_000_00) => agg({ oldestDaysPastDue: dpd, exposure, openInvoiceBalance: exposure });
+const overdue = (dpd: number, exposure = 10_000_00) =>
+  agg({ oldestDaysPastDue: dpd, exposure, openInvoiceBalance: exposure });
 
 describe("penalties", () => {
   it("levels follow the policy thresholds (strictly more than)", () => {
@@ -94,17 +101,28 @@ describe("penalties", () => {
     expect(penaltyLevel({ oldestDaysPastDue: 91, dishonouredPayments: 0 }, p)).toBe(3);
     expect(penaltyLevel({ oldestDaysPastDue: 0, dishonouredPayments: 1 }, p)).toBe(3);
     // Without suspension on dishonour, a dishonour still blocks increases while it decays.
-    expect(penaltyLevel({ oldestDaysPastDue: 0, dishonouredPayments: 1 }, { ...p, suspendOnDishonoured: false })).toBe(1);
-    expect(penaltyLevel({ oldestDaysPastDue: 0, dishonouredPayments: 0 }, { ...p, suspendOnDishonoured: false })).toBe(0);
+    expect(penaltyLevel({ oldestDaysPastDue: 0, dishonouredPayments: 1 }, { ...p, suspendOnDishonoured: false })).toBe(
+      1,
+    );
+    expect(penaltyLevel({ oldestDaysPastDue: 0, dishonouredPayments: 0 }, { ...p, suspendOnDishonoured: false })).toBe(
+      0,
+    );
   });
 
   it("a dishonoured payment replaced by later cash decays per policy instead of suspending for 12 months", () => {
     const p = P.penalties;
-    const bounced = { oldestDaysPastDue: 0, dishonouredPayments: 1, dishonouredUnreplaced: 5_000_00, lastDishonouredAt: NOW - 10 * DAY };
+    const bounced = {
+      oldestDaysPastDue: 0,
+      dishonouredPayments: 1,
+      dishonouredUnreplaced: 5_000_00,
+      lastDishonouredAt: NOW - 10 * DAY,
+    };
     expect(penaltyLevel(bounced, p, 0, NOW)).toBe(3);
     const replaced = { ...bounced, dishonouredUnreplaced: 0 };
     expect(penaltyLevel(replaced, p, 3, NOW)).toBe(1); // cured: no suspension, no increase for a while
-    expect(penaltyLevel({ ...replaced, lastDishonouredAt: NOW - (p.dishonouredDecayDays + 1) * DAY }, p, 1, NOW)).toBe(0);
+    expect(penaltyLevel({ ...replaced, lastDishonouredAt: NOW - (p.dishonouredDecayDays + 1) * DAY }, p, 1, NOW)).toBe(
+      0,
+    );
     expect(cureFor(bounced, p)).toEqual(["REPLACE_DISHONOURED_PAYMENT"]);
   });
 
@@ -114,10 +132,21 @@ describe("penalties", () => {
     expect(penaltyLevel({ oldestDaysPastDue: 75, dishonouredPayments: 0 }, p, 3, NOW)).toBe(3);
     expect(penaltyLevel({ oldestDaysPastDue: p.cureDaysPastDue, dishonouredPayments: 0 }, p, 3, NOW)).toBe(0);
     expect(penaltyLevel({ oldestDaysPastDue: 45, dishonouredPayments: 0 }, p, 1, NOW)).toBe(1); // no hold before: thresholds as they are
-    expect(cureFor({ oldestDaysPastDue: 45, dishonouredPayments: 0 }, p)).toEqual([`PAY_INVOICES_PAST_DUE_OVER_${p.cureDaysPastDue}_DAYS`]);
-    const held = customerAt({ status: "on_hold", statusKind: "automatic", statusReason: "OVERDUE_OVER_60_DAYS", monitor: { penaltyLevel: 2, penaltyProposedAt: NOW - 10 * DAY } });
+    expect(cureFor({ oldestDaysPastDue: 45, dishonouredPayments: 0 }, p)).toEqual([
+      `PAY_INVOICES_PAST_DUE_OVER_${p.cureDaysPastDue}_DAYS`,
+    ]);
+    const held = customerAt({
+      status: "on_hold",
+      statusKind: "automatic",
+      statusReason: "OVERDUE_OVER_60_DAYS",
+      monitor: { penaltyLevel: 2, penaltyProposedAt: NOW - 10 * DAY },
+    });
     expect(monitorDecision(held, overdue(45), undefined, NOW, P).statusChange).toBeNull();
-    expect(monitorDecision(held, overdue(20), undefined, NOW, P).statusChange).toMatchObject({ status: "active", statusKind: "automatic", reason: "PENALTY_CURED" });
+    expect(monitorDecision(held, overdue(20), undefined, NOW, P).statusChange).toMatchObject({
+      status: "active",
+      statusKind: "automatic",
+      reason: "PENALTY_CURED",
+    });
   });
 
   it("31 days: overdue_30, no limit increase, tier at most standard, still active", () => {
@@ -135,11 +164,27 @@ describe("penalties", () => {
     const c = customerAt({ openAlerts: { overdue_30: true }, monitor: { penaltyLevel: 1 } });
     const d = monitorDecision(c, overdue(61), undefined, NOW, P);
     expect(d.alertsToRaise.map((a) => a.type)).toEqual(["overdue_60"]);
-    expect(d.statusChange).toMatchObject({ status: "on_hold", statusKind: "automatic", reason: "OVERDUE_OVER_60_DAYS" });
-    expect(d.proposal).toMatchObject({ source: "policy_penalty", currentLimit: 40_000_00, newLimit: 20_000_00, autoApprove: false });
+    expect(d.statusChange).toMatchObject({
+      status: "on_hold",
+      statusKind: "automatic",
+      reason: "OVERDUE_OVER_60_DAYS",
+    });
+    expect(d.proposal).toMatchObject({
+      source: "policy_penalty",
+      currentLimit: 40_000_00,
+      newLimit: 20_000_00,
+      autoApprove: false,
+    });
     expect(d.monitor).toMatchObject({ penaltyLevel: 2, penaltyProposedAt: NOW });
     // the next day: no second proposal, no status change
-    const c2 = customerAt({ status: "on_hold", statusKind: "automatic", statusReason: "OVERDUE_OVER_60_DAYS", statusParts: d.statusChange!.parts, openAlerts: d.openAlerts, monitor: d.monitor });
+    const c2 = customerAt({
+      status: "on_hold",
+      statusKind: "automatic",
+      statusReason: "OVERDUE_OVER_60_DAYS",
+      statusParts: d.statusChange!.parts,
+      openAlerts: d.openAlerts,
+      monitor: d.monitor,
+    });
     const d2 = monitorDecision(c2, overdue(62), undefined, NOW + DAY, P);
     expect(d2.proposal).toBeNull();
     expect(d2.statusChange).toBeNull();
@@ -147,7 +192,11 @@ describe("penalties", () => {
   });
 
   it("91 days: suspension, tier risky; a hold escalates", () => {
-    const c = customerAt({ status: "on_hold", statusKind: "automatic", monitor: { penaltyLevel: 2, penaltyProposedAt: NOW - 30 * DAY } });
+    const c = customerAt({
+      status: "on_hold",
+      statusKind: "automatic",
+      monitor: { penaltyLevel: 2, penaltyProposedAt: NOW - 30 * DAY },
+    });
     const d = monitorDecision(c, overdue(91), undefined, NOW, P);
     expect(d.statusChange).toMatchObject({ status: "suspended", statusKind: "automatic" });
     expect(d.tier).toBe("risky");
@@ -155,9 +204,25 @@ describe("penalties", () => {
   });
 
   it("a dishonoured payment not replaced suspends", () => {
-    const d = monitorDecision(customerAt(), agg({ dishonouredPayments: 1, dishonouredUnreplaced: 5_000_00, lastDishonouredAt: NOW - DAY }), undefined, NOW, P);
-    expect(d.statusChange).toMatchObject({ status: "suspended", statusKind: "automatic", reason: "PAYMENT_DISHONOURED" });
-    const replaced = monitorDecision(customerAt(), agg({ dishonouredPayments: 1, dishonouredUnreplaced: 0, lastDishonouredAt: NOW - DAY }), undefined, NOW, P);
+    const d = monitorDecision(
+      customerAt(),
+      agg({ dishonouredPayments: 1, dishonouredUnreplaced: 5_000_00, lastDishonouredAt: NOW - DAY }),
+      undefined,
+      NOW,
+      P,
+    );
+    expect(d.statusChange).toMatchObject({
+      status: "suspended",
+      statusKind: "automatic",
+      reason: "PAYMENT_DISHONOURED",
+    });
+    const replaced = monitorDecision(
+      customerAt(),
+      agg({ dishonouredPayments: 1, dishonouredUnreplaced: 0, lastDishonouredAt: NOW - DAY }),
+      undefined,
+      NOW,
+      P,
+    );
     expect(replaced.statusChange).toBeNull();
     expect(replaced.flags.noLimitIncrease).toBe(true);
     expect(replaced.tier).not.toBe("premium");
@@ -171,7 +236,12 @@ describe("penalties", () => {
       monitor: { penaltyLevel: 3, penaltyProposedAt: NOW - 40 * DAY },
     });
     const d = monitorDecision(c, agg(), undefined, NOW, P);
-    expect(d.statusChange).toMatchObject({ status: "active", statusKind: "automatic", reason: "PENALTY_CURED", parts: { manual: null, automatic: null } });
+    expect(d.statusChange).toMatchObject({
+      status: "active",
+      statusKind: "automatic",
+      reason: "PENALTY_CURED",
+      parts: { manual: null, automatic: null },
+    });
     expect(d.alertsToResolve).toEqual([
       { type: "overdue_30", reason: "OVERDUE_CURED" },
       { type: "overdue_60", reason: "OVERDUE_CURED" },
@@ -184,31 +254,72 @@ describe("penalties", () => {
 
   it("a manual hold or suspension is never lifted by the monitor", () => {
     for (const status of ["on_hold", "suspended"] as const) {
-      const d = monitorDecision(customerAt({ status, statusKind: "manual", statusReason: "MANUAL" }), agg(), undefined, NOW, P);
+      const d = monitorDecision(
+        customerAt({ status, statusKind: "manual", statusReason: "MANUAL" }),
+        agg(),
+        undefined,
+        NOW,
+        P,
+      );
       expect(d.statusChange).toBeNull();
     }
   });
 
   it("a manual hold does not stop escalation: the harsher status is in force, both reasons are kept", () => {
-    const c = customerAt({ status: "on_hold", statusKind: "manual", statusReason: "MANUAL", monitor: { penaltyLevel: 2 } });
+    const c = customerAt({
+      status: "on_hold",
+      statusKind: "manual",
+      statusReason: "MANUAL",
+      monitor: { penaltyLevel: 2 },
+    });
     const d = monitorDecision(c, overdue(95), undefined, NOW, P);
     expect(d.statusChange).toEqual({
       status: "suspended",
       statusKind: "automatic",
       reason: "OVERDUE_OVER_90_DAYS",
-      parts: { manual: { status: "on_hold", reason: "MANUAL" }, automatic: { status: "suspended", reason: "OVERDUE_OVER_90_DAYS" } },
+      parts: {
+        manual: { status: "on_hold", reason: "MANUAL" },
+        automatic: { status: "suspended", reason: "OVERDUE_OVER_90_DAYS" },
+      },
     });
     // Cured: the person's hold is what is left in force.
-    const after = customerAt({ status: "suspended", statusKind: "automatic", statusReason: "OVERDUE_OVER_90_DAYS", statusParts: d.statusChange!.parts, monitor: d.monitor });
-    expect(monitorDecision(after, agg(), undefined, NOW + DAY, P).statusChange).toMatchObject({ status: "on_hold", statusKind: "manual", reason: "MANUAL" });
+    const after = customerAt({
+      status: "suspended",
+      statusKind: "automatic",
+      statusReason: "OVERDUE_OVER_90_DAYS",
+      statusParts: d.statusChange!.parts,
+      monitor: d.monitor,
+    });
+    expect(monitorDecision(after, agg(), undefined, NOW + DAY, P).statusChange).toMatchObject({
+      status: "on_hold",
+      statusKind: "manual",
+      reason: "MANUAL",
+    });
     // A manual suspension stays in force over an automatic hold; the hold is recorded beside it.
-    const suspended = monitorDecision(customerAt({ status: "suspended", statusKind: "manual", statusReason: "MANUAL" }), overdue(70), undefined, NOW, P);
-    expect(suspended.statusChange).toMatchObject({ status: "suspended", statusKind: "manual", parts: { automatic: { status: "on_hold" } } });
+    const suspended = monitorDecision(
+      customerAt({ status: "suspended", statusKind: "manual", statusReason: "MANUAL" }),
+      overdue(70),
+      undefined,
+      NOW,
+      P,
+    );
+    expect(suspended.statusChange).toMatchObject({
+      status: "suspended",
+      statusKind: "manual",
+      parts: { automatic: { status: "on_hold" } },
+    });
   });
 
   it("a reactivated file whose penalty is not cured is held again (releasing a penalty needs its cure)", () => {
-    const c = customerAt({ status: "active", statusKind: null, monitor: { penaltyLevel: 2, penaltyProposedAt: NOW - 5 * DAY } });
-    expect(monitorDecision(c, overdue(70), undefined, NOW, P).statusChange).toMatchObject({ status: "on_hold", statusKind: "automatic" });
+    const c = customerAt({
+      status: "active",
+      statusKind: null,
+      monitor: { penaltyLevel: 2, penaltyProposedAt: NOW - 5 * DAY },
+    });
+    expect(monitorDecision(c, overdue(70), undefined, NOW, P).statusChange).toMatchObject({
+      status: "on_hold",
+      statusKind: "automatic",
+    });
     expect(monitorDecision(c, overdue(95), undefined, NOW, P).statusChange).toMatchObject({ status: "suspended" });
   });
 });
@@ -220,7 +331,13 @@ describe("alerts", () => {
     expect(d1.alertsToRaise[0]!.details).toEqual({ utilizationPct: 90 });
     const d2 = monitorDecision(customerAt(), agg({ exposure: 41_000_00 }), undefined, NOW, P);
     expect(d2.alertsToRaise.map((a) => a.type)).toEqual(["utilization_high", "over_limit"]);
-    const d3 = monitorDecision(customerAt({ openAlerts: d2.openAlerts }), agg({ exposure: 1_000_00 }), undefined, NOW, P);
+    const d3 = monitorDecision(
+      customerAt({ openAlerts: d2.openAlerts }),
+      agg({ exposure: 1_000_00 }),
+      undefined,
+      NOW,
+      P,
+    );
     expect(d3.alertsToResolve).toEqual([
       { type: "utilization_high", reason: "UTILIZATION_NORMAL" },
       { type: "over_limit", reason: "WITHIN_LIMIT" },
@@ -235,12 +352,24 @@ describe("alerts", () => {
     const warn = monitorDecision(c, agg({ exposure: 45_000_00 }), undefined, NOW, P);
     expect(warn.alertsToRaise.map((a) => a.type)).toContain("temporary_limit_expiring");
     expect(warn.alertsToRaise.map((a) => a.type)).not.toContain("over_limit");
-    const onDay = monitorDecision({ ...c, openAlerts: warn.openAlerts }, agg({ exposure: 45_000_00 }), undefined, expiresAt + 3_600_000, P);
+    const onDay = monitorDecision(
+      { ...c, openAlerts: warn.openAlerts },
+      agg({ exposure: 45_000_00 }),
+      undefined,
+      expiresAt + 3_600_000,
+      P,
+    );
     expect(onDay.clearTemporaryLimit).toBe(true);
     expect(onDay.alertsToRaise.map((a) => a.type)).toEqual(["over_limit", "temporary_limit_expired"]);
     expect(onDay.alertsToResolve).toEqual([{ type: "temporary_limit_expiring", reason: "TEMPORARY_LIMIT_EXPIRED" }]);
     // Nothing clears the expiry notice but a new temporary limit.
-    const later = monitorDecision({ ...c, temporaryLimit: null, openAlerts: onDay.openAlerts }, agg(), undefined, expiresAt + 5 * DAY, P);
+    const later = monitorDecision(
+      { ...c, temporaryLimit: null, openAlerts: onDay.openAlerts },
+      agg(),
+      undefined,
+      expiresAt + 5 * DAY,
+      P,
+    );
     expect(later.openAlerts.temporary_limit_expired).toBe(true);
     const renewed = monitorDecision(
       { ...c, temporaryLimit: { limit: 45_000_00, expiresAt: expiresAt + 60 * DAY }, openAlerts: later.openAlerts },
@@ -256,10 +385,18 @@ describe("alerts", () => {
     const c = customerAt({ nextReviewAt: NOW - 8 * DAY, latestStatementAt: Date.UTC(2025, 0, 31) });
     const d = monitorDecision(c, agg(), undefined, NOW, P);
     expect(d.alertsToRaise.map((a) => a.type)).toEqual(["review_overdue", "statements_stale"]);
-    const fresh = monitorDecision(customerAt({ nextReviewAt: NOW - 6 * DAY, latestStatementAt: Date.UTC(2025, 3, 30) }), agg(), undefined, NOW, P);
+    const fresh = monitorDecision(
+      customerAt({ nextReviewAt: NOW - 6 * DAY, latestStatementAt: Date.UTC(2025, 3, 30) }),
+      agg(),
+      undefined,
+      NOW,
+      P,
+    );
     expect(fresh.alertsToRaise).toEqual([]);
     // No known statement date: nothing to say.
-    expect(monitorDecision(customerAt({ latestStatementAt: null }), agg(), undefined, NOW, P).alertsToRaise).toEqual([]);
+    expect(monitorDecision(customerAt({ latestStatementAt: null }), agg(), undefined, NOW, P).alertsToRaise).toEqual(
+      [],
+    );
   });
 
   it("an acknowledged alert (false) is not raised again while the condition holds, and forgotten when it clears", () => {
@@ -269,8 +406,13 @@ describe("alerts", () => {
     const cleared = alertTransitions(t.openAlerts, [{ type: "overdue_30", state: "off", reason: "OVERDUE_CURED" }]);
     expect(cleared.resolve).toEqual([]);
     expect(cleared.openAlerts).toEqual({});
-    expect(openAlertsAfterManualResolve({ overdue_30: true, fraud_signal: true }, "overdue_30")).toEqual({ overdue_30: false, fraud_signal: true });
-    expect(openAlertsAfterManualResolve({ overdue_30: true, fraud_signal: true }, "fraud_signal")).toEqual({ overdue_30: true });
+    expect(openAlertsAfterManualResolve({ overdue_30: true, fraud_signal: true }, "overdue_30")).toEqual({
+      overdue_30: false,
+      fraud_signal: true,
+    });
+    expect(openAlertsAfterManualResolve({ overdue_30: true, fraud_signal: true }, "fraud_signal")).toEqual({
+      overdue_30: true,
+    });
   });
 });
 
@@ -290,10 +432,22 @@ describe("incentives", () => {
 
   it("a small increase is auto-approved, a larger one is pending; premium gets extended terms", () => {
     const small = monitorDecision(customerAt(), busy, months(6), NOW, P);
-    expect(small.proposal).toEqual({ source: "policy_incentive", currentLimit: 40_000_00, newLimit: 48_000_00, autoApprove: true, reason: "ON_TIME_6_MONTHS" });
+    expect(small.proposal).toEqual({
+      source: "policy_incentive",
+      currentLimit: 40_000_00,
+      newLimit: 48_000_00,
+      autoApprove: true,
+      reason: "ON_TIME_6_MONTHS",
+    });
     expect(small.flags.extendedTermsEligible).toBe(true);
     expect(small.monitor.lastIncentiveAt).toBe(NOW);
-    const big = monitorDecision(customerAt({ creditLimit: 100_000_00 }), agg({ exposure: 80_000_00 }), months(6), NOW, P);
+    const big = monitorDecision(
+      customerAt({ creditLimit: 100_000_00 }),
+      agg({ exposure: 80_000_00 }),
+      months(6),
+      NOW,
+      P,
+    );
     expect(big.proposal).toMatchObject({ newLimit: 120_000_00, autoApprove: false });
   });
 
@@ -301,9 +455,15 @@ describe("incentives", () => {
     expect(monitorDecision(customerAt(), agg({ exposure: 20_000_00 }), months(6), NOW, P).proposal).toBeNull();
     expect(monitorDecision(customerAt(), busy, months(5), NOW, P).proposal).toBeNull();
     expect(monitorDecision(customerAt(), { ...busy, oldestDaysPastDue: 31 }, months(6), NOW, P).proposal).toBeNull();
-    expect(monitorDecision(customerAt({ monitor: { lastIncentiveAt: NOW - 100 * DAY } }), busy, months(6), NOW, P).proposal).toBeNull();
-    expect(monitorDecision(customerAt({ monitor: { lastIncentiveAt: NOW - 190 * DAY } }), busy, months(6), NOW, P).proposal).not.toBeNull();
-    expect(monitorDecision(customerAt({ status: "on_hold", statusKind: "manual" }), busy, months(6), NOW, P).proposal).toBeNull();
+    expect(
+      monitorDecision(customerAt({ monitor: { lastIncentiveAt: NOW - 100 * DAY } }), busy, months(6), NOW, P).proposal,
+    ).toBeNull();
+    expect(
+      monitorDecision(customerAt({ monitor: { lastIncentiveAt: NOW - 190 * DAY } }), busy, months(6), NOW, P).proposal,
+    ).not.toBeNull();
+    expect(
+      monitorDecision(customerAt({ status: "on_hold", statusKind: "manual" }), busy, months(6), NOW, P).proposal,
+    ).toBeNull();
   });
 });
 
@@ -313,7 +473,13 @@ describe("monthly review decision", () => {
     const d = reviewDecision(c, agg({ oldestDaysPastDue: 45, exposure: 5_000_00 }), null, NOW, P);
     expect(d.previous).toEqual({ score: 100, tier: "premium" });
     expect(d.alertsToRaise.map((a) => a.type)).toEqual(["score_drop", "tier_downgrade"]);
-    const next = reviewDecision(customerAt({ lastReviewScore: d.assessment.score, lastReviewTier: d.tier, openAlerts: d.openAlerts }), agg({ oldestDaysPastDue: 45 }), null, NOW + 30 * DAY, P);
+    const next = reviewDecision(
+      customerAt({ lastReviewScore: d.assessment.score, lastReviewTier: d.tier, openAlerts: d.openAlerts }),
+      agg({ oldestDaysPastDue: 45 }),
+      null,
+      NOW + 30 * DAY,
+      P,
+    );
     expect(next.alertsToResolve.map((a) => a.type)).toEqual(["score_drop", "tier_downgrade"]);
     expect(reviewPeriod(NOW)).toBe("2026-06");
   });
@@ -326,8 +492,19 @@ describe("next states (what the services write)", () => {
     const f = monitoredFile(c, d, NOW, false);
     expect(f.statusChanged).toBe(true);
     expect(f.next).toMatchObject({ status: "on_hold", statusKind: "automatic" });
-    expect(f.patch).toMatchObject({ status: "on_hold", statusKind: "automatic", statusParts: d.statusChange!.parts, openAlerts: d.openAlerts, monitor: d.monitor, updatedAt: NOW });
-    expect(f.change).toMatchObject({ before: { status: "active" }, after: { status: "on_hold" }, reason: "OVERDUE_OVER_60_DAYS" });
+    expect(f.patch).toMatchObject({
+      status: "on_hold",
+      statusKind: "automatic",
+      statusParts: d.statusChange!.parts,
+      openAlerts: d.openAlerts,
+      monitor: d.monitor,
+      updatedAt: NOW,
+    });
+    expect(f.change).toMatchObject({
+      before: { status: "active" },
+      after: { status: "on_hold" },
+      reason: "OVERDUE_OVER_60_DAYS",
+    });
     const quiet = monitoredFile(c, monitorDecision(c, agg(), undefined, NOW, P), NOW, false);
     expect(quiet.statusChanged).toBe(false);
     expect(quiet.change).toBeNull();
@@ -339,7 +516,12 @@ describe("next states (what the services write)", () => {
     const d = reviewDecision(c, aggregates, null, NOW, P);
     const f = reviewedFields(c, d, aggregates, null, NOW, NOW + 5);
     expect(f.previous).toEqual({ score: c.score, grade: c.grade, tier: c.tier, confidence: c.confidence });
-    expect(f.after).toEqual({ score: d.assessment.score, grade: d.assessment.grade, tier: d.tier, confidence: d.assessment.confidence });
+    expect(f.after).toEqual({
+      score: d.assessment.score,
+      grade: d.assessment.grade,
+      tier: d.tier,
+      confidence: d.assessment.confidence,
+    });
     expect(f.patch).toMatchObject({
       aggregates,
       assessedAt: NOW,
@@ -354,6 +536,12 @@ describe("next states (what the services write)", () => {
       openAlerts: d.openAlerts,
       updatedAt: NOW + 5,
     });
-    expect(f.assessmentDoc).toMatchObject({ recommendedLimit: d.limit.recommendedLimit, tier: d.tier, scoredTier: d.assessment.tier, source: "monthly_reassessment", updatedAt: NOW + 5 });
+    expect(f.assessmentDoc).toMatchObject({
+      recommendedLimit: d.limit.recommendedLimit,
+      tier: d.tier,
+      scoredTier: d.assessment.tier,
+      source: "monthly_reassessment",
+      updatedAt: NOW + 5,
+    });
   });
 });

@@ -15,7 +15,15 @@ import {
   monthStart,
   salesOver,
 } from "../../functions/src/domain/reports.js";
-import { addToTally, changedPaths, emptyTally, mergeTallies, recentOrderDays, type UnderPolicy, type WhatIf } from "../../functions/src/domain/simulation.js";
+import {
+  addToTally,
+  changedPaths,
+  emptyTally,
+  mergeTallies,
+  recentOrderDays,
+  type UnderPolicy,
+  type WhatIf,
+} from "../../functions/src/domain/simulation.js";
 
 describe("collection figures", () => {
   it("DSO, best possible DSO and days delinquent", () => {
@@ -38,7 +46,12 @@ describe("collection figures", () => {
   it("CEI stays within 0–100 whatever the figures (ending receivables at least the current ones)", () => {
     fc.assert(
       fc.property(fc.nat(1e12), fc.nat(1e12), fc.nat(1e12), fc.nat(1e12), (b, s, e, c) => {
-        const v = collectionEffectiveness({ beginning: b, sales: s, ending: Math.max(e, c), endingCurrent: Math.min(e, c) });
+        const v = collectionEffectiveness({
+          beginning: b,
+          sales: s,
+          ending: Math.max(e, c),
+          endingCurrent: Math.min(e, c),
+        });
         return v === null || (v >= 0 && v <= 100);
       }),
     );
@@ -76,7 +89,12 @@ const under = fc.record({
   blocked: fc.record({ orders: fc.nat(10), amount: fc.nat(1e8) }),
 }) as fc.Arbitrary<UnderPolicy>;
 const whatIfs = fc.uniqueArray(
-  fc.record({ customerId: fc.stringMatching(/^[a-z]{1,8}$/), current: under, candidate: under, rate: fc.constantFrom(1, 0.5, 2) }),
+  fc.record({
+    customerId: fc.stringMatching(/^[a-z]{1,8}$/),
+    current: under,
+    candidate: under,
+    rate: fc.constantFrom(1, 0.5, 2),
+  }),
   { selector: (w) => w.customerId, maxLength: 30 },
 );
 const asWhatIf = (w: { customerId: string; current: UnderPolicy; candidate: UnderPolicy; rate: number }): WhatIf => ({
@@ -94,12 +112,20 @@ describe("the what-if tally", () => {
       fc.property(whatIfs, fc.nat(30), fc.integer({ min: 1, max: 10 }), (ws, cut, maxListed) => {
         const all = ws.map(asWhatIf).reduce((t, w) => addToTally(t, w, maxListed), emptyTally());
         const k = Math.min(cut, ws.length);
-        const left = ws.slice(0, k).map(asWhatIf).reduce((t, w) => addToTally(t, w, maxListed), emptyTally());
-        const right = ws.slice(k).map(asWhatIf).reduce((t, w) => addToTally(t, w, maxListed), emptyTally());
+        const left = ws
+          .slice(0, k)
+          .map(asWhatIf)
+          .reduce((t, w) => addToTally(t, w, maxListed), emptyTally());
+        const right = ws
+          .slice(k)
+          .map(asWhatIf)
+          .reduce((t, w) => addToTally(t, w, maxListed), emptyTally());
         expect(mergeTallies(left, right, maxListed)).toEqual(all);
         expect(all.evaluated).toBe(ws.length);
         expect(all.limits.rise.customers + all.limits.fall.customers + all.limits.unchanged).toBe(ws.length);
-        expect(matrixMoves(all.migration).down + matrixMoves(all.migration).up + matrixMoves(all.migration).same).toBe(ws.length);
+        expect(matrixMoves(all.migration).down + matrixMoves(all.migration).up + matrixMoves(all.migration).same).toBe(
+          ws.length,
+        );
         expect(all.customers.length).toBeLessThanOrEqual(maxListed);
       }),
     );
@@ -108,7 +134,11 @@ describe("the what-if tally", () => {
   it("a customer both policies treat alike is not listed and moves nothing", () => {
     fc.assert(
       fc.property(under, (u) => {
-        const t = addToTally(emptyTally(), { customerId: "x", name: "X", currency: "USD", toBase: (v) => v, current: u, candidate: u }, 10);
+        const t = addToTally(
+          emptyTally(),
+          { customerId: "x", name: "X", currency: "USD", toBase: (v) => v, current: u, candidate: u },
+          10,
+        );
         expect(t.customers).toEqual([]);
         expect(t.limits.unchanged).toBe(1);
         expect(t.overLimit.customers + t.onHold.customers + t.blockedOrders.orders + t.blockedOrders.released).toBe(0);
@@ -119,10 +149,12 @@ describe("the what-if tally", () => {
   it("the orders of the last 30 days from the credit state's daily amounts, oldest first", () => {
     const day = 20_000;
     const asOf = day * 86_400_000 + 5_000;
-    expect(recentOrderDays({ [day]: 5, [day - 29]: 7, [day - 30]: 9, [day + 1]: 3, x: 4, [day - 3]: 0 }, asOf)).toEqual([
-      { day: day - 29, amount: 7 },
-      { day, amount: 5 },
-    ]);
+    expect(recentOrderDays({ [day]: 5, [day - 29]: 7, [day - 30]: 9, [day + 1]: 3, x: 4, [day - 3]: 0 }, asOf)).toEqual(
+      [
+        { day: day - 29, amount: 7 },
+        { day, amount: 5 },
+      ],
+    );
   });
 
   it("changedPaths names the leaves a candidate changes (arrays whole)", () => {

@@ -102,19 +102,26 @@ describe("scoring invariants", () => {
 
   it("paying later never raises the score", () => {
     fc.assert(
-      fc.property(inputArb, behaviourArb, fc.double({ min: 0, max: 200, noNaN: true }), fc.integer({ min: 0, max: 400 }), fc.double({ min: 0, max: 1, noNaN: true }), (input, b, extraDays, extraDpd, lessOnTime) => {
-        const early = { ...input, behaviour: b };
-        const late = {
-          ...input,
-          behaviour: {
-            ...b,
-            avgDaysBeyondTerms12m: b.avgDaysBeyondTerms12m === null ? null : b.avgDaysBeyondTerms12m + extraDays,
-            oldestDaysPastDue: b.oldestDaysPastDue + extraDpd,
-            onTimeRatio12m: b.onTimeRatio12m === null ? null : b.onTimeRatio12m * lessOnTime,
-          },
-        };
-        expect(assess(late, P).score).toBeLessThanOrEqual(assess(early, P).score);
-      }),
+      fc.property(
+        inputArb,
+        behaviourArb,
+        fc.double({ min: 0, max: 200, noNaN: true }),
+        fc.integer({ min: 0, max: 400 }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        (input, b, extraDays, extraDpd, lessOnTime) => {
+          const early = { ...input, behaviour: b };
+          const late = {
+            ...input,
+            behaviour: {
+              ...b,
+              avgDaysBeyondTerms12m: b.avgDaysBeyondTerms12m === null ? null : b.avgDaysBeyondTerms12m + extraDays,
+              oldestDaysPastDue: b.oldestDaysPastDue + extraDpd,
+              onTimeRatio12m: b.onTimeRatio12m === null ? null : b.onTimeRatio12m * lessOnTime,
+            },
+          };
+          expect(assess(late, P).score).toBeLessThanOrEqual(assess(early, P).score);
+        },
+      ),
       { numRuns: 1000 },
     );
   });
@@ -128,7 +135,19 @@ describe("scoring invariants", () => {
   });
 
   it("an unbalanced statement is flagged and not used", () => {
-    const s = { periodEnd: NOW, currency: "USD", totalAssets: 1_000_000_00, currentAssets: 500_000_00, totalLiabilities: 100_00, currentLiabilities: 100_00, equity: 100_00, retainedEarnings: 0, revenue: 1, ebit: 1, netIncome: 1 };
+    const s = {
+      periodEnd: NOW,
+      currency: "USD",
+      totalAssets: 1_000_000_00,
+      currentAssets: 500_000_00,
+      totalLiabilities: 100_00,
+      currentLiabilities: 100_00,
+      equity: 100_00,
+      retainedEarnings: 0,
+      revenue: 1,
+      ebit: 1,
+      netIncome: 1,
+    };
     const a = assess({ asOf: NOW, profile: { industry: "retail", country: "US", foundedYear: 2000 }, statement: s }, P);
     expect(a.flags).toContain("STATEMENT_UNBALANCED");
     expect(a.factors.some((f) => f.group === "financial")).toBe(false);
@@ -136,23 +155,53 @@ describe("scoring invariants", () => {
   });
 
   it("overdue past 30 days caps the tier at standard, past 90 makes it risky", () => {
-    const sound = { periodEnd: NOW, currency: "USD", totalAssets: 10_000_00, currentAssets: 6_000_00, totalLiabilities: 3_000_00, currentLiabilities: 2_000_00, equity: 7_000_00, retainedEarnings: 5_000_00, revenue: 20_000_00, ebit: 3_000_00, netIncome: 2_500_00 };
+    const sound = {
+      periodEnd: NOW,
+      currency: "USD",
+      totalAssets: 10_000_00,
+      currentAssets: 6_000_00,
+      totalLiabilities: 3_000_00,
+      currentLiabilities: 2_000_00,
+      equity: 7_000_00,
+      retainedEarnings: 5_000_00,
+      revenue: 20_000_00,
+      ebit: 3_000_00,
+      netIncome: 2_500_00,
+    };
     const strong = {
       asOf: NOW,
       profile: { industry: "healthcare", country: "CH", foundedYear: 1950 },
       statement: sound,
-      behaviour: { onTimeRatio12m: 1, avgDaysBeyondTerms12m: 0, oldestDaysPastDue: 0, dishonouredPayments: 0, payments12m: 24 },
-      trading: { firstActivityAt: NOW - 3 * 365 * 86_400_000, volume12m: 200_000_00, orderCount12m: 24, creditLimit: 50_000_00, invoiceCount12m: 24 },
+      behaviour: {
+        onTimeRatio12m: 1,
+        avgDaysBeyondTerms12m: 0,
+        oldestDaysPastDue: 0,
+        dishonouredPayments: 0,
+        payments12m: 24,
+      },
+      trading: {
+        firstActivityAt: NOW - 3 * 365 * 86_400_000,
+        volume12m: 200_000_00,
+        orderCount12m: 24,
+        creditLimit: 50_000_00,
+        invoiceCount12m: 24,
+      },
     };
     expect(assess(strong, P).tier).toBe("premium");
-    expect(assess({ ...strong, behaviour: { ...strong.behaviour, oldestDaysPastDue: 31 } }, P).tier).not.toBe("premium");
+    expect(assess({ ...strong, behaviour: { ...strong.behaviour, oldestDaysPastDue: 31 } }, P).tier).not.toBe(
+      "premium",
+    );
     expect(assess({ ...strong, behaviour: { ...strong.behaviour, oldestDaysPastDue: 91 } }, P).tier).toBe("risky");
     expect(assess({ ...strong, overrides: { fraudHold: true } }, P).tier).toBe("risky");
   });
 
   it("reason codes name the factors that cost the most points first", () => {
     const a = assess(
-      { asOf: NOW, profile: { industry: "construction", country: "US", foundedYear: 2025 }, behaviour: { onTimeRatio12m: 0.2, avgDaysBeyondTerms12m: 45, oldestDaysPastDue: 70, dishonouredPayments: 2 } },
+      {
+        asOf: NOW,
+        profile: { industry: "construction", country: "US", foundedYear: 2025 },
+        behaviour: { onTimeRatio12m: 0.2, avgDaysBeyondTerms12m: 45, oldestDaysPastDue: 70, dishonouredPayments: 2 },
+      },
       P,
     );
     const lost = a.reasons.filter((r) => r.factor !== "file").map((r) => r.pointsLost);
@@ -166,11 +215,15 @@ describe("scoring invariants", () => {
         const parsed = statementInput.safeParse({ ...s, periodEnd: new Date(s.periodEnd).toISOString() });
         expect(parsed.success).toBe(true);
         if (!parsed.success) return;
-        const a = assess({ asOf: NOW, profile: { industry: "retail", country: "US", foundedYear: 2000 }, statement: parsed.data }, P);
+        const a = assess(
+          { asOf: NOW, profile: { industry: "retail", country: "US", foundedYear: 2000 }, statement: parsed.data },
+          P,
+        );
         expect(a.score).toBeGreaterThanOrEqual(0);
         checkStatement(parsed.data, P.balanceTolerance);
         const r = computeRatios(parsed.data);
-        for (const v of [r.currentRatio, r.debtToEquity, r.netMargin, r.altmanZ]) if (v !== null) expect(Number.isFinite(v)).toBe(true);
+        for (const v of [r.currentRatio, r.debtToEquity, r.netMargin, r.altmanZ])
+          if (v !== null) expect(Number.isFinite(v)).toBe(true);
       }),
       { numRuns: 500 },
     );
@@ -184,7 +237,10 @@ describe("scoring invariants", () => {
   });
 
   it("curves interpolate and clamp", () => {
-    const c = [[0, 0], [10, 100]] as const;
+    const c = [
+      [0, 0],
+      [10, 100],
+    ] as const;
     expect(curveScore(c, -5)).toBe(0);
     expect(curveScore(c, 5)).toBe(50);
     expect(curveScore(c, 50)).toBe(100);
@@ -204,7 +260,10 @@ describe("limit recommendation", () => {
         fc.boolean(),
         fc.integer({ min: 1, max: 1_000_000_000_00 }),
         (grade, statement, terms, volume, isNew, requested) => {
-          const r = recommendLimit({ grade, statement, paymentTermsDays: terms, volume12m: volume, isNew, requestedLimit: requested }, P);
+          const r = recommendLimit(
+            { grade, statement, paymentTermsDays: terms, volume12m: volume, isNew, requestedLimit: requested },
+            P,
+          );
           expect(Number.isSafeInteger(r.recommendedLimit)).toBe(true);
           expect(r.recommendedLimit).toBeGreaterThanOrEqual(0);
           expect(r.recommendedLimit % P.limits.roundingUnit).toBe(0);
@@ -223,7 +282,19 @@ describe("limit recommendation", () => {
   });
 
   it("grade E gets no credit by default", () => {
-    expect(recommendLimit({ grade: "E", statement: null, paymentTermsDays: 30, volume12m: 10_000_000, isNew: false, requestedLimit: null }, P).recommendedLimit).toBe(0);
+    expect(
+      recommendLimit(
+        {
+          grade: "E",
+          statement: null,
+          paymentTermsDays: 30,
+          volume12m: 10_000_000,
+          isNew: false,
+          requestedLimit: null,
+        },
+        P,
+      ).recommendedLimit,
+    ).toBe(0);
   });
 });
 
@@ -235,7 +306,17 @@ describe("policy document", () => {
   it.each([
     ["gradeBands", { gradeBands: { A: 50, B: 60, C: 40, D: 30 } }],
     ["authority.analyst", { authority: { analyst: -1 } }],
-    ["curves.onTimeRatio", { curves: { onTimeRatio: [[0, 100], [1, 0]] } }],
+    [
+      "curves.onTimeRatio",
+      {
+        curves: {
+          onTimeRatio: [
+            [0, 100],
+            [1, 0],
+          ],
+        },
+      },
+    ],
     ["limits.roundingUnit", { limits: { roundingUnit: 0.5 } }],
     ["unknownKey", { unknownKey: 1 }],
   ])("an invalid override (%s) is reported with its path, never used", (path, override) => {

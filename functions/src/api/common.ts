@@ -13,7 +13,13 @@ import { acknowledgementProblem, needsAcknowledgement } from "../domain/confiden
 import { isRole, type Caller } from "../domain/roles.js";
 import { loadPolicy } from "../services/policy.js";
 import { logs } from "../logs.js";
-import { CALLABLES, type Audience, type CallableName, type CallableOutput, type CallableParsedInput } from "../schemas/contract.js";
+import {
+  CALLABLES,
+  type Audience,
+  type CallableName,
+  type CallableOutput,
+  type CallableParsedInput,
+} from "../schemas/contract.js";
 
 export type { Audience };
 
@@ -58,7 +64,8 @@ export function checkAuth(request: Pick<CallableRequest, "auth">): Caller {
 
 export function checkAudience(caller: Caller, allow: readonly Audience[]): void {
   const audience: Audience = caller.role ?? "applicant";
-  if (!allow.includes(audience)) throw new HttpsError("permission-denied", `Role ${audience} may not call this function.`);
+  if (!allow.includes(audience))
+    throw new HttpsError("permission-denied", `Role ${audience} may not call this function.`);
 }
 
 export function checkRequestZod<I>(schema: z.ZodType<I>, data: unknown): I {
@@ -77,11 +84,20 @@ export async function checkAcknowledgement(caller: Caller, claim: unknown, now: 
   const version = (await loadPolicy(now)).confidentiality.version;
   const problem = acknowledgementProblem(claim, version, now);
   if (problem === null) return;
-  const why = problem === "missing" ? "has not been acknowledged" : problem === "outdated" ? "acknowledged is not the one in force" : "acknowledgement has expired";
-  throw new HttpsError("permission-denied", `The confidentiality policy ${why}: acknowledge version ${version} (acknowledgeConfidentiality), then refresh your sign-in.`, {
-    reason: `CONFIDENTIALITY_${problem.toUpperCase()}`,
-    version,
-  });
+  const why =
+    problem === "missing"
+      ? "has not been acknowledged"
+      : problem === "outdated"
+        ? "acknowledged is not the one in force"
+        : "acknowledgement has expired";
+  throw new HttpsError(
+    "permission-denied",
+    `The confidentiality policy ${why}: acknowledge version ${version} (acknowledgeConfidentiality), then refresh your sign-in.`,
+    {
+      reason: `CONFIDENTIALITY_${problem.toUpperCase()}`,
+      version,
+    },
+  );
 }
 
 /**
@@ -98,7 +114,11 @@ function toHttpsError(name: string, caller: Caller | null, err: unknown): HttpsE
 }
 
 /** The handler body, separate from onCall so it is testable without the HTTP layer. */
-export async function handleCall<I, O>(spec: CallableSpec<I, O>, request: Pick<CallableRequest, "auth" | "data">, now: number = Date.now()): Promise<O> {
+export async function handleCall<I, O>(
+  spec: CallableSpec<I, O>,
+  request: Pick<CallableRequest, "auth" | "data">,
+  now: number = Date.now(),
+): Promise<O> {
   let caller: Caller | null = null;
   try {
     caller = checkAuth(request);
@@ -123,7 +143,10 @@ function callableSpec<N extends CallableName>(
 }
 
 /** A callable of the contract: `run` gets the parsed input and must return the contract's output. */
-export function callable<N extends CallableName>(name: N, run: (input: CallableParsedInput<N>, ctx: CallContext) => Promise<CallableOutput<N>>) {
+export function callable<N extends CallableName>(
+  name: N,
+  run: (input: CallableParsedInput<N>, ctx: CallContext) => Promise<CallableOutput<N>>,
+) {
   const spec = callableSpec(name, run);
   return onCall(callableOptions, (request: CallableRequest<unknown>) => handleCall(spec, request));
 }

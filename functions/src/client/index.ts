@@ -14,7 +14,13 @@
  * The contract itself is docs/API.md.
  */
 import type { z } from "zod";
-import { CALLABLES, CALLABLE_NAMES, type CallableInput, type CallableName, type CallableOutput } from "../schemas/contract.js";
+import {
+  CALLABLES,
+  CALLABLE_NAMES,
+  type CallableInput,
+  type CallableName,
+  type CallableOutput,
+} from "../schemas/contract.js";
 
 export {
   AUDIENCES,
@@ -38,7 +44,11 @@ export { auditChainIdSchema, verifyAuditTrailInput } from "../schemas/audit.js";
 export { ROLES, type Role } from "../domain/roles.js";
 
 /** The Firebase SDK's `httpsCallable` (firebase/functions), or anything shaped like it. */
-export type HttpsCallableLike<F> = (functions: F, name: string, options?: { timeout?: number }) => (data?: unknown) => Promise<{ data: unknown }>;
+export type HttpsCallableLike<F> = (
+  functions: F,
+  name: string,
+  options?: { timeout?: number },
+) => (data?: unknown) => Promise<{ data: unknown }>;
 
 export type CreditDeskClient = {
   readonly [N in CallableName]: (input: CallableInput<N>) => Promise<CallableOutput<N>>;
@@ -60,7 +70,9 @@ export class ContractViolationError extends Error {
     readonly callable: CallableName,
     readonly issues: readonly z.core.$ZodIssue[],
   ) {
-    super(`${callable}: the result does not fit its output schema: ${issues.map((i) => `${i.path.join(".") || "(result)"}: ${i.message}`).join("; ")}`);
+    super(
+      `${callable}: the result does not fit its output schema: ${issues.map((i) => `${i.path.join(".") || "(result)"}: ${i.message}`).join("; ")}`,
+    );
     this.name = "ContractViolationError";
   }
 }
@@ -69,7 +81,11 @@ export class ContractViolationError extends Error {
  * The typed callables over a Firebase `Functions` instance: `creditDesk(functions, httpsCallable)`.
  * Each call rejects as the SDK does (a FunctionsError with `code` "functions/<code>", docs/API.md).
  */
-export function creditDesk<F>(functions: F, httpsCallable: HttpsCallableLike<F>, options: CreditDeskClientOptions = {}): CreditDeskClient {
+export function creditDesk<F>(
+  functions: F,
+  httpsCallable: HttpsCallableLike<F>,
+  options: CreditDeskClientOptions = {},
+): CreditDeskClient {
   const callableOptions = options.timeoutMs !== undefined ? { timeout: options.timeoutMs } : undefined;
   async function call<N extends CallableName>(name: N, input: CallableInput<N>): Promise<CallableOutput<N>> {
     const { data } = await httpsCallable(functions, name, callableOptions)(input);

@@ -25,7 +25,11 @@ export function alertRefFor(subject: AlertSubject, type: AlertType) {
  * (read first in the caller's transaction). Returns null when it is already open
  * (one open alert per subject and type; raising again changes nothing).
  */
-export function raisedAlertDoc(existing: DocumentData | undefined, input: AlertInput, now: number): DocumentData | null {
+export function raisedAlertDoc(
+  existing: DocumentData | undefined,
+  input: AlertInput,
+  now: number,
+): DocumentData | null {
   if (existing?.status === "open") return null;
   const ts = Timestamp.fromMillis(now);
   return {
@@ -51,7 +55,12 @@ export function resolvedAlertPatch(resolution: string, by: string, note: string 
 }
 
 /** Raise within a transaction whose reads are done: `existing` is the alert document's data. */
-export function writeRaisedAlert(tx: Transaction, existing: DocumentData | undefined, input: AlertInput, now: number): boolean {
+export function writeRaisedAlert(
+  tx: Transaction,
+  existing: DocumentData | undefined,
+  input: AlertInput,
+  now: number,
+): boolean {
   const doc = raisedAlertDoc(existing, input, now);
   if (!doc) return false;
   tx.set(alertRefFor(input.subject, input.type), doc);

@@ -10,7 +10,13 @@
  * Entries are MACed with the audit keyring's signing key (config.ts), loaded when the
  * first entry is appended.
  */
-import { Timestamp, type DocumentReference, type DocumentData, type Transaction, type WriteBatch } from "firebase-admin/firestore";
+import {
+  Timestamp,
+  type DocumentReference,
+  type DocumentData,
+  type Transaction,
+  type WriteBatch,
+} from "firebase-admin/firestore";
 import { auditKeyring } from "../config.js";
 import { EMPTY_HEAD, nextEntry, type AuditContent, type AuditEntry, type ChainHead } from "../domain/audit.js";
 import { firestore } from "./firebase.js";
@@ -22,13 +28,22 @@ export interface AuditChain {
 }
 
 export const chains = {
-  customer: (customerId: string): AuditChain => ({ chainId: auditChainId.customer(customerId), headDoc: firestore().doc(paths.customer(customerId)) }),
+  customer: (customerId: string): AuditChain => ({
+    chainId: auditChainId.customer(customerId),
+    headDoc: firestore().doc(paths.customer(customerId)),
+  }),
   application: (applicationId: string): AuditChain => ({
     chainId: auditChainId.application(applicationId),
     headDoc: firestore().doc(paths.application(applicationId)),
   }),
-  group: (groupId: string): AuditChain => ({ chainId: auditChainId.group(groupId), headDoc: firestore().doc(paths.creditGroup(groupId)) }),
-  system: (): AuditChain => ({ chainId: auditChainId.system(), headDoc: firestore().doc(paths.auditChain(auditChainId.system())) }),
+  group: (groupId: string): AuditChain => ({
+    chainId: auditChainId.group(groupId),
+    headDoc: firestore().doc(paths.creditGroup(groupId)),
+  }),
+  system: (): AuditChain => ({
+    chainId: auditChainId.system(),
+    headDoc: firestore().doc(paths.auditChain(auditChainId.system())),
+  }),
 };
 
 /**
@@ -139,7 +154,11 @@ const systemEntries = () => firestore().collection(paths.auditEntries(auditChain
 
 /** The newest system-chain entries whose `sealedChains` name `chainId`, newest first. */
 export async function sealEntriesNaming(chainId: string, limit = 3): Promise<AuditEntry[]> {
-  const snap = await systemEntries().where("sealedChains", "array-contains", chainId).orderBy("seq", "desc").limit(limit).get();
+  const snap = await systemEntries()
+    .where("sealedChains", "array-contains", chainId)
+    .orderBy("seq", "desc")
+    .limit(limit)
+    .get();
   return snap.docs.map((d) => fromStored(d.data()));
 }
 
@@ -167,15 +186,22 @@ export interface ChangedSubject {
  * time seen and skips the ids already yielded at that time; more than a page of documents
  * at one millisecond are taken with one equality query.
  */
-export async function* changedSubjects(collection: string, since: number | null, pageSize: number): AsyncGenerator<ChangedSubject[]> {
+export async function* changedSubjects(
+  collection: string,
+  since: number | null,
+  pageSize: number,
+): AsyncGenerator<ChangedSubject[]> {
   const col = firestore().collection(collection);
   let lower: Timestamp | null = since === null ? null : Timestamp.fromMillis(since);
   let inclusive = false;
   let seenAtLower = new Set<string>();
-  const changedAt = (d: DocumentData): Timestamp | null => (d[AUDIT_CHANGED_AT] instanceof Timestamp ? (d[AUDIT_CHANGED_AT] as Timestamp) : null);
+  const changedAt = (d: DocumentData): Timestamp | null =>
+    d[AUDIT_CHANGED_AT] instanceof Timestamp ? (d[AUDIT_CHANGED_AT] as Timestamp) : null;
   for (;;) {
     // A range filter matches only values of its operand's type: `>=` the epoch is "has a time".
-    const q = lower ? col.where(AUDIT_CHANGED_AT, inclusive ? ">=" : ">", lower) : col.where(AUDIT_CHANGED_AT, ">=", Timestamp.fromMillis(0));
+    const q = lower
+      ? col.where(AUDIT_CHANGED_AT, inclusive ? ">=" : ">", lower)
+      : col.where(AUDIT_CHANGED_AT, ">=", Timestamp.fromMillis(0));
     const page = await q.orderBy(AUDIT_CHANGED_AT).limit(pageSize).get();
     const fresh = page.docs.filter((d) => !(lower && seenAtLower.has(d.id) && changedAt(d.data())?.isEqual(lower)));
     if (fresh.length === 0 && page.size === pageSize && lower) {

@@ -57,7 +57,9 @@ export function googleBackupPorts(): BackupPorts {
       if (!op.done) return { done: false };
       const status = op.error ?? op.latestResponse?.error ?? null;
       const meta = op.metadata as unknown as ExportMetadata | null;
-      const end = meta?.endTime ? (num(meta.endTime.seconds) ?? 0) * 1000 + Math.floor((meta.endTime.nanos ?? 0) / 1e6) : null;
+      const end = meta?.endTime
+        ? (num(meta.endTime.seconds) ?? 0) * 1000 + Math.floor((meta.endTime.nanos ?? 0) / 1e6)
+        : null;
       return {
         done: true,
         error: status ? { code: num(status.code) ?? 2, message: String(status.message ?? "export failed") } : null,
@@ -145,7 +147,12 @@ export function operationPatch(operationName: string): DocumentData {
 }
 
 export function failedPatch(code: BackupFailureCode, detail: string, now: number): DocumentData {
-  return { status: "failed" satisfies BackupStatus, errorCode: code, errorDetail: detail.slice(0, 300), endedAt: Timestamp.fromMillis(now) };
+  return {
+    status: "failed" satisfies BackupStatus,
+    errorCode: code,
+    errorDetail: detail.slice(0, 300),
+    endedAt: Timestamp.fromMillis(now),
+  };
 }
 
 export function succeededPatch(endedAt: number, documents: number | null, bytes: number | null): DocumentData {

@@ -18,7 +18,14 @@
  * the history length. Documents from before the split (everything in the head) are read as
  * they are and moved on their next write.
  */
-import { FieldValue, Timestamp, type DocumentData, type DocumentReference, type DocumentSnapshot, type Transaction } from "firebase-admin/firestore";
+import {
+  FieldValue,
+  Timestamp,
+  type DocumentData,
+  type DocumentReference,
+  type DocumentSnapshot,
+  type Transaction,
+} from "firebase-admin/firestore";
 import { nextDay, reportFields, type CustomerAggregates, type CustomerFile } from "../domain/customer.js";
 import { shardOf } from "../domain/workQueue.js";
 import { fromStored, toStored } from "./convert.js";
@@ -121,7 +128,10 @@ export function withReportFields(patch: Record<string, unknown>): Record<string,
 }
 
 /** A change of a credit file, split by the allow-list. */
-export function splitPatch(patch: Record<string, unknown>): { head: Record<string, unknown>; state: Record<string, unknown> } {
+export function splitPatch(patch: Record<string, unknown>): {
+  head: Record<string, unknown>;
+  state: Record<string, unknown>;
+} {
   const head: Record<string, unknown> = {};
   const state: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(patch)) {
@@ -189,7 +199,11 @@ const NOT_MONITORED = new Set([
 ]);
 
 /** The head fields the work queues add to a write: the next monitor visit brought forward, a missing shard. */
-function queueFields(id: string, patch: Record<string, unknown>, stored: DocumentSnapshot | undefined): Record<string, unknown> {
+function queueFields(
+  id: string,
+  patch: Record<string, unknown>,
+  stored: DocumentSnapshot | undefined,
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   if (!stored?.exists) return out;
   if (typeof stored.get("shard") !== "number") out.shard = shardOf(id);

@@ -26,9 +26,15 @@ export async function readFxTableDocument(): Promise<StoredFxTable> {
   return { doc: fxDocFromStored(snap.data()), updateTime: snap.updateTime ? snap.updateTime.toMillis() : null };
 }
 
-export async function readLastGoodFxTable(): Promise<{ doc: Record<string, unknown> | undefined; updateTime: number | null }> {
+export async function readLastGoodFxTable(): Promise<{
+  doc: Record<string, unknown> | undefined;
+  updateTime: number | null;
+}> {
   const d = (await fxRefs.lastGood().get()).data();
-  return { doc: fxDocFromStored(d?.table as DocumentData | undefined), updateTime: typeof d?.updateTime === "number" ? d.updateTime : null };
+  return {
+    doc: fxDocFromStored(d?.table as DocumentData | undefined),
+    updateTime: typeof d?.updateTime === "number" ? d.updateTime : null,
+  };
 }
 
 export async function writeLastGoodFxTable(doc: DocumentData, updateTime: number | null): Promise<void> {

@@ -4,7 +4,13 @@
  * writes in its own transaction. The group head's audit chain head rides in the document
  * (`auditHead`, chain group_{groupId}).
  */
-import { Timestamp, type DocumentData, type DocumentReference, type DocumentSnapshot, type Transaction } from "firebase-admin/firestore";
+import {
+  Timestamp,
+  type DocumentData,
+  type DocumentReference,
+  type DocumentSnapshot,
+  type Transaction,
+} from "firebase-admin/firestore";
 import type { CreditGroup, GroupClaim } from "../domain/groups.js";
 import { fromStored, toStored } from "./convert.js";
 import { firestore } from "./firebase.js";
@@ -36,5 +42,9 @@ export function writeClaim(
   totals: Pick<CreditGroup, "exposure" | "availableCredit" | "exposureInBase">,
   now: number,
 ): void {
-  tx.update(groupRefs.group(groupId), { [`claims.${memberId}`]: toStored(claim), ...totals, updatedAt: Timestamp.fromMillis(now) });
+  tx.update(groupRefs.group(groupId), {
+    [`claims.${memberId}`]: toStored(claim),
+    ...totals,
+    updatedAt: Timestamp.fromMillis(now),
+  });
 }

@@ -16,7 +16,10 @@ export interface IdentityKey {
 }
 
 export function identityKey(kind: IdentityKind, value: string): IdentityKey {
-  const digest = createHash("sha256").update(`${kind}:${normaliseIdentity(kind, value)}`).digest("hex").slice(0, 40);
+  const digest = createHash("sha256")
+    .update(`${kind}:${normaliseIdentity(kind, value)}`)
+    .digest("hex")
+    .slice(0, 40);
   return { kind, key: `${kind}_${digest}` };
 }
 
@@ -46,7 +49,8 @@ export async function readIdentityOwners(tx: Transaction, keys: IdentityKey[]): 
 
 export function collisionsOf(keys: IdentityKey[], owners: IdentityOwners, self: string): IdentityCollision[] {
   const out: IdentityCollision[] = [];
-  for (const k of keys) for (const other of owners.get(k.key) ?? []) if (other !== self) out.push({ kind: k.kind, other });
+  for (const k of keys)
+    for (const other of owners.get(k.key) ?? []) if (other !== self) out.push({ kind: k.kind, other });
   return out;
 }
 
@@ -60,7 +64,10 @@ export function registerIdentities(tx: Transaction, keys: IdentityKey[], owners:
 }
 
 /** The owner's standing behind an identity index entry ("customer:ID" / "application:ID"). */
-export async function collisionStandings(tx: Transaction, collisions: IdentityCollision[]): Promise<IdentityCollision[]> {
+export async function collisionStandings(
+  tx: Transaction,
+  collisions: IdentityCollision[],
+): Promise<IdentityCollision[]> {
   const others = [...new Set(collisions.map((c) => c.other))];
   if (others.length === 0) return collisions;
   const refs = others.map((o) => {
@@ -74,7 +81,14 @@ export async function collisionStandings(tx: Transaction, collisions: IdentityCo
     if (!snap.exists) return standing.set(o, "gone");
     if (o.startsWith("customer:")) return standing.set(o, "customer");
     const status = snap.get("status") as string | undefined;
-    standing.set(o, status === "approved" ? "customer" : status === "submitted" || status === "under_review" ? "application_pending" : "gone");
+    standing.set(
+      o,
+      status === "approved"
+        ? "customer"
+        : status === "submitted" || status === "under_review"
+          ? "application_pending"
+          : "gone",
+    );
   });
   return collisions.map((c) => ({ ...c, standing: standing.get(c.other) ?? "gone" }));
 }
@@ -84,7 +98,12 @@ export async function collisionStandings(tx: Transaction, collisions: IdentityCo
  * credit file whose registration or bank details changed leaves its old ones (with its
  * application). Reads first: `owners`. A document left with no owner is deleted.
  */
-export function unregisterIdentities(tx: Transaction, keys: IdentityKey[], owners: IdentityOwners, owner: string | readonly string[]): void {
+export function unregisterIdentities(
+  tx: Transaction,
+  keys: IdentityKey[],
+  owners: IdentityOwners,
+  owner: string | readonly string[],
+): void {
   const leaving: readonly string[] = typeof owner === "string" ? [owner] : owner;
   for (const k of keys) {
     const current = owners.get(k.key) ?? [];

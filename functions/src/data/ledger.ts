@@ -4,7 +4,13 @@
  * applied entries at customers/{c}/ledger/{externalId} (what is in the aggregates, stored
  * verbatim, plus the update time of the source version it reflects).
  */
-import { Timestamp, type DocumentData, type DocumentReference, type DocumentSnapshot, type Transaction } from "firebase-admin/firestore";
+import {
+  Timestamp,
+  type DocumentData,
+  type DocumentReference,
+  type DocumentSnapshot,
+  type Transaction,
+} from "firebase-admin/firestore";
 import type { AppliedEntry } from "../domain/ledger.js";
 import { firestore } from "./firebase.js";
 import { paths } from "./paths.js";
@@ -18,14 +24,20 @@ export const PENDING_AT = "pendingAt";
 
 /** A customer's records waiting for the group commit, oldest first. */
 export function pendingRecords(customerId: string) {
-  return firestore().collection(paths.transactions(customerId)).where(PENDING_AT, ">", Timestamp.fromMillis(0)).orderBy(PENDING_AT);
+  return firestore()
+    .collection(paths.transactions(customerId))
+    .where(PENDING_AT, ">", Timestamp.fromMillis(0))
+    .orderBy(PENDING_AT);
 }
 
 export const ledgerRefs = {
   /** Which customer an invoice external id belongs to (catches payments for another customer's invoice). */
-  invoiceOwner: (invoiceExternalId: string): DocumentReference => firestore().doc(paths.invoiceOwner(invoiceExternalId)),
-  transaction: (customerId: string, externalId: string): DocumentReference => firestore().doc(paths.transaction(customerId, externalId)),
-  entry: (customerId: string, externalId: string): DocumentReference => firestore().doc(paths.ledgerEntry(customerId, externalId)),
+  invoiceOwner: (invoiceExternalId: string): DocumentReference =>
+    firestore().doc(paths.invoiceOwner(invoiceExternalId)),
+  transaction: (customerId: string, externalId: string): DocumentReference =>
+    firestore().doc(paths.transaction(customerId, externalId)),
+  entry: (customerId: string, externalId: string): DocumentReference =>
+    firestore().doc(paths.ledgerEntry(customerId, externalId)),
 };
 
 export interface StoredEntry {
@@ -39,12 +51,20 @@ export function entryFromSnapshot(snap: DocumentSnapshot): StoredEntry {
   const { sourceUpdateTime, ...rest } = snap.data() as DocumentData;
   const entry = rest as AppliedEntry;
   const hasDisputes = entry.disputes !== undefined && entry.disputes !== null && Object.keys(entry.disputes).length > 0;
-  const isTombstone = entry.applied === null && (!Array.isArray(entry.referencedBy) || entry.referencedBy.length === 0) && !hasDisputes;
-  return { entry: isTombstone ? null : entry, sourceUpdateTime: typeof sourceUpdateTime === "number" ? sourceUpdateTime : null };
+  const isTombstone =
+    entry.applied === null && (!Array.isArray(entry.referencedBy) || entry.referencedBy.length === 0) && !hasDisputes;
+  return {
+    entry: isTombstone ? null : entry,
+    sourceUpdateTime: typeof sourceUpdateTime === "number" ? sourceUpdateTime : null,
+  };
 }
 
 /** Read applied entries by external id, all in one round trip, in the transaction. */
-export async function readEntries(tx: Transaction, customerId: string, ids: Iterable<string>): Promise<Map<string, StoredEntry>> {
+export async function readEntries(
+  tx: Transaction,
+  customerId: string,
+  ids: Iterable<string>,
+): Promise<Map<string, StoredEntry>> {
   return (await readWithEntries(tx, null, customerId, ids)).entries;
 }
 
@@ -74,7 +94,13 @@ export async function readWithEntries(
  * Write an entry. A removed entry is kept as a tombstone carrying the source update time
  * when one is known, so a late, stale event cannot bring a deleted record back.
  */
-export function writeEntry(tx: Transaction, customerId: string, id: string, entry: AppliedEntry | null, sourceUpdateTime: number | null): void {
+export function writeEntry(
+  tx: Transaction,
+  customerId: string,
+  id: string,
+  entry: AppliedEntry | null,
+  sourceUpdateTime: number | null,
+): void {
   const ref = ledgerRefs.entry(customerId, id);
   if (entry === null) {
     if (sourceUpdateTime === null) tx.delete(ref);

@@ -87,8 +87,7 @@ export const paths = {
     `${COLLECTIONS.customers}/${customerId}/${CUSTOMER_SUBCOLLECTIONS.transactions}/${txId}`,
   ledgerEntry: (customerId: string, txId: string) =>
     `${COLLECTIONS.customers}/${customerId}/${CUSTOMER_SUBCOLLECTIONS.ledger}/${txId}`,
-  reviews: (customerId: string) =>
-    `${COLLECTIONS.customers}/${customerId}/${CUSTOMER_SUBCOLLECTIONS.reviews}`,
+  reviews: (customerId: string) => `${COLLECTIONS.customers}/${customerId}/${CUSTOMER_SUBCOLLECTIONS.reviews}`,
   statusChanges: (customerId: string) =>
     `${COLLECTIONS.customers}/${customerId}/${CUSTOMER_SUBCOLLECTIONS.statusChanges}`,
   application: (applicationId: string) => `${COLLECTIONS.applications}/${applicationId}`,
@@ -134,7 +133,11 @@ export const auditChainId = {
  * Every collection that holds credit data, with the subcollections under its documents.
  * Used by the logical backup (the in-process Firestore cannot list collections).
  */
-export const DATA_TREE: ReadonlyArray<{ collection: string; subcollections?: readonly string[]; nested?: Record<string, readonly string[]> }> = [
+export const DATA_TREE: ReadonlyArray<{
+  collection: string;
+  subcollections?: readonly string[];
+  nested?: Record<string, readonly string[]>;
+}> = [
   { collection: COLLECTIONS.customers, subcollections: Object.values(CUSTOMER_SUBCOLLECTIONS) },
   { collection: COLLECTIONS.applications, subcollections: ["private"] },
   { collection: COLLECTIONS.limitRequests },

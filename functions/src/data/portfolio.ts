@@ -71,8 +71,22 @@ export interface GroupFigures {
 
 /** What happened in one month: decisions of blocked orders and applications (aggregation queries). */
 export interface FlowFigures {
-  orderBlocks: { open: number; blocked: number; released: number; rejected: number; turnaroundSeconds: number; timedDecisions: number };
-  applications: { pending: number; submitted: number; approved: number; rejected: number; turnaroundSeconds: number; timedDecisions: number };
+  orderBlocks: {
+    open: number;
+    blocked: number;
+    released: number;
+    rejected: number;
+    turnaroundSeconds: number;
+    timedDecisions: number;
+  };
+  applications: {
+    pending: number;
+    submitted: number;
+    approved: number;
+    rejected: number;
+    turnaroundSeconds: number;
+    timedDecisions: number;
+  };
 }
 
 export interface PortfolioFigures {
@@ -97,12 +111,19 @@ export const GRADES = ["A", "B", "C", "D", "E"] as const;
  * Everything the report reads, in one (point-in-time, when readTime is given) read:
  * per-currency sums, credit groups, open alerts, and the flows and class migration of `period`.
  */
-export async function readPortfolio(readTime: number | null, currencies: readonly string[], period: string): Promise<PortfolioFigures> {
+export async function readPortfolio(
+  readTime: number | null,
+  currencies: readonly string[],
+  period: string,
+): Promise<PortfolioFigures> {
   const db = firestore();
   const customers = db.collection(COLLECTIONS.customers);
   const run = async (fn: (tx: FirebaseFirestore.Transaction | null) => Promise<PortfolioFigures>) => {
     if (readTime === null) return fn(null);
-    const opts: ReadOptions & { readOnly: true; readTime: Timestamp } = { readOnly: true, readTime: Timestamp.fromMillis(readTime) };
+    const opts: ReadOptions & { readOnly: true; readTime: Timestamp } = {
+      readOnly: true,
+      readTime: Timestamp.fromMillis(readTime),
+    };
     return db.runTransaction((tx) => fn(tx), opts);
   };
   return run(async (tx) => {
@@ -110,7 +131,10 @@ export async function readPortfolio(readTime: number | null, currencies: readonl
       const aq = q.aggregate(spec as Record<string, AggregateField<number>>);
       const snap = tx ? await tx.get(aq) : await aq.get();
       const data = snap.data() as Record<string, number | null>;
-      return Object.fromEntries(Object.keys(spec as object).map((k) => [k, Number(data[k] ?? 0)])) as Record<keyof typeof spec, number>;
+      return Object.fromEntries(Object.keys(spec as object).map((k) => [k, Number(data[k] ?? 0)])) as Record<
+        keyof typeof spec,
+        number
+      >;
     };
     const inCurrency = (c: string) => customers.where("currency", "==", c);
     const slice = async (c: string, field: string, value: string): Promise<Slice> => {
@@ -133,12 +157,18 @@ export async function readPortfolio(readTime: number | null, currencies: readonl
           d90plus: AggregateField.sum("pastDue90plus"),
           disputed: AggregateField.sum("disputed"),
         }),
-        agg(inCurrency(c), { openInvoiceBalance: AggregateField.sum("openInvoiceBalance"), volume12m: AggregateField.sum("volume12m") }),
+        agg(inCurrency(c), {
+          openInvoiceBalance: AggregateField.sum("openInvoiceBalance"),
+          volume12m: AggregateField.sum("volume12m"),
+        }),
         (async () => {
           const q = inCurrency(c).orderBy("exposure", "desc").limit(10);
           return tx ? tx.get(q) : q.get();
         })(),
-        agg(inCurrency(c).where("availableCredit", "<", 0), { customers: AggregateField.count(), available: AggregateField.sum("availableCredit") }),
+        agg(inCurrency(c).where("availableCredit", "<", 0), {
+          customers: AggregateField.count(),
+          available: AggregateField.sum("availableCredit"),
+        }),
       ]);
       return {
         currency: c,
@@ -151,7 +181,16 @@ export async function readPortfolio(readTime: number | null, currencies: readonl
         volume12m: totals.volume12m,
         topExposures: top.docs.map((d) => {
           const x = d.data();
-          return { customerId: d.id, name: x.name, currency: c, exposure: x.exposure, creditLimit: x.creditLimit, tier: x.tier, grade: x.grade, status: x.status };
+          return {
+            customerId: d.id,
+            name: x.name,
+            currency: c,
+            exposure: x.exposure,
+            creditLimit: x.creditLimit,
+            tier: x.tier,
+            grade: x.grade,
+            status: x.status,
+          };
         }),
       };
     };
@@ -162,7 +201,17 @@ export async function readPortfolio(readTime: number | null, currencies: readonl
       Promise.all(currencies.map(async (c) => (await agg(inCurrency(c), { n: AggregateField.count() })).n)),
       agg(customers, { n: AggregateField.count() }),
       Promise.all(
-        ALERT_TYPES.map(async (type) => [type, (await agg(db.collection(COLLECTIONS.alerts).where("status", "==", "open").where("type", "==", type), { n: AggregateField.count() })).n] as const),
+        ALERT_TYPES.map(
+          async (type) =>
+            [
+              type,
+              (
+                await agg(db.collection(COLLECTIONS.alerts).where("status", "==", "open").where("type", "==", type), {
+                  n: AggregateField.count(),
+                })
+              ).n,
+            ] as const,
+        ),
       ),
       tx ? tx.get(fxRef) : Promise.resolve(null),
       agg(groupsRef, { n: AggregateField.count() }),
@@ -199,8 +248,14 @@ export const REVIEW_CLASS_FIELDS = { period: "reviewPeriod", from: "reviewedFrom
 /** The class migration of `period`, read now (outside a report's point-in-time read). */
 export async function migrationOf(period: string): Promise<MigrationMatrix> {
   return readMigration(async (q, spec) => {
-    const data = (await q.aggregate(spec as Record<string, AggregateField<number>>).get()).data() as Record<string, number | null>;
-    return Object.fromEntries(Object.keys(spec as object).map((k) => [k, Number(data[k] ?? 0)])) as Record<keyof typeof spec, number>;
+    const data = (await q.aggregate(spec as Record<string, AggregateField<number>>).get()).data() as Record<
+      string,
+      number | null
+    >;
+    return Object.fromEntries(Object.keys(spec as object).map((k) => [k, Number(data[k] ?? 0)])) as Record<
+      keyof typeof spec,
+      number
+    >;
   }, period);
 }
 
@@ -211,7 +266,13 @@ export async function readMigration(agg: Reader, period: string): Promise<Migrat
   const cells = CLASSES.flatMap((from) => CLASSES.map((to) => [from, to] as const));
   const counts = await Promise.all(
     cells.map(([from, to]) =>
-      agg(customers.where(REVIEW_CLASS_FIELDS.period, "==", period).where(REVIEW_CLASS_FIELDS.from, "==", from).where(REVIEW_CLASS_FIELDS.to, "==", to), { n: AggregateField.count() }),
+      agg(
+        customers
+          .where(REVIEW_CLASS_FIELDS.period, "==", period)
+          .where(REVIEW_CLASS_FIELDS.from, "==", from)
+          .where(REVIEW_CLASS_FIELDS.to, "==", to),
+        { n: AggregateField.count() },
+      ),
     ),
   );
   cells.forEach(([from, to], i) => (m[from][to] = counts[i]!.n));
@@ -231,7 +292,10 @@ export async function readFlows(agg: Reader, period: string): Promise<FlowFigure
   const from = Timestamp.fromMillis(monthStart(period));
   const to = Timestamp.fromMillis(monthStart(addMonths(period, 1)));
   const decided = (q: Query, status: string) =>
-    agg(q.where("decidedMonth", "==", period).where("status", "==", status), { n: AggregateField.count(), seconds: AggregateField.sum("turnaroundSeconds") });
+    agg(q.where("decidedMonth", "==", period).where("status", "==", status), {
+      n: AggregateField.count(),
+      seconds: AggregateField.sum("turnaroundSeconds"),
+    });
   const [open, blocked, released, blockRejected, pending, submitted, approved, appRejected] = await Promise.all([
     agg(blocks.where("status", "==", "open"), { n: AggregateField.count() }),
     agg(blocks.where("createdAt", ">=", from).where("createdAt", "<", to), { n: AggregateField.count() }),

@@ -28,8 +28,16 @@ export function snapshotToStored(s: StoredSnapshot): DocumentData {
  * The newest snapshots up to and including `upTo` (a month), newest first, at most `limit`.
  * Documents that do not parse are counted in `invalid` and left out.
  */
-export async function readSnapshots(upTo: string, limit: number): Promise<{ snapshots: StoredSnapshot[]; invalid: number }> {
-  const snap = await firestore().collection(COLLECTIONS.reports).where("period", "<=", upTo).orderBy("period", "desc").limit(limit).get();
+export async function readSnapshots(
+  upTo: string,
+  limit: number,
+): Promise<{ snapshots: StoredSnapshot[]; invalid: number }> {
+  const snap = await firestore()
+    .collection(COLLECTIONS.reports)
+    .where("period", "<=", upTo)
+    .orderBy("period", "desc")
+    .limit(limit)
+    .get();
   const snapshots: StoredSnapshot[] = [];
   let invalid = 0;
   for (const d of snap.docs) {

@@ -33,16 +33,24 @@ export function payloadHash(input: object): string {
 }
 
 /** The idempotency key of a call, or null when the call carries no `requestId`. */
-export function idempotencyKey(callable: string, uid: string, input: { requestId?: string | undefined }): IdempotencyKey | null {
+export function idempotencyKey(
+  callable: string,
+  uid: string,
+  input: { requestId?: string | undefined },
+): IdempotencyKey | null {
   if (!input.requestId) return null;
   const id = createHash("sha256").update(`${callable}\u0000${uid}\u0000${input.requestId}`).digest("hex").slice(0, 40);
   return { ref: firestore().doc(paths.request(id)), callable, uid, payloadHash: payloadHash(input) };
 }
 
 export function reusedKeyError(callable: string): CreditDeskError {
-  return new CreditDeskError("already-exists", `requestId: already used for a different ${callable} call; use a new requestId for a new request`, {
-    field: "requestId",
-  });
+  return new CreditDeskError(
+    "already-exists",
+    `requestId: already used for a different ${callable} call; use a new requestId for a new request`,
+    {
+      field: "requestId",
+    },
+  );
 }
 
 /**
@@ -85,7 +93,9 @@ export async function requestState<T, I>(tx: Transaction, key: IdempotencyKey): 
   if (!snap.exists) return { state: "new" };
   const stored = snap.data() as DocumentData;
   checkPayload(stored, key);
-  return stored.status === "pending" ? { state: "pending", intent: stored.intent as I } : { state: "done", result: stored.result as T };
+  return stored.status === "pending"
+    ? { state: "pending", intent: stored.intent as I }
+    : { state: "done", result: stored.result as T };
 }
 
 export function recordPending(tx: Transaction, key: IdempotencyKey, intent: unknown, now: number): void {

@@ -13,7 +13,9 @@ import { serviceWriteMark } from "../domain/audit.js";
 export const SERVICE_WRITE = "serviceWrite";
 
 export function serviceWrite(path: string): { serviceWrite: ReturnType<typeof serviceWriteMark> } {
-  return { [SERVICE_WRITE]: serviceWriteMark(auditKeyring().signing, path, randomUUID()) } as { serviceWrite: ReturnType<typeof serviceWriteMark> };
+  return { [SERVICE_WRITE]: serviceWriteMark(auditKeyring().signing, path, randomUUID()) } as {
+    serviceWrite: ReturnType<typeof serviceWriteMark>;
+  };
 }
 
 /** A document's data with the service's mark. */

@@ -29,27 +29,38 @@ const createdAtOf = (d: QueryDocumentSnapshot): number | null => {
 };
 
 /** The next page of customer heads in createdAt order, and the cursor after it. */
-export async function customerPage(cursor: PageCursor, size: number): Promise<{ docs: QueryDocumentSnapshot[]; next: PageCursor; done: boolean }> {
+export async function customerPage(
+  cursor: PageCursor,
+  size: number,
+): Promise<{ docs: QueryDocumentSnapshot[]; next: PageCursor; done: boolean }> {
   const col = firestore().collection(COLLECTIONS.customers);
   const seen = new Set(cursor.seenAtAfter);
   const from = Timestamp.fromMillis(cursor.afterMs ?? 0);
   // At most seen.size documents of the page are ones already taken: ask for that many more.
   const limit = size + seen.size;
   const page = await col.where("createdAt", ">=", from).orderBy("createdAt").limit(limit).get();
-  const unseen = page.docs.filter((d) => !(cursor.afterMs !== null && createdAtOf(d) === cursor.afterMs && seen.has(d.id)));
+  const unseen = page.docs.filter(
+    (d) => !(cursor.afterMs !== null && createdAtOf(d) === cursor.afterMs && seen.has(d.id)),
+  );
   const fresh = unseen.slice(0, size);
   // The query's last page, and every customer on it taken.
   const done = page.size < limit && fresh.length === unseen.length;
   if (fresh.length === 0) return { docs: [], next: cursor, done: true };
   const last = createdAtOf(fresh[fresh.length - 1]!);
   const atLast = fresh.filter((d) => createdAtOf(d) === last).map((d) => d.id);
-  const next: PageCursor = { afterMs: last, seenAtAfter: last === cursor.afterMs ? [...cursor.seenAtAfter, ...atLast] : atLast };
+  const next: PageCursor = {
+    afterMs: last,
+    seenAtAfter: last === cursor.afterMs ? [...cursor.seenAtAfter, ...atLast] : atLast,
+  };
   return { docs: fresh, next, done };
 }
 
 /** Every customer head, when there are at most `max` (else null: too many to take at once). */
 export async function allCustomerHeads(max: number): Promise<QueryDocumentSnapshot[] | null> {
-  const snap = await firestore().collection(COLLECTIONS.customers).limit(max + 1).get();
+  const snap = await firestore()
+    .collection(COLLECTIONS.customers)
+    .limit(max + 1)
+    .get();
   return snap.size > max ? null : snap.docs;
 }
 
@@ -60,14 +71,27 @@ export async function countCustomers(): Promise<number> {
 /** The `n` largest exposures of each currency (the caller ranks them in the base currency). */
 export async function largestExposures(currencies: readonly string[], n: number): Promise<QueryDocumentSnapshot[]> {
   const col = firestore().collection(COLLECTIONS.customers);
-  const pages = await Promise.all(currencies.map((c) => col.where("currency", "==", c).orderBy("exposure", "desc").limit(n).get()));
+  const pages = await Promise.all(
+    currencies.map((c) => col.where("currency", "==", c).orderBy("exposure", "desc").limit(n).get()),
+  );
   return pages.flatMap((p) => p.docs);
 }
 
 /** The portfolio's exposure per currency (aggregation sums, in each currency's minor units). */
 export async function exposureByCurrency(currencies: readonly string[]): Promise<Record<string, number>> {
   const col = firestore().collection(COLLECTIONS.customers);
-  const sums = await Promise.all(currencies.map(async (c) => Number((await col.where("currency", "==", c).aggregate({ e: AggregateField.sum("exposure") }).get()).data().e ?? 0)));
+  const sums = await Promise.all(
+    currencies.map(async (c) =>
+      Number(
+        (
+          await col
+            .where("currency", "==", c)
+            .aggregate({ e: AggregateField.sum("exposure") })
+            .get()
+        ).data().e ?? 0,
+      ),
+    ),
+  );
   return Object.fromEntries(currencies.map((c, i) => [c, sums[i]!]));
 }
 
@@ -83,7 +107,9 @@ export interface FileToEvaluate {
  * before the statement rode in the credit state, the financials document). Heads whose file
  * does not read are returned in `unreadable`.
  */
-export async function filesOf(heads: readonly QueryDocumentSnapshot[]): Promise<{ files: FileToEvaluate[]; unreadable: string[] }> {
+export async function filesOf(
+  heads: readonly QueryDocumentSnapshot[],
+): Promise<{ files: FileToEvaluate[]; unreadable: string[] }> {
   if (heads.length === 0) return { files: [], unreadable: [] };
   const states = await firestore().getAll(...heads.map((h) => customerRefs.creditState(h.id)));
   const files: FileToEvaluate[] = [];

@@ -91,10 +91,14 @@ export function parseAuditKeyring(text: string | null | undefined): AuditKeyring
     const colon = part.indexOf(":");
     const id = colon > 0 ? part.slice(0, colon) : "";
     const encoded = colon > 0 ? part.slice(colon + 1) : "";
-    if (!AUDIT_KEY_ID.test(id)) throw new AuditKeyringError(`key ${i + 1}: expected id:base64 with an id of letters, digits, _ or -`);
+    if (!AUDIT_KEY_ID.test(id))
+      throw new AuditKeyringError(`key ${i + 1}: expected id:base64 with an id of letters, digits, _ or -`);
     if (!/^[A-Za-z0-9+/_-]+=*$/.test(encoded)) throw new AuditKeyringError(`key ${id}: the secret is not base64`);
     const secret = Buffer.from(encoded, "base64");
-    if (secret.length < MIN_KEY_BYTES) throw new AuditKeyringError(`key ${id}: the secret has ${secret.length} bytes, at least ${MIN_KEY_BYTES} are needed`);
+    if (secret.length < MIN_KEY_BYTES)
+      throw new AuditKeyringError(
+        `key ${id}: the secret has ${secret.length} bytes, at least ${MIN_KEY_BYTES} are needed`,
+      );
     if (keys.has(id)) throw new AuditKeyringError(`key ${id} appears twice`);
     const key = { id, secret: new Uint8Array(secret) };
     keys.set(id, key);
@@ -184,7 +188,9 @@ function hashedFields(e: Unhashed): Record<string, unknown> {
 
 /** The unkeyed SHA-256 of entries written before the keyring existed (kept to verify them). */
 export function legacyHash(e: Unhashed): string {
-  return createHash("sha256").update(canonicalJson(hashedFields(e))).digest("hex");
+  return createHash("sha256")
+    .update(canonicalJson(hashedFields(e)))
+    .digest("hex");
 }
 
 /** HMAC-SHA-256 of a keyed entry, under `key` (whose id must be the entry's keyId). */
@@ -202,7 +208,13 @@ export function expectedHash(e: Unhashed, keyring: AuditKeyring | null): string 
   return key ? entryMac(e, key) : null;
 }
 
-export function nextEntry(chainId: string, head: ChainHead, content: AuditContent, at: number, key: AuditKey): AuditEntry {
+export function nextEntry(
+  chainId: string,
+  head: ChainHead,
+  content: AuditContent,
+  at: number,
+  key: AuditKey,
+): AuditEntry {
   const base: Unhashed = { ...content, chainId, seq: head.seq + 1, at, prevHash: head.hash, keyId: key.id };
   if (content.sealedChains === undefined) delete base.sealedChains;
   return { ...base, hash: entryMac(base, key) };
@@ -304,7 +316,10 @@ export class ChainVerifier {
     } else {
       const expectedSeq = this.prev.seq + 1;
       if (stored.seq !== expectedSeq) {
-        this.broken = stored.seq > expectedSeq ? { seq: expectedSeq, problem: "missing" } : { seq: stored.seq, problem: "out_of_order" };
+        this.broken =
+          stored.seq > expectedSeq
+            ? { seq: expectedSeq, problem: "missing" }
+            : { seq: stored.seq, problem: "out_of_order" };
         return;
       }
     }
@@ -346,7 +361,8 @@ export class ChainVerifier {
    * subject is gone). `subjectMissing`: the subject document does not exist.
    */
   finish(head: ChainHead | null, opts: { subjectMissing?: boolean } = {}): ChainVerdict {
-    const verdict = (b: BrokenEntry | undefined): ChainVerdict => (b ? { ok: false, checked: this.checked, firstBrokenEntry: b } : { ok: true, checked: this.checked });
+    const verdict = (b: BrokenEntry | undefined): ChainVerdict =>
+      b ? { ok: false, checked: this.checked, firstBrokenEntry: b } : { ok: true, checked: this.checked };
     if (this.broken) return verdict(this.broken);
     if (this.resumeFrom && this.checked === 0) return verdict({ seq: this.resumeFrom.seq, problem: "truncated" });
     if (this.legacyTail && !this.resumeFrom) return verdict({ seq: 1, problem: "legacy_unsealed" });
@@ -354,7 +370,8 @@ export class ChainVerifier {
       const seq = Math.max(this.prev.seq, this.sealed?.seq ?? 0);
       return verdict(seq > 0 ? { seq, problem: "subject_deleted" } : undefined);
     }
-    if (this.sealed && this.prev.seq < this.sealed.seq) return verdict({ seq: this.prev.seq + 1, problem: "truncated" });
+    if (this.sealed && this.prev.seq < this.sealed.seq)
+      return verdict({ seq: this.prev.seq + 1, problem: "truncated" });
     if (head) {
       if (head.seq > this.prev.seq) return verdict({ seq: this.prev.seq + 1, problem: "missing" });
       if (head.seq < this.prev.seq) return verdict({ seq: head.seq + 1, problem: "unexpected" });
@@ -420,7 +437,15 @@ export function sealCompleteContent(
   actor: AuditActor,
   target: string,
 ): AuditContent {
-  return { action: SEAL_COMPLETE_ACTION, actor, target, before: null, after: { ...summary }, reason: null, requestId: null };
+  return {
+    action: SEAL_COMPLETE_ACTION,
+    actor,
+    target,
+    before: null,
+    after: { ...summary },
+    reason: null,
+    requestId: null,
+  };
 }
 
 /** An authentic, keyed entry of the system chain (seals are only ever keyed). */

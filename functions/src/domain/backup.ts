@@ -58,7 +58,9 @@ export const DEFAULT_BACKUP_LIMITS: BackupLimits = {
 const BUCKET_NAME = /^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/;
 
 /** Accepts "name" or "gs://name" (with or without a trailing slash). */
-export function normalizeBucket(raw: string | null | undefined): { ok: true; bucket: string } | { ok: false; code: "BUCKET_NOT_CONFIGURED" | "BUCKET_INVALID" } {
+export function normalizeBucket(
+  raw: string | null | undefined,
+): { ok: true; bucket: string } | { ok: false; code: "BUCKET_NOT_CONFIGURED" | "BUCKET_INVALID" } {
   const trimmed = (raw ?? "").trim();
   if (!trimmed) return { ok: false, code: "BUCKET_NOT_CONFIGURED" };
   const bucket = trimmed.replace(/^gs:\/\//, "").replace(/\/+$/, "");
@@ -105,7 +107,9 @@ export function databaseName(projectId: string, databaseId = "(default)"): strin
  * the price is that a new collection must be added to DATA_TREE, which the logical
  * backup needs anyway.
  */
-export function managedExportCollectionIds(tree: ReadonlyArray<{ collection: string; subcollections?: readonly string[] }>): string[] {
+export function managedExportCollectionIds(
+  tree: ReadonlyArray<{ collection: string; subcollections?: readonly string[] }>,
+): string[] {
   const ids = new Set<string>();
   for (const node of tree) {
     ids.add(node.collection);
@@ -135,23 +139,41 @@ export type RunningVerdict =
   | { kind: "failed"; code: BackupFailureCode; detail: string };
 
 /** What to do with a running record, given its operation's state (null: no operation to ask, or asking failed). */
-export function judgeRunning(record: BackupRecord, op: ExportOperationState | null, now: number, limits: BackupLimits = DEFAULT_BACKUP_LIMITS): RunningVerdict {
+export function judgeRunning(
+  record: BackupRecord,
+  op: ExportOperationState | null,
+  now: number,
+  limits: BackupLimits = DEFAULT_BACKUP_LIMITS,
+): RunningVerdict {
   const age = now - record.startedAt;
   if (!record.operationName) {
-    return age >= limits.notStartedAfterMs ? { kind: "failed", code: "EXPORT_NOT_STARTED", detail: "no export operation was recorded" } : { kind: "wait" };
+    return age >= limits.notStartedAfterMs
+      ? { kind: "failed", code: "EXPORT_NOT_STARTED", detail: "no export operation was recorded" }
+      : { kind: "wait" };
   }
   if (op?.done) {
-    if (op.error) return { kind: "failed", code: "EXPORT_FAILED", detail: `code ${op.error.code}: ${op.error.message}`.slice(0, 300) };
+    if (op.error)
+      return {
+        kind: "failed",
+        code: "EXPORT_FAILED",
+        detail: `code ${op.error.code}: ${op.error.message}`.slice(0, 300),
+      };
     return { kind: "succeeded", endedAt: op.endedAt ?? now, documents: op.documents ?? null, bytes: op.bytes ?? null };
   }
-  return age >= limits.timeoutMs ? { kind: "failed", code: "EXPORT_TIMEOUT", detail: `still running after ${Math.round(age / HOUR_MS)} h` } : { kind: "wait" };
+  return age >= limits.timeoutMs
+    ? { kind: "failed", code: "EXPORT_TIMEOUT", detail: `still running after ${Math.round(age / HOUR_MS)} h` }
+    : { kind: "wait" };
 }
 
 /** The newest succeeded export (by start time), which retention never deletes. */
 export function newestSucceeded(records: readonly BackupRecord[]): BackupRecord | null {
   let best: BackupRecord | null = null;
   for (const r of records) {
-    if (r.status === "succeeded" && (!best || r.startedAt > best.startedAt || (r.startedAt === best.startedAt && r.id > best.id))) best = r;
+    if (
+      r.status === "succeeded" &&
+      (!best || r.startedAt > best.startedAt || (r.startedAt === best.startedAt && r.id > best.id))
+    )
+      best = r;
   }
   return best;
 }
@@ -161,7 +183,8 @@ export function newestSucceeded(records: readonly BackupRecord[]): BackupRecord 
  * one, never one already expired, and never the newest succeeded one, however old.
  */
 export function chooseExpired(records: readonly BackupRecord[], now: number, retentionDays: number): BackupRecord[] {
-  if (!Number.isFinite(retentionDays) || retentionDays < 1) throw new RangeError(`retentionDays must be >= 1, got ${retentionDays}`);
+  if (!Number.isFinite(retentionDays) || retentionDays < 1)
+    throw new RangeError(`retentionDays must be >= 1, got ${retentionDays}`);
   const keep = newestSucceeded(records);
   const cutoff = now - retentionDays * DAY_MS;
   return records
@@ -179,7 +202,8 @@ const EXPORT_DUE_SLACK_MS = 2 * HOUR_MS;
  */
 export function exportDue(records: readonly BackupRecord[], now: number, everyDays: number): boolean {
   let newest = -Infinity;
-  for (const r of records) if (r.status === "running" || r.status === "succeeded") newest = Math.max(newest, r.startedAt);
+  for (const r of records)
+    if (r.status === "running" || r.status === "succeeded") newest = Math.max(newest, r.startedAt);
   return now - newest >= everyDays * DAY_MS - EXPORT_DUE_SLACK_MS;
 }
 
@@ -193,7 +217,11 @@ export function backupLimitsFor(everyDays: number, base: BackupLimits = DEFAULT_
  * that succeeded started inside it (the scheduler stopped, or every run fails); null
  * otherwise, and null when there are no records at all (nothing was ever scheduled).
  */
-export function staleness(records: readonly BackupRecord[], now: number, limits: BackupLimits = DEFAULT_BACKUP_LIMITS): "NO_RECENT_BACKUP" | null {
+export function staleness(
+  records: readonly BackupRecord[],
+  now: number,
+  limits: BackupLimits = DEFAULT_BACKUP_LIMITS,
+): "NO_RECENT_BACKUP" | null {
   if (records.length === 0) return null;
   const newest = newestSucceeded(records);
   if (newest) return now - newest.startedAt > limits.staleAfterMs ? "NO_RECENT_BACKUP" : null;
@@ -304,7 +332,9 @@ export interface ManifestSignature {
 export type UnsignedManifest = Omit<Manifest, "signature">;
 
 /** One collection pattern per data-tree node: "customers", "customers/*\/transactions", ... */
-export function collectionPatterns(tree: ReadonlyArray<{ collection: string; subcollections?: readonly string[] }>): string[] {
+export function collectionPatterns(
+  tree: ReadonlyArray<{ collection: string; subcollections?: readonly string[] }>,
+): string[] {
   const out: string[] = [];
   for (const node of tree) {
     out.push(node.collection);
@@ -363,7 +393,8 @@ export type ManifestSignatureCheck = "valid" | "unsigned" | "unknown_key" | "inv
 export function checkManifestSignature(raw: unknown, keyring: AuditKeyring): ManifestSignatureCheck {
   const m = raw as Partial<Manifest> | null;
   const sig = m && typeof m === "object" ? m.signature : undefined;
-  if (!sig || typeof sig !== "object" || typeof sig.keyId !== "string" || typeof sig.hmac !== "string") return "unsigned";
+  if (!sig || typeof sig !== "object" || typeof sig.keyId !== "string" || typeof sig.hmac !== "string")
+    return "unsigned";
   const key = keyring.keys.get(sig.keyId);
   if (!key) return "unknown_key";
   let text: string;
@@ -386,12 +417,25 @@ export function parseManifest(raw: unknown): Manifest {
   if (!m || typeof m !== "object") return fail("not an object");
   if (m.format !== MANIFEST_FORMAT) fail(`format is not ${MANIFEST_FORMAT}`);
   if (m.version !== MANIFEST_VERSION) fail(`unsupported version ${String(m.version)}`);
-  if (!m.signature || typeof m.signature.keyId !== "string" || typeof m.signature.hmac !== "string" || !HEX64.test(m.signature.hmac)) fail("signature");
+  if (
+    !m.signature ||
+    typeof m.signature.keyId !== "string" ||
+    typeof m.signature.hmac !== "string" ||
+    !HEX64.test(m.signature.hmac)
+  )
+    fail("signature");
   if (typeof m.contentHash !== "string" || !HEX64.test(m.contentHash)) fail("contentHash");
   if (!Array.isArray(m.collections)) return fail("collections");
   const files = new Set<string>();
   for (const c of m.collections) {
-    if (!c || typeof c.collection !== "string" || typeof c.file !== "string" || !Number.isInteger(c.documents) || c.documents < 0) fail("collection entry");
+    if (
+      !c ||
+      typeof c.collection !== "string" ||
+      typeof c.file !== "string" ||
+      !Number.isInteger(c.documents) ||
+      c.documents < 0
+    )
+      fail("collection entry");
     if (c.file !== fileNameFor(c.collection)) fail(`file name ${c.file}`);
     if (typeof c.sha256 !== "string" || !HEX64.test(c.sha256)) fail(`sha256 of ${c.file}`);
     if (files.has(c.file)) fail(`duplicate ${c.file}`);

@@ -24,7 +24,10 @@ export interface ConsoleEdit {
 /** Large values (a ledger's running state) are recorded by their digest, so an entry stays small. */
 const MAX_VALUE_CHARS = 4_000;
 
-function compact(values: Record<string, unknown> | null, digest: (s: string) => string): Record<string, unknown> | null {
+function compact(
+  values: Record<string, unknown> | null,
+  digest: (s: string) => string,
+): Record<string, unknown> | null {
   if (values === null) return null;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(values)) {
@@ -47,7 +50,8 @@ export function consoleEditOf(
   digest: (s: string) => string,
 ): ConsoleEdit | null {
   if (after !== null && isServiceWrite(path, before?.serviceWrite, after.serviceWrite, keyring)) return null;
-  const strip = (d: Record<string, unknown> | null) => (d === null ? null : Object.fromEntries(Object.entries(d).filter(([k]) => !BOOKKEEPING.has(k))));
+  const strip = (d: Record<string, unknown> | null) =>
+    d === null ? null : Object.fromEntries(Object.entries(d).filter(([k]) => !BOOKKEEPING.has(k)));
   const diff = changedFields(strip(before), strip(after));
   const fields = [...new Set([...Object.keys(diff.before ?? {}), ...Object.keys(diff.after ?? {})])].sort();
   if (fields.length === 0 && after !== null) return null;

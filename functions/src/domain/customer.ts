@@ -74,7 +74,11 @@ export function effectiveLimit(t: Pick<CreditTerms, "creditLimit" | "temporaryLi
 }
 
 /** Exposure plus the credit live reservations hold: what the limit in force must cover. */
-export function committedExposure(t: Pick<CreditTerms, "exposure" | "reservations">, asOf: number, exceptOrderRef?: string): number {
+export function committedExposure(
+  t: Pick<CreditTerms, "exposure" | "reservations">,
+  asOf: number,
+  exceptOrderRef?: string,
+): number {
   return t.exposure + reservedAmount(t.reservations, asOf, exceptOrderRef);
 }
 
@@ -82,7 +86,11 @@ export function committedExposure(t: Pick<CreditTerms, "exposure" | "reservation
  * Available credit = limit in force − exposure (open invoices + open orders) − live reservations;
  * negative when over limit.
  */
-export function availableCredit(t: Pick<CreditTerms, "creditLimit" | "temporaryLimit" | "exposure" | "reservations">, asOf: number, exceptOrderRef?: string): number {
+export function availableCredit(
+  t: Pick<CreditTerms, "creditLimit" | "temporaryLimit" | "exposure" | "reservations">,
+  asOf: number,
+  exceptOrderRef?: string,
+): number {
   return effectiveLimit(t, asOf) - committedExposure(t, asOf, exceptOrderRef);
 }
 
@@ -108,7 +116,14 @@ export interface GroupCredit {
  * one). `orderRef` names the order when it is checked again: its own reservation is not counted
  * against it.
  */
-export function checkOrderAgainstTerms(t: CreditTerms, orderAmount: number, asOf: number, policy: CreditPolicy, orderRef?: string, group?: GroupCredit | null): OrderCheck {
+export function checkOrderAgainstTerms(
+  t: CreditTerms,
+  orderAmount: number,
+  asOf: number,
+  policy: CreditPolicy,
+  orderRef?: string,
+  group?: GroupCredit | null,
+): OrderCheck {
   const available = availableCredit(t, asOf, orderRef);
   const limit = effectiveLimit(t, asOf);
   const committed = committedExposure(t, asOf, orderRef);
@@ -165,7 +180,13 @@ export function behaviourFrom(a: CustomerAggregates): PaymentBehaviour | null {
 
 export function tradingFrom(a: CustomerAggregates, creditLimit: number): TradingRelationship | null {
   if (a.firstActivityAt === null) return null;
-  return { firstActivityAt: a.firstActivityAt, volume12m: a.volume12m, orderCount12m: a.orderCount12m, creditLimit, invoiceCount12m: a.invoiceCount12m ?? 0 };
+  return {
+    firstActivityAt: a.firstActivityAt,
+    volume12m: a.volume12m,
+    orderCount12m: a.orderCount12m,
+    creditLimit,
+    invoiceCount12m: a.invoiceCount12m ?? 0,
+  };
 }
 
 /** Start of the next UTC day: the daily monitoring's next look at this customer. */

@@ -22,19 +22,43 @@ export const REASON_CODE = /^[A-Z][A-Z0-9_]{1,63}$/;
 /** Unique codes, the person's first, at most MAX_REASON_CODES. */
 export function mergeReasonCodes(...lists: Array<readonly string[] | null | undefined>): string[] {
   const out: string[] = [];
-  for (const list of lists) for (const c of list ?? []) if (!out.includes(c) && out.length < MAX_REASON_CODES) out.push(c);
+  for (const list of lists)
+    for (const c of list ?? []) if (!out.includes(c) && out.length < MAX_REASON_CODES) out.push(c);
   return out;
 }
 
 /** A person's decision. */
-export function personMemo(caller: Caller, now: number, note: string, personCodes: readonly string[] | undefined, implied: readonly string[] = []): DecisionMemo {
-  return { note, reasonCodes: mergeReasonCodes(personCodes, implied), decidedBy: caller.uid, decidedByRole: caller.role, decidedAt: now };
+export function personMemo(
+  caller: Caller,
+  now: number,
+  note: string,
+  personCodes: readonly string[] | undefined,
+  implied: readonly string[] = [],
+): DecisionMemo {
+  return {
+    note,
+    reasonCodes: mergeReasonCodes(personCodes, implied),
+    decidedBy: caller.uid,
+    decidedByRole: caller.role,
+    decidedAt: now,
+  };
 }
 
 /** A decision the policy or the system made (no person, no role): the rule is `by`. */
-export function systemMemo(by: string, now: number, reasonCodes: readonly string[], note: string | null = null): DecisionMemo {
+export function systemMemo(
+  by: string,
+  now: number,
+  reasonCodes: readonly string[],
+  note: string | null = null,
+): DecisionMemo {
   return { note, reasonCodes: mergeReasonCodes(reasonCodes), decidedBy: by, decidedByRole: null, decidedAt: now };
 }
 
 /** A memo not written yet (an undecided document). */
-export const NO_MEMO: DecisionMemo = { note: null, reasonCodes: [], decidedBy: null, decidedByRole: null, decidedAt: null };
+export const NO_MEMO: DecisionMemo = {
+  note: null,
+  reasonCodes: [],
+  decidedBy: null,
+  decidedByRole: null,
+  decidedAt: null,
+};

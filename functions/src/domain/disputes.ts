@@ -57,7 +57,12 @@ function pruned(book: DisputeBook, asOf: number): DisputeBook {
 }
 
 /** The book with a new open dispute. */
-export function bookWithOpened(book: DisputeBook | null | undefined, disputeId: string, d: OpenDispute, asOf: number): DisputeBook {
+export function bookWithOpened(
+  book: DisputeBook | null | undefined,
+  disputeId: string,
+  d: OpenDispute,
+  asOf: number,
+): DisputeBook {
   const next = pruned(book ?? emptyDisputeBook(), asOf);
   next.open[disputeId] = { ...d };
   bump(next, asOf, OPENED, 1);
@@ -69,7 +74,13 @@ export function bookWithOpened(book: DisputeBook | null | undefined, disputeId: 
  * The book with a dispute resolved: out of the open ones, its outcome counted in the month of
  * the resolution. `lostAmount` is what the customer disputed and did not get credited.
  */
-export function bookWithResolved(book: DisputeBook | null | undefined, disputeId: string, outcome: DisputeOutcome, lostAmount: number, asOf: number): DisputeBook {
+export function bookWithResolved(
+  book: DisputeBook | null | undefined,
+  disputeId: string,
+  outcome: DisputeOutcome,
+  lostAmount: number,
+  asOf: number,
+): DisputeBook {
   const next = pruned(book ?? emptyDisputeBook(), asOf);
   delete next.open[disputeId];
   bump(next, asOf, outcome === "customer_right" ? RIGHT : outcome === "customer_wrong" ? WRONG : PARTIAL, 1);
@@ -103,7 +114,8 @@ export function disputeHistory(book: DisputeBook | null | undefined, asOf: numbe
   for (const [id, d] of Object.entries(book?.open ?? {})) {
     openAmount += d.amount;
     const days = Math.max(0, Math.floor((asOf - d.openedAt) / DAY_MS));
-    if (oldest === null || days > oldest.days || (days === oldest.days && id < oldest.disputeId)) oldest = { disputeId: id, days };
+    if (oldest === null || days > oldest.days || (days === oldest.days && id < oldest.disputeId))
+      oldest = { disputeId: id, days };
   }
   return {
     lost12m: sums[WRONG]! + sums[PARTIAL]! / 2,

@@ -21,8 +21,10 @@ export class CreditDeskError extends Error {
   }
 }
 
-export const notFound = (what: string, id: string) => new CreditDeskError("not-found", `${what} ${id} not found`, { id });
+export const notFound = (what: string, id: string) =>
+  new CreditDeskError("not-found", `${what} ${id} not found`, { id });
 export const precondition = (message: string, details?: Record<string, unknown>) =>
   new CreditDeskError("failed-precondition", message, details);
 export const denied = (message: string) => new CreditDeskError("permission-denied", message);
-export const invalid = (field: string, message: string) => new CreditDeskError("invalid-argument", `${field}: ${message}`, { field });
+export const invalid = (field: string, message: string) =>
+  new CreditDeskError("invalid-argument", `${field}: ${message}`, { field });

@@ -56,7 +56,8 @@ export function checkStatement(
 export function computeRatios(s: FinancialStatement): FinancialRatios {
   const workingCapital = s.currentAssets - s.currentLiabilities;
   // Negative equity means debt exceeds everything the owners hold: treat D/E as very high.
-  const debtToEquity = s.equity <= 0 ? (s.totalLiabilities > 0 ? RATIO_CAP : null) : capped(s.totalLiabilities / s.equity);
+  const debtToEquity =
+    s.equity <= 0 ? (s.totalLiabilities > 0 ? RATIO_CAP : null) : capped(s.totalLiabilities / s.equity);
   let altmanZ: number | null = null;
   if (s.totalAssets > 0) {
     const x1 = workingCapital / s.totalAssets;

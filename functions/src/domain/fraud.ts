@@ -75,7 +75,10 @@ export interface IdentityCollision {
 export type CollisionStanding = "customer" | "application_pending" | "gone";
 
 /** The share of a collision signal's weight the other side's standing carries. */
-export function collisionShare(standing: CollisionStanding | undefined, policy: Pick<FraudPolicy, "pendingApplicationShare">): number {
+export function collisionShare(
+  standing: CollisionStanding | undefined,
+  policy: Pick<FraudPolicy, "pendingApplicationShare">,
+): number {
   if (standing === "gone") return 0;
   if (standing === "application_pending") return policy.pendingApplicationShare;
   return 1;
@@ -114,7 +117,10 @@ export interface ApplicationFraudInput {
  * strongest standing among the others using it (a pending application counts a share, a gone one
  * not at all).
  */
-export function collisionSignals(collisions: IdentityCollision[], policy: Pick<FraudPolicy, "weights" | "pendingApplicationShare">): FraudSignal[] {
+export function collisionSignals(
+  collisions: IdentityCollision[],
+  policy: Pick<FraudPolicy, "weights" | "pendingApplicationShare">,
+): FraudSignal[] {
   const signals: FraudSignal[] = [];
   const byKind = new Map<IdentityKind, { related: string[]; share: number }>();
   for (const c of collisions) {
@@ -125,12 +131,20 @@ export function collisionSignals(collisions: IdentityCollision[], policy: Pick<F
   }
   for (const [kind, { related, share }] of byKind) {
     const code = COLLISION_CODE[kind];
-    signals.push({ code, weight: Math.round(policy.weights[code] * share * 100) / 100, related: [...new Set(related)].sort() });
+    signals.push({
+      code,
+      weight: Math.round(policy.weights[code] * share * 100) / 100,
+      related: [...new Set(related)].sort(),
+    });
   }
   return signals;
 }
 
-export function applicationSignals(input: ApplicationFraudInput, policy: FraudPolicy, balanceTolerance: { absolute: number; relative: number }): FraudSignal[] {
+export function applicationSignals(
+  input: ApplicationFraudInput,
+  policy: FraudPolicy,
+  balanceTolerance: { absolute: number; relative: number },
+): FraudSignal[] {
   const signals = collisionSignals(input.collisions, policy);
   if (input.statement && !checkStatement(input.statement, balanceTolerance).balanced) {
     signals.push({ code: "STATEMENT_UNBALANCED", weight: policy.weights.STATEMENT_UNBALANCED });
@@ -153,7 +167,13 @@ export function shouldHold(signals: FraudSignal[], policy: FraudPolicy): boolean
 /** Order amounts by UTC day (key: day number), the last `keepDays` days only. */
 export type RecentOrders = Record<string, number>;
 
-export function addRecentOrder(recent: RecentOrders, issuedAt: number, amount: number, asOf: number, keepDays = 91): RecentOrders {
+export function addRecentOrder(
+  recent: RecentOrders,
+  issuedAt: number,
+  amount: number,
+  asOf: number,
+  keepDays = 91,
+): RecentOrders {
   const out: RecentOrders = {};
   const today = Math.floor(asOf / DAY_MS);
   for (const [k, v] of Object.entries(recent)) if (today - Number(k) < keepDays) out[k] = v;
@@ -188,7 +208,11 @@ export interface VelocityPolicy {
  * (and large against the limit), a large first order from a new customer, and a large
  * order soon after the bank details changed.
  */
-export function orderSignals(input: OrderFraudInput, velocity: VelocityPolicy, weights: FraudPolicy["weights"]): FraudSignal[] {
+export function orderSignals(
+  input: OrderFraudInput,
+  velocity: VelocityPolicy,
+  weights: FraudPolicy["weights"],
+): FraudSignal[] {
   const signals: FraudSignal[] = [];
   const today = Math.floor(input.asOf / DAY_MS);
   let last7 = 0;
@@ -200,14 +224,28 @@ export function orderSignals(input: OrderFraudInput, velocity: VelocityPolicy, w
   }
   const weeklyAverage = prior / 12;
   const large = input.creditLimit > 0 && input.orderAmount > velocity.limitShare * input.creditLimit;
-  if (weeklyAverage > 0 && last7 > velocity.multiple * weeklyAverage && last7 > velocity.limitShare * input.creditLimit) {
+  if (
+    weeklyAverage > 0 &&
+    last7 > velocity.multiple * weeklyAverage &&
+    last7 > velocity.limitShare * input.creditLimit
+  ) {
     signals.push({ code: "ORDER_VELOCITY_SPIKE", weight: weights.ORDER_VELOCITY_SPIKE });
   }
   const isNew = input.asOf - input.customerSince < velocity.newCustomerDays * DAY_MS;
-  if (isNew && input.priorOrders === 0 && input.creditLimit > 0 && input.orderAmount > velocity.largeFirstOrderShare * input.creditLimit) {
+  if (
+    isNew &&
+    input.priorOrders === 0 &&
+    input.creditLimit > 0 &&
+    input.orderAmount > velocity.largeFirstOrderShare * input.creditLimit
+  ) {
     signals.push({ code: "LARGE_FIRST_ORDER", weight: weights.LARGE_FIRST_ORDER });
   }
-  if (large && input.bankAccountChangedAt !== null && input.orderIssuedAt - input.bankAccountChangedAt <= velocity.bankChangeWindowDays * DAY_MS && input.orderIssuedAt >= input.bankAccountChangedAt) {
+  if (
+    large &&
+    input.bankAccountChangedAt !== null &&
+    input.orderIssuedAt - input.bankAccountChangedAt <= velocity.bankChangeWindowDays * DAY_MS &&
+    input.orderIssuedAt >= input.bankAccountChangedAt
+  ) {
     signals.push({ code: "ORDER_AFTER_BANK_CHANGE", weight: weights.ORDER_AFTER_BANK_CHANGE });
   }
   return signals;

@@ -21,11 +21,24 @@ import { DAY_MS } from "./time.js";
 export const DEFAULT_FX_TABLE: FxTable = {
   base: "USD",
   asOf: Date.UTC(2026, 10, 27),
-  rates: { EUR: 0.8612, GBP: 0.7541, CHF: 0.8034, CAD: 1.3987, AUD: 1.5312, SGD: 1.2968, HKD: 7.7815, TWD: 31.42, CNY: 7.0834, JPY: 156.12 },
+  rates: {
+    EUR: 0.8612,
+    GBP: 0.7541,
+    CHF: 0.8034,
+    CAD: 1.3987,
+    AUD: 1.5312,
+    SGD: 1.2968,
+    HKD: 7.7815,
+    TWD: 31.42,
+    CNY: 7.0834,
+    JPY: 156.12,
+  },
   source: "built-in reference rates (demo and tests; load the day's rates into config/fxRates)",
 };
 
-export type FxResolution = { ok: true; table: FxTable } | { ok: false; issues: Array<{ path: string; message: string }>; usable: FxTable | null };
+export type FxResolution =
+  | { ok: true; table: FxTable }
+  | { ok: false; issues: Array<{ path: string; message: string }>; usable: FxTable | null };
 
 function asOfMillis(v: string | Date): number {
   if (v instanceof Date) return v.getTime();
@@ -54,14 +67,24 @@ export function resolveFxTable(doc: unknown, policy: CreditPolicy, now: number):
   const asOf = asOfMillis(d.asOf);
   if (!Number.isFinite(asOf)) issues.push({ path: "asOf", message: "must be a real date" });
   else if (asOf > now + DAY_MS) issues.push({ path: "asOf", message: "is in the future" });
-  if (Object.hasOwn(d.rates, d.base) && d.rates[d.base] !== 1) issues.push({ path: `rates.${d.base}`, message: "the base currency's own rate must be 1 (or left out)" });
+  if (Object.hasOwn(d.rates, d.base) && d.rates[d.base] !== 1)
+    issues.push({ path: `rates.${d.base}`, message: "the base currency's own rate must be 1 (or left out)" });
   const table: FxTable = { base: d.base, asOf, rates: d.rates, source: d.source ?? null };
   if (issues.length) return { ok: false, usable: null, issues };
   if (rateOf(table, policy.baseCurrency) === null) {
-    return { ok: false, usable: null, issues: [{ path: `rates.${policy.baseCurrency}`, message: "no rate for the policy's base currency" }] };
+    return {
+      ok: false,
+      usable: null,
+      issues: [{ path: `rates.${policy.baseCurrency}`, message: "no rate for the policy's base currency" }],
+    };
   }
   const missing = missingCurrencies(table, policy);
-  if (missing.length) return { ok: false, usable: table, issues: missing.map((c) => ({ path: `rates.${c}`, message: "no rate for a currency the policy accepts" })) };
+  if (missing.length)
+    return {
+      ok: false,
+      usable: table,
+      issues: missing.map((c) => ({ path: `rates.${c}`, message: "no rate for a currency the policy accepts" })),
+    };
   return { ok: true, table };
 }
 

@@ -62,7 +62,11 @@ export interface MemberGroupState {
 }
 
 /** Sum of the claims of every member but `except`, in the group currency (each rounded up). */
-export function othersClaimed(group: Pick<CreditGroup, "claims" | "currency">, except: string | null, fx: FxTable): number {
+export function othersClaimed(
+  group: Pick<CreditGroup, "claims" | "currency">,
+  except: string | null,
+  fx: FxTable,
+): number {
   let sum = 0;
   for (const [memberId, c] of Object.entries(group.claims)) {
     if (memberId === except) continue;
@@ -92,7 +96,8 @@ export function groupPosition(
   memberCommitted: number,
   fx: FxTable,
 ): GroupPosition {
-  const committed = othersClaimed(group, memberId, fx) + convertMinor(memberCommitted, memberCurrency, group.currency, fx, "up");
+  const committed =
+    othersClaimed(group, memberId, fx) + convertMinor(memberCommitted, memberCurrency, group.currency, fx, "up");
   const available = group.groupLimit - committed;
   return {
     groupId,
@@ -105,7 +110,12 @@ export function groupPosition(
 }
 
 /** The release step of a member: the policy's share of the group limit, in the member's currency. */
-export function releaseStep(group: Pick<CreditGroup, "groupLimit" | "currency">, memberCurrency: string, share: number, fx: FxTable): number {
+export function releaseStep(
+  group: Pick<CreditGroup, "groupLimit" | "currency">,
+  memberCurrency: string,
+  share: number,
+  fx: FxTable,
+): number {
   const step = Math.floor(group.groupLimit * share);
   return Math.max(1, convertMinor(step, group.currency, memberCurrency, fx, "down"));
 }
@@ -124,12 +134,21 @@ export function claimChange(
   const claim = current?.claim ?? 0;
   if (committed > claim) return { claim: committed, direction: "raise" };
   const held = current === null || now - current.changedAt >= holdMs;
-  if (held && claim - committed >= Math.max(1, current?.releaseStep ?? 1)) return { claim: committed, direction: "lower" };
+  if (held && claim - committed >= Math.max(1, current?.releaseStep ?? 1))
+    return { claim: committed, direction: "lower" };
   return null;
 }
 
 /** The group head's running figures from its claims (group currency, and base currency for ranking). */
-export function groupTotals(group: Pick<CreditGroup, "claims" | "currency" | "groupLimit">, baseCurrency: string, fx: FxTable): Pick<CreditGroup, "exposure" | "availableCredit" | "exposureInBase"> {
+export function groupTotals(
+  group: Pick<CreditGroup, "claims" | "currency" | "groupLimit">,
+  baseCurrency: string,
+  fx: FxTable,
+): Pick<CreditGroup, "exposure" | "availableCredit" | "exposureInBase"> {
   const exposure = othersClaimed(group, null, fx);
-  return { exposure, availableCredit: group.groupLimit - exposure, exposureInBase: convertMinor(exposure, group.currency, baseCurrency, fx, "up") };
+  return {
+    exposure,
+    availableCredit: group.groupLimit - exposure,
+    exposureInBase: convertMinor(exposure, group.currency, baseCurrency, fx, "up"),
+  };
 }

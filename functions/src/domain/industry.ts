@@ -32,7 +32,11 @@ export const ISIC_SECTIONS = {
   Q: { title: "Human health and social work activities", divisions: [86, 88] },
   R: { title: "Arts, entertainment and recreation", divisions: [90, 93] },
   S: { title: "Other service activities", divisions: [94, 96] },
-  T: { title: "Activities of households as employers; undifferentiated goods- and services-producing activities of households for own use", divisions: [97, 98] },
+  T: {
+    title:
+      "Activities of households as employers; undifferentiated goods- and services-producing activities of households for own use",
+    divisions: [97, 98],
+  },
   U: { title: "Activities of extraterritorial organizations and bodies", divisions: [99, 99] },
 } as const satisfies Record<string, { title: string; divisions: readonly [number, number] }>;
 
@@ -73,7 +77,8 @@ export function sectionOf(code: string): IsicSection {
 
 export type IndustryParse = { ok: true; code: string; migratedFrom: string | null } | { ok: false; message: string };
 
-export const INDUSTRY_RULE = "must be an ISIC Rev. 4 section letter A–U, or a section with one of its two-digit divisions like G47 (retail)";
+export const INDUSTRY_RULE =
+  "must be an ISIC Rev. 4 section letter A–U, or a section with one of its two-digit divisions like G47 (retail)";
 
 /**
  * An industry as given by a client or stored by an older version: a code (returned as is), one
@@ -90,17 +95,25 @@ export function parseIndustry(raw: string): IndustryParse {
   const m = CODE.exec(upper);
   if (m && m[2] !== undefined) {
     const [lo, hi] = ISIC_SECTIONS[m[1] as IsicSection].divisions;
-    const range = lo === hi ? String(lo).padStart(2, "0") : `${String(lo).padStart(2, "0")}–${String(hi).padStart(2, "0")}`;
+    const range =
+      lo === hi ? String(lo).padStart(2, "0") : `${String(lo).padStart(2, "0")}–${String(hi).padStart(2, "0")}`;
     return { ok: false, message: `${value} is not a division of section ${m[1]} (its divisions are ${range})` };
   }
-  return { ok: false, message: `${INDUSTRY_RULE}; free text is no longer accepted (e.g. C for manufacturing, Q for health care)` };
+  return {
+    ok: false,
+    message: `${INDUSTRY_RULE}; free text is no longer accepted (e.g. C for manufacturing, Q for health care)`,
+  };
 }
 
 /**
  * The industry risk score from the policy's table: the division's entry, else its section's,
  * else the default. Old free text is read through the migration; anything else is unknown.
  */
-export function industryRiskScore(industry: string, scores: Readonly<Record<string, number>>, defaultScore: number): number {
+export function industryRiskScore(
+  industry: string,
+  scores: Readonly<Record<string, number>>,
+  defaultScore: number,
+): number {
   let code = isIndustryCode(industry) ? industry : null;
   if (code === null) {
     const p = parseIndustry(industry);

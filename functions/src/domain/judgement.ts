@@ -65,18 +65,28 @@ export function disputeCreditNoteId(disputeId: string): string {
  * amount (or `creditedAmount`, up to it), customer_wrong credits nothing, partial credits
  * `creditedAmount` (more than 0, less than the disputed amount).
  */
-export function disputeResolution(amount: number, outcome: DisputeOutcome, creditedAmount: number | undefined): { credited: number; lost: number } {
+export function disputeResolution(
+  amount: number,
+  outcome: DisputeOutcome,
+  creditedAmount: number | undefined,
+): { credited: number; lost: number } {
   if (outcome === "customer_wrong") {
-    if (creditedAmount !== undefined && creditedAmount !== 0) throw invalid("creditedAmount", "must be absent (or 0) when the customer was wrong");
+    if (creditedAmount !== undefined && creditedAmount !== 0)
+      throw invalid("creditedAmount", "must be absent (or 0) when the customer was wrong");
     return { credited: 0, lost: amount };
   }
   if (outcome === "customer_right") {
     const credited = creditedAmount ?? amount;
-    if (credited <= 0 || credited > amount) throw invalid("creditedAmount", `must be more than 0 and at most the disputed amount (${amount})`);
+    if (credited <= 0 || credited > amount)
+      throw invalid("creditedAmount", `must be more than 0 and at most the disputed amount (${amount})`);
     return { credited, lost: 0 };
   }
   if (creditedAmount === undefined) throw invalid("creditedAmount", "is required for a partial outcome");
-  if (creditedAmount <= 0 || creditedAmount >= amount) throw invalid("creditedAmount", `must be more than 0 and less than the disputed amount (${amount}) for a partial outcome`);
+  if (creditedAmount <= 0 || creditedAmount >= amount)
+    throw invalid(
+      "creditedAmount",
+      `must be more than 0 and less than the disputed amount (${amount}) for a partial outcome`,
+    );
   return { credited: creditedAmount, lost: amount - creditedAmount };
 }
 
@@ -93,11 +103,15 @@ export function termsChangeCheck(
 ): { direction: "longer" | "shorter"; reasonCodes: string[] } {
   const current = customer.paymentTermsDays;
   if (paymentTermsDays === current) throw invalid("paymentTermsDays", "is the customer's payment terms already");
-  if (paymentTermsDays > policy.paymentTerms.maxDays) throw invalid("paymentTermsDays", `must be at most ${policy.paymentTerms.maxDays} days (policy)`);
+  if (paymentTermsDays > policy.paymentTerms.maxDays)
+    throw invalid("paymentTermsDays", `must be at most ${policy.paymentTerms.maxDays} days (policy)`);
   if (paymentTermsDays < current) return { direction: "shorter", reasonCodes: ["TERMS_SHORTENED"] };
   const inc = policy.incentives;
   if (paymentTermsDays - current > inc.extendedTermsDays) {
-    throw invalid("paymentTermsDays", `may extend the terms by at most ${inc.extendedTermsDays} days (policy), to ${current + inc.extendedTermsDays}`);
+    throw invalid(
+      "paymentTermsDays",
+      `may extend the terms by at most ${inc.extendedTermsDays} days (policy), to ${current + inc.extendedTermsDays}`,
+    );
   }
   const why: string[] = [];
   if (!customer.flags.extendedTermsEligible) why.push("NOT_ELIGIBLE_FOR_EXTENDED_TERMS");
@@ -117,5 +131,10 @@ export function termsChangeCheck(
 export function checkOverrideExpiry(expiresAt: number, now: number, policy: CreditPolicy): void {
   if (expiresAt <= now) throw invalid("expiresAt", "must be in the future");
   const max = policy.classification.overrideMaxDays;
-  if (expiresAt - now > max * DAY_MS) throw new CreditDeskError("invalid-argument", `expiresAt: must be at most ${max} days ahead (policy); review the class again then`, { field: "expiresAt" });
+  if (expiresAt - now > max * DAY_MS)
+    throw new CreditDeskError(
+      "invalid-argument",
+      `expiresAt: must be at most ${max} days ahead (policy); review the class again then`,
+      { field: "expiresAt" },
+    );
 }

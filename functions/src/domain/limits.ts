@@ -31,7 +31,8 @@ export interface LimitRecommendation {
   bindingBound: LimitBound["name"];
 }
 
-const clampMoney = (x: number) => (Number.isFinite(x) ? Math.max(0, Math.min(Number.MAX_SAFE_INTEGER, Math.floor(x))) : 0);
+const clampMoney = (x: number) =>
+  Number.isFinite(x) ? Math.max(0, Math.min(Number.MAX_SAFE_INTEGER, Math.floor(x))) : 0;
 
 export function tradingNeed(volume12m: number, paymentTermsDays: number, bufferDays: number): number {
   // Monthly purchases outstanding over the terms plus a buffer: volume/12 × (terms + buffer)/30.
@@ -118,17 +119,25 @@ export type LimitChangePlan =
 export function planLimitChange(current: Limits, target: LimitTarget, asOf: number): LimitChangePlan {
   const temp = temporaryLimitInForce(current, asOf);
   if (target.kind === "permanent") {
-    if (target.newLimit === current.creditLimit) return { ok: false, field: "newLimit", message: "is the approved limit already" };
+    if (target.newLimit === current.creditLimit)
+      return { ok: false, field: "newLimit", message: "is the approved limit already" };
     const direction: LimitDirection = target.newLimit > current.creditLimit ? "increase" : "decrease";
     // A temporary limit at or below the new approved limit no longer adds anything: it ends.
     const keepTemp = temp !== null && temp.limit > target.newLimit ? temp : null;
     return { ok: true, direction, next: { creditLimit: target.newLimit, temporaryLimit: keepTemp } };
   }
-  if (target.expiresAt === null || target.expiresAt <= asOf) return { ok: false, field: "expiresAt", message: "must be in the future" };
-  if (target.newLimit <= current.creditLimit) return { ok: false, field: "newLimit", message: "a temporary limit must be above the approved limit" };
-  const next: Limits = { creditLimit: current.creditLimit, temporaryLimit: { limit: target.newLimit, expiresAt: target.expiresAt } };
-  if (temp === null || target.newLimit > temp.limit || target.expiresAt > temp.expiresAt) return { ok: true, direction: "increase", next };
-  if (target.newLimit === temp.limit && target.expiresAt === temp.expiresAt) return { ok: false, field: "newLimit", message: "is the temporary limit in force already" };
+  if (target.expiresAt === null || target.expiresAt <= asOf)
+    return { ok: false, field: "expiresAt", message: "must be in the future" };
+  if (target.newLimit <= current.creditLimit)
+    return { ok: false, field: "newLimit", message: "a temporary limit must be above the approved limit" };
+  const next: Limits = {
+    creditLimit: current.creditLimit,
+    temporaryLimit: { limit: target.newLimit, expiresAt: target.expiresAt },
+  };
+  if (temp === null || target.newLimit > temp.limit || target.expiresAt > temp.expiresAt)
+    return { ok: true, direction: "increase", next };
+  if (target.newLimit === temp.limit && target.expiresAt === temp.expiresAt)
+    return { ok: false, field: "newLimit", message: "is the temporary limit in force already" };
   return { ok: true, direction: "decrease", next };
 }
 

@@ -21,8 +21,30 @@ import { CreditDeskError } from "./errors.js";
 
 /** ISO 4217 minor-unit exponents that are not 2. */
 const EXPONENTS: Readonly<Record<string, number>> = {
-  BIF: 0, CLP: 0, DJF: 0, GNF: 0, ISK: 0, JPY: 0, KMF: 0, KRW: 0, PYG: 0, RWF: 0, UGX: 0, UYI: 0, VND: 0, VUV: 0, XAF: 0, XOF: 0, XPF: 0,
-  BHD: 3, IQD: 3, JOD: 3, KWD: 3, LYD: 3, OMR: 3, TND: 3,
+  BIF: 0,
+  CLP: 0,
+  DJF: 0,
+  GNF: 0,
+  ISK: 0,
+  JPY: 0,
+  KMF: 0,
+  KRW: 0,
+  PYG: 0,
+  RWF: 0,
+  UGX: 0,
+  UYI: 0,
+  VND: 0,
+  VUV: 0,
+  XAF: 0,
+  XOF: 0,
+  XPF: 0,
+  BHD: 3,
+  IQD: 3,
+  JOD: 3,
+  KWD: 3,
+  LYD: 3,
+  OMR: 3,
+  TND: 3,
 };
 
 /** Digits after the decimal point of a currency's minor unit. */
@@ -80,10 +102,14 @@ function divRound(num: bigint, den: bigint, rounding: Rounding): bigint {
 }
 
 export function fxRateMissing(currency: string, table: FxTable): CreditDeskError {
-  return new CreditDeskError("failed-precondition", `no exchange rate for ${currency} in the FX table in force (config/fxRates, base ${table.base})`, {
-    reason: "FX_RATE_MISSING",
-    currency,
-  });
+  return new CreditDeskError(
+    "failed-precondition",
+    `no exchange rate for ${currency} in the FX table in force (config/fxRates, base ${table.base})`,
+    {
+      reason: "FX_RATE_MISSING",
+      currency,
+    },
+  );
 }
 
 /** Units of `currency` for one unit of the table's base, or null when the table has none. */

@@ -46,7 +46,12 @@ const MS_PER_MONTH = 30.436875 * DAY_MS;
 export const DAILY_LOOKAHEAD_DAYS = 35;
 
 /** The monitor's decision at `asOf` from a file and its ledger (aggregates and settlements re-summarised then). */
-export function monitorAt(file: MonitoredCustomer, ledger: LedgerState, asOf: number, policy: CreditPolicy): MonitorDecision {
+export function monitorAt(
+  file: MonitoredCustomer,
+  ledger: LedgerState,
+  asOf: number,
+  policy: CreditPolicy,
+): MonitorDecision {
   const settled = settledByMonth(ledger, asOf, policy.incentives.onTimeMonths + 1);
   return monitorDecision(file, summarize(ledger, asOf), settled, asOf, policy);
 }
@@ -63,14 +68,35 @@ function withoutDayCount(a: CustomerAggregates | undefined): unknown {
  * Would a visit at `at` write anything that matters, given the file as it stands? (See the
  * module comment for what matters.)
  */
-export function monitorWouldChange(file: MonitoredCustomer, d: MonitorDecision, at: number, policy: CreditPolicy): boolean {
-  if (d.alertsToRaise.length > 0 || d.alertsToResolve.length > 0 || d.statusChange !== null || d.proposal !== null) return true;
+export function monitorWouldChange(
+  file: MonitoredCustomer,
+  d: MonitorDecision,
+  at: number,
+  policy: CreditPolicy,
+): boolean {
+  if (d.alertsToRaise.length > 0 || d.alertsToResolve.length > 0 || d.statusChange !== null || d.proposal !== null)
+    return true;
   if (d.clearTemporaryLimit || d.clearClassOverride) return true;
   if (!same(d.openAlerts, file.openAlerts ?? {})) return true;
   const m = file.monitor ?? {};
-  if (d.monitor.penaltyLevel !== (m.penaltyLevel ?? 0) || d.monitor.penaltyProposedAt !== (m.penaltyProposedAt ?? null) || d.monitor.lastIncentiveAt !== (m.lastIncentiveAt ?? null)) return true;
-  if (d.flags.noLimitIncrease !== file.flags.noLimitIncrease || d.flags.extendedTermsEligible !== file.flags.extendedTermsEligible) return true;
-  if (d.assessment.score !== file.score || d.assessment.grade !== file.grade || d.assessment.confidence !== file.confidence || d.tier !== file.tier) return true;
+  if (
+    d.monitor.penaltyLevel !== (m.penaltyLevel ?? 0) ||
+    d.monitor.penaltyProposedAt !== (m.penaltyProposedAt ?? null) ||
+    d.monitor.lastIncentiveAt !== (m.lastIncentiveAt ?? null)
+  )
+    return true;
+  if (
+    d.flags.noLimitIncrease !== file.flags.noLimitIncrease ||
+    d.flags.extendedTermsEligible !== file.flags.extendedTermsEligible
+  )
+    return true;
+  if (
+    d.assessment.score !== file.score ||
+    d.assessment.grade !== file.grade ||
+    d.assessment.confidence !== file.confidence ||
+    d.tier !== file.tier
+  )
+    return true;
   if (!same(d.classReasons, file.classReasons ?? [])) return true;
   if (!same(withoutDayCount(d.aggregates), withoutDayCount(file.aggregates))) return true;
   // The order check's own rule on days past due (checkOrderAgainstTerms: INVOICES_PAST_DUE).
@@ -79,7 +105,11 @@ export function monitorWouldChange(file: MonitoredCustomer, d: MonitorDecision, 
   if (!same(liveKeys(file, at), Object.keys(file.reservations ?? {}).sort())) return true;
   // A group member's claim is lowered once its exposure fell and the claim has held (services/groups.ts).
   const mirror = file.groupId && file.creditGroup?.groupId === file.groupId ? file.creditGroup : null;
-  if (mirror && claimChange(mirror, committedExposure(file, at), at, policy.creditGroups.claimHoldHours * HOUR_MS) !== null) return true;
+  if (
+    mirror &&
+    claimChange(mirror, committedExposure(file, at), at, policy.creditGroups.claimHoldHours * HOUR_MS) !== null
+  )
+    return true;
   return false;
 }
 
@@ -99,7 +129,12 @@ export function driftsDaily(a: CustomerAggregates, at: number, policy: CreditPol
 }
 
 /** The instants at which a file's decision can change without a write (beyond the daily look-ahead). */
-export function datedEvents(file: MonitoredCustomer, ledger: LedgerState, asOf: number, policy: CreditPolicy): number[] {
+export function datedEvents(
+  file: MonitoredCustomer,
+  ledger: LedgerState,
+  asOf: number,
+  policy: CreditPolicy,
+): number[] {
   const out: number[] = [];
   const m = policy.monitoring;
   const p = policy.penalties;
@@ -109,7 +144,8 @@ export function datedEvents(file: MonitoredCustomer, ledger: LedgerState, asOf: 
   if (t) out.push(t.expiresAt - m.temporaryLimitWarningDays * DAY_MS, t.expiresAt);
   if (file.classOverride) out.push(file.classOverride.expiresAt);
   for (const r of Object.values(file.reservations ?? {})) out.push(r.expiresAt);
-  for (const dsp of Object.values(file.disputes?.open ?? {})) out.push(dsp.openedAt + (policy.disputes.alertAfterDays + 1) * DAY_MS);
+  for (const dsp of Object.values(file.disputes?.open ?? {}))
+    out.push(dsp.openedAt + (policy.disputes.alertAfterDays + 1) * DAY_MS);
   out.push(file.nextReviewAt + m.reviewOverdueDays * DAY_MS);
   if (typeof file.latestStatementAt === "number") out.push(addMonths(file.latestStatementAt, m.statementStaleMonths));
   const lastBounce = file.aggregates?.lastDishonouredAt ?? null;
@@ -119,7 +155,15 @@ export function datedEvents(file: MonitoredCustomer, ledger: LedgerState, asOf: 
   // Aging: an invoice's open amount crosses 1, 31, 61, 91 days past due and each threshold on days past due.
   const steps = new Set([1, 31, 61, 91]);
   const cls = policy.classification;
-  for (const days of [p.noIncreaseAfterDays, p.autoHoldAfterDays, p.suspendAfterDays, p.cureDaysPastDue, cls.premium.maxDaysPastDue, cls.risky.daysPastDueOver]) steps.add(days + 1);
+  for (const days of [
+    p.noIncreaseAfterDays,
+    p.autoHoldAfterDays,
+    p.suspendAfterDays,
+    p.cureDaysPastDue,
+    cls.premium.maxDaysPastDue,
+    cls.risky.daysPastDueOver,
+  ])
+    steps.add(days + 1);
   for (const [day, v] of dayEntries(ledger.ladder)) if (v > 0) for (const k of steps) out.push((day + k) * DAY_MS);
   return out;
 }
@@ -136,7 +180,12 @@ export interface MonitorVisit {
  * `file` is the file as written (aggregates at asOf), `ledger` its ledger state, `policy` the
  * policy in the file's currency.
  */
-export function nextMonitorVisit(file: MonitoredCustomer, ledger: LedgerState, asOf: number, policy: CreditPolicy): MonitorVisit {
+export function nextMonitorVisit(
+  file: MonitoredCustomer,
+  ledger: LedgerState,
+  asOf: number,
+  policy: CreditPolicy,
+): MonitorVisit {
   const dayStart = (t: number) => Math.floor(t / DAY_MS) * DAY_MS;
   const changesAt = (t: number) => monitorWouldChange(file, monitorAt(file, ledger, t, policy), t, policy);
   for (let k = 1; k <= DAILY_LOOKAHEAD_DAYS; k++) {

@@ -21,7 +21,15 @@ import type { CreditPolicy, Tier } from "../schemas/policy.js";
 import type { AlertType } from "./alerts.js";
 import { changedFields } from "./audit.js";
 import { liveReservations, reservedAmount } from "./orders.js";
-import { availableCredit, effectiveLimit, nextDay, withAggregates, type CreditStatus, type CustomerAggregates, type CustomerFile } from "./customer.js";
+import {
+  availableCredit,
+  effectiveLimit,
+  nextDay,
+  withAggregates,
+  type CreditStatus,
+  type CustomerAggregates,
+  type CustomerFile,
+} from "./customer.js";
 import { disputeHistory } from "./disputes.js";
 import { monthIndexOfMs, monthKeyOfIndex } from "./ledger/model.js";
 import type { MonthSettlement } from "./ledger/summarize.js";
@@ -124,7 +132,8 @@ export interface MonitorDecision {
 // ---------------------------------------------------------------------------------------
 // Building blocks
 
-type PenaltyInput = Pick<CustomerAggregates, "oldestDaysPastDue" | "dishonouredPayments"> & Partial<Pick<CustomerAggregates, "dishonouredUnreplaced" | "lastDishonouredAt">>;
+type PenaltyInput = Pick<CustomerAggregates, "oldestDaysPastDue" | "dishonouredPayments"> &
+  Partial<Pick<CustomerAggregates, "dishonouredUnreplaced" | "lastDishonouredAt">>;
 
 /** Dishonoured amounts not replaced yet (aggregates from before replacements were tracked: any dishonour). */
 function unreplaced(a: PenaltyInput): number {
@@ -138,7 +147,11 @@ function rawPenaltyLevel(a: PenaltyInput, p: CreditPolicy["penalties"], asOf: nu
   if (a.oldestDaysPastDue > p.noIncreaseAfterDays) return 1;
   // A replaced dishonour decays: no limit increase (tier at most standard) for a while after it.
   const last = a.lastDishonouredAt ?? null;
-  if (a.dishonouredPayments > 0 && (asOf === undefined || last === null || asOf - last <= p.dishonouredDecayDays * DAY_MS)) return 1;
+  if (
+    a.dishonouredPayments > 0 &&
+    (asOf === undefined || last === null || asOf - last <= p.dishonouredDecayDays * DAY_MS)
+  )
+    return 1;
   return 0;
 }
 
@@ -160,7 +173,12 @@ export function cureFor(a: PenaltyInput, p: CreditPolicy["penalties"]): string[]
  * suspension (`previous` ≥ 2) stays until its cure (penaltyCured), even when the days past due
  * fall below its threshold: paying the oldest invoice alone is not enough.
  */
-export function penaltyLevel(a: PenaltyInput, p: CreditPolicy["penalties"], previous: PenaltyLevel = 0, asOf?: number): PenaltyLevel {
+export function penaltyLevel(
+  a: PenaltyInput,
+  p: CreditPolicy["penalties"],
+  previous: PenaltyLevel = 0,
+  asOf?: number,
+): PenaltyLevel {
   const raw = rawPenaltyLevel(a, p, asOf);
   if (previous >= 2 && raw < previous && !penaltyCured(a, p)) return previous;
   return raw;
@@ -181,8 +199,14 @@ export function penaltyCap(level: PenaltyLevel): Tier {
 const STATUS_FOR_LEVEL: Record<PenaltyLevel, CreditStatus> = { 0: "active", 1: "active", 2: "on_hold", 3: "suspended" };
 
 function penaltyReason(a: PenaltyInput, level: PenaltyLevel, p: CreditPolicy["penalties"]): string {
-  if (level === 3) return a.oldestDaysPastDue > p.suspendAfterDays ? `OVERDUE_OVER_${p.suspendAfterDays}_DAYS` : unreplaced(a) > 0 ? "PAYMENT_DISHONOURED" : "PENALTY_NOT_CURED";
-  if (level === 2) return a.oldestDaysPastDue > p.autoHoldAfterDays ? `OVERDUE_OVER_${p.autoHoldAfterDays}_DAYS` : "PENALTY_NOT_CURED";
+  if (level === 3)
+    return a.oldestDaysPastDue > p.suspendAfterDays
+      ? `OVERDUE_OVER_${p.suspendAfterDays}_DAYS`
+      : unreplaced(a) > 0
+        ? "PAYMENT_DISHONOURED"
+        : "PENALTY_NOT_CURED";
+  if (level === 2)
+    return a.oldestDaysPastDue > p.autoHoldAfterDays ? `OVERDUE_OVER_${p.autoHoldAfterDays}_DAYS` : "PENALTY_NOT_CURED";
   return "PENALTY_CURED";
 }
 
@@ -199,15 +223,22 @@ export function statusDecision(
   const parts = statusPartsOf(customer);
   const held = STATUS_FOR_LEVEL[level];
   const automatic: StatusPart | null =
-    held === "active" ? null : parts.automatic?.status === held ? parts.automatic : { status: held as StatusPart["status"], reason };
+    held === "active"
+      ? null
+      : parts.automatic?.status === held
+        ? parts.automatic
+        : { status: held as StatusPart["status"], reason };
   const next: StatusParts = { manual: parts.manual, automatic };
   let inForce = statusInForce(next);
   if (inForce.status === "active") {
     // A cure that makes the file active again says so; an active file stays as it was.
-    if (parts.automatic !== null) inForce = { status: "active", statusKind: "automatic", statusReason: "PENALTY_CURED" };
-    else if (customer.status === "active") inForce = { status: "active", statusKind: customer.statusKind, statusReason: customer.statusReason };
+    if (parts.automatic !== null)
+      inForce = { status: "active", statusKind: "automatic", statusReason: "PENALTY_CURED" };
+    else if (customer.status === "active")
+      inForce = { status: "active", statusKind: customer.statusKind, statusReason: customer.statusReason };
   }
-  const samePart = (x: StatusPart | null, y: StatusPart | null) => (x === null ? y === null : y !== null && x.status === y.status && x.reason === y.reason);
+  const samePart = (x: StatusPart | null, y: StatusPart | null) =>
+    x === null ? y === null : y !== null && x.status === y.status && x.reason === y.reason;
   const unchanged =
     customer.statusParts != null && // a file from before the parts existed gets them written once
     inForce.status === customer.status &&
@@ -230,7 +261,11 @@ export function utilizationOf(exposure: number, limit: number): number {
  * settled by month (ledger settledByMonth): payments that name their invoice and cash paid on
  * account, applied oldest invoice first.
  */
-export function onTimeStreak(settled: Record<string, MonthSettlement> | undefined, asOf: number, months: number): boolean {
+export function onTimeStreak(
+  settled: Record<string, MonthSettlement> | undefined,
+  asOf: number,
+  months: number,
+): boolean {
   const current = monthIndexOfMs(asOf);
   for (let m = current - months; m < current; m++) {
     const t = settled?.[monthKeyOfIndex(m)];
@@ -250,7 +285,15 @@ function roundDown(amount: number, unit: number): number {
 
 export function addMonths(ms: number, n: number): number {
   const d = new Date(ms);
-  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + n, d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds(), d.getUTCMilliseconds());
+  return Date.UTC(
+    d.getUTCFullYear(),
+    d.getUTCMonth() + n,
+    d.getUTCDate(),
+    d.getUTCHours(),
+    d.getUTCMinutes(),
+    d.getUTCSeconds(),
+    d.getUTCMilliseconds(),
+  );
 }
 
 /** A condition per alert type: "on" (holds), "off" (cleared, with the reason), "keep" (leave as is). */
@@ -260,7 +303,10 @@ export type AlertCondition =
   | { type: AlertType; state: "keep" };
 
 /** Transitions from the open-alerts map: raise what holds and is not open, resolve what cleared. */
-export function alertTransitions(open: OpenAlerts | undefined, conditions: AlertCondition[]): { raise: AlertToRaise[]; resolve: AlertToResolve[]; openAlerts: OpenAlerts } {
+export function alertTransitions(
+  open: OpenAlerts | undefined,
+  conditions: AlertCondition[],
+): { raise: AlertToRaise[]; resolve: AlertToResolve[]; openAlerts: OpenAlerts } {
   const next: OpenAlerts = { ...(open ?? {}) };
   const raise: AlertToRaise[] = [];
   const resolve: AlertToResolve[] = [];
@@ -286,7 +332,9 @@ export function alertTransitions(open: OpenAlerts | undefined, conditions: Alert
  */
 export function openAlertsAfterManualResolve(open: OpenAlerts | undefined, type: string): OpenAlerts {
   const next: OpenAlerts = { ...(open ?? {}) };
-  const owned = (MONITOR_ALERT_TYPES as readonly string[]).includes(type) || (REVIEW_ALERT_TYPES as readonly string[]).includes(type);
+  const owned =
+    (MONITOR_ALERT_TYPES as readonly string[]).includes(type) ||
+    (REVIEW_ALERT_TYPES as readonly string[]).includes(type);
   if (owned) next[type as AlertType] = false;
   else delete next[type as AlertType];
   return next;
@@ -307,7 +355,11 @@ export function monitorConditions(
   const dpd = a.oldestDaysPastDue;
   const out: AlertCondition[] = [];
   // The three penalty thresholds (named by their default days: 30, 60, 90).
-  for (const [type, days] of [["overdue_30", p.noIncreaseAfterDays], ["overdue_60", p.autoHoldAfterDays], ["overdue_90", p.suspendAfterDays]] as const) {
+  for (const [type, days] of [
+    ["overdue_30", p.noIncreaseAfterDays],
+    ["overdue_60", p.autoHoldAfterDays],
+    ["overdue_90", p.suspendAfterDays],
+  ] as const) {
     out.push(
       dpd > days
         ? { type, state: "on", code: `OVERDUE_OVER_${days}_DAYS`, details: { oldestDaysPastDue: dpd } }
@@ -317,8 +369,17 @@ export function monitorConditions(
   const oldestDispute = disputeHistory(customer.disputes, asOf).oldestOpen;
   out.push(
     oldestDispute && oldestDispute.days > policy.disputes.alertAfterDays
-      ? { type: "dispute_open_too_long", state: "on", code: "DISPUTE_OPEN_TOO_LONG", details: { disputeId: oldestDispute.disputeId, daysOpen: oldestDispute.days } }
-      : { type: "dispute_open_too_long", state: "off", reason: oldestDispute ? "DISPUTES_WITHIN_TIME" : "NO_OPEN_DISPUTE" },
+      ? {
+          type: "dispute_open_too_long",
+          state: "on",
+          code: "DISPUTE_OPEN_TOO_LONG",
+          details: { disputeId: oldestDispute.disputeId, daysOpen: oldestDispute.days },
+        }
+      : {
+          type: "dispute_open_too_long",
+          state: "off",
+          reason: oldestDispute ? "DISPUTES_WITHIN_TIME" : "NO_OPEN_DISPUTE",
+        },
   );
   // Live reservations hold credit as exposure does: they count toward utilisation and the limit.
   const committed = a.exposure + reservedAmount(customer.reservations, asOf);
@@ -337,12 +398,22 @@ export function monitorConditions(
   const t = customer.temporaryLimit;
   if (t && t.expiresAt <= asOf) {
     out.push({ type: "temporary_limit_expiring", state: "off", reason: "TEMPORARY_LIMIT_EXPIRED" });
-    out.push({ type: "temporary_limit_expired", state: "on", code: "TEMPORARY_LIMIT_EXPIRED", details: { expiredOn: new Date(t.expiresAt).toISOString().slice(0, 10) } });
+    out.push({
+      type: "temporary_limit_expired",
+      state: "on",
+      code: "TEMPORARY_LIMIT_EXPIRED",
+      details: { expiredOn: new Date(t.expiresAt).toISOString().slice(0, 10) },
+    });
   } else if (t) {
     const soon = t.expiresAt - asOf <= m.temporaryLimitWarningDays * DAY_MS;
     out.push(
       soon
-        ? { type: "temporary_limit_expiring", state: "on", code: "TEMPORARY_LIMIT_EXPIRING", details: { expiresOn: new Date(t.expiresAt).toISOString().slice(0, 10) } }
+        ? {
+            type: "temporary_limit_expiring",
+            state: "on",
+            code: "TEMPORARY_LIMIT_EXPIRING",
+            details: { expiresOn: new Date(t.expiresAt).toISOString().slice(0, 10) },
+          }
         : { type: "temporary_limit_expiring", state: "off", reason: "TEMPORARY_LIMIT_EXTENDED" },
     );
     // A new temporary limit in force answers an earlier expiry.
@@ -354,13 +425,23 @@ export function monitorConditions(
   }
   out.push(
     customer.nextReviewAt + m.reviewOverdueDays * DAY_MS < asOf
-      ? { type: "review_overdue", state: "on", code: "REVIEW_OVERDUE", details: { dueOn: new Date(customer.nextReviewAt).toISOString().slice(0, 10) } }
+      ? {
+          type: "review_overdue",
+          state: "on",
+          code: "REVIEW_OVERDUE",
+          details: { dueOn: new Date(customer.nextReviewAt).toISOString().slice(0, 10) },
+        }
       : { type: "review_overdue", state: "off", reason: "REVIEW_DONE" },
   );
   const st = customer.latestStatementAt;
   out.push(
     typeof st === "number" && addMonths(st, m.statementStaleMonths) < asOf
-      ? { type: "statements_stale", state: "on", code: "STATEMENTS_STALE", details: { periodEnd: new Date(st).toISOString().slice(0, 10) } }
+      ? {
+          type: "statements_stale",
+          state: "on",
+          code: "STATEMENTS_STALE",
+          details: { periodEnd: new Date(st).toISOString().slice(0, 10) },
+        }
       : { type: "statements_stale", state: "off", reason: "STATEMENT_CURRENT" },
   );
   return out;
@@ -386,8 +467,14 @@ export function monitorDecision(
     lastIncentiveAt: customer.monitor?.lastIncentiveAt ?? null,
   };
 
-  const clearTemporaryLimit = customer.temporaryLimit !== null && customer.temporaryLimit !== undefined && customer.temporaryLimit.expiresAt <= asOf;
-  const terms = { creditLimit: customer.creditLimit, temporaryLimit: clearTemporaryLimit ? null : customer.temporaryLimit };
+  const clearTemporaryLimit =
+    customer.temporaryLimit !== null &&
+    customer.temporaryLimit !== undefined &&
+    customer.temporaryLimit.expiresAt <= asOf;
+  const terms = {
+    creditLimit: customer.creditLimit,
+    temporaryLimit: clearTemporaryLimit ? null : customer.temporaryLimit,
+  };
   const limitInForce = effectiveLimit(terms, asOf);
   const utilization = utilizationOf(aggregates.exposure, limitInForce);
 
@@ -395,7 +482,10 @@ export function monitorDecision(
   const level = penaltyLevel(aggregates, p, prev.penaltyLevel, asOf);
   const cls = classInForce(scored.tier, penaltyCap(level), customer.classOverride, scored.classReasons, asOf);
   const tier = cls.tier;
-  const clearClassOverride = customer.classOverride !== null && customer.classOverride !== undefined && overrideInForce(customer.classOverride, asOf) === null;
+  const clearClassOverride =
+    customer.classOverride !== null &&
+    customer.classOverride !== undefined &&
+    overrideInForce(customer.classOverride, asOf) === null;
 
   const statusChange = statusDecision(customer, level, penaltyReason(aggregates, level, p));
   const statusAfter = statusChange?.status ?? customer.status;
@@ -409,13 +499,20 @@ export function monitorDecision(
   if (level >= 2) {
     const cut = roundDown(customer.creditLimit * p.limitCutTo, unit);
     if (prev.penaltyProposedAt === null && cut < customer.creditLimit) {
-      proposal = { source: "policy_penalty", currentLimit: customer.creditLimit, newLimit: cut, autoApprove: false, reason: penaltyReason(aggregates, level, p) };
+      proposal = {
+        source: "policy_penalty",
+        currentLimit: customer.creditLimit,
+        newLimit: cut,
+        autoApprove: false,
+        reason: penaltyReason(aggregates, level, p),
+      };
       next.penaltyProposedAt = asOf;
     }
   } else {
     next.penaltyProposedAt = null;
   }
-  const incentiveDue = prev.lastIncentiveAt === null || monthIndexOfMs(asOf) - monthIndexOfMs(prev.lastIncentiveAt) >= inc.onTimeMonths;
+  const incentiveDue =
+    prev.lastIncentiveAt === null || monthIndexOfMs(asOf) - monthIndexOfMs(prev.lastIncentiveAt) >= inc.onTimeMonths;
   if (
     proposal === null &&
     streak &&
@@ -430,14 +527,21 @@ export function monitorDecision(
     const newLimit = Math.min(customer.creditLimit + roundDown(customer.creditLimit * inc.increaseShare, unit), cap);
     const increase = newLimit - customer.creditLimit;
     if (increase > 0) {
-      proposal = { source: "policy_incentive", currentLimit: customer.creditLimit, newLimit, autoApprove: increase <= inc.autoApproveUpTo, reason: `ON_TIME_${inc.onTimeMonths}_MONTHS` };
+      proposal = {
+        source: "policy_incentive",
+        currentLimit: customer.creditLimit,
+        newLimit,
+        autoApprove: increase <= inc.autoApproveUpTo,
+        reason: `ON_TIME_${inc.onTimeMonths}_MONTHS`,
+      };
       next.lastIncentiveAt = asOf;
     }
   }
 
   const conditions = monitorConditions(customer, aggregates, limitInForce, asOf, policy);
   // An order recorded while suspended (raised by the ledger) is answered once the suspension ends.
-  if (statusAfter !== "suspended") conditions.push({ type: "order_while_suspended", state: "off", reason: "NO_LONGER_SUSPENDED" });
+  if (statusAfter !== "suspended")
+    conditions.push({ type: "order_while_suspended", state: "off", reason: "NO_LONGER_SUSPENDED" });
   const { raise, resolve, openAlerts } = alertTransitions(customer.openAlerts, conditions);
   return {
     aggregates,
@@ -466,7 +570,12 @@ export function monitorDecision(
  * policy approves by itself applied with the limit rules of any increase — when its proposal is
  * new (`proposalCreated`: the proposal document did not exist yet).
  */
-export function fileAfterMonitoring(customer: MonitoredCustomer, d: MonitorDecision, asOf: number, proposalCreated: boolean): MonitoredCustomer {
+export function fileAfterMonitoring(
+  customer: MonitoredCustomer,
+  d: MonitorDecision,
+  asOf: number,
+  proposalCreated: boolean,
+): MonitoredCustomer {
   const next: MonitoredCustomer = {
     ...customer,
     ...withAggregates(customer, d.aggregates),
@@ -480,10 +589,21 @@ export function fileAfterMonitoring(customer: MonitoredCustomer, d: MonitorDecis
     flags: { ...customer.flags, ...d.flags },
     openAlerts: d.openAlerts,
     monitor: d.monitor,
-    ...(d.statusChange ? { status: d.statusChange.status, statusKind: d.statusChange.statusKind, statusReason: d.statusChange.reason, statusParts: d.statusChange.parts } : {}),
+    ...(d.statusChange
+      ? {
+          status: d.statusChange.status,
+          statusKind: d.statusChange.statusKind,
+          statusReason: d.statusChange.reason,
+          statusParts: d.statusChange.parts,
+        }
+      : {}),
   };
   if (proposalCreated && d.proposal?.autoApprove) {
-    const plan = planLimitChange({ creditLimit: next.creditLimit, temporaryLimit: temporaryLimitInForce(next, asOf) }, { kind: "permanent", newLimit: d.proposal.newLimit, expiresAt: null }, asOf);
+    const plan = planLimitChange(
+      { creditLimit: next.creditLimit, temporaryLimit: temporaryLimitInForce(next, asOf) },
+      { kind: "permanent", newLimit: d.proposal.newLimit, expiresAt: null },
+      asOf,
+    );
     if (plan.ok) Object.assign(next, plan.next);
   }
   next.reservations = liveReservations(customer.reservations, asOf);
@@ -510,7 +630,12 @@ export interface MonitoredFile {
  * patch that writes it, and the audit entry's view of the change. `proposalCreated`: an
  * increase the policy approves by itself is applied (its proposal document is new).
  */
-export function monitoredFile(customer: MonitoredCustomer, d: MonitorDecision, asOf: number, proposalCreated: boolean): MonitoredFile {
+export function monitoredFile(
+  customer: MonitoredCustomer,
+  d: MonitorDecision,
+  asOf: number,
+  proposalCreated: boolean,
+): MonitoredFile {
   const availableBefore = availableCredit(fileAfterMonitoring(customer, d, asOf, false), asOf);
   const next = fileAfterMonitoring(customer, d, asOf, proposalCreated);
   const view = (c: MonitoredCustomer) => ({
@@ -526,7 +651,10 @@ export function monitoredFile(customer: MonitoredCustomer, d: MonitorDecision, a
     automaticStatus: c.statusParts?.automatic ?? null,
   });
   const diff = changedFields(view(customer), view(next));
-  const statusChanged = next.status !== customer.status || next.statusKind !== customer.statusKind || next.statusReason !== customer.statusReason;
+  const statusChanged =
+    next.status !== customer.status ||
+    next.statusKind !== customer.statusKind ||
+    next.statusReason !== customer.statusReason;
   const patch: Record<string, unknown> = {
     aggregates: next.aggregates,
     availableCredit: next.availableCredit,
@@ -549,7 +677,14 @@ export function monitoredFile(customer: MonitoredCustomer, d: MonitorDecision, a
     monitor: d.monitor,
     updatedAt: asOf,
   };
-  const reason = statusChanged ? d.statusChange!.reason : d.clearClassOverride ? "CLASS_OVERRIDE_EXPIRED" : d.clearTemporaryLimit ? "TEMPORARY_LIMIT_EXPIRED" : "DAILY_MONITORING";
-  const change = diff.after && Object.keys(diff.after).length > 0 ? { before: diff.before, after: diff.after, reason } : null;
+  const reason = statusChanged
+    ? d.statusChange!.reason
+    : d.clearClassOverride
+      ? "CLASS_OVERRIDE_EXPIRED"
+      : d.clearTemporaryLimit
+        ? "TEMPORARY_LIMIT_EXPIRED"
+        : "DAILY_MONITORING";
+  const change =
+    diff.after && Object.keys(diff.after).length > 0 ? { before: diff.before, after: diff.after, reason } : null;
   return { next, patch, availableBefore, statusChanged, change };
 }

@@ -6,7 +6,13 @@
  * clock come in.
  */
 import type { CreditPolicy } from "../schemas/policy.js";
-import { availableCredit, checkOrderAgainstTerms, type CreditTerms, type GroupCredit, type OrderCheck } from "./customer.js";
+import {
+  availableCredit,
+  checkOrderAgainstTerms,
+  type CreditTerms,
+  type GroupCredit,
+  type OrderCheck,
+} from "./customer.js";
 import { CreditDeskError } from "./errors.js";
 import { liveReservations, type OpenBlocks, type Reservation, type Reservations } from "./orders.js";
 import { HOUR_MS } from "./time.js";
@@ -99,10 +105,14 @@ export function holdForOrder(
   if (existing) delete reservations[order.orderRef];
   const open = openBlocks[order.orderRef];
   if (!open && Object.keys(openBlocks).length >= cap) {
-    throw new CreditDeskError("resource-exhausted", `orderRef: this customer has ${cap} open blocked orders already; release, reject or cancel some first`, {
-      field: "orderRef",
-      reason: "TOO_MANY_OPEN_BLOCKS",
-    });
+    throw new CreditDeskError(
+      "resource-exhausted",
+      `orderRef: this customer has ${cap} open blocked orders already; release, reject or cancel some first`,
+      {
+        field: "orderRef",
+        reason: "TOO_MANY_OPEN_BLOCKS",
+      },
+    );
   }
   const blockId = open?.blockId ?? ids.blockId;
   const unchanged = open !== undefined && open.amount === order.amount && !existing && !expired;

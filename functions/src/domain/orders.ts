@@ -40,9 +40,14 @@ export function liveReservations(reservations: Reservations | null | undefined, 
 }
 
 /** Credit held by live reservations at `asOf` (optionally leaving one order out: a re-check of it). */
-export function reservedAmount(reservations: Reservations | null | undefined, asOf: number, exceptOrderRef?: string): number {
+export function reservedAmount(
+  reservations: Reservations | null | undefined,
+  asOf: number,
+  exceptOrderRef?: string,
+): number {
   let sum = 0;
-  for (const [orderRef, r] of Object.entries(reservations ?? {})) if (r.expiresAt > asOf && orderRef !== exceptOrderRef) sum += r.amount;
+  for (const [orderRef, r] of Object.entries(reservations ?? {}))
+    if (r.expiresAt > asOf && orderRef !== exceptOrderRef) sum += r.amount;
   return sum;
 }
 

@@ -21,19 +21,91 @@ export const DEFAULT_POLICY: CreditPolicy = {
     profile: { yearsInBusiness: 50, industry: 30, country: 20 },
   },
   curves: {
-    onTimeRatio: [[0, 0], [0.5, 20], [0.8, 60], [0.95, 90], [1, 100]],
-    daysBeyondTerms: [[0, 100], [5, 85], [15, 60], [30, 30], [60, 0]],
-    oldestDaysPastDue: [[0, 100], [15, 80], [30, 55], [60, 25], [90, 0]],
-    dishonoured: [[0, 100], [1, 40], [3, 0]],
-    disputesLost: [[0, 100], [1, 70], [2, 45], [4, 10], [6, 0]],
-    currentRatio: [[0.5, 0], [1, 40], [1.5, 75], [2, 100]],
-    debtToEquity: [[0, 100], [1, 80], [2, 50], [4, 10], [6, 0]],
-    netMargin: [[-0.1, 0], [0, 40], [0.05, 70], [0.1, 90], [0.2, 100]],
-    altmanZ: [[0, 0], [1.1, 30], [2.6, 80], [4, 100]],
-    tenureMonths: [[0, 20], [12, 60], [36, 85], [60, 100]],
-    volumeToLimit: [[0, 30], [1, 70], [4, 100], [12, 90], [24, 60]],
-    orderFrequency: [[0, 20], [4, 50], [12, 85], [24, 100]],
-    yearsInBusiness: [[0, 10], [1, 30], [3, 55], [10, 85], [20, 100]],
+    onTimeRatio: [
+      [0, 0],
+      [0.5, 20],
+      [0.8, 60],
+      [0.95, 90],
+      [1, 100],
+    ],
+    daysBeyondTerms: [
+      [0, 100],
+      [5, 85],
+      [15, 60],
+      [30, 30],
+      [60, 0],
+    ],
+    oldestDaysPastDue: [
+      [0, 100],
+      [15, 80],
+      [30, 55],
+      [60, 25],
+      [90, 0],
+    ],
+    dishonoured: [
+      [0, 100],
+      [1, 40],
+      [3, 0],
+    ],
+    disputesLost: [
+      [0, 100],
+      [1, 70],
+      [2, 45],
+      [4, 10],
+      [6, 0],
+    ],
+    currentRatio: [
+      [0.5, 0],
+      [1, 40],
+      [1.5, 75],
+      [2, 100],
+    ],
+    debtToEquity: [
+      [0, 100],
+      [1, 80],
+      [2, 50],
+      [4, 10],
+      [6, 0],
+    ],
+    netMargin: [
+      [-0.1, 0],
+      [0, 40],
+      [0.05, 70],
+      [0.1, 90],
+      [0.2, 100],
+    ],
+    altmanZ: [
+      [0, 0],
+      [1.1, 30],
+      [2.6, 80],
+      [4, 100],
+    ],
+    tenureMonths: [
+      [0, 20],
+      [12, 60],
+      [36, 85],
+      [60, 100],
+    ],
+    volumeToLimit: [
+      [0, 30],
+      [1, 70],
+      [4, 100],
+      [12, 90],
+      [24, 60],
+    ],
+    orderFrequency: [
+      [0, 20],
+      [4, 50],
+      [12, 85],
+      [24, 100],
+    ],
+    yearsInBusiness: [
+      [0, 10],
+      [1, 30],
+      [3, 55],
+      [10, 85],
+      [20, 100],
+    ],
   },
   // ISIC Rev. 4 sections (and the two trade divisions the old table told apart: wholesale, retail).
   industryScores: {
@@ -60,7 +132,21 @@ export const DEFAULT_POLICY: CreditPolicy = {
     S: 60, // other services
   },
   defaultIndustryScore: 50,
-  countryScores: { US: 85, DE: 90, GB: 85, FR: 85, NL: 90, CH: 95, JP: 90, SG: 90, TW: 85, HK: 80, CN: 65, CA: 90, AU: 90 },
+  countryScores: {
+    US: 85,
+    DE: 90,
+    GB: 85,
+    FR: 85,
+    NL: 90,
+    CH: 95,
+    JP: 90,
+    SG: 90,
+    TW: 85,
+    HK: 80,
+    CN: 65,
+    CA: 90,
+    AU: 90,
+  },
   defaultCountryScore: 50,
   gradeBands: { A: 80, B: 65, C: 50, D: 35 },
   tierByGrade: { A: "premium", B: "premium", C: "standard", D: "risky", E: "risky" },
@@ -80,7 +166,14 @@ export const DEFAULT_POLICY: CreditPolicy = {
   paymentTerms: { defaultDays: 30, maxDays: 120 },
   authority: { analyst: 50_000_00, manager: 500_000_00 },
   fraud: DEFAULT_FRAUD_POLICY,
-  monitoring: { utilizationAlert: 0.9, scoreDropAlert: 10, temporaryLimitWarningDays: 7, statementStaleMonths: 15, reviewOverdueDays: 7, maxIdleDays: 366 },
+  monitoring: {
+    utilizationAlert: 0.9,
+    scoreDropAlert: 10,
+    temporaryLimitWarningDays: 7,
+    statementStaleMonths: 15,
+    reviewOverdueDays: 7,
+    maxIdleDays: 366,
+  },
   penalties: {
     noIncreaseAfterDays: 30,
     autoHoldAfterDays: 60,
@@ -90,7 +183,14 @@ export const DEFAULT_POLICY: CreditPolicy = {
     dishonouredDecayDays: 90,
     cureDaysPastDue: 30,
   },
-  incentives: { onTimeMonths: 6, minUtilization: 0.7, increaseShare: 0.2, autoApproveUpTo: 10_000_00, extendedTermsDays: 15, extendedTermsTiers: ["premium"] },
+  incentives: {
+    onTimeMonths: 6,
+    minUtilization: 0.7,
+    increaseShare: 0.2,
+    autoApproveUpTo: 10_000_00,
+    extendedTermsDays: 15,
+    extendedTermsTiers: ["premium"],
+  },
   classification: {
     premium: {
       minHistoryMonths: 6,
@@ -113,7 +213,14 @@ export const DEFAULT_POLICY: CreditPolicy = {
   jobs: { pageSize: 100, batchSize: 200, timeBudgetSeconds: 420 },
   backup: { retentionDays: 35, exportEveryDays: 7 },
   confidentiality: { version: 1, validityDays: 365, expiryWarningDays: 30 },
-  ledger: { maxAmount: 100_000_000_000, maxFutureDays: 7, maxPastDays: 3_650, horizonDays: 1_825, groupCommitSeconds: 2, groupCommitMaxRecords: 250 },
+  ledger: {
+    maxAmount: 100_000_000_000,
+    maxFutureDays: 7,
+    maxPastDays: 3_650,
+    horizonDays: 1_825,
+    groupCommitSeconds: 2,
+    groupCommitMaxRecords: 250,
+  },
   simulation: { directMaxCustomers: 500, maxListed: 100 },
   orderCheck: { reviewUtilization: 1, reservationHours: 72, maxOpenOrders: 100 },
   creditGroups: { maxMembers: 50, claimReleaseShare: 0.02, claimHoldHours: 24 },
@@ -135,8 +242,7 @@ export function deepMerge(base: unknown, override: unknown): unknown {
 }
 
 export type PolicyResolution =
-  | { ok: true; policy: CreditPolicy }
-  | { ok: false; issues: Array<{ path: string; message: string }> };
+  { ok: true; policy: CreditPolicy } | { ok: false; issues: Array<{ path: string; message: string }> };
 
 /** Resolve a stored override document into a full policy, or say exactly why it is invalid. */
 export function resolvePolicy(override: unknown): PolicyResolution {

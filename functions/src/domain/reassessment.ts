@@ -5,12 +5,28 @@
  * leaves on the file (reviewedFields). services/reassessment.ts only reads and writes.
  */
 import type { CreditPolicy, Grade, Tier } from "../schemas/policy.js";
-import { behaviourFrom, nextMonth, tradingFrom, type ClassOverride, type CustomerAggregates, type CustomerFile } from "./customer.js";
+import {
+  behaviourFrom,
+  nextMonth,
+  tradingFrom,
+  type ClassOverride,
+  type CustomerAggregates,
+  type CustomerFile,
+} from "./customer.js";
 import { disputeHistory } from "./disputes.js";
 import { checkStatement, type FinancialStatement } from "./financials.js";
 import { recommendLimit, type LimitRecommendation } from "./limits.js";
 import { monthIndexOfMs, monthKeyOfIndex } from "./ledger/model.js";
-import { alertTransitions, penaltyCap, penaltyLevel, type AlertCondition, type AlertToRaise, type AlertToResolve, type MonitoredCustomer, type OpenAlerts } from "./monitoring.js";
+import {
+  alertTransitions,
+  penaltyCap,
+  penaltyLevel,
+  type AlertCondition,
+  type AlertToRaise,
+  type AlertToResolve,
+  type MonitoredCustomer,
+  type OpenAlerts,
+} from "./monitoring.js";
 import { reviewClassFields } from "./reports.js";
 import { annualisedVolume, assess, isDowngrade, lowerTier, type Assessment } from "./scoring.js";
 
@@ -19,7 +35,12 @@ export interface CustomerAssessment {
   limit: LimitRecommendation;
 }
 
-function scoreCustomer(customer: CustomerFile, statement: FinancialStatement | null | undefined, asOf: number, policy: CreditPolicy): Assessment {
+function scoreCustomer(
+  customer: CustomerFile,
+  statement: FinancialStatement | null | undefined,
+  asOf: number,
+  policy: CreditPolicy,
+): Assessment {
   const a = customer.aggregates;
   return assess(
     {
@@ -48,7 +69,12 @@ export function rescoreFromFile(customer: CustomerFile, asOf: number, policy: Cr
  * Full reassessment with the latest statement (or none): score and a new recommended limit. A
  * customer younger than a year has its volume annualised over the months it has traded.
  */
-export function assessCustomer(customer: CustomerFile, statement: FinancialStatement | null, asOf: number, policy: CreditPolicy): CustomerAssessment {
+export function assessCustomer(
+  customer: CustomerFile,
+  statement: FinancialStatement | null,
+  asOf: number,
+  policy: CreditPolicy,
+): CustomerAssessment {
   const a = customer.aggregates;
   const assessment = scoreCustomer(customer, statement, asOf, policy);
   const usable = statement && checkStatement(statement, policy.balanceTolerance).balanced ? statement : null;
@@ -98,7 +124,14 @@ export function classInForce(
   const o = overrideInForce(override, asOf);
   if (o) return { tier: o.tier, source: "override", classReasons: [`CLASS_OVERRIDDEN_TO_${o.tier.toUpperCase()}`] };
   const tier = lowerTier(computed, penaltyCap);
-  return { tier, source: "computed", classReasons: tier !== computed && !classReasons.includes("PENALTY_IN_FORCE") ? [...classReasons, "PENALTY_IN_FORCE"] : [...classReasons] };
+  return {
+    tier,
+    source: "computed",
+    classReasons:
+      tier !== computed && !classReasons.includes("PENALTY_IN_FORCE")
+        ? [...classReasons, "PENALTY_IN_FORCE"]
+        : [...classReasons],
+  };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -108,7 +141,12 @@ const GRADE_RANK: Record<Grade, number> = { A: 4, B: 3, C: 2, D: 1, E: 0 };
 
 export type LimitFollowUp =
   | { action: "none" }
-  | { action: "cut" | "propose_cut" | "propose_increase"; currentLimit: number; newLimit: number; reasonCodes: string[] };
+  | {
+      action: "cut" | "propose_cut" | "propose_increase";
+      currentLimit: number;
+      newLimit: number;
+      reasonCodes: string[];
+    };
 
 export interface LimitFollowUpInput {
   creditLimit: number;
@@ -144,19 +182,31 @@ export function limitFollowUp(input: LimitFollowUpInput, policy: CreditPolicy): 
   const bound = BOUND_CODE[input.recommendation.bindingBound];
   const gradeFell = input.previousGrade !== null && GRADE_RANK[input.grade] < GRADE_RANK[input.previousGrade];
   if (recommended < current && (gradeFell || current - recommended > current * r.cutMargin)) {
-    const reasonCodes = [gradeFell ? `GRADE_LOWERED_${input.previousGrade}_TO_${input.grade}` : "RECOMMENDED_BELOW_LIMIT", bound];
+    const reasonCodes = [
+      gradeFell ? `GRADE_LOWERED_${input.previousGrade}_TO_${input.grade}` : "RECOMMENDED_BELOW_LIMIT",
+      bound,
+    ];
     const auto = current - recommended <= current * r.autoCutMaxShare;
     return { action: auto ? "cut" : "propose_cut", currentLimit: current, newLimit: recommended, reasonCodes };
   }
-  if (recommended > current * (1 + r.increaseMargin) && !input.noLimitIncrease && !input.fraudHold && input.status === "active") {
-    return { action: "propose_increase", currentLimit: current, newLimit: recommended, reasonCodes: ["RECOMMENDED_ABOVE_LIMIT", bound] };
+  if (
+    recommended > current * (1 + r.increaseMargin) &&
+    !input.noLimitIncrease &&
+    !input.fraudHold &&
+    input.status === "active"
+  ) {
+    return {
+      action: "propose_increase",
+      currentLimit: current,
+      newLimit: recommended,
+      reasonCodes: ["RECOMMENDED_ABOVE_LIMIT", bound],
+    };
   }
   return { action: "none" };
 }
 
 // ---------------------------------------------------------------------------------------
 // The monthly review
-
 
 export interface ReviewDecision {
   assessment: Assessment;
@@ -181,8 +231,19 @@ export function reviewPeriod(asOf: number): string {
  * Full reassessment with the latest statement: score, recommended limit, tier (with the
  * penalty overrides), and the score_drop / tier_downgrade alerts against the last review.
  */
-export function reviewDecision(customer: MonitoredCustomer, aggregates: CustomerAggregates, statement: FinancialStatement | null, asOf: number, policy: CreditPolicy): ReviewDecision {
-  const { assessment, limit } = assessCustomer({ ...customer, aggregates, exposure: aggregates.exposure }, statement, asOf, policy);
+export function reviewDecision(
+  customer: MonitoredCustomer,
+  aggregates: CustomerAggregates,
+  statement: FinancialStatement | null,
+  asOf: number,
+  policy: CreditPolicy,
+): ReviewDecision {
+  const { assessment, limit } = assessCustomer(
+    { ...customer, aggregates, exposure: aggregates.exposure },
+    statement,
+    asOf,
+    policy,
+  );
   const level = penaltyLevel(aggregates, policy.penalties, customer.monitor?.penaltyLevel ?? 0, asOf);
   const cls = classInForce(assessment.tier, penaltyCap(level), customer.classOverride, assessment.classReasons, asOf);
   const tier = cls.tier;
@@ -198,7 +259,10 @@ export function reviewDecision(customer: MonitoredCustomer, aggregates: Customer
     },
     policy,
   );
-  const previous = { score: customer.lastReviewScore ?? customer.score, tier: customer.lastReviewTier ?? customer.tier };
+  const previous = {
+    score: customer.lastReviewScore ?? customer.score,
+    tier: customer.lastReviewTier ?? customer.tier,
+  };
   const drop = previous.score - assessment.score;
   const conditions: AlertCondition[] = [
     drop >= policy.monitoring.scoreDropAlert
@@ -209,7 +273,17 @@ export function reviewDecision(customer: MonitoredCustomer, aggregates: Customer
       : { type: "tier_downgrade", state: "off", reason: "NO_TIER_DOWNGRADE_AT_REVIEW" },
   ];
   const { raise, resolve, openAlerts } = alertTransitions(customer.openAlerts, conditions);
-  return { assessment, limit, tier, classReasons: cls.classReasons, limitAction, previous, alertsToRaise: raise, alertsToResolve: resolve, openAlerts };
+  return {
+    assessment,
+    limit,
+    tier,
+    classReasons: cls.classReasons,
+    limitAction,
+    previous,
+    alertsToRaise: raise,
+    alertsToResolve: resolve,
+    openAlerts,
+  };
 }
 
 /** What a monthly review leaves on record besides the limit's follow-up (services/reassessment.ts writes it). */
@@ -228,9 +302,21 @@ export interface ReviewedFields {
  * its reasons, aggregates, the review's memory (last score, grade and tier, the class migration's
  * head fields), the next review a month on, the alerts map, the statement the review read.
  */
-export function reviewedFields(customer: MonitoredCustomer, d: ReviewDecision, aggregates: CustomerAggregates, statement: FinancialStatement | null, asOf: number, now: number): ReviewedFields {
+export function reviewedFields(
+  customer: MonitoredCustomer,
+  d: ReviewDecision,
+  aggregates: CustomerAggregates,
+  statement: FinancialStatement | null,
+  asOf: number,
+  now: number,
+): ReviewedFields {
   const { assessment, limit } = d;
-  const previous = { score: customer.score, grade: customer.grade, tier: customer.tier, confidence: customer.confidence };
+  const previous = {
+    score: customer.score,
+    grade: customer.grade,
+    tier: customer.tier,
+    confidence: customer.confidence,
+  };
   const after = { score: assessment.score, grade: assessment.grade, tier: d.tier, confidence: assessment.confidence };
   const assessmentDoc = {
     score: assessment.score,

@@ -53,7 +53,11 @@ export function matrixMoves(m: MigrationMatrix): { down: number; up: number; sam
  * aggregation queries: a head field per part): the review's month, the class at the review
  * before (or at approval), and the class this review gave.
  */
-export function reviewClassFields(period: string, from: Tier, to: Tier): { reviewPeriod: string; reviewedFromTier: Tier; reviewedTier: Tier } {
+export function reviewClassFields(
+  period: string,
+  from: Tier,
+  to: Tier,
+): { reviewPeriod: string; reviewedFromTier: Tier; reviewedTier: Tier } {
   return { reviewPeriod: period, reviewedFromTier: from, reviewedTier: to };
 }
 
@@ -98,8 +102,14 @@ export function closedMonth(asOf: number): string {
  * a numeric field over the decisions of a month): the month of the decision and the seconds
  * from the request (the block, the application's submission) to it.
  */
-export function decisionTiming(requestedAt: number, decidedAt: number): { decidedMonth: string; turnaroundSeconds: number } {
-  return { decidedMonth: monthOf(decidedAt), turnaroundSeconds: Math.max(0, Math.round((decidedAt - requestedAt) / 1000)) };
+export function decisionTiming(
+  requestedAt: number,
+  decidedAt: number,
+): { decidedMonth: string; turnaroundSeconds: number } {
+  return {
+    decidedMonth: monthOf(decidedAt),
+    turnaroundSeconds: Math.max(0, Math.round((decidedAt - requestedAt) / 1000)),
+  };
 }
 
 /** sum ÷ count in the unit asked (seconds → hours or days), to one decimal; null without decisions. */

@@ -21,7 +21,11 @@ export function approvalCeiling(role: Role | null, authority: { analyst: number;
   }
 }
 
-export function withinAuthority(role: Role | null, amount: number, authority: { analyst: number; manager: number }): boolean {
+export function withinAuthority(
+  role: Role | null,
+  amount: number,
+  authority: { analyst: number; manager: number },
+): boolean {
   const ceiling = approvalCeiling(role, authority);
   return ceiling === null || amount <= ceiling;
 }

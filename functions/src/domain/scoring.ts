@@ -179,8 +179,10 @@ export function classify(e: ClassEvidence, policy: CreditPolicy): Classification
   const pen = policy.penalties;
   const risky: string[] = [];
   if (e.fraudHold) risky.push("FRAUD_HOLD");
-  if (e.oldestDaysPastDue > rk.daysPastDueOver || e.oldestDaysPastDue > pen.suspendAfterDays) risky.push("SERIOUSLY_PAST_DUE");
-  if (e.avgDaysBeyondTerms12m !== null && e.avgDaysBeyondTerms12m > rk.avgDaysBeyondTermsOver) risky.push("PAYS_SERIOUSLY_LATE");
+  if (e.oldestDaysPastDue > rk.daysPastDueOver || e.oldestDaysPastDue > pen.suspendAfterDays)
+    risky.push("SERIOUSLY_PAST_DUE");
+  if (e.avgDaysBeyondTerms12m !== null && e.avgDaysBeyondTerms12m > rk.avgDaysBeyondTermsOver)
+    risky.push("PAYS_SERIOUSLY_LATE");
   if (e.dishonouredUnreplaced > 0) risky.push("DISHONOURED_NOT_REPLACED");
   if (e.disputesLost12m >= rk.disputesLost12m) risky.push("DISPUTES_LOST_MANY");
   if (risky.length > 0) return { tier: "risky", reasons: base === "risky" ? [] : risky };
@@ -253,7 +255,10 @@ function weightsOf(policy: CreditPolicy): { gw: number[]; full: number[] } {
     const sum = (o: Record<string, number>) => Object.values(o).reduce((s, x) => s + x, 0);
     const fw = policy.factorWeights;
     const g = policy.groupWeights;
-    w = { gw: [g.payment, g.financial, g.trading, g.profile], full: [sum(fw.payment), sum(fw.financial), sum(fw.trading), sum(fw.profile)] };
+    w = {
+      gw: [g.payment, g.financial, g.trading, g.profile],
+      full: [sum(fw.payment), sum(fw.financial), sum(fw.trading), sum(fw.profile)],
+    };
     weightCache.set(policy, w);
   }
   return w;
@@ -282,8 +287,23 @@ export function assess(input: AssessmentInput, policy: CreditPolicy): Assessment
   const c = policy.curves;
   const raw: RawFactor[] = [];
   const flags: string[] = [];
-  const push = (group: FactorGroup, factor: string, value: number | string, score: number, weight: number, evidence = true) => {
-    raw.push({ group, g: GROUP_INDEX[group], factor, value, score: Math.max(0, Math.min(100, score)), weight, evidence });
+  const push = (
+    group: FactorGroup,
+    factor: string,
+    value: number | string,
+    score: number,
+    weight: number,
+    evidence = true,
+  ) => {
+    raw.push({
+      group,
+      g: GROUP_INDEX[group],
+      factor,
+      value,
+      score: Math.max(0, Math.min(100, score)),
+      weight,
+      evidence,
+    });
   };
 
   // Payment behaviour. Something paid in the last 12 months is evidence for every factor. A
@@ -295,16 +315,42 @@ export function assess(input: AssessmentInput, policy: CreditPolicy): Assessment
   const lost = input.disputes?.lost12m ?? 0;
   const paid = b !== null && b !== undefined && b.onTimeRatio12m !== null;
   if (b && paid) {
-    push("payment", "onTimeRatio", b.onTimeRatio12m!, curveScore(c.onTimeRatio, b.onTimeRatio12m!), fw.payment.onTimeRatio);
+    push(
+      "payment",
+      "onTimeRatio",
+      b.onTimeRatio12m!,
+      curveScore(c.onTimeRatio, b.onTimeRatio12m!),
+      fw.payment.onTimeRatio,
+    );
     if (b.avgDaysBeyondTerms12m !== null)
-      push("payment", "daysBeyondTerms", b.avgDaysBeyondTerms12m, curveScore(c.daysBeyondTerms, b.avgDaysBeyondTerms12m), fw.payment.daysBeyondTerms);
-    push("payment", "oldestDaysPastDue", b.oldestDaysPastDue, curveScore(c.oldestDaysPastDue, b.oldestDaysPastDue), fw.payment.oldestDaysPastDue);
-    push("payment", "dishonoured", b.dishonouredPayments, curveScore(c.dishonoured, b.dishonouredPayments), fw.payment.dishonoured);
+      push(
+        "payment",
+        "daysBeyondTerms",
+        b.avgDaysBeyondTerms12m,
+        curveScore(c.daysBeyondTerms, b.avgDaysBeyondTerms12m),
+        fw.payment.daysBeyondTerms,
+      );
+    push(
+      "payment",
+      "oldestDaysPastDue",
+      b.oldestDaysPastDue,
+      curveScore(c.oldestDaysPastDue, b.oldestDaysPastDue),
+      fw.payment.oldestDaysPastDue,
+    );
+    push(
+      "payment",
+      "dishonoured",
+      b.dishonouredPayments,
+      curveScore(c.dishonoured, b.dishonouredPayments),
+      fw.payment.dishonoured,
+    );
     push("payment", "disputes", lost, curveScore(c.disputesLost, lost), fw.payment.disputes);
   } else if (b) {
     const u = policy.unknownPaymentScore;
     const known = (factor: string, x: number, curveOf: ReadonlyArray<readonly [number, number]>, w: number) =>
-      x > 0 ? push("payment", factor, x, Math.min(u, curveScore(curveOf, x)), w) : push("payment", factor, "unknown", u, w, false);
+      x > 0
+        ? push("payment", factor, x, Math.min(u, curveScore(curveOf, x)), w)
+        : push("payment", factor, "unknown", u, w, false);
     push("payment", "onTimeRatio", "unknown", u, fw.payment.onTimeRatio, false);
     push("payment", "daysBeyondTerms", "unknown", u, fw.payment.daysBeyondTerms, false);
     known("oldestDaysPastDue", b.oldestDaysPastDue, c.oldestDaysPastDue, fw.payment.oldestDaysPastDue);
@@ -321,15 +367,38 @@ export function assess(input: AssessmentInput, policy: CreditPolicy): Assessment
       flags.push("STATEMENT_UNBALANCED");
     } else {
       ratios = computeRatios(input.statement);
-      if (ratios.currentRatio !== null) push("financial", "currentRatio", ratios.currentRatio, curveScore(c.currentRatio, ratios.currentRatio), fw.financial.currentRatio);
-      if (ratios.debtToEquity !== null) push("financial", "debtToEquity", ratios.debtToEquity, curveScore(c.debtToEquity, ratios.debtToEquity), fw.financial.debtToEquity);
-      if (ratios.netMargin !== null) push("financial", "netMargin", ratios.netMargin, curveScore(c.netMargin, ratios.netMargin), fw.financial.netMargin);
-      if (ratios.altmanZ !== null) push("financial", "altmanZ", ratios.altmanZ, curveScore(c.altmanZ, ratios.altmanZ), fw.financial.altmanZ);
+      if (ratios.currentRatio !== null)
+        push(
+          "financial",
+          "currentRatio",
+          ratios.currentRatio,
+          curveScore(c.currentRatio, ratios.currentRatio),
+          fw.financial.currentRatio,
+        );
+      if (ratios.debtToEquity !== null)
+        push(
+          "financial",
+          "debtToEquity",
+          ratios.debtToEquity,
+          curveScore(c.debtToEquity, ratios.debtToEquity),
+          fw.financial.debtToEquity,
+        );
+      if (ratios.netMargin !== null)
+        push(
+          "financial",
+          "netMargin",
+          ratios.netMargin,
+          curveScore(c.netMargin, ratios.netMargin),
+          fw.financial.netMargin,
+        );
+      if (ratios.altmanZ !== null)
+        push("financial", "altmanZ", ratios.altmanZ, curveScore(c.altmanZ, ratios.altmanZ), fw.financial.altmanZ);
     }
   } else if (input.financialScores && Object.keys(input.financialScores).length > 0) {
     for (const [factor, score] of Object.entries(input.financialScores)) {
       const w = fw.financial[factor as keyof typeof fw.financial];
-      if (typeof score === "number" && Number.isFinite(score) && w !== undefined) push("financial", factor, "cached", score, w);
+      if (typeof score === "number" && Number.isFinite(score) && w !== undefined)
+        push("financial", factor, "cached", score, w);
     }
   } else {
     flags.push("NO_STATEMENT");
@@ -348,7 +417,13 @@ export function assess(input: AssessmentInput, policy: CreditPolicy): Assessment
       const v = annualVolume / t.creditLimit;
       push("trading", "volumeToLimit", v, curveScore(c.volumeToLimit, v), fw.trading.volumeToLimit);
     }
-    push("trading", "orderFrequency", t.orderCount12m, curveScore(c.orderFrequency, t.orderCount12m), fw.trading.orderFrequency);
+    push(
+      "trading",
+      "orderFrequency",
+      t.orderCount12m,
+      curveScore(c.orderFrequency, t.orderCount12m),
+      fw.trading.orderFrequency,
+    );
   } else {
     flags.push("NO_TRADING_HISTORY");
   }
@@ -356,8 +431,20 @@ export function assess(input: AssessmentInput, policy: CreditPolicy): Assessment
   // Profile: always present.
   const years = Math.max(0, new Date(input.asOf).getUTCFullYear() - input.profile.foundedYear);
   push("profile", "yearsInBusiness", years, curveScore(c.yearsInBusiness, years), fw.profile.yearsInBusiness);
-  push("profile", "industry", input.profile.industry, industryRiskScore(input.profile.industry, policy.industryScores, policy.defaultIndustryScore), fw.profile.industry);
-  push("profile", "country", input.profile.country, lookup(policy.countryScores, input.profile.country) ?? policy.defaultCountryScore, fw.profile.country);
+  push(
+    "profile",
+    "industry",
+    input.profile.industry,
+    industryRiskScore(input.profile.industry, policy.industryScores, policy.defaultIndustryScore),
+    fw.profile.industry,
+  );
+  push(
+    "profile",
+    "country",
+    input.profile.country,
+    lookup(policy.countryScores, input.profile.country) ?? policy.defaultCountryScore,
+    fw.profile.country,
+  );
 
   // Re-weight: each factor's share = groupWeight × factorWeight / (present factor weight of its group),
   // over the weight of the groups present. One pass per list; no per-call maps (hot path: 200k/s).
@@ -385,7 +472,13 @@ export function assess(input: AssessmentInput, policy: CreditPolicy): Assessment
     const pw = presentW[f.g]!;
     const share = f.weight > 0 && pw > 0 && gw[f.g]! > 0 && present > 0 ? (gw[f.g]! * f.weight) / pw / present : 0;
     total += share * f.score;
-    factors[i] = { group: f.group, factor: f.factor, value: typeof f.value === "number" ? round4(f.value) : f.value, score: round2(f.score), weight: round4(share) };
+    factors[i] = {
+      group: f.group,
+      factor: f.factor,
+      value: typeof f.value === "number" ? round4(f.value) : f.value,
+      score: round2(f.score),
+      weight: round4(share),
+    };
   }
   const fullModel = gw[0]! + gw[1]! + gw[2]! + gw[3]!;
   const score = Math.max(0, Math.min(100, Math.round(total)));
@@ -424,13 +517,19 @@ export function assess(input: AssessmentInput, policy: CreditPolicy): Assessment
   for (let i = 0; i < factors.length; i++) {
     const f = factors[i]!;
     if (f.score < policy.reasonCodes.belowFactorScore && f.weight > 0 && raw[i]!.evidence) {
-      reasons.push({ code: (Object.hasOwn(REASON_CODE, f.factor) ? REASON_CODE[f.factor] : undefined) ?? f.factor.toUpperCase(), factor: f.factor, pointsLost: round2(f.weight * (100 - f.score)) });
+      reasons.push({
+        code: (Object.hasOwn(REASON_CODE, f.factor) ? REASON_CODE[f.factor] : undefined) ?? f.factor.toUpperCase(),
+        factor: f.factor,
+        pointsLost: round2(f.weight * (100 - f.score)),
+      });
     }
   }
-  if (reasons.length > 1) reasons.sort((a, b2) => b2.pointsLost - a.pointsLost || (a.code < b2.code ? -1 : a.code > b2.code ? 1 : 0));
+  if (reasons.length > 1)
+    reasons.sort((a, b2) => b2.pointsLost - a.pointsLost || (a.code < b2.code ? -1 : a.code > b2.code ? 1 : 0));
   if (reasons.length > policy.reasonCodes.max) reasons = reasons.slice(0, policy.reasonCodes.max);
   for (const flag of ["STATEMENT_UNBALANCED", "NO_STATEMENT", "NO_PAYMENT_HISTORY"]) {
-    if (flags.includes(flag) && reasons.length < policy.reasonCodes.max + 2) reasons.push({ code: flag, factor: "file", pointsLost: 0 });
+    if (flags.includes(flag) && reasons.length < policy.reasonCodes.max + 2)
+      reasons.push({ code: flag, factor: "file", pointsLost: 0 });
   }
 
   let financialScores: FinancialScores | null = null;
@@ -438,7 +537,18 @@ export function assess(input: AssessmentInput, policy: CreditPolicy): Assessment
     const f = factors[i]!;
     if (f.group === "financial") (financialScores ??= {})[f.factor as keyof FinancialScores] = f.score;
   }
-  return { score, confidence, grade, tier, factors, reasons, flags, ratios, financialScores, classReasons: cls.reasons };
+  return {
+    score,
+    confidence,
+    grade,
+    tier,
+    factors,
+    reasons,
+    flags,
+    ratios,
+    financialScores,
+    classReasons: cls.reasons,
+  };
 }
 
 /** Own keys only: a name like "__proto__" or "constructor" is just an unknown name. */

@@ -49,11 +49,22 @@ export interface UnderPolicy {
 }
 
 /** Order amounts by day (the credit state's `recentOrders`) of the last `days` days, oldest first. */
-export function recentOrderDays(recentOrders: Record<string, number> | undefined, asOf: number, days = ORDER_WINDOW_DAYS): Array<{ day: number; amount: number }> {
+export function recentOrderDays(
+  recentOrders: Record<string, number> | undefined,
+  asOf: number,
+  days = ORDER_WINDOW_DAYS,
+): Array<{ day: number; amount: number }> {
   const today = Math.floor(asOf / DAY_MS);
   return Object.entries(recentOrders ?? {})
     .map(([k, amount]) => ({ day: Number(k), amount }))
-    .filter((o) => Number.isInteger(o.day) && today - o.day < days && today - o.day >= 0 && Number.isFinite(o.amount) && o.amount > 0)
+    .filter(
+      (o) =>
+        Number.isInteger(o.day) &&
+        today - o.day < days &&
+        today - o.day >= 0 &&
+        Number.isFinite(o.amount) &&
+        o.amount > 0,
+    )
     .sort((a, b) => a.day - b.day);
 }
 
@@ -71,7 +82,10 @@ export function underPolicy(
   const manual = statusPartsOf(customer).manual?.status ?? "active";
   const status = harsher(manual, level >= 3 ? "suspended" : level >= 2 ? "on_hold" : "active");
   const limits = { creditLimit: limitAfter, temporaryLimit: customer.temporaryLimit ?? null };
-  const committed = committedExposure({ exposure: aggregates.exposure, reservations: customer.reservations ?? null }, asOf);
+  const committed = committedExposure(
+    { exposure: aggregates.exposure, reservations: customer.reservations ?? null },
+    asOf,
+  );
   const overLimit = committed > limitInForce(limits, asOf);
   // The orders of the window, each checked against what stood before it.
   const days = recentOrderDays(customer.recentOrders, asOf);
@@ -82,7 +96,16 @@ export function underPolicy(
     later -= o.amount;
     const at = o.day * DAY_MS + DAY_MS / 2;
     const check = checkOrderAgainstTerms(
-      { status, creditLimit: limitAfter, temporaryLimit: customer.temporaryLimit ?? null, tier: d.tier, grade: d.assessment.grade, exposure: before, oldestDaysPastDue: aggregates.oldestDaysPastDue, reservations: null },
+      {
+        status,
+        creditLimit: limitAfter,
+        temporaryLimit: customer.temporaryLimit ?? null,
+        tier: d.tier,
+        grade: d.assessment.grade,
+        exposure: before,
+        oldestDaysPastDue: aggregates.oldestDaysPastDue,
+        reservations: null,
+      },
       o.amount,
       at,
       policy,
@@ -123,7 +146,13 @@ export interface WhatIfLine {
   name: string;
   currency: string;
   tier: { current: Tier; candidate: Tier };
-  limit: { current: number; candidate: number; change: number; changeInBase: number | null; action: LimitFollowUp["action"] };
+  limit: {
+    current: number;
+    candidate: number;
+    change: number;
+    changeInBase: number | null;
+    action: LimitFollowUp["action"];
+  };
   status: { current: CreditStatus; candidate: CreditStatus };
   overLimit: boolean;
   blockedOrders: { orders: number; amount: number };
@@ -138,7 +167,11 @@ export interface Tally {
   failedIds: string[];
   /** Class under the policy in force (rows) → under the candidate (columns). */
   migration: MigrationMatrix;
-  limits: { rise: { customers: number; amount: number }; fall: { customers: number; amount: number }; unchanged: number };
+  limits: {
+    rise: { customers: number; amount: number };
+    fall: { customers: number; amount: number };
+    unchanged: number;
+  };
   /** Customers over their limit under the candidate that are not under the policy in force. */
   overLimit: { customers: number };
   /** Customers on hold or suspended under the candidate that are not under the policy in force. */
@@ -168,7 +201,11 @@ const RANK: Record<CreditStatus, number> = { active: 0, on_hold: 1, suspended: 2
 
 function lineOrder(a: WhatIfLine, b: WhatIfLine): number {
   const size = (l: WhatIfLine) => Math.abs(l.limit.changeInBase ?? 0);
-  return size(b) - size(a) || b.blockedOrders.amount - a.blockedOrders.amount || (a.customerId < b.customerId ? -1 : a.customerId > b.customerId ? 1 : 0);
+  return (
+    size(b) - size(a) ||
+    b.blockedOrders.amount - a.blockedOrders.amount ||
+    (a.customerId < b.customerId ? -1 : a.customerId > b.customerId ? 1 : 0)
+  );
 }
 
 function keep(lines: WhatIfLine[], max: number): WhatIfLine[] {
@@ -255,7 +292,8 @@ export function mergeTallies(a: Tally, b: Tally, maxListed: number): Tally {
   out.overLimit.customers += b.overLimit.customers;
   out.onHold.customers += b.onHold.customers;
   out.onHold.suspended += b.onHold.suspended;
-  for (const k of ["orders", "amount", "customers", "released", "releasedAmount"] as const) out.blockedOrders[k] += b.blockedOrders[k];
+  for (const k of ["orders", "amount", "customers", "released", "releasedAmount"] as const)
+    out.blockedOrders[k] += b.blockedOrders[k];
   out.customers = keep([...out.customers, ...b.customers], maxListed);
   return out;
 }
@@ -265,9 +303,11 @@ export function changedPaths(before: unknown, after: unknown, max = 50, prefix =
   const out: string[] = [];
   const walk = (a: unknown, b: unknown, path: string) => {
     if (out.length >= max) return;
-    const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+    const isObj = (v: unknown): v is Record<string, unknown> =>
+      typeof v === "object" && v !== null && !Array.isArray(v);
     if (isObj(a) && isObj(b)) {
-      for (const k of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) walk(a[k], b[k], path ? `${path}.${k}` : k);
+      for (const k of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort())
+        walk(a[k], b[k], path ? `${path}.${k}` : k);
       return;
     }
     if (JSON.stringify(a) !== JSON.stringify(b)) out.push(path);

@@ -35,10 +35,18 @@ export function harsher(a: CreditStatus, b: CreditStatus): CreditStatus {
 }
 
 /** The parts of a file's status; files from before the parts existed are read from status and statusKind. */
-export function statusPartsOf(c: { status: CreditStatus; statusKind: "manual" | "automatic" | null; statusReason: string | null; statusParts?: StatusParts | null }): StatusParts {
+export function statusPartsOf(c: {
+  status: CreditStatus;
+  statusKind: "manual" | "automatic" | null;
+  statusReason: string | null;
+  statusParts?: StatusParts | null;
+}): StatusParts {
   if (c.statusParts) return { manual: c.statusParts.manual ?? null, automatic: c.statusParts.automatic ?? null };
   if (c.status === "active") return { manual: null, automatic: null };
-  const part: StatusPart = { status: c.status, reason: c.statusReason ?? (c.statusKind === "automatic" ? "PENALTY" : "MANUAL") };
+  const part: StatusPart = {
+    status: c.status,
+    reason: c.statusReason ?? (c.statusKind === "automatic" ? "PENALTY" : "MANUAL"),
+  };
   return c.statusKind === "automatic" ? { manual: null, automatic: part } : { manual: part, automatic: null };
 }
 
@@ -46,7 +54,8 @@ export function statusInForce(parts: StatusParts): StatusInForce {
   const m = parts.manual;
   const a = parts.automatic;
   if (!m && !a) return { status: "active", statusKind: null, statusReason: null };
-  if (m && (!a || RANK[m.status] >= RANK[a.status])) return { status: m.status, statusKind: "manual", statusReason: m.reason };
+  if (m && (!a || RANK[m.status] >= RANK[a.status]))
+    return { status: m.status, statusKind: "manual", statusReason: m.reason };
   return { status: a!.status, statusKind: "automatic", statusReason: a!.reason };
 }
 

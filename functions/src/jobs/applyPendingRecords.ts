@@ -32,7 +32,10 @@ export const applyPendingRecords = onTaskDispatched(
     if (run.more) {
       const bucket = drainBucket(Date.now(), policy) + 1;
       const next: DrainTask = { customerId: task.customerId, bucket };
-      await taskQueueEnqueuer<DrainTask>("applyPendingRecords")(next, { id: drainTaskId(task.customerId, bucket), scheduleAt: drainAt(bucket, policy) });
+      await taskQueueEnqueuer<DrainTask>("applyPendingRecords")(next, {
+        id: drainTaskId(task.customerId, bucket),
+        scheduleAt: drainAt(bucket, policy),
+      });
     }
   },
 );

@@ -6,7 +6,14 @@ import { runAuditSeal } from "../services/auditSeal.js";
 const TIMEOUT_SECONDS = 540;
 
 export const auditSeal = onSchedule(
-  { ...AUDITED, schedule: "every day 00:30", timeZone: "UTC", timeoutSeconds: TIMEOUT_SECONDS, memory: "512MiB", retryCount: 1 },
+  {
+    ...AUDITED,
+    schedule: "every day 00:30",
+    timeZone: "UTC",
+    timeoutSeconds: TIMEOUT_SECONDS,
+    memory: "512MiB",
+    retryCount: 1,
+  },
   async () => {
     const now = Date.now();
     await runAuditSeal({ now, deadline: now + (TIMEOUT_SECONDS - 60) * 1000 });

@@ -8,7 +8,14 @@ import { deadlineFor, taskQueueEnqueuer } from "./taskQueue.js";
 const TIMEOUT_SECONDS = 540;
 
 export const dailyMonitoring = onSchedule(
-  { ...AUDITED, schedule: "every day 01:00", timeZone: "UTC", timeoutSeconds: TIMEOUT_SECONDS, memory: "512MiB", retryCount: 1 },
+  {
+    ...AUDITED,
+    schedule: "every day 01:00",
+    timeZone: "UTC",
+    timeoutSeconds: TIMEOUT_SECONDS,
+    memory: "512MiB",
+    retryCount: 1,
+  },
   async () => {
     const now = Date.now();
     const policy = await loadPolicy(now);

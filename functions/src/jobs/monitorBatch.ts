@@ -30,10 +30,15 @@ export const monitorBatch = onTaskDispatched(
     const policy = await loadPolicy(start);
     const enqueue = taskQueueEnqueuer<MonitorTask>("monitorBatch");
     if (task.shard === undefined) {
-      await scheduleDailyMonitoring(task.asOf, policy, { enqueue, deadline: deadlineFor(TIMEOUT_SECONDS, policy.jobs.timeBudgetSeconds, start) });
+      await scheduleDailyMonitoring(task.asOf, policy, {
+        enqueue,
+        deadline: deadlineFor(TIMEOUT_SECONDS, policy.jobs.timeBudgetSeconds, start),
+      });
       return;
     }
-    const run = await monitorShard({ ...task, shard: task.shard }, policy, { deadline: deadlineFor(TIMEOUT_SECONDS, policy.jobs.timeBudgetSeconds, start) });
+    const run = await monitorShard({ ...task, shard: task.shard }, policy, {
+      deadline: deadlineFor(TIMEOUT_SECONDS, policy.jobs.timeBudgetSeconds, start),
+    });
     // Failed customers stay due: this task fails and its retry takes them and the rest. Only a
     // pass that cannot fail any more hands its rest on, so a retry and a continuation never overlap.
     if (run.failed.length > 0) throw new Error(`monitoring failed for ${run.failed.length} customer(s)`);

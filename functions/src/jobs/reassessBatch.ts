@@ -37,6 +37,9 @@ export const reassessBatch = onTaskDispatched(
     // Failed customers stay due: this task fails and its retry (same payload) takes them and the
     // rest. Only a task that cannot fail any more hands its rest on (never a retry beside a continuation).
     if (run.failed.length > 0) throw new Error(`reassessment failed for ${run.failed.length} customer(s)`);
-    if (run.continuation) await enqueue(run.continuation, { id: reassessTaskId(run.continuation.asOf, run.continuation.shard, run.continuation.part) });
+    if (run.continuation)
+      await enqueue(run.continuation, {
+        id: reassessTaskId(run.continuation.asOf, run.continuation.shard, run.continuation.part),
+      });
   },
 );

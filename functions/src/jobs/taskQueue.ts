@@ -10,9 +10,14 @@ import type { Enqueue } from "../services/jobKit.js";
 export function taskQueueEnqueuer<T extends object>(functionName: string, region: string = regionName()): Enqueue<T> {
   return async (payload, opts) => {
     const { getFunctions } = await import("firebase-admin/functions"); // loaded by the functions that enqueue, not by every cold start
-    const queue = getFunctions(app()).taskQueue<T & Record<string, unknown>>(`locations/${region}/functions/${functionName}`);
+    const queue = getFunctions(app()).taskQueue<T & Record<string, unknown>>(
+      `locations/${region}/functions/${functionName}`,
+    );
     try {
-      const options = { ...(opts?.id ? { id: opts.id } : {}), ...(opts?.scheduleAt !== undefined ? { scheduleTime: new Date(opts.scheduleAt) } : {}) };
+      const options = {
+        ...(opts?.id ? { id: opts.id } : {}),
+        ...(opts?.scheduleAt !== undefined ? { scheduleTime: new Date(opts.scheduleAt) } : {}),
+      };
       await queue.enqueue(payload as T & Record<string, unknown>, Object.keys(options).length ? options : undefined);
       return "enqueued";
     } catch (err) {
@@ -28,7 +33,11 @@ export function taskQueueEnqueuer<T extends object>(functionName: string, region
  * Tasks emulator, as under firebase-functions-test — the task's work run here and now. The local
  * stack's Functions emulator sets CLOUD_TASKS_EMULATOR_HOST, and production has real queues.
  */
-export function taskQueueOrInline<T extends object>(functionName: string, inline: (payload: T) => Promise<unknown>, env: Record<string, string | undefined> = process.env): Enqueue<T> {
+export function taskQueueOrInline<T extends object>(
+  functionName: string,
+  inline: (payload: T) => Promise<unknown>,
+  env: Record<string, string | undefined> = process.env,
+): Enqueue<T> {
   const emulated = env.FUNCTIONS_EMULATOR === "true" || Boolean(env.FIRESTORE_EMULATOR_HOST);
   if (emulated && !env.CLOUD_TASKS_EMULATOR_HOST) return async (payload) => (await inline(payload), "enqueued");
   return taskQueueEnqueuer<T>(functionName);

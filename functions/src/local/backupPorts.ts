@@ -12,7 +12,8 @@ import type { ExportOperationState } from "../domain/backup.js";
  * service path as production (records, audit, alerts, retention) runs against it.
  */
 export function localBackupPorts(rootDir: string, projectId: string): BackupPorts {
-  const dirOf = (bucket: string, objectPrefix: string) => path.join(rootDir, bucket.replace(/^gs:\/\//, ""), objectPrefix);
+  const dirOf = (bucket: string, objectPrefix: string) =>
+    path.join(rootDir, bucket.replace(/^gs:\/\//, ""), objectPrefix);
   const done = new Map<string, ExportOperationState>();
   return {
     async exportDocuments(request) {
@@ -20,10 +21,27 @@ export function localBackupPorts(rootDir: string, projectId: string): BackupPort
       const { exportLogical } = await import("../tools/logicalBackup.js");
       const operationName = `local-export/${objectPrefix}`;
       try {
-        const r = await exportLogical(firestore(), { outDir: dirOf(bucket, objectPrefix), projectId, host: process.env.FIRESTORE_EMULATOR_HOST ?? null, keyring: auditKeyring() });
-        done.set(operationName, { done: true, error: null, endedAt: Date.now(), documents: r.manifest.totalDocuments, bytes: null });
+        const r = await exportLogical(firestore(), {
+          outDir: dirOf(bucket, objectPrefix),
+          projectId,
+          host: process.env.FIRESTORE_EMULATOR_HOST ?? null,
+          keyring: auditKeyring(),
+        });
+        done.set(operationName, {
+          done: true,
+          error: null,
+          endedAt: Date.now(),
+          documents: r.manifest.totalDocuments,
+          bytes: null,
+        });
       } catch (err) {
-        done.set(operationName, { done: true, error: { code: 13, message: (err as Error).name }, endedAt: Date.now(), documents: null, bytes: null });
+        done.set(operationName, {
+          done: true,
+          error: { code: 13, message: (err as Error).name },
+          endedAt: Date.now(),
+          documents: null,
+          bytes: null,
+        });
       }
       return { operationName };
     },

@@ -9,8 +9,19 @@ import { BACKUP_BUCKET, runtimeConfig } from "../config.js";
 import type { CreditPolicy } from "../schemas/policy.js";
 import { runDailyBackup } from "../services/backup.js";
 import { runMonthlySchedule, type JobName } from "../services/jobs.js";
-import { monitorShard, scheduleDailyMonitoring, type MonitorTask, type MonitorShardOptions } from "../services/monitoring.js";
-import { reassessShard, runMonthlyReassessment, type MonthlyRun, type ReassessTask, type ReassessShardOptions } from "../services/reassessment.js";
+import {
+  monitorShard,
+  scheduleDailyMonitoring,
+  type MonitorTask,
+  type MonitorShardOptions,
+} from "../services/monitoring.js";
+import {
+  reassessShard,
+  runMonthlyReassessment,
+  type MonthlyRun,
+  type ReassessTask,
+  type ReassessShardOptions,
+} from "../services/reassessment.js";
 import { localBackupPorts } from "./backupPorts.js";
 
 /** The local stack's run of a job: the service, with task fan-out done inline. */
@@ -37,7 +48,12 @@ export async function runJobLocally(job: JobName, now: number, policy: CreditPol
     case "dailyBackup": {
       const bucket = BACKUP_BUCKET.value() || "gs://local-backups";
       const root = path.join(os.tmpdir(), "credit-desk-backups");
-      const r = await runDailyBackup({ now, bucket, ports: localBackupPorts(root, runtimeConfig().projectId), retentionDays: policy.backup.retentionDays });
+      const r = await runDailyBackup({
+        now,
+        bucket,
+        ports: localBackupPorts(root, runtimeConfig().projectId),
+        retentionDays: policy.backup.retentionDays,
+      });
       return { backupId: r.start.backupId, status: r.start.status, errorCode: r.start.errorCode, folder: root };
     }
   }
@@ -47,7 +63,11 @@ export async function runJobLocally(job: JobName, now: number, policy: CreditPol
  * A day's monitoring run here and now, every shard one after the other (runJobNow on the local
  * stack, tests): the schedule's tasks and their continuations go to an in-memory queue.
  */
-export async function runDailyMonitoring(now: number, policy: CreditPolicy, opts: Omit<MonitorShardOptions, "deadline"> & { deadline?: number } = {}): Promise<{ processed: number; skipped: number; failed: string[]; tasks: number }> {
+export async function runDailyMonitoring(
+  now: number,
+  policy: CreditPolicy,
+  opts: Omit<MonitorShardOptions, "deadline"> & { deadline?: number } = {},
+): Promise<{ processed: number; skipped: number; failed: string[]; tasks: number }> {
   const queue: MonitorTask[] = [];
   await scheduleDailyMonitoring(now, policy, { enqueue: async (t) => (queue.push(t), "enqueued"), clock: opts.clock });
   const total = { processed: 0, skipped: 0, failed: [] as string[], tasks: 0 };
@@ -63,7 +83,11 @@ export async function runDailyMonitoring(now: number, policy: CreditPolicy, opts
 }
 
 /** A month's reassessment here and now, every shard one after the other (runJobNow on the local stack, tests). */
-export async function runMonthlyReassessmentLocally(now: number, policy: CreditPolicy, opts: ReassessShardOptions = {}): Promise<{ run: MonthlyRun; reviewed: number; failed: string[]; tasks: number }> {
+export async function runMonthlyReassessmentLocally(
+  now: number,
+  policy: CreditPolicy,
+  opts: ReassessShardOptions = {},
+): Promise<{ run: MonthlyRun; reviewed: number; failed: string[]; tasks: number }> {
   const queue: ReassessTask[] = [];
   const run = await runMonthlyReassessment(now, policy, { enqueue: async (t) => (queue.push(t), "enqueued") });
   const out = { run, reviewed: 0, failed: [] as string[], tasks: 0 };

@@ -6,7 +6,10 @@ import { id, requestId } from "./common.js";
 export const auditChainIdSchema = z
   .string()
   .max(160)
-  .regex(/^(system|customer_[A-Za-z0-9_-]{1,128}|application_[A-Za-z0-9_-]{1,128}|group_[A-Za-z0-9_-]{1,128})$/, "must be system, customer_{id}, application_{id} or group_{id}");
+  .regex(
+    /^(system|customer_[A-Za-z0-9_-]{1,128}|application_[A-Za-z0-9_-]{1,128}|group_[A-Za-z0-9_-]{1,128})$/,
+    "must be system, customer_{id}, application_{id} or group_{id}",
+  );
 
 export const verifyAuditTrailInput = z
   .object({

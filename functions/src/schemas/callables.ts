@@ -4,7 +4,20 @@
  */
 import { z } from "zod";
 import { ROLES } from "../domain/roles.js";
-import { amount, country, currency, id, industry, isoDate, note, positiveAmount, reasonCodes, requestId, shortText, signedAmount } from "./common.js";
+import {
+  amount,
+  country,
+  currency,
+  id,
+  industry,
+  isoDate,
+  note,
+  positiveAmount,
+  reasonCodes,
+  requestId,
+  shortText,
+  signedAmount,
+} from "./common.js";
 import { tierSchema } from "./policy.js";
 import { DISPUTE_OUTCOMES } from "../domain/disputes.js";
 
@@ -31,7 +44,12 @@ export const contactInput = z
   .object({
     name: printable(200),
     email: z.string().trim().max(254).email("must be an e-mail address"),
-    phone: z.string().trim().min(3).max(40).regex(/^[+0-9 ()./-]+$/, "must be a phone number"),
+    phone: z
+      .string()
+      .trim()
+      .min(3)
+      .max(40)
+      .regex(/^[+0-9 ()./-]+$/, "must be a phone number"),
   })
   .strict();
 
@@ -48,7 +66,11 @@ export const submitCreditApplicationInput = z
         registrationNo: shortText(64),
         country,
         industry,
-        foundedYear: z.number().int().min(1800).refine((y) => y <= currentYear(), "must not be in the future"),
+        foundedYear: z
+          .number()
+          .int()
+          .min(1800)
+          .refine((y) => y <= currentYear(), "must not be in the future"),
         address: shortText(500),
         bankAccount: bankAccount.optional(),
       })
@@ -59,7 +81,15 @@ export const submitCreditApplicationInput = z
     paymentTermsDays: z.number().int().min(0).max(365),
     financials: statementInput.optional(),
     tradeReferences: z
-      .array(z.object({ name: shortText(200), contact: shortText(254).optional(), yearsTrading: z.number().int().min(0).max(200).optional() }).strict())
+      .array(
+        z
+          .object({
+            name: shortText(200),
+            contact: shortText(254).optional(),
+            yearsTrading: z.number().int().min(0).max(200).optional(),
+          })
+          .strict(),
+      )
       .max(10)
       .optional(),
     requestId: requestId.optional(),
@@ -81,13 +111,18 @@ export const decideCreditApplicationInput = z
   })
   .strict();
 
-
-export const updateFinancialsInput = z.object({ customerId: id, statement: statementInput, requestId: requestId.optional() }).strict();
+export const updateFinancialsInput = z
+  .object({ customerId: id, statement: statementInput, requestId: requestId.optional() })
+  .strict();
 
 export const reassessCustomerInput = z.object({ customerId: id, requestId: requestId.optional() }).strict();
 
 export const updateContactsInput = z
-  .object({ customerId: id, contacts: z.array(contactInput).min(1, "at least one contact person").max(10), requestId: requestId.optional() })
+  .object({
+    customerId: id,
+    contacts: z.array(contactInput).min(1, "at least one contact person").max(10),
+    requestId: requestId.optional(),
+  })
   .strict();
 export type UpdateContactsInput = z.infer<typeof updateContactsInput>;
 
@@ -97,7 +132,12 @@ export const acknowledgeConfidentialityInput = z
 export type AcknowledgeConfidentialityInput = z.infer<typeof acknowledgeConfidentialityInput>;
 
 export const recordTrainingInput = z
-  .object({ uid: z.string().min(1).max(128), course: shortText(200), completedAt: isoDate, requestId: requestId.optional() })
+  .object({
+    uid: z.string().min(1).max(128),
+    course: shortText(200),
+    completedAt: isoDate,
+    requestId: requestId.optional(),
+  })
   .strict();
 export type RecordTrainingInput = z.infer<typeof recordTrainingInput>;
 
@@ -114,7 +154,10 @@ export const externalId = z
   .string()
   .min(1)
   .max(128)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]*$/, "may contain only letters, digits and _ . : - (starting with a letter or digit)");
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9_.:-]*$/,
+    "may contain only letters, digits and _ . : - (starting with a letter or digit)",
+  );
 
 /** The ERP's order reference: the key of a reservation or a blocked order (an order's externalId by default). */
 export const orderRef = externalId;
@@ -130,7 +173,8 @@ export const checkOrderInput = z
   })
   .strict()
   .superRefine((v, ctx) => {
-    if (v.reserve && v.orderRef === undefined) ctx.addIssue({ code: "custom", path: ["orderRef"], message: "is required with reserve" });
+    if (v.reserve && v.orderRef === undefined)
+      ctx.addIssue({ code: "custom", path: ["orderRef"], message: "is required with reserve" });
   });
 export type CheckOrderInput = z.infer<typeof checkOrderInput>;
 
@@ -138,7 +182,13 @@ export const cancelReservationInput = z.object({ customerId: id, orderRef, reque
 export type CancelReservationInput = z.infer<typeof cancelReservationInput>;
 
 export const releaseOrderBlockInput = z
-  .object({ blockId: id, decision: z.enum(["release", "reject"]), note, reasonCodes: reasonCodes.optional(), requestId: requestId.optional() })
+  .object({
+    blockId: id,
+    decision: z.enum(["release", "reject"]),
+    note,
+    reasonCodes: reasonCodes.optional(),
+    requestId: requestId.optional(),
+  })
   .strict();
 export type ReleaseOrderBlockInput = z.infer<typeof releaseOrderBlockInput>;
 
@@ -169,7 +219,8 @@ export const recordTransactionsInput = z
       .superRefine((list, ctx) => {
         const seen = new Set<string>();
         list.forEach((t, i) => {
-          if (seen.has(t.externalId)) ctx.addIssue({ code: "custom", path: [i, "externalId"], message: "appears twice in this call" });
+          if (seen.has(t.externalId))
+            ctx.addIssue({ code: "custom", path: [i, "externalId"], message: "appears twice in this call" });
           seen.add(t.externalId);
         });
       }),
@@ -206,25 +257,60 @@ export const decideLimitChangeInput = z
   })
   .strict()
   .superRefine((v, ctx) => {
-    if (v.limitRequestId === undefined && v.requestId === undefined) ctx.addIssue({ code: "custom", path: ["limitRequestId"], message: "is required" });
+    if (v.limitRequestId === undefined && v.requestId === undefined)
+      ctx.addIssue({ code: "custom", path: ["limitRequestId"], message: "is required" });
     if (v.limitRequestId === undefined && v.requestId !== undefined && !id.safeParse(v.requestId).success) {
-      ctx.addIssue({ code: "custom", path: ["requestId"], message: "names the limit request when limitRequestId is absent: letters, digits, _ and - only" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["requestId"],
+        message: "names the limit request when limitRequestId is absent: letters, digits, _ and - only",
+      });
     }
   })
-  .transform((v): { limitRequestId: string; decision: "approve" | "reject"; note: string; reasonCodes?: string[] | undefined; requestId?: string | undefined } =>
-    v.limitRequestId !== undefined
-      ? { limitRequestId: v.limitRequestId, decision: v.decision, note: v.note, reasonCodes: v.reasonCodes, requestId: v.requestId }
-      : { limitRequestId: v.requestId!, decision: v.decision, note: v.note, reasonCodes: v.reasonCodes },
+  .transform(
+    (
+      v,
+    ): {
+      limitRequestId: string;
+      decision: "approve" | "reject";
+      note: string;
+      reasonCodes?: string[] | undefined;
+      requestId?: string | undefined;
+    } =>
+      v.limitRequestId !== undefined
+        ? {
+            limitRequestId: v.limitRequestId,
+            decision: v.decision,
+            note: v.note,
+            reasonCodes: v.reasonCodes,
+            requestId: v.requestId,
+          }
+        : { limitRequestId: v.requestId!, decision: v.decision, note: v.note, reasonCodes: v.reasonCodes },
   );
 
 export const setCreditStatusInput = z
-  .object({ customerId: id, status: z.enum(["active", "on_hold", "suspended"]), reason: note, reasonCodes: reasonCodes.optional(), requestId: requestId.optional() })
+  .object({
+    customerId: id,
+    status: z.enum(["active", "on_hold", "suspended"]),
+    reason: note,
+    reasonCodes: reasonCodes.optional(),
+    requestId: requestId.optional(),
+  })
   .strict();
 
 export const ALERT_RESOLUTIONS = ["cured", "action_taken", "false_positive", "accepted_risk"] as const;
 
 export const resolveAlertInput = z
-  .object({ alertId: z.string().min(1).max(300).regex(/^[A-Za-z0-9_-]+$/), resolution: z.enum(ALERT_RESOLUTIONS), note, requestId: requestId.optional() })
+  .object({
+    alertId: z
+      .string()
+      .min(1)
+      .max(300)
+      .regex(/^[A-Za-z0-9_-]+$/),
+    resolution: z.enum(ALERT_RESOLUTIONS),
+    note,
+    requestId: requestId.optional(),
+  })
   .strict();
 
 export type RequestLimitChangeInput = z.infer<typeof requestLimitChangeInput>;
@@ -232,7 +318,15 @@ export type DecideLimitChangeInput = z.infer<typeof decideLimitChangeInput>;
 export type SetCreditStatusInput = z.infer<typeof setCreditStatusInput>;
 export type ResolveAlertInput = z.infer<typeof resolveAlertInput>;
 
-export const PROFILE_FIELDS = ["name", "registrationNo", "address", "industry", "country", "ownerUid", "bankAccount"] as const;
+export const PROFILE_FIELDS = [
+  "name",
+  "registrationNo",
+  "address",
+  "industry",
+  "country",
+  "ownerUid",
+  "bankAccount",
+] as const;
 export type ProfileField = (typeof PROFILE_FIELDS)[number];
 
 export const updateCustomerProfileInput = z
@@ -290,7 +384,10 @@ export const getPortfolioReportInput = z.object({ asOf: isoDate.optional() }).st
  * (`__proto__`, `constructor`, `prototype`: they would be dropped on the way, and the what-if
  * would test something other than what was sent).
  */
-function candidateProblem(v: unknown, path: Array<string | number> = []): { path: Array<string | number>; message: string } | null {
+function candidateProblem(
+  v: unknown,
+  path: Array<string | number> = [],
+): { path: Array<string | number>; message: string } | null {
   if (v === null || typeof v === "string" || typeof v === "boolean") return null;
   if (typeof v === "number") return Number.isFinite(v) ? null : { path, message: "must be a finite number" };
   if (path.length >= 8) return { path, message: "is nested too deeply (at most 8 levels)" };
@@ -301,9 +398,11 @@ function candidateProblem(v: unknown, path: Array<string | number> = []): { path
     }
     return null;
   }
-  if (typeof v !== "object" || Object.getPrototypeOf(v) !== Object.prototype) return { path, message: "must be JSON: objects, arrays, strings, numbers, booleans and null" };
+  if (typeof v !== "object" || Object.getPrototypeOf(v) !== Object.prototype)
+    return { path, message: "must be JSON: objects, arrays, strings, numbers, booleans and null" };
   for (const k of Object.keys(v)) {
-    if (k === "__proto__" || k === "constructor" || k === "prototype") return { path: [...path, k], message: "is not a setting of the credit policy" };
+    if (k === "__proto__" || k === "constructor" || k === "prototype")
+      return { path: [...path, k], message: "is not a setting of the credit policy" };
     const p = candidateProblem((v as Record<string, unknown>)[k], [...path, k]);
     if (p) return p;
   }
@@ -312,13 +411,19 @@ function candidateProblem(v: unknown, path: Array<string | number> = []): { path
 
 /** A candidate policy: a partial policy merged over the one in force, validated like it. */
 export const candidatePolicy = z
-  .custom<Record<string, unknown>>((v) => typeof v === "object" && v !== null && !Array.isArray(v), "must be an object: a partial credit policy")
+  .custom<Record<string, unknown>>(
+    (v) => typeof v === "object" && v !== null && !Array.isArray(v),
+    "must be an object: a partial credit policy",
+  )
   .superRefine((v, ctx) => {
     const problem = candidateProblem(v);
     if (problem) return void ctx.addIssue({ code: "custom", path: problem.path, message: problem.message });
     if (JSON.stringify(v).length > 65_536) ctx.addIssue({ code: "custom", message: "must be at most 64 KB of JSON" });
   })
-  .meta({ description: "a partial credit policy (config/creditPolicy's shape, JSON), merged over the policy in force and validated like it" });
+  .meta({
+    description:
+      "a partial credit policy (config/creditPolicy's shape, JSON), merged over the policy in force and validated like it",
+  });
 
 export const simulatePolicyInput = z
   .object({
@@ -369,7 +474,8 @@ export const resolveDisputeInput = z
   })
   .strict()
   .superRefine((v, ctx) => {
-    if (v.outcome === "partial" && v.creditedAmount === undefined) ctx.addIssue({ code: "custom", path: ["creditedAmount"], message: "is required for a partial outcome" });
+    if (v.outcome === "partial" && v.creditedAmount === undefined)
+      ctx.addIssue({ code: "custom", path: ["creditedAmount"], message: "is required for a partial outcome" });
     if (v.outcome === "customer_wrong" && v.creditedAmount !== undefined && v.creditedAmount !== 0) {
       ctx.addIssue({ code: "custom", path: ["creditedAmount"], message: "must be absent when the customer was wrong" });
     }
@@ -385,7 +491,12 @@ export const clearFraudHoldInput = z.object({ customerId: id, reason: note, requ
 export type ClearFraudHoldInput = z.infer<typeof clearFraudHoldInput>;
 
 export const requestTermsChangeInput = z
-  .object({ customerId: id, paymentTermsDays: z.number().int().min(0).max(365), reason: note, requestId: requestId.optional() })
+  .object({
+    customerId: id,
+    paymentTermsDays: z.number().int().min(0).max(365),
+    reason: note,
+    requestId: requestId.optional(),
+  })
   .strict();
 export type RequestTermsChangeInput = z.infer<typeof requestTermsChangeInput>;
 

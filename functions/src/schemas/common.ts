@@ -10,7 +10,9 @@ export const amount = z
   .nonnegative()
   .max(MAX_AMOUNT)
   .meta({ description: "integer minor units (cents)" });
-export const positiveAmount = amount.refine((n) => n > 0, "must be greater than zero").meta({ description: "integer minor units (cents), greater than zero" });
+export const positiveAmount = amount
+  .refine((n) => n > 0, "must be greater than zero")
+  .meta({ description: "integer minor units (cents), greater than zero" });
 export const signedAmount = z
   .number()
   .int("must be an integer number of minor units")
@@ -18,15 +20,26 @@ export const signedAmount = z
   .max(MAX_AMOUNT)
   .meta({ description: "integer minor units (cents), may be negative" });
 
-export const id = z.string().trim().min(1).max(128).regex(/^[A-Za-z0-9_-]+$/, "may contain only letters, digits, _ and -");
+export const id = z
+  .string()
+  .trim()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9_-]+$/, "may contain only letters, digits, _ and -");
 export const requestId = z
   .string()
   .min(1)
   .max(128)
   .regex(/^[A-Za-z0-9_.:-]+$/, "may contain only letters, digits and _ . : -")
   .meta({ description: "idempotency key: a retry with the same key returns the first result and writes nothing more" });
-export const currency = z.string().regex(/^[A-Z]{3}$/, "must be an ISO 4217 code like USD").meta({ description: "ISO 4217 currency code" });
-export const country = z.string().regex(/^[A-Z]{2}$/, "must be an ISO 3166 alpha-2 code like US").meta({ description: "ISO 3166 alpha-2 country code" });
+export const currency = z
+  .string()
+  .regex(/^[A-Z]{3}$/, "must be an ISO 4217 code like USD")
+  .meta({ description: "ISO 4217 currency code" });
+export const country = z
+  .string()
+  .regex(/^[A-Z]{2}$/, "must be an ISO 3166 alpha-2 code like US")
+  .meta({ description: "ISO 3166 alpha-2 country code" });
 /**
  * Industry: an ISIC Rev. 4 section (A–U) or division ("G47"). The free-text words of the old
  * policy table ("wholesale", "retail", …) are migrated to their code; other text is refused.
@@ -44,7 +57,10 @@ export const industry = z
     }
     return p.code;
   })
-  .meta({ description: "ISIC Rev. 4 code: a section letter A–U, or a section with one of its two-digit divisions like G47 (retail); the old words (wholesale, retail, healthcare, …) are migrated to their code, other text is refused" });
+  .meta({
+    description:
+      "ISIC Rev. 4 code: a section letter A–U, or a section with one of its two-digit divisions like G47 (retail); the old words (wholesale, retail, healthcare, …) are migrated to their code, other text is refused",
+  });
 
 export const shortText = (max = 200) => z.string().trim().min(1).max(max);
 export const note = z.string().trim().min(1).max(2000);

@@ -105,7 +105,8 @@ export const CALLABLES = {
     output: reviewCreditApplicationOutput,
   }),
   decideCreditApplication: entry({
-    summary: "Approve or reject a reviewed application within the decider's authority (never the submitter); approval creates the credit file.",
+    summary:
+      "Approve or reject a reviewed application within the decider's authority (never the submitter); approval creates the credit file.",
     allow: ["analyst", "manager", "admin"],
     input: decideCreditApplicationInput,
     output: decideCreditApplicationOutput,
@@ -118,13 +119,15 @@ export const CALLABLES = {
     output: checkOrderOutput,
   }),
   cancelReservation: entry({
-    summary: "Release an order's reservation (the order was cancelled or will not be recorded) and close its open block, if any.",
+    summary:
+      "Release an order's reservation (the order was cancelled or will not be recorded) and close its open block, if any.",
     allow: ["sales", "integration", "analyst", "manager"],
     input: cancelReservationInput,
     output: cancelReservationOutput,
   }),
   releaseOrderBlock: entry({
-    summary: "Release (reserve the order's credit) or reject a blocked order, within authority by amount, never whoever ran the check; a suspended file's order only by a manager or admin.",
+    summary:
+      "Release (reserve the order's credit) or reject a blocked order, within authority by amount, never whoever ran the check; a suspended file's order only by a manager or admin.",
     allow: ["analyst", "manager", "admin"],
     input: releaseOrderBlockInput,
     output: releaseOrderBlockOutput,
@@ -186,13 +189,15 @@ export const CALLABLES = {
     output: resolveAlertOutput,
   }),
   updateContacts: entry({
-    summary: "Replace a customer's contact persons (validated, audited with before and after, entered in the identity index); sales only for their own customers.",
+    summary:
+      "Replace a customer's contact persons (validated, audited with before and after, entered in the identity index); sales only for their own customers.",
     allow: ["sales", "analyst", "manager"],
     input: updateContactsInput,
     output: updateContactsOutput,
   }),
   acknowledgeConfidentiality: entry({
-    summary: "A staff member acknowledges the confidentiality policy in force; staff roles take effect only while acknowledged (custom claim ack, refresh the token).",
+    summary:
+      "A staff member acknowledges the confidentiality policy in force; staff roles take effect only while acknowledged (custom claim ack, refresh the token).",
     allow: ["sales", "analyst", "manager", "auditor", "admin"],
     input: acknowledgeConfidentialityInput,
     output: acknowledgeConfidentialityOutput,
@@ -216,7 +221,8 @@ export const CALLABLES = {
     output: verifyAuditTrailOutput,
   }),
   runJobNow: entry({
-    summary: "Run a scheduled job now, or pause or resume its schedule (production); on the local stack, run it as of a date.",
+    summary:
+      "Run a scheduled job now, or pause or resume its schedule (production); on the local stack, run it as of a date.",
     allow: ["admin"],
     input: runJobNowInput,
     output: runJobNowOutput,
@@ -250,13 +256,15 @@ export const CALLABLES = {
     output: resolveDisputeOutput,
   }),
   overrideClassification: entry({
-    summary: "Override a customer's class with a documented reason until a date; then the computed class applies again.",
+    summary:
+      "Override a customer's class with a documented reason until a date; then the computed class applies again.",
     allow: ["manager"],
     input: overrideClassificationInput,
     output: overrideClassificationOutput,
   }),
   clearFraudHold: entry({
-    summary: "Clear a fraud hold found to be a false positive: the flag and the hold it caused go, the signals stay in the file's history.",
+    summary:
+      "Clear a fraud hold found to be a false positive: the flag and the hold it caused go, the signals stay in the file's history.",
     allow: ["manager"],
     input: clearFraudHoldInput,
     output: clearFraudHoldOutput,
@@ -269,7 +277,8 @@ export const CALLABLES = {
     output: requestTermsChangeOutput,
   }),
   decideTermsChange: entry({
-    summary: "Approve or reject a pending payment-terms change (never the requester); approval checks the customer is still eligible.",
+    summary:
+      "Approve or reject a pending payment-terms change (never the requester); approval checks the customer is still eligible.",
     allow: ["analyst", "manager"],
     input: decideTermsChangeInput,
     output: decideTermsChangeOutput,
@@ -279,13 +288,19 @@ export const CALLABLES = {
 /** The error codes a callable answers with (FunctionsError code `functions/<code>` on the client), and when. */
 export const ERROR_CODES = {
   unauthenticated: "No signed-in user.",
-  "permission-denied": "The caller's role may not call it; a sales rep acting on another rep's customer; an amount above the caller's approval authority.",
-  "invalid-argument": "Bad input: the message names the field first (`company.country: must be an ISO 3166 alpha-2 code like US`); nothing is written.",
+  "permission-denied":
+    "The caller's role may not call it; a sales rep acting on another rep's customer; an amount above the caller's approval authority.",
+  "invalid-argument":
+    "Bad input: the message names the field first (`company.country: must be an ISO 3166 alpha-2 code like US`); nothing is written.",
   "not-found": "An id that does not exist (customer, application, limit request, alert, user).",
-  "failed-precondition": "The record's state forbids it: deciding a decided application, deciding your own application or request (four eyes), a limit increase blocked by policy, a decision whose basis changed since the request, releasing a penalty before its cure, extended terms for a customer who is not eligible.",
-  "already-exists": "The requestId was used before for a call with other input: idempotency keys are bound to their payload; use a new requestId for a new request.",
-  "resource-exhausted": "A bound of the policy is reached (e.g. open blocked orders or open disputes per customer): decide or cancel some first.",
-  internal: "An unexpected error; nothing was changed. The message and `details.errorId` carry an error id: quote it, it finds the logged stack.",
+  "failed-precondition":
+    "The record's state forbids it: deciding a decided application, deciding your own application or request (four eyes), a limit increase blocked by policy, a decision whose basis changed since the request, releasing a penalty before its cure, extended terms for a customer who is not eligible.",
+  "already-exists":
+    "The requestId was used before for a call with other input: idempotency keys are bound to their payload; use a new requestId for a new request.",
+  "resource-exhausted":
+    "A bound of the policy is reached (e.g. open blocked orders or open disputes per customer): decide or cancel some first.",
+  internal:
+    "An unexpected error; nothing was changed. The message and `details.errorId` carry an error id: quote it, it finds the logged stack.",
 } as const;
 export type CallableErrorCode = keyof typeof ERROR_CODES;
 
@@ -306,7 +321,10 @@ export function isCallableName(name: string): name is CallableName {
 }
 
 /** JSON Schema (draft 2020-12) of a callable's input as sent on the wire, and of its output. */
-export function contractJsonSchema(name: CallableName): { input: Record<string, unknown>; output: Record<string, unknown> } {
+export function contractJsonSchema(name: CallableName): {
+  input: Record<string, unknown>;
+  output: Record<string, unknown>;
+} {
   const c: CallableContract = CALLABLES[name];
   return {
     input: z.toJSONSchema(c.input, { io: "input", unrepresentable: "any" }) as Record<string, unknown>,

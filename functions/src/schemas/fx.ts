@@ -17,11 +17,16 @@ export const fxTableDocSchema = z
   .object({
     base: code,
     asOf: z.union([
-      z.string().regex(/^\d{4}-\d{2}-\d{2}(T[0-9:.]+(Z|[+-]\d{2}:\d{2})?)?$/, "must be an ISO-8601 date like 2026-11-27"),
+      z
+        .string()
+        .regex(/^\d{4}-\d{2}-\d{2}(T[0-9:.]+(Z|[+-]\d{2}:\d{2})?)?$/, "must be an ISO-8601 date like 2026-11-27"),
       z.date(),
     ]),
     rates: z
-      .record(code, z.number().finite().min(1e-9, "must be a positive rate (at least 1e-9)").max(1e9, "must be at most 1e9"))
+      .record(
+        code,
+        z.number().finite().min(1e-9, "must be a positive rate (at least 1e-9)").max(1e9, "must be at most 1e9"),
+      )
       .refine((r) => Object.keys(r).length <= MAX_FX_RATES, { message: `at most ${MAX_FX_RATES} currencies` }),
     source: z.string().max(200).optional(),
   })

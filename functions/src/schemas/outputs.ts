@@ -26,9 +26,10 @@ export const submitCreditApplicationOutput = z.object({
   status: z.literal("submitted"),
 });
 
-const classReasons = z
-  .array(z.string())
-  .meta({ description: "why the class is below what the grade gives (e.g. PREMIUM_NEEDS_HISTORY, PAYS_LATE, SERIOUSLY_PAST_DUE), or CLASS_OVERRIDDEN_TO_<TIER>; [] when the grade decides" });
+const classReasons = z.array(z.string()).meta({
+  description:
+    "why the class is below what the grade gives (e.g. PREMIUM_NEEDS_HISTORY, PAYS_LATE, SERIOUSLY_PAST_DUE), or CLASS_OVERRIDDEN_TO_<TIER>; [] when the grade decides",
+});
 
 /** The answer of a review: application review and customer reassessment share it. */
 const recommendation = {
@@ -43,7 +44,9 @@ const recommendation = {
 
 export const reviewCreditApplicationOutput = z.object({
   ...recommendation,
-  fraudSignals: z.array(z.string()).meta({ description: "fraud signal codes; enough weight holds the file for a person" }),
+  fraudSignals: z
+    .array(z.string())
+    .meta({ description: "fraud signal codes; enough weight holds the file for a person" }),
   status: z.literal("under_review"),
 });
 
@@ -56,21 +59,38 @@ export const decideCreditApplicationOutput = z.object({
 export const checkOrderOutput = z.object({
   decision: z.enum(["approve", "review", "reject"]),
   availableCredit: minor.meta({
-    description: "limit in force − exposure − live reservations (after this order's reservation, with reserve); negative when over the limit",
+    description:
+      "limit in force − exposure − live reservations (after this order's reservation, with reserve); negative when over the limit",
   }),
-  reasons: z.array(z.string()).meta({ description: "e.g. WITHIN_AVAILABLE_CREDIT, EXCEEDS_AVAILABLE_CREDIT, EXCEEDS_GROUP_AVAILABLE_CREDIT, CREDIT_ON_HOLD, INVOICES_PAST_DUE, TOO_MANY_OPEN_RESERVATIONS" }),
-  reservationId: z.string().optional().meta({ description: "with reserve and approve: the reservation holding the order's credit" }),
-  expiresAt: isoDateTime.optional().meta({ description: "with reserve and approve: when the reservation lapses unless the order is recorded" }),
-  blockId: z.string().optional().meta({ description: "with reserve and review/reject: the blocked order (orderBlocks/{blockId}) waiting for a person" }),
+  reasons: z.array(z.string()).meta({
+    description:
+      "e.g. WITHIN_AVAILABLE_CREDIT, EXCEEDS_AVAILABLE_CREDIT, EXCEEDS_GROUP_AVAILABLE_CREDIT, CREDIT_ON_HOLD, INVOICES_PAST_DUE, TOO_MANY_OPEN_RESERVATIONS",
+  }),
+  reservationId: z
+    .string()
+    .optional()
+    .meta({ description: "with reserve and approve: the reservation holding the order's credit" }),
+  expiresAt: isoDateTime
+    .optional()
+    .meta({ description: "with reserve and approve: when the reservation lapses unless the order is recorded" }),
+  blockId: z.string().optional().meta({
+    description: "with reserve and review/reject: the blocked order (orderBlocks/{blockId}) waiting for a person",
+  }),
   group: z
     .object({
       groupId: z.string(),
-      availableCredit: minor.meta({ description: "the group's credit available to this customer, in the customer's currency (after this order's reservation, with reserve); negative when over" }),
+      availableCredit: minor.meta({
+        description:
+          "the group's credit available to this customer, in the customer's currency (after this order's reservation, with reserve); negative when over",
+      }),
       groupAvailableCredit: minor.meta({ description: "the same in the group's currency" }),
       currency: z.string().meta({ description: "the group's currency" }),
     })
     .optional()
-    .meta({ description: "members of a credit group: the group's side of the answer (EXCEEDS_GROUP_AVAILABLE_CREDIT among the reasons when the order does not fit)" }),
+    .meta({
+      description:
+        "members of a credit group: the group's side of the answer (EXCEEDS_GROUP_AVAILABLE_CREDIT among the reasons when the order does not fit)",
+    }),
 });
 
 export const cancelReservationOutput = z.object({
@@ -81,7 +101,10 @@ export const cancelReservationOutput = z.object({
 export const releaseOrderBlockOutput = z.object({
   status: z.enum(["released", "rejected"]),
   blockId: z.string(),
-  reservationId: z.string().optional().meta({ description: "released: the reservation now holding the order's credit" }),
+  reservationId: z
+    .string()
+    .optional()
+    .meta({ description: "released: the reservation now holding the order's credit" }),
   expiresAt: isoDateTime.optional(),
 });
 
@@ -95,14 +118,23 @@ export const recordTransactionsOutput = z.object({
   availableCredit: minor,
 });
 
-export const updateFinancialsOutput = z.object({ score, grade: gradeSchema, tier: tierSchema, confidence, classReasons: classReasons.optional() });
+export const updateFinancialsOutput = z.object({
+  score,
+  grade: gradeSchema,
+  tier: tierSchema,
+  confidence,
+  classReasons: classReasons.optional(),
+});
 
 export const reassessCustomerOutput = z.object({
   ...recommendation,
   limitAction: z
     .object({
       action: z.enum(["none", "cut", "propose_cut", "propose_increase"]),
-      limitRequestId: z.string().nullable().meta({ description: "the limit request recording the cut, or the proposal for a person" }),
+      limitRequestId: z
+        .string()
+        .nullable()
+        .meta({ description: "the limit request recording the cut, or the proposal for a person" }),
       newLimit: minor.nullable(),
     })
     .optional()
@@ -111,7 +143,9 @@ export const reassessCustomerOutput = z.object({
 
 export const requestLimitChangeOutput = z.object({
   limitRequestId: z.string().meta({ description: "the limit request's id (limitRequests/{id})" }),
-  requestId: z.string().meta({ description: "deprecated: the limit request's id under its old name, for one release; use limitRequestId" }),
+  requestId: z.string().meta({
+    description: "deprecated: the limit request's id under its old name, for one release; use limitRequestId",
+  }),
   status: z.enum(["pending", "approved"]),
   creditLimit: minor.meta({ description: "the customer's approved limit after this call" }),
 });
@@ -130,17 +164,27 @@ export const decideLimitChangeOutput = z.object({
 
 export const setCreditStatusOutput = z.object({
   status: creditStatus,
-  statusKind: z
-    .enum(["manual", "automatic"])
-    .nullable()
-    .meta({ description: "which part of the status is in force: manual (a person's: only a person lifts it) or automatic (a penalty's: lifts with its cure); the harsher is in force" }),
-  statusChangeId: z.string().meta({ description: "the status change (customers/{customerId}/statusChanges/{id}) keeping the decision memo: note, reasonCodes, decidedBy, decidedByRole, decidedAt" }),
+  statusKind: z.enum(["manual", "automatic"]).nullable().meta({
+    description:
+      "which part of the status is in force: manual (a person's: only a person lifts it) or automatic (a penalty's: lifts with its cure); the harsher is in force",
+  }),
+  statusChangeId: z.string().meta({
+    description:
+      "the status change (customers/{customerId}/statusChanges/{id}) keeping the decision memo: note, reasonCodes, decidedBy, decidedByRole, decidedAt",
+  }),
 });
 
 export const updateCustomerProfileOutput = z.object({
-  changed: z.array(z.enum(PROFILE_FIELDS)).meta({ description: "the fields that changed (a field given with its current value is left out)" }),
-  fraudSignals: z.array(z.string()).meta({ description: "identity collisions of the new registration or bank details (IDENTITY_COLLISION_*); enough weight holds the file for a person" }),
-  status: creditStatus.meta({ description: "the credit status after the change (on_hold when the new details collide with another file)" }),
+  changed: z
+    .array(z.enum(PROFILE_FIELDS))
+    .meta({ description: "the fields that changed (a field given with its current value is left out)" }),
+  fraudSignals: z.array(z.string()).meta({
+    description:
+      "identity collisions of the new registration or bank details (IDENTITY_COLLISION_*); enough weight holds the file for a person",
+  }),
+  status: creditStatus.meta({
+    description: "the credit status after the change (on_hold when the new details collide with another file)",
+  }),
 });
 
 export const setCreditGroupOutput = z.object({
@@ -150,7 +194,10 @@ export const setCreditGroupOutput = z.object({
   memberIds: z.array(z.string()),
   added: z.array(z.string()).meta({ description: "customers that joined with this call" }),
   removed: z.array(z.string()).meta({ description: "customers that left with this call" }),
-  exposure: minor.meta({ description: "the members' committed exposure now (open invoices, open orders, live reservations), in the group currency" }),
+  exposure: minor.meta({
+    description:
+      "the members' committed exposure now (open invoices, open orders, live reservations), in the group currency",
+  }),
   availableCredit: minor.meta({ description: "groupLimit − exposure; negative when over" }),
 });
 
@@ -158,12 +205,16 @@ export const resolveAlertOutput = z.object({ status: z.literal("resolved"), aler
 
 export const updateContactsOutput = z.object({
   contacts: z.array(z.object({ name: z.string(), email: z.string(), phone: z.string() })),
-  identityCollisions: count.meta({ description: "contacts' e-mails or phones that another customer or applicant also uses" }),
+  identityCollisions: count.meta({
+    description: "contacts' e-mails or phones that another customer or applicant also uses",
+  }),
 });
 
 export const acknowledgeConfidentialityOutput = z.object({
   version: z.number().int().meta({ description: "the confidentiality policy version acknowledged" }),
-  acknowledgedUntil: isoDateTime.meta({ description: "until when; refresh the ID token (getIdToken(true)) to use the acknowledgement" }),
+  acknowledgedUntil: isoDateTime.meta({
+    description: "until when; refresh the ID token (getIdToken(true)) to use the acknowledgement",
+  }),
 });
 
 export const recordTrainingOutput = z.object({ recorded: z.literal(true), trainingId: z.string() });
@@ -177,7 +228,19 @@ export const verifyAuditTrailOutput = z.object({
   firstBrokenEntry: z
     .object({
       seq: z.number().int(),
-      problem: z.enum(["altered", "missing", "out_of_order", "head_mismatch", "unexpected", "truncated", "seal_mismatch", "subject_deleted", "legacy_unsealed", "unknown_key", "seal_invalid"]),
+      problem: z.enum([
+        "altered",
+        "missing",
+        "out_of_order",
+        "head_mismatch",
+        "unexpected",
+        "truncated",
+        "seal_mismatch",
+        "subject_deleted",
+        "legacy_unsealed",
+        "unknown_key",
+        "seal_invalid",
+      ]),
       upTo: z.number().int().nullable().optional().meta({ description: "truncated: the seq the latest seal recorded" }),
     })
     .optional()
@@ -185,7 +248,10 @@ export const verifyAuditTrailOutput = z.object({
   sealed: z
     .object({ seq: z.number().int(), hash: z.string(), systemSeq: z.number().int(), upTo: z.number().int().nullable() })
     .optional()
-    .meta({ description: "the latest daily seal the chain was checked against (its head then, and the seal's entry in the system chain)" }),
+    .meta({
+      description:
+        "the latest daily seal the chain was checked against (its head then, and the seal's entry in the system chain)",
+    }),
 });
 
 export const runJobNowOutput = z.object({
@@ -193,28 +259,50 @@ export const runJobNowOutput = z.object({
   job: z.enum(JOBS),
   action: z.enum(["run", "pause", "resume"]),
   mode: z.enum(["cloud-scheduler", "local"]),
-  summary: z.record(z.string(), z.unknown()).optional().meta({ description: "local runs: what the job did (counts only)" }),
+  summary: z
+    .record(z.string(), z.unknown())
+    .optional()
+    .meta({ description: "local runs: what the job did (counts only)" }),
 });
 
 const slice = z.object({ customers: count, exposure: minor, creditLimit: minor });
-const aging = z.object({ current: minor, d1_30: minor, d31_60: minor, d61_90: minor, d90plus: minor, disputed: minor.meta({ description: "under an open dispute: out of the day buckets" }) });
+const aging = z.object({
+  current: minor,
+  d1_30: minor,
+  d31_60: minor,
+  d61_90: minor,
+  d90plus: minor,
+  disputed: minor.meta({ description: "under an open dispute: out of the day buckets" }),
+});
 
 export const getPortfolioReportOutput = z.object({
   asOf: isoDateTime,
-  baseCurrency: z.string().meta({ description: "the policy's base currency: every figure below except byCurrency is in its minor units" }),
-  fx: z
-    .object({ base: z.string(), asOf: z.string(), source: z.string().nullable() })
-    .meta({ description: "the FX table the figures were converted with (each currency's sums to the nearest minor unit, then added)" }),
-  totals: z.object({ customers: count, exposure: minor, creditLimit: minor, openInvoiceBalance: minor, volume12m: minor }).meta({ description: "in the base currency" }),
+  baseCurrency: z
+    .string()
+    .meta({ description: "the policy's base currency: every figure below except byCurrency is in its minor units" }),
+  fx: z.object({ base: z.string(), asOf: z.string(), source: z.string().nullable() }).meta({
+    description:
+      "the FX table the figures were converted with (each currency's sums to the nearest minor unit, then added)",
+  }),
+  totals: z
+    .object({ customers: count, exposure: minor, creditLimit: minor, openInvoiceBalance: minor, volume12m: minor })
+    .meta({ description: "in the base currency" }),
   byTier: z.record(z.string(), slice).meta({ description: "by tier: premium, standard, risky (base currency)" }),
   byGrade: z.record(z.string(), slice).meta({ description: "by grade: A to E (base currency)" }),
-  aging: aging.meta({ description: "open receivables by days past due, disputed amounts in their own bucket (base currency)" }),
-  dso: z.number().nullable().meta({ description: "days sales outstanding over the whole portfolio; null without sales in the last 12 months" }),
+  aging: aging.meta({
+    description: "open receivables by days past due, disputed amounts in their own bucket (base currency)",
+  }),
+  dso: z
+    .number()
+    .nullable()
+    .meta({ description: "days sales outstanding over the whole portfolio; null without sales in the last 12 months" }),
   byCurrency: z
     .array(
       z.object({
         currency: z.string(),
-        rate: z.number().nullable().meta({ description: "units of this currency for one unit of the base currency; null: no rate in the table" }),
+        rate: z.number().nullable().meta({
+          description: "units of this currency for one unit of the base currency; null: no rate in the table",
+        }),
         customers: count,
         exposure: minor,
         creditLimit: minor,
@@ -222,11 +310,15 @@ export const getPortfolioReportOutput = z.object({
         volume12m: minor,
         aging,
         dso: z.number().nullable(),
-        inBase: z.object({ exposure: minor, creditLimit: minor, openInvoiceBalance: minor, volume12m: minor }).nullable(),
+        inBase: z
+          .object({ exposure: minor, creditLimit: minor, openInvoiceBalance: minor, volume12m: minor })
+          .nullable(),
       }),
     )
     .meta({ description: "per currency in use, in that currency's minor units, and converted (inBase)" }),
-  unconvertedCustomers: count.meta({ description: "customers in a currency the FX table has no rate for: left out of the base-currency figures" }),
+  unconvertedCustomers: count.meta({
+    description: "customers in a currency the FX table has no rate for: left out of the base-currency figures",
+  }),
   topExposures: z
     .array(
       z.object({
@@ -254,7 +346,9 @@ export const getPortfolioReportOutput = z.object({
             name: z.string(),
             currency: z.string(),
             groupLimit: minor,
-            exposure: minor.meta({ description: "the members' claims (each at least its committed exposure), in the group currency" }),
+            exposure: minor.meta({
+              description: "the members' claims (each at least its committed exposure), in the group currency",
+            }),
             availableCredit: minor,
             exposureInBase: minor,
             members: count,
@@ -263,21 +357,37 @@ export const getPortfolioReportOutput = z.object({
         .max(10),
     })
     .meta({ description: "credit groups: the ten largest by exposure in the base currency" }),
-  openAlerts: z.partialRecord(z.enum(ALERT_TYPES), count).meta({ description: "open alerts by type (types with none are left out)" }),
-  period: reportFiguresShape.period.meta({ description: "the month of the flow figures below: this month, to the report's moment" }),
+  openAlerts: z
+    .partialRecord(z.enum(ALERT_TYPES), count)
+    .meta({ description: "open alerts by type (types with none are left out)" }),
+  period: reportFiguresShape.period.meta({
+    description: "the month of the flow figures below: this month, to the report's moment",
+  }),
   bestPossibleDso: reportFiguresShape.bestPossibleDso,
   averageDaysDelinquent: reportFiguresShape.averageDaysDelinquent,
-  cei: ceiSchema.meta({ description: "collection effectiveness since the newest snapshot taken at least a day before: (B + S − E) ÷ (B + S − C) × 100" }),
+  cei: ceiSchema.meta({
+    description:
+      "collection effectiveness since the newest snapshot taken at least a day before: (B + S − E) ÷ (B + S − C) × 100",
+  }),
   overLimit: reportFiguresShape.overLimit,
   orderBlocks: reportFiguresShape.orderBlocks,
   applications: reportFiguresShape.applications,
-  migration: migrationSchema.meta({ description: "class migration of this month's reviews (of last month's until this month's have run)" }),
-  history: z.array(snapshotOutput).max(12).meta({ description: "the monthly snapshots (reports/{yyyy-mm}) of the last 12 closed months, oldest first: the trends" }),
+  migration: migrationSchema.meta({
+    description: "class migration of this month's reviews (of last month's until this month's have run)",
+  }),
+  history: z.array(snapshotOutput).max(12).meta({
+    description: "the monthly snapshots (reports/{yyyy-mm}) of the last 12 closed months, oldest first: the trends",
+  }),
 });
 
 export const simulatePolicyOutput = z.object({
-  mode: z.enum(["direct", "queued"]).meta({ description: "direct: answered now; queued: a large portfolio, run as a job writing simulations/{simulationId}" }),
-  simulationId: z.string().nullable().meta({ description: "queued: the job's document, with its progress and, when done, its result" }),
+  mode: z.enum(["direct", "queued"]).meta({
+    description: "direct: answered now; queued: a large portfolio, run as a job writing simulations/{simulationId}",
+  }),
+  simulationId: z
+    .string()
+    .nullable()
+    .meta({ description: "queued: the job's document, with its progress and, when done, its result" }),
   status: z.enum(["done", "queued", "running"]),
   portfolio: count.meta({ description: "customers in the portfolio" }),
   result: whatIfResultSchema.nullable().meta({ description: "the what-if (null while a job runs)" }),
@@ -289,7 +399,9 @@ export const simulatePolicyOutput = z.object({
 export const openDisputeOutput = z.object({
   disputeId: z.string().meta({ description: "the dispute (disputes/{disputeId})" }),
   status: z.literal("open"),
-  disputed: minor.meta({ description: "the customer's amounts under open dispute after this one: in exposure, out of penalty aging" }),
+  disputed: minor.meta({
+    description: "the customer's amounts under open dispute after this one: in exposure, out of penalty aging",
+  }),
 });
 
 export const resolveDisputeOutput = z.object({
@@ -297,8 +409,14 @@ export const resolveDisputeOutput = z.object({
   status: z.literal("resolved"),
   outcome: z.enum(DISPUTE_OUTCOMES),
   creditedAmount: minor.meta({ description: "what the resolution credited (0 when the customer was wrong)" }),
-  creditNoteExternalId: z.string().nullable().meta({ description: "the credit note recorded in the ledger (DSP-<disputeId>), null when nothing was credited" }),
-  oldestDaysPastDue: z.number().int().meta({ description: "the customer's oldest invoice after the resolution: what is not credited ages again from its original due date" }),
+  creditNoteExternalId: z
+    .string()
+    .nullable()
+    .meta({ description: "the credit note recorded in the ledger (DSP-<disputeId>), null when nothing was credited" }),
+  oldestDaysPastDue: z.number().int().meta({
+    description:
+      "the customer's oldest invoice after the resolution: what is not credited ages again from its original due date",
+  }),
 });
 
 export const overrideClassificationOutput = z.object({
@@ -316,7 +434,9 @@ export const clearFraudHoldOutput = z.object({
 
 export const requestTermsChangeOutput = z.object({
   termsChangeId: z.string().meta({ description: "the request (termsChanges/{termsChangeId})" }),
-  status: z.enum(["pending", "approved"]).meta({ description: "approved: shorter terms, in force at once; pending: longer terms, waiting for a second person" }),
+  status: z.enum(["pending", "approved"]).meta({
+    description: "approved: shorter terms, in force at once; pending: longer terms, waiting for a second person",
+  }),
   paymentTermsDays: z.number().int().meta({ description: "the customer's payment terms after this call" }),
 });
 

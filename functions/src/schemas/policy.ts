@@ -34,7 +34,11 @@ const industryTable = z.record(z.string().max(60), z.number().min(0).max(100)).s
   for (const k of Object.keys(table)) {
     if (isIndustryCode(k)) continue;
     const p = parseIndustry(k);
-    ctx.addIssue({ code: "custom", path: [k], message: p.ok ? `"${k}" is no longer a key: use its ISIC Rev. 4 code ${p.code}` : p.message });
+    ctx.addIssue({
+      code: "custom",
+      path: [k],
+      message: p.ok ? `"${k}" is no longer a key: use its ISIC Rev. 4 code ${p.code}` : p.message,
+    });
   }
 });
 export const gradeSchema = z.enum(["A", "B", "C", "D", "E"]);
@@ -43,7 +47,10 @@ export const tierSchema = z.enum(["premium", "standard", "risky"]);
 export const creditPolicySchema = z
   .object({
     version: z.number().int().nonnegative(),
-    currencies: z.array(z.string().regex(/^[A-Z]{3}$/)).min(1).max(50),
+    currencies: z
+      .array(z.string().regex(/^[A-Z]{3}$/))
+      .min(1)
+      .max(50),
     /**
      * The currency every money figure of this policy is in (authority, caps, ceilings,
      * thresholds); converted at decision time into the customer's currency through the FX
@@ -61,7 +68,13 @@ export const creditPolicySchema = z
       profile: weight,
     }),
     factorWeights: z.object({
-      payment: z.object({ onTimeRatio: weight, daysBeyondTerms: weight, oldestDaysPastDue: weight, dishonoured: weight, disputes: weight }),
+      payment: z.object({
+        onTimeRatio: weight,
+        daysBeyondTerms: weight,
+        oldestDaysPastDue: weight,
+        dishonoured: weight,
+        disputes: weight,
+      }),
       financial: z.object({ currentRatio: weight, debtToEquity: weight, netMargin: weight, altmanZ: weight }),
       trading: z.object({ tenureMonths: weight, volumeToLimit: weight, orderFrequency: weight }),
       profile: z.object({ yearsInBusiness: weight, industry: weight, country: weight }),
@@ -88,10 +101,11 @@ export const creditPolicySchema = z
     countryScores: z.record(z.string().regex(/^[A-Z]{2}$/), z.number().min(0).max(100)),
     defaultCountryScore: z.number().min(0).max(100),
     /** Minimum score for each grade; E is everything below D. */
-    gradeBands: z.object({ A: z.number(), B: z.number(), C: z.number(), D: z.number() }).refine(
-      (b) => b.A > b.B && b.B > b.C && b.C > b.D && b.D > 0 && b.A <= 100,
-      { message: "grade bands must satisfy 100 >= A > B > C > D > 0" },
-    ),
+    gradeBands: z
+      .object({ A: z.number(), B: z.number(), C: z.number(), D: z.number() })
+      .refine((b) => b.A > b.B && b.B > b.C && b.C > b.D && b.D > 0 && b.A <= 100, {
+        message: "grade bands must satisfy 100 >= A > B > C > D > 0",
+      }),
     tierByGrade: z.object({ A: tierSchema, B: tierSchema, C: tierSchema, D: tierSchema, E: tierSchema }),
     /**
      * The score of each payment factor while a trading customer has paid nothing yet (behaviour
@@ -113,7 +127,10 @@ export const creditPolicySchema = z
       needBufferDays: z.number().int().min(0).max(180),
       roundingUnit: money.min(1),
     }),
-    paymentTerms: z.object({ defaultDays: z.number().int().min(0).max(365), maxDays: z.number().int().min(0).max(365) }),
+    paymentTerms: z.object({
+      defaultDays: z.number().int().min(0).max(365),
+      maxDays: z.number().int().min(0).max(365),
+    }),
     /** Highest amount (minor units) each role may approve; admin has no ceiling. */
     authority: z.object({ analyst: money, manager: money }),
     fraud: z.object({
@@ -170,7 +187,10 @@ export const creditPolicySchema = z
       .refine((p) => p.noIncreaseAfterDays < p.autoHoldAfterDays && p.autoHoldAfterDays < p.suspendAfterDays, {
         message: "penalty thresholds must increase: noIncrease < autoHold < suspend",
       })
-      .refine((p) => p.cureDaysPastDue <= p.autoHoldAfterDays, { message: "cureDaysPastDue must be at most autoHoldAfterDays", path: ["cureDaysPastDue"] }),
+      .refine((p) => p.cureDaysPastDue <= p.autoHoldAfterDays, {
+        message: "cureDaysPastDue must be at most autoHoldAfterDays",
+        path: ["cureDaysPastDue"],
+      }),
     incentives: z.object({
       /** Consecutive calendar months with every settled amount on time. */
       onTimeMonths: z.number().int().min(1).max(24),
@@ -255,7 +275,10 @@ export const creditPolicySchema = z
       /** A member's claim on its group is lowered once its committed exposure fell this share of the group limit below it… */
       claimReleaseShare: z.number().min(0).max(1),
       /** …and the claim has not changed for this many hours (a high-water mark of about a day). */
-      claimHoldHours: z.number().min(0).max(24 * 31),
+      claimHoldHours: z
+        .number()
+        .min(0)
+        .max(24 * 31),
     }),
     confidentiality: z.object({
       /** The confidentiality policy's version: raising it asks every staff member to acknowledge again. */
@@ -290,13 +313,20 @@ export const creditPolicySchema = z
       /** Orders that would push utilisation above this share of the limit go to review. */
       reviewUtilization: z.number().min(0).max(2),
       /** How long a reservation made at the order check holds credit before it lapses. */
-      reservationHours: z.number().int().min(1).max(24 * 90),
+      reservationHours: z
+        .number()
+        .int()
+        .min(1)
+        .max(24 * 90),
       /** Live reservations and open blocked orders per customer, each at most this many. */
       maxOpenOrders: z.number().int().min(1).max(1000),
     }),
   })
   .strict()
-  .refine((p) => p.currencies.includes(p.baseCurrency), { message: "the base currency must be one of the accepted currencies", path: ["baseCurrency"] });
+  .refine((p) => p.currencies.includes(p.baseCurrency), {
+    message: "the base currency must be one of the accepted currencies",
+    path: ["baseCurrency"],
+  });
 
 export type CreditPolicy = z.infer<typeof creditPolicySchema>;
 export type Grade = z.infer<typeof gradeSchema>;

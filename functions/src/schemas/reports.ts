@@ -25,9 +25,10 @@ export const migrationSchema = z
   .object({
     period: monthSchema.meta({ description: "the month of the reviews" }),
     reviewed: count.meta({ description: "customers reviewed that month (the matrix's total)" }),
-    matrix: z
-      .object({ premium: classRow, standard: classRow, risky: classRow })
-      .meta({ description: "matrix[from][to]: customers by their class at the review before (from) and the class this review gave (to)" }),
+    matrix: z.object({ premium: classRow, standard: classRow, risky: classRow }).meta({
+      description:
+        "matrix[from][to]: customers by their class at the review before (from) and the class this review gave (to)",
+    }),
   })
   .meta({ description: "class migration: the monthly reviews of one month" });
 
@@ -43,22 +44,36 @@ export const ceiSchema = z
     endingCurrent: minor,
   })
   .nullable()
-  .meta({ description: "collection effectiveness index over the period since the previous snapshot: (B + S − E) ÷ (B + S − C) × 100" });
+  .meta({
+    description:
+      "collection effectiveness index over the period since the previous snapshot: (B + S − E) ÷ (B + S − C) × 100",
+  });
 
 /** The figures a snapshot keeps (and the live report answers for its own moment). */
 export const reportFiguresShape = {
   period: monthSchema.meta({ description: "the month the flow figures (decisions, reviews) are of" }),
-  totals: z.object({ customers: count, exposure: minor, creditLimit: minor, openInvoiceBalance: minor, volume12m: minor }),
+  totals: z.object({
+    customers: count,
+    exposure: minor,
+    creditLimit: minor,
+    openInvoiceBalance: minor,
+    volume12m: minor,
+  }),
   byTier: z.record(z.string(), sliceSchema),
   byGrade: z.record(z.string(), sliceSchema),
-  byCurrency: z.array(z.object({ currency: z.string(), customers: count, exposure: z.number().int(), exposureInBase: minor.nullable() })),
+  byCurrency: z.array(
+    z.object({ currency: z.string(), customers: count, exposure: z.number().int(), exposureInBase: minor.nullable() }),
+  ),
   aging: agingSchema,
   dso: days,
   bestPossibleDso: days.meta({ description: "receivables not yet due ÷ average daily sales" }),
   averageDaysDelinquent: days.meta({ description: "DSO − best possible DSO" }),
   cei: ceiSchema,
   overLimit: z
-    .object({ customers: count, amountOver: minor.meta({ description: "exposure and reservations above the limits in force, summed" }) })
+    .object({
+      customers: count,
+      amountOver: minor.meta({ description: "exposure and reservations above the limits in force, summed" }),
+    })
     .meta({ description: "customers whose available credit is below zero (as last written)" }),
   orderBlocks: z
     .object({
@@ -66,7 +81,10 @@ export const reportFiguresShape = {
       blocked: count.meta({ description: "orders blocked at the order check in the month" }),
       released: count,
       rejected: count,
-      averageReleaseHours: z.number().nullable().meta({ description: "mean hours from the block to a person's decision (release or reject) in the month" }),
+      averageReleaseHours: z
+        .number()
+        .nullable()
+        .meta({ description: "mean hours from the block to a person's decision (release or reject) in the month" }),
       timedDecisions: count.meta({ description: "decisions the mean is over (those recorded with their turnaround)" }),
     })
     .meta({ description: "orders blocked at the order check and how fast a person decided them" }),
@@ -76,7 +94,10 @@ export const reportFiguresShape = {
       submitted: count.meta({ description: "applications submitted in the month" }),
       approved: count,
       rejected: count,
-      averageDecisionDays: z.number().nullable().meta({ description: "mean days from submission to decision, over the month's decisions" }),
+      averageDecisionDays: z
+        .number()
+        .nullable()
+        .meta({ description: "mean days from submission to decision, over the month's decisions" }),
       timedDecisions: count,
     })
     .meta({ description: "credit applications and their approval turnaround" }),
@@ -102,9 +123,10 @@ export type StoredSnapshot = z.infer<typeof storedSnapshotSchema>;
 export const snapshotOutput = reportFiguresSchema.extend({
   takenAt: z.iso.datetime(),
   baseCurrency: z.string(),
-  source: z.enum(SNAPSHOT_SOURCES).meta({ description: "monthlyJob: written by the monthly job; demo: the demo seed's history (local stack only)" }),
+  source: z
+    .enum(SNAPSHOT_SOURCES)
+    .meta({ description: "monthlyJob: written by the monthly job; demo: the demo seed's history (local stack only)" }),
 });
-
 
 // ---------------------------------------------------------------------------------------
 // The policy what-if (simulatePolicy; simulations/{id}.result)
@@ -118,17 +140,27 @@ export const whatIfLineSchema = z.object({
   name: z.string(),
   currency: z.string(),
   tier: z.object({ current: tierEnum, candidate: tierEnum }),
-  limit: z
-    .object({
-      current: z.number().int().meta({ description: "the approved limit after a review under the policy in force (customer's currency)" }),
-      candidate: z.number().int().meta({ description: "…under the candidate" }),
-      change: z.number().int(),
-      changeInBase: minor.nullable().meta({ description: "the change in the base currency; null when the FX table has no rate" }),
-      action: limitActionEnum.meta({ description: "what the candidate's review does: cut (at once), propose_cut / propose_increase (for a person), none" }),
+  limit: z.object({
+    current: z
+      .number()
+      .int()
+      .meta({ description: "the approved limit after a review under the policy in force (customer's currency)" }),
+    candidate: z.number().int().meta({ description: "…under the candidate" }),
+    change: z.number().int(),
+    changeInBase: minor
+      .nullable()
+      .meta({ description: "the change in the base currency; null when the FX table has no rate" }),
+    action: limitActionEnum.meta({
+      description:
+        "what the candidate's review does: cut (at once), propose_cut / propose_increase (for a person), none",
     }),
+  }),
   status: z.object({ current: statusEnum, candidate: statusEnum }),
   overLimit: z.boolean().meta({ description: "over its limit under the candidate, not under the policy in force" }),
-  blockedOrders: z.object({ orders: count, amount: z.number().int() }).meta({ description: "orders of the last 30 days the candidate would have blocked and the policy in force did not (customer's currency)" }),
+  blockedOrders: z.object({ orders: count, amount: z.number().int() }).meta({
+    description:
+      "orders of the last 30 days the candidate would have blocked and the policy in force did not (customer's currency)",
+  }),
 });
 
 export const whatIfResultSchema = z.object({
@@ -137,7 +169,13 @@ export const whatIfResultSchema = z.object({
   changes: z.array(z.string()).meta({ description: "the policy paths the candidate changes" }),
   evaluated: count,
   sample: z
-    .object({ size: count, exposureShare: z.number().nullable().meta({ description: "share of the portfolio's exposure (base currency) the sample holds, 0–1" }) })
+    .object({
+      size: count,
+      exposureShare: z
+        .number()
+        .nullable()
+        .meta({ description: "share of the portfolio's exposure (base currency) the sample holds, 0–1" }),
+    })
     .nullable()
     .meta({ description: "with sampleSize: the largest exposures were evaluated, not the whole portfolio" }),
   unconverted: count,
@@ -150,11 +188,21 @@ export const whatIfResultSchema = z.object({
     fall: z.object({ customers: count, amount: minor }),
     unchanged: count,
   }),
-  overLimit: z.object({ customers: count }).meta({ description: "customers over their limit under the candidate that are not under the policy in force" }),
-  onHold: z.object({ customers: count, suspended: count }).meta({ description: "customers on hold or suspended under the candidate that are not under the policy in force" }),
+  overLimit: z
+    .object({ customers: count })
+    .meta({ description: "customers over their limit under the candidate that are not under the policy in force" }),
+  onHold: z
+    .object({ customers: count, suspended: count })
+    .meta({ description: "customers on hold or suspended under the candidate that are not under the policy in force" }),
   blockedOrders: z
     .object({ orders: count, amount: minor, customers: count, released: count, releasedAmount: minor })
-    .meta({ description: "orders of the last 30 days the candidate would have blocked and the policy in force approved (released: the reverse)" }),
-  customers: z.array(whatIfLineSchema).meta({ description: "customers treated differently, the largest limit change first (at most the policy's simulation.maxListed)" }),
+    .meta({
+      description:
+        "orders of the last 30 days the candidate would have blocked and the policy in force approved (released: the reverse)",
+    }),
+  customers: z.array(whatIfLineSchema).meta({
+    description:
+      "customers treated differently, the largest limit change first (at most the policy's simulation.maxListed)",
+  }),
 });
 export type WhatIfResult = z.infer<typeof whatIfResultSchema>;

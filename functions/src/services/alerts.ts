@@ -52,7 +52,11 @@ export async function raiseAlert(input: AlertInput, now: number): Promise<boolea
 }
 
 /** Resolve an open alert because its condition cleared. Returns whether it was open. */
-export async function resolveAlertCondition(input: Omit<AlertInput, "code">, reason: string, now: number): Promise<boolean> {
+export async function resolveAlertCondition(
+  input: Omit<AlertInput, "code">,
+  reason: string,
+  now: number,
+): Promise<boolean> {
   const db = firestore();
   const ref = alertRefFor(input.subject, input.type);
   const chain = chainFor({ ...input, code: reason });
@@ -95,13 +99,23 @@ export async function resolveAlertByPerson(
     const alert = snap.data()!;
     if (alert.status !== "open") throw precondition(`alert is already ${alert.status}`);
     const subject = alert.subject as AlertSubject;
-    const chain = subject.kind === "customer" ? chains.customer(subject.id) : subject.kind === "application" ? chains.application(subject.id) : chains.system();
+    const chain =
+      subject.kind === "customer"
+        ? chains.customer(subject.id)
+        : subject.kind === "application"
+          ? chains.application(subject.id)
+          : chains.system();
     const customer = subject.kind === "customer" ? await readCustomer(tx, subject.id) : null;
     const headSnap = customer ? customer.head : await tx.get(chain.headDoc);
     tx.update(ref, resolvedAlertPatch(input.resolution, caller.uid, input.note, now));
     if (customer?.file) {
       // Resolved by a person while the condition may still hold: not raised again until it clears.
-      writeCustomer(tx, subject.id, { openAlerts: openAlertsAfterManualResolve(customer.file.openAlerts, alert.type as string) }, customer);
+      writeCustomer(
+        tx,
+        subject.id,
+        { openAlerts: openAlertsAfterManualResolve(customer.file.openAlerts, alert.type as string) },
+        customer,
+      );
     }
     new AuditAppender(tx, chain, headOf(headSnap.data()), now).append({
       action: "alert.resolve",

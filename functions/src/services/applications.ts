@@ -42,7 +42,10 @@ import type { CreditPolicy, Grade, Tier } from "../schemas/policy.js";
 import { logs } from "../logs.js";
 
 function identityKeysOf(input: Pick<CreditApplication, "company" | "contacts">): IdentityKey[] {
-  const keys = [identityKey("registration", `${input.company.country}:${input.company.registrationNo}`), ...contactIdentityKeys(input.contacts)];
+  const keys = [
+    identityKey("registration", `${input.company.country}:${input.company.registrationNo}`),
+    ...contactIdentityKeys(input.contacts),
+  ];
   if (input.company.bankAccount) keys.push(identityKey("bank_account", input.company.bankAccount));
   return uniqueKeys(keys);
 }
@@ -57,9 +60,17 @@ export interface SubmitResult {
   status: "submitted";
 }
 
-export async function submitApplication(input: SubmitCreditApplicationInput, caller: Caller, now: number, policy: CreditPolicy, fx?: FxTable): Promise<SubmitResult> {
-  if (!policy.currencies.includes(input.currency)) throw invalid("currency", `${input.currency} is not a currency the policy accepts`);
-  if (input.financials && input.financials.periodEnd > now) throw invalid("financials.periodEnd", "must not be in the future: a statement covers a period that has ended");
+export async function submitApplication(
+  input: SubmitCreditApplicationInput,
+  caller: Caller,
+  now: number,
+  policy: CreditPolicy,
+  fx?: FxTable,
+): Promise<SubmitResult> {
+  if (!policy.currencies.includes(input.currency))
+    throw invalid("currency", `${input.currency} is not a currency the policy accepts`);
+  if (input.financials && input.financials.periodEnd > now)
+    throw invalid("financials.periodEnd", "must not be in the future: a statement covers a period that has ended");
   // Every figure the application will be judged by is converted from the base currency: it needs a rate.
   assertConvertible("currency", input.currency, fx ?? (await loadFxTable(now, policy)));
   if (input.financials && input.financials.currency !== input.currency) {
@@ -100,7 +111,10 @@ export async function submitApplication(input: SubmitCreditApplicationInput, cal
     // One applicant cannot flood the queue (or the identity index) with applications.
     const open = (applicantSnap.get("open") as number | undefined) ?? 0;
     if (open >= policy.fraud.maxOpenApplications) {
-      throw precondition(`an applicant may have at most ${policy.fraud.maxOpenApplications} open applications: wait for a decision on one`, { reason: "TOO_MANY_OPEN_APPLICATIONS" });
+      throw precondition(
+        `an applicant may have at most ${policy.fraud.maxOpenApplications} open applications: wait for a decision on one`,
+        { reason: "TOO_MANY_OPEN_APPLICATIONS" },
+      );
     }
     const owners = await readIdentityOwners(tx, keys);
     const collisions = collisionsOf(keys, owners, self);
@@ -129,7 +143,12 @@ export async function submitApplication(input: SubmitCreditApplicationInput, cal
       actor: caller,
       target: ref.path,
       before: null,
-      after: { status: "submitted", requestedLimit: input.requestedLimit, currency: input.currency, paymentTermsDays: input.paymentTermsDays },
+      after: {
+        status: "submitted",
+        requestedLimit: input.requestedLimit,
+        currency: input.currency,
+        paymentTermsDays: input.paymentTermsDays,
+      },
       reason: null,
       requestId: input.requestId ?? null,
     });
@@ -153,7 +172,12 @@ export interface ApplicationReviewResult {
 }
 
 /** Score a prospect from what it submitted: profile and statement (no history yet). */
-export function evaluateApplication(app: CreditApplication, collisions: ApplicationReview["identityCollisions"], now: number, policy: CreditPolicy) {
+export function evaluateApplication(
+  app: CreditApplication,
+  collisions: ApplicationReview["identityCollisions"],
+  now: number,
+  policy: CreditPolicy,
+) {
   const statement: FinancialStatement | null = app.financials;
   const fraudSignals = applicationSignals(
     { foundedYear: app.company.foundedYear, requestedLimit: app.requestedLimit, statement, collisions, asOf: now },
@@ -174,29 +198,52 @@ export function evaluateApplication(app: CreditApplication, collisions: Applicat
   );
   const usableStatement = statement && checkStatement(statement, policy.balanceTolerance).balanced ? statement : null;
   const limit = recommendLimit(
-    { grade: assessment.grade, statement: usableStatement, paymentTermsDays: app.paymentTermsDays, volume12m: 0, isNew: true, requestedLimit: app.requestedLimit },
+    {
+      grade: assessment.grade,
+      statement: usableStatement,
+      paymentTermsDays: app.paymentTermsDays,
+      volume12m: 0,
+      isNew: true,
+      requestedLimit: app.requestedLimit,
+    },
     policy,
   );
   return { assessment, limit, fraudSignals, fraudHold };
 }
 
-export async function reviewApplication(input: { applicationId: string; requestId?: string | undefined }, caller: Caller, now: number, policy: CreditPolicy, fx?: FxTable): Promise<ApplicationReviewResult> {
+export async function reviewApplication(
+  input: { applicationId: string; requestId?: string | undefined },
+  caller: Caller,
+  now: number,
+  policy: CreditPolicy,
+  fx?: FxTable,
+): Promise<ApplicationReviewResult> {
   const table = fx ?? (await loadFxTable(now, policy));
   const db = firestore();
   const ref = applicationRefs.application(input.applicationId);
   const privRef = applicationRefs.assessment(input.applicationId);
   const key = idempotencyKey("reviewCreditApplication", caller.uid, input);
   const result = await db.runTransaction(async (tx) => {
-    const [prior, snap, privSnap] = await Promise.all([priorResult<ApplicationReviewResult>(tx, key), tx.get(ref), tx.get(privRef)]);
+    const [prior, snap, privSnap] = await Promise.all([
+      priorResult<ApplicationReviewResult>(tx, key),
+      tx.get(ref),
+      tx.get(privRef),
+    ]);
     if (prior !== undefined) return prior;
     const app = applicationFromSnapshot<CreditApplication>(snap);
     if (!app) throw notFound("application", input.applicationId);
-    if (!canReview(app.status)) throw precondition(`application is ${app.status}; only submitted or under-review applications can be reviewed`);
+    if (!canReview(app.status))
+      throw precondition(`application is ${app.status}; only submitted or under-review applications can be reviewed`);
     const stored = applicationFromSnapshot<ApplicationReview>(privSnap);
     // Each collision weighs by the other side's standing now: a customer, a pending application, or gone.
     const collisions = await collisionStandings(tx, stored?.identityCollisions ?? []);
     // Grade caps, the starter cap and the young-business threshold in the application's currency, at today's rate.
-    const { assessment, limit, fraudSignals, fraudHold } = evaluateApplication(app, collisions, now, policyInCurrency(policy, app.currency, table));
+    const { assessment, limit, fraudSignals, fraudHold } = evaluateApplication(
+      app,
+      collisions,
+      now,
+      policyInCurrency(policy, app.currency, table),
+    );
     const review: ApplicationReview = {
       identityCollisions: collisions,
       score: assessment.score,
@@ -214,13 +261,27 @@ export async function reviewApplication(input: { applicationId: string; requestI
       reviewedBy: caller.uid,
     };
     tx.set(privRef, toStored(review) as FirebaseFirestore.DocumentData);
-    tx.update(ref, marked(ref, applicationToStored({ status: "under_review", reviewedAt: now, reviewedBy: caller.uid, updatedAt: now })));
+    tx.update(
+      ref,
+      marked(
+        ref,
+        applicationToStored({ status: "under_review", reviewedAt: now, reviewedBy: caller.uid, updatedAt: now }),
+      ),
+    );
     new AuditAppender(tx, chains.application(input.applicationId), headOf(snap.data()), now).append({
       action: "application.review",
       actor: caller,
       target: ref.path,
       before: { status: app.status },
-      after: { status: "under_review", score: assessment.score, grade: assessment.grade, tier: assessment.tier, recommendedLimit: limit.recommendedLimit, fraudHold, ...conversionOf(policy, app.currency, table) },
+      after: {
+        status: "under_review",
+        score: assessment.score,
+        grade: assessment.grade,
+        tier: assessment.tier,
+        recommendedLimit: limit.recommendedLimit,
+        fraudHold,
+        ...conversionOf(policy, app.currency, table),
+      },
       reason: null,
       requestId: input.requestId ?? null,
     });
@@ -242,7 +303,13 @@ export interface DecideResult {
   creditLimit?: number;
 }
 
-export async function decideApplication(input: DecideCreditApplicationInput, caller: Caller, now: number, policy: CreditPolicy, fx?: FxTable): Promise<DecideResult> {
+export async function decideApplication(
+  input: DecideCreditApplicationInput,
+  caller: Caller,
+  now: number,
+  policy: CreditPolicy,
+  fx?: FxTable,
+): Promise<DecideResult> {
   const table = fx ?? (await loadFxTable(now, policy));
   const db = firestore();
   const ref = applicationRefs.application(input.applicationId);
@@ -250,20 +317,33 @@ export async function decideApplication(input: DecideCreditApplicationInput, cal
   const key = idempotencyKey("decideCreditApplication", caller.uid, input);
   const customerRef = customerRefs.newCustomer();
   const result = await db.runTransaction(async (tx) => {
-    const [prior, snap, privSnap] = await Promise.all([priorResult<DecideResult>(tx, key), tx.get(ref), tx.get(privRef)]);
+    const [prior, snap, privSnap] = await Promise.all([
+      priorResult<DecideResult>(tx, key),
+      tx.get(ref),
+      tx.get(privRef),
+    ]);
     if (prior !== undefined) return prior;
     const app = applicationFromSnapshot<CreditApplication>(snap);
     if (!app) throw notFound("application", input.applicationId);
-    if (app.applicantUid === caller.uid) throw precondition("four-eyes rule: the submitter of an application cannot decide it");
+    if (app.applicantUid === caller.uid)
+      throw precondition("four-eyes rule: the submitter of an application cannot decide it");
     if (!canDecide(app.status)) {
-      throw precondition(app.status === "submitted" ? "application must be reviewed before it is decided" : `application is already ${app.status}`);
+      throw precondition(
+        app.status === "submitted"
+          ? "application must be reviewed before it is decided"
+          : `application is already ${app.status}`,
+      );
     }
     const review = applicationFromSnapshot<ApplicationReview>(privSnap);
-    if (!review || review.score === null || review.grade === null || review.tier === null) throw precondition("application has no review");
+    if (!review || review.score === null || review.grade === null || review.tier === null)
+      throw precondition("application has no review");
     // A decided application is no longer open for its applicant; a rejected one leaves the identity index.
     const applicantRef = firestore().doc(paths.applicant(app.applicantUid));
     const keys = identityKeysOf(app);
-    const [applicantSnap, owners] = await Promise.all([tx.get(applicantRef), input.decision === "reject" ? readIdentityOwners(tx, keys) : Promise.resolve(null)]);
+    const [applicantSnap, owners] = await Promise.all([
+      tx.get(applicantRef),
+      input.decision === "reject" ? readIdentityOwners(tx, keys) : Promise.resolve(null),
+    ]);
     const open = (applicantSnap.get("open") as number | undefined) ?? 0;
     tx.set(applicantRef, { open: Math.max(0, open - 1), updatedAt: Timestamp.fromMillis(now) });
     const appChain = new AuditAppender(tx, chains.application(input.applicationId), headOf(snap.data()), now);
@@ -271,7 +351,21 @@ export async function decideApplication(input: DecideCreditApplicationInput, cal
     if (input.decision === "reject") {
       const memo = personMemo(caller, now, input.note, input.reasonCodes, ["APPLICATION_REJECTED"]);
       if (owners) unregisterIdentities(tx, keys, owners, `application:${input.applicationId}`);
-      tx.update(ref, marked(ref, applicationToStored({ status: "rejected", decision: "reject", decidedAt: now, ...decisionTiming(app.submittedAt, now), decidedBy: caller.uid, decidedByRole: caller.role, updatedAt: now })));
+      tx.update(
+        ref,
+        marked(
+          ref,
+          applicationToStored({
+            status: "rejected",
+            decision: "reject",
+            decidedAt: now,
+            ...decisionTiming(app.submittedAt, now),
+            decidedBy: caller.uid,
+            decidedByRole: caller.role,
+            updatedAt: now,
+          }),
+        ),
+      );
       tx.update(privRef, applicationToStored(memo));
       appChain.append({
         action: "application.decide",
@@ -291,12 +385,17 @@ export async function decideApplication(input: DecideCreditApplicationInput, cal
     // Authority is in the base currency, converted into the application's at decision time.
     const local = policyInCurrency(policy, app.currency, table);
     if (!withinAuthority(caller.role, limit, local.authority)) {
-      throw new CreditDeskError("permission-denied", `a limit of ${limit} minor units of ${app.currency} is above the ${caller.role ?? "applicant"} approval authority${authorityNote(policy, app.currency)}`, {
-        field: "approvedLimit",
-      });
+      throw new CreditDeskError(
+        "permission-denied",
+        `a limit of ${limit} minor units of ${app.currency} is above the ${caller.role ?? "applicant"} approval authority${authorityNote(policy, app.currency)}`,
+        {
+          field: "approvedLimit",
+        },
+      );
     }
     const terms = input.paymentTermsDays ?? app.paymentTermsDays;
-    if (terms > policy.paymentTerms.maxDays) throw invalid("paymentTermsDays", `must be at most ${policy.paymentTerms.maxDays} days`);
+    if (terms > policy.paymentTerms.maxDays)
+      throw invalid("paymentTermsDays", `must be at most ${policy.paymentTerms.maxDays} days`);
     const statement = app.financials;
     const customer: CustomerFile = {
       name: app.company.name,
@@ -310,7 +409,10 @@ export async function decideApplication(input: DecideCreditApplicationInput, cal
       status: review.fraudHold ? "on_hold" : "active",
       statusReason: review.fraudHold ? "FRAUD_SIGNALS" : null,
       statusKind: review.fraudHold ? "manual" : null,
-      statusParts: { manual: review.fraudHold ? { status: "on_hold", reason: "FRAUD_SIGNALS" } : null, automatic: null },
+      statusParts: {
+        manual: review.fraudHold ? { status: "on_hold", reason: "FRAUD_SIGNALS" } : null,
+        automatic: null,
+      },
       ownerUid: input.ownerUid ?? null,
       groupId: null,
       score: review.score,
@@ -342,21 +444,65 @@ export async function decideApplication(input: DecideCreditApplicationInput, cal
     if (statement) {
       tx.set(
         customerRefs.financials(customerRef.id),
-        toStored({ statements: [statement], latest: statement, ratios: computeRatios(statement), check: checkStatement(statement, policy.balanceTolerance), updatedAt: now }) as FirebaseFirestore.DocumentData,
+        toStored({
+          statements: [statement],
+          latest: statement,
+          ratios: computeRatios(statement),
+          check: checkStatement(statement, policy.balanceTolerance),
+          updatedAt: now,
+        }) as FirebaseFirestore.DocumentData,
       );
     }
-    tx.set(customerRefs.assessment(customerRef.id), toStored({ ...review, source: "application", applicationId: input.applicationId, updatedAt: now }) as FirebaseFirestore.DocumentData);
-    tx.set(customerRefs.contacts(customerRef.id), toStored({ contacts: app.contacts, updatedAt: now }) as FirebaseFirestore.DocumentData);
-    const implied = ["APPLICATION_APPROVED", ...(review.recommendedLimit !== null && limit > review.recommendedLimit ? ["ABOVE_RECOMMENDED_LIMIT"] : []), ...(review.fraudHold ? ["FRAUD_HOLD"] : [])];
+    tx.set(
+      customerRefs.assessment(customerRef.id),
+      toStored({
+        ...review,
+        source: "application",
+        applicationId: input.applicationId,
+        updatedAt: now,
+      }) as FirebaseFirestore.DocumentData,
+    );
+    tx.set(
+      customerRefs.contacts(customerRef.id),
+      toStored({ contacts: app.contacts, updatedAt: now }) as FirebaseFirestore.DocumentData,
+    );
+    const implied = [
+      "APPLICATION_APPROVED",
+      ...(review.recommendedLimit !== null && limit > review.recommendedLimit ? ["ABOVE_RECOMMENDED_LIMIT"] : []),
+      ...(review.fraudHold ? ["FRAUD_HOLD"] : []),
+    ];
     const memo = personMemo(caller, now, input.note, input.reasonCodes, implied);
-    tx.update(ref, marked(ref, applicationToStored({ status: "approved", decision: "approve", approvedLimit: limit, decidedAt: now, ...decisionTiming(app.submittedAt, now), decidedBy: caller.uid, decidedByRole: caller.role, customerId: customerRef.id, updatedAt: now })));
+    tx.update(
+      ref,
+      marked(
+        ref,
+        applicationToStored({
+          status: "approved",
+          decision: "approve",
+          approvedLimit: limit,
+          decidedAt: now,
+          ...decisionTiming(app.submittedAt, now),
+          decidedBy: caller.uid,
+          decidedByRole: caller.role,
+          customerId: customerRef.id,
+          updatedAt: now,
+        }),
+      ),
+    );
     tx.update(privRef, applicationToStored(memo));
     appChain.append({
       action: "application.decide",
       actor: caller,
       target: ref.path,
       before: { status: app.status },
-      after: { status: "approved", approvedLimit: limit, paymentTermsDays: terms, customerId: customerRef.id, reasonCodes: memo.reasonCodes, ...conversionOf(policy, app.currency, table) },
+      after: {
+        status: "approved",
+        approvedLimit: limit,
+        paymentTermsDays: terms,
+        customerId: customerRef.id,
+        reasonCodes: memo.reasonCodes,
+        ...conversionOf(policy, app.currency, table),
+      },
       reason: input.note,
       requestId: input.requestId ?? null,
     });
@@ -365,7 +511,15 @@ export async function decideApplication(input: DecideCreditApplicationInput, cal
       actor: caller,
       target: customerRef.path,
       before: null,
-      after: { status: customer.status, creditLimit: limit, paymentTermsDays: terms, tier: customer.tier, grade: customer.grade, ownerUid: customer.ownerUid, applicationId: input.applicationId },
+      after: {
+        status: customer.status,
+        creditLimit: limit,
+        paymentTermsDays: terms,
+        tier: customer.tier,
+        grade: customer.grade,
+        ownerUid: customer.ownerUid,
+        applicationId: input.applicationId,
+      },
       reason: input.note,
       requestId: input.requestId ?? null,
     });
@@ -376,4 +530,3 @@ export async function decideApplication(input: DecideCreditApplicationInput, cal
   logs.applicationDecided(input.applicationId, result.status, result.customerId ?? null);
   return result;
 }
-

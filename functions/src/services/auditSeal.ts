@@ -108,7 +108,15 @@ export async function lastSealUpTo(keyring: AuditKeyring): Promise<number | null
 
 async function raiseBroken(b: BrokenChain, now: number): Promise<void> {
   logs.auditChainBroken(b.chainId, b.seq, b.problem);
-  await raiseAlert({ type: "audit_broken", subject: { kind: "system", id: b.chainId }, code: b.problem.toUpperCase(), details: { chainId: b.chainId, seq: b.seq, problem: b.problem } }, now);
+  await raiseAlert(
+    {
+      type: "audit_broken",
+      subject: { kind: "system", id: b.chainId },
+      code: b.problem.toUpperCase(),
+      details: { chainId: b.chainId, seq: b.seq, problem: b.problem },
+    },
+    now,
+  );
 }
 
 export async function runAuditSeal(opts: SealOptions): Promise<SealResult> {
@@ -133,7 +141,14 @@ export async function runAuditSeal(opts: SealOptions): Promise<SealResult> {
     while (pending.length >= pageSize || (all && (pending.length > 0 || pendingBroken.length > 0))) {
       const heads = pending.slice(0, pageSize);
       const broken = pendingBroken.slice(0, pageSize);
-      await appendSystem(sealContent({ sealId, since, upTo, page: result.pages + 1, heads, broken }, SYSTEM_ACTOR, systemChainDoc().path), now);
+      await appendSystem(
+        sealContent(
+          { sealId, since, upTo, page: result.pages + 1, heads, broken },
+          SYSTEM_ACTOR,
+          systemChainDoc().path,
+        ),
+        now,
+      );
       result.pages++;
       result.sealed += heads.length;
       pending = pending.slice(heads.length);
@@ -146,7 +161,11 @@ export async function runAuditSeal(opts: SealOptions): Promise<SealResult> {
       if (verdict.ok) {
         if (head.seq > 0) pending.push({ chainId: chain.chainId, seq: head.seq, hash: head.hash });
       } else {
-        const b = { chainId: chain.chainId, seq: verdict.firstBrokenEntry!.seq, problem: verdict.firstBrokenEntry!.problem };
+        const b = {
+          chainId: chain.chainId,
+          seq: verdict.firstBrokenEntry!.seq,
+          problem: verdict.firstBrokenEntry!.problem,
+        };
         pendingBroken.push(b);
         result.broken.push(b);
       }
@@ -177,7 +196,14 @@ export async function runAuditSeal(opts: SealOptions): Promise<SealResult> {
     logs.auditSealIncomplete(sealId, result.sealed, "DEADLINE");
     return result;
   }
-  await appendSystem(sealCompleteContent({ sealId, since, upTo, pages: result.pages, sealed: result.sealed, broken: result.broken.length }, SYSTEM_ACTOR, systemChainDoc().path), now);
+  await appendSystem(
+    sealCompleteContent(
+      { sealId, since, upTo, pages: result.pages, sealed: result.sealed, broken: result.broken.length },
+      SYSTEM_ACTOR,
+      systemChainDoc().path,
+    ),
+    now,
+  );
   // The system chain's head after the seal, in Cloud Logging: an anchor outside Firestore.
   const systemHead = headOf((await systemChainDoc().get()).data());
   logs.auditSealed(sealId, result.sealed, result.broken.length, systemHead.seq, systemHead.hash);
@@ -200,7 +226,10 @@ export interface MigrationResult {
  * keyed `audit.migrate` entry. Runs in the seal job until one pass completes; then one
  * read per run.
  */
-export async function migrateLegacyChains(now: number, opts: { deadline?: number; keyring?: AuditKeyring } = {}): Promise<MigrationResult> {
+export async function migrateLegacyChains(
+  now: number,
+  opts: { deadline?: number; keyring?: AuditKeyring } = {},
+): Promise<MigrationResult> {
   const keyring = opts.keyring ?? auditKeyring();
   const deadline = opts.deadline ?? Number.POSITIVE_INFINITY;
   const out: MigrationResult = { done: true, migrated: 0, broken: [] };
@@ -213,7 +242,9 @@ export async function migrateLegacyChains(now: number, opts: { deadline?: number
   };
   consider(chains.system(), systemSnap.data());
   for (const { collection, chain } of CHAIN_SUBJECT_COLLECTIONS) {
-    for await (const snap of firestore().collection(collection).stream() as AsyncIterable<FirebaseFirestore.QueryDocumentSnapshot>) {
+    for await (const snap of firestore()
+      .collection(collection)
+      .stream() as AsyncIterable<FirebaseFirestore.QueryDocumentSnapshot>) {
       consider(chain(snap.id), snap.data());
       if (Date.now() >= deadline) return { ...out, done: false };
     }
@@ -222,7 +253,11 @@ export async function migrateLegacyChains(now: number, opts: { deadline?: number
     if (Date.now() >= deadline) return { ...out, done: false };
     const { verdict, head } = await inspectChain(chain.chainId, chain.headDoc, { keyring });
     if (!verdict.ok && verdict.firstBrokenEntry?.problem !== "legacy_unsealed") {
-      const b = { chainId: chain.chainId, seq: verdict.firstBrokenEntry!.seq, problem: verdict.firstBrokenEntry!.problem };
+      const b = {
+        chainId: chain.chainId,
+        seq: verdict.firstBrokenEntry!.seq,
+        problem: verdict.firstBrokenEntry!.problem,
+      };
       out.broken.push(b);
       await raiseBroken(b, now);
       continue;
@@ -231,7 +266,13 @@ export async function migrateLegacyChains(now: number, opts: { deadline?: number
     const migrated = await firestore().runTransaction(async (tx) => {
       const [snap, last] = await Promise.all([tx.get(chain.headDoc), tx.get(entryRef(chain.chainId, head.seq))]);
       const current = headOf(snap.data());
-      if (current.seq !== head.seq || current.hash !== head.hash || !last.exists || fromStored(last.data()!).keyId !== undefined) return false;
+      if (
+        current.seq !== head.seq ||
+        current.hash !== head.hash ||
+        !last.exists ||
+        fromStored(last.data()!).keyId !== undefined
+      )
+        return false;
       new AuditAppender(tx, chain, current, now).append({
         action: MIGRATE_ACTION,
         actor: SYSTEM_ACTOR,
@@ -249,7 +290,13 @@ export async function migrateLegacyChains(now: number, opts: { deadline?: number
   await firestore().runTransaction(async (tx) => {
     const snap = await tx.get(system.headDoc);
     if (snap.get("legacyMigration.completedAt")) return;
-    tx.set(system.headDoc, { legacyMigration: { completedAt: Timestamp.fromMillis(now), migrated: out.migrated, broken: out.broken.length } }, { merge: true });
+    tx.set(
+      system.headDoc,
+      {
+        legacyMigration: { completedAt: Timestamp.fromMillis(now), migrated: out.migrated, broken: out.broken.length },
+      },
+      { merge: true },
+    );
     new AuditAppender(tx, system, headOf(snap.data()), now).append({
       action: MIGRATE_COMPLETE_ACTION,
       actor: SYSTEM_ACTOR,

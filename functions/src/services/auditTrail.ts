@@ -9,11 +9,29 @@
  */
 import type { DocumentReference, QueryDocumentSnapshot } from "firebase-admin/firestore";
 import { auditKeyring } from "../config.js";
-import { AuditAppender, chainHasEntries, chains, entryDocId, fromStored, headOf, sealEntriesNaming, type AuditChain } from "../data/audit.js";
+import {
+  AuditAppender,
+  chainHasEntries,
+  chains,
+  entryDocId,
+  fromStored,
+  headOf,
+  sealEntriesNaming,
+  type AuditChain,
+} from "../data/audit.js";
 import { firestore } from "../data/firebase.js";
 import { auditChainId, paths } from "../data/paths.js";
 import { idempotencyKey, priorResult, priorResultNow, recordResult } from "../data/requests.js";
-import { ChainVerifier, EMPTY_HEAD, isAuthenticSystemEntry, sealedHeadIn, type AuditKeyring, type BrokenEntry, type ChainHead, type ChainVerdict } from "../domain/audit.js";
+import {
+  ChainVerifier,
+  EMPTY_HEAD,
+  isAuthenticSystemEntry,
+  sealedHeadIn,
+  type AuditKeyring,
+  type BrokenEntry,
+  type ChainHead,
+  type ChainVerdict,
+} from "../domain/audit.js";
 import { notFound } from "../domain/errors.js";
 import type { Caller } from "../domain/roles.js";
 import { logs } from "../logs.js";
@@ -40,8 +58,12 @@ export interface VerifyResult {
 }
 
 /** Which chain a request names: customerId → customer_{id}; chainId as given; neither → system. */
-export function chainFor(input: { customerId?: string | undefined; chainId?: string | undefined }): AuditChain & { subject: "customer" | "application" | "group" | "system"; subjectId: string } {
-  if (input.customerId !== undefined) return { ...chains.customer(input.customerId), subject: "customer", subjectId: input.customerId };
+export function chainFor(input: {
+  customerId?: string | undefined;
+  chainId?: string | undefined;
+}): AuditChain & { subject: "customer" | "application" | "group" | "system"; subjectId: string } {
+  if (input.customerId !== undefined)
+    return { ...chains.customer(input.customerId), subject: "customer", subjectId: input.customerId };
   const chainId = input.chainId ?? auditChainId.system();
   if (chainId === auditChainId.system()) return { ...chains.system(), subject: "system", subjectId: chainId };
   const customerPrefix = auditChainId.customer("");
@@ -67,7 +89,10 @@ export function chainFor(input: { customerId?: string | undefined; chainId?: str
  * entry must be authentic (a keyed entry of the system chain whose MAC holds): an altered
  * one is reported as `seal_invalid` rather than silently passed over for an older seal.
  */
-export async function latestSealOf(chainId: string, keyring: AuditKeyring = auditKeyring()): Promise<SealRef | { invalid: number } | null> {
+export async function latestSealOf(
+  chainId: string,
+  keyring: AuditKeyring = auditKeyring(),
+): Promise<SealRef | { invalid: number } | null> {
   for (const entry of await sealEntriesNaming(chainId, 1)) {
     if (!isAuthenticSystemEntry(entry, auditChainId.system(), keyring)) return { invalid: entry.seq };
     const head = sealedHeadIn(entry, chainId);
@@ -97,7 +122,10 @@ export async function inspectChain(
 ): Promise<Inspection> {
   const pageSize = opts.pageSize ?? VERIFY_PAGE_SIZE;
   const entries = firestore().collection(paths.auditEntries(chainId));
-  const verifier = new ChainVerifier(chainId, opts.keyring ?? auditKeyring(), { sealed: opts.sealed ?? null, resumeFrom: opts.resumeFrom ?? null });
+  const verifier = new ChainVerifier(chainId, opts.keyring ?? auditKeyring(), {
+    sealed: opts.sealed ?? null,
+    resumeFrom: opts.resumeFrom ?? null,
+  });
   /** Set when an entry is intact but stored under a document id that is not its seq. */
   let misplaced: BrokenEntry | undefined;
   let lastSeq = opts.resumeFrom?.seq ?? 1;
@@ -149,7 +177,12 @@ export async function inspectChain(
     // walk finds none).
     if (broken() || head.seq <= verifier.last.seq) break;
   }
-  if (misplaced) return { verdict: { ok: false, checked: verifier.finish(null).checked, firstBrokenEntry: misplaced }, head, subjectExists };
+  if (misplaced)
+    return {
+      verdict: { ok: false, checked: verifier.finish(null).checked, firstBrokenEntry: misplaced },
+      head,
+      subjectExists,
+    };
   // audit/system is created with the system chain's first entry: without it, the chain must be empty.
   const isSystem = chainId === auditChainId.system();
   const subjectMissing = !subjectExists && !isSystem;
@@ -157,16 +190,32 @@ export async function inspectChain(
 }
 
 /** One chain, whole, against its stored head and its latest seal. Read-only. */
-export async function verifyChain(chainId: string, headDoc: DocumentReference, opts: { pageSize?: number } = {}): Promise<ChainVerdict> {
+export async function verifyChain(
+  chainId: string,
+  headDoc: DocumentReference,
+  opts: { pageSize?: number } = {},
+): Promise<ChainVerdict> {
   return (await verifyChainAgainstSeal(chainId, headDoc, opts)).verdict;
 }
 
-async function verifyChainAgainstSeal(chainId: string, headDoc: DocumentReference, opts: { pageSize?: number } = {}): Promise<Inspection & { seal: SealRef | null }> {
+async function verifyChainAgainstSeal(
+  chainId: string,
+  headDoc: DocumentReference,
+  opts: { pageSize?: number } = {},
+): Promise<Inspection & { seal: SealRef | null }> {
   const keyring = auditKeyring();
   const seal = await latestSealOf(chainId, keyring);
   if (seal && "invalid" in seal) {
     const inspection = await inspectChain(chainId, headDoc, { ...opts, keyring });
-    return { ...inspection, verdict: { ok: false, checked: inspection.verdict.checked, firstBrokenEntry: { seq: seal.invalid, problem: "seal_invalid" } }, seal: null };
+    return {
+      ...inspection,
+      verdict: {
+        ok: false,
+        checked: inspection.verdict.checked,
+        firstBrokenEntry: { seq: seal.invalid, problem: "seal_invalid" },
+      },
+      seal: null,
+    };
   }
   return { ...(await inspectChain(chainId, headDoc, { ...opts, keyring, sealed: seal })), seal };
 }
@@ -175,10 +224,23 @@ async function verifyChainAgainstSeal(chainId: string, headDoc: DocumentReferenc
  * The sweep's check of a chain that changed since the last seal: from its latest sealed
  * head on (or whole, when never sealed, or when `whole`). Returns the head to seal when intact.
  */
-export async function sweepChain(chainId: string, headDoc: DocumentReference, keyring: AuditKeyring, opts: { whole?: boolean } = {}): Promise<{ verdict: ChainVerdict; head: ChainHead }> {
+export async function sweepChain(
+  chainId: string,
+  headDoc: DocumentReference,
+  keyring: AuditKeyring,
+  opts: { whole?: boolean } = {},
+): Promise<{ verdict: ChainVerdict; head: ChainHead }> {
   const seal = await latestSealOf(chainId, keyring);
-  if (seal && "invalid" in seal) return { verdict: { ok: false, checked: 0, firstBrokenEntry: { seq: seal.invalid, problem: "seal_invalid" } }, head: EMPTY_HEAD };
-  const { verdict, head } = await inspectChain(chainId, headDoc, { keyring, sealed: seal, resumeFrom: opts.whole ? null : seal });
+  if (seal && "invalid" in seal)
+    return {
+      verdict: { ok: false, checked: 0, firstBrokenEntry: { seq: seal.invalid, problem: "seal_invalid" } },
+      head: EMPTY_HEAD,
+    };
+  const { verdict, head } = await inspectChain(chainId, headDoc, {
+    keyring,
+    sealed: seal,
+    resumeFrom: opts.whole ? null : seal,
+  });
   return { verdict, head };
 }
 
@@ -201,7 +263,8 @@ export async function verifyAuditTrail(
   if (earlier !== undefined) return earlier;
 
   const { verdict, subjectExists, seal } = await verifyChainAgainstSeal(chain.chainId, chain.headDoc, opts);
-  if (chain.subject !== "system" && !subjectExists && verdict.ok && !(await chainHasEntries(chain.chainId))) throw notFound(chain.subject, chain.subjectId);
+  if (chain.subject !== "system" && !subjectExists && verdict.ok && !(await chainHasEntries(chain.chainId)))
+    throw notFound(chain.subject, chain.subjectId);
   const result: VerifyResult = { ok: verdict.ok, checked: verdict.checked, chainId: chain.chainId };
   if (verdict.firstBrokenEntry) result.firstBrokenEntry = verdict.firstBrokenEntry;
   if (seal) result.sealed = seal;

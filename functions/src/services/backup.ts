@@ -65,13 +65,24 @@ async function createRecord(id: string, doc: DocumentData, change: Change, now: 
     const [snap, head] = await Promise.all([tx.get(ref), tx.get(chain.headDoc)]);
     if (snap.exists) return false;
     tx.set(ref, doc);
-    new AuditAppender(tx, chain, headOf(head.data()), now).append({ ...change, actor: SYSTEM_ACTOR, target: ref.path, requestId: null });
+    new AuditAppender(tx, chain, headOf(head.data()), now).append({
+      ...change,
+      actor: SYSTEM_ACTOR,
+      target: ref.path,
+      requestId: null,
+    });
     return true;
   });
 }
 
 /** Applies `patch` when `guard` accepts the stored document (else nothing, returns false). */
-async function updateRecord(id: string, guard: (data: DocumentData) => boolean, patch: DocumentData, change: Change, now: number): Promise<boolean> {
+async function updateRecord(
+  id: string,
+  guard: (data: DocumentData) => boolean,
+  patch: DocumentData,
+  change: Change,
+  now: number,
+): Promise<boolean> {
   const db = firestore();
   const ref = backupRef(id);
   const chain = chains.system();
@@ -80,7 +91,12 @@ async function updateRecord(id: string, guard: (data: DocumentData) => boolean, 
     const data = snap.data();
     if (!data || !guard(data)) return false;
     tx.update(ref, patch);
-    new AuditAppender(tx, chain, headOf(head.data()), now).append({ ...change, actor: SYSTEM_ACTOR, target: ref.path, requestId: null });
+    new AuditAppender(tx, chain, headOf(head.data()), now).append({
+      ...change,
+      actor: SYSTEM_ACTOR,
+      target: ref.path,
+      requestId: null,
+    });
     return true;
   });
 }
@@ -92,7 +108,12 @@ async function markFailed(backupId: string, code: BackupFailureCode, detail: str
     backupId,
     isRunning,
     failedPatch(code, detail, now),
-    { action: "backup.fail", before: { status: "running" }, after: { status: "failed", errorCode: code }, reason: code },
+    {
+      action: "backup.fail",
+      before: { status: "running" },
+      after: { status: "failed", errorCode: code },
+      reason: code,
+    },
     now,
   );
   if (changed) {
@@ -144,14 +165,34 @@ export async function startManagedExport(opts: StartExportOptions): Promise<Star
 
   const created = await createRecord(
     backupId,
-    newBackupDoc({ id: backupId, scheduledFor: scheduledAt, startedAt: now, databaseName: name, outputUriPrefix, collectionIds, trigger: opts.trigger ?? "schedule" }),
-    { action: "backup.start", before: null, after: { status: "running", outputUriPrefix, databaseName: name }, reason: opts.trigger ?? "schedule" },
+    newBackupDoc({
+      id: backupId,
+      scheduledFor: scheduledAt,
+      startedAt: now,
+      databaseName: name,
+      outputUriPrefix,
+      collectionIds,
+      trigger: opts.trigger ?? "schedule",
+    }),
+    {
+      action: "backup.start",
+      before: null,
+      after: { status: "running", outputUriPrefix, databaseName: name },
+      reason: opts.trigger ?? "schedule",
+    },
     now,
   );
   if (!created) return { backupId, status: "duplicate", outputUriPrefix, operationName: null, errorCode: null };
 
   if (!bucket.ok) {
-    await markFailed(backupId, bucket.code, bucket.code === "BUCKET_NOT_CONFIGURED" ? "CREDIT_DESK_BACKUP_BUCKET is empty" : "CREDIT_DESK_BACKUP_BUCKET is not a bucket name", now);
+    await markFailed(
+      backupId,
+      bucket.code,
+      bucket.code === "BUCKET_NOT_CONFIGURED"
+        ? "CREDIT_DESK_BACKUP_BUCKET is empty"
+        : "CREDIT_DESK_BACKUP_BUCKET is not a bucket name",
+      now,
+    );
     return { backupId, status: "failed", outputUriPrefix: null, operationName: null, errorCode: bucket.code };
   }
 
@@ -212,7 +253,12 @@ export async function checkRunningBackups(opts: CheckOptions): Promise<Omit<Chec
         record.id,
         isRunning,
         succeededPatch(verdict.endedAt, verdict.documents, verdict.bytes),
-        { action: "backup.succeed", before: { status: "running" }, after: { status: "succeeded", documents: verdict.documents }, reason: null },
+        {
+          action: "backup.succeed",
+          before: { status: "running" },
+          after: { status: "succeeded", documents: verdict.documents },
+          reason: null,
+        },
         opts.now,
       );
       if (changed) {
@@ -277,7 +323,12 @@ export async function applyRetention(opts: RetentionOptions): Promise<RetentionR
       record.id,
       (d) => d.expired !== true && d.status !== "running",
       expiredPatch(deletedObjects, opts.now),
-      { action: "backup.expire", before: { expired: false }, after: { expired: true, deletedObjects }, reason: `retention_${retentionDays}d` },
+      {
+        action: "backup.expire",
+        before: { expired: false },
+        after: { expired: true, deletedObjects },
+        reason: `retention_${retentionDays}d`,
+      },
       opts.now,
     );
     if (changed) {
@@ -319,7 +370,13 @@ export async function runDailyBackup(opts: DailyBackupOptions): Promise<DailyBac
   const due = exportDue(await listLiveBackups(), opts.now, opts.exportEveryDays ?? 1);
   const start: StartExportResult = due
     ? await startManagedExport({ ...opts, ports })
-    : { backupId: backupIdFor(opts.scheduledAt ?? opts.now), status: "not_due", outputUriPrefix: null, operationName: null, errorCode: null };
+    : {
+        backupId: backupIdFor(opts.scheduledAt ?? opts.now),
+        status: "not_due",
+        outputUriPrefix: null,
+        operationName: null,
+        errorCode: null,
+      };
   const retention = await applyRetention({ now: opts.now, ports, retentionDays: opts.retentionDays });
   return { start, check, retention };
 }

@@ -44,24 +44,49 @@ function computedNow(customer: CustomerFile, now: number, policy: CreditPolicy) 
   const file = withAggregates(customer, aggregates);
   const a = rescoreFromFile(file, now, policy);
   const level = penaltyLevel(aggregates, policy.penalties, customer.monitor?.penaltyLevel ?? 0, now);
-  return { file, aggregates, assessment: a, computed: classInForce(a.tier, penaltyCap(level), null, a.classReasons, now) };
+  return {
+    file,
+    aggregates,
+    assessment: a,
+    computed: classInForce(a.tier, penaltyCap(level), null, a.classReasons, now),
+  };
 }
 
 /** A manager overrides the class with a documented reason until `expiresAt`. */
-export async function overrideClassification(input: OverrideClassificationInput, caller: Caller, now: number, policy: CreditPolicy): Promise<OverrideClassificationResult> {
+export async function overrideClassification(
+  input: OverrideClassificationInput,
+  caller: Caller,
+  now: number,
+  policy: CreditPolicy,
+): Promise<OverrideClassificationResult> {
   checkOverrideExpiry(input.expiresAt, now, policy);
   const db = firestore();
   const key = idempotencyKey("overrideClassification", caller.uid, input);
   const ref = judgementRefs.newClassOverride();
   const result = await db.runTransaction(async (tx) => {
-    const [prior, read] = await Promise.all([priorResult<OverrideClassificationResult>(tx, key), readCustomer(tx, input.customerId)]);
+    const [prior, read] = await Promise.all([
+      priorResult<OverrideClassificationResult>(tx, key),
+      readCustomer(tx, input.customerId),
+    ]);
     if (prior !== undefined) return prior;
     const customer = read.file;
     if (!customer) throw notFound("customer", input.customerId);
     const { computed } = computedNow(customer, now, policy);
     const previous = overrideInForce(customer.classOverride, now);
-    const override: ClassOverride = { overrideId: ref.id, tier: input.tier, reason: input.reason, expiresAt: input.expiresAt, decidedBy: caller.uid, decidedByRole: caller.role, decidedAt: now };
-    const reasonCodes = [`CLASS_OVERRIDDEN_TO_${input.tier.toUpperCase()}`, `COMPUTED_${computed.tier.toUpperCase()}`, ...computed.classReasons];
+    const override: ClassOverride = {
+      overrideId: ref.id,
+      tier: input.tier,
+      reason: input.reason,
+      expiresAt: input.expiresAt,
+      decidedBy: caller.uid,
+      decidedByRole: caller.role,
+      decidedAt: now,
+    };
+    const reasonCodes = [
+      `CLASS_OVERRIDDEN_TO_${input.tier.toUpperCase()}`,
+      `COMPUTED_${computed.tier.toUpperCase()}`,
+      ...computed.classReasons,
+    ];
     const doc: ClassOverrideDoc & { replaces: string | null } = {
       customerId: input.customerId,
       tier: input.tier,
@@ -78,18 +103,44 @@ export async function overrideClassification(input: OverrideClassificationInput,
     };
     tx.create(ref, docToStored(doc));
     const classReasons = [`CLASS_OVERRIDDEN_TO_${input.tier.toUpperCase()}`];
-    writeCustomer(tx, input.customerId, { tier: input.tier, classOverride: override, classReasons, updatedAt: now }, read);
-    tx.set(customerRefs.assessment(input.customerId), toStored({ tier: input.tier, computedTier: computed.tier, classReasons, classOverride: override, updatedAt: now }) as DocumentData, { merge: true });
+    writeCustomer(
+      tx,
+      input.customerId,
+      { tier: input.tier, classOverride: override, classReasons, updatedAt: now },
+      read,
+    );
+    tx.set(
+      customerRefs.assessment(input.customerId),
+      toStored({
+        tier: input.tier,
+        computedTier: computed.tier,
+        classReasons,
+        classOverride: override,
+        updatedAt: now,
+      }) as DocumentData,
+      { merge: true },
+    );
     new AuditAppender(tx, chains.customer(input.customerId), headOf(read.head.data()), now).append({
       action: "class.override",
       actor: caller,
       target: ref.path,
       before: { tier: customer.tier, overrideId: previous?.overrideId ?? null },
-      after: { tier: input.tier, computedTier: computed.tier, overrideId: ref.id, expiresAt: new Date(input.expiresAt).toISOString(), reasonCodes },
+      after: {
+        tier: input.tier,
+        computedTier: computed.tier,
+        overrideId: ref.id,
+        expiresAt: new Date(input.expiresAt).toISOString(),
+        reasonCodes,
+      },
       reason: input.reason,
       requestId: input.requestId ?? null,
     });
-    const out: OverrideClassificationResult = { overrideId: ref.id, tier: input.tier, computedTier: computed.tier, expiresAt: new Date(input.expiresAt).toISOString() };
+    const out: OverrideClassificationResult = {
+      overrideId: ref.id,
+      tier: input.tier,
+      computedTier: computed.tier,
+      expiresAt: new Date(input.expiresAt).toISOString(),
+    };
     recordResult(tx, key, out, now);
     return out;
   });
@@ -103,12 +154,21 @@ export async function overrideClassification(input: OverrideClassificationInput,
  * person set for another reason, or a penalty, stays). The open fraud_signal alert is resolved
  * as a false positive; the signals stay in the assessment document, with the clearance beside them.
  */
-export async function clearFraudHold(input: ClearFraudHoldInput, caller: Caller, now: number, policy: CreditPolicy): Promise<ClearFraudHoldResult> {
+export async function clearFraudHold(
+  input: ClearFraudHoldInput,
+  caller: Caller,
+  now: number,
+  policy: CreditPolicy,
+): Promise<ClearFraudHoldResult> {
   const db = firestore();
   const key = idempotencyKey("clearFraudHold", caller.uid, input);
   const alertRef = alertRefFor({ kind: "customer", id: input.customerId }, "fraud_signal");
   const result = await db.runTransaction(async (tx) => {
-    const [prior, read, alertSnap] = await Promise.all([priorResult<ClearFraudHoldResult>(tx, key), readCustomer(tx, input.customerId), tx.get(alertRef)]);
+    const [prior, read, alertSnap] = await Promise.all([
+      priorResult<ClearFraudHoldResult>(tx, key),
+      readCustomer(tx, input.customerId),
+      tx.get(alertRef),
+    ]);
     if (prior !== undefined) return prior;
     const customer = read.file;
     if (!customer) throw notFound("customer", input.customerId);
@@ -120,7 +180,13 @@ export async function clearFraudHold(input: ClearFraudHoldInput, caller: Caller,
     const { file, aggregates, assessment } = computedNow({ ...customer, flags }, now, policy);
     const level = penaltyLevel(aggregates, policy.penalties, customer.monitor?.penaltyLevel ?? 0, now);
     const cls = classInForce(assessment.tier, penaltyCap(level), customer.classOverride, assessment.classReasons, now);
-    const memo = { note: input.reason, reasonCodes: ["FRAUD_HOLD_CLEARED", "FALSE_POSITIVE"], decidedBy: caller.uid, decidedByRole: caller.role, decidedAt: now };
+    const memo = {
+      note: input.reason,
+      reasonCodes: ["FRAUD_HOLD_CLEARED", "FALSE_POSITIVE"],
+      decidedBy: caller.uid,
+      decidedByRole: caller.role,
+      decidedAt: now,
+    };
     const openAlerts = { ...(customer.openAlerts ?? {}) };
     delete openAlerts.fraud_signal;
     const alertOpen = alertSnap.data()?.status === "open";
@@ -145,17 +211,33 @@ export async function clearFraudHold(input: ClearFraudHoldInput, caller: Caller,
       },
       read,
     );
-    tx.set(customerRefs.assessment(input.customerId), toStored({ fraudHoldCleared: memo }) as DocumentData, { merge: true });
+    tx.set(customerRefs.assessment(input.customerId), toStored({ fraudHoldCleared: memo }) as DocumentData, {
+      merge: true,
+    });
     const audit = new AuditAppender(tx, chains.customer(input.customerId), headOf(read.head.data()), now);
     if (alertOpen) {
-      audit.append({ action: "alert.resolve", actor: caller, target: alertRef.path, before: { status: "open" }, after: { status: "resolved", resolution: "false_positive" }, reason: input.reason, requestId: input.requestId ?? null });
+      audit.append({
+        action: "alert.resolve",
+        actor: caller,
+        target: alertRef.path,
+        before: { status: "open" },
+        after: { status: "resolved", resolution: "false_positive" },
+        reason: input.reason,
+        requestId: input.requestId ?? null,
+      });
     }
     audit.append({
       action: "fraud_hold.clear",
       actor: caller,
       target: customerRefs.customer(input.customerId).path,
       before: { fraudHold: true, status: customer.status, statusKind: customer.statusKind, tier: customer.tier },
-      after: { fraudHold: false, status: status.status, statusKind: status.statusKind, tier: cls.tier, reasonCodes: memo.reasonCodes },
+      after: {
+        fraudHold: false,
+        status: status.status,
+        statusKind: status.statusKind,
+        tier: cls.tier,
+        reasonCodes: memo.reasonCodes,
+      },
       reason: input.reason,
       requestId: input.requestId ?? null,
     });

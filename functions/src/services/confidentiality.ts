@@ -36,7 +36,11 @@ export async function acknowledgeConfidentiality(
   directory: UserDirectory = firebaseUserDirectory,
 ): Promise<AcknowledgeResult> {
   const current = policy.confidentiality.version;
-  if (input.version !== current) throw precondition(`version: the confidentiality policy in force is version ${current}; read it and acknowledge that one`, { version: current });
+  if (input.version !== current)
+    throw precondition(
+      `version: the confidentiality policy in force is version ${current}; read it and acknowledge that one`,
+      { version: current },
+    );
   const claim = acknowledgementClaim(current, now, policy.confidentiality.validityDays);
   const result: AcknowledgeResult = { version: current, acknowledgedUntil: new Date(claim.until * 1000).toISOString() };
   const key = idempotencyKey("acknowledgeConfidentiality", caller.uid, input);
@@ -45,7 +49,10 @@ export async function acknowledgeConfidentiality(
   const db = firestore();
   const chain = chains.system();
   const step1 = await db.runTransaction(async (tx) => {
-    const [state, head] = await Promise.all([key ? requestState<AcknowledgeResult, null>(tx, key) : Promise.resolve({ state: "new" as const }), tx.get(chain.headDoc)]);
+    const [state, head] = await Promise.all([
+      key ? requestState<AcknowledgeResult, null>(tx, key) : Promise.resolve({ state: "new" as const }),
+      tx.get(chain.headDoc),
+    ]);
     if (state.state !== "new") return state;
     tx.set(db.doc(paths.confidentialityAck(caller.uid)), {
       uid: caller.uid,
@@ -80,16 +87,29 @@ export interface RecordTrainingResult {
 }
 
 /** An admin records a staff member's completed training (course, date); audited. */
-export async function recordTraining(input: RecordTrainingInput, caller: Caller, now: number): Promise<RecordTrainingResult> {
+export async function recordTraining(
+  input: RecordTrainingInput,
+  caller: Caller,
+  now: number,
+): Promise<RecordTrainingResult> {
   if (input.completedAt > now) throw invalid("completedAt", "must not be in the future");
   const db = firestore();
   const key = idempotencyKey("recordTraining", caller.uid, input);
   const ref = db.collection(COLLECTIONS.trainingRecords).doc();
   const chain = chains.system();
   return db.runTransaction(async (tx) => {
-    const [state, head] = await Promise.all([key ? requestState<RecordTrainingResult, null>(tx, key) : Promise.resolve({ state: "new" as const }), tx.get(chain.headDoc)]);
+    const [state, head] = await Promise.all([
+      key ? requestState<RecordTrainingResult, null>(tx, key) : Promise.resolve({ state: "new" as const }),
+      tx.get(chain.headDoc),
+    ]);
     if (state.state === "done") return state.result;
-    tx.set(ref, { uid: input.uid, course: input.course, completedAt: Timestamp.fromMillis(input.completedAt), recordedBy: caller.uid, recordedAt: Timestamp.fromMillis(now) });
+    tx.set(ref, {
+      uid: input.uid,
+      course: input.course,
+      completedAt: Timestamp.fromMillis(input.completedAt),
+      recordedBy: caller.uid,
+      recordedAt: Timestamp.fromMillis(now),
+    });
     new AuditAppender(tx, chain, headOf(head.data()), now).append({
       action: "training.record",
       actor: caller,
@@ -108,12 +128,20 @@ export async function recordTraining(input: RecordTrainingInput, caller: Caller,
 /** The monthly job: an alert for each acknowledgement expiring within the policy's warning days. */
 export async function alertExpiringAcknowledgements(now: number, policy: CreditPolicy): Promise<number> {
   const horizon = now + policy.confidentiality.expiryWarningDays * DAY_MS;
-  const snap = await firestore().collection(COLLECTIONS.confidentialityAcks).where("until", "<=", Timestamp.fromMillis(horizon)).get();
+  const snap = await firestore()
+    .collection(COLLECTIONS.confidentialityAcks)
+    .where("until", "<=", Timestamp.fromMillis(horizon))
+    .get();
   let raised = 0;
   for (const d of snap.docs) {
     const until = (d.get("until") as Timestamp).toMillis();
     const opened = await raiseAlert(
-      { type: "confidentiality_expiring", subject: { kind: "system", id: `confidentiality_${d.id}` }, code: until <= now ? "ACKNOWLEDGEMENT_EXPIRED" : "ACKNOWLEDGEMENT_EXPIRING", details: { uid: d.id, until: new Date(until).toISOString().slice(0, 10) } },
+      {
+        type: "confidentiality_expiring",
+        subject: { kind: "system", id: `confidentiality_${d.id}` },
+        code: until <= now ? "ACKNOWLEDGEMENT_EXPIRED" : "ACKNOWLEDGEMENT_EXPIRING",
+        details: { uid: d.id, until: new Date(until).toISOString().slice(0, 10) },
+      },
       now,
     );
     if (opened) raised++;

@@ -34,14 +34,30 @@ export interface WatchedWriteEvent {
   after: DocumentData | null;
 }
 
-function chainOf(ev: WatchedWriteEvent, deletedHead: boolean): { chain: AuditChain; subject: AlertSubject; alert: AlertType } {
-  if (ev.kind === "application") return { chain: chains.application(ev.subjectId), subject: { kind: "application", id: ev.subjectId }, alert: "console_edit" };
+function chainOf(
+  ev: WatchedWriteEvent,
+  deletedHead: boolean,
+): { chain: AuditChain; subject: AlertSubject; alert: AlertType } {
+  if (ev.kind === "application")
+    return {
+      chain: chains.application(ev.subjectId),
+      subject: { kind: "application", id: ev.subjectId },
+      alert: "console_edit",
+    };
   // The chain head lives on the customer's head: with the head gone, the system chain keeps the record.
-  if (deletedHead) return { chain: chains.system(), subject: { kind: "customer", id: ev.subjectId }, alert: "audit_broken" };
-  return { chain: chains.customer(ev.subjectId), subject: { kind: "customer", id: ev.subjectId }, alert: "console_edit" };
+  if (deletedHead)
+    return { chain: chains.system(), subject: { kind: "customer", id: ev.subjectId }, alert: "audit_broken" };
+  return {
+    chain: chains.customer(ev.subjectId),
+    subject: { kind: "customer", id: ev.subjectId },
+    alert: "console_edit",
+  };
 }
 
-export async function recordConsoleEdit(ev: WatchedWriteEvent, now: number): Promise<"service" | "recorded" | "duplicate"> {
+export async function recordConsoleEdit(
+  ev: WatchedWriteEvent,
+  now: number,
+): Promise<"service" | "recorded" | "duplicate"> {
   const edit = consoleEditOf(ev.path, ev.before, ev.after, auditKeyring(), sha256);
   if (!edit) return "service";
   const db = firestore();
@@ -62,7 +78,11 @@ export async function recordConsoleEdit(ev: WatchedWriteEvent, now: number): Pro
       requestId: null,
     });
     const code = edit.deleted ? "CONSOLE_DELETE" : "CONSOLE_EDIT";
-    const doc = raisedAlertDoc(existing.data(), { type: alert, subject, code, details: { kind: ev.kind, fields: edit.fields.join(",").slice(0, 300) } }, now);
+    const doc = raisedAlertDoc(
+      existing.data(),
+      { type: alert, subject, code, details: { kind: ev.kind, fields: edit.fields.join(",").slice(0, 300) } },
+      now,
+    );
     if (doc) tx.set(alertRef, doc);
     tx.set(markerRef, { at: Timestamp.fromMillis(now), expireAt: Timestamp.fromMillis(now + MARKER_TTL_MS) });
     return "recorded" as const;

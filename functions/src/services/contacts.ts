@@ -7,7 +7,13 @@
 import { AuditAppender, chains, headOf } from "../data/audit.js";
 import { customerRefs, readCustomerHead } from "../data/customers.js";
 import { firestore } from "../data/firebase.js";
-import { collisionsOf, contactIdentityKeys, readIdentityOwners, registerIdentities, uniqueKeys } from "../data/identities.js";
+import {
+  collisionsOf,
+  contactIdentityKeys,
+  readIdentityOwners,
+  registerIdentities,
+  uniqueKeys,
+} from "../data/identities.js";
 import { idempotencyKey, priorResult, recordResult } from "../data/requests.js";
 import { notFound } from "../domain/errors.js";
 import type { Caller } from "../domain/roles.js";
@@ -20,7 +26,11 @@ export interface UpdateContactsResult {
   identityCollisions: number;
 }
 
-export async function updateContacts(input: UpdateContactsInput, caller: Caller, now: number): Promise<UpdateContactsResult> {
+export async function updateContacts(
+  input: UpdateContactsInput,
+  caller: Caller,
+  now: number,
+): Promise<UpdateContactsResult> {
   const db = firestore();
   const key = idempotencyKey("updateContacts", caller.uid, input);
   const ref = customerRefs.contacts(input.customerId);

@@ -25,7 +25,8 @@ import { writeLimitFollowUp } from "./reassessment.js";
 
 /** Sales see and act on their own customers only. */
 export function assertInScope(customer: Pick<CustomerFile, "ownerUid">, caller: Caller, customerId: string): void {
-  if (caller.role === "sales" && customer.ownerUid !== caller.uid) throw denied(`customer ${customerId} is not one of your customers`);
+  if (caller.role === "sales" && customer.ownerUid !== caller.uid)
+    throw denied(`customer ${customerId} is not one of your customers`);
 }
 
 interface FinancialsDoc {
@@ -44,7 +45,11 @@ export interface ScoreResult {
   reasons: string[];
   classReasons: string[];
   /** What the reassessment did to the limit: a cut applied, or a proposal for a person (limitRequests/{limitRequestId}). */
-  limitAction?: { action: "none" | "cut" | "propose_cut" | "propose_increase"; limitRequestId: string | null; newLimit: number | null };
+  limitAction?: {
+    action: "none" | "cut" | "propose_cut" | "propose_increase";
+    limitRequestId: string | null;
+    newLimit: number | null;
+  };
 }
 
 /**
@@ -56,7 +61,13 @@ async function reassessWith(
   caller: Caller,
   now: number,
   basePolicy: CreditPolicy,
-  opts: { newStatement?: FinancialStatement; input: { requestId?: string | undefined }; callable: string; action: string; fx?: FxTable | undefined },
+  opts: {
+    newStatement?: FinancialStatement;
+    input: { requestId?: string | undefined };
+    callable: string;
+    action: string;
+    fx?: FxTable | undefined;
+  },
 ): Promise<ScoreResult> {
   const db = firestore();
   const ref = customerRefs.customer(customerId);
@@ -64,27 +75,44 @@ async function reassessWith(
   const key = idempotencyKey(opts.callable, caller.uid, opts.input);
   const table = opts.fx ?? (await loadFxTable(now, basePolicy));
   return db.runTransaction(async (tx) => {
-    const [prior, read, finSnap] = await Promise.all([priorResult<ScoreResult>(tx, key), readCustomer(tx, customerId), tx.get(finRef)]);
+    const [prior, read, finSnap] = await Promise.all([
+      priorResult<ScoreResult>(tx, key),
+      readCustomer(tx, customerId),
+      tx.get(finRef),
+    ]);
     if (prior !== undefined) return prior;
     const stored = read.file;
     if (!stored) throw notFound("customer", customerId);
     assertInScope(stored, caller, customerId);
     // The file as of now: receivables re-aged from the ledger state.
-    const customer = withAggregates(stored, summarize((stored.ledger as LedgerState | undefined) ?? emptyLedger(), now));
+    const customer = withAggregates(
+      stored,
+      summarize((stored.ledger as LedgerState | undefined) ?? emptyLedger(), now),
+    );
     // Caps, capacity and tolerance in the customer's currency, at today's rate.
     const policy = policyInCurrency(basePolicy, customer.currency, table);
     const fin = plain<FinancialsDoc>(finSnap);
     let statement = fin?.latest ?? null;
     if (opts.newStatement) {
-      if (opts.newStatement.currency !== customer.currency) throw invalid("statement.currency", `must be the customer's currency ${customer.currency}`);
+      if (opts.newStatement.currency !== customer.currency)
+        throw invalid("statement.currency", `must be the customer's currency ${customer.currency}`);
       statement = opts.newStatement;
-      const statements = [opts.newStatement, ...(fin?.statements ?? []).filter((s) => s.periodEnd !== opts.newStatement!.periodEnd)]
+      const statements = [
+        opts.newStatement,
+        ...(fin?.statements ?? []).filter((s) => s.periodEnd !== opts.newStatement!.periodEnd),
+      ]
         .sort((a, b) => b.periodEnd - a.periodEnd)
         .slice(0, MAX_STATEMENTS_KEPT);
       statement = statements[0]!;
       tx.set(
         finRef,
-        toStored({ statements, latest: statement, ratios: computeRatios(statement), check: checkStatement(statement, policy.balanceTolerance), updatedAt: now }) as FirebaseFirestore.DocumentData,
+        toStored({
+          statements,
+          latest: statement,
+          ratios: computeRatios(statement),
+          check: checkStatement(statement, policy.balanceTolerance),
+          updatedAt: now,
+        }) as FirebaseFirestore.DocumentData,
       );
     }
     const { assessment, limit } = assessCustomer(customer, statement, now, policy);
@@ -110,8 +138,18 @@ async function reassessWith(
       caller,
       now,
     );
-    const before = { score: customer.score, grade: customer.grade, tier: customer.tier, confidence: customer.confidence };
-    const after = { score: assessment.score, grade: assessment.grade, tier: cls.tier, confidence: assessment.confidence };
+    const before = {
+      score: customer.score,
+      grade: customer.grade,
+      tier: customer.tier,
+      confidence: customer.confidence,
+    };
+    const after = {
+      score: assessment.score,
+      grade: assessment.grade,
+      tier: cls.tier,
+      confidence: assessment.confidence,
+    };
     const patch = {
       ...after,
       financialScores: assessment.financialScores,
@@ -147,8 +185,18 @@ async function reassessWith(
       source: opts.action,
       updatedAt: now,
     };
-    tx.set(customerRefs.assessment(customerId), toStored(assessmentDoc) as FirebaseFirestore.DocumentData, { merge: true });
-    tx.set(customerRefs.newReview(customerId), toStored({ ...assessmentDoc, previous: before, reviewedBy: caller.uid, reviewedAt: now }) as FirebaseFirestore.DocumentData);
+    tx.set(customerRefs.assessment(customerId), toStored(assessmentDoc) as FirebaseFirestore.DocumentData, {
+      merge: true,
+    });
+    tx.set(
+      customerRefs.newReview(customerId),
+      toStored({
+        ...assessmentDoc,
+        previous: before,
+        reviewedBy: caller.uid,
+        reviewedAt: now,
+      }) as FirebaseFirestore.DocumentData,
+    );
     const diff = changedFields(before, after);
     const audit = new AuditAppender(tx, chains.customer(customerId), headOf(read.head.data()), now);
     followUp.appendAudit(audit);
@@ -161,16 +209,27 @@ async function reassessWith(
       reason: null,
       requestId: opts.input.requestId ?? null,
     });
-    const out: ScoreResult = { ...recommendationSummary(assessment, limit), tier: cls.tier, classReasons: cls.classReasons, limitAction: followUp.result };
+    const out: ScoreResult = {
+      ...recommendationSummary(assessment, limit),
+      tier: cls.tier,
+      classReasons: cls.classReasons,
+      limitAction: followUp.result,
+    };
     recordResult(tx, key, out, now);
     logs.customerReassessed(customerId, out.grade, out.tier);
     return out;
   });
 }
 
-export async function updateFinancials(input: { customerId: string; statement: StatementInput; requestId?: string | undefined }, caller: Caller, now: number, policy: CreditPolicy) {
+export async function updateFinancials(
+  input: { customerId: string; statement: StatementInput; requestId?: string | undefined },
+  caller: Caller,
+  now: number,
+  policy: CreditPolicy,
+) {
   // A statement ending in the future would stay "latest" until then, whatever is filed later.
-  if (input.statement.periodEnd > now) throw invalid("statement.periodEnd", "must not be in the future: a statement covers a period that has ended");
+  if (input.statement.periodEnd > now)
+    throw invalid("statement.periodEnd", "must not be in the future: a statement covers a period that has ended");
   return reassessWith(input.customerId, caller, now, policy, {
     newStatement: input.statement,
     input,
@@ -179,6 +238,15 @@ export async function updateFinancials(input: { customerId: string; statement: S
   }).then(({ score, grade, tier, confidence, classReasons }) => ({ score, grade, tier, confidence, classReasons }));
 }
 
-export function reassessCustomer(input: { customerId: string; requestId?: string | undefined }, caller: Caller, now: number, policy: CreditPolicy) {
-  return reassessWith(input.customerId, caller, now, policy, { input, callable: "reassessCustomer", action: "customer.reassess" });
+export function reassessCustomer(
+  input: { customerId: string; requestId?: string | undefined },
+  caller: Caller,
+  now: number,
+  policy: CreditPolicy,
+) {
+  return reassessWith(input.customerId, caller, now, policy, {
+    input,
+    callable: "reassessCustomer",
+    action: "customer.reassess",
+  });
 }

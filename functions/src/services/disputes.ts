@@ -17,7 +17,13 @@ import { disputeFromSnapshot, docToStored, judgementRefs } from "../data/judgeme
 import { entryFromSnapshot, ledgerRefs, writeEntry } from "../data/ledger.js";
 import { idempotencyKey, priorResult, recordResult } from "../data/requests.js";
 import { availableCredit, withAggregates, type CustomerFile } from "../domain/customer.js";
-import { bookWithOpened, bookWithResolved, emptyDisputeBook, type DisputeBook, type DisputeOutcome } from "../domain/disputes.js";
+import {
+  bookWithOpened,
+  bookWithResolved,
+  emptyDisputeBook,
+  type DisputeBook,
+  type DisputeOutcome,
+} from "../domain/disputes.js";
 import { CreditDeskError, notFound, precondition } from "../domain/errors.js";
 import { disputeCreditNoteId, disputeResolution, type DisputeDoc } from "../domain/judgement.js";
 import {
@@ -59,14 +65,26 @@ export interface ResolveDisputeResult {
 }
 
 /** The credit file after its ledger or dispute book changed: aggregates, exposure, score and class as of now. */
-function rejudged(customer: CustomerFile, state: LedgerState, book: DisputeBook, now: number, policy: CreditPolicy): { file: CustomerFile; patch: Record<string, unknown> } {
+function rejudged(
+  customer: CustomerFile,
+  state: LedgerState,
+  book: DisputeBook,
+  now: number,
+  policy: CreditPolicy,
+): { file: CustomerFile; patch: Record<string, unknown> } {
   const aggregates = summarize(state, now);
   const file: CustomerFile = { ...withAggregates(customer, aggregates), ledger: state, disputes: book };
   file.availableCredit = availableCredit(file, now);
   const a = rescoreFromFile(file, now, policy);
   const level = penaltyLevel(aggregates, policy.penalties, customer.monitor?.penaltyLevel ?? 0, now);
   const cls = classInForce(a.tier, penaltyCap(level), customer.classOverride, a.classReasons, now);
-  Object.assign(file, { score: a.score, grade: a.grade, confidence: a.confidence, tier: cls.tier, classReasons: cls.classReasons });
+  Object.assign(file, {
+    score: a.score,
+    grade: a.grade,
+    confidence: a.confidence,
+    tier: cls.tier,
+    classReasons: cls.classReasons,
+  });
   return {
     file,
     patch: {
@@ -87,40 +105,71 @@ function rejudged(customer: CustomerFile, state: LedgerState, book: DisputeBook,
 function ledgerFailure(err: unknown): never {
   if (err instanceof LedgerError) {
     const field = err.field === "invoiceExternalId" || err.field === "amount" ? err.field : "amount";
-    throw new CreditDeskError("invalid-argument", `${field}: ${err.message}`, { field, reason: err.code.toUpperCase() });
+    throw new CreditDeskError("invalid-argument", `${field}: ${err.message}`, {
+      field,
+      reason: err.code.toUpperCase(),
+    });
   }
   throw err;
 }
 
 /** Open a dispute on an invoice of the customer (sales only for their own customers). */
-export async function openDispute(input: OpenDisputeInput, caller: Caller, now: number, policy: CreditPolicy): Promise<OpenDisputeResult> {
+export async function openDispute(
+  input: OpenDisputeInput,
+  caller: Caller,
+  now: number,
+  policy: CreditPolicy,
+): Promise<OpenDisputeResult> {
   const db = firestore();
   const key = idempotencyKey("openDispute", caller.uid, input);
   const ref = judgementRefs.newDispute();
   const result = await db.runTransaction(async (tx) => {
     const [prior, snaps] = await Promise.all([
       priorResult<OpenDisputeResult>(tx, key),
-      tx.getAll(customerRefs.customer(input.customerId), customerRefs.creditState(input.customerId), ledgerRefs.entry(input.customerId, input.invoiceExternalId)),
+      tx.getAll(
+        customerRefs.customer(input.customerId),
+        customerRefs.creditState(input.customerId),
+        ledgerRefs.entry(input.customerId, input.invoiceExternalId),
+      ),
     ]);
     if (prior !== undefined) return prior;
-    const [head, stateSnap, entrySnap] = snaps as [FirebaseFirestore.DocumentSnapshot, FirebaseFirestore.DocumentSnapshot, FirebaseFirestore.DocumentSnapshot];
+    const [head, stateSnap, entrySnap] = snaps as [
+      FirebaseFirestore.DocumentSnapshot,
+      FirebaseFirestore.DocumentSnapshot,
+      FirebaseFirestore.DocumentSnapshot,
+    ];
     const customer = customerFromSnapshots(head, stateSnap);
     if (!customer) throw notFound("customer", input.customerId);
     assertInScope(customer, caller, input.customerId);
     const book = customer.disputes ?? emptyDisputeBook();
     const max = policy.disputes.maxOpenPerCustomer;
     if (Object.keys(book.open).length >= max) {
-      throw new CreditDeskError("resource-exhausted", `this customer has ${max} open disputes already (policy); resolve some first`, { reason: "TOO_MANY_OPEN_DISPUTES" });
+      throw new CreditDeskError(
+        "resource-exhausted",
+        `this customer has ${max} open disputes already (policy); resolve some first`,
+        { reason: "TOO_MANY_OPEN_DISPUTES" },
+      );
     }
     const stored = entryFromSnapshot(entrySnap);
     let change;
     try {
-      change = openDisputeOnEntry((customer.ledger as LedgerState | undefined) ?? emptyLedger(), stored.entry, input.invoiceExternalId, ref.id, input.amount);
+      change = openDisputeOnEntry(
+        (customer.ledger as LedgerState | undefined) ?? emptyLedger(),
+        stored.entry,
+        input.invoiceExternalId,
+        ref.id,
+        input.amount,
+      );
     } catch (err) {
       ledgerFailure(err);
     }
     const invoice = stored.entry!.applied!;
-    const nextBook = bookWithOpened(book, ref.id, { invoiceExternalId: input.invoiceExternalId, amount: input.amount, openedAt: now }, now);
+    const nextBook = bookWithOpened(
+      book,
+      ref.id,
+      { invoiceExternalId: input.invoiceExternalId, amount: input.amount, openedAt: now },
+      now,
+    );
     const { file, patch } = rejudged(customer, change.state, nextBook, now, policy);
 
     writeEntry(tx, input.customerId, input.invoiceExternalId, change.entry, stored.sourceUpdateTime);
@@ -151,8 +200,20 @@ export async function openDispute(input: OpenDisputeInput, caller: Caller, now: 
       action: "dispute.open",
       actor: caller,
       target: ref.path,
-      before: { disputed: customer.aggregates.aging?.disputed ?? 0, oldestDaysPastDue: customer.oldestDaysPastDue, tier: customer.tier },
-      after: { disputeId: ref.id, invoiceExternalId: input.invoiceExternalId, amount: input.amount, invoiceDueAt: invoice.dueAt ?? null, disputed: file.aggregates.aging.disputed, oldestDaysPastDue: file.oldestDaysPastDue, tier: file.tier },
+      before: {
+        disputed: customer.aggregates.aging?.disputed ?? 0,
+        oldestDaysPastDue: customer.oldestDaysPastDue,
+        tier: customer.tier,
+      },
+      after: {
+        disputeId: ref.id,
+        invoiceExternalId: input.invoiceExternalId,
+        amount: input.amount,
+        invoiceDueAt: invoice.dueAt ?? null,
+        disputed: file.aggregates.aging.disputed,
+        oldestDaysPastDue: file.oldestDaysPastDue,
+        tier: file.tier,
+      },
       reason: input.reason,
       requestId: input.requestId ?? null,
     });
@@ -170,7 +231,12 @@ export async function openDispute(input: OpenDisputeInput, caller: Caller, now: 
  * again, customer_wrong credits nothing and all of it ages again — from the invoice's original
  * due date. The outcome enters the customer's 12-month dispute record.
  */
-export async function resolveDispute(input: ResolveDisputeInput, caller: Caller, now: number, policy: CreditPolicy): Promise<ResolveDisputeResult> {
+export async function resolveDispute(
+  input: ResolveDisputeInput,
+  caller: Caller,
+  now: number,
+  policy: CreditPolicy,
+): Promise<ResolveDisputeResult> {
   const db = firestore();
   const key = idempotencyKey("resolveDispute", caller.uid, input);
   const ref = judgementRefs.dispute(input.disputeId);
@@ -190,13 +256,26 @@ export async function resolveDispute(input: ResolveDisputeInput, caller: Caller,
     const customer = customerFromSnapshots(head!, stateSnap!);
     if (!customer) throw notFound("customer", dispute.customerId);
     if (dispute.status !== "open") {
-      if (dispute.decidedBy === caller.uid && dispute.outcome === input.outcome && (dispute.creditedAmount ?? 0) === credited) {
-        return answer(input.disputeId, input.outcome, credited, dispute.creditNoteExternalId, customer.oldestDaysPastDue);
+      if (
+        dispute.decidedBy === caller.uid &&
+        dispute.outcome === input.outcome &&
+        (dispute.creditedAmount ?? 0) === credited
+      ) {
+        return answer(
+          input.disputeId,
+          input.outcome,
+          credited,
+          dispute.creditNoteExternalId,
+          customer.oldestDaysPastDue,
+        );
       }
       throw precondition(`dispute is already ${dispute.status}`, { reason: "DISPUTE_RESOLVED" });
     }
     if (credited > 0 && !withinAuthority(caller.role, credited, policy.authority)) {
-      throw new CreditDeskError("permission-denied", `crediting ${credited} minor units is above the ${caller.role} approval authority`);
+      throw new CreditDeskError(
+        "permission-denied",
+        `crediting ${credited} minor units is above the ${caller.role} approval authority`,
+      );
     }
 
     // Ledger: the dispute leaves its invoice (what is not credited ages again from the due date); the credit note settles the invoice.
@@ -212,18 +291,32 @@ export async function resolveDispute(input: ResolveDisputeInput, caller: Caller,
     }
     let creditNote: LedgerRecord | null = null;
     if (credited > 0) {
-      creditNote = { externalId: cnId, type: "credit_note", amount: credited, issuedAt: now, invoiceExternalId: dispute.invoiceExternalId };
+      creditNote = {
+        externalId: cnId,
+        type: "credit_note",
+        amount: credited,
+        issuedAt: now,
+        invoiceExternalId: dispute.invoiceExternalId,
+      };
       const own = entryFromSnapshot(cnSnap!).entry;
       const applied = applyRecord(state, creditNote, own, invoiceEntry);
       state = applied.state;
-      for (const w of applied.writes) entries.set(w.id, { entry: w.entry, sourceUpdateTime: w.id === cnId ? now : (entries.get(w.id)?.sourceUpdateTime ?? invoice.sourceUpdateTime) });
+      for (const w of applied.writes)
+        entries.set(w.id, {
+          entry: w.entry,
+          sourceUpdateTime: w.id === cnId ? now : (entries.get(w.id)?.sourceUpdateTime ?? invoice.sourceUpdateTime),
+        });
     }
     const book = bookWithResolved(customer.disputes, input.disputeId, input.outcome, lost, now);
     const { file, patch } = rejudged(customer, state, book, now, policy);
 
     for (const [id, e] of entries) writeEntry(tx, dispute.customerId, id, e.entry, e.sourceUpdateTime);
     if (creditNote) writeCreditNote(tx, ledgerRefs.transaction(dispute.customerId, cnId), creditNote, caller, now);
-    const reasonCodes = [`DISPUTE_${input.outcome.toUpperCase()}`, ...(credited > 0 ? ["CREDITED"] : []), ...(lost > 0 ? ["AGING_RESUMES_FROM_DUE_DATE"] : [])];
+    const reasonCodes = [
+      `DISPUTE_${input.outcome.toUpperCase()}`,
+      ...(credited > 0 ? ["CREDITED"] : []),
+      ...(lost > 0 ? ["AGING_RESUMES_FROM_DUE_DATE"] : []),
+    ];
     tx.update(
       ref,
       docToStored<DisputeDoc>({
@@ -244,8 +337,22 @@ export async function resolveDispute(input: ResolveDisputeInput, caller: Caller,
       action: "dispute.resolve",
       actor: caller,
       target: ref.path,
-      before: { status: "open", disputed: customer.aggregates.aging?.disputed ?? 0, oldestDaysPastDue: customer.oldestDaysPastDue, tier: customer.tier },
-      after: { status: "resolved", outcome: input.outcome, creditedAmount: credited, creditNoteExternalId: creditNote ? cnId : null, disputed: file.aggregates.aging.disputed, oldestDaysPastDue: file.oldestDaysPastDue, tier: file.tier, reasonCodes },
+      before: {
+        status: "open",
+        disputed: customer.aggregates.aging?.disputed ?? 0,
+        oldestDaysPastDue: customer.oldestDaysPastDue,
+        tier: customer.tier,
+      },
+      after: {
+        status: "resolved",
+        outcome: input.outcome,
+        creditedAmount: credited,
+        creditNoteExternalId: creditNote ? cnId : null,
+        disputed: file.aggregates.aging.disputed,
+        oldestDaysPastDue: file.oldestDaysPastDue,
+        tier: file.tier,
+        reasonCodes,
+      },
       reason: input.note,
       requestId: input.requestId ?? null,
     });
@@ -258,11 +365,20 @@ export async function resolveDispute(input: ResolveDisputeInput, caller: Caller,
   return out;
 }
 
-function answer(disputeId: string, outcome: DisputeOutcome, credited: number, creditNoteExternalId: string | null, oldestDaysPastDue: number): ResolveDisputeResult {
+function answer(
+  disputeId: string,
+  outcome: DisputeOutcome,
+  credited: number,
+  creditNoteExternalId: string | null,
+  oldestDaysPastDue: number,
+): ResolveDisputeResult {
   return { disputeId, status: "resolved", outcome, creditedAmount: credited, creditNoteExternalId, oldestDaysPastDue };
 }
 
 /** The credit note's transaction document, marked as applied (the trigger sees its own fingerprint and does nothing). */
 function writeCreditNote(tx: Transaction, ref: DocumentReference, r: LedgerRecord, caller: Caller, now: number): void {
-  tx.set(ref, transactionDoc(r, { state: "applied", fingerprint: fingerprint(r), at: now }, "dispute_resolution", caller.uid));
+  tx.set(
+    ref,
+    transactionDoc(r, { state: "applied", fingerprint: fingerprint(r), at: now }, "dispute_resolution", caller.uid),
+  );
 }

@@ -32,7 +32,20 @@ function policyKey(policy: CreditPolicy): string {
 
 async function raiseInvalid(issues: Array<{ path: string }>, now: number): Promise<void> {
   logs.fxRatesInvalid(issues);
-  await raiseAlert({ type: "fx_rates_invalid", subject: FX_ALERT_SUBJECT, code: "FX_RATES_INVALID", details: { paths: issues.map((i) => i.path).slice(0, 10).join(",") } }, now);
+  await raiseAlert(
+    {
+      type: "fx_rates_invalid",
+      subject: FX_ALERT_SUBJECT,
+      code: "FX_RATES_INVALID",
+      details: {
+        paths: issues
+          .map((i) => i.path)
+          .slice(0, 10)
+          .join(","),
+      },
+    },
+    now,
+  );
 }
 
 /** A load in flight: concurrent callers (a job's parallel customers) share it instead of each reading and validating the table. */
@@ -58,14 +71,19 @@ async function loadFxTableNow(now: number, policy: CreditPolicy, key: string): P
     // No table loaded yet: the reference rates in code, which must cover the policy too.
     table = DEFAULT_FX_TABLE;
     const missing = missingCurrencies(table, policy);
-    if (missing.length) await raiseInvalid(missing.map((c) => ({ path: `rates.${c}` })), now);
+    if (missing.length)
+      await raiseInvalid(
+        missing.map((c) => ({ path: `rates.${c}` })),
+        now,
+      );
     else await resolveAlertCondition({ type: "fx_rates_invalid", subject: FX_ALERT_SUBJECT }, "FX_RATES_DEFAULTS", now);
   } else {
     const r = resolveFxTable(stored.doc, policy, now);
     if (r.ok) {
       table = r.table;
       const lastGood = await readLastGoodFxTable();
-      if (canonicalJson(lastGood.doc ?? null) !== canonicalJson(stored.doc)) await writeLastGoodFxTable(stored.doc, stored.updateTime);
+      if (canonicalJson(lastGood.doc ?? null) !== canonicalJson(stored.doc))
+        await writeLastGoodFxTable(stored.doc, stored.updateTime);
       await resolveAlertCondition({ type: "fx_rates_invalid", subject: FX_ALERT_SUBJECT }, "FX_RATES_VALID_AGAIN", now);
     } else {
       await raiseInvalid(r.issues, now);
@@ -78,14 +96,20 @@ async function loadFxTableNow(now: number, policy: CreditPolicy, key: string): P
 }
 
 /** The policy in a currency, converted with the table in force (loaded unless given). */
-export async function policyFor(currency: string, now: number, policy: CreditPolicy, fx?: FxTable): Promise<{ policy: CreditPolicy; fx: FxTable }> {
+export async function policyFor(
+  currency: string,
+  now: number,
+  policy: CreditPolicy,
+  fx?: FxTable,
+): Promise<{ policy: CreditPolicy; fx: FxTable }> {
   const table = fx ?? (await loadFxTable(now, policy));
   return { policy: policyInCurrency(policy, currency, table), fx: table };
 }
 
 /** A new application's currency must be accepted by the policy and convertible to its base. */
 export function assertConvertible(field: string, currency: string, table: FxTable): void {
-  if (!canConvert(table, currency)) throw invalid(field, `${currency} has no exchange rate in the FX table in force (config/fxRates)`);
+  if (!canConvert(table, currency))
+    throw invalid(field, `${currency} has no exchange rate in the FX table in force (config/fxRates)`);
 }
 
 export interface FxCheck {
@@ -101,7 +125,15 @@ export async function checkFxRates(now: number, policy: CreditPolicy): Promise<F
   const ageDays = fxAgeDays(table, now);
   const stale = isStale(table, now, policy);
   if (stale) {
-    await raiseAlert({ type: "fx_rates_stale", subject: FX_ALERT_SUBJECT, code: "FX_RATES_STALE", details: { ageDays, maxAgeDays: policy.fx.maxAgeDays } }, now);
+    await raiseAlert(
+      {
+        type: "fx_rates_stale",
+        subject: FX_ALERT_SUBJECT,
+        code: "FX_RATES_STALE",
+        details: { ageDays, maxAgeDays: policy.fx.maxAgeDays },
+      },
+      now,
+    );
   } else {
     await resolveAlertCondition({ type: "fx_rates_stale", subject: FX_ALERT_SUBJECT }, "FX_RATES_FRESH", now);
   }

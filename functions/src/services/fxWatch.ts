@@ -70,27 +70,63 @@ export async function onFxRatesWritten(ev: FxWriteEvent, now: number, policy: Cr
     if (marker.exists) return { duplicate: true, editValid, invalidAlert: "unchanged", staleAlert: "unchanged" };
     const audit = new AuditAppender(tx, system, headOf(head.data()), now);
     const diff = changedFields(auditable(ev.before), auditable(ev.after));
-    audit.append({ action: "fx.edit", actor: CONSOLE_ACTOR, target: fxRefs.table().path, before: diff.before, after: diff.after, reason: editValid ? "FX_RATES_VALID" : "FX_RATES_INVALID", requestId: null });
+    audit.append({
+      action: "fx.edit",
+      actor: CONSOLE_ACTOR,
+      target: fxRefs.table().path,
+      before: diff.before,
+      after: diff.after,
+      reason: editValid ? "FX_RATES_VALID" : "FX_RATES_INVALID",
+      requestId: null,
+    });
 
-    const lastGoodTime = typeof lastGood.get("updateTime") === "number" ? (lastGood.get("updateTime") as number) : -Infinity;
+    const lastGoodTime =
+      typeof lastGood.get("updateTime") === "number" ? (lastGood.get("updateTime") as number) : -Infinity;
     if (edited?.ok && ev.after && ev.afterUpdateTime !== null && ev.afterUpdateTime > lastGoodTime) {
-      tx.set(fxRefs.lastGood(), { table: ev.after, updateTime: ev.afterUpdateTime, savedAt: Timestamp.fromMillis(now) });
+      tx.set(fxRefs.lastGood(), {
+        table: ev.after,
+        updateTime: ev.afterUpdateTime,
+        savedAt: Timestamp.fromMillis(now),
+      });
     }
 
     // The alerts follow what is stored now.
     const storedDoc = fxDocFromStored(current.data());
     const stored = storedDoc === undefined ? null : resolveFxTable(storedDoc, policy, now);
-    const follow = (type: AlertType, ref: FirebaseFirestore.DocumentReference, existing: DocumentData | undefined, on: boolean, input: Omit<AlertInput, "type" | "subject">, cleared: string): FxWatchOutcome["invalidAlert"] => {
+    const follow = (
+      type: AlertType,
+      ref: FirebaseFirestore.DocumentReference,
+      existing: DocumentData | undefined,
+      on: boolean,
+      input: Omit<AlertInput, "type" | "subject">,
+      cleared: string,
+    ): FxWatchOutcome["invalidAlert"] => {
       if (on) {
         const doc = raisedAlertDoc(existing, { type, subject: FX_ALERT_SUBJECT, ...input }, now);
         if (!doc) return "unchanged";
         tx.set(ref, doc);
-        audit.append({ action: "alert.raise", actor: SYSTEM_ACTOR, target: ref.path, before: null, after: { type, code: input.code, status: "open" }, reason: input.code, requestId: null });
+        audit.append({
+          action: "alert.raise",
+          actor: SYSTEM_ACTOR,
+          target: ref.path,
+          before: null,
+          after: { type, code: input.code, status: "open" },
+          reason: input.code,
+          requestId: null,
+        });
         return "raised";
       }
       if (existing?.status !== "open") return "unchanged";
       tx.update(ref, resolvedAlertPatch("condition_cleared", SYSTEM_ACTOR.uid, cleared, now));
-      audit.append({ action: "alert.auto_resolve", actor: SYSTEM_ACTOR, target: ref.path, before: { status: "open" }, after: { status: "resolved" }, reason: cleared, requestId: null });
+      audit.append({
+        action: "alert.auto_resolve",
+        actor: SYSTEM_ACTOR,
+        target: ref.path,
+        before: { status: "open" },
+        after: { status: "resolved" },
+        reason: cleared,
+        requestId: null,
+      });
       return "resolved";
     };
     const invalid = stored !== null && !stored.ok;
@@ -99,16 +135,42 @@ export async function onFxRatesWritten(ev: FxWriteEvent, now: number, policy: Cr
       invalidRef,
       invalidAlert.data(),
       invalid,
-      { code: "FX_RATES_INVALID", details: { paths: invalid && !stored.ok ? stored.issues.map((i) => i.path).slice(0, 10).join(",") : "" } },
+      {
+        code: "FX_RATES_INVALID",
+        details: {
+          paths:
+            invalid && !stored.ok
+              ? stored.issues
+                  .map((i) => i.path)
+                  .slice(0, 10)
+                  .join(",")
+              : "",
+        },
+      },
       "FX_RATES_VALID_AGAIN",
     );
     // Staleness of a valid stored table (an invalid one is not in force; the daily check looks at the one that is).
     let staleChange: FxWatchOutcome["staleAlert"] = "unchanged";
     if (stored?.ok) {
       const stale = isStale(stored.table, now, policy);
-      staleChange = follow("fx_rates_stale", staleRef, staleAlert.data(), stale, { code: "FX_RATES_STALE", details: { ageDays: fxAgeDays(stored.table, now), maxAgeDays: policy.fx.maxAgeDays } }, "FX_RATES_FRESH");
+      staleChange = follow(
+        "fx_rates_stale",
+        staleRef,
+        staleAlert.data(),
+        stale,
+        {
+          code: "FX_RATES_STALE",
+          details: { ageDays: fxAgeDays(stored.table, now), maxAgeDays: policy.fx.maxAgeDays },
+        },
+        "FX_RATES_FRESH",
+      );
     }
-    tx.set(markerRef, { fn: FX_TRIGGER, eventId: ev.eventId, at: Timestamp.fromMillis(now), expireAt: Timestamp.fromMillis(now + MARKER_TTL_MS) });
+    tx.set(markerRef, {
+      fn: FX_TRIGGER,
+      eventId: ev.eventId,
+      at: Timestamp.fromMillis(now),
+      expireAt: Timestamp.fromMillis(now + MARKER_TTL_MS),
+    });
     return { duplicate: false, editValid, invalidAlert: invalidChange, staleAlert: staleChange };
   });
 
@@ -117,7 +179,10 @@ export async function onFxRatesWritten(ev: FxWriteEvent, now: number, policy: Cr
   } else {
     clearFxCache();
     if (edited && !edited.ok) logs.fxRatesInvalid(edited.issues);
-    for (const [type, change] of [["fx_rates_invalid", outcome.invalidAlert], ["fx_rates_stale", outcome.staleAlert]] as const) {
+    for (const [type, change] of [
+      ["fx_rates_invalid", outcome.invalidAlert],
+      ["fx_rates_stale", outcome.staleAlert],
+    ] as const) {
       const id = alertId(FX_ALERT_SUBJECT, type);
       if (change === "raised") logs.alertRaised(id, type, FX_ALERT_SUBJECT.id);
       if (change === "resolved") logs.alertResolved(id, type);

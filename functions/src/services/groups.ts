@@ -12,7 +12,16 @@ import { groupFromSnapshot, groupRefs, groupToStored, writeClaim } from "../data
 import { idempotencyKey, priorResult, recordResult } from "../data/requests.js";
 import { committedExposure, type CustomerFile } from "../domain/customer.js";
 import { CreditDeskError, invalid, notFound, precondition } from "../domain/errors.js";
-import { claimChange, groupPosition, groupTotals, releaseStep, type CreditGroup, type GroupClaim, type GroupPosition, type MemberGroupState } from "../domain/groups.js";
+import {
+  claimChange,
+  groupPosition,
+  groupTotals,
+  releaseStep,
+  type CreditGroup,
+  type GroupClaim,
+  type GroupPosition,
+  type MemberGroupState,
+} from "../domain/groups.js";
 import { canConvert, fxRateMissing, policyInCurrency, type FxTable } from "../domain/money.js";
 import { withinAuthority, type Caller } from "../domain/roles.js";
 import type { SetCreditGroupInput } from "../schemas/callables.js";
@@ -38,11 +47,25 @@ export interface ClaimUpdate {
  * The claim a member's new committed exposure calls for, judged against the group head as read
  * in this transaction (null: leave it). A member the head does not list (left the group) has none.
  */
-export function claimUpdateFor(groupId: string, group: CreditGroup, memberId: string, memberCurrency: string, committed: number, policy: CreditPolicy, fx: FxTable, now: number): ClaimUpdate | null {
+export function claimUpdateFor(
+  groupId: string,
+  group: CreditGroup,
+  memberId: string,
+  memberCurrency: string,
+  committed: number,
+  policy: CreditPolicy,
+  fx: FxTable,
+  now: number,
+): ClaimUpdate | null {
   if (!group.memberIds.includes(memberId)) return null;
   const step = releaseStep(group, memberCurrency, policy.creditGroups.claimReleaseShare, fx);
   const held = group.claims[memberId];
-  const change = claimChange(held ? { claim: held.amount, releaseStep: step, changedAt: held.changedAt ?? 0 } : null, committed, now, holdMs(policy));
+  const change = claimChange(
+    held ? { claim: held.amount, releaseStep: step, changedAt: held.changedAt ?? 0 } : null,
+    committed,
+    now,
+    holdMs(policy),
+  );
   if (!change) return null;
   const claim = { amount: change.claim, currency: memberCurrency, changedAt: now };
   const claims = { ...group.claims, [memberId]: claim };
@@ -64,8 +87,23 @@ export function writeClaimUpdate(tx: Transaction, u: ClaimUpdate, now: number): 
 }
 
 /** The group as one member's order check sees it, with the member's committed exposure (except one order). */
-export function positionFor(groupId: string, group: CreditGroup, customer: CustomerFile, customerId: string, now: number, fx: FxTable, exceptOrderRef?: string): GroupPosition {
-  return groupPosition(groupId, group, customerId, customer.currency, committedExposure(customer, now, exceptOrderRef), fx);
+export function positionFor(
+  groupId: string,
+  group: CreditGroup,
+  customer: CustomerFile,
+  customerId: string,
+  now: number,
+  fx: FxTable,
+  exceptOrderRef?: string,
+): GroupPosition {
+  return groupPosition(
+    groupId,
+    group,
+    customerId,
+    customer.currency,
+    committedExposure(customer, now, exceptOrderRef),
+    fx,
+  );
 }
 
 /**
@@ -74,7 +112,14 @@ export function positionFor(groupId: string, group: CreditGroup, customer: Custo
  * longer counting), decide from the mirror alone whether the group head must be touched; only
  * then read it (one more read, in the read phase). Constant cost: zero or one read and write.
  */
-export async function readClaimUpdate(tx: Transaction, customerId: string, before: CustomerFile, after: CustomerFile, now: number, policy: CreditPolicy): Promise<ClaimUpdate | null> {
+export async function readClaimUpdate(
+  tx: Transaction,
+  customerId: string,
+  before: CustomerFile,
+  after: CustomerFile,
+  now: number,
+  policy: CreditPolicy,
+): Promise<ClaimUpdate | null> {
   const groupId = before.groupId ?? null;
   if (!groupId) return null;
   const committed = committedExposure(after, now);
@@ -106,8 +151,18 @@ export interface SetCreditGroupResult {
  * authority for the limit, or an admin). A customer belongs to one group at most. Every member's
  * claim starts at its committed exposure now (read here), so the group head is exact after a set.
  */
-export async function setCreditGroup(input: SetCreditGroupInput, caller: Caller, now: number, policy: CreditPolicy, fx?: FxTable): Promise<SetCreditGroupResult> {
-  if (input.memberIds.length > policy.creditGroups.maxMembers) throw invalid("memberIds", `at most ${policy.creditGroups.maxMembers} members per group (policy creditGroups.maxMembers)`);
+export async function setCreditGroup(
+  input: SetCreditGroupInput,
+  caller: Caller,
+  now: number,
+  policy: CreditPolicy,
+  fx?: FxTable,
+): Promise<SetCreditGroupResult> {
+  if (input.memberIds.length > policy.creditGroups.maxMembers)
+    throw invalid(
+      "memberIds",
+      `at most ${policy.creditGroups.maxMembers} members per group (policy creditGroups.maxMembers)`,
+    );
   const table = fx ?? (await loadFxTable(now, policy));
   const db = firestore();
   const groupRef = groupRefs.group(input.groupId);
@@ -117,11 +172,19 @@ export async function setCreditGroup(input: SetCreditGroupInput, caller: Caller,
     if (prior !== undefined) return prior;
     const before = groupFromSnapshot(groupSnap);
     const currency = input.currency ?? before?.currency ?? policy.baseCurrency;
-    if (!canConvert(table, currency)) throw invalid("currency", `${currency} has no exchange rate in the FX table in force (config/fxRates)`);
+    if (!canConvert(table, currency))
+      throw invalid("currency", `${currency} has no exchange rate in the FX table in force (config/fxRates)`);
     // Authority for a new or higher group limit, in the base currency converted into the group's.
     const raises = !before || currency !== before.currency || input.groupLimit > before.groupLimit;
-    if (raises && !withinAuthority(caller.role, input.groupLimit, policyInCurrency(policy, currency, table).authority)) {
-      throw new CreditDeskError("permission-denied", `a group limit of ${input.groupLimit} minor units of ${currency} is above the ${caller.role} approval authority${authorityNote(policy, currency)}`, { field: "groupLimit" });
+    if (
+      raises &&
+      !withinAuthority(caller.role, input.groupLimit, policyInCurrency(policy, currency, table).authority)
+    ) {
+      throw new CreditDeskError(
+        "permission-denied",
+        `a group limit of ${input.groupLimit} minor units of ${currency} is above the ${caller.role} approval authority${authorityNote(policy, currency)}`,
+        { field: "groupLimit" },
+      );
     }
     const oldMembers = before?.memberIds ?? [];
     const everyone = [...new Set([...oldMembers, ...input.memberIds])];
@@ -131,7 +194,11 @@ export async function setCreditGroup(input: SetCreditGroupInput, caller: Caller,
       const f = files.get(id)!.file;
       if (!f) throw notFound("customer", id);
       if (f.groupId && f.groupId !== input.groupId) {
-        throw precondition(`customer ${id} belongs to credit group ${f.groupId}: take it out of that group first`, { reason: "MEMBER_OF_ANOTHER_GROUP", customerId: id, groupId: f.groupId });
+        throw precondition(`customer ${id} belongs to credit group ${f.groupId}: take it out of that group first`, {
+          reason: "MEMBER_OF_ANOTHER_GROUP",
+          customerId: id,
+          groupId: f.groupId,
+        });
       }
       if (!canConvert(table, f.currency)) throw fxRateMissing(f.currency, table);
     }
@@ -156,8 +223,11 @@ export async function setCreditGroup(input: SetCreditGroupInput, caller: Caller,
       createdAt: before?.createdAt ?? now,
       updatedAt: now,
     };
-    const groupAudit = new AuditAppender(tx, chains.group(input.groupId), headOf(groupSnap.data()), now, { deferHead: true });
-    const view = (g: Pick<CreditGroup, "name" | "currency" | "groupLimit" | "memberIds"> | null) => (g ? { name: g.name, currency: g.currency, groupLimit: g.groupLimit, memberIds: g.memberIds } : null);
+    const groupAudit = new AuditAppender(tx, chains.group(input.groupId), headOf(groupSnap.data()), now, {
+      deferHead: true,
+    });
+    const view = (g: Pick<CreditGroup, "name" | "currency" | "groupLimit" | "memberIds"> | null) =>
+      g ? { name: g.name, currency: g.currency, groupLimit: g.groupLimit, memberIds: g.memberIds } : null;
     groupAudit.append({
       action: before ? "group.update" : "group.create",
       actor: caller,
@@ -176,7 +246,14 @@ export async function setCreditGroup(input: SetCreditGroupInput, caller: Caller,
       if (!f) continue; // a former member whose file is gone: nothing to update
       const joining = added.includes(id);
       const leaving = removed.includes(id);
-      const mirror: MemberGroupState | null = leaving ? null : { groupId: input.groupId, claim: claims[id]!.amount, releaseStep: releaseStep(group, f.currency, policy.creditGroups.claimReleaseShare, table), changedAt: now };
+      const mirror: MemberGroupState | null = leaving
+        ? null
+        : {
+            groupId: input.groupId,
+            claim: claims[id]!.amount,
+            releaseStep: releaseStep(group, f.currency, policy.creditGroups.claimReleaseShare, table),
+            changedAt: now,
+          };
       const patch: Record<string, unknown> = { creditGroup: mirror };
       if (joining || leaving) {
         patch.groupId = leaving ? null : input.groupId;

@@ -18,7 +18,12 @@ export function isStaleWrite(err: unknown): boolean {
  * given) may say to start no more: the result is then true ("stopped"). When a `work` fails no
  * new item starts; the ones in flight finish, then the first failure is thrown.
  */
-export async function pool<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>, stop?: () => boolean): Promise<boolean> {
+export async function pool<T>(
+  items: readonly T[],
+  concurrency: number,
+  work: (item: T) => Promise<void>,
+  stop?: () => boolean,
+): Promise<boolean> {
   let next = 0;
   let stopped = false;
   let failed: { err: unknown } | null = null;

@@ -58,7 +58,6 @@ export interface RunJobResult {
   summary?: Record<string, unknown>;
 }
 
-
 /**
  * The monthly schedule, step by step: the portfolio report's snapshot of the month just closed
  * (first: the reviews enqueued next move the heads' review fields on), the reassessment batches,
@@ -93,8 +92,10 @@ export async function runJobNow(
 ): Promise<RunJobResult> {
   const action: JobAction = input.action ?? "run";
   const local = deps.local ?? runtimeConfig().emulated;
-  if (local && action !== "run") throw precondition("pause and resume act on Cloud Scheduler, which the local stack does not have");
-  if (!local && input.asOf !== undefined) throw precondition("asOf is for the local stack: a deployed job runs at its own time");
+  if (local && action !== "run")
+    throw precondition("pause and resume act on Cloud Scheduler, which the local stack does not have");
+  if (!local && input.asOf !== undefined)
+    throw precondition("asOf is for the local stack: a deployed job runs at its own time");
   const runAt = input.asOf ?? now;
   const db = firestore();
   const chain = chains.system();
@@ -104,7 +105,10 @@ export async function runJobNow(
   // requestId it stays pending until the run is confirmed, and a retry runs it again (every job
   // is idempotent) rather than answering with a run that did not happen.
   const step1 = await db.runTransaction(async (tx) => {
-    const [state, head] = await Promise.all([key ? requestState<RunJobResult, null>(tx, key) : Promise.resolve({ state: "new" as const }), tx.get(chain.headDoc)]);
+    const [state, head] = await Promise.all([
+      key ? requestState<RunJobResult, null>(tx, key) : Promise.resolve({ state: "new" as const }),
+      tx.get(chain.headDoc),
+    ]);
     if (state.state !== "new") return state;
     new AuditAppender(tx, chain, headOf(head.data()), now).append({
       action: `job.${action}`,
@@ -124,7 +128,14 @@ export async function runJobNow(
   return result;
 }
 
-async function runJob(input: RunJobNowInput, action: JobAction, runAt: number, policy: CreditPolicy, local: boolean, scheduler?: SchedulerPort): Promise<RunJobResult> {
+async function runJob(
+  input: RunJobNowInput,
+  action: JobAction,
+  runAt: number,
+  policy: CreditPolicy,
+  local: boolean,
+  scheduler?: SchedulerPort,
+): Promise<RunJobResult> {
   if (local) {
     const { runJobLocally } = await import("../local/jobs.js");
     const summary = await runJobLocally(input.job, runAt, policy);

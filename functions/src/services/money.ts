@@ -3,7 +3,11 @@ import { conversionNote, type FxTable } from "../domain/money.js";
 import type { CreditPolicy } from "../schemas/policy.js";
 
 /** `{fx: {currency, baseCurrency, rate, fxAsOf}}` for an audit entry's after, when a conversion was made. */
-export function conversionOf(policy: CreditPolicy, currency: string, table: FxTable): { fx?: { currency: string; baseCurrency: string; rate: number; fxAsOf: string } } {
+export function conversionOf(
+  policy: CreditPolicy,
+  currency: string,
+  table: FxTable,
+): { fx?: { currency: string; baseCurrency: string; rate: number; fxAsOf: string } } {
   const n = conversionNote(policy, currency, table);
   return n ? { fx: { ...n, fxAsOf: new Date(n.fxAsOf).toISOString().slice(0, 10) } } : {};
 }

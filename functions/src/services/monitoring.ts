@@ -25,7 +25,13 @@ import { COLLECTIONS, paths } from "../data/paths.js";
 import type { AlertType } from "../domain/alerts.js";
 import type { AuditActor } from "../domain/audit.js";
 import { compactLedgerIfDue, emptyLedger, type LedgerState } from "../domain/ledger.js";
-import { monitoredFile, type AlertToRaise, type AlertToResolve, type MonitoredCustomer, type MonitorDecision } from "../domain/monitoring.js";
+import {
+  monitoredFile,
+  type AlertToRaise,
+  type AlertToResolve,
+  type MonitoredCustomer,
+  type MonitorDecision,
+} from "../domain/monitoring.js";
 import { monitorAt, nextMonitorVisit } from "../domain/monitorSchedule.js";
 import { policyInCurrency } from "../domain/money.js";
 import { ALL_SHARDS, dayKey } from "../domain/workQueue.js";
@@ -85,7 +91,12 @@ export interface MonitorOptions {
 }
 
 /** Monitor one customer at `now`, in one transaction. */
-export async function monitorCustomer(customerId: string, now: number, policy: CreditPolicy, opts: MonitorOptions = {}): Promise<MonitorResult> {
+export async function monitorCustomer(
+  customerId: string,
+  now: number,
+  policy: CreditPolicy,
+  opts: MonitorOptions = {},
+): Promise<MonitorResult> {
   if (opts.snapshot?.exists) {
     try {
       return await monitorOnce(customerId, now, policy, opts.onlyIfDue ?? false, opts.snapshot);
@@ -97,7 +108,13 @@ export async function monitorCustomer(customerId: string, now: number, policy: C
   return monitorOnce(customerId, now, policy, opts.onlyIfDue ?? false, null);
 }
 
-async function monitorOnce(customerId: string, now: number, policy: CreditPolicy, onlyIfDue: boolean, pre: DocumentSnapshot | null): Promise<MonitorResult> {
+async function monitorOnce(
+  customerId: string,
+  now: number,
+  policy: CreditPolicy,
+  onlyIfDue: boolean,
+  pre: DocumentSnapshot | null,
+): Promise<MonitorResult> {
   const fx = await loadFxTable(now, policy); // issue 12 hook: base-currency figures in the customer's currency
   const ref = customerRefs.customer(customerId);
   const result = await firestore().runTransaction(async (tx) => {
@@ -136,7 +153,13 @@ async function monitorOnce(customerId: string, now: number, policy: CreditPolicy
     const nextAgingAt = nextMonitorVisit(plan.next, compacted ?? ledger, now, local).at;
     plan.patch.nextAgingAt = nextAgingAt;
     // The customer's own write goes first: it carries the precondition, before the audit head's merge.
-    writeCustomer(tx, customerId, plan.patch, { head: snap!, state: stateSnap! }, pre && snap!.updateTime ? { headUpdateTime: snap!.updateTime } : {});
+    writeCustomer(
+      tx,
+      customerId,
+      plan.patch,
+      { head: snap!, state: stateSnap! },
+      pre && snap!.updateTime ? { headUpdateTime: snap!.updateTime } : {},
+    );
     const audit = new AuditAppender(tx, chains.customer(customerId), headOf(snap!.data()), now);
     const raised = writeRaised(tx, audit, subject, d.alertsToRaise, existing, now);
     const resolved = writeResolved(tx, audit, subject, d.alertsToResolve, existing, now);
@@ -162,7 +185,15 @@ function writeRaised(
     if (!doc) continue; // already open (the map was behind): only the map changes
     const ref = alertRefFor(subject, a.type);
     tx.set(ref, doc);
-    audit.append({ action: "alert.raise", actor: MONITOR_ACTOR, target: ref.path, before: null, after: { type: a.type, code: a.code, status: "open" }, reason: a.code, requestId: null });
+    audit.append({
+      action: "alert.raise",
+      actor: MONITOR_ACTOR,
+      target: ref.path,
+      before: null,
+      after: { type: a.type, code: a.code, status: "open" },
+      reason: a.code,
+      requestId: null,
+    });
     out.push(a.type);
   }
   return out;
@@ -181,7 +212,15 @@ function writeResolved(
     if (existing.get(a.type)?.status !== "open") continue; // closed by a person meanwhile: only the map changes
     const ref = alertRefFor(subject, a.type);
     tx.update(ref, resolvedAlertPatch("condition_cleared", MONITOR_ACTOR.uid, a.reason, now));
-    audit.append({ action: "alert.auto_resolve", actor: MONITOR_ACTOR, target: ref.path, before: { status: "open" }, after: { status: "resolved" }, reason: a.reason, requestId: null });
+    audit.append({
+      action: "alert.auto_resolve",
+      actor: MONITOR_ACTOR,
+      target: ref.path,
+      before: { status: "open" },
+      after: { status: "resolved" },
+      reason: a.reason,
+      requestId: null,
+    });
     out.push(a.type);
   }
   return out;
@@ -226,13 +265,27 @@ function planCustomer(
           actor: MONITOR_ACTOR,
           target: propRef.path,
           before: null,
-          after: { source: d.proposal.source, currentLimit: d.proposal.currentLimit, newLimit: d.proposal.newLimit, status: "pending" },
+          after: {
+            source: d.proposal.source,
+            currentLimit: d.proposal.currentLimit,
+            newLimit: d.proposal.newLimit,
+            status: "pending",
+          },
           reason: d.proposal.reason,
           requestId: null,
         });
       }
     }
-    if (change) audit.append({ action: "customer.monitor", actor: MONITOR_ACTOR, target: customerPath, before: change.before, after: change.after, reason: change.reason, requestId: null });
+    if (change)
+      audit.append({
+        action: "customer.monitor",
+        actor: MONITOR_ACTOR,
+        target: customerPath,
+        before: change.before,
+        after: change.after,
+        reason: change.reason,
+        requestId: null,
+      });
   };
 
   return {
@@ -247,7 +300,13 @@ function planCustomer(
       tier: next.tier,
       proposal:
         request && propRef && d.proposal
-          ? { id: propRef.id, source: d.proposal.source, status: request.status as "pending" | "approved", newLimit: d.proposal.newLimit, created: create }
+          ? {
+              id: propRef.id,
+              source: d.proposal.source,
+              status: request.status as "pending" | "approved",
+              newLimit: d.proposal.newLimit,
+              created: create,
+            }
           : null,
     },
   };
@@ -271,13 +330,23 @@ export interface ScheduleRun {
  * this run (idempotent names). A policy edit since the last run makes each task visit its whole
  * shard once (`refresh`).
  */
-export async function scheduleDailyMonitoring(now: number, policy: CreditPolicy, opts: { enqueue: Enqueue<MonitorTask>; deadline?: number; clock?: () => number }): Promise<ScheduleRun> {
+export async function scheduleDailyMonitoring(
+  now: number,
+  policy: CreditPolicy,
+  opts: { enqueue: Enqueue<MonitorTask>; deadline?: number; clock?: () => number },
+): Promise<ScheduleRun> {
   const clock = opts.clock ?? Date.now;
   const shards = await ensureShards(now, opts.deadline ?? Number.POSITIVE_INFINITY, clock);
   const state = await readWorkQueueState();
   const stamp = policyStamp(policy);
   const refresh = state.monitorPolicy !== null && state.monitorPolicy !== stamp;
-  const run: ScheduleRun = { shards: ALL_SHARDS.length, enqueued: 0, existing: 0, refresh, shardsPending: !shards.done };
+  const run: ScheduleRun = {
+    shards: ALL_SHARDS.length,
+    enqueued: 0,
+    existing: 0,
+    refresh,
+    shardsPending: !shards.done,
+  };
   for (const shard of ALL_SHARDS) {
     const task: MonitorTask = { job: "monitor", asOf: now, shard, ...(refresh ? { refresh: true } : {}) };
     if ((await opts.enqueue(task, { id: monitorTaskId(task) })) === "enqueued") run.enqueued++;
@@ -309,7 +378,11 @@ export interface MonitorShardRun {
 }
 
 const dueInShard = (shard: number, asOf: number) =>
-  firestore().collection(COLLECTIONS.customers).where("shard", "==", shard).where("nextAgingAt", "<=", Timestamp.fromMillis(asOf)).orderBy("nextAgingAt");
+  firestore()
+    .collection(COLLECTIONS.customers)
+    .where("shard", "==", shard)
+    .where("nextAgingAt", "<=", Timestamp.fromMillis(asOf))
+    .orderBy("nextAgingAt");
 
 /**
  * One shard's pass: monitor every customer of the shard due at `asOf`, page by page. A visit
@@ -319,12 +392,22 @@ const dueInShard = (shard: number, asOf: number) =>
  * caller (the task) fails when a customer failed — its retry takes them and the rest — and only
  * otherwise hands `continuation` to the queue, so a retry and a continuation never run side by side.
  */
-export async function monitorShard(task: MonitorTask, policy: CreditPolicy, opts: MonitorShardOptions): Promise<MonitorShardRun> {
+export async function monitorShard(
+  task: MonitorTask,
+  policy: CreditPolicy,
+  opts: MonitorShardOptions,
+): Promise<MonitorShardRun> {
   const clock = opts.clock ?? Date.now;
   const pageSize = opts.pageSize ?? policy.jobs.pageSize;
   const { asOf, shard } = task;
   const run: MonitorShardRun = { processed: 0, skipped: 0, failed: [], pages: 0, continuation: null };
-  const next = (refresh: boolean): MonitorTask => ({ job: "monitor", asOf, shard, part: (task.part ?? 0) + 1, ...(refresh ? { refresh: true } : {}) });
+  const next = (refresh: boolean): MonitorTask => ({
+    job: "monitor",
+    asOf,
+    shard,
+    part: (task.part ?? 0) + 1,
+    ...(refresh ? { refresh: true } : {}),
+  });
   if (task.refresh) {
     // A policy edit: every customer of the shard is due at this run (pulled into the queue first).
     const pulled = await pullShard(shard, asOf, opts.deadline, clock);
@@ -346,16 +429,21 @@ export async function monitorShard(task: MonitorTask, policy: CreditPolicy, opts
     const todo = page.docs.filter((d) => !failed.has(d.id));
     if (todo.length === 0) break;
     run.pages++;
-    const stopped = await pool(todo, opts.concurrency ?? 8, async (doc) => {
-      try {
-        const r = await monitorCustomer(doc.id, asOf, policy, { onlyIfDue: true, snapshot: doc });
-        if (r.outcome === "monitored") run.processed++;
-        else run.skipped++;
-      } catch (err) {
-        failed.add(doc.id);
-        logs.jobCustomerFailed("dailyMonitoring", doc.id, err);
-      }
-    }, () => run.pages > 1 && clock() >= opts.deadline);
+    const stopped = await pool(
+      todo,
+      opts.concurrency ?? 8,
+      async (doc) => {
+        try {
+          const r = await monitorCustomer(doc.id, asOf, policy, { onlyIfDue: true, snapshot: doc });
+          if (r.outcome === "monitored") run.processed++;
+          else run.skipped++;
+        } catch (err) {
+          failed.add(doc.id);
+          logs.jobCustomerFailed("dailyMonitoring", doc.id, err);
+        }
+      },
+      () => run.pages > 1 && clock() >= opts.deadline,
+    );
     if (stopped) {
       outOfTime = true;
       break;
@@ -365,7 +453,9 @@ export async function monitorShard(task: MonitorTask, policy: CreditPolicy, opts
   run.failed = [...failed];
   if (outOfTime) {
     // Whatever is still due (besides the failures) continues in a task.
-    const left = await dueInShard(shard, asOf).limit(failed.size + 1).get();
+    const left = await dueInShard(shard, asOf)
+      .limit(failed.size + 1)
+      .get();
     if (left.docs.some((d) => !failed.has(d.id))) run.continuation = next(false);
   }
   logs.jobProgress("dailyMonitoring", run.processed, run.continuation !== null);

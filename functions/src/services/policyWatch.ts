@@ -46,7 +46,10 @@ export type PolicyWatchOutcome = {
 };
 
 function issuePaths(issues: Array<{ path: string }>): string {
-  return issues.map((i) => i.path).slice(0, 10).join(",");
+  return issues
+    .map((i) => i.path)
+    .slice(0, 10)
+    .join(",");
 }
 
 export async function onPolicyWritten(ev: PolicyWriteEvent, now: number): Promise<PolicyWatchOutcome> {
@@ -58,79 +61,90 @@ export async function onPolicyWritten(ev: PolicyWriteEvent, now: number): Promis
   const system = chains.system();
   const edited = resolvePolicy(ev.after);
 
-  const outcome = await db.runTransaction(async (tx): Promise<PolicyWatchOutcome & { issues: Array<{ path: string }> }> => {
-    const [marker, current, lastGood, alert, head] = await Promise.all([
-      tx.get(markerRef),
-      tx.get(policyRef),
-      tx.get(lastGoodRef),
-      tx.get(alertRef),
-      tx.get(system.headDoc),
-    ]);
-    if (marker.exists) return { duplicate: true, editValid: edited.ok, alert: "unchanged", issues: [] };
-    const audit = new AuditAppender(tx, system, headOf(head.data()), now);
+  const outcome = await db.runTransaction(
+    async (tx): Promise<PolicyWatchOutcome & { issues: Array<{ path: string }> }> => {
+      const [marker, current, lastGood, alert, head] = await Promise.all([
+        tx.get(markerRef),
+        tx.get(policyRef),
+        tx.get(lastGoodRef),
+        tx.get(alertRef),
+        tx.get(system.headDoc),
+      ]);
+      if (marker.exists) return { duplicate: true, editValid: edited.ok, alert: "unchanged", issues: [] };
+      const audit = new AuditAppender(tx, system, headOf(head.data()), now);
 
-    let diff = changedFields(ev.before ?? null, ev.after ?? null);
-    // A document near 1 MiB must not make the audit entry too large to store: keys only then.
-    if (canonicalJson(diff).length > MAX_AUDITED_DIFF) {
-      diff = { before: { changedKeys: Object.keys(diff.after ?? diff.before ?? {}) }, after: { changedKeys: Object.keys(diff.after ?? diff.before ?? {}) } };
-    }
-    audit.append({
-      action: "policy.edit",
-      actor: CONSOLE_ACTOR,
-      target: policyRef.path,
-      before: diff.before,
-      after: diff.after,
-      reason: edited.ok ? "POLICY_VALID" : "POLICY_INVALID",
-      requestId: null,
-    });
-
-    // The last valid override moves forward only (an old event never overwrites a newer one).
-    const lastGoodTime = typeof lastGood.get("updateTime") === "number" ? (lastGood.get("updateTime") as number) : -Infinity;
-    if (edited.ok && ev.after && ev.afterUpdateTime !== null && ev.afterUpdateTime > lastGoodTime) {
-      tx.set(lastGoodRef, { override: ev.after, updateTime: ev.afterUpdateTime, savedAt: Timestamp.fromMillis(now) });
-    }
-
-    // The alert follows what is stored now.
-    const stored = resolvePolicy(current.data());
-    let alertChange: PolicyWatchOutcome["alert"] = "unchanged";
-    if (!stored.ok) {
-      const input: AlertInput = {
-        type: "policy_invalid",
-        subject: POLICY_ALERT_SUBJECT,
-        code: "POLICY_INVALID",
-        details: { paths: issuePaths(stored.issues) },
-      };
-      const doc = raisedAlertDoc(alert.data(), input, now);
-      if (doc) {
-        tx.set(alertRef, doc);
-        audit.append({
-          action: "alert.raise",
-          actor: SYSTEM_ACTOR,
-          target: alertRef.path,
-          before: null,
-          after: { type: input.type, code: input.code, status: "open" },
-          reason: input.code,
-          requestId: null,
-        });
-        alertChange = "raised";
+      let diff = changedFields(ev.before ?? null, ev.after ?? null);
+      // A document near 1 MiB must not make the audit entry too large to store: keys only then.
+      if (canonicalJson(diff).length > MAX_AUDITED_DIFF) {
+        diff = {
+          before: { changedKeys: Object.keys(diff.after ?? diff.before ?? {}) },
+          after: { changedKeys: Object.keys(diff.after ?? diff.before ?? {}) },
+        };
       }
-    } else if (alert.get("status") === "open") {
-      tx.update(alertRef, resolvedAlertPatch("condition_cleared", SYSTEM_ACTOR.uid, "POLICY_VALID_AGAIN", now));
       audit.append({
-        action: "alert.auto_resolve",
-        actor: SYSTEM_ACTOR,
-        target: alertRef.path,
-        before: { status: "open" },
-        after: { status: "resolved" },
-        reason: "POLICY_VALID_AGAIN",
+        action: "policy.edit",
+        actor: CONSOLE_ACTOR,
+        target: policyRef.path,
+        before: diff.before,
+        after: diff.after,
+        reason: edited.ok ? "POLICY_VALID" : "POLICY_INVALID",
         requestId: null,
       });
-      alertChange = "resolved";
-    }
 
-    tx.set(markerRef, { fn: POLICY_TRIGGER, eventId: ev.eventId, at: Timestamp.fromMillis(now), expireAt: Timestamp.fromMillis(now + MARKER_TTL_MS) });
-    return { duplicate: false, editValid: edited.ok, alert: alertChange, issues: stored.ok ? [] : stored.issues };
-  });
+      // The last valid override moves forward only (an old event never overwrites a newer one).
+      const lastGoodTime =
+        typeof lastGood.get("updateTime") === "number" ? (lastGood.get("updateTime") as number) : -Infinity;
+      if (edited.ok && ev.after && ev.afterUpdateTime !== null && ev.afterUpdateTime > lastGoodTime) {
+        tx.set(lastGoodRef, { override: ev.after, updateTime: ev.afterUpdateTime, savedAt: Timestamp.fromMillis(now) });
+      }
+
+      // The alert follows what is stored now.
+      const stored = resolvePolicy(current.data());
+      let alertChange: PolicyWatchOutcome["alert"] = "unchanged";
+      if (!stored.ok) {
+        const input: AlertInput = {
+          type: "policy_invalid",
+          subject: POLICY_ALERT_SUBJECT,
+          code: "POLICY_INVALID",
+          details: { paths: issuePaths(stored.issues) },
+        };
+        const doc = raisedAlertDoc(alert.data(), input, now);
+        if (doc) {
+          tx.set(alertRef, doc);
+          audit.append({
+            action: "alert.raise",
+            actor: SYSTEM_ACTOR,
+            target: alertRef.path,
+            before: null,
+            after: { type: input.type, code: input.code, status: "open" },
+            reason: input.code,
+            requestId: null,
+          });
+          alertChange = "raised";
+        }
+      } else if (alert.get("status") === "open") {
+        tx.update(alertRef, resolvedAlertPatch("condition_cleared", SYSTEM_ACTOR.uid, "POLICY_VALID_AGAIN", now));
+        audit.append({
+          action: "alert.auto_resolve",
+          actor: SYSTEM_ACTOR,
+          target: alertRef.path,
+          before: { status: "open" },
+          after: { status: "resolved" },
+          reason: "POLICY_VALID_AGAIN",
+          requestId: null,
+        });
+        alertChange = "resolved";
+      }
+
+      tx.set(markerRef, {
+        fn: POLICY_TRIGGER,
+        eventId: ev.eventId,
+        at: Timestamp.fromMillis(now),
+        expireAt: Timestamp.fromMillis(now + MARKER_TTL_MS),
+      });
+      return { duplicate: false, editValid: edited.ok, alert: alertChange, issues: stored.ok ? [] : stored.issues };
+    },
+  );
 
   if (outcome.duplicate) {
     logs.triggerDuplicate(POLICY_TRIGGER, ev.eventId);

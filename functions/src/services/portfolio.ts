@@ -15,7 +15,16 @@
  * `inBase: null`, and left out of the base-currency figures. Credit groups: how many, how many over
  * their limit, and the ten largest, each recomputed from its members' claims (domain/groups.ts).
  */
-import { migrationOf, readPortfolio, TIERS, type Aging, type CurrencyFigures, type FlowFigures, type Slice, type TopExposure } from "../data/portfolio.js";
+import {
+  migrationOf,
+  readPortfolio,
+  TIERS,
+  type Aging,
+  type CurrencyFigures,
+  type FlowFigures,
+  type Slice,
+  type TopExposure,
+} from "../data/portfolio.js";
 import { readSnapshots } from "../data/reports.js";
 import {
   addMonths,
@@ -74,7 +83,16 @@ export interface PortfolioReport {
     /** Groups whose claims exceed their limit (as last written). */
     overLimit: number;
     /** The ten largest by exposure in the base currency, recomputed from their claims at the table in force. */
-    top: Array<{ groupId: string; name: string; currency: string; groupLimit: number; exposure: number; availableCredit: number; exposureInBase: number; members: number }>;
+    top: Array<{
+      groupId: string;
+      name: string;
+      currency: string;
+      groupLimit: number;
+      exposure: number;
+      availableCredit: number;
+      exposureInBase: number;
+      members: number;
+    }>;
   };
   openAlerts: Record<string, number>;
   /** The month of the flow figures (this month, to the report's moment). */
@@ -93,16 +111,30 @@ export interface PortfolioReport {
 /** A group's figures from its claims, at the table in force (claims in a currency without a rate: as last written). */
 function groupLine(groupId: string, g: CreditGroup, policy: CreditPolicy, table: FxTable) {
   let exposure = g.exposure;
-  const convertible = canConvert(table, g.currency) && Object.values(g.claims).every((c) => canConvert(table, c.currency));
+  const convertible =
+    canConvert(table, g.currency) && Object.values(g.claims).every((c) => canConvert(table, c.currency));
   if (convertible) exposure = othersClaimed(g, null, table);
-  const exposureInBase = convertible && canConvert(table, policy.baseCurrency) ? convertMinor(exposure, g.currency, policy.baseCurrency, table, "nearest") : g.exposureInBase;
-  return { groupId, name: g.name, currency: g.currency, groupLimit: g.groupLimit, exposure, availableCredit: g.groupLimit - exposure, exposureInBase, members: g.memberIds.length };
+  const exposureInBase =
+    convertible && canConvert(table, policy.baseCurrency)
+      ? convertMinor(exposure, g.currency, policy.baseCurrency, table, "nearest")
+      : g.exposureInBase;
+  return {
+    groupId,
+    name: g.name,
+    currency: g.currency,
+    groupLimit: g.groupLimit,
+    exposure,
+    availableCredit: g.groupLimit - exposure,
+    exposureInBase,
+    members: g.memberIds.length,
+  };
 }
 
 export { dso };
 
 const ZERO_AGING: Aging = { current: 0, d1_30: 0, d31_60: 0, d61_90: 0, d90plus: 0, disputed: 0 };
-const emptySlices = (keys: readonly string[]) => Object.fromEntries(keys.map((k) => [k, { customers: 0, exposure: 0, creditLimit: 0 }])) as Record<string, Slice>;
+const emptySlices = (keys: readonly string[]) =>
+  Object.fromEntries(keys.map((k) => [k, { customers: 0, exposure: 0, creditLimit: 0 }])) as Record<string, Slice>;
 
 /** Sum the currencies' figures into the base currency. */
 export function inBaseCurrency(byCurrency: CurrencyFigures[], others: number, policy: CreditPolicy, table: FxTable) {
@@ -117,7 +149,10 @@ export function inBaseCurrency(byCurrency: CurrencyFigures[], others: number, po
   const breakdown: CurrencyBreakdown[] = [];
   const top: Array<TopExposure & { exposureInBase: number }> = [];
   for (const f of byCurrency) {
-    const own = Object.values(f.byTier).reduce((t, s) => ({ exposure: t.exposure + s.exposure, creditLimit: t.creditLimit + s.creditLimit }), { exposure: 0, creditLimit: 0 });
+    const own = Object.values(f.byTier).reduce(
+      (t, s) => ({ exposure: t.exposure + s.exposure, creditLimit: t.creditLimit + s.creditLimit }),
+      { exposure: 0, creditLimit: 0 },
+    );
     const rb = rateOf(table, base);
     const rc = rateOf(table, f.currency);
     const convertible = rb !== null && rc !== null;
@@ -132,7 +167,14 @@ export function inBaseCurrency(byCurrency: CurrencyFigures[], others: number, po
       volume12m: f.volume12m,
       aging: f.aging,
       dso: dso(f.openInvoiceBalance, f.volume12m),
-      inBase: convertible ? { exposure: conv(own.exposure), creditLimit: conv(own.creditLimit), openInvoiceBalance: conv(f.openInvoiceBalance), volume12m: conv(f.volume12m) } : null,
+      inBase: convertible
+        ? {
+            exposure: conv(own.exposure),
+            creditLimit: conv(own.creditLimit),
+            openInvoiceBalance: conv(f.openInvoiceBalance),
+            volume12m: conv(f.volume12m),
+          }
+        : null,
     });
     if (!convertible) {
       unconverted += f.customers;
@@ -156,7 +198,11 @@ export function inBaseCurrency(byCurrency: CurrencyFigures[], others: number, po
     for (const t of f.topExposures) top.push({ ...t, exposureInBase: conv(t.exposure) });
   }
   const totals = Object.values(byTier).reduce(
-    (t, s) => ({ customers: t.customers + s.customers, exposure: t.exposure + s.exposure, creditLimit: t.creditLimit + s.creditLimit }),
+    (t, s) => ({
+      customers: t.customers + s.customers,
+      exposure: t.exposure + s.exposure,
+      creditLimit: t.creditLimit + s.creditLimit,
+    }),
     { customers: 0, exposure: 0, creditLimit: 0 },
   );
   top.sort((a, b) => b.exposureInBase - a.exposureInBase || (a.customerId < b.customerId ? -1 : 1));
@@ -198,13 +244,29 @@ export function flowFigures(f: FlowFigures): Pick<ReportFigures, "orderBlocks" |
 }
 
 /** CEI from a snapshot (its receivables are B) to the figures at `at`. */
-export function ceiSince(base: Pick<StoredSnapshot, "takenAt" | "totals" | "baseCurrency"> | null, at: number, now: { openInvoiceBalance: number; volume12m: number; current: number }, baseCurrency: string): ReportFigures["cei"] {
+export function ceiSince(
+  base: Pick<StoredSnapshot, "takenAt" | "totals" | "baseCurrency"> | null,
+  at: number,
+  now: { openInvoiceBalance: number; volume12m: number; current: number },
+  baseCurrency: string,
+): ReportFigures["cei"] {
   // Figures in another base currency (the policy's base changed) are not comparable.
   if (!base || base.takenAt >= at || base.baseCurrency !== baseCurrency) return null;
   const days = daysBetween(base.takenAt, at);
   const sales = salesOver(now.volume12m, days);
-  const x = { beginning: base.totals.openInvoiceBalance, sales, ending: now.openInvoiceBalance, endingCurrent: now.current };
-  return { value: collectionEffectiveness(x), from: new Date(base.takenAt).toISOString(), to: new Date(at).toISOString(), days, ...x };
+  const x = {
+    beginning: base.totals.openInvoiceBalance,
+    sales,
+    ending: now.openInvoiceBalance,
+    endingCurrent: now.current,
+  };
+  return {
+    value: collectionEffectiveness(x),
+    from: new Date(base.takenAt).toISOString(),
+    to: new Date(at).toISOString(),
+    days,
+    ...x,
+  };
 }
 
 export function migrationFigures(period: string, matrix: MigrationMatrix): ReportFigures["migration"] {
@@ -212,7 +274,13 @@ export function migrationFigures(period: string, matrix: MigrationMatrix): Repor
 }
 
 /** Everything the report and a snapshot share, read at `at` (historical: point-in-time) for the flows of `period`. */
-export async function reportFigures(at: number, historical: boolean, period: string, policy: CreditPolicy, now: number) {
+export async function reportFigures(
+  at: number,
+  historical: boolean,
+  period: string,
+  policy: CreditPolicy,
+  now: number,
+) {
   const current = await loadFxTable(now, policy);
   const currencies = [...new Set([policy.baseCurrency, ...policy.currencies])];
   let figures;
@@ -220,7 +288,10 @@ export async function reportFigures(at: number, historical: boolean, period: str
     // A past asOf reads the database as it was (Firestore point-in-time reads: an hour back, or 7 days with PITR enabled).
     figures = await readPortfolio(historical ? Math.floor(at / 60_000) * 60_000 : null, currencies, period);
   } catch (err) {
-    if (historical) throw precondition("the portfolio cannot be read as of that time (point-in-time recovery keeps 7 days)", { cause: String((err as Error).message).slice(0, 200) });
+    if (historical)
+      throw precondition("the portfolio cannot be read as of that time (point-in-time recovery keeps 7 days)", {
+        cause: String((err as Error).message).slice(0, 200),
+      });
     throw err;
   }
   let table = current;
@@ -242,14 +313,23 @@ export async function reportFigures(at: number, historical: boolean, period: str
 }
 
 /** The stored snapshot's figures from a report's (what reports/{yyyy-mm} keeps). */
-export function snapshotFigures(r: Awaited<ReturnType<typeof reportFigures>>, period: string, cei: ReportFigures["cei"]): ReportFigures {
+export function snapshotFigures(
+  r: Awaited<ReturnType<typeof reportFigures>>,
+  period: string,
+  cei: ReportFigures["cei"],
+): ReportFigures {
   const s = r.sums;
   return {
     period,
     totals: s.totals,
     byTier: s.byTier,
     byGrade: s.byGrade,
-    byCurrency: s.byCurrency.map((c) => ({ currency: c.currency, customers: c.customers, exposure: c.exposure, exposureInBase: c.inBase?.exposure ?? null })),
+    byCurrency: s.byCurrency.map((c) => ({
+      currency: c.currency,
+      customers: c.customers,
+      exposure: c.exposure,
+      exposureInBase: c.inBase?.exposure ?? null,
+    })),
     aging: s.aging,
     dso: s.dso,
     bestPossibleDso: r.bestPossibleDso,
@@ -264,13 +344,20 @@ export function snapshotFigures(r: Awaited<ReturnType<typeof reportFigures>>, pe
   };
 }
 
-export async function portfolioReport(input: { asOf?: number | undefined }, now: number, givenPolicy?: CreditPolicy): Promise<PortfolioReport> {
+export async function portfolioReport(
+  input: { asOf?: number | undefined },
+  now: number,
+  givenPolicy?: CreditPolicy,
+): Promise<PortfolioReport> {
   const historical = input.asOf !== undefined && input.asOf < now - 60_000;
   if (input.asOf !== undefined && input.asOf > now + 60_000) throw precondition("asOf is in the future");
   const policy = givenPolicy ?? (await loadPolicy(now));
   const at = historical ? input.asOf! : now;
   const period = monthOf(at);
-  const [r, history] = await Promise.all([reportFigures(at, historical, period, policy, now), readSnapshots(addMonths(period, -1), 12)]);
+  const [r, history] = await Promise.all([
+    reportFigures(at, historical, period, policy, now),
+    readSnapshots(addMonths(period, -1), 12),
+  ]);
   const { table, sums, figures } = r;
   // The month's reviews may not have run yet: then the class migration of the month before.
   let migration = r.migration;
@@ -281,7 +368,16 @@ export async function portfolioReport(input: { asOf?: number | undefined }, now:
   }
   // CEI over the period since the newest snapshot taken at least a day before.
   const base = history.snapshots.find((h) => h.takenAt <= at - DAY_MS) ?? null;
-  const cei = ceiSince(base, at, { openInvoiceBalance: sums.totals.openInvoiceBalance, volume12m: sums.totals.volume12m, current: sums.aging.current }, policy.baseCurrency);
+  const cei = ceiSince(
+    base,
+    at,
+    {
+      openInvoiceBalance: sums.totals.openInvoiceBalance,
+      volume12m: sums.totals.volume12m,
+      current: sums.aging.current,
+    },
+    policy.baseCurrency,
+  );
   return {
     asOf: new Date(at).toISOString(),
     baseCurrency: policy.baseCurrency,
@@ -290,7 +386,9 @@ export async function portfolioReport(input: { asOf?: number | undefined }, now:
     groups: {
       count: figures.groups.count,
       overLimit: figures.groups.overLimit,
-      top: figures.groups.top.map((t) => groupLine(t.groupId, t.group, policy, table)).sort((a, b) => b.exposureInBase - a.exposureInBase),
+      top: figures.groups.top
+        .map((t) => groupLine(t.groupId, t.group, policy, table))
+        .sort((a, b) => b.exposureInBase - a.exposureInBase),
     },
     openAlerts: figures.openAlerts,
     period,

@@ -15,7 +15,16 @@ import { alertRefFor, writeRaisedAlert } from "../data/alerts.js";
 import { AuditAppender, chains, headOf } from "../data/audit.js";
 import { customerRefs, readCustomer, writeCustomer } from "../data/customers.js";
 import { firestore } from "../data/firebase.js";
-import { collisionsOf, collisionStandings, identityKey, readIdentityOwners, registerIdentities, uniqueKeys, unregisterIdentities, type IdentityKey } from "../data/identities.js";
+import {
+  collisionsOf,
+  collisionStandings,
+  identityKey,
+  readIdentityOwners,
+  registerIdentities,
+  uniqueKeys,
+  unregisterIdentities,
+  type IdentityKey,
+} from "../data/identities.js";
 import { orderBlockRefs, orderBlockToStored } from "../data/orders.js";
 import { idempotencyKey, priorResult, recordResult } from "../data/requests.js";
 import type { CreditStatus, CustomerFile } from "../domain/customer.js";
@@ -61,10 +70,16 @@ function assertMayChange(caller: Caller, given: ProfileField[]): void {
     const other = given.find((f) => f !== "bankAccount");
     if (other) throw denied(`changes.${other}: the ERP feed (integration) changes bank details only`);
   }
-  if (given.includes("ownerUid") && caller.role !== "manager") throw denied("changes.ownerUid: only a manager reassigns a customer's sales rep");
+  if (given.includes("ownerUid") && caller.role !== "manager")
+    throw denied("changes.ownerUid: only a manager reassigns a customer's sales rep");
 }
 
-export async function updateCustomerProfile(input: UpdateCustomerProfileInput, caller: Caller, now: number, policy: CreditPolicy): Promise<UpdateProfileResult> {
+export async function updateCustomerProfile(
+  input: UpdateCustomerProfileInput,
+  caller: Caller,
+  now: number,
+  policy: CreditPolicy,
+): Promise<UpdateProfileResult> {
   const changes = input.changes as Partial<Profile>;
   const given = PROFILE_FIELDS.filter((f) => changes[f] !== undefined);
   assertMayChange(caller, given);
@@ -105,7 +120,10 @@ export async function updateCustomerProfile(input: UpdateCustomerProfileInput, c
     const leaving = oldKeys.filter((k) => !newKeys.some((n) => n.key === k.key));
     const owners = await readIdentityOwners(tx, uniqueKeys([...leaving, ...newKeys]));
     // Weighed by the other side's standing (a customer fully, a pending application a share, a rejected one not).
-    const collisions = await collisionStandings(tx, collisionsOf(newKeys, owners, self).filter((c) => !former.includes(c.other)));
+    const collisions = await collisionStandings(
+      tx,
+      collisionsOf(newKeys, owners, self).filter((c) => !former.includes(c.other)),
+    );
     const signals = collisionSignals(collisions, policy.fraud);
     const hold = signals.length > 0 && shouldHold(signals, policy.fraud);
     const raise = hold && !customer.openAlerts?.fraud_signal;
@@ -129,16 +147,32 @@ export async function updateCustomerProfile(input: UpdateCustomerProfileInput, c
       });
       tx.set(
         customerRefs.assessment(id),
-        { fraudSignals: signals.map((s) => ({ ...s, at: Timestamp.fromMillis(now) })), fraudCheckedAt: Timestamp.fromMillis(now) },
+        {
+          fraudSignals: signals.map((s) => ({ ...s, at: Timestamp.fromMillis(now) })),
+          fraudCheckedAt: Timestamp.fromMillis(now),
+        },
         { merge: true },
       );
-      if (raise) writeRaisedAlert(tx, alertSnap!.data(), { type: "fraud_signal", subject, code: signals[0]!.code, details: { signals: signals.map((s) => s.code).join(",") } }, now);
+      if (raise)
+        writeRaisedAlert(
+          tx,
+          alertSnap!.data(),
+          {
+            type: "fraud_signal",
+            subject,
+            code: signals[0]!.code,
+            details: { signals: signals.map((s) => s.code).join(",") },
+          },
+          now,
+        );
     }
     if (changed.includes("ownerUid")) {
       // Open blocked orders follow the new owner (the rules let the owning rep read them).
-      for (const b of Object.values(customer.openBlocks ?? {})) tx.update(orderBlockRefs.block(b.blockId), orderBlockToStored({ ownerUid: after.ownerUid, updatedAt: now }));
+      for (const b of Object.values(customer.openBlocks ?? {}))
+        tx.update(orderBlockRefs.block(b.blockId), orderBlockToStored({ ownerUid: after.ownerUid, updatedAt: now }));
     }
-    const view = (p: Profile) => Object.fromEntries(changed.map((f) => [f, f === "bankAccount" ? maskBankAccount(p[f]) : p[f]]));
+    const view = (p: Profile) =>
+      Object.fromEntries(changed.map((f) => [f, f === "bankAccount" ? maskBankAccount(p[f]) : p[f]]));
     const audit = new AuditAppender(tx, chains.customer(id), headOf(read.head.data()), now, { deferHead: true });
     audit.append({
       action: "customer.profile",

@@ -18,7 +18,13 @@
  * lastUpdateTime precondition instead of a second read. Alert documents are read only when a score_drop/tier_downgrade alert
  * opens or closes.
  */
-import { Timestamp, type DocumentData, type DocumentReference, type DocumentSnapshot, type Transaction } from "firebase-admin/firestore";
+import {
+  Timestamp,
+  type DocumentData,
+  type DocumentReference,
+  type DocumentSnapshot,
+  type Transaction,
+} from "firebase-admin/firestore";
 import { alertRefFor, raisedAlertDoc, resolvedAlertPatch } from "../data/alerts.js";
 import { AuditAppender, chains, headOf } from "../data/audit.js";
 import { toStored } from "../data/convert.js";
@@ -29,7 +35,13 @@ import type { AlertType } from "../domain/alerts.js";
 import type { AuditActor } from "../domain/audit.js";
 import { availableCredit, nextMonth, withAggregates, type CustomerFile } from "../domain/customer.js";
 import { planLimitChange, proposalId, temporaryLimitInForce, type LimitRequest } from "../domain/limits.js";
-import { reviewDecision, reviewedFields, reviewPeriod, type LimitFollowUp, type ReviewDecision } from "../domain/reassessment.js";
+import {
+  reviewDecision,
+  reviewedFields,
+  reviewPeriod,
+  type LimitFollowUp,
+  type ReviewDecision,
+} from "../domain/reassessment.js";
 import { limitRequestRefs, limitRequestToStored } from "../data/limits.js";
 import type { FinancialStatement } from "../domain/financials.js";
 import { emptyLedger, type LedgerState } from "../domain/ledger.js";
@@ -62,7 +74,9 @@ export function reassessTaskId(asOf: number, shard: number, part = 0): string {
 
 function dueQuery(asOf: number, shard?: number) {
   const q = firestore().collection(COLLECTIONS.customers).where("status", "==", "active");
-  return (shard === undefined ? q : q.where("shard", "==", shard)).where("nextReviewAt", "<=", Timestamp.fromMillis(asOf)).orderBy("nextReviewAt");
+  return (shard === undefined ? q : q.where("shard", "==", shard))
+    .where("nextReviewAt", "<=", Timestamp.fromMillis(asOf))
+    .orderBy("nextReviewAt");
 }
 
 export interface MonthlyRun {
@@ -76,7 +90,11 @@ export interface MonthlyRun {
 }
 
 /** The monthly schedule: old heads get their shard (once), then one task per shard (idempotent names). */
-export async function runMonthlyReassessment(now: number, policy: CreditPolicy, opts: { enqueue: Enqueue<ReassessTask>; deadline?: number }): Promise<MonthlyRun> {
+export async function runMonthlyReassessment(
+  now: number,
+  policy: CreditPolicy,
+  opts: { enqueue: Enqueue<ReassessTask>; deadline?: number },
+): Promise<MonthlyRun> {
   const shards = await ensureShards(now, opts.deadline ?? Number.POSITIVE_INFINITY);
   const due = (await dueQuery(now).count().get()).data().count;
   const run: MonthlyRun = { due, shards: ALL_SHARDS.length, enqueued: 0, existing: 0, shardsPending: !shards.done };
@@ -124,13 +142,24 @@ export async function reviewCustomer(
   return reviewOnce(customerId, asOf, policy, now, null);
 }
 
-async function reviewOnce(customerId: string, asOf: number, policy: CreditPolicy, now: number, pre: DocumentSnapshot | null): Promise<CustomerReviewResult> {
+async function reviewOnce(
+  customerId: string,
+  asOf: number,
+  policy: CreditPolicy,
+  now: number,
+  pre: DocumentSnapshot | null,
+): Promise<CustomerReviewResult> {
   const fx = await loadFxTable(now, policy); // issue 12 hook: base-currency figures in the customer's currency
   const ref = customerRefs.customer(customerId);
   const finRef = customerRefs.financials(customerId);
   const stateRef = customerRefs.creditState(customerId);
   const reviewRef = firestore().doc(`${paths.reviews(customerId)}/${reviewPeriod(asOf)}`);
-  const skipped = (outcome: CustomerReviewResult["outcome"]): CustomerReviewResult => ({ customerId, outcome, raised: [], resolved: [] });
+  const skipped = (outcome: CustomerReviewResult["outcome"]): CustomerReviewResult => ({
+    customerId,
+    outcome,
+    raised: [],
+    resolved: [],
+  });
   const result = await firestore().runTransaction(async (tx) => {
     let snap: DocumentSnapshot;
     let stateSnap: DocumentSnapshot;
@@ -144,7 +173,8 @@ async function reviewOnce(customerId: string, asOf: number, policy: CreditPolicy
       if (r!.exists) {
         // Reviewed this month already; if the customer is somehow still due, take it out of the queue.
         const c = customerFromSnapshots(snap, stateSnap);
-        if (c && c.nextReviewAt <= asOf) writeCustomer(tx, customerId, { nextReviewAt: nextMonth(asOf) }, { head: s!, state: st! });
+        if (c && c.nextReviewAt <= asOf)
+          writeCustomer(tx, customerId, { nextReviewAt: nextMonth(asOf) }, { head: s!, state: st! });
         return skipped("skipped");
       }
     }
@@ -153,7 +183,10 @@ async function reviewOnce(customerId: string, asOf: number, policy: CreditPolicy
     if (customer.status !== "active" || customer.nextReviewAt > asOf) return skipped("skipped");
 
     // The latest statement rides in creditState; files from before that read private/financials.
-    const statement = customer.latestStatement !== undefined ? customer.latestStatement : (plain<LatestStatementDoc>(await tx.get(finRef))?.latest ?? null);
+    const statement =
+      customer.latestStatement !== undefined
+        ? customer.latestStatement
+        : (plain<LatestStatementDoc>(await tx.get(finRef))?.latest ?? null);
     const ledger = (customer.ledger as LedgerState | undefined) ?? emptyLedger();
     const aggregates = summarizeToAggregates(ledger, asOf);
     const local = policyInCurrency(policy, customer.currency, fx);
@@ -163,23 +196,51 @@ async function reviewOnce(customerId: string, asOf: number, policy: CreditPolicy
     const subject = { kind: "customer" as const, id: customerId };
     const types = [...d.alertsToRaise.map((a) => a.type), ...d.alertsToResolve.map((a) => a.type)];
     const alertSnaps = types.length ? await tx.getAll(...types.map((t) => alertRefFor(subject, t))) : [];
-    const existing = new Map<AlertType, DocumentData | undefined>(types.map((t, i) => [t, alertSnaps[i]?.data()] as const));
+    const existing = new Map<AlertType, DocumentData | undefined>(
+      types.map((t, i) => [t, alertSnaps[i]?.data()] as const),
+    );
 
-    const { previous, after, assessmentDoc, patch: reviewed } = reviewedFields(customer, d, aggregates, statement, asOf, now);
+    const {
+      previous,
+      after,
+      assessmentDoc,
+      patch: reviewed,
+    } = reviewedFields(customer, d, aggregates, statement, asOf, now);
     const updated: MonitoredCustomer = withAggregates(customer, aggregates);
     tx.create(
       reviewRef,
-      toStored({ ...assessmentDoc, period: reviewPeriod(asOf), previous, lastReview: d.previous, reviewedBy: REVIEW_ACTOR.uid, reviewedAt: asOf }) as DocumentData,
+      toStored({
+        ...assessmentDoc,
+        period: reviewPeriod(asOf),
+        previous,
+        lastReview: d.previous,
+        reviewedBy: REVIEW_ACTOR.uid,
+        reviewedAt: asOf,
+      }) as DocumentData,
     );
     tx.set(customerRefs.assessment(customerId), toStored(assessmentDoc) as DocumentData, { merge: true });
-    const followUp = writeLimitFollowUp(tx, customerId, updated, d.limitAction, limitRequestRefs.request(proposalId(customerId, "policy_review", asOf)), REVIEW_ACTOR, now);
+    const followUp = writeLimitFollowUp(
+      tx,
+      customerId,
+      updated,
+      d.limitAction,
+      limitRequestRefs.request(proposalId(customerId, "policy_review", asOf)),
+      REVIEW_ACTOR,
+      now,
+    );
     const patch = { ...reviewed, availableCredit: availableCredit(followUp.file, asOf), ...followUp.patch };
     // The monitor's next look follows the reviewed file (no visit just because the review wrote it);
     // a visit already due (a write the monitor has not seen yet) stays due.
     const visit = nextMonitorVisit({ ...followUp.file, ...patch } as MonitoredCustomer, ledger, asOf, local);
     const nextAgingAt = customer.nextAgingAt <= asOf ? customer.nextAgingAt : visit.at;
     // The customer's own write goes first: it carries the precondition, before the audit head's merge.
-    writeCustomer(tx, customerId, { ...patch, nextAgingAt }, { head: snap, state: stateSnap }, pre && snap.updateTime ? { headUpdateTime: snap.updateTime } : {});
+    writeCustomer(
+      tx,
+      customerId,
+      { ...patch, nextAgingAt },
+      { head: snap, state: stateSnap },
+      pre && snap.updateTime ? { headUpdateTime: snap.updateTime } : {},
+    );
     const audit = new AuditAppender(tx, chains.customer(customerId), headOf(snap.data()), now);
     followUp.appendAudit(audit);
     const raised = writeAlerts(tx, audit, subject, d, existing, now);
@@ -188,7 +249,12 @@ async function reviewOnce(customerId: string, asOf: number, policy: CreditPolicy
       actor: REVIEW_ACTOR,
       target: ref.path,
       before: previous,
-      after: { ...after, recommendedLimit: limit.recommendedLimit, period: reviewPeriod(asOf), ...(followUp.result.action !== "none" ? { limitAction: followUp.result.action } : {}) },
+      after: {
+        ...after,
+        recommendedLimit: limit.recommendedLimit,
+        period: reviewPeriod(asOf),
+        ...(followUp.result.action !== "none" ? { limitAction: followUp.result.action } : {}),
+      },
       reason: null,
       requestId: null,
     });
@@ -225,14 +291,30 @@ function writeAlerts(
     if (!doc) continue;
     const ref = alertRefFor(subject, a.type);
     tx.set(ref, doc);
-    audit.append({ action: "alert.raise", actor: REVIEW_ACTOR, target: ref.path, before: null, after: { type: a.type, code: a.code, status: "open" }, reason: a.code, requestId: null });
+    audit.append({
+      action: "alert.raise",
+      actor: REVIEW_ACTOR,
+      target: ref.path,
+      before: null,
+      after: { type: a.type, code: a.code, status: "open" },
+      reason: a.code,
+      requestId: null,
+    });
     raised.push(a.type);
   }
   for (const a of d.alertsToResolve) {
     if (existing.get(a.type)?.status !== "open") continue;
     const ref = alertRefFor(subject, a.type);
     tx.update(ref, resolvedAlertPatch("condition_cleared", REVIEW_ACTOR.uid, a.reason, now));
-    audit.append({ action: "alert.auto_resolve", actor: REVIEW_ACTOR, target: ref.path, before: { status: "open" }, after: { status: "resolved" }, reason: a.reason, requestId: null });
+    audit.append({
+      action: "alert.auto_resolve",
+      actor: REVIEW_ACTOR,
+      target: ref.path,
+      before: { status: "open" },
+      after: { status: "resolved" },
+      reason: a.reason,
+      requestId: null,
+    });
     resolved.push(a.type);
   }
   return { raised, resolved };
@@ -263,7 +345,11 @@ export interface ReassessShardRun {
  * customer leaves the query). Enqueues nothing: the task fails when a customer failed (its retry
  * takes them and the rest) and only otherwise hands `continuation` on.
  */
-export async function reassessShard(task: ReassessTask, policy: CreditPolicy, opts: ReassessShardOptions = {}): Promise<ReassessShardRun> {
+export async function reassessShard(
+  task: ReassessTask,
+  policy: CreditPolicy,
+  opts: ReassessShardOptions = {},
+): Promise<ReassessShardRun> {
   const clock = opts.clock ?? Date.now;
   const { asOf, shard } = task;
   const run: ReassessShardRun = { reviewed: 0, skipped: 0, failed: [], drained: false, continuation: null };
@@ -287,16 +373,21 @@ export async function reassessShard(task: ReassessTask, policy: CreditPolicy, op
       break;
     }
     pages++;
-    const stopped = await pool(todo, opts.concurrency ?? 8, async (doc) => {
-      try {
-        const r = await reviewCustomer(doc.id, asOf, policy, { snapshot: doc, now: opts.now ?? clock() });
-        if (r.outcome === "reviewed") run.reviewed++;
-        else run.skipped++;
-      } catch (err) {
-        failed.add(doc.id);
-        logs.jobCustomerFailed("reassessBatch", doc.id, err);
-      }
-    }, () => opts.deadline !== undefined && pages > 1 && clock() >= opts.deadline);
+    const stopped = await pool(
+      todo,
+      opts.concurrency ?? 8,
+      async (doc) => {
+        try {
+          const r = await reviewCustomer(doc.id, asOf, policy, { snapshot: doc, now: opts.now ?? clock() });
+          if (r.outcome === "reviewed") run.reviewed++;
+          else run.skipped++;
+        } catch (err) {
+          failed.add(doc.id);
+          logs.jobCustomerFailed("reassessBatch", doc.id, err);
+        }
+      },
+      () => opts.deadline !== undefined && pages > 1 && clock() >= opts.deadline,
+    );
     if (stopped) {
       outOfTime = true;
       break;
@@ -311,7 +402,6 @@ export async function reassessShard(task: ReassessTask, policy: CreditPolicy, op
   logs.jobProgress("reassessBatch", run.reviewed, run.continuation !== null);
   return run;
 }
-
 
 // ---------------------------------------------------------------------------------------
 // Limits follow the judgement (monthly review and an analyst's reassessment)
@@ -342,7 +432,12 @@ export function writeLimitFollowUp(
   actor: AuditActor,
   now: number,
 ): LimitFollowUpWrite {
-  const nothing: LimitFollowUpWrite = { patch: {}, file: customer, result: { action: "none", limitRequestId: null, newLimit: null }, appendAudit: () => {} };
+  const nothing: LimitFollowUpWrite = {
+    patch: {},
+    file: customer,
+    result: { action: "none", limitRequestId: null, newLimit: null },
+    appendAudit: () => {},
+  };
   if (action.action === "none") return nothing;
   const basis = { creditLimit: customer.creditLimit, temporaryLimit: temporaryLimitInForce(customer, now) };
   const plan = planLimitChange(basis, { kind: "permanent", newLimit: action.newLimit, expiresAt: null }, now);
@@ -380,7 +475,13 @@ export function writeLimitFollowUp(
           actor,
           target: ref.path,
           before: null,
-          after: { source: "policy_review", currentLimit: customer.creditLimit, newLimit: action.newLimit, status: "pending", reasonCodes: action.reasonCodes },
+          after: {
+            source: "policy_review",
+            currentLimit: customer.creditLimit,
+            newLimit: action.newLimit,
+            status: "pending",
+            reasonCodes: action.reasonCodes,
+          },
           reason: action.reasonCodes[0] ?? null,
           requestId: null,
         }),
@@ -389,7 +490,11 @@ export function writeLimitFollowUp(
   const file: CustomerFile = { ...customer, ...plan.next };
   file.availableCredit = availableCredit(file, now);
   return {
-    patch: { creditLimit: file.creditLimit, temporaryLimit: file.temporaryLimit, availableCredit: file.availableCredit },
+    patch: {
+      creditLimit: file.creditLimit,
+      temporaryLimit: file.temporaryLimit,
+      availableCredit: file.availableCredit,
+    },
     file,
     result: { action: "cut", limitRequestId: ref.id, newLimit: file.creditLimit },
     appendAudit: (audit) =>
@@ -397,8 +502,18 @@ export function writeLimitFollowUp(
         action: "limit.auto_cut",
         actor,
         target: paths.customer(customerId),
-        before: { creditLimit: customer.creditLimit, temporaryLimit: customer.temporaryLimit ?? null, availableCredit: availableCredit(customer, now) },
-        after: { creditLimit: file.creditLimit, temporaryLimit: file.temporaryLimit, availableCredit: file.availableCredit, limitRequestId: ref.id, reasonCodes: action.reasonCodes },
+        before: {
+          creditLimit: customer.creditLimit,
+          temporaryLimit: customer.temporaryLimit ?? null,
+          availableCredit: availableCredit(customer, now),
+        },
+        after: {
+          creditLimit: file.creditLimit,
+          temporaryLimit: file.temporaryLimit,
+          availableCredit: file.availableCredit,
+          limitRequestId: ref.id,
+          reasonCodes: action.reasonCodes,
+        },
         reason: action.reasonCodes[0] ?? null,
         requestId: null,
       }),

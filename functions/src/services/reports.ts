@@ -38,21 +38,45 @@ export async function writeMonthlySnapshot(now: number, policy: CreditPolicy): P
   const ref = reportRefs.snapshot(period);
   const chain = chains.system();
   const run = await firestore().runTransaction(async (tx) => {
-    const [previous, existing, head] = await Promise.all([readSnapshotIn(tx, addMonths(period, -1)), readSnapshotIn(tx, period), tx.get(chain.headDoc)]);
+    const [previous, existing, head] = await Promise.all([
+      readSnapshotIn(tx, addMonths(period, -1)),
+      readSnapshotIn(tx, period),
+      tx.get(chain.headDoc),
+    ]);
     const s = r.sums;
-    const cei = ceiSince(previous, now, { openInvoiceBalance: s.totals.openInvoiceBalance, volume12m: s.totals.volume12m, current: s.aging.current }, policy.baseCurrency);
+    const cei = ceiSince(
+      previous,
+      now,
+      { openInvoiceBalance: s.totals.openInvoiceBalance, volume12m: s.totals.volume12m, current: s.aging.current },
+      policy.baseCurrency,
+    );
     const figures = snapshotFigures(r, period, cei);
     // Only a migration the job itself counted is kept (never the demo history's).
-    const keptMigration = existing !== null && existing.source === "monthlyJob" && existing.migration.period === period && existing.migration.reviewed > figures.migration.reviewed;
+    const keptMigration =
+      existing !== null &&
+      existing.source === "monthlyJob" &&
+      existing.migration.period === period &&
+      existing.migration.reviewed > figures.migration.reviewed;
     if (keptMigration) figures.migration = existing.migration;
-    const snapshot: StoredSnapshot = { ...figures, takenAt: now, baseCurrency: policy.baseCurrency, source: "monthlyJob" };
+    const snapshot: StoredSnapshot = {
+      ...figures,
+      takenAt: now,
+      baseCurrency: policy.baseCurrency,
+      source: "monthlyJob",
+    };
     tx.set(ref, snapshotToStored(snapshot));
     new AuditAppender(tx, chain, headOf(head.data()), now).append({
       action: "report.snapshot",
       actor: SNAPSHOT_ACTOR,
       target: ref.path,
       before: existing ? { takenAt: new Date(existing.takenAt).toISOString(), source: existing.source } : null,
-      after: { period, takenAt: new Date(now).toISOString(), customers: figures.totals.customers, reviewed: figures.migration.reviewed, keptMigration },
+      after: {
+        period,
+        takenAt: new Date(now).toISOString(),
+        customers: figures.totals.customers,
+        reviewed: figures.migration.reviewed,
+        keptMigration,
+      },
       reason: null,
       requestId: null,
     });

@@ -78,7 +78,10 @@ export async function setUserRole(
 
   // 1. The request on record (or, for a retried key, where the first attempt got to).
   const step1 = await db.runTransaction(async (tx) => {
-    const [state, headSnap] = await Promise.all([key ? requestState<SetUserRoleResult, RoleIntent>(tx, key) : Promise.resolve({ state: "new" as const }), tx.get(chain.headDoc)]);
+    const [state, headSnap] = await Promise.all([
+      key ? requestState<SetUserRoleResult, RoleIntent>(tx, key) : Promise.resolve({ state: "new" as const }),
+      tx.get(chain.headDoc),
+    ]);
     if (state.state !== "new") return state;
     const intent: RoleIntent = { previous: current };
     new AuditAppender(tx, chain, headOf(headSnap.data()), now).append(audit("role.set_requested", current));
@@ -88,7 +91,10 @@ export async function setUserRole(
   if (step1.state === "done") {
     // A retry of a finished request: the first answer, as long as it is still true.
     if (current !== step1.result.role) {
-      throw new CreditDeskError("failed-precondition", `the user's role was changed by another request since (now ${current ?? "none"})`);
+      throw new CreditDeskError(
+        "failed-precondition",
+        `the user's role was changed by another request since (now ${current ?? "none"})`,
+      );
     }
     return step1.result;
   }
@@ -103,7 +109,10 @@ export async function setUserRole(
 
   // 3. Confirmed: audited, and the key's answer recorded.
   await db.runTransaction(async (tx) => {
-    const [state, headSnap] = await Promise.all([key ? requestState<SetUserRoleResult, RoleIntent>(tx, key) : Promise.resolve({ state: "new" as const }), tx.get(chain.headDoc)]);
+    const [state, headSnap] = await Promise.all([
+      key ? requestState<SetUserRoleResult, RoleIntent>(tx, key) : Promise.resolve({ state: "new" as const }),
+      tx.get(chain.headDoc),
+    ]);
     if (state.state === "done") return; // a concurrent retry confirmed it first
     new AuditAppender(tx, chain, headOf(headSnap.data()), now).append(audit("role.set", previous));
     recordResult(tx, key, result, now);

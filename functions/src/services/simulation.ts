@@ -40,7 +40,16 @@ import { canConvert, convertMinor, policyInCurrency, type FxTable } from "../dom
 import type { MonitoredCustomer } from "../domain/monitoring.js";
 import { deepMerge, resolvePolicy } from "../domain/policy.js";
 import type { Caller } from "../domain/roles.js";
-import { addFailure, addToTally, changedPaths, emptyTally, mergeTallies, underPolicy, unknownSetting, type Tally } from "../domain/simulation.js";
+import {
+  addFailure,
+  addToTally,
+  changedPaths,
+  emptyTally,
+  mergeTallies,
+  underPolicy,
+  unknownSetting,
+  type Tally,
+} from "../domain/simulation.js";
 import { logs } from "../logs.js";
 import type { SimulatePolicyInput } from "../schemas/callables.js";
 import { creditPolicySchema, type CreditPolicy } from "../schemas/policy.js";
@@ -77,14 +86,23 @@ export function resolveCandidate(current: CreditPolicy, partial: Record<string, 
   }
   const unknown = unknownSetting(partial, r.policy);
   if (unknown !== null) throw invalid(`policy.${unknown}`, "is not a setting of the credit policy");
-  if (!canConvert(fx, r.policy.baseCurrency)) throw invalid("policy.baseCurrency", `${r.policy.baseCurrency} has no exchange rate in the FX table in force`);
+  if (!canConvert(fx, r.policy.baseCurrency))
+    throw invalid("policy.baseCurrency", `${r.policy.baseCurrency} has no exchange rate in the FX table in force`);
   return r.policy;
 }
 
 /** One credit file under both policies, added to the tally (unconvertible and unreadable files are counted apart). */
-export function evaluateFile(t: Tally, f: FileToEvaluate, current: CreditPolicy, candidate: CreditPolicy, fx: FxTable, asOf: number): Tally {
+export function evaluateFile(
+  t: Tally,
+  f: FileToEvaluate,
+  current: CreditPolicy,
+  candidate: CreditPolicy,
+  fx: FxTable,
+  asOf: number,
+): Tally {
   const currency = f.file.currency;
-  if (!canConvert(fx, currency) || !canConvert(fx, current.baseCurrency)) return { ...t, unconverted: t.unconverted + 1 };
+  if (!canConvert(fx, currency) || !canConvert(fx, current.baseCurrency))
+    return { ...t, unconverted: t.unconverted + 1 };
   try {
     const aggregates = summarize((f.file.ledger as LedgerState | undefined) ?? emptyLedger(), asOf);
     const file = withAggregates(f.file as CustomerFile, aggregates) as MonitoredCustomer;
@@ -106,14 +124,28 @@ export function evaluateFile(t: Tally, f: FileToEvaluate, current: CreditPolicy,
   }
 }
 
-function evaluateAll(files: FileToEvaluate[], unreadable: string[], current: CreditPolicy, candidate: CreditPolicy, fx: FxTable, asOf: number, into: Tally = emptyTally()): Tally {
+function evaluateAll(
+  files: FileToEvaluate[],
+  unreadable: string[],
+  current: CreditPolicy,
+  candidate: CreditPolicy,
+  fx: FxTable,
+  asOf: number,
+  into: Tally = emptyTally(),
+): Tally {
   let t = into;
   for (const f of files) t = evaluateFile(t, f, current, candidate, fx, asOf);
   for (const id of unreadable) t = addFailure(t, id);
   return t;
 }
 
-export function resultOf(t: Tally, asOf: number, baseCurrency: string, changes: string[], sample: WhatIfResult["sample"]): WhatIfResult {
+export function resultOf(
+  t: Tally,
+  asOf: number,
+  baseCurrency: string,
+  changes: string[],
+  sample: WhatIfResult["sample"],
+): WhatIfResult {
   return {
     asOf: new Date(asOf).toISOString(),
     baseCurrency,
@@ -132,13 +164,24 @@ export function resultOf(t: Tally, asOf: number, baseCurrency: string, changes: 
 }
 
 /** The `n` largest exposures in the base currency, and their share of the portfolio's exposure. */
-async function sampleOf(n: number, current: CreditPolicy, fx: FxTable): Promise<{ heads: Awaited<ReturnType<typeof largestExposures>>; share: number | null }> {
+async function sampleOf(
+  n: number,
+  current: CreditPolicy,
+  fx: FxTable,
+): Promise<{ heads: Awaited<ReturnType<typeof largestExposures>>; share: number | null }> {
   const currencies = [...new Set([current.baseCurrency, ...current.currencies])].filter((c) => canConvert(fx, c));
   const candidates = await largestExposures(currencies, n);
-  const inBase = (d: (typeof candidates)[number]) => convertMinor(Number(d.get("exposure") ?? 0), String(d.get("currency")), current.baseCurrency, fx, "nearest");
-  const ranked = candidates.map((d) => ({ d, e: inBase(d) })).sort((a, b) => b.e - a.e || (a.d.id < b.d.id ? -1 : 1)).slice(0, n);
+  const inBase = (d: (typeof candidates)[number]) =>
+    convertMinor(Number(d.get("exposure") ?? 0), String(d.get("currency")), current.baseCurrency, fx, "nearest");
+  const ranked = candidates
+    .map((d) => ({ d, e: inBase(d) }))
+    .sort((a, b) => b.e - a.e || (a.d.id < b.d.id ? -1 : 1))
+    .slice(0, n);
   const sums = await exposureByCurrency(currencies);
-  const total = Object.entries(sums).reduce((s, [c, e]) => s + convertMinor(e, c, current.baseCurrency, fx, "nearest"), 0);
+  const total = Object.entries(sums).reduce(
+    (s, [c, e]) => s + convertMinor(e, c, current.baseCurrency, fx, "nearest"),
+    0,
+  );
   const held = ranked.reduce((s, r) => s + Math.max(0, r.e), 0);
   return { heads: ranked.map((r) => r.d), share: total > 0 ? Math.round((held / total) * 1000) / 1000 : null };
 }
@@ -157,12 +200,25 @@ export async function simulatePolicy(
   const portfolio = await countCustomers();
 
   if (input.sampleSize !== undefined) {
-    if (input.sampleSize > directMax) throw invalid("sampleSize", `must be at most ${directMax} (simulation.directMaxCustomers); leave it out to run the whole portfolio as a job`);
+    if (input.sampleSize > directMax)
+      throw invalid(
+        "sampleSize",
+        `must be at most ${directMax} (simulation.directMaxCustomers); leave it out to run the whole portfolio as a job`,
+      );
     const sample = await sampleOf(input.sampleSize, current, fx);
     const { files, unreadable } = await filesOf(sample.heads);
     const t = evaluateAll(files, unreadable, current, candidate, fx, now);
     logs.simulationProgress(null, "sample", t.evaluated, true);
-    return { mode: "direct", simulationId: null, status: "done", portfolio, result: resultOf(t, now, current.baseCurrency, changes, { size: sample.heads.length, exposureShare: sample.share }) };
+    return {
+      mode: "direct",
+      simulationId: null,
+      status: "done",
+      portfolio,
+      result: resultOf(t, now, current.baseCurrency, changes, {
+        size: sample.heads.length,
+        exposureShare: sample.share,
+      }),
+    };
   }
 
   const heads = portfolio <= directMax ? await allCustomerHeads(directMax) : null;
@@ -170,7 +226,13 @@ export async function simulatePolicy(
     const { files, unreadable } = await filesOf(heads);
     const t = evaluateAll(files, unreadable, current, candidate, fx, now);
     logs.simulationProgress(null, "direct", t.evaluated, true);
-    return { mode: "direct", simulationId: null, status: "done", portfolio, result: resultOf(t, now, current.baseCurrency, changes, null) };
+    return {
+      mode: "direct",
+      simulationId: null,
+      status: "done",
+      portfolio,
+      result: resultOf(t, now, current.baseCurrency, changes, null),
+    };
   }
 
   // A large portfolio: a job, started once per requestId.
@@ -210,7 +272,13 @@ export async function simulatePolicy(
       reason: null,
       requestId: input.requestId ?? null,
     });
-    const started: SimulatePolicyResult = { mode: "queued", simulationId: ref.id, status: "queued", portfolio, result: null };
+    const started: SimulatePolicyResult = {
+      mode: "queued",
+      simulationId: ref.id,
+      status: "queued",
+      portfolio,
+      result: null,
+    };
     recordResult(tx, key, started, now);
     return started;
   });
@@ -248,7 +316,11 @@ export async function runSimulationPart(
   if (sim.status === "done" || sim.status === "failed") return { outcome: "stale", evaluated: 0 };
   if (task.part !== sim.part) {
     // An older part delivered again: make sure the part due is queued, and do nothing else.
-    if (task.part < sim.part) await opts.enqueue({ simulationId: task.simulationId, part: sim.part }, { id: simulationTaskId(task.simulationId, sim.part) });
+    if (task.part < sim.part)
+      await opts.enqueue(
+        { simulationId: task.simulationId, part: sim.part },
+        { id: simulationTaskId(task.simulationId, sim.part) },
+      );
     return { outcome: "stale", evaluated: 0 };
   }
   const current = creditPolicySchema.parse(JSON.parse(sim.currentPolicyJson));
@@ -279,10 +351,25 @@ export async function runSimulationPart(
       part: task.part + 1,
       cursor,
       evaluated: merged.evaluated + merged.failed + merged.unconverted,
-      progress: done ? 1 : Math.min(1, fresh.total > 0 ? Math.round(((merged.evaluated + merged.failed + merged.unconverted) / fresh.total) * 1000) / 1000 : 0),
+      progress: done
+        ? 1
+        : Math.min(
+            1,
+            fresh.total > 0
+              ? Math.round(((merged.evaluated + merged.failed + merged.unconverted) / fresh.total) * 1000) / 1000
+              : 0,
+          ),
       tally: merged as unknown as Record<string, unknown>,
       updatedAt: now,
-      ...(done ? { completedAt: now, result: resultOf(merged, sim.asOf, current.baseCurrency, sim.changes, null) as unknown as Record<string, unknown> } : {}),
+      ...(done
+        ? {
+            completedAt: now,
+            result: resultOf(merged, sim.asOf, current.baseCurrency, sim.changes, null) as unknown as Record<
+              string,
+              unknown
+            >,
+          }
+        : {}),
     };
     tx.update(ref, simulationToStored(patch));
     if (done && head) {
@@ -300,6 +387,10 @@ export async function runSimulationPart(
   });
   if (!committed) return { outcome: "stale", evaluated: 0 };
   logs.simulationProgress(task.simulationId, "job", committed.evaluated, done);
-  if (!done) await opts.enqueue({ simulationId: task.simulationId, part: task.part + 1 }, { id: simulationTaskId(task.simulationId, task.part + 1) });
+  if (!done)
+    await opts.enqueue(
+      { simulationId: task.simulationId, part: task.part + 1 },
+      { id: simulationTaskId(task.simulationId, task.part + 1) },
+    );
   return { outcome: done ? "done" : "continued", evaluated: tally.evaluated };
 }

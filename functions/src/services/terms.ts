@@ -30,12 +30,20 @@ export interface DecideTermsChangeResult {
   paymentTermsDays: number;
 }
 
-export async function requestTermsChange(input: RequestTermsChangeInput, caller: Caller, now: number, policy: CreditPolicy): Promise<RequestTermsChangeResult> {
+export async function requestTermsChange(
+  input: RequestTermsChangeInput,
+  caller: Caller,
+  now: number,
+  policy: CreditPolicy,
+): Promise<RequestTermsChangeResult> {
   const db = firestore();
   const key = idempotencyKey("requestTermsChange", caller.uid, input);
   const ref = judgementRefs.newTermsChange();
   const result = await db.runTransaction(async (tx) => {
-    const [prior, read] = await Promise.all([priorResult<RequestTermsChangeResult>(tx, key), readCustomer(tx, input.customerId)]);
+    const [prior, read] = await Promise.all([
+      priorResult<RequestTermsChangeResult>(tx, key),
+      readCustomer(tx, input.customerId),
+    ]);
     if (prior !== undefined) return prior;
     const customer = read.file;
     if (!customer) throw notFound("customer", input.customerId);
@@ -71,7 +79,11 @@ export async function requestTermsChange(input: RequestTermsChangeInput, caller:
       reason: input.reason,
       requestId: input.requestId ?? null,
     });
-    const out: RequestTermsChangeResult = { termsChangeId: ref.id, status: doc.status as "pending" | "approved", paymentTermsDays: atOnce ? input.paymentTermsDays : customer.paymentTermsDays };
+    const out: RequestTermsChangeResult = {
+      termsChangeId: ref.id,
+      status: doc.status as "pending" | "approved",
+      paymentTermsDays: atOnce ? input.paymentTermsDays : customer.paymentTermsDays,
+    };
     recordResult(tx, key, out, now);
     return out;
   });
@@ -79,7 +91,12 @@ export async function requestTermsChange(input: RequestTermsChangeInput, caller:
   return result;
 }
 
-export async function decideTermsChange(input: DecideTermsChangeInput, caller: Caller, now: number, policy: CreditPolicy): Promise<DecideTermsChangeResult> {
+export async function decideTermsChange(
+  input: DecideTermsChangeInput,
+  caller: Caller,
+  now: number,
+  policy: CreditPolicy,
+): Promise<DecideTermsChangeResult> {
   const db = firestore();
   const key = idempotencyKey("decideTermsChange", caller.uid, input);
   const ref = judgementRefs.termsChange(input.termsChangeId);
@@ -94,31 +111,60 @@ export async function decideTermsChange(input: DecideTermsChangeInput, caller: C
     const wanted = input.decision === "approve" ? "approved" : "rejected";
     if (request.status !== "pending") {
       // A retried call (no requestId) by the same decider with the same decision gets the first answer.
-      if (request.decidedBy === caller.uid && request.status === wanted) return { termsChangeId: input.termsChangeId, status: wanted, paymentTermsDays: customer.paymentTermsDays } as DecideTermsChangeResult;
+      if (request.decidedBy === caller.uid && request.status === wanted)
+        return {
+          termsChangeId: input.termsChangeId,
+          status: wanted,
+          paymentTermsDays: customer.paymentTermsDays,
+        } as DecideTermsChangeResult;
       throw precondition(`terms change is already ${request.status}`);
     }
-    if (request.requestedBy === caller.uid) throw precondition("four-eyes rule: the requester cannot decide their own request");
+    if (request.requestedBy === caller.uid)
+      throw precondition("four-eyes rule: the requester cannot decide their own request");
     const audit = new AuditAppender(tx, chains.customer(request.customerId), headOf(read.head.data()), now);
     let reasonCodes: string[] = ["TERMS_CHANGE_REJECTED"];
     if (wanted === "approved") {
       if (customer.paymentTermsDays !== request.currentTermsDays) {
-        throw precondition("the customer's payment terms changed since this request was made; reject it and request again", { reason: "BASIS_CHANGED" });
+        throw precondition(
+          "the customer's payment terms changed since this request was made; reject it and request again",
+          { reason: "BASIS_CHANGED" },
+        );
       }
       // Still eligible now (the file may have changed since the request).
       reasonCodes = [...termsChangeCheck(customer, request.paymentTermsDays, policy).reasonCodes, "APPROVED_FOUR_EYES"];
       writeCustomer(tx, request.customerId, { paymentTermsDays: request.paymentTermsDays, updatedAt: now }, read);
     }
-    tx.update(ref, docToStored<TermsChangeDoc>({ status: wanted, note: input.note, reasonCodes, decidedBy: caller.uid, decidedByRole: caller.role, decidedAt: now, updatedAt: now }));
+    tx.update(
+      ref,
+      docToStored<TermsChangeDoc>({
+        status: wanted,
+        note: input.note,
+        reasonCodes,
+        decidedBy: caller.uid,
+        decidedByRole: caller.role,
+        decidedAt: now,
+        updatedAt: now,
+      }),
+    );
     audit.append({
       action: wanted === "approved" ? "terms.approve" : "terms.reject",
       actor: caller,
       target: ref.path,
       before: { status: "pending", paymentTermsDays: customer.paymentTermsDays },
-      after: { status: wanted, paymentTermsDays: wanted === "approved" ? request.paymentTermsDays : customer.paymentTermsDays, requestedBy: request.requestedBy, reasonCodes },
+      after: {
+        status: wanted,
+        paymentTermsDays: wanted === "approved" ? request.paymentTermsDays : customer.paymentTermsDays,
+        requestedBy: request.requestedBy,
+        reasonCodes,
+      },
       reason: input.note,
       requestId: input.requestId ?? null,
     });
-    const out: DecideTermsChangeResult = { termsChangeId: input.termsChangeId, status: wanted, paymentTermsDays: wanted === "approved" ? request.paymentTermsDays : customer.paymentTermsDays };
+    const out: DecideTermsChangeResult = {
+      termsChangeId: input.termsChangeId,
+      status: wanted,
+      paymentTermsDays: wanted === "approved" ? request.paymentTermsDays : customer.paymentTermsDays,
+    };
     recordResult(tx, key, out, now);
     return { ...out, customerId: request.customerId };
   });

@@ -19,9 +19,25 @@ import { addRecentOrder, orderSignals, shouldHold, type FraudSignal } from "../d
 import { AuditAppender, chains, headOf } from "../data/audit.js";
 import { customerFromSnapshots, customerRefs, writeCustomer, type CustomerRead } from "../data/customers.js";
 import { firestore } from "../data/firebase.js";
-import { ledgerRefs, PENDING_AT, pendingRecords, readEntries, readWithEntries, toTimestamp, writeEntry, type StoredEntry } from "../data/ledger.js";
+import {
+  ledgerRefs,
+  PENDING_AT,
+  pendingRecords,
+  readEntries,
+  readWithEntries,
+  toTimestamp,
+  writeEntry,
+  type StoredEntry,
+} from "../data/ledger.js";
 import { idempotencyKey, priorResult, recordResult } from "../data/requests.js";
-import { availableCredit, committedExposure, effectiveLimit, withAggregates, type CustomerAggregates, type CustomerFile } from "../domain/customer.js";
+import {
+  availableCredit,
+  committedExposure,
+  effectiveLimit,
+  withAggregates,
+  type CustomerAggregates,
+  type CustomerFile,
+} from "../domain/customer.js";
 import { personMemo } from "../domain/decisions.js";
 import { notFound } from "../domain/errors.js";
 import { failureCode, isTransient } from "../domain/failures.js";
@@ -54,7 +70,16 @@ import { DAY_MS } from "../domain/time.js";
 
 /** The business content of a record version; the same content gives the same fingerprint. */
 export function fingerprint(r: LedgerRecord): string {
-  const parts = [r.externalId, r.type, r.amount, r.currency ?? "", r.issuedAt, r.dueAt ?? "", r.invoiceExternalId ?? "", r.status ?? ""];
+  const parts = [
+    r.externalId,
+    r.type,
+    r.amount,
+    r.currency ?? "",
+    r.issuedAt,
+    r.dueAt ?? "",
+    r.invoiceExternalId ?? "",
+    r.status ?? "",
+  ];
   return createHash("sha256").update(parts.join("\u0000")).digest("hex").slice(0, 32);
 }
 
@@ -69,7 +94,14 @@ export function recordFromInput(t: TransactionInput): LedgerRecord {
 
 /** A transaction document's business fields as a ledger record (times as ms). */
 export function recordFromDocument(externalId: string, d: DocumentData): LedgerRecord {
-  const ms = (v: unknown): number | undefined => (v instanceof Timestamp ? v.toMillis() : typeof v === "number" ? v : typeof v === "string" ? Date.parse(v) : undefined);
+  const ms = (v: unknown): number | undefined =>
+    v instanceof Timestamp
+      ? v.toMillis()
+      : typeof v === "number"
+        ? v
+        : typeof v === "string"
+          ? Date.parse(v)
+          : undefined;
   const r: LedgerRecord = { externalId, type: d.type, amount: d.amount, issuedAt: ms(d.issuedAt) as number };
   const dueAt = ms(d.dueAt);
   if (dueAt !== undefined && !Number.isNaN(dueAt)) r.dueAt = dueAt;
@@ -93,7 +125,13 @@ export function markToStored(mark: LedgerMark): DocumentData {
 }
 
 /** The transaction document as stored for a record (business fields + how the ledger took it). */
-export function transactionDoc(r: LedgerRecord, mark: LedgerMark, source: string, actor: string, orderRef?: string): DocumentData {
+export function transactionDoc(
+  r: LedgerRecord,
+  mark: LedgerMark,
+  source: string,
+  actor: string,
+  orderRef?: string,
+): DocumentData {
   return {
     ...(orderRef !== undefined ? { orderRef } : {}),
     externalId: r.externalId,
@@ -148,7 +186,12 @@ export class LedgerUnitOfWork {
   private fraudSignals: FraudSignal[] = [];
   /** A member of a credit group whose committed exposure passed its claim (services/groups.ts). */
   private groupClaim: ClaimUpdate | null = null;
-  readonly outcome: Omit<LedgerOutcome, "customer" | "aggregates"> = { applied: [], duplicates: [], stale: [], rejected: [] };
+  readonly outcome: Omit<LedgerOutcome, "customer" | "aggregates"> = {
+    applied: [],
+    duplicates: [],
+    stale: [],
+    rejected: [],
+  };
 
   constructor(
     private readonly tx: Transaction,
@@ -169,11 +212,20 @@ export class LedgerUnitOfWork {
       } else ids.add(c.externalId);
     }
     // …and who owns each new invoice's id (an id another customer uses is refused): same call.
-    const invoiceIds = [...new Set(this.changes.flatMap((c) => (c.kind === "upsert" && c.record.type === "invoice" ? [c.record.externalId] : [])))];
+    const invoiceIds = [
+      ...new Set(
+        this.changes.flatMap((c) => (c.kind === "upsert" && c.record.type === "invoice" ? [c.record.externalId] : [])),
+      ),
+    ];
     const stateRef = customerRefs.creditState(this.customerId);
-    const first = await readWithEntries(this.tx, customerRefs.customer(this.customerId), this.customerId, ids, [stateRef, ...invoiceIds.map((id) => ledgerRefs.invoiceOwner(id))]);
+    const first = await readWithEntries(this.tx, customerRefs.customer(this.customerId), this.customerId, ids, [
+      stateRef,
+      ...invoiceIds.map((id) => ledgerRefs.invoiceOwner(id)),
+    ]);
     const [stateSnap, ...ownerSnaps] = first.extra;
-    ownerSnaps.forEach((snap, i) => this.invoiceOwners.set(invoiceIds[i]!, (snap.data()?.customerId as string | undefined) ?? null));
+    ownerSnaps.forEach((snap, i) =>
+      this.invoiceOwners.set(invoiceIds[i]!, (snap.data()?.customerId as string | undefined) ?? null),
+    );
     const snap = first.head!;
     const customer = customerFromSnapshots(snap, stateSnap!);
     if (!customer) throw notFound("customer", this.customerId);
@@ -196,12 +248,15 @@ export class LedgerUnitOfWork {
     for (const c of this.changes) {
       if (c.kind !== "upsert") continue;
       const ref = referencedEntryId(c.record);
-      if (ref && !this.invoiceOwners.has(ref) && this.entries.get(ref)?.entry?.applied?.type !== "invoice") owners.add(ref);
+      if (ref && !this.invoiceOwners.has(ref) && this.entries.get(ref)?.entry?.applied?.type !== "invoice")
+        owners.add(ref);
     }
     if (owners.size > 0) {
       const ids = [...owners];
       const snaps = await this.tx.getAll(...ids.map((id) => ledgerRefs.invoiceOwner(id)));
-      snaps.forEach((snap, i) => this.invoiceOwners.set(ids[i]!, (snap.data()?.customerId as string | undefined) ?? null));
+      snaps.forEach((snap, i) =>
+        this.invoiceOwners.set(ids[i]!, (snap.data()?.customerId as string | undefined) ?? null),
+      );
     }
     return customer;
   }
@@ -211,7 +266,11 @@ export class LedgerUnitOfWork {
     if (record.type === "invoice") {
       const owner = ownerOf(record.externalId);
       if (owner !== null && owner !== this.customerId) {
-        return { code: "foreign_external_id", field: "externalId", message: "an invoice with this externalId belongs to another customer" };
+        return {
+          code: "foreign_external_id",
+          field: "externalId",
+          message: "an invoice with this externalId belongs to another customer",
+        };
       }
     }
     const ref = referencedEntryId(record);
@@ -266,7 +325,12 @@ export class LedgerUnitOfWork {
       converted: [...this.converted],
       bypassed: [...this.bypassed],
       orderWhileSuspended: this.orderWhileSuspended,
-      outcome: { applied: [...this.outcome.applied], duplicates: [...this.outcome.duplicates], stale: [...this.outcome.stale], rejected: [...this.outcome.rejected] },
+      outcome: {
+        applied: [...this.outcome.applied],
+        duplicates: [...this.outcome.duplicates],
+        stale: [...this.outcome.stale],
+        rejected: [...this.outcome.rejected],
+      },
     };
   }
 
@@ -305,19 +369,36 @@ export class LedgerUnitOfWork {
       const rejection = this.rejectionOf(record);
       if (rejection) {
         this.outcome.rejected.push({ externalId: id, ...rejection });
-        marks.push({ externalId: id, record, mark: { state: "rejected", fingerprint: fp, at: this.now, ...rejection } });
+        marks.push({
+          externalId: id,
+          record,
+          mark: { state: "rejected", fingerprint: fp, at: this.now, ...rejection },
+        });
         continue;
       }
       const own = this.entry(id);
       let res;
       try {
-        res = applyRecord(this.state, record, own, this.entry(referencedEntryId(record)), this.entry(previousReferencedEntryId(record, own)));
+        res = applyRecord(
+          this.state,
+          record,
+          own,
+          this.entry(referencedEntryId(record)),
+          this.entry(previousReferencedEntryId(record, own)),
+        );
         const failure = testEach && res.changed ? summaryFailure(res.state, this.now, this.policy) : null;
         if (failure) throw failure;
       } catch (err) {
         // A record the ledger cannot take (sums beyond safe integers, a summary that would fail
         // later) is rejected with its reason: permanent, never retried.
-        const r = err instanceof LedgerError ? { code: err.code, field: err.field, message: err.message } : { code: "unprocessable", field: "record", message: `the ledger cannot apply this record (${failureCode(err)})` };
+        const r =
+          err instanceof LedgerError
+            ? { code: err.code, field: err.field, message: err.message }
+            : {
+                code: "unprocessable",
+                field: "record",
+                message: `the ledger cannot apply this record (${failureCode(err)})`,
+              };
         this.outcome.rejected.push({ externalId: id, ...r });
         marks.push({ externalId: id, record, mark: { state: "rejected", fingerprint: fp, at: this.now, ...r } });
         continue;
@@ -331,7 +412,8 @@ export class LedgerUnitOfWork {
       for (const w of res.writes) this.put(w.id, w.entry, w.id === id ? c.sourceUpdateTime : undefined);
       this.outcome.applied.push(id);
       marks.push({ externalId: id, record, mark: { state: "applied", fingerprint: fp, at: this.now } });
-      if (record.type === "order" && own?.applied == null) this.noteNewOrder(record, c.orderRef ?? record.externalId, priorOrders);
+      if (record.type === "order" && own?.applied == null)
+        this.noteNewOrder(record, c.orderRef ?? record.externalId, priorOrders);
     }
     return marks;
   }
@@ -356,7 +438,12 @@ export class LedgerUnitOfWork {
     for (const c of this.converted) delete reservations[c.orderRef];
     const openBlocks = { ...(customer.openBlocks ?? {}) };
     for (const b of this.bypassed) delete openBlocks[b.orderRef];
-    const updated: CustomerFile = { ...withAggregates(customer, aggregates), ledger: this.state, reservations, openBlocks };
+    const updated: CustomerFile = {
+      ...withAggregates(customer, aggregates),
+      ledger: this.state,
+      reservations,
+      openBlocks,
+    };
     updated.availableCredit = availableCredit(updated, this.now);
     return updated;
   }
@@ -369,16 +456,29 @@ export class LedgerUnitOfWork {
   private async readAlerts(): Promise<void> {
     const types = new Set<AlertType>();
     if (this.outcome.rejected.length > 0) types.add("ledger_rejected");
-    if (this.fraudSignals.length > 0 && shouldHold(this.fraudSignals, this.policy.fraud) && !this.customer!.openAlerts?.fraud_signal) types.add("fraud_signal");
+    if (
+      this.fraudSignals.length > 0 &&
+      shouldHold(this.fraudSignals, this.policy.fraud) &&
+      !this.customer!.openAlerts?.fraud_signal
+    )
+      types.add("fraud_signal");
     if (this.outcome.applied.length > 0) {
       const updated = this.updatedFile();
       // Credit groups: the member's claim on its group, read and moved only when it must (constant cost).
       this.groupClaim = await readClaimUpdate(this.tx, this.customerId, this.customer!, updated, this.now, this.policy);
       const over = committedExposure(updated, this.now) > effectiveLimit(updated, this.now);
       const conditions: AlertCondition[] = [
-        over ? { type: "over_limit", state: "on", code: "OVER_LIMIT", details: {} } : { type: "over_limit", state: "off", reason: "WITHIN_LIMIT" },
+        over
+          ? { type: "over_limit", state: "on", code: "OVER_LIMIT", details: {} }
+          : { type: "over_limit", state: "off", reason: "WITHIN_LIMIT" },
       ];
-      if (this.orderWhileSuspended) conditions.push({ type: "order_while_suspended", state: "on", code: "ORDER_WHILE_SUSPENDED", details: { externalId: this.orderWhileSuspended } });
+      if (this.orderWhileSuspended)
+        conditions.push({
+          type: "order_while_suspended",
+          state: "on",
+          code: "ORDER_WHILE_SUSPENDED",
+          details: { externalId: this.orderWhileSuspended },
+        });
       this.breaches = alertTransitions(this.customer!.openAlerts, conditions);
       for (const a of this.breaches.raise) types.add(a.type);
       for (const a of this.breaches.resolve) types.add(a.type);
@@ -431,7 +531,8 @@ export class LedgerUnitOfWork {
     if (fraudHold) {
       // A person decides: the hold is the manual part of the status (clearFraudHold or setCreditStatus lifts it).
       const parts = statusPartsOf(customer);
-      const manual = parts.manual?.status === "suspended" ? parts.manual : { status: "on_hold" as const, reason: "FRAUD_SIGNALS" };
+      const manual =
+        parts.manual?.status === "suspended" ? parts.manual : { status: "on_hold" as const, reason: "FRAUD_SIGNALS" };
       Object.assign(updated, statusFields({ ...parts, manual }));
       updated.flags = { ...customer.flags, fraudHold: true };
     }
@@ -450,51 +551,88 @@ export class LedgerUnitOfWork {
       updated.updatedAt = this.now;
       const openAlerts = { ...this.breaches.openAlerts, ...(fraudHold ? { fraud_signal: true } : {}) };
       customerPatch = {
-          ledger: this.state,
-          aggregates,
-          reservations: updated.reservations,
-          openBlocks: updated.openBlocks,
-          reserved: reservedAmount(updated.reservations, this.now),
-          openAlerts,
-          availableCredit: updated.availableCredit,
-          score: a.score,
-          grade: a.grade,
-          tier: updated.tier,
-          classReasons: updated.classReasons,
-          confidence: a.confidence,
-          updatedAt: this.now,
-          recentOrders: this.recentOrders,
-          ...(this.groupClaim ? { creditGroup: this.groupClaim.mirror } : {}),
-          ...(fraudHold
-            ? { status: updated.status, statusKind: updated.statusKind, statusReason: updated.statusReason, statusParts: updated.statusParts, flags: updated.flags }
-            : {}),
+        ledger: this.state,
+        aggregates,
+        reservations: updated.reservations,
+        openBlocks: updated.openBlocks,
+        reserved: reservedAmount(updated.reservations, this.now),
+        openAlerts,
+        availableCredit: updated.availableCredit,
+        score: a.score,
+        grade: a.grade,
+        tier: updated.tier,
+        classReasons: updated.classReasons,
+        confidence: a.confidence,
+        updatedAt: this.now,
+        recentOrders: this.recentOrders,
+        ...(this.groupClaim ? { creditGroup: this.groupClaim.mirror } : {}),
+        ...(fraudHold
+          ? {
+              status: updated.status,
+              statusKind: updated.statusKind,
+              statusReason: updated.statusReason,
+              statusParts: updated.statusParts,
+              flags: updated.flags,
+            }
+          : {}),
       };
     }
     if (this.fraudSignals.length > 0) {
       // Signals and weights are visible to analysts in the assessment document.
       this.tx.set(
         customerRefs.assessment(this.customerId),
-        { fraudSignals: this.fraudSignals.map((s) => ({ ...s, at: Timestamp.fromMillis(this.now) })), fraudCheckedAt: Timestamp.fromMillis(this.now) },
+        {
+          fraudSignals: this.fraudSignals.map((s) => ({ ...s, at: Timestamp.fromMillis(this.now) })),
+          fraudCheckedAt: Timestamp.fromMillis(this.now),
+        },
         { merge: true },
       );
       if (fraudHold && !customer.openAlerts?.fraud_signal) {
-        writeRaisedAlert(this.tx, this.alerts.get("fraud_signal"), { type: "fraud_signal", subject, code: this.fraudSignals[0]!.code, details: { signals: this.fraudSignals.map((s) => s.code).join(",") } }, this.now);
+        writeRaisedAlert(
+          this.tx,
+          this.alerts.get("fraud_signal"),
+          {
+            type: "fraud_signal",
+            subject,
+            code: this.fraudSignals[0]!.code,
+            details: { signals: this.fraudSignals.map((s) => s.code).join(",") },
+          },
+          this.now,
+        );
       }
     }
     if (changed && this.groupClaim) writeClaimUpdate(this.tx, this.groupClaim, this.now);
     for (const b of this.bypassed) {
       // Recorded while blocked (the ERP is the system of record): the block is moot, and on the record.
-      this.tx.update(orderBlockRefs.block(b.blockId), orderBlockToStored({ status: "bypassed", ...personMemo(caller, this.now, "ORDER_RECORDED_WHILE_BLOCKED", [], ["ORDER_RECORDED_WHILE_BLOCKED"]), updatedAt: this.now }));
+      this.tx.update(
+        orderBlockRefs.block(b.blockId),
+        orderBlockToStored({
+          status: "bypassed",
+          ...personMemo(caller, this.now, "ORDER_RECORDED_WHILE_BLOCKED", [], ["ORDER_RECORDED_WHILE_BLOCKED"]),
+          updatedAt: this.now,
+        }),
+      );
     }
     const raisedBreaches: string[] = [];
     const resolvedBreaches: string[] = [];
     if (changed) {
       for (const a of this.breaches.raise) {
-        if (writeRaisedAlert(this.tx, this.alerts.get(a.type), { type: a.type, subject, code: a.code, details: a.details }, this.now)) raisedBreaches.push(a.type);
+        if (
+          writeRaisedAlert(
+            this.tx,
+            this.alerts.get(a.type),
+            { type: a.type, subject, code: a.code, details: a.details },
+            this.now,
+          )
+        )
+          raisedBreaches.push(a.type);
       }
       for (const a of this.breaches.resolve) {
         if (this.alerts.get(a.type)?.status !== "open") continue;
-        this.tx.update(alertRefFor(subject, a.type), resolvedAlertPatch("condition_cleared", caller.uid, a.reason, this.now));
+        this.tx.update(
+          alertRefFor(subject, a.type),
+          resolvedAlertPatch("condition_cleared", caller.uid, a.reason, this.now),
+        );
         resolvedBreaches.push(a.type);
       }
     }
@@ -513,23 +651,38 @@ export class LedgerUnitOfWork {
     }
     if (changed || this.outcome.rejected.length > 0) {
       // When the customer is written anyway, the chain head rides in that write.
-      const audit = new AuditAppender(this.tx, chains.customer(this.customerId), headOf(this.snapshots!.head.data()), this.now, { deferHead: customerPatch !== null });
+      const audit = new AuditAppender(
+        this.tx,
+        chains.customer(this.customerId),
+        headOf(this.snapshots!.head.data()),
+        this.now,
+        { deferHead: customerPatch !== null },
+      );
       audit.append({
         action: "transactions.record",
         actor: caller,
         target: customerRefs.customer(this.customerId).path,
-        before: { exposure: customer.exposure, availableCredit: customer.availableCredit, score: customer.score, tier: customer.tier },
+        before: {
+          exposure: customer.exposure,
+          availableCredit: customer.availableCredit,
+          score: customer.score,
+          tier: customer.tier,
+        },
         after: {
           exposure: updated.exposure,
           availableCredit: updated.availableCredit,
           score: updated.score,
           tier: updated.tier,
           ...(fraudHold ? { status: updated.status, fraudSignals: this.fraudSignals.map((s) => s.code) } : {}),
-          ...(this.converted.length ? { convertedReservations: this.converted.map((c) => `${c.orderRef}:${c.reservationId}`) } : {}),
+          ...(this.converted.length
+            ? { convertedReservations: this.converted.map((c) => `${c.orderRef}:${c.reservationId}`) }
+            : {}),
           ...(this.bypassed.length ? { bypassedBlocks: this.bypassed.map((b) => `${b.orderRef}:${b.blockId}`) } : {}),
           ...(raisedBreaches.length ? { alertsRaised: raisedBreaches } : {}),
           ...(resolvedBreaches.length ? { alertsResolved: resolvedBreaches } : {}),
-          ...(changed && this.groupClaim ? { groupId: this.groupClaim.groupId, groupClaim: this.groupClaim.claim.amount } : {}),
+          ...(changed && this.groupClaim
+            ? { groupId: this.groupClaim.groupId, groupClaim: this.groupClaim.claim.amount }
+            : {}),
           source,
           applied: this.outcome.applied.slice(0, 500),
           rejected: this.outcome.rejected.map((r) => `${r.externalId}:${r.code}`).slice(0, 500),
@@ -570,24 +723,40 @@ export interface RecordTransactionsResult {
 }
 
 /** The callable path: the whole batch in one transaction, documents and aggregates together. */
-export async function recordTransactions(input: RecordTransactionsInput, caller: Caller, now: number, policy: CreditPolicy): Promise<RecordTransactionsResult> {
+export async function recordTransactions(
+  input: RecordTransactionsInput,
+  caller: Caller,
+  now: number,
+  policy: CreditPolicy,
+): Promise<RecordTransactionsResult> {
   const db = firestore();
   const key = idempotencyKey("recordTransactions", caller.uid, input);
   const records = input.transactions.map(recordFromInput);
-  const orderRefs = new Map(input.transactions.flatMap((t) => (t.orderRef !== undefined ? [[t.externalId, t.orderRef] as const] : [])));
+  const orderRefs = new Map(
+    input.transactions.flatMap((t) => (t.orderRef !== undefined ? [[t.externalId, t.orderRef] as const] : [])),
+  );
   const result = await db.runTransaction(async (tx) => {
     const prior = await priorResult<RecordTransactionsResult>(tx, key);
     if (prior !== undefined) return prior;
     const uow = new LedgerUnitOfWork(
       tx,
       input.customerId,
-      records.map((record) => ({ kind: "upsert" as const, record, sourceUpdateTime: now, ...(orderRefs.has(record.externalId) ? { orderRef: orderRefs.get(record.externalId)! } : {}) })),
+      records.map((record) => ({
+        kind: "upsert" as const,
+        record,
+        sourceUpdateTime: now,
+        ...(orderRefs.has(record.externalId) ? { orderRef: orderRefs.get(record.externalId)! } : {}),
+      })),
       now,
       policy,
     );
     await uow.read();
     const marks = await uow.apply();
-    for (const m of marks) tx.set(ledgerRefs.transaction(input.customerId, m.externalId), transactionDoc(m.record, m.mark, "callable", caller.uid, orderRefs.get(m.externalId)));
+    for (const m of marks)
+      tx.set(
+        ledgerRefs.transaction(input.customerId, m.externalId),
+        transactionDoc(m.record, m.mark, "callable", caller.uid, orderRefs.get(m.externalId)),
+      );
     const outcome = uow.write(caller, "callable", input.requestId ?? null);
     const out: RecordTransactionsResult = {
       recorded: outcome.applied.length,
@@ -637,7 +806,9 @@ export function drainAt(bucket: number, policy: CreditPolicy): number {
 
 /** Cloud Tasks id of a customer's drain for a period: every record of the period enqueues the same one. */
 export function drainTaskId(customerId: string, bucket: number): string {
-  const safe = /^[A-Za-z0-9_-]{1,200}$/.test(customerId) ? customerId : createHash("sha256").update(customerId).digest("hex").slice(0, 40);
+  const safe = /^[A-Za-z0-9_-]{1,200}$/.test(customerId)
+    ? customerId
+    : createHash("sha256").update(customerId).digest("hex").slice(0, 40);
   return `ledger-${safe}-${bucket}`;
 }
 
@@ -665,11 +836,21 @@ export async function applyTransactionEvent(
   policy: CreditPolicy,
   deps: TriggerDeps = {},
 ): Promise<"skipped" | "pending" | "superseded" | "applied" | "duplicate" | "stale" | "rejected"> {
-  if (ev.after === null) return applyNow(ev, { kind: "delete", externalId: ev.externalId, sourceUpdateTime: ev.sourceUpdateTime }, null, now, policy);
+  if (ev.after === null)
+    return applyNow(
+      ev,
+      { kind: "delete", externalId: ev.externalId, sourceUpdateTime: ev.sourceUpdateTime },
+      null,
+      now,
+      policy,
+    );
   const record = recordFromDocument(ev.externalId, ev.after);
   const fp = fingerprint(record);
   if (ev.after.ledger?.fingerprint === fp) return "skipped";
-  const mark = { ledger: markToStored({ state: "pending", fingerprint: fp, at: now }), [PENDING_AT]: Timestamp.fromMillis(now) };
+  const mark = {
+    ledger: markToStored({ state: "pending", fingerprint: fp, at: now }),
+    [PENDING_AT]: Timestamp.fromMillis(now),
+  };
   let outcome: "pending" | "superseded" = "pending";
   try {
     const ref = ledgerRefs.transaction(ev.customerId, ev.externalId);
@@ -681,8 +862,13 @@ export async function applyTransactionEvent(
     outcome = "superseded";
   }
   const bucket = drainBucket(Date.now(), policy);
-  const enqueue = deps.enqueue ?? (async (t: DrainTask) => (await drainPendingRecords(t.customerId, Date.now(), policy), "enqueued" as const));
-  await enqueue({ customerId: ev.customerId, bucket }, { id: drainTaskId(ev.customerId, bucket), scheduleAt: drainAt(bucket, policy) });
+  const enqueue =
+    deps.enqueue ??
+    (async (t: DrainTask) => (await drainPendingRecords(t.customerId, Date.now(), policy), "enqueued" as const));
+  await enqueue(
+    { customerId: ev.customerId, bucket },
+    { id: drainTaskId(ev.customerId, bucket), scheduleAt: drainAt(bucket, policy) },
+  );
   logs.transactionEventApplied(ev.customerId, ev.externalId, outcome);
   return outcome;
 }
@@ -718,7 +904,12 @@ export async function drainPendingRecords(customerId: string, now: number, polic
       if (page.empty) return none;
       const changes: LedgerChange[] = page.docs.map((d) => {
         const data = d.data();
-        return { kind: "upsert", record: recordFromDocument(d.id, data), sourceUpdateTime: d.updateTime.toMillis(), ...(typeof data.orderRef === "string" ? { orderRef: data.orderRef } : {}) };
+        return {
+          kind: "upsert",
+          record: recordFromDocument(d.id, data),
+          sourceUpdateTime: d.updateTime.toMillis(),
+          ...(typeof data.orderRef === "string" ? { orderRef: data.orderRef } : {}),
+        };
       });
       const uow = new LedgerUnitOfWork(tx, customerId, changes, now, policy);
       try {
@@ -728,7 +919,14 @@ export async function drainPendingRecords(customerId: string, now: number, polic
         // Records for a customer that does not exist: each is rejected with the reason, no longer pending.
         for (const d of page.docs) {
           const rec = recordFromDocument(d.id, d.data());
-          const mark: LedgerMark = { state: "rejected", fingerprint: fingerprint(rec), at: now, code: "customer_not_found", field: "customerId", message: "no customer with this id" };
+          const mark: LedgerMark = {
+            state: "rejected",
+            fingerprint: fingerprint(rec),
+            at: now,
+            code: "customer_not_found",
+            field: "customerId",
+            message: "no customer with this id",
+          };
           tx.update(d.ref, { ledger: markToStored(mark), [PENDING_AT]: FieldValue.delete() });
         }
         return { ...none, records: page.size, rejected: page.size, mode: "batch" as const };
@@ -739,12 +937,25 @@ export async function drainPendingRecords(customerId: string, now: number, polic
       for (const [i, d] of page.docs.entries()) {
         const fp = fingerprint((changes[i] as Extract<LedgerChange, { kind: "upsert" }>).record);
         // Already in the aggregates (same version): applied; a newer version by the ledger's clock is in: stale.
-        const mark: LedgerMark = marks.get(d.id) ?? (duplicates.has(d.id) ? { state: "applied", fingerprint: fp, at: now } : { state: "stale", fingerprint: fp, at: now });
+        const mark: LedgerMark =
+          marks.get(d.id) ??
+          (duplicates.has(d.id)
+            ? { state: "applied", fingerprint: fp, at: now }
+            : { state: "stale", fingerprint: fp, at: now });
         tx.update(d.ref, { ledger: markToStored(mark), [PENDING_AT]: FieldValue.delete() });
       }
-      return { records: page.size, applied: out.applied.length, duplicates: out.duplicates.length, stale: out.stale.length, rejected: out.rejected.length, mode: "batch" as const, more: page.size === limit };
+      return {
+        records: page.size,
+        applied: out.applied.length,
+        duplicates: out.duplicates.length,
+        stale: out.stale.length,
+        rejected: out.rejected.length,
+        mode: "batch" as const,
+        more: page.size === limit,
+      };
     });
-    if (result.records > 0) logs.transactionsDrained(customerId, result.records, result.applied, result.rejected, result.mode);
+    if (result.records > 0)
+      logs.transactionsDrained(customerId, result.records, result.applied, result.rejected, result.mode);
     return result;
   } catch (err) {
     if (isTransient(err)) throw err;
@@ -756,12 +967,31 @@ export async function drainPendingRecords(customerId: string, now: number, polic
 async function drainOneByOne(customerId: string, now: number, policy: CreditPolicy): Promise<DrainResult> {
   const limit = policy.ledger.groupCommitMaxRecords;
   const page = await pendingRecords(customerId).limit(limit).get();
-  const out: DrainResult = { records: page.size, applied: 0, duplicates: 0, stale: 0, rejected: 0, mode: "one_by_one", more: page.size === limit };
+  const out: DrainResult = {
+    records: page.size,
+    applied: 0,
+    duplicates: 0,
+    stale: 0,
+    rejected: 0,
+    mode: "one_by_one",
+    more: page.size === limit,
+  };
   for (const d of page.docs) {
     const data = d.data();
     const record = recordFromDocument(d.id, data);
-    const change: LedgerChange = { kind: "upsert", record, sourceUpdateTime: d.updateTime.toMillis(), ...(typeof data.orderRef === "string" ? { orderRef: data.orderRef } : {}) };
-    const r = await applyNow({ customerId, externalId: d.id, after: data, sourceUpdateTime: d.updateTime.toMillis() }, change, record, now, policy);
+    const change: LedgerChange = {
+      kind: "upsert",
+      record,
+      sourceUpdateTime: d.updateTime.toMillis(),
+      ...(typeof data.orderRef === "string" ? { orderRef: data.orderRef } : {}),
+    };
+    const r = await applyNow(
+      { customerId, externalId: d.id, after: data, sourceUpdateTime: d.updateTime.toMillis() },
+      change,
+      record,
+      now,
+      policy,
+    );
     if (r === "applied") out.applied++;
     else if (r === "rejected") out.rejected++;
     else if (r === "stale") out.stale++;
@@ -772,7 +1002,13 @@ async function drainOneByOne(customerId: string, now: number, policy: CreditPoli
 }
 
 /** One change in its own transaction (a delete; a record of a drain that failed permanently); poison is rejected, never looped. */
-async function applyNow(ev: TransactionEvent, change: LedgerChange, record: LedgerRecord | null, now: number, policy: CreditPolicy): Promise<"skipped" | "applied" | "duplicate" | "stale" | "rejected"> {
+async function applyNow(
+  ev: TransactionEvent,
+  change: LedgerChange,
+  record: LedgerRecord | null,
+  now: number,
+  policy: CreditPolicy,
+): Promise<"skipped" | "applied" | "duplicate" | "stale" | "rejected"> {
   const db = firestore();
   try {
     const outcome = await db.runTransaction(async (tx) => {
@@ -785,11 +1021,21 @@ async function applyNow(ev: TransactionEvent, change: LedgerChange, record: Ledg
       }
       const marks = await uow.apply();
       const done = uow.write(TRIGGER_ACTOR, "trigger", null);
-      const clear = (id: string, mark: LedgerMark) => tx.set(ledgerRefs.transaction(ev.customerId, id), { ledger: markToStored(mark), [PENDING_AT]: FieldValue.delete() }, { merge: true });
+      const clear = (id: string, mark: LedgerMark) =>
+        tx.set(
+          ledgerRefs.transaction(ev.customerId, id),
+          { ledger: markToStored(mark), [PENDING_AT]: FieldValue.delete() },
+          { merge: true },
+        );
       for (const m of marks) clear(m.externalId, m.mark);
       if (record && change.kind === "upsert" && marks.length === 0) {
         const fp = fingerprint(record);
-        clear(record.externalId, done.stale.length ? { state: "stale", fingerprint: fp, at: now } : { state: "applied", fingerprint: fp, at: now });
+        clear(
+          record.externalId,
+          done.stale.length
+            ? { state: "stale", fingerprint: fp, at: now }
+            : { state: "applied", fingerprint: fp, at: now },
+        );
       }
       if (done.rejected.length) return "rejected" as const;
       if (done.stale.length) return "stale" as const;
@@ -809,12 +1055,34 @@ async function applyNow(ev: TransactionEvent, change: LedgerChange, record: Ledg
 }
 
 /** Mark a record no delivery can apply as rejected (its reason on the record, no longer pending) and raise ledger_rejected. */
-async function rejectPoisonRecord(ev: TransactionEvent, record: LedgerRecord | null, err: unknown, now: number): Promise<void> {
+async function rejectPoisonRecord(
+  ev: TransactionEvent,
+  record: LedgerRecord | null,
+  err: unknown,
+  now: number,
+): Promise<void> {
   const code = "unprocessable";
   const reason = failureCode(err);
   if (record) {
-    const mark: LedgerMark = { state: "rejected", fingerprint: fingerprint(record), at: now, code, field: "record", message: `the ledger cannot apply this record (${reason})` };
-    await ledgerRefs.transaction(ev.customerId, ev.externalId).set({ ledger: markToStored(mark), [PENDING_AT]: FieldValue.delete() }, { merge: true });
+    const mark: LedgerMark = {
+      state: "rejected",
+      fingerprint: fingerprint(record),
+      at: now,
+      code,
+      field: "record",
+      message: `the ledger cannot apply this record (${reason})`,
+    };
+    await ledgerRefs
+      .transaction(ev.customerId, ev.externalId)
+      .set({ ledger: markToStored(mark), [PENDING_AT]: FieldValue.delete() }, { merge: true });
   }
-  await raiseAlert({ type: "ledger_rejected", subject: { kind: "customer", id: ev.customerId }, code: code.toUpperCase(), details: { externalId: ev.externalId, reason } }, now);
+  await raiseAlert(
+    {
+      type: "ledger_rejected",
+      subject: { kind: "customer", id: ev.customerId },
+      code: code.toUpperCase(),
+      details: { externalId: ev.externalId, reason },
+    },
+    now,
+  );
 }

@@ -50,14 +50,20 @@ export function policyStamp(policy: CreditPolicy): string {
  * Give every head without a shard its shard (batched writes, the service's mark on each). Stops
  * at `deadline` (the next call goes on); `done` once a pass has found none left.
  */
-export async function ensureShards(now: number, deadline: number, clock: () => number = Date.now): Promise<{ done: boolean; assigned: number }> {
+export async function ensureShards(
+  now: number,
+  deadline: number,
+  clock: () => number = Date.now,
+): Promise<{ done: boolean; assigned: number }> {
   const state = await readWorkQueueState();
   if (state.shardsAssignedAt !== null) return { done: true, assigned: 0 };
   const db = firestore();
   let assigned = 0;
   let batch = db.batch();
   let inBatch = 0;
-  for await (const snap of db.collection(COLLECTIONS.customers).stream() as AsyncIterable<FirebaseFirestore.QueryDocumentSnapshot>) {
+  for await (const snap of db
+    .collection(COLLECTIONS.customers)
+    .stream() as AsyncIterable<FirebaseFirestore.QueryDocumentSnapshot>) {
     if (typeof snap.get("shard") === "number") continue;
     const ref = customerRefs.customer(snap.id);
     batch.update(ref, marked(ref, { shard: shardOf(snap.id) }));
@@ -82,11 +88,22 @@ export async function ensureShards(now: number, deadline: number, clock: () => n
  * Make every customer of a shard due at `asOf` (a policy edit: each is visited once by this run).
  * Each page's customers leave the query (their nextAgingAt becomes asOf), so no cursor is needed.
  */
-export async function pullShard(shard: number, asOf: number, deadline: number, clock: () => number = Date.now): Promise<{ done: boolean; pulled: number }> {
+export async function pullShard(
+  shard: number,
+  asOf: number,
+  deadline: number,
+  clock: () => number = Date.now,
+): Promise<{ done: boolean; pulled: number }> {
   const db = firestore();
   let pulled = 0;
   for (;;) {
-    const page = await db.collection(COLLECTIONS.customers).where("shard", "==", shard).where("nextAgingAt", ">", Timestamp.fromMillis(asOf)).orderBy("nextAgingAt").limit(400).get();
+    const page = await db
+      .collection(COLLECTIONS.customers)
+      .where("shard", "==", shard)
+      .where("nextAgingAt", ">", Timestamp.fromMillis(asOf))
+      .orderBy("nextAgingAt")
+      .limit(400)
+      .get();
     if (page.empty) return { done: true, pulled };
     const batch = db.batch();
     for (const d of page.docs) batch.update(d.ref, marked(d.ref, { nextAgingAt: Timestamp.fromMillis(asOf) }));

@@ -25,7 +25,11 @@ export const onTransactionWritten = onDocumentWritten(
       },
       now,
       policy,
-      { enqueue: taskQueueOrInline<DrainTask>("applyPendingRecords", (t) => drainPendingRecords(t.customerId, Date.now(), policy)) },
+      {
+        enqueue: taskQueueOrInline<DrainTask>("applyPendingRecords", (t) =>
+          drainPendingRecords(t.customerId, Date.now(), policy),
+        ),
+      },
     );
   },
 );

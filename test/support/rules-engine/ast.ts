@@ -17,21 +17,7 @@ export const METHOD_ALIASES: Readonly<Record<MethodAlias, readonly Method[]>> = 
   write: ["create", "update", "delete"],
 };
 
-export type BinaryOp =
-  | "||"
-  | "&&"
-  | "=="
-  | "!="
-  | "<"
-  | "<="
-  | ">"
-  | ">="
-  | "in"
-  | "+"
-  | "-"
-  | "*"
-  | "/"
-  | "%";
+export type BinaryOp = "||" | "&&" | "==" | "!=" | "<" | "<=" | ">" | ">=" | "in" | "+" | "-" | "*" | "/" | "%";
 
 export type Expr =
   | { kind: "literal"; value: null | boolean | number | string; line: number }
@@ -53,9 +39,7 @@ export type PathLiteralSegment = { kind: "text"; text: string } | { kind: "expr"
 
 /** A segment of a `match` pattern. */
 export type PatternSegment =
-  | { kind: "literal"; text: string }
-  | { kind: "wildcard"; name: string }
-  | { kind: "recursive"; name: string };
+  { kind: "literal"; text: string } | { kind: "wildcard"; name: string } | { kind: "recursive"; name: string };
 
 export interface FunctionDecl {
   name: string;

@@ -101,7 +101,19 @@ export const DEFAULT_REQUEST_TIME = new Date("2025-01-15T12:00:00.000Z");
 const GLOBALS = new Set(["request", "resource"]);
 const BUILTIN_FUNCTIONS: Readonly<Record<string, number>> = { get: 1, exists: 1, getAfter: 1, existsAfter: 1 };
 const KNOWN_TYPES = new Set([
-  "bool", "int", "float", "number", "string", "list", "map", "set", "timestamp", "duration", "path", "latlng", "bytes",
+  "bool",
+  "int",
+  "float",
+  "number",
+  "string",
+  "list",
+  "map",
+  "set",
+  "timestamp",
+  "duration",
+  "path",
+  "latlng",
+  "bytes",
 ]);
 const METHODS_BY_TYPE: Readonly<Record<string, readonly string[]>> = {
   string: ["size", "matches", "lower", "upper", "trim", "split"],
@@ -258,7 +270,13 @@ export class RulesEngine {
 
 // ---------------------------------------------------------------- matching
 
-function collectMatches(block: MatchBlock, segs: readonly Segment[], pos: number, frames: Frame[], out: Frame[][]): void {
+function collectMatches(
+  block: MatchBlock,
+  segs: readonly Segment[],
+  pos: number,
+  frames: Frame[],
+  out: Frame[][],
+): void {
   for (const m of block.matches) {
     for (const r of matchPattern(m.pattern, segs, pos)) {
       const chain = [...frames, { block: m, bindings: r.bindings }];
@@ -291,7 +309,10 @@ function matchPattern(
         step(
           i + 1,
           p + 1,
-          new Map(bindings).set(seg.name, typeof here === "string" ? here : new Unbound("the document id of a list query is unknown")),
+          new Map(bindings).set(
+            seg.name,
+            typeof here === "string" ? here : new Unbound("the document id of a list query is unknown"),
+          ),
         );
         return;
       case "recursive":
@@ -382,7 +403,8 @@ class Evaluator {
         const obj = this.eval(e.object, env);
         const idx = this.eval(e.index, env);
         if (Array.isArray(obj)) {
-          if (typeof idx !== "number" || !Number.isInteger(idx)) this.err(`list index must be an int, got ${typeName(idx)}`, e.line);
+          if (typeof idx !== "number" || !Number.isInteger(idx))
+            this.err(`list index must be an int, got ${typeName(idx)}`, e.line);
           if (idx < 0 || idx >= obj.length) this.err(`list index ${idx} out of range (size ${obj.length})`, e.line);
           return obj[idx] as Value;
         }
@@ -446,8 +468,12 @@ class Evaluator {
     if (obj instanceof RQueryData) {
       const key = obj.prefix + name;
       if (obj.equalities.has(key)) return obj.equalities.get(key) as Value;
-      if ([...obj.equalities.keys()].some((k) => k.startsWith(key + "."))) return new RQueryData(obj.equalities, key + ".");
-      this.err(`resource.data.${key} is not pinned by an equality filter of the list query, so the rule cannot be proven`, line);
+      if ([...obj.equalities.keys()].some((k) => k.startsWith(key + ".")))
+        return new RQueryData(obj.equalities, key + ".");
+      this.err(
+        `resource.data.${key} is not pinned by an equality filter of the list query, so the rule cannot be proven`,
+        line,
+      );
     }
     return this.err(`property '${name}' of ${typeName(obj)}`, line);
   }
@@ -470,8 +496,12 @@ class Evaluator {
       const absorbing = e.op === "||";
       const side = (x: Expr): { ok: true; value: boolean } | { ok: false; error: RulesRuntimeError } => {
         const r = this.attempt(x, env);
-        if (!r.ok || typeof r.value === "boolean") return r as { ok: true; value: boolean } | { ok: false; error: RulesRuntimeError };
-        return { ok: false, error: new RulesRuntimeError(`'${e.op}' needs bool operands, got ${typeName(r.value)}`, e.line) };
+        if (!r.ok || typeof r.value === "boolean")
+          return r as { ok: true; value: boolean } | { ok: false; error: RulesRuntimeError };
+        return {
+          ok: false,
+          error: new RulesRuntimeError(`'${e.op}' needs bool operands, got ${typeName(r.value)}`, e.line),
+        };
       };
       const left = side(e.left);
       if (left.ok && left.value === absorbing) return absorbing;
@@ -517,7 +547,8 @@ class Evaluator {
         return this.err(`unsupported operation ${typeName(l)} * ${typeName(r)}`, e.line);
       case "/":
       case "%": {
-        if (typeof l !== "number" || typeof r !== "number") return this.err(`unsupported operation ${typeName(l)} ${e.op} ${typeName(r)}`, e.line);
+        if (typeof l !== "number" || typeof r !== "number")
+          return this.err(`unsupported operation ${typeName(l)} ${e.op} ${typeName(r)}`, e.line);
         const ints = Number.isInteger(l) && Number.isInteger(r);
         if (ints && r === 0) this.err(`division by zero`, e.line);
         if (e.op === "%") return ints ? l % r : this.err(`'%' needs ints`, e.line);
@@ -536,7 +567,8 @@ class Evaluator {
     if (container instanceof RQueryData) {
       if (typeof item !== "string") this.err(`'in' on a map needs a string key, got ${typeName(item)}`, line);
       const key = container.prefix + item;
-      if (container.equalities.has(key) || [...container.equalities.keys()].some((k) => k.startsWith(key + "."))) return true;
+      if (container.equalities.has(key) || [...container.equalities.keys()].some((k) => k.startsWith(key + ".")))
+        return true;
       return this.err(`'${item}' in resource.data is not decided by the list query`, line);
     }
     return this.err(`'in' needs a list, set or map on the right, got ${typeName(container)}`, line);
@@ -544,11 +576,13 @@ class Evaluator {
 
   private call(name: string, argExprs: readonly Expr[], env: Env, line: number): Value {
     if (name in BUILTIN_FUNCTIONS) {
-      if (argExprs.length !== BUILTIN_FUNCTIONS[name]) throw new RulesUnsupportedError(`${name}() with ${argExprs.length} arguments`, line);
+      if (argExprs.length !== BUILTIN_FUNCTIONS[name])
+        throw new RulesUnsupportedError(`${name}() with ${argExprs.length} arguments`, line);
       const p = this.eval(argExprs[0] as Expr, env);
       if (!(p instanceof RPath)) this.err(`${name}() needs a path, got ${typeName(p)}`, line);
       const key = documentKey(p);
-      if (key === undefined) this.err(`${name}() needs a document path under /databases/{db}/documents, got ${p.toString()}`, line);
+      if (key === undefined)
+        this.err(`${name}() needs a document path under /databases/{db}/documents, got ${p.toString()}`, line);
       const db = name === "getAfter" || name === "existsAfter" ? this.state.after : this.state.db;
       const doc = db[key];
       if (name === "exists" || name === "existsAfter") return doc !== undefined;
@@ -558,7 +592,10 @@ class Evaluator {
     if (!found) throw new RulesUnsupportedError(`unknown function '${name}()'`, line);
     const { decl, depth } = found;
     if (decl.params.length !== argExprs.length) {
-      throw new RulesUnsupportedError(`function '${name}' takes ${decl.params.length} arguments, called with ${argExprs.length}`, line);
+      throw new RulesUnsupportedError(
+        `function '${name}' takes ${decl.params.length} arguments, called with ${argExprs.length}`,
+        line,
+      );
     }
     if (env.callDepth >= MAX_CALL_DEPTH) this.err(`function call depth exceeds ${MAX_CALL_DEPTH}`, line);
     const locals = new Map<string, Value>();
@@ -686,7 +723,12 @@ class Evaluator {
           arity(2);
           const k = arg(0);
           const dflt = arg(1);
-          const keyPath = typeof k === "string" ? [k] : Array.isArray(k) && k.every((x) => typeof x === "string") ? (k as string[]) : undefined;
+          const keyPath =
+            typeof k === "string"
+              ? [k]
+              : Array.isArray(k) && k.every((x) => typeof x === "string")
+                ? (k as string[])
+                : undefined;
           if (!keyPath) return this.err(`.get() needs a string or a list of strings as key`, e.line);
           let cur: Value = recv;
           for (const part of keyPath) {
@@ -820,10 +862,14 @@ function checkExpr(e: Expr, scope: Scope, locals: ReadonlySet<string>): void {
     case "call": {
       const builtinArity = BUILTIN_FUNCTIONS[e.name];
       const user = builtinArity === undefined ? scopeFunction(scope, e.name) : undefined;
-      if (builtinArity === undefined && !user) throw new RulesUnsupportedError(`unknown function '${e.name}()'`, e.line);
+      if (builtinArity === undefined && !user)
+        throw new RulesUnsupportedError(`unknown function '${e.name}()'`, e.line);
       const expected = builtinArity ?? user?.params.length;
       if (expected !== e.args.length) {
-        throw new RulesUnsupportedError(`function '${e.name}' takes ${expected} arguments, called with ${e.args.length}`, e.line);
+        throw new RulesUnsupportedError(
+          `function '${e.name}' takes ${expected} arguments, called with ${e.args.length}`,
+          e.line,
+        );
       }
       e.args.forEach(rec);
       return;

@@ -32,8 +32,32 @@ type Token =
   | { type: "eof"; value: ""; pos: number };
 
 const PUNCTUATION = [
-  "==", "!=", "<=", ">=", "&&", "||",
-  "{", "}", "(", ")", "[", "]", ";", ",", ".", ":", "?", "!", "<", ">", "+", "-", "*", "/", "%", "=",
+  "==",
+  "!=",
+  "<=",
+  ">=",
+  "&&",
+  "||",
+  "{",
+  "}",
+  "(",
+  ")",
+  "[",
+  "]",
+  ";",
+  ",",
+  ".",
+  ":",
+  "?",
+  "!",
+  "<",
+  ">",
+  "+",
+  "-",
+  "*",
+  "/",
+  "%",
+  "=",
 ];
 
 const PATH_TEXT = /[A-Za-z0-9_\-.~%@+:()=]/;
@@ -126,7 +150,8 @@ class Parser {
       const m = /^[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?/.exec(this.src.slice(start));
       const text = m?.[0] ?? c;
       this.pos = start + text.length;
-      if (IDENT_START.test(this.src[this.pos] ?? "")) this.fail(`bad number literal '${text}${this.src[this.pos]}'`, start);
+      if (IDENT_START.test(this.src[this.pos] ?? ""))
+        this.fail(`bad number literal '${text}${this.src[this.pos]}'`, start);
       return { type: "number", value: Number(text), pos: start };
     }
     if (c === "'" || c === '"') return this.scanString(c);
@@ -152,12 +177,24 @@ class Parser {
         const e = this.src[this.pos];
         this.pos++;
         switch (e) {
-          case "\\": out += "\\"; break;
-          case "'": out += "'"; break;
-          case '"': out += '"'; break;
-          case "n": out += "\n"; break;
-          case "t": out += "\t"; break;
-          case "r": out += "\r"; break;
+          case "\\":
+            out += "\\";
+            break;
+          case "'":
+            out += "'";
+            break;
+          case '"':
+            out += '"';
+            break;
+          case "n":
+            out += "\n";
+            break;
+          case "t":
+            out += "\t";
+            break;
+          case "r":
+            out += "\r";
+            break;
           case "u": {
             const hex = this.src.slice(this.pos, this.pos + 4);
             if (!/^[0-9a-fA-F]{4}$/.test(hex)) this.fail("bad \\u escape", this.pos - 2);
@@ -527,7 +564,12 @@ class Parser {
         segments.push({ kind: "expr", expr });
       } else {
         const start = this.pos;
-        while (this.pos < this.src.length && PATH_TEXT.test(this.src[this.pos] ?? "") && this.src[this.pos] !== ")" && this.src[this.pos] !== "(") {
+        while (
+          this.pos < this.src.length &&
+          PATH_TEXT.test(this.src[this.pos] ?? "") &&
+          this.src[this.pos] !== ")" &&
+          this.src[this.pos] !== "("
+        ) {
           this.pos++;
         }
         if (this.pos === start) this.fail("empty path segment in path literal");

@@ -12,14 +12,7 @@ export type RequestTime = typeof REQUEST_TIME;
 
 /** Fixture data as tests write it. */
 export type FixtureValue =
-  | null
-  | boolean
-  | number
-  | string
-  | Date
-  | RequestTime
-  | FixtureValue[]
-  | { [key: string]: FixtureValue };
+  null | boolean | number | string | Date | RequestTime | FixtureValue[] | { [key: string]: FixtureValue };
 export type FixtureDoc = { [key: string]: FixtureValue };
 
 export class RMap {
@@ -70,18 +63,7 @@ export class RQueryData {
 }
 
 export type Value =
-  | null
-  | boolean
-  | number
-  | string
-  | Value[]
-  | RMap
-  | RSet
-  | RTimestamp
-  | RDuration
-  | RPath
-  | RMapDiff
-  | RQueryData;
+  null | boolean | number | string | Value[] | RMap | RSet | RTimestamp | RDuration | RPath | RMapDiff | RQueryData;
 
 export function typeName(v: Value): string {
   if (v === null) return "null";
@@ -122,7 +104,9 @@ export function valuesEqual(a: Value, b: Value): boolean {
   if (a === null || b === null) return a === b;
   if (typeof a !== "object" || typeof b !== "object") return a === b;
   if (Array.isArray(a) || Array.isArray(b)) {
-    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => valuesEqual(x, b[i] as Value));
+    return (
+      Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => valuesEqual(x, b[i] as Value))
+    );
   }
   if (a instanceof RMap && b instanceof RMap) {
     if (a.entries.size !== b.entries.size) return false;

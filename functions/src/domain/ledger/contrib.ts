@@ -26,7 +26,19 @@ import {
 } from "./model.js";
 
 export function emptyLedger(): LedgerState {
-  return { v: 1, openOrders: 0, held: 0, ladder: {}, poolCredit: {}, poolCash: {}, activity: {}, months: {}, disputed: {}, cashIn: {}, bounced: {} };
+  return {
+    v: 1,
+    openOrders: 0,
+    held: 0,
+    ladder: {},
+    poolCredit: {},
+    poolCash: {},
+    activity: {},
+    months: {},
+    disputed: {},
+    cashIn: {},
+    bounced: {},
+  };
 }
 
 /** A copy of the state (states stored before `disputed`, `cashIn` and `bounced` existed get them empty). */
@@ -52,7 +64,13 @@ export function cloneState(s: LedgerState): LedgerState {
 export function assertState(s: LedgerState): void {
   const maps = [s?.ladder, s?.poolCredit, s?.poolCash, s?.activity, s?.months];
   for (const optional of [s?.disputed, s?.cashIn, s?.bounced]) if (optional !== undefined) maps.push(optional);
-  if (!s || s.v !== 1 || maps.some((m) => m === null || typeof m !== "object") || !Number.isSafeInteger(s.openOrders) || !Number.isSafeInteger(s.held)) {
+  if (
+    !s ||
+    s.v !== 1 ||
+    maps.some((m) => m === null || typeof m !== "object") ||
+    !Number.isSafeInteger(s.openOrders) ||
+    !Number.isSafeInteger(s.held)
+  ) {
     throw new LedgerError("invalid_state", "ledger", "not a LedgerState (v1)");
   }
 }
@@ -81,7 +99,11 @@ export function disputedOn(e: Pick<AppliedEntry, "disputes">): number {
 
 /** Nothing applied, nothing referencing it, no open dispute: the entry document can go. */
 export function isEmptyEntry(e: AppliedEntry): boolean {
-  return e.applied === null && e.referencedBy.length === 0 && (e.disputes === undefined || Object.keys(e.disputes).length === 0);
+  return (
+    e.applied === null &&
+    e.referencedBy.length === 0 &&
+    (e.disputes === undefined || Object.keys(e.disputes).length === 0)
+  );
 }
 
 function bumpTuple(map: Record<string, number[]>, key: string, width: number, index: number, delta: number): void {

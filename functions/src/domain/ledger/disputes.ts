@@ -21,7 +21,12 @@ export interface DisputeChange {
  * Throws unless the entry is an applied invoice.
  */
 export function disputableAmount(entry: AppliedEntry | null, invoiceId: string): number {
-  if (!entry || entry.applied?.type !== "invoice") throw new LedgerError("not_an_invoice", "invoiceExternalId", `${invoiceId} is not a recorded invoice of this customer`);
+  if (!entry || entry.applied?.type !== "invoice")
+    throw new LedgerError(
+      "not_an_invoice",
+      "invoiceExternalId",
+      `${invoiceId} is not a recorded invoice of this customer`,
+    );
   let settled = 0;
   for (const r of entry.referencedBy) settled = addInt(settled, r.amount);
   return Math.max(0, entry.applied.amount - settled - disputedOn(entry));
@@ -36,11 +41,24 @@ function replaceEntry(state: LedgerState, before: AppliedEntry, after: AppliedEn
 }
 
 /** Open a dispute of `amount` on the invoice of `entry` (1 ≤ amount ≤ disputableAmount). */
-export function openDisputeOnEntry(state: LedgerState, entry: AppliedEntry | null, invoiceId: string, disputeId: string, amount: number): DisputeChange {
+export function openDisputeOnEntry(
+  state: LedgerState,
+  entry: AppliedEntry | null,
+  invoiceId: string,
+  disputeId: string,
+  amount: number,
+): DisputeChange {
   const open = disputableAmount(entry, invoiceId);
-  if (!Number.isSafeInteger(amount) || amount <= 0) throw new LedgerError("invalid_amount", "amount", "must be a positive integer amount");
-  if (amount > open) throw new LedgerError("amount_above_open", "amount", `is more than what of the invoice is open and undisputed (${open})`);
-  if (entry!.disputes && Object.hasOwn(entry!.disputes, disputeId)) throw new LedgerError("dispute_exists", "disputeId", `${disputeId} is already open on ${invoiceId}`);
+  if (!Number.isSafeInteger(amount) || amount <= 0)
+    throw new LedgerError("invalid_amount", "amount", "must be a positive integer amount");
+  if (amount > open)
+    throw new LedgerError(
+      "amount_above_open",
+      "amount",
+      `is more than what of the invoice is open and undisputed (${open})`,
+    );
+  if (entry!.disputes && Object.hasOwn(entry!.disputes, disputeId))
+    throw new LedgerError("dispute_exists", "disputeId", `${disputeId} is already open on ${invoiceId}`);
   const after = cloneEntry(entry!);
   after.disputes = { ...(after.disputes ?? {}), [disputeId]: amount };
   return { state: replaceEntry(state, entry!, after), entry: after };
@@ -51,7 +69,11 @@ export function openDisputeOnEntry(state: LedgerState, entry: AppliedEntry | nul
  * the invoice's due day. A dispute the entry does not hold (already closed, or the invoice was
  * deleted) changes nothing.
  */
-export function closeDisputeOnEntry(state: LedgerState, entry: AppliedEntry | null, disputeId: string): DisputeChange | null {
+export function closeDisputeOnEntry(
+  state: LedgerState,
+  entry: AppliedEntry | null,
+  disputeId: string,
+): DisputeChange | null {
   if (!entry?.disputes || !Object.hasOwn(entry.disputes, disputeId)) return null;
   const after = cloneEntry(entry);
   const rest = { ...entry.disputes };

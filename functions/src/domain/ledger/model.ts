@@ -145,7 +145,8 @@ export function addInt(a: number, b: number): number {
 /** a * b, refusing to leave the safe-integer range. */
 export function mulInt(a: number, b: number): number {
   const r = a * b;
-  if (!Number.isSafeInteger(r)) throw new LedgerError("overflow", "amount", `integer overflow multiplying ${a} by ${b}`);
+  if (!Number.isSafeInteger(r))
+    throw new LedgerError("overflow", "amount", `integer overflow multiplying ${a} by ${b}`);
   return r;
 }
 

@@ -3,13 +3,7 @@
  * invoice by invoice and settlement by settlement, straight from the set-wise definition in
  * ../ledger.ts. It shares no allocation code with the incremental path.
  */
-import {
-  type LedgerRecord,
-  addInt,
-  dayOf,
-  monthIndexOfMs,
-  mulInt,
-} from "./model.js";
+import { type LedgerRecord, addInt, dayOf, monthIndexOfMs, mulInt } from "./model.js";
 import type { AgingBuckets, LedgerAggregates } from "./summarize.js";
 import { toAppliedVersion } from "./validate.js";
 import { DAY_MS } from "../time.js";
@@ -34,7 +28,11 @@ interface PoolItem {
  * than once, its last occurrence is the current version. `disputes`: open disputed amounts by
  * invoice id (an id that is not an invoice in the set is ignored).
  */
-export function recomputeFromHistory(records: LedgerRecord[], asOf: number, disputes: Record<string, number> = {}): LedgerAggregates {
+export function recomputeFromHistory(
+  records: LedgerRecord[],
+  asOf: number,
+  disputes: Record<string, number> = {},
+): LedgerAggregates {
   const byId = new Map<string, LedgerRecord>();
   for (const r of records) {
     toAppliedVersion(r); // throws on an invalid record
@@ -68,7 +66,14 @@ export function recomputeFromHistory(records: LedgerRecord[], asOf: number, disp
     firstDay = firstDay === null || d < firstDay ? d : firstDay;
     lastDay = lastDay === null || d > lastDay ? d : lastDay;
     if (r.type === "invoice") {
-      invoices.set(r.externalId, { id: r.externalId, issuedAt: r.issuedAt, dueAt: r.dueAt ?? r.issuedAt, amount: r.amount, residual: r.amount, disputed: 0 });
+      invoices.set(r.externalId, {
+        id: r.externalId,
+        issuedAt: r.issuedAt,
+        dueAt: r.dueAt ?? r.issuedAt,
+        amount: r.amount,
+        residual: r.amount,
+        disputed: 0,
+      });
       if (inWindow(r.issuedAt)) {
         volume += r.amount;
         invoiceCount += 1;
@@ -100,7 +105,9 @@ export function recomputeFromHistory(records: LedgerRecord[], asOf: number, disp
   // 1. Settlements that reference a known invoice settle it, in (issuedAt, externalId) order.
   const settlements = set
     .filter((r) => (r.type === "payment" && r.status !== "dishonoured") || r.type === "credit_note")
-    .sort((a, b) => a.issuedAt - b.issuedAt || (a.externalId < b.externalId ? -1 : a.externalId > b.externalId ? 1 : 0));
+    .sort(
+      (a, b) => a.issuedAt - b.issuedAt || (a.externalId < b.externalId ? -1 : a.externalId > b.externalId ? 1 : 0),
+    );
   const pool: PoolItem[] = [];
   for (const s of settlements) {
     const credit = s.type === "credit_note";
@@ -168,7 +175,9 @@ export function recomputeFromHistory(records: LedgerRecord[], asOf: number, disp
   let unreplaced = 0;
   let lastBounce: number | null = null;
   if (bounces.length > 0) {
-    const events = [...bounces.map(([d, a]) => [d, 0, a] as const), ...cash.map(([d, a]) => [d, 1, a] as const)].sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+    const events = [...bounces.map(([d, a]) => [d, 0, a] as const), ...cash.map(([d, a]) => [d, 1, a] as const)].sort(
+      (x, y) => x[0] - y[0] || x[1] - y[1],
+    );
     for (const [d, kind, a] of events) {
       if (kind === 0) {
         unreplaced += a;

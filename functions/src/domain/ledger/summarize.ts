@@ -120,7 +120,13 @@ interface Matched {
  * (what is left is open / unapplied). Cash chunks whose date falls in [fromMonth, toMonth]
  * are payment-behaviour settlements.
  */
-function matchPool(ladder: Slice[], pool: Slice[], fromMonth: number, toMonth: number, byMonth?: Map<number, Matched>): Matched {
+function matchPool(
+  ladder: Slice[],
+  pool: Slice[],
+  fromMonth: number,
+  toMonth: number,
+  byMonth?: Map<number, Matched>,
+): Matched {
   const m: Matched = { settled: 0, onTime: 0, lateAmountDays: 0 };
   let i = 0;
   let j = 0;
@@ -183,7 +189,11 @@ function activityBounds(s: LedgerState): { first: number | null; last: number | 
  * after them: a running balance over the days in order (a bounce adds, cash received pays it
  * down, never below 0; on one day the bounce comes first). Also the latest bounce day.
  */
-function unreplacedDishonour(state: LedgerState, fromMonth: number, toMonth: number): { unreplaced: number; lastDay: number | null } {
+function unreplacedDishonour(
+  state: LedgerState,
+  fromMonth: number,
+  toMonth: number,
+): { unreplaced: number; lastDay: number | null } {
   const events: Array<[day: number, kind: 0 | 1, amount: number]> = [];
   for (const [day, v] of dayEntries(state.bounced ?? {})) {
     const m = monthIndexOfDay(day);
@@ -326,7 +336,11 @@ export const DEFAULT_COMPACTION_MONTHS = 24;
  * exact (balances, unapplied cash, exposure, conservation, 12-month figures); only WHERE inside
  * the folded history an amount sits is approximated (it is aged/settled at its own day).
  */
-export function compactLedger(state: LedgerState, asOf: number, horizonMonths = DEFAULT_COMPACTION_MONTHS): LedgerState {
+export function compactLedger(
+  state: LedgerState,
+  asOf: number,
+  horizonMonths = DEFAULT_COMPACTION_MONTHS,
+): LedgerState {
   assertState(state);
   if (!Number.isSafeInteger(asOf)) throw new LedgerError("invalid_date", "asOf", "asOf must be an integer epoch ms");
   if (!Number.isInteger(horizonMonths) || horizonMonths < 12) {
@@ -397,7 +411,11 @@ export function compactLedger(state: LedgerState, asOf: number, horizonMonths = 
  * past the horizon) and folding changes anything; null when there is nothing to fold. What the
  * daily monitor writes back (bounded state, at most a write a month for an active customer).
  */
-export function compactLedgerIfDue(state: LedgerState, asOf: number, horizonMonths = DEFAULT_COMPACTION_MONTHS): LedgerState | null {
+export function compactLedgerIfDue(
+  state: LedgerState,
+  asOf: number,
+  horizonMonths = DEFAULT_COMPACTION_MONTHS,
+): LedgerState | null {
   const cutoffDay = firstDayOfMonthIndex(monthIndexOfMs(asOf) - horizonMonths);
   if (state.compactedBefore !== undefined && state.compactedBefore >= cutoffDay) return null;
   const folded = compactLedger(state, asOf, horizonMonths);

@@ -51,7 +51,8 @@ function badTimestamp(ms: unknown): string | null {
 
 /** The checks that do not need the customer's context. */
 export function structuralRejection(record: LedgerRecord): LedgerRejection | null {
-  if (record === null || typeof record !== "object") return reject("invalid_record", "record", "record must be an object");
+  if (record === null || typeof record !== "object")
+    return reject("invalid_record", "record", "record must be an object");
   const idProblem = badId(record.externalId);
   if (idProblem) return reject("invalid_external_id", "externalId", `externalId ${idProblem}`);
   if (!RECORD_TYPES.includes(record.type)) {
@@ -83,7 +84,8 @@ export function structuralRejection(record: LedgerRecord): LedgerRejection | nul
     }
     const refProblem = badId(ref);
     if (refProblem) return reject("invalid_reference", "invoiceExternalId", `invoiceExternalId ${refProblem}`);
-    if (ref === record.externalId) return reject("self_reference", "invoiceExternalId", "a record cannot reference itself");
+    if (ref === record.externalId)
+      return reject("self_reference", "invoiceExternalId", "a record cannot reference itself");
   }
 
   const status: unknown = record.status;
@@ -125,12 +127,25 @@ export function validateRecord(record: LedgerRecord, ctx: ValidationContext): Le
   }
   const b = ctx.bounds;
   if (b) {
-    if (record.amount > b.maxAmount) return reject("amount_above_policy", "amount", `amount must not exceed ${b.maxAmount} minor units (policy ledger.maxAmount)`);
+    if (record.amount > b.maxAmount)
+      return reject(
+        "amount_above_policy",
+        "amount",
+        `amount must not exceed ${b.maxAmount} minor units (policy ledger.maxAmount)`,
+      );
     if (record.issuedAt > b.asOf + b.maxFutureDays * DAY_MS) {
-      return reject("dated_in_future", "issuedAt", `issuedAt must be at most ${b.maxFutureDays} days ahead (policy ledger.maxFutureDays)`);
+      return reject(
+        "dated_in_future",
+        "issuedAt",
+        `issuedAt must be at most ${b.maxFutureDays} days ahead (policy ledger.maxFutureDays)`,
+      );
     }
     if (record.issuedAt < b.asOf - b.maxPastDays * DAY_MS) {
-      return reject("dated_too_long_ago", "issuedAt", `issuedAt must be at most ${b.maxPastDays} days back (policy ledger.maxPastDays)`);
+      return reject(
+        "dated_too_long_ago",
+        "issuedAt",
+        `issuedAt must be at most ${b.maxPastDays} days back (policy ledger.maxPastDays)`,
+      );
     }
   }
   return null;
@@ -142,7 +157,11 @@ export function toAppliedVersion(record: LedgerRecord): AppliedVersion {
   if (problem) throw new LedgerError(problem.code, problem.field, problem.message);
   const v: AppliedVersion = { type: record.type, amount: record.amount, issuedAt: record.issuedAt };
   if (record.type === "invoice" && record.dueAt !== undefined) v.dueAt = record.dueAt;
-  if ((record.type === "payment" || record.type === "credit_note") && record.invoiceExternalId !== undefined && record.invoiceExternalId !== null) {
+  if (
+    (record.type === "payment" || record.type === "credit_note") &&
+    record.invoiceExternalId !== undefined &&
+    record.invoiceExternalId !== null
+  ) {
     v.invoiceExternalId = record.invoiceExternalId;
   }
   if (record.type === "order" && record.status !== undefined && record.status !== null && record.status !== "open") {

@@ -1,7 +1,17 @@
 /** After a restore: every audit chain of the restored data verified against its subject and its latest seal. */
 import { Firestore, Timestamp, type DocumentData } from "firebase-admin/firestore";
 import { AUDIT_ENTRIES, COLLECTIONS, auditChainId } from "../../data/paths.js";
-import { ChainVerifier, EMPTY_HEAD, SEAL_ACTION, isAuthenticSystemEntry, sealedHeadIn, type AuditEntry, type AuditKeyring, type BrokenEntry, type ChainHead } from "../../domain/audit.js";
+import {
+  ChainVerifier,
+  EMPTY_HEAD,
+  SEAL_ACTION,
+  isAuthenticSystemEntry,
+  sealedHeadIn,
+  type AuditEntry,
+  type AuditKeyring,
+  type BrokenEntry,
+  type ChainHead,
+} from "../../domain/audit.js";
 import { FirestoreDouble } from "./codec.js";
 
 // ---------------------------------------------------------------------------------------
@@ -53,10 +63,16 @@ function headIn(data: DocumentData): ChainHead | null {
 }
 
 /** Each chain's latest authentic seal in the database: chainId → sealed head. */
-export async function latestSeals(db: Firestore, keyring: AuditKeyring): Promise<Map<string, ChainHead & { systemSeq: number }>> {
+export async function latestSeals(
+  db: Firestore,
+  keyring: AuditKeyring,
+): Promise<Map<string, ChainHead & { systemSeq: number }>> {
   const out = new Map<string, ChainHead & { systemSeq: number }>();
   const system = auditChainId.system();
-  const snap = await db.collection(`${COLLECTIONS.audit}/${system}/${AUDIT_ENTRIES}`).where("action", "==", SEAL_ACTION).get();
+  const snap = await db
+    .collection(`${COLLECTIONS.audit}/${system}/${AUDIT_ENTRIES}`)
+    .where("action", "==", SEAL_ACTION)
+    .get();
   for (const doc of snap.docs) {
     const e = storedEntry(doc.data());
     if (!isAuthenticSystemEntry(e, system, keyring)) continue; // the system chain's own verification names it
@@ -89,14 +105,22 @@ export class RestoredChains {
 
   private verifier(chainId: string): ChainVerifier {
     let v = this.verifiers.get(chainId);
-    if (!v) this.verifiers.set(chainId, (v = new ChainVerifier(chainId, this.keyring, { sealed: this.seals.get(chainId) ?? null })));
+    if (!v)
+      this.verifiers.set(
+        chainId,
+        (v = new ChainVerifier(chainId, this.keyring, { sealed: this.seals.get(chainId) ?? null })),
+      );
     return v;
   }
 
   visit(pattern: string, path: string, data: DocumentData): void {
     const parts = path.split("/");
     const subject = SUBJECT_OF_CHAIN.find((s) => s.collection === pattern);
-    const chainId = subject ? subject.chainId(parts[1]!) : pattern === COLLECTIONS.audit && parts[1] === auditChainId.system() ? auditChainId.system() : null;
+    const chainId = subject
+      ? subject.chainId(parts[1]!)
+      : pattern === COLLECTIONS.audit && parts[1] === auditChainId.system()
+        ? auditChainId.system()
+        : null;
     if (chainId) {
       this.subjects.add(chainId);
       const head = headIn(data);
@@ -110,7 +134,8 @@ export class RestoredChains {
     const e = storedEntry(data);
     const wasBroken = v.firstBroken !== undefined || this.misplaced.has(id);
     v.push(e);
-    if (!wasBroken && v.firstBroken === undefined && parts[3] !== String(e.seq).padStart(12, "0")) this.misplaced.set(id, { seq: e.seq, problem: "out_of_order" });
+    if (!wasBroken && v.firstBroken === undefined && parts[3] !== String(e.seq).padStart(12, "0"))
+      this.misplaced.set(id, { seq: e.seq, problem: "out_of_order" });
   }
 
   report(): ChainReport {

@@ -1,10 +1,13 @@
 /** Backup files' encoding: Firestore values as tagged JSON (domain/backup.ts), errors, progress, the database handle. */
-import { DocumentReference, FieldValue, Firestore, GeoPoint, Timestamp, type DocumentData } from "firebase-admin/firestore";
 import {
-  type TaggedMap,
-  type TaggedValue,
-} from "../../domain/backup.js";
-
+  DocumentReference,
+  FieldValue,
+  Firestore,
+  GeoPoint,
+  Timestamp,
+  type DocumentData,
+} from "firebase-admin/firestore";
+import { type TaggedMap, type TaggedValue } from "../../domain/backup.js";
 
 /** The scripts parse the keyring text (CREDIT_DESK_AUDIT_KEYS) with this. */
 export { parseAuditKeyring } from "../../domain/audit.js";
@@ -60,7 +63,10 @@ export function openBackupDatabase(projectId: string, databaseId?: string): Fire
 export function assertBigInt(db: Firestore): void {
   const settings = (db as unknown as { _settings?: { useBigInt?: boolean } })._settings;
   if (settings && settings.useBigInt !== true) {
-    throw new BackupToolError("WRONG_SETTINGS", "open the database with openBackupDatabase() (useBigInt: true), or integers and doubles cannot be told apart");
+    throw new BackupToolError(
+      "WRONG_SETTINGS",
+      "open the database with openBackupDatabase() (useBigInt: true), or integers and doubles cannot be told apart",
+    );
   }
 }
 
@@ -99,7 +105,9 @@ export function encodeValue(v: unknown): TaggedValue {
     case "string":
       return v;
     case "bigint":
-      return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : { $int: v.toString() };
+      return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER)
+        ? Number(v)
+        : { $int: v.toString() };
     case "number":
       return encodeDouble(v);
     case "object":
@@ -115,7 +123,8 @@ export function encodeValue(v: unknown): TaggedValue {
   if (Array.isArray(v)) return v.map(encodeValue);
   if (isVectorValue(v)) return { $vector: v.toArray() };
   const proto = Object.getPrototypeOf(v);
-  if (proto !== Object.prototype && proto !== null) throw new BackupToolError("BAD_VALUE", `cannot encode an object of type ${v.constructor?.name}`);
+  if (proto !== Object.prototype && proto !== null)
+    throw new BackupToolError("BAD_VALUE", `cannot encode an object of type ${v.constructor?.name}`);
   const out = encodeDocument(v as DocumentData);
   return Object.keys(out).some((k) => k.startsWith("$")) ? { $map: out } : out;
 }
@@ -152,9 +161,13 @@ export function decodeValue(t: TaggedValue, db: Firestore): unknown {
     case "$double":
       return typeof v === "string" ? decodeDouble(v) : bad();
     case "$ts":
-      return Array.isArray(v) && v.length === 2 && typeof v[0] === "number" && typeof v[1] === "number" ? new Timestamp(v[0], v[1]) : bad();
+      return Array.isArray(v) && v.length === 2 && typeof v[0] === "number" && typeof v[1] === "number"
+        ? new Timestamp(v[0], v[1])
+        : bad();
     case "$geo":
-      return Array.isArray(v) && v.length === 2 && typeof v[0] === "number" && typeof v[1] === "number" ? new GeoPoint(v[0], v[1]) : bad();
+      return Array.isArray(v) && v.length === 2 && typeof v[0] === "number" && typeof v[1] === "number"
+        ? new GeoPoint(v[0], v[1])
+        : bad();
     case "$ref":
       return typeof v === "string" && v.split("/").length % 2 === 0 ? db.doc(v) : bad();
     case "$bytes":

@@ -91,12 +91,17 @@ export async function exportLogical(db: Firestore, opts: ExportOptions): Promise
   assertBigInt(db);
   await mkdir(opts.outDir, { recursive: true, mode: 0o700 });
   const existing = await readdir(opts.outDir);
-  if (existing.length > 0) throw new BackupToolError("OUT_DIR_NOT_EMPTY", `${opts.outDir} is not empty (${existing.length} entries); export into a new directory`);
+  if (existing.length > 0)
+    throw new BackupToolError(
+      "OUT_DIR_NOT_EMPTY",
+      `${opts.outDir} is not empty (${existing.length} entries); export into a new directory`,
+    );
   await chmod(opts.outDir, 0o700);
 
   const every = opts.progressEvery ?? DEFAULT_PROGRESS_EVERY;
   const files = new Map<string, LineFile>();
-  for (const pattern of collectionPatterns(DATA_TREE)) files.set(pattern, new LineFile(join(opts.outDir, fileNameFor(pattern))));
+  for (const pattern of collectionPatterns(DATA_TREE))
+    files.set(pattern, new LineFile(join(opts.outDir, fileNameFor(pattern))));
   const hasher = new ContentHasher();
   let count = 0;
   let walk: WalkResult;

@@ -17,7 +17,15 @@ import {
 import { DATA_TREE } from "../../data/paths.js";
 import { type AuditKeyring } from "../../domain/audit.js";
 import { ChainReport, RestoredChains, latestSeals } from "./chains.js";
-import { BackupToolError, DEFAULT_PROGRESS_EVERY, MAX_BATCH, Progress, assertBigInt, decodeDocument, encodeDocument } from "./codec.js";
+import {
+  BackupToolError,
+  DEFAULT_PROGRESS_EVERY,
+  MAX_BATCH,
+  Progress,
+  assertBigInt,
+  decodeDocument,
+  encodeDocument,
+} from "./codec.js";
 import { pool } from "../../services/jobKit.js";
 import { isDatabaseEmpty, walkTree } from "./walk.js";
 
@@ -52,10 +60,17 @@ function parseLine(text: string, pattern: string): Line {
     throw new BackupToolError("BAD_LINE", `not JSON in ${pattern}`);
   }
   const line = v as Partial<Line> | null;
-  if (!line || typeof line.path !== "string" || !line.data || typeof line.data !== "object" || Array.isArray(line.data)) {
+  if (
+    !line ||
+    typeof line.path !== "string" ||
+    !line.data ||
+    typeof line.data !== "object" ||
+    Array.isArray(line.data)
+  ) {
     throw new BackupToolError("BAD_LINE", `a line of ${pattern} lacks path or data`);
   }
-  if (!pathMatches(pattern, line.path)) throw new BackupToolError("BAD_LINE", `${line.path} does not belong to ${pattern}`);
+  if (!pathMatches(pattern, line.path))
+    throw new BackupToolError("BAD_LINE", `${line.path} does not belong to ${pattern}`);
   return line as Line;
 }
 
@@ -69,12 +84,21 @@ export interface CheckedBackup {
  * Reads the manifest, checks its signature, then every file; throws unless the signature,
  * sizes, file hashes and the content hash all hold.
  */
-export async function checkBackupFiles(dir: string, db: Firestore, keyring: AuditKeyring, onProgress?: (p: Progress) => void, every = DEFAULT_PROGRESS_EVERY): Promise<CheckedBackup> {
+export async function checkBackupFiles(
+  dir: string,
+  db: Firestore,
+  keyring: AuditKeyring,
+  onProgress?: (p: Progress) => void,
+  every = DEFAULT_PROGRESS_EVERY,
+): Promise<CheckedBackup> {
   let raw: string;
   try {
     raw = await readFile(join(dir, MANIFEST_FILE), "utf8");
   } catch {
-    throw new BackupToolError("NO_MANIFEST", `${dir} has no ${MANIFEST_FILE}: not a backup, or an export that did not finish`);
+    throw new BackupToolError(
+      "NO_MANIFEST",
+      `${dir} has no ${MANIFEST_FILE}: not a backup, or an export that did not finish`,
+    );
   }
   let parsed: unknown;
   try {
@@ -86,11 +110,20 @@ export async function checkBackupFiles(dir: string, db: Firestore, keyring: Audi
     case "valid":
       break;
     case "unsigned":
-      throw new BackupToolError("UNSIGNED_MANIFEST", "the manifest is not signed: only backups signed with the audit keyring are restored");
+      throw new BackupToolError(
+        "UNSIGNED_MANIFEST",
+        "the manifest is not signed: only backups signed with the audit keyring are restored",
+      );
     case "unknown_key":
-      throw new BackupToolError("UNKNOWN_KEY", `the manifest is signed with key ${String((parsed as Manifest).signature?.keyId)}, which the audit keyring does not hold`);
+      throw new BackupToolError(
+        "UNKNOWN_KEY",
+        `the manifest is signed with key ${String((parsed as Manifest).signature?.keyId)}, which the audit keyring does not hold`,
+      );
     default:
-      throw new BackupToolError("BAD_SIGNATURE", "the manifest's signature does not match its content: it was changed after the export");
+      throw new BackupToolError(
+        "BAD_SIGNATURE",
+        "the manifest's signature does not match its content: it was changed after the export",
+      );
   }
   let manifest: Manifest;
   try {
@@ -100,7 +133,8 @@ export async function checkBackupFiles(dir: string, db: Firestore, keyring: Audi
   }
   const known = new Set(collectionPatterns(DATA_TREE));
   for (const c of manifest.collections) {
-    if (!known.has(c.collection)) throw new BackupToolError("UNKNOWN_COLLECTION", `${c.collection} is not in this version's data tree`);
+    if (!known.has(c.collection))
+      throw new BackupToolError("UNKNOWN_COLLECTION", `${c.collection} is not in this version's data tree`);
   }
   const hasher = new ContentHasher();
   const paths = new Set<string>();
@@ -129,11 +163,14 @@ export async function checkBackupFiles(dir: string, db: Firestore, keyring: Audi
       if ((err as NodeJS.ErrnoException).code === "ENOENT") throw new BackupToolError("FILE_MISSING", c.file);
       throw err;
     }
-    if (fileHash.digest("hex") !== c.sha256) throw new BackupToolError("HASH_MISMATCH", `${c.file} was changed after the export (file hash differs)`);
+    if (fileHash.digest("hex") !== c.sha256)
+      throw new BackupToolError("HASH_MISMATCH", `${c.file} was changed after the export (file hash differs)`);
     if (problem) throw problem;
-    if (lines !== c.documents) throw new BackupToolError("COUNT_MISMATCH", `${c.file} holds ${lines} documents, manifest says ${c.documents}`);
+    if (lines !== c.documents)
+      throw new BackupToolError("COUNT_MISMATCH", `${c.file} holds ${lines} documents, manifest says ${c.documents}`);
   }
-  if (hasher.digest() !== manifest.contentHash) throw new BackupToolError("HASH_MISMATCH", "content hash differs from the manifest");
+  if (hasher.digest() !== manifest.contentHash)
+    throw new BackupToolError("HASH_MISMATCH", "content hash differs from the manifest");
   return { manifest, paths };
 }
 
@@ -187,7 +224,11 @@ export async function importLogical(db: Firestore, opts: ImportOptions): Promise
 
   if (!opts.force) {
     const why = await targetHasData(db, paths);
-    if (why) throw new BackupToolError("TARGET_NOT_EMPTY", `${why}; restore writes only into an empty database (use --force to write over it)`);
+    if (why)
+      throw new BackupToolError(
+        "TARGET_NOT_EMPTY",
+        `${why}; restore writes only into an empty database (use --force to write over it)`,
+      );
   }
 
   let written = 0;
@@ -200,7 +241,8 @@ export async function importLogical(db: Firestore, opts: ImportOptions): Promise
       .then(() => {
         const before = written;
         written += n;
-        if (Math.floor(written / every) > Math.floor(before / every)) opts.onProgress?.({ phase: "write", documents: written });
+        if (Math.floor(written / every) > Math.floor(before / every))
+          opts.onProgress?.({ phase: "write", documents: written });
       })
       .catch((err) => {
         failure ??= err;
@@ -244,8 +286,12 @@ export async function importLogical(db: Firestore, opts: ImportOptions): Promise
     if (++read % every === 0) opts.onProgress?.({ phase: "verify", documents: read });
   });
   const contentHash = hasher.digest();
-  const wrong = manifest.collections.filter((c) => (counts[c.collection] ?? 0) !== c.documents).map((c) => `${c.collection} ${counts[c.collection] ?? 0}/${c.documents}`);
-  if (wrong.length) throw new BackupToolError("VERIFY_FAILED", `documents read back differ in count: ${wrong.join(", ")}`);
-  if (contentHash !== manifest.contentHash) throw new BackupToolError("VERIFY_FAILED", "content read back differs from the backup (hash)");
+  const wrong = manifest.collections
+    .filter((c) => (counts[c.collection] ?? 0) !== c.documents)
+    .map((c) => `${c.collection} ${counts[c.collection] ?? 0}/${c.documents}`);
+  if (wrong.length)
+    throw new BackupToolError("VERIFY_FAILED", `documents read back differ in count: ${wrong.join(", ")}`);
+  if (contentHash !== manifest.contentHash)
+    throw new BackupToolError("VERIFY_FAILED", "content read back differs from the backup (hash)");
   return { manifest, written, verified: { counts, contentHash }, extraDocuments: extra, chains: chains.report() };
 }

@@ -1,8 +1,6 @@
 /** Walking the credit data's tree (DATA_TREE): every document once, without listing collections or cursors. */
 import { Firestore, type DocumentData } from "firebase-admin/firestore";
-import {
-  type TaggedMap,
-} from "../../domain/backup.js";
+import { type TaggedMap } from "../../domain/backup.js";
 import { COLLECTIONS, DATA_TREE, auditChainId } from "../../data/paths.js";
 import { pool } from "../../services/jobKit.js";
 import { MAX_BATCH, Progress, assertBigInt, encodeDocument } from "./codec.js";
@@ -54,7 +52,9 @@ export async function walkTree(db: Firestore, visit: Visit, concurrency = 16): P
   for (const node of DATA_TREE) {
     const keep = (node.subcollections?.length ?? 0) > 0 || ID_SOURCES.has(node.collection);
     const found: string[] = [];
-    for await (const snap of db.collection(node.collection).stream() as AsyncIterable<FirebaseFirestore.QueryDocumentSnapshot>) {
+    for await (const snap of db
+      .collection(node.collection)
+      .stream() as AsyncIterable<FirebaseFirestore.QueryDocumentSnapshot>) {
       if (keep) found.push(snap.id);
       await visit(node.collection, snap.ref.path, snap.data());
     }

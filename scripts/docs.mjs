@@ -9,7 +9,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { EXAMPLE_PATH, renderApiDocs, withReadmeExample } from "./lib/api-docs.mjs";
+import { EXAMPLE_PATH, readTestFiles, renderApiDocs, testsByCallable, withReadmeExample } from "./lib/api-docs.mjs";
 import { REPO_ROOT } from "./lib/exports.mjs";
 
 const check = process.argv.includes("--check");
@@ -23,7 +23,14 @@ try {
 }
 
 const files = [
-  { file: "docs/API.md", text: renderApiDocs({ ...contract, authority: policy.DEFAULT_POLICY.authority }) },
+  {
+    file: "docs/API.md",
+    text: renderApiDocs({
+      ...contract,
+      authority: policy.DEFAULT_POLICY.authority,
+      tests: testsByCallable(readTestFiles(REPO_ROOT), contract.CALLABLE_NAMES),
+    }),
+  },
   {
     file: "README.md",
     text: withReadmeExample(

@@ -42,8 +42,7 @@ try {
   });
   console.log(
     `Seeded in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${result.users.length} users (password ${DEMO_PASSWORD}), ` +
-      `${result.customers.length} customers, ${result.applications.length} applications` +
-      (result.skipped.length ? `; skipped (not exported yet): ${result.skipped.join(", ")}` : ""),
+      `${result.customers.length} customers, ${result.applications.length} applications`,
   );
   for (const line of describeDemoCustomers(result)) console.log(line);
   process.exit(0);

@@ -74,8 +74,7 @@ try {
   stack = await starting;
   const users = DEMO_USERS.map((u) => `${u.email}=${u.role ?? "applicant"}`).join(", ");
   const seeded = stack.seed
-    ? `; seeded ${stack.seed.customers.length} customers, ${stack.seed.applications.length} applications` +
-      (stack.seed.skipped.length ? ` (skipped, not exported yet: ${stack.seed.skipped.join(", ")})` : "")
+    ? `; seeded ${stack.seed.customers.length} customers, ${stack.seed.applications.length} applications`
     : "";
   log("");
   log(

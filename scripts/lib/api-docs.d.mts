@@ -5,7 +5,14 @@ export interface ApiDocsContract {
   ROLES: readonly string[];
   contractJsonSchema: (name: never) => { input: object; output: object };
   authority: { analyst: number; manager: number };
+  /** Per callable, the test files that call it (testsByCallable). */
+  tests?: Record<string, string[]>;
 }
+export declare function testsByCallable(
+  files: ReadonlyArray<{ path: string; text: string }>,
+  names: readonly string[],
+): Record<string, string[]>;
+export declare function readTestFiles(root: string): Array<{ path: string; text: string }>;
 export declare function renderApiDocs(contract: ApiDocsContract): string;
 export declare function fieldRows(
   schema: object,

@@ -4,12 +4,58 @@
  * readable field tables for its input and output, and their JSON Schema (zod 4's
  * z.toJSONSchema; inputs as sent on the wire, so dates are ISO strings).
  *
- * Pure: it gets the registry's modules and returns text. `npm run docs` (scripts/docs.mjs)
+ * renderApiDocs is pure: it gets the registry's modules (and the test files that call each
+ * callable, found by readTestFiles + testsByCallable) and returns text. `npm run docs` (scripts/docs.mjs)
  * writes the files from functions/lib; test/unit/api-docs.test.ts renders from the sources
  * and fails when docs/API.md or the README's first-call example is out of date.
  */
 
+import { readdirSync, readFileSync } from "node:fs";
+import { join, relative } from "node:path";
+
 const SAFE = Number.MAX_SAFE_INTEGER;
+
+/**
+ * Every *.test.ts under test/ (repository-relative, forward slashes), with its text.
+ *
+ * @param {string} root the repository root
+ */
+export function readTestFiles(root) {
+  /** @type {Array<{ path: string, text: string }>} */
+  const out = [];
+  /** @param {string} dir */
+  const walk = (dir) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const full = join(dir, e.name);
+      if (e.isDirectory()) walk(full);
+      else if (e.name.endsWith(".test.ts"))
+        out.push({ path: relative(root, full).split("\\").join("/"), text: readFileSync(full, "utf8") });
+    }
+  };
+  walk(join(root, "test"));
+  return out.sort((a, b) => (a.path < b.path ? -1 : 1));
+}
+
+/**
+ * The test files that call each callable: a file names it as `fns.<name>` (firebase-functions-test
+ * wraps) or as a quoted string (the JS client, the seed's calls). Pure: the files are given.
+ *
+ * @param {ReadonlyArray<{ path: string, text: string }>} files test files, repository-relative paths
+ * @param {readonly string[]} names the callables
+ * @returns {Record<string, string[]>}
+ */
+export function testsByCallable(files, names) {
+  /** @type {Record<string, string[]>} */
+  const out = {};
+  for (const name of names) {
+    const pattern = new RegExp(`(?:\\bfns\\.${name}\\b|["'\`]${name}["'\`])`);
+    out[name] = files
+      .filter((f) => pattern.test(f.text))
+      .map((f) => f.path)
+      .sort();
+  }
+  return out;
+}
 
 /**
  * @param {{
@@ -19,10 +65,11 @@ const SAFE = Number.MAX_SAFE_INTEGER;
  *   ROLES: readonly string[],
  *   contractJsonSchema: (name: string) => { input: object, output: object },
  *   authority: { analyst: number, manager: number },
+ *   tests?: Record<string, string[]>,
  * }} contract
  */
 export function renderApiDocs(contract) {
-  const { CALLABLES, CALLABLE_NAMES, ERROR_CODES, ROLES, contractJsonSchema, authority } = contract;
+  const { CALLABLES, CALLABLE_NAMES, ERROR_CODES, ROLES, contractJsonSchema, authority, tests = {} } = contract;
   const major = (minor) =>
     (minor / 100).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
   const out = [];
@@ -97,6 +144,8 @@ export function renderApiDocs(contract) {
     line(`- **Who may call:** ${who(c.allow, ROLES)}`);
     line(`- **Idempotent by \`requestId\`:** ${idempotent ? "yes" : "no"}`);
     line(`- **Code:** [functions/src/api/${name}.ts](../functions/src/api/${name}.ts)`);
+    const testFiles = tests[name] ?? [];
+    if (testFiles.length > 0) line(`- **Tests:** ${testFiles.map((t) => `[${t}](../${t})`).join(", ")}`);
     line();
     line("Input:");
     line();

@@ -97,8 +97,6 @@ export interface SeedResult {
   }>;
   /** The demo history written for the report's trends (reports/{yyyy-mm}, source "demo"). */
   history: { written: number; kept: number };
-  /** Callables the seed needed but the functions package does not export (yet). */
-  skipped: string[];
 }
 
 export declare function servedFunctions(functionsOrigin: string): Promise<string[]>;

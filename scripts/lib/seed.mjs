@@ -7,8 +7,8 @@
  * mutating call carries a fixed `requestId` (a retried call returns the first result and
  * writes nothing more); transactions are idempotent by `externalId`.
  *
- * Callables the functions package does not export (yet) are skipped with a note, so the
- * seed works while the API is being built and seeds everything once it is complete.
+ * Every callable it uses must be served: a missing one (a stale functions/lib) fails the
+ * seed naming it, never a silently smaller demo.
  */
 import { deleteApp as deleteAdminApp, initializeApp as initializeAdminApp } from "firebase-admin/app";
 import { getAuth as getAdminAuth } from "firebase-admin/auth";
@@ -440,14 +440,12 @@ export async function seedDemoPortfolio({
   firestoreHost = process.env.FIRESTORE_EMULATOR_HOST ?? null,
 }) {
   const served = new Set(await servedFunctions(functionsOrigin));
-  const skipped = new Set();
+  /** The seed needs this callable: true, or the seed fails naming it. */
   const has = (name) => {
     if (served.has(name)) return true;
-    skipped.add(name);
-    return false;
+    throw new Error(`seed: the functions emulator does not serve ${name}; is functions/lib built?`);
   };
-  if (!served.has("setUserRole"))
-    throw new Error("seed: the functions emulator does not serve setUserRole; is functions/lib built?");
+  has("setUserRole");
 
   // Start the emulator's workers for the portfolio callables while the users are set up
   // (each callable's first call boots a Node.js worker; in parallel they cost less).
@@ -465,9 +463,7 @@ export async function seedDemoPortfolio({
   const groups = [];
   let history = { written: 0, kept: 0 };
   try {
-    if (!has("submitCreditApplication")) {
-      log("  · submitCreditApplication is not exported yet — no applications or customers seeded");
-    } else {
+    if (has("submitCreditApplication")) {
       for (const item of DEMO_PORTFOLIO) {
         const app = await as(null).call("submitCreditApplication", {
           company: item.company,
@@ -606,8 +602,7 @@ export async function seedDemoPortfolio({
       `  ✓ credit group ${g.name} (${g.groupId}): ${names.join(" + ")}, limit ${money(g.groupLimit, g.currency)}, exposure ${money(g.exposure, g.currency)}`,
     );
   }
-  if (skipped.size > 0) log(`  · not exported yet, skipped: ${[...skipped].sort().join(", ")}`);
-  return { users, customers, applications, orderChecks, groups, history, skipped: [...skipped].sort() };
+  return { users, customers, applications, orderChecks, groups, history };
 }
 
 export const FIRST_CALL_EXAMPLE = "docs/examples/first-call.mjs";

@@ -7,7 +7,14 @@ import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { EXAMPLE_PATH, fieldRows, renderApiDocs, withReadmeExample } from "../../scripts/lib/api-docs.mjs";
+import {
+  EXAMPLE_PATH,
+  fieldRows,
+  readTestFiles,
+  renderApiDocs,
+  testsByCallable,
+  withReadmeExample,
+} from "../../scripts/lib/api-docs.mjs";
 import * as client from "../../functions/src/client/index.js";
 import { DEFAULT_POLICY } from "../../functions/src/domain/policy.js";
 
@@ -24,7 +31,8 @@ function firstDifference(expected: string, actual: string): string {
 }
 
 describe("docs/API.md", () => {
-  const rendered = renderApiDocs({ ...client, authority: DEFAULT_POLICY.authority });
+  const tests = testsByCallable(readTestFiles(ROOT), client.CALLABLE_NAMES);
+  const rendered = renderApiDocs({ ...client, authority: DEFAULT_POLICY.authority, tests });
 
   it("is what the contract registry renders (npm run docs regenerates it)", () => {
     const current = read("docs/API.md");
@@ -33,6 +41,17 @@ describe("docs/API.md", () => {
         `docs/API.md is out of date with functions/src/schemas/contract.ts: run \`npm run docs\` and commit it (${firstDifference(rendered, current)})`,
       );
     }
+  });
+
+  it("links every callable to the test files that call it (one hop from its name to its tests)", () => {
+    for (const name of client.CALLABLE_NAMES) {
+      const first = tests[name]?.[0];
+      expect(first, `no test file calls ${name}`).toBeDefined();
+      expect(rendered).toContain(`- **Tests:** [${first}](../${first})`);
+    }
+    // A name inside a longer name is not a call of it.
+    const calls = testsByCallable([{ path: "t", text: "fns.noSuchCallables; 'noSuchCallableX'" }], ["noSuchCallable"]);
+    expect(calls).toEqual({ noSuchCallable: [] });
   });
 
   it("documents every callable, with who may call it, and every error code", () => {

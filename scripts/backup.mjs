@@ -13,7 +13,7 @@
  */
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { AUDIT_KEYS_NAME, scriptAuditKeyring } from "./lib/audit-key.mjs";
+import { requireScriptAuditKeyring } from "./lib/audit-key.mjs";
 
 const usage = "usage: npm run backup -- --out DIR [--project ID]";
 let args;
@@ -50,20 +50,7 @@ if (target.host) {
   process.env.FIRESTORE_EMULATOR_HOST = target.host;
   process.env.METADATA_SERVER_DETECTION ??= "none"; // no credentials lookup against the emulator
 }
-const keys = scriptAuditKeyring({ local: Boolean(target.host) });
-if (!keys) {
-  console.error(
-    `no audit keyring: set ${AUDIT_KEYS_NAME} (production: gcloud secrets versions access latest --secret=${AUDIT_KEYS_NAME}); the local stack keeps one in functions/.secret.local`,
-  );
-  process.exit(1);
-}
-let keyring;
-try {
-  keyring = lb.parseAuditKeyring(keys.keyring);
-} catch (err) {
-  console.error(`${AUDIT_KEYS_NAME} (${keys.source}): ${err.message}`);
-  process.exit(1);
-}
+const keyring = requireScriptAuditKeyring({ local: Boolean(target.host) }, lb.parseAuditKeyring);
 const outDir = resolve(args.out);
 console.log(
   `backup: ${target.host ? `emulator ${target.host}` : "PRODUCTION Firestore"}, project ${target.projectId} → ${outDir}`,

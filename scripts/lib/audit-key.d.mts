@@ -7,3 +7,4 @@ export declare function scriptAuditKeyring(
   opts: { local: boolean },
   env?: Record<string, string | undefined>,
 ): { keyring: string; source: string } | null;
+export declare function requireScriptAuditKeyring<K>(opts: { local: boolean }, parse: (keyring: string) => K): K;

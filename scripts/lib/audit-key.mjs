@@ -51,3 +51,28 @@ export function scriptAuditKeyring({ local }, env = process.env) {
   }
   return null;
 }
+
+/**
+ * The scripts' keyring, parsed — or the process exits with a message saying where to get it
+ * (backup and restore cannot sign or verify without it).
+ *
+ * @template K
+ * @param {{ local: boolean }} opts
+ * @param {(keyring: string) => K} parse the functions' keyring parser
+ * @returns {K}
+ */
+export function requireScriptAuditKeyring(opts, parse) {
+  const keys = scriptAuditKeyring(opts);
+  if (!keys) {
+    console.error(
+      `no audit keyring: set ${AUDIT_KEYS_NAME} (production: gcloud secrets versions access latest --secret=${AUDIT_KEYS_NAME}); the local stack keeps one in functions/.secret.local`,
+    );
+    process.exit(1);
+  }
+  try {
+    return parse(keys.keyring);
+  } catch (err) {
+    console.error(`${AUDIT_KEYS_NAME} (${keys.source}): ${/** @type {Error} */ (err).message}`);
+    process.exit(1);
+  }
+}

@@ -9,51 +9,29 @@ import { getFirestore } from "firebase-admin/firestore";
 import * as fns from "../../functions/src/index.js";
 import { DEFAULT_POLICY } from "../../functions/src/domain/policy.js";
 import { proposalId } from "../../functions/src/domain/limits.js";
-import { recordTransactionsInput } from "../../functions/src/schemas/callables.js";
 import { monitorCustomer } from "../../functions/src/services/monitoring.js";
 import { clearPolicyCache } from "../../functions/src/services/policy.js";
 import { reviewCustomer } from "../../functions/src/services/reassessment.js";
-import { applyTransactionEvent, recordTransactions } from "../../functions/src/services/transactions.js";
+import { applyTransactionEvent } from "../../functions/src/services/transactions.js";
 import { verifyChain } from "../../functions/src/services/auditTrail.js";
 import { call, callError, databaseSnapshot, firestoreServer, users } from "../support/callables.js";
 import { creditFile, updateCreditFile } from "../support/credit-file.js";
-import { approvedCustomer } from "../support/workflow.js";
+import { approvedCustomer, recordAt, type RecordAt } from "../support/workflow.js";
 
 const db = () => getFirestore();
 const P = DEFAULT_POLICY;
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
 const iso = (ms: number) => new Date(ms).toISOString();
-const integration = { uid: users.integration.uid, role: "integration" as const };
 
-type Tx = {
-  externalId: string;
-  type: string;
-  amount: number;
-  issuedAt: number;
-  dueAt?: number;
-  invoiceExternalId?: string;
-  status?: string;
-};
-async function record(customerId: string, now: number, txs: Tx[]) {
-  const input = recordTransactionsInput.parse({
-    customerId,
-    transactions: txs.map((t) => ({
-      ...t,
-      issuedAt: iso(t.issuedAt),
-      ...(t.dueAt !== undefined ? { dueAt: iso(t.dueAt) } : {}),
-    })),
-  });
-  return recordTransactions(input, integration, now, P);
-}
 const alert = async (id: string, type: string) => (await db().doc(`alerts/customer_${id}_${type}`).get()).data();
 const actions = async (id: string) =>
   (await db().collection(`audit/customer_${id}/entries`).orderBy("seq").get()).docs.map((d) => d.data());
 
 /** Six calendar months before `asOf`'s month, each invoiced and paid on time; `onAccount`: the payments name no invoice. */
-function sixGoodMonths(asOf: number, monthly: number, onAccount: boolean): Tx[] {
+function sixGoodMonths(asOf: number, monthly: number, onAccount: boolean): RecordAt[] {
   const d = new Date(asOf);
-  const out: Tx[] = [];
+  const out: RecordAt[] = [];
   for (let i = 1; i <= 6; i++) {
     const first = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - i, 1);
     out.push({ externalId: `INV-${i}`, type: "invoice", amount: monthly, issuedAt: first, dueAt: first + 24 * DAY });
@@ -176,7 +154,7 @@ describe("disputes, end to end through the callables", () => {
   it("partial and customer_right credit the customer with a DSP-<id> credit note in the ledger; the rest ages again; the trigger leaves it alone", async () => {
     const id = await approvedCustomer(40_000_00);
     const now = Date.now();
-    await record(id, now, [
+    await recordAt(id, now, [
       { externalId: "INV-1", type: "invoice", amount: 8_000_00, issuedAt: now - 40 * DAY, dueAt: now - 10 * DAY },
       { externalId: "INV-2", type: "invoice", amount: 2_000_00, issuedAt: now - 5 * DAY, dueAt: now + 25 * DAY },
     ]);
@@ -251,7 +229,7 @@ describe("disputes, end to end through the callables", () => {
   it("refusals write nothing: another rep's customer, more than is open, crediting above authority, a partial without an amount", async () => {
     const id = await approvedCustomer(400_000_00);
     const now = Date.now();
-    await record(id, now, [
+    await recordAt(id, now, [
       { externalId: "INV-BIG", type: "invoice", amount: 90_000_00, issuedAt: now - 10 * DAY, dueAt: now + 20 * DAY },
     ]);
     const before = databaseSnapshot();
@@ -327,7 +305,7 @@ describe("disputes, end to end through the callables", () => {
   it("a retry with the same requestId answers the first result and writes nothing more; the same key with other input is refused", async () => {
     const id = await approvedCustomer(40_000_00);
     const now = Date.now();
-    await record(id, now, [
+    await recordAt(id, now, [
       { externalId: "INV-1", type: "invoice", amount: 5_000_00, issuedAt: now - 5 * DAY, dueAt: now + 25 * DAY },
     ]);
     const input = {
@@ -352,7 +330,7 @@ describe("disputes, end to end through the callables", () => {
   it("lost disputes are a credit-history factor with a reason code, and many of them make the class risky", async () => {
     const id = await approvedCustomer(40_000_00);
     const now = Date.now();
-    await record(
+    await recordAt(
       id,
       now,
       [1, 2, 3].map((i) => ({
@@ -443,7 +421,7 @@ describe("documented overrides", () => {
     );
 
     // A transaction rescoring the file keeps the override.
-    await record(id, now + DAY, [
+    await recordAt(id, now + DAY, [
       { externalId: "INV-1", type: "invoice", amount: 1_000_00, issuedAt: now + DAY, dueAt: now + 31 * DAY },
     ]);
     expect((await creditFile(id)).tier).toBe("risky");
@@ -462,7 +440,7 @@ describe("documented overrides", () => {
     const id = await approvedCustomer(40_000_00);
     const now = Date.now();
     // A large first order: the fraud signal holds the file.
-    await record(id, now, [{ externalId: "SO-1", type: "order", amount: 30_000_00, issuedAt: now }]);
+    await recordAt(id, now, [{ externalId: "SO-1", type: "order", amount: 30_000_00, issuedAt: now }]);
     let c = await creditFile(id);
     expect(c).toMatchObject({
       status: "on_hold",
@@ -513,7 +491,7 @@ describe("incentives that act", () => {
   it("regression — the on-time streak counts payments on account: a customer paying on account earns the incentive increase", async () => {
     const id = await approvedCustomer(40_000_00);
     const asOf = Math.floor(Date.now() / DAY) * DAY + 3 * DAY + HOUR;
-    await record(id, asOf, [
+    await recordAt(id, asOf, [
       ...sixGoodMonths(asOf, 10_000_00, true),
       { externalId: "INV-NOW", type: "invoice", amount: 30_000_00, issuedAt: asOf - 2 * DAY, dueAt: asOf + 28 * DAY },
     ]);
@@ -533,7 +511,7 @@ describe("incentives that act", () => {
     expect(early.code).toBe("failed-precondition");
     expect(early.message).toMatch(/NOT_ELIGIBLE_FOR_EXTENDED_TERMS/);
 
-    await record(id, asOf, [
+    await recordAt(id, asOf, [
       ...sixGoodMonths(asOf, 10_000_00, false),
       { externalId: "INV-NOW", type: "invoice", amount: 5_000_00, issuedAt: asOf - 2 * DAY, dueAt: asOf + 28 * DAY },
     ]);
@@ -627,7 +605,7 @@ describe("limits follow the judgement (monthly review)", () => {
   async function declined(now: number): Promise<{ id: string; start: string }> {
     const id = await approvedCustomer(40_000_00);
     const start = (await creditFile(id)).grade as string;
-    const txs: Tx[] = [];
+    const txs: RecordAt[] = [];
     for (let i = 1; i <= 6; i++) {
       const at = now - (60 + i * 30) * DAY;
       txs.push({ externalId: `INV-${i}`, type: "invoice", amount: 1_000_00, issuedAt: at, dueAt: at + 30 * DAY });
@@ -646,7 +624,7 @@ describe("limits follow the judgement (monthly review)", () => {
       issuedAt: now - 105 * DAY,
       dueAt: now - 75 * DAY,
     });
-    await record(id, now, txs);
+    await recordAt(id, now, txs);
     await updateCreditFile(id, { nextReviewAt: new Date(now) });
     return { id, start };
   }

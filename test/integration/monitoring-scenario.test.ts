@@ -6,48 +6,23 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { getFirestore, Timestamp } from "firebase-admin/firestore";
 import { DEFAULT_POLICY } from "../../functions/src/domain/policy.js";
 import { proposalId } from "../../functions/src/domain/limits.js";
-import { recordTransactionsInput } from "../../functions/src/schemas/callables.js";
 import { checkOrder } from "../../functions/src/services/orders.js";
 import { monitorCustomer, type MonitorResult } from "../../functions/src/services/monitoring.js";
 import { clearPolicyCache } from "../../functions/src/services/policy.js";
-import { recordTransactions } from "../../functions/src/services/transactions.js";
 import { setCreditStatus } from "../../functions/src/services/limits.js";
 import { verifyChain } from "../../functions/src/services/auditTrail.js";
 import { firestoreServer, users } from "../support/callables.js";
 import { creditFile, updateCreditFile } from "../support/credit-file.js";
-import { approvedCustomer } from "../support/workflow.js";
+import { approvedCustomer, recordAt, type RecordAt } from "../support/workflow.js";
 
 const db = () => getFirestore();
 const P = DEFAULT_POLICY;
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
-const iso = (ms: number) => new Date(ms).toISOString();
 /** 01:00 UTC of the day `days` after today: when the daily job runs. */
 const dayAt = (days: number) => Math.floor(Date.now() / DAY) * DAY + days * DAY + HOUR;
-const integration = { uid: users.integration.uid, role: "integration" as const };
 const sales = { uid: users.sales.uid, role: "sales" as const };
 const manager = { uid: users.manager.uid, role: "manager" as const };
-
-type Tx = {
-  externalId: string;
-  type: string;
-  amount: number;
-  issuedAt: number;
-  dueAt?: number;
-  invoiceExternalId?: string;
-  status?: string;
-};
-async function record(customerId: string, now: number, txs: Tx[]) {
-  const input = recordTransactionsInput.parse({
-    customerId,
-    transactions: txs.map((t) => ({
-      ...t,
-      issuedAt: iso(t.issuedAt),
-      ...(t.dueAt !== undefined ? { dueAt: iso(t.dueAt) } : {}),
-    })),
-  });
-  return recordTransactions(input, integration, now, P);
-}
 
 const customer = creditFile;
 const alert = async (id: string, type: string) => (await db().doc(`alerts/customer_${id}_${type}`).get()).data();
@@ -64,7 +39,7 @@ describe("daily monitoring scenario: overdue → penalties → cure", () => {
     const id = await approvedCustomer(40_000_00);
     const issued = dayAt(0);
     const due = issued - HOUR + 30 * DAY; // midnight
-    await record(id, issued, [
+    await recordAt(id, issued, [
       { externalId: "INV-1", type: "invoice", amount: 10_000_00, issuedAt: issued, dueAt: due },
     ]);
 
@@ -133,7 +108,7 @@ describe("daily monitoring scenario: overdue → penalties → cure", () => {
 
     // Paid: the next run lifts the automatic suspension and resolves the overdue alerts with a reason.
     const paidAt = due + 95 * DAY + 2 * HOUR;
-    await record(id, paidAt, [
+    await recordAt(id, paidAt, [
       { externalId: "PAY-1", type: "payment", amount: 10_000_00, issuedAt: paidAt, invoiceExternalId: "INV-1" },
     ]);
     r = await monitorCustomer(id, paidAt, P);
@@ -170,7 +145,7 @@ describe("daily monitoring scenario: overdue → penalties → cure", () => {
     const id = await approvedCustomer(40_000_00);
     const issued = dayAt(0);
     const due = issued - HOUR + 30 * DAY;
-    await record(id, issued, [
+    await recordAt(id, issued, [
       { externalId: "INV-1", type: "invoice", amount: 10_000_00, issuedAt: issued, dueAt: due },
     ]);
     await monitorCustomer(id, due + 65 * DAY + HOUR, P);
@@ -203,7 +178,7 @@ describe("daily monitoring scenario: overdue → penalties → cure", () => {
       },
     });
     const paidAt = due + 66 * DAY + HOUR;
-    await record(id, paidAt, [
+    await recordAt(id, paidAt, [
       { externalId: "PAY-1", type: "payment", amount: 10_000_00, issuedAt: paidAt, invoiceExternalId: "INV-1" },
     ]);
     for (let k = 0; k < 3; k++) {
@@ -226,7 +201,7 @@ describe("daily monitoring scenario: overdue → penalties → cure", () => {
     const id = await approvedCustomer(40_000_00);
     const issued = dayAt(0);
     const due = issued - HOUR + 30 * DAY;
-    await record(id, issued, [
+    await recordAt(id, issued, [
       { externalId: "INV-1", type: "invoice", amount: 10_000_00, issuedAt: issued, dueAt: due },
     ]);
     await setCreditStatus({ customerId: id, status: "on_hold", reason: "ownership change" }, manager, due - DAY, P);
@@ -243,7 +218,7 @@ describe("daily monitoring scenario: overdue → penalties → cure", () => {
     });
     expect((await order(id, due + 91 * DAY + HOUR)).decision).toBe("reject");
     const paidAt = due + 92 * DAY + HOUR;
-    await record(id, paidAt, [
+    await recordAt(id, paidAt, [
       { externalId: "PAY-1", type: "payment", amount: 10_000_00, issuedAt: paidAt, invoiceExternalId: "INV-1" },
     ]);
     r = await monitorCustomer(id, paidAt, P);
@@ -253,7 +228,7 @@ describe("daily monitoring scenario: overdue → penalties → cure", () => {
   it("regression — a dishonoured payment replaced by later cash ends the suspension (no 12-month suspension); the dishonour then decays (no increase) per policy", async () => {
     const id = await approvedCustomer(40_000_00);
     const now = dayAt(0);
-    await record(id, now, [
+    await recordAt(id, now, [
       { externalId: "INV-1", type: "invoice", amount: 5_000_00, issuedAt: now - 10 * DAY, dueAt: now + 20 * DAY },
       {
         externalId: "PAY-1",
@@ -266,7 +241,7 @@ describe("daily monitoring scenario: overdue → penalties → cure", () => {
     ]);
     await monitorCustomer(id, now + DAY, P);
     expect(await customer(id)).toMatchObject({ status: "suspended", statusReason: "PAYMENT_DISHONOURED" });
-    await record(id, now + 2 * DAY, [
+    await recordAt(id, now + 2 * DAY, [
       { externalId: "PAY-2", type: "payment", amount: 5_000_00, issuedAt: now + 2 * DAY, invoiceExternalId: "INV-1" },
     ]);
     await monitorCustomer(id, now + 2 * DAY + HOUR, P);
@@ -281,7 +256,7 @@ describe("daily monitoring scenario: overdue → penalties → cure", () => {
   it("a dishonoured payment suspends (automatic)", async () => {
     const id = await approvedCustomer(40_000_00);
     const now = dayAt(0);
-    await record(id, now, [
+    await recordAt(id, now, [
       { externalId: "INV-1", type: "invoice", amount: 5_000_00, issuedAt: now - 10 * DAY, dueAt: now + 20 * DAY },
       {
         externalId: "PAY-1",
@@ -311,7 +286,7 @@ describe("temporary limits", () => {
     const start = dayAt(0);
     const expiresAt = start - HOUR + 20 * DAY; // midnight, 20 days on
     await updateCreditFile(id, { temporaryLimit: { limit: 50_000_00, expiresAt: Timestamp.fromMillis(expiresAt) } });
-    await record(id, start, [
+    await recordAt(id, start, [
       { externalId: "INV-1", type: "invoice", amount: 45_000_00, issuedAt: start, dueAt: start + 60 * DAY },
     ]);
 
@@ -346,9 +321,9 @@ describe("temporary limits", () => {
 
 describe("incentives", () => {
   /** Six calendar months of invoices paid on time before `asOf`'s month, and an open invoice now. */
-  function history(asOf: number, monthly: number, openNow: number): Tx[] {
+  function history(asOf: number, monthly: number, openNow: number): RecordAt[] {
     const d = new Date(asOf);
-    const out: Tx[] = [];
+    const out: RecordAt[] = [];
     for (let i = 1; i <= 6; i++) {
       const first = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - i, 1);
       out.push({ externalId: `INV-${i}`, type: "invoice", amount: monthly, issuedAt: first, dueAt: first + 24 * DAY });
@@ -373,7 +348,7 @@ describe("incentives", () => {
   it("six on-time months and high utilization: a small increase is approved by policy, once", async () => {
     const id = await approvedCustomer(40_000_00);
     const asOf = dayAt(3);
-    await record(id, asOf, history(asOf, 10_000_00, 30_000_00)); // 75 % utilization
+    await recordAt(id, asOf, history(asOf, 10_000_00, 30_000_00)); // 75 % utilization
     const r = await monitorCustomer(id, asOf, P);
     expect(r.proposal).toMatchObject({
       source: "policy_incentive",
@@ -409,7 +384,7 @@ describe("incentives", () => {
   it("a larger increase waits for an approver", async () => {
     const id = await approvedCustomer(100_000_00);
     const asOf = dayAt(3);
-    await record(id, asOf, history(asOf, 20_000_00, 80_000_00));
+    await recordAt(id, asOf, history(asOf, 20_000_00, 80_000_00));
     const r = await monitorCustomer(id, asOf, P);
     expect(r.proposal).toMatchObject({ source: "policy_incentive", status: "pending", newLimit: 120_000_00 });
     expect((await customer(id)).creditLimit).toBe(100_000_00);

@@ -1,5 +1,8 @@
 /** Customers with an approved credit file, made through the real callables (apply → review → decide). */
 import * as fns from "../../functions/src/index.js";
+import { DEFAULT_POLICY } from "../../functions/src/domain/policy.js";
+import { recordTransactionsInput } from "../../functions/src/schemas/callables.js";
+import { recordTransactions } from "../../functions/src/services/transactions.js";
 import { call, users, type Who } from "./callables.js";
 import { application, statement } from "./fixtures.js";
 
@@ -50,4 +53,29 @@ export async function approvedCustomerIn(
     contacts: [{ name: "P", email: `c${n}@x.example`, phone: `+1 555 ${3000 + n}` }],
   });
   return await applyReviewApprove(app, { uid: `u-applicant-c${n}`, role: null }, limit, opts.ownerUid);
+}
+
+/** A record as the ERP sends it, dates as epoch ms (the controlled clock of a scenario). */
+export type RecordAt = {
+  externalId: string;
+  type: string;
+  amount: number;
+  issuedAt: number;
+  dueAt?: number;
+  invoiceExternalId?: string;
+  status?: string;
+};
+
+/** Records transactions as the integration user at a controlled clock, through the callable's input schema and service. */
+export async function recordAt(customerId: string, now: number, txs: RecordAt[], policy = DEFAULT_POLICY) {
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const input = recordTransactionsInput.parse({
+    customerId,
+    transactions: txs.map((t) => ({
+      ...t,
+      issuedAt: iso(t.issuedAt),
+      ...(t.dueAt !== undefined ? { dueAt: iso(t.dueAt) } : {}),
+    })),
+  });
+  return recordTransactions(input, { uid: users.integration.uid, role: "integration" }, now, policy);
 }

@@ -228,25 +228,19 @@ export function reviewPeriod(asOf: number): string {
 }
 
 /**
- * Full reassessment with the latest statement: score, recommended limit, tier (with the
- * penalty overrides), and the score_drop / tier_downgrade alerts against the last review.
+ * What a customer's file and statement call for, shared by the monthly review and an on-demand
+ * reassessment: the assessment and recommended limit, the class in force (penalty cap and a
+ * documented override applied) and the limit's follow-up (cut, proposal or nothing).
  */
-export function reviewDecision(
-  customer: MonitoredCustomer,
-  aggregates: CustomerAggregates,
+export function judgeCustomer(
+  customer: CustomerFile,
   statement: FinancialStatement | null,
   asOf: number,
   policy: CreditPolicy,
-): ReviewDecision {
-  const { assessment, limit } = assessCustomer(
-    { ...customer, aggregates, exposure: aggregates.exposure },
-    statement,
-    asOf,
-    policy,
-  );
-  const level = penaltyLevel(aggregates, policy.penalties, customer.monitor?.penaltyLevel ?? 0, asOf);
+) {
+  const { assessment, limit } = assessCustomer(customer, statement, asOf, policy);
+  const level = penaltyLevel(customer.aggregates, policy.penalties, customer.monitor?.penaltyLevel ?? 0, asOf);
   const cls = classInForce(assessment.tier, penaltyCap(level), customer.classOverride, assessment.classReasons, asOf);
-  const tier = cls.tier;
   const limitAction = limitFollowUp(
     {
       creditLimit: customer.creditLimit,
@@ -259,6 +253,27 @@ export function reviewDecision(
     },
     policy,
   );
+  return { assessment, limit, cls, limitAction };
+}
+
+/**
+ * Full reassessment with the latest statement: score, recommended limit, tier (with the
+ * penalty overrides), and the score_drop / tier_downgrade alerts against the last review.
+ */
+export function reviewDecision(
+  customer: MonitoredCustomer,
+  aggregates: CustomerAggregates,
+  statement: FinancialStatement | null,
+  asOf: number,
+  policy: CreditPolicy,
+): ReviewDecision {
+  const { assessment, limit, cls, limitAction } = judgeCustomer(
+    { ...customer, aggregates, exposure: aggregates.exposure },
+    statement,
+    asOf,
+    policy,
+  );
+  const tier = cls.tier;
   const previous = {
     score: customer.lastReviewScore ?? customer.score,
     tier: customer.lastReviewTier ?? customer.tier,

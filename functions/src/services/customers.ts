@@ -11,10 +11,9 @@ import { changedFields } from "../domain/audit.js";
 import { availableCredit, nextMonth, withAggregates, type CustomerFile } from "../domain/customer.js";
 import { limitRequestRefs } from "../data/limits.js";
 import { emptyLedger, summarize, type LedgerState } from "../domain/ledger.js";
-import { penaltyCap, penaltyLevel } from "../domain/monitoring.js";
 import { denied, invalid, notFound } from "../domain/errors.js";
 import { checkStatement, computeRatios, type FinancialStatement } from "../domain/financials.js";
-import { assessCustomer, classInForce, limitFollowUp, recommendationSummary } from "../domain/reassessment.js";
+import { judgeCustomer, recommendationSummary } from "../domain/reassessment.js";
 import { policyInCurrency, type FxTable } from "../domain/money.js";
 import type { Caller } from "../domain/roles.js";
 import type { StatementInput } from "../schemas/callables.js";
@@ -115,25 +114,12 @@ async function reassessWith(
         }) as FirebaseFirestore.DocumentData,
       );
     }
-    const { assessment, limit } = assessCustomer(customer, statement, now, policy);
-    const level = penaltyLevel(customer.aggregates, policy.penalties, customer.monitor?.penaltyLevel ?? 0, now);
-    const cls = classInForce(assessment.tier, penaltyCap(level), customer.classOverride, assessment.classReasons, now);
+    const { assessment, limit, cls, limitAction } = judgeCustomer(customer, statement, now, policy);
     const followUp = writeLimitFollowUp(
       tx,
       customerId,
       customer,
-      limitFollowUp(
-        {
-          creditLimit: customer.creditLimit,
-          previousGrade: customer.lastReviewGrade ?? customer.grade ?? null,
-          grade: assessment.grade,
-          recommendation: limit,
-          noLimitIncrease: customer.flags.noLimitIncrease || level >= 1,
-          fraudHold: customer.flags.fraudHold,
-          status: customer.status,
-        },
-        policy,
-      ),
+      limitAction,
       limitRequestRefs.newRequest(),
       caller,
       now,
